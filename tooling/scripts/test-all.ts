@@ -1,0 +1,49 @@
+// `pnpm test`: the whole suite, exactly what CI runs — lint, layering check, typecheck, package check, and
+// every workspace's tests — then one pass/fail count for the repository.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+const steps: readonly (readonly [string, readonly string[]])[] = [
+  ['lint', ['run', 'lint']],
+  ['layering check', ['run', 'check:layers']],
+  ['typecheck', ['run', 'typecheck']],
+  ['package check', ['run', 'check:packages']],
+  ['tests', ['exec', 'turbo', 'run', 'test', '--continue']],
+]
+
+const failed: string[] = []
+for (const [name, args] of steps) {
+  console.log(`\n=== ${name}: pnpm ${args.join(' ')}`)
+  const result = spawnSync('pnpm', args, { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) failed.push(name)
+}
+
+const { passed, failedTests, files } = countResults()
+console.log(`\n=== summary: ${files} test result file(s) from the workspaces`)
+if (failed.length > 0) console.log(`failed steps: ${failed.join(', ')}`)
+console.log(`${passed} passed, ${failedTests} failed`)
+process.exitCode = failed.length > 0 || failedTests > 0 ? 1 : 0
+
+/** Sums the JSON reports that each workspace's vitest run leaves in .test-results/. */
+function countResults(): { passed: number; failedTests: number; files: number } {
+  let passed = 0
+  let failedTests = 0
+  let files = 0
+  for (const group of ['packages', 'tooling', 'tests']) {
+    const groupDir = join(root, group)
+    if (!existsSync(groupDir)) continue
+    for (const workspace of readdirSync(groupDir)) {
+      const report = join(groupDir, workspace, '.test-results', 'vitest.json')
+      if (!existsSync(report)) continue
+      const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number }
+      passed += json.numPassedTests
+      failedTests += json.numFailedTests
+      files++
+    }
+  }
+  return { passed, failedTests, files }
+}
