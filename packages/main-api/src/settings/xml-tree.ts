@@ -1,0 +1,153 @@
+// A small ordered XML element model over fast-xml-parser (preserveOrder): parse with line-numbered errors, serialise
+// in VirtualBox's layout (two-space indent, comment header). Follows VirtualBox src/VBox/Main/xml/Settings.cpp I/O.
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser'
+
+/** An XML element: name, attributes in document order, and ordered children (elements, text, comments). */
+export interface XmlElement {
+  readonly kind: 'element'
+  name: string
+  attrs: Array<[string, string]>
+  children: XmlNode[]
+}
+/** A text or comment node. */
+export interface XmlText {
+  readonly kind: 'text'
+  value: string
+}
+/** A comment node. */
+export interface XmlComment {
+  readonly kind: 'comment'
+  value: string
+}
+/** A text or comment node. */
+export type XmlLeaf = XmlText | XmlComment
+export type XmlNode = XmlElement | XmlLeaf
+
+/** A parse failure: the message carries the line and column reported by the parser. */
+export class XmlSyntaxError extends Error {
+  readonly code = 'XML_SYNTAX'
+  readonly line: number
+  readonly column: number
+  constructor(message: string, line: number, column: number) {
+    super(message)
+    this.name = 'XmlSyntaxError'
+    this.line = line
+    this.column = column
+  }
+}
+
+const parserOptions = {
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  commentPropName: '#comment',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  allowBooleanAttributes: false,
+} as const
+
+type OrderedNode = Record<string, unknown>
+
+/** Creates an element. Attributes whose value is undefined are left out (the defaults-are-omitted rule). */
+export function el(
+  name: string,
+  attrs: Record<string, string | number | boolean | undefined> = {},
+  children: XmlNode[] = [],
+): XmlElement {
+  const list: Array<[string, string]> = []
+  for (const [key, value] of Object.entries(attrs)) if (value !== undefined) list.push([key, String(value)])
+  return { kind: 'element', name, attrs: list, children }
+}
+
+/** Creates a text node. */
+export function text(value: string): XmlText {
+  return { kind: 'text', value }
+}
+
+/** The value of attribute `name`, or undefined. */
+export function attr(element: XmlElement, name: string): string | undefined {
+  for (const [key, value] of element.attrs) if (key === name) return value
+  return undefined
+}
+
+/** Child elements, optionally only those named `name`. */
+export function childElements(element: XmlElement, name?: string): XmlElement[] {
+  const out: XmlElement[] = []
+  for (const child of element.children)
+    if (child.kind === 'element' && (name === undefined || child.name === name)) out.push(child)
+  return out
+}
+
+/** The first child element named `name`, or undefined. */
+export function child(element: XmlElement, name: string): XmlElement | undefined {
+  return childElements(element, name)[0]
+}
+
+/** The concatenated text content of an element. */
+export function textContent(element: XmlElement): string {
+  return element.children.map((c) => (c.kind === 'text' ? c.value : '')).join('')
+}
+
+/** Parses a document and returns its root element; syntax errors throw XmlSyntaxError with line and column. */
+export function parseXml(source: string): XmlElement {
+  const verdict = XMLValidator.validate(source, { allowBooleanAttributes: false })
+  if (verdict !== true) throw new XmlSyntaxError(verdict.err.msg, verdict.err.line, verdict.err.col)
+  const ordered = new XMLParser(parserOptions).parse(source) as OrderedNode[]
+  const nodes = ordered.flatMap(fromOrdered)
+  const root = nodes.find((n): n is XmlElement => n.kind === 'element')
+  if (!root) throw new XmlSyntaxError('document has no root element', 1, 1)
+  return root
+}
+
+function fromOrdered(node: OrderedNode): XmlNode[] {
+  const attrs = (node[':@'] ?? {}) as Record<string, string>
+  for (const key of Object.keys(node)) {
+    if (key === ':@') continue
+    const value = node[key]
+    if (key === '#text') return [text(String(value))]
+    if (key === '#comment') {
+      const inner = (value as OrderedNode[]).map((n) => String(n['#text'] ?? '')).join('')
+      return [{ kind: 'comment', value: inner }]
+    }
+    if (key === '?xml') return []
+    return [
+      {
+        kind: 'element',
+        name: key,
+        attrs: Object.entries(attrs),
+        children: (value as OrderedNode[]).flatMap(fromOrdered),
+      },
+    ]
+  }
+  return []
+}
+
+function toOrdered(node: XmlNode): OrderedNode {
+  if (node.kind === 'text') return { '#text': node.value }
+  if (node.kind === 'comment') return { '#comment': [{ '#text': node.value }] }
+  const out: OrderedNode = { [node.name]: node.children.map(toOrdered) }
+  if (node.attrs.length > 0) out[':@'] = Object.fromEntries(node.attrs)
+  return out
+}
+
+/** The header comment VirtualBox writes at the top of every settings file. */
+export const DO_NOT_EDIT_COMMENT = `
+** DO NOT EDIT THIS FILE.
+** If you make changes to this file while any Boxwood or VirtualBox related application
+** is running, your changes will be overwritten later, without taking effect.
+** Use boxmanage or the Main API to make changes.
+`
+
+/** Serialises a root element as a complete settings document (XML declaration, header comment, two-space indent). */
+export function serializeXml(root: XmlElement): string {
+  const builder = new XMLBuilder({
+    ...parserOptions,
+    format: true,
+    indentBy: '  ',
+    suppressEmptyNode: true,
+  })
+  const body = builder.build([{ '#comment': [{ '#text': DO_NOT_EDIT_COMMENT }] }, toOrdered(root)]) as string
+  return `<?xml version="1.0"?>\n${body.trimStart().replace(/\n*$/, '\n')}`
+}
