@@ -1,0 +1,35 @@
+// The table of image format drivers: how each format opens and creates one layer.
+
+import type { BlockFile } from './host'
+import type { Layer, LayerContext, ParentIdentity } from './layer'
+import { createRaw, openRaw } from './raw'
+import type { ImageFormat } from './types'
+
+/** What a driver's create function receives (already validated). */
+export interface CreateRequest {
+  readonly size: number
+  readonly variant: 'dynamic' | 'fixed'
+  readonly uuid: string
+  /** Set for differencing images. */
+  readonly parent: ParentIdentity | undefined
+}
+
+export interface FormatDriver {
+  open(context: LayerContext, file: BlockFile): Promise<Layer>
+  /** Absent for read-only formats. */
+  create?(context: LayerContext, file: BlockFile, request: CreateRequest): Promise<Layer>
+  /** True when the format can hold a differencing image. */
+  readonly differencing: boolean
+}
+
+const drivers: Partial<Record<ImageFormat, FormatDriver>> = {
+  raw: {
+    open: openRaw,
+    create: (context, file, request) => createRaw(context, file, request.size),
+    differencing: false,
+  },
+}
+
+export function driverFor(format: ImageFormat): FormatDriver | undefined {
+  return drivers[format]
+}

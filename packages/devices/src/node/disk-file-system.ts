@@ -1,0 +1,87 @@
+// Node implementation of the disk library's FileSystem and DiskHost (node:fs/promises, node:path, node:zlib).
+
+import { randomBytes } from 'node:crypto'
+import { access, open, rename, unlink } from 'node:fs/promises'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { inflateRawSync, inflateSync } from 'node:zlib'
+import type { BlockFile, DiskHost, FileLock, FileSystem } from '../disk/index'
+import { DiskFileError } from '../disk/index'
+import { NodeBlockFile } from './disk-file'
+import { lockImageFile } from './disk-lock'
+
+function hostError(path: string, error: unknown, what: string): DiskFileError {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return new DiskFileError('DISK_NOT_FOUND', path, 'file does not exist', error)
+  if (code === 'EEXIST') return new DiskFileError('DISK_EXISTS', path, 'file already exists', error)
+  return new DiskFileError('DISK_IO', path, `cannot ${what}: ${code ?? (error as Error).message}`, error)
+}
+
+/** The host file system through node:fs/promises. Relative paths resolve against the process's cwd. */
+export class NodeFileSystem implements FileSystem {
+  async open(path: string, options: { readonly write: boolean }): Promise<BlockFile> {
+    try {
+      return new NodeBlockFile(path, await open(path, options.write ? 'r+' : 'r'))
+    } catch (error) {
+      throw hostError(path, error, 'open')
+    }
+  }
+
+  async create(path: string): Promise<BlockFile> {
+    try {
+      return new NodeBlockFile(path, await open(path, 'wx+'))
+    } catch (error) {
+      throw hostError(path, error, 'create')
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await access(path)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await unlink(path)
+    } catch (error) {
+      throw hostError(path, error, 'remove')
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await rename(from, to)
+    } catch (error) {
+      throw hostError(from, error, `rename to ${to}`)
+    }
+  }
+
+  resolve(fromFile: string, target: string): string {
+    return isAbsolute(target) ? target : resolve(dirname(fromFile), target)
+  }
+
+  relative(fromFile: string, target: string): string {
+    return relative(dirname(resolve(fromFile)), resolve(target))
+  }
+
+  absolute(path: string): string {
+    return resolve(path)
+  }
+
+  lockExclusive(path: string): Promise<FileLock> {
+    return lockImageFile(path)
+  }
+}
+
+/** A DiskHost for Node: real files, crypto randomness, the wall clock and node:zlib. */
+export function nodeDiskHost(): DiskHost {
+  return {
+    fs: new NodeFileSystem(),
+    randomBytes: (length) => new Uint8Array(randomBytes(length)),
+    now: () => Date.now(),
+    inflate: async (data, raw) => new Uint8Array(raw ? inflateRawSync(data) : inflateSync(data)),
+  }
+}
