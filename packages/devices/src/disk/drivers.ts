@@ -4,6 +4,7 @@ import type { BlockFile } from './host'
 import type { Layer, LayerContext, ParentIdentity } from './layer'
 import { createRaw, openRaw } from './raw'
 import type { ImageFormat } from './types'
+import { createVdi, openVdi } from './vdi'
 
 /** What a driver's create function receives (already validated). */
 export interface CreateRequest {
@@ -28,6 +29,7 @@ const drivers: Partial<Record<ImageFormat, FormatDriver>> = {
     create: (context, file, request) => createRaw(context, file, request.size),
     differencing: false,
   },
+  vdi: { open: openVdi, create: createVdi, differencing: true },
 }
 
 export function driverFor(format: ImageFormat): FormatDriver | undefined {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { expect } from 'vitest'
 import { nodeDiskHost } from '../../src/node/index'
 
 export const host = nodeDiskHost()
@@ -44,4 +45,20 @@ export function pattern(length: number, seed: number): Uint8Array {
     bytes[i] = x & 0xff
   }
   return bytes
+}
+
+/** qemu-img's name of each format. */
+export const qemuName: Record<string, string> = { vdi: 'vdi', vmdk: 'vmdk', vhd: 'vpc', raw: 'raw', qcow2: 'qcow2' }
+
+/** `qemu-img check` finds no errors (vpc has no checker: then only the open must succeed). */
+export async function expectCheckClean(path: string, format: string): Promise<void> {
+  const check = await qemuImg('check', '-f', qemuName[format] ?? format, path)
+  const output = check.stdout + check.stderr
+  if (/does not support checks/.test(output)) {
+    const info = await qemuImg('info', '-f', qemuName[format] ?? format, path)
+    expect(info.code, info.stderr).toBe(0)
+    return
+  }
+  expect(output).toMatch(/No errors were found/)
+  expect(check.code, output).toBe(0)
 }

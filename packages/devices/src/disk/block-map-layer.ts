@@ -1,0 +1,139 @@
+// Shared engine of the block-mapped formats (VDI, VHD, VMDK sparse): lookup through an in-memory map, whole-block
+// copy-on-write allocation appended to the file, and metadata written only at flush, after the data is durable.
+// Ordering (VirtualBox VDI.cpp and qemu block/vdi.c do the same): a killed process leaves at worst unreferenced
+// blocks past the last map entry, never a map entry pointing at unwritten data.
+
+import type { BlockFile } from './host'
+import type { BackingReader, Extent, Layer, ParentIdentity, ParentLink } from './layer'
+import { Mutex, readZeroPadded } from './layer'
+import type { ImageFormat, ImageVariant } from './types'
+
+/** `locate` result for a block that reads as zeros regardless of any parent. */
+export const BLOCK_ZERO = -1
+/** `locate` result for a block this layer does not hold (parent data, or zeros for a base image). */
+export const BLOCK_ABSENT = -2
+
+export abstract class BlockMapLayer implements Layer {
+  abstract readonly format: ImageFormat
+  abstract readonly variant: ImageVariant
+  abstract readonly uuid: string
+  abstract readonly parent: ParentLink | undefined
+  readonly sectorSize = 512
+  readonly path: string
+  readonly writable: boolean
+  readonly blockSize: number
+  logicalSize: number
+  protected readonly file: BlockFile
+  protected readonly mutex = new Mutex()
+  /** Set when the in-memory map or header differs from the file. */
+  protected metadataDirty = false
+
+  constructor(path: string, file: BlockFile, writable: boolean, blockSize: number, logicalSize: number) {
+    this.path = path
+    this.file = file
+    this.writable = writable
+    this.blockSize = blockSize
+    this.logicalSize = logicalSize
+  }
+
+  /** File offset of the block's first data byte, or BLOCK_ZERO / BLOCK_ABSENT. */
+  protected abstract locate(block: number): Promise<number>
+  /**
+   * Writes a new block's full content (`blockSize` bytes) to fresh space and records it in the in-memory map;
+   * the on-disk map changes only in `writeMetadata`.
+   */
+  protected abstract allocate(block: number, content: Uint8Array): Promise<void>
+  /** Writes map and header changes (the data they point at is already durable). */
+  protected abstract writeMetadata(): Promise<void>
+  /** Hook before writing into an allocated block (VHD completes partly-present differencing blocks). */
+  protected async prepareWrite(_block: number, _backing: BackingReader): Promise<void> {}
+  abstract identity(): ParentIdentity
+  abstract grow(newSize: number): Promise<boolean>
+  abstract files(): readonly string[]
+
+  /** How a missing block reads in this layer: from the parent for differencing images, else zeros. */
+  protected get missingState(): 'absent' | 'zero' {
+    return this.parent ? 'absent' : 'zero'
+  }
+
+  async extent(offset: number, length: number): Promise<Extent> {
+    const first = Math.floor(offset / this.blockSize)
+    const state = await this.blockState(first)
+    const firstLocation = state === 'data' ? await this.locate(first) : 0
+    let run = Math.min(length, (first + 1) * this.blockSize - offset)
+    // Extend across following blocks with the same state (and, for data, contiguous in the file).
+    for (let block = first + 1; run < length; block++) {
+      const next = await this.blockState(block)
+      if (next !== state) break
+      if (state === 'data' && (await this.locate(block)) !== firstLocation + (block - first) * this.blockSize) break
+      run = Math.min(length, (block + 1) * this.blockSize - offset)
+    }
+    return { state, length: run }
+  }
+
+  protected async blockState(block: number): Promise<'data' | 'zero' | 'absent'> {
+    const location = await this.locate(block)
+    return location >= 0 ? 'data' : location === BLOCK_ZERO ? 'zero' : this.missingState
+  }
+
+  async readData(offset: number, target: Uint8Array): Promise<void> {
+    let done = 0
+    while (done < target.length) {
+      const at = offset + done
+      const block = Math.floor(at / this.blockSize)
+      const inBlock = at - block * this.blockSize
+      const length = Math.min(target.length - done, this.blockSize - inBlock)
+      const location = await this.locate(block)
+      const part = target.subarray(done, done + length)
+      if (location >= 0) await readZeroPadded(this.file, location + inBlock, part)
+      else part.fill(0)
+      done += length
+    }
+  }
+
+  write(offset: number, source: Uint8Array, backing: BackingReader): Promise<void> {
+    return this.mutex.run(async () => {
+      let done = 0
+      while (done < source.length) {
+        const at = offset + done
+        const block = Math.floor(at / this.blockSize)
+        const blockStart = block * this.blockSize
+        const inBlock = at - blockStart
+        const length = Math.min(source.length - done, this.blockSize - inBlock)
+        const part = source.subarray(done, done + length)
+        const location = await this.locate(block)
+        if (location >= 0) {
+          await this.prepareWrite(block, backing)
+          await this.file.write(location + inBlock, part)
+        } else {
+          const content = new Uint8Array(this.blockSize)
+          const blockBytes = Math.min(this.blockSize, this.logicalSize - blockStart)
+          if (length < blockBytes && location === BLOCK_ABSENT && this.parent) {
+            await backing(blockStart, content.subarray(0, blockBytes))
+          }
+          content.set(part, inBlock)
+          await this.allocate(block, content)
+        }
+        done += length
+      }
+    })
+  }
+
+  flush(): Promise<void> {
+    return this.mutex.run(async () => {
+      await this.file.flush()
+      if (!this.metadataDirty) return
+      await this.writeMetadata()
+      this.metadataDirty = false
+      await this.file.flush()
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.file.close()
+  }
+
+  allocatedSize(): Promise<number> {
+    return this.file.allocatedSize()
+  }
+}
