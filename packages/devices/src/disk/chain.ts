@@ -8,7 +8,7 @@ import type { DiskImage, DiskInfo, ImageFormat } from './types'
 
 /** The library's DiskImage implementation. Internal: callers only see the DiskImage interface. */
 export class LayerChain implements DiskImage {
-  readonly top: Layer
+  top: Layer
   readonly parent: LayerChain | undefined
   readonly readOnly: boolean
   private lock: FileLock | undefined
@@ -90,6 +90,11 @@ export class LayerChain implements DiskImage {
       await lock?.release()
       await this.parent?.close()
     }
+  }
+
+  /** Internal: swaps in the rebuilt top layer after a compact or resize. */
+  replaceTop(layer: Layer): void {
+    this.top = layer
   }
 
   /** Bytes under the top layer: the parent (zeros past its end) or zeros for a base image. */

@@ -13,6 +13,10 @@ export interface CreateRequest {
   readonly uuid: string
   /** Set for differencing images. */
   readonly parent: ParentIdentity | undefined
+  /** Path the image will finally have, when created under a temporary name (names stored inside files). */
+  readonly finalPath?: string
+  /** VMDK content ID to keep (rebuilds keep children's parentCID valid). */
+  readonly cid?: number
 }
 
 export interface FormatDriver {

@@ -24,3 +24,5 @@ export type {
   ParentResolver,
   WritableFormat,
 } from './types'
+export { cloneImage, compactImage, mergeChildIntoParent, resizeImage } from './operations'
+export type { ChainOptions, CloneOptions, MergeOptions } from './operations'
