@@ -1,2 +1,12 @@
-// Public entry point. Every export is listed by name; this package has no content yet, so it exports nothing.
-export {}
+// Public entry point of @boxwood/vrde: the RDP and VNC servers, their settings, and helpers. Every export is named.
+export { PasswordStore, hashPassword, verifyPassword } from './auth/password-store'
+export type { Authenticator } from './auth/password-store'
+export { parsePortList } from './config/vrde-settings'
+export type { VrdeAuthType, VrdeSettings } from './config/vrde-settings'
+export { MemoryDisplaySource } from './display/memory-display'
+export { VrdeConfigError, VrdeError, ProtocolError } from './errors'
+export type { VrdeErrorCode } from './errors'
+export { stderrLogger } from './log'
+export type { VrdeLogLevel, VrdeLogger } from './log'
+export { VncServer } from './rfb/vnc-server'
+export type { VrdeServer, VrdeServerInfo } from './server/vrde-server'
