@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', 'device-api': 'src/device-api/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,2 +1,38 @@
-// Public entry point. Every export is listed by name; this package has no content yet, so it exports nothing.
-export {}
+// `@boxwood/vmm`: the embedder entry point. Every export is listed by name.
+export type { AccessSize, IoBus } from './io/io-bus'
+export { PortSpace, MAX_DESCRIPTION_LENGTH } from './io/port-space'
+export type { PortRange } from './io/port-space'
+export { IoPortRegistrationError } from './io/io-errors'
+export type { IoPortErrorCode } from './io/io-errors'
+export type { InterruptSource } from './irq/interrupt-source'
+export { IrqRouter, IrqRoutingError, DEFAULT_IRQ_LINES } from './irq/irq-router'
+export type { IrqLineDriver, IrqReceiver } from './irq/irq-router'
+export type { GuestMemory, MemoryMapping, MmioHandlers } from './memory/guest-memory'
+export { PhysicalMemory, GuestMemoryError, MAX_RAM_BYTES } from './memory/physical-memory'
+export type { PhysicalMemoryOptions } from './memory/physical-memory'
+export { VirtualClock, VirtualClockError } from './time/virtual-clock'
+export type { ClockView, HostClock } from './time/virtual-clock'
+export { TimerQueue, TimerError } from './time/timer-queue'
+export type { VirtualTimer } from './time/timer-queue'
+export { DeviceHost, DeviceHostError } from './device-api/device-host'
+export type {
+  AddDeviceOptions,
+  DeviceHostOptions,
+  HostedDevice,
+  HostedRegion,
+  LogEntry,
+  LogLevel,
+} from './device-api/device-host'
+export { writeSavedState, readSavedState, dumpSavedState, SAVED_STATE_MAGIC } from './state/container'
+export type { SavedUnit } from './state/container'
+export { crc32 } from './state/crc32'
+export {
+  SavedStateError,
+  SavedStateConfigMismatchError,
+  SavedStateEncodeError,
+  SavedStateFormatError,
+  SavedStateUnitError,
+  SavedStateVersionError,
+} from './state/state-errors'
+export { hasFirmwareRegisterAccess } from './em/cpu-contract'
+export type { CpuExitReason, CpuRunResult, ExecutionCpu, FirmwareRegisterAccess } from './em/cpu-contract'
