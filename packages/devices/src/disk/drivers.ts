@@ -5,6 +5,7 @@ import type { Layer, LayerContext, ParentIdentity } from './layer'
 import { createRaw, openRaw } from './raw'
 import type { ImageFormat } from './types'
 import { createVdi, openVdi } from './vdi'
+import { createVhd, openVhd } from './vhd'
 
 /** What a driver's create function receives (already validated). */
 export interface CreateRequest {
@@ -34,6 +35,7 @@ const drivers: Partial<Record<ImageFormat, FormatDriver>> = {
     differencing: false,
   },
   vdi: { open: openVdi, create: createVdi, differencing: true },
+  vhd: { open: openVhd, create: createVhd, differencing: true },
 }
 
 export function driverFor(format: ImageFormat): FormatDriver | undefined {
