@@ -36,3 +36,8 @@ export {
 } from './state/state-errors'
 export { hasFirmwareRegisterAccess } from './em/cpu-contract'
 export type { CpuExitReason, CpuRunResult, ExecutionCpu, FirmwareRegisterAccess } from './em/cpu-contract'
+export { Cpu } from './cpu/cpu'
+export type { CpuExit, CpuOptions } from './cpu/cpu'
+export type { CpuState, SegmentState, TableRegister } from './cpu/cpu-state'
+export { CpuStateError } from './cpu/cpu-saved-state'
+export type { Fpu, FpuArchState, FpuHost } from './cpu/fpu/fpu-contract'

@@ -1,0 +1,90 @@
+// Saved-state bytes of the CPU unit: a versioned little-endian layout of every architectural field, followed by
+// the FPU module's own bytes. Version 1.
+import type { Cpu } from './cpu'
+
+/** Malformed CPU saved state. */
+export class CpuStateError extends Error {
+  readonly code = 'invalid-cpu-state'
+  constructor(message: string) {
+    super(message)
+    this.name = 'CpuStateError'
+  }
+}
+
+const MAGIC = 0x55504342 // "BCPU"
+const VERSION = 1
+/** Number of int32 fields in the fixed part. */
+const FIXED_WORDS = 69
+
+function fields(c: Cpu): number[] {
+  const out: number[] = [...c.regs, c.eip, c.getEflags()]
+  for (let i = 0; i < 8; i++) out.push(c.segSel[i]!, c.segBase[i]!, c.segLimit[i]!, c.segAttr[i]!)
+  out.push(c.cpl, c.cr0, c.cr2, c.cr3, c.cr4, ...c.dr, c.gdtBase, c.gdtLimit, c.idtBase, c.idtLimit)
+  const tsc = c.tsc()
+  out.push(c.sysenterCs, c.sysenterEsp, c.sysenterEip, c.apicBase, c.patLo, c.patHi, c.mtrrDefType)
+  out.push((tsc % 4294967296) | 0, Math.floor(tsc / 4294967296) | 0)
+  out.push((c.halted ? 1 : 0) | (c.shadow ? 2 : 0) | (c.nmiBlocked ? 4 : 0))
+  return out
+}
+
+/** Serializes the CPU unit. */
+export function saveCpuState(c: Cpu): Uint8Array {
+  const f = fields(c)
+  const fpu = c.fpu?.saveState() ?? new Uint8Array(0)
+  const bytes = new Uint8Array(12 + f.length * 4 + fpu.length)
+  const v = new DataView(bytes.buffer)
+  v.setUint32(0, MAGIC, true)
+  v.setUint32(4, VERSION, true)
+  v.setUint32(8, f.length, true)
+  f.forEach((x, i) => v.setInt32(12 + i * 4, x, true))
+  bytes.set(fpu, 12 + f.length * 4)
+  return bytes
+}
+
+/** Restores the CPU unit; throws CpuStateError for bytes that are not a version-1 CPU unit. */
+export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
+  if (bytes.length < 12) throw new CpuStateError('CPU state is truncated')
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (v.getUint32(0, true) !== MAGIC) throw new CpuStateError('not a CPU state unit')
+  if (v.getUint32(4, true) !== VERSION) throw new CpuStateError(`unsupported CPU state version ${v.getUint32(4, true)}`)
+  const n = v.getUint32(8, true)
+  if (n !== FIXED_WORDS || bytes.length < 12 + n * 4) throw new CpuStateError('CPU state has the wrong size')
+  let p = 12
+  const next = () => {
+    const x = v.getInt32(p, true)
+    p += 4
+    return x
+  }
+  const state = c.getState()
+  const regNames = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const
+  for (const r of regNames) state[r] = next() >>> 0
+  state.eip = next() >>> 0
+  state.eflags = next() >>> 0
+  for (const s of ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'] as const) {
+    state[s] = { selector: next() & 0xffff, base: next() >>> 0, limit: next() >>> 0, attributes: next() & 0xf0ff }
+  }
+  state.cpl = next() & 3
+  state.cr0 = next() >>> 0
+  state.cr2 = next() >>> 0
+  state.cr3 = next() >>> 0
+  state.cr4 = next() >>> 0
+  state.dr = Array.from({ length: 8 }, () => next() >>> 0)
+  state.gdtr = { base: next() >>> 0, limit: next() & 0xffff }
+  state.idtr = { base: next() >>> 0, limit: next() & 0xffff }
+  state.msr.sysenterCs = next() & 0xffff
+  state.msr.sysenterEsp = next() >>> 0
+  state.msr.sysenterEip = next() >>> 0
+  state.msr.apicBase = next() >>> 0
+  state.msr.pat = [next() >>> 0, next() >>> 0]
+  state.msr.mtrrDefType = next() >>> 0
+  const lo = next() >>> 0
+  const hi = next() >>> 0
+  state.msr.tsc = hi * 4294967296 + lo
+  const misc = next()
+  state.halted = (misc & 1) !== 0
+  state.fpu = null
+  c.setState(state)
+  c.shadow = (misc & 2) !== 0
+  c.nmiBlocked = (misc & 4) !== 0
+  if (c.fpu !== null && p < bytes.length) c.fpu.loadState(bytes.subarray(p))
+}

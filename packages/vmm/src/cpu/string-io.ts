@@ -1,0 +1,107 @@
+// String instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS) with REP/REPE/REPNE and segment overrides,
+// and the I/O permission check (IOPL, TSS I/O bitmap) for IN/OUT/INS/OUTS (Intel SDM vol. 1 18.3, vol. 2).
+import { DF, DS, ES, IOPL, TR } from './constants'
+import type { Cpu } from './cpu'
+import { alu } from './alu'
+import { lazyZF } from './flags'
+import { readMem, writeMem, getReg, setReg } from './operands'
+
+/** Iterations of a REP instruction before it yields (EIP stays on the instruction so it resumes). */
+const REP_SLICE = 4096
+
+/** #GP(0) unless CPL <= IOPL (protected mode) or the TSS I/O bitmap allows all `size` ports. */
+export function checkIoPermission(c: Cpu, port: number, size: number): void {
+  if (!c.protectedMode) return
+  if (!c.v86 && c.cpl <= (c.flags & IOPL) >>> 12) return
+  const type = c.segAttr[TR]! & 0xf
+  if ((type & 8) === 0 || (c.segSel[TR]! & 0xfffc) === 0) c.gp(0)
+  const limit = c.segLimit[TR]! >>> 0
+  if (limit < 0x67) c.gp(0)
+  const base = c.segBase[TR]!
+  const mapBase = c.readSys16((base + 0x66) | 0)
+  const byteOff = mapBase + (port >>> 3)
+  if (byteOff + 1 > limit) c.gp(0)
+  const bits = c.readSys16((base + byteOff) | 0)
+  const mask = ((1 << size) - 1) << (port & 7)
+  if ((bits & mask) !== 0) c.gp(0)
+}
+
+/** Executes one string instruction (with its REP prefix, if any). */
+export function stringInstruction(c: Cpu, op: number): void {
+  const size = (op & 1) === 0 ? 1 : c.opSize32 ? 4 : 2
+  const rep = c.prefixRep
+  const a32 = c.addrSize32
+  const regs = c.regs
+  const amask = a32 ? -1 : 0xffff
+  const delta = (c.flags & DF) !== 0 ? -size : size
+  const srcSeg = c.segOverride >= 0 ? c.segOverride : DS
+  const isCompare = op === 0xa6 || op === 0xa7 || op === 0xae || op === 0xaf
+  const kind = op & 0xfe
+  if (kind === 0x6c || kind === 0x6e) checkIoPermission(c, regs[2]! & 0xffff, size)
+  let n = rep !== 0 ? (a32 ? regs[1]! >>> 0 : regs[1]! & 0xffff) : 1
+  if (n === 0) return
+  let iterations = 0
+  for (;;) {
+    const si = regs[6]! & amask
+    const di = regs[7]! & amask
+    switch (kind) {
+      case 0xa4:
+        writeMem(c, size, ES, di, readMem(c, size, srcSeg, si))
+        advance(regs, 6, delta, a32)
+        advance(regs, 7, delta, a32)
+        break
+      case 0xa6: {
+        const a = readMem(c, size, srcSeg, si)
+        const b = readMem(c, size, ES, di)
+        alu(c, 7, a, b, size)
+        advance(regs, 6, delta, a32)
+        advance(regs, 7, delta, a32)
+        break
+      }
+      case 0xaa:
+        writeMem(c, size, ES, di, getReg(c, size, 0))
+        advance(regs, 7, delta, a32)
+        break
+      case 0xac:
+        setReg(c, size, 0, readMem(c, size, srcSeg, si))
+        advance(regs, 6, delta, a32)
+        break
+      case 0xae:
+        alu(c, 7, getReg(c, size, 0), readMem(c, size, ES, di), size)
+        advance(regs, 7, delta, a32)
+        break
+      case 0x6c: {
+        // INS: check the destination before reading the port (the read may have side effects).
+        c.segWrite(ES, di, size)
+        const v = c.io.ioRead(regs[2]! & 0xffff, size as 1 | 2 | 4)
+        writeMem(c, size, ES, di, v)
+        advance(regs, 7, delta, a32)
+        break
+      }
+      default: {
+        const v = readMem(c, size, srcSeg, si)
+        c.io.ioWrite(regs[2]! & 0xffff, size === 4 ? v >>> 0 : v, size as 1 | 2 | 4)
+        advance(regs, 6, delta, a32)
+      }
+    }
+    if (rep === 0) return
+    n--
+    if (a32) regs[1] = n
+    else regs[1] = (regs[1]! & ~0xffff) | n
+    if (n === 0) return
+    if (isCompare) {
+      const zf = lazyZF(c) !== 0
+      if (rep === 0xf3 ? !zf : zf) return
+    }
+    if (++iterations >= REP_SLICE) {
+      // Yield so interrupts and the budget are honoured; the instruction restarts where it stopped.
+      c.eip = c.startEip
+      return
+    }
+  }
+}
+
+function advance(regs: Int32Array, r: number, delta: number, a32: boolean): void {
+  if (a32) regs[r] = (regs[r]! + delta) | 0
+  else regs[r] = (regs[r]! & ~0xffff) | ((regs[r]! + delta) & 0xffff)
+}
