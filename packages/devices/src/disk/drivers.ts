@@ -6,6 +6,7 @@ import { createRaw, openRaw } from './raw'
 import type { ImageFormat } from './types'
 import { createVdi, openVdi } from './vdi'
 import { createVhd, openVhd } from './vhd'
+import { createVmdk, openVmdk } from './vmdk'
 
 /** What a driver's create function receives (already validated). */
 export interface CreateRequest {
@@ -36,6 +37,7 @@ const drivers: Partial<Record<ImageFormat, FormatDriver>> = {
   },
   vdi: { open: openVdi, create: createVdi, differencing: true },
   vhd: { open: openVhd, create: createVhd, differencing: true },
+  vmdk: { open: openVmdk, create: createVmdk, differencing: true },
 }
 
 export function driverFor(format: ImageFormat): FormatDriver | undefined {

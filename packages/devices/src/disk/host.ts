@@ -55,6 +55,9 @@ export interface DiskHost {
   randomBytes(length: number): Uint8Array
   /** Wall-clock time in milliseconds since 1970 (VHD timestamps). */
   now(): number
-  /** Decompresses zlib (`raw: false`, RFC 1950) or raw deflate (`raw: true`, RFC 1951) data. */
-  inflate(data: Uint8Array, raw: boolean): Promise<Uint8Array>
+  /**
+   * Decompresses zlib (`raw: false`, RFC 1950) or raw deflate (`raw: true`, RFC 1951) data, failing once the
+   * output would exceed `maxLength` bytes (hostile images must not cause huge allocations).
+   */
+  inflate(data: Uint8Array, raw: boolean, maxLength: number): Promise<Uint8Array>
 }

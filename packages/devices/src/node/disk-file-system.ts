@@ -82,6 +82,9 @@ export function nodeDiskHost(): DiskHost {
     fs: new NodeFileSystem(),
     randomBytes: (length) => new Uint8Array(randomBytes(length)),
     now: () => Date.now(),
-    inflate: async (data, raw) => new Uint8Array(raw ? inflateRawSync(data) : inflateSync(data)),
+    inflate: async (data, raw, maxLength) => {
+      const options = { maxOutputLength: Math.max(1, maxLength) }
+      return new Uint8Array(raw ? inflateRawSync(data, options) : inflateSync(data, options))
+    },
   }
 }

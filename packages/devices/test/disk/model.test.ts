@@ -61,6 +61,9 @@ const setups: Setup[] = [
   { name: 'vhd fixed', base: 'vhd', variant: 'fixed', children: [] },
   { name: 'vhd ← vhd ← vdi', base: 'vhd', variant: 'dynamic', children: ['vhd', 'vdi'] },
   { name: 'vdi ← vhd', base: 'vdi', variant: 'fixed', children: ['vhd'] },
+  { name: 'vmdk sparse', base: 'vmdk', variant: 'dynamic', children: [] },
+  { name: 'vmdk flat', base: 'vmdk', variant: 'fixed', children: [] },
+  { name: 'vmdk ← vmdk ← vhd ← vdi', base: 'vmdk', variant: 'fixed', children: ['vmdk', 'vhd', 'vdi'] },
 ]
 
 /** Resolves VDI parents (which store no path) through the paths this test created. */

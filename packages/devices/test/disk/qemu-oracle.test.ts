@@ -47,6 +47,8 @@ const cases: { format: WritableFormat; variant: 'dynamic' | 'fixed' }[] = [
   { format: 'vdi', variant: 'fixed' },
   { format: 'vhd', variant: 'dynamic' },
   { format: 'vhd', variant: 'fixed' },
+  { format: 'vmdk', variant: 'dynamic' },
+  { format: 'vmdk', variant: 'fixed' },
 ]
 
 describe.each(cases)('$format $variant created by Boxwood', ({ format, variant }) => {
@@ -66,7 +68,7 @@ describe.each(cases)('$format $variant created by Boxwood', ({ format, variant }
   })
 })
 
-describe.each(['vdi', 'vhd'] as const)('%s images made by qemu-img', (format) => {
+describe.each(['vdi', 'vhd', 'vmdk'] as const)('%s images made by qemu-img', (format) => {
   it('open with identical content, take writes, and stay valid', async () => {
     const source = tmp.path(`qemu-src-${format}.raw`)
     const content = new Uint8Array(20 * MiB)
