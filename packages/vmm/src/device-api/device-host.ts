@@ -188,10 +188,10 @@ export class DeviceHost {
   }
 
   /**
-   * Loads device units. Every unit is validated (version, config, payload) before any device changes; then
-   * timers are cancelled, line levels drop silently, states load in place and every `afterLoad` runs.
+   * Checks device units against this machine (one unit per device, no strangers, version, config and payload
+   * of each) without changing anything. Throws the first problem.
    */
-  loadUnits(units: readonly SavedUnit[]): void {
+  validateUnits(units: readonly SavedUnit[]): { d: HostedDevice; unit: SavedUnit }[] {
     const byKey = new Map<string, SavedUnit>()
     for (const unit of units) {
       const key = `${unit.name}#${unit.instance}`
@@ -201,7 +201,7 @@ export class DeviceHost {
       }
       byKey.set(key, unit)
     }
-    const plan = this.hosted.map((d) => {
+    return this.hosted.map((d) => {
       const unit = byKey.get(`${d.definition.name}#${d.instance}`)
       if (!unit) {
         throw new SavedStateUnitError(
@@ -209,10 +209,17 @@ export class DeviceHost {
           `the saved state has no unit for ${d.definition.name}#${d.instance}`,
         )
       }
-      // Validation pass on a copy: a bad unit must leave every device untouched.
       d.definition.savedState.decodeInto(deepCopy(d.device.state), unit.bytes, unit.version, d.config)
       return { d, unit }
     })
+  }
+
+  /**
+   * Loads device units. Every unit is validated (version, config, payload) before any device changes; then
+   * timers are cancelled, line levels drop silently, states load in place and every `afterLoad` runs.
+   */
+  loadUnits(units: readonly SavedUnit[]): void {
+    const plan = this.validateUnits(units)
     for (const timers of this.timersOf.values()) for (const t of timers) t.cancel()
     this.irqs.dropAllLevelsSilently()
     for (const { d, unit } of plan) d.definition.savedState.decodeInto(d.device.state, unit.bytes, unit.version)

@@ -2,22 +2,22 @@
 // firmware calls use. The CPU engineer's `Cpu` class (packages/vmm/src/cpu/) implements these.
 import type { FirmwareRegisters } from '../device-api/device'
 
-/** Why `run` returned. */
-export type CpuExitReason =
+/** Why `run` returned (the CPU engineer's `Cpu` in cpu/cpu.ts uses exactly these). */
+export type ExecutionExitReason =
   /** The instruction budget was used up. */
-  | 'limit'
-  /** HLT executed: the CPU waits for an interrupt (or NMI). */
-  | 'halt'
+  | 'budget'
+  /** HLT executed and no interrupt is deliverable: the CPU waits for an interrupt (or NMI). */
+  | 'halted'
   /** A triple fault (shutdown): the machine resets. */
   | 'triple-fault'
-  /** `requestExit()` was called (a device asked for a reset/power-off, or the host for a pause). */
-  | 'exit-request'
+  /** `requestStop()` was called (a device asked for a reset/power-off, or the host for a pause). */
+  | 'stopped'
 
 /** Result of one `run` call. */
 export interface CpuRunResult {
-  readonly reason: CpuExitReason
+  readonly reason: ExecutionExitReason
   /** Instructions retired by this call. */
-  readonly instructions: number
+  readonly retired: number
 }
 
 /** The CPU as the execution loop drives it. */
@@ -26,15 +26,15 @@ export interface ExecutionCpu {
   reset(): void
   /**
    * Runs at most `maxInstructions` instructions, delivering interrupts at instruction boundaries. A halted CPU
-   * that sees no deliverable interrupt returns 'halt' at once with 0 instructions.
+   * with no deliverable interrupt returns 'halted' at once; a halted CPU with one wakes up and runs.
    */
   run(maxInstructions: number): CpuRunResult
-  /** Total instructions retired since power-on (drives the deterministic clock). */
+  /** Total instructions retired since power-on, updated as instructions retire (drives the deterministic clock). */
   readonly instructionsRetired: number
   saveState(): Uint8Array
   loadState(bytes: Uint8Array): void
-  /** Optional: asks `run` to return after the current instruction (reason 'exit-request'). */
-  requestExit?(): void
+  /** Makes `run` return 'stopped' at the next instruction boundary (callable from I/O handlers). */
+  requestStop(): void
 }
 
 /**

@@ -49,7 +49,7 @@ export class IrqRouter {
   private readonly receivers: IrqReceiver[] = []
   private readonly dropLevel: (() => void)[] = []
   private source: InterruptSource = NO_INTERRUPTS
-  private listener: (() => void) | undefined
+  private readonly listeners = new Set<() => void>()
 
   /** The CPU's view: forwards to whichever controller registered with {@link setInterruptSource}. */
   readonly cpuInterrupts: InterruptSource
@@ -81,14 +81,18 @@ export class IrqRouter {
     this.source = source
   }
 
-  /** Called after every line level change and on {@link notify} (the execution loop wakes a halted CPU). */
-  onChange(listener: (() => void) | undefined): void {
-    this.listener = listener
+  /**
+   * Calls `listener` after every line level change and on {@link notify} (the execution loop wakes a halted
+   * CPU). Returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** Tells the execution loop that the controller's output may have changed (e.g. an NMI was latched). */
   notify(): void {
-    this.listener?.()
+    for (const listener of this.listeners) listener()
   }
 
   /**
@@ -144,7 +148,7 @@ export class IrqRouter {
     this.asserted[line] = after
     if (before > 0 !== after > 0) {
       for (const receiver of this.receivers) receiver.setIrqLevel(line, after > 0)
-      this.listener?.()
+      for (const listener of this.listeners) listener()
     }
   }
 }

@@ -35,7 +35,7 @@ interface TimerImpl extends VirtualTimer {
 export class TimerQueue {
   private readonly armed: TimerImpl[] = []
   private seq = 0
-  private listener: (() => void) | undefined
+  private readonly listeners = new Set<() => void>()
 
   private readonly clock: ClockView
 
@@ -75,9 +75,13 @@ export class TimerQueue {
     return timer
   }
 
-  /** Called when the earliest deadline may have changed (the loop shortens a HLT sleep). */
-  onEarliestChange(listener: (() => void) | undefined): void {
-    this.listener = listener
+  /**
+   * Calls `listener` when a timer is armed ahead of every other one (the loop ends the CPU slice early or
+   * shortens a HLT sleep). Returns the unsubscribe function.
+   */
+  onEarliestChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** The earliest armed deadline, or undefined when no timer is armed. */
@@ -114,7 +118,7 @@ export class TimerQueue {
     let i = this.armed.length
     while (i > 0 && this.armed[i - 1]!.deadline! > deadline) i--
     this.armed.splice(i, 0, timer)
-    if (i === 0) this.listener?.()
+    if (i === 0) for (const listener of this.listeners) listener()
   }
 
   private remove(timer: TimerImpl): void {

@@ -1,0 +1,11 @@
+// The embedder's front door: build a machine from a config (devices, RAM, CPU, time mode).
+import { Vm } from './vm'
+import type { VmConfig } from './vm'
+
+/**
+ * Creates a machine (state 'created'). Call `powerOn()` and then either drive it synchronously with
+ * `runFor`/`runSlice` (tests, embedding, deterministic time) or hand it to a `VmRunner` (real time).
+ */
+export function createVm(config: VmConfig): Vm {
+  return new Vm(config)
+}
