@@ -169,7 +169,9 @@ async function copyLayer(
 ): Promise<void> {
   let offset = 0
   while (offset < from.logicalSize) {
-    const extent = await from.extent(offset, Math.min(CHUNK, from.logicalSize - offset))
+    // Compaction judges each block on its own; a plain copy may take long runs.
+    const limit = dropZeros ? from.blockSize - (offset % from.blockSize) : CHUNK
+    const extent = await from.extent(offset, Math.min(limit, from.logicalSize - offset))
     const length = Math.max(1, extent.length)
     if (extent.state !== 'absent') {
       const data = new Uint8Array(length)
