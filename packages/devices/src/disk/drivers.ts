@@ -2,6 +2,7 @@
 
 import type { BlockFile } from './host'
 import type { Layer, LayerContext, ParentIdentity } from './layer'
+import { openIso } from './iso'
 import { createRaw, openRaw } from './raw'
 import type { ImageFormat } from './types'
 import { createVdi, openVdi } from './vdi'
@@ -38,6 +39,7 @@ const drivers: Partial<Record<ImageFormat, FormatDriver>> = {
   vdi: { open: openVdi, create: createVdi, differencing: true },
   vhd: { open: openVhd, create: createVhd, differencing: true },
   vmdk: { open: openVmdk, create: createVmdk, differencing: true },
+  iso: { open: openIso, differencing: false },
 }
 
 export function driverFor(format: ImageFormat): FormatDriver | undefined {

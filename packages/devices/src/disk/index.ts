@@ -26,3 +26,5 @@ export type {
 } from './types'
 export { cloneImage, compactImage, mergeChildIntoParent, resizeImage } from './operations'
 export type { ChainOptions, CloneOptions, MergeOptions } from './operations'
+export { readIsoInfo } from './iso'
+export type { IsoInfo } from './iso'
