@@ -369,8 +369,10 @@ export function asciiAdjust(c: Cpu, aas: boolean): void {
   let ax = c.regs[0]! & 0xffff
   let flags = 0
   if ((ax & 0xf) > 9 || (f & AF) !== 0) {
-    if (aas) ax = ((ax - 6) & 0xff) | ((((ax >>> 8) - 1) & 0xff) << 8)
-    else ax = (ax + 0x106) & 0xffff
+    if (aas) {
+      ax = (ax - 6) & 0xffff
+      ax = (ax - 0x100) & 0xffff
+    } else ax = (ax + 0x106) & 0xffff
     flags = AF | CF
   }
   ax &= 0xff0f
