@@ -3,6 +3,7 @@
 // next timer deadline, fires timers between slices, sleeps in HLT until the next deadline or interrupt, resets
 // on a triple fault, and saves/loads the whole machine. This class is synchronous; em/vm-runner.ts drives it
 // on a host event loop (main thread or worker).
+import { Cpu } from '../cpu/cpu'
 import { DeviceHost } from '../device-api/device-host'
 import type { AddDeviceOptions, LogEntry } from '../device-api/device-host'
 import type { DeviceDefinition, ResetKind } from '../device-api/device'
@@ -17,6 +18,7 @@ import { SavedStateUnitError, SavedStateVersionError } from '../state/state-erro
 import type { HostClock } from '../time/virtual-clock'
 import { hasFirmwareRegisterAccess } from './cpu-contract'
 import type { CpuRunResult, ExecutionCpu } from './cpu-contract'
+import { firmwareAccessFromStateApi, hasCpuStateApi } from './cpu-firmware-access'
 import { RAM_UNIT, RAM_UNIT_VERSION, decodeRam, encodeRam, validateRam } from './ram-state'
 
 /** What a CPU factory receives: everything the CPU is wired to (never the devices). */
@@ -45,8 +47,8 @@ export interface VmConfig {
   readonly ramBytes: number
   /** Back RAM with a SharedArrayBuffer (for a display or debugger on another thread). */
   readonly sharedMemory?: boolean
-  /** Builds the CPU on the machine's memory, port space and interrupt routing. */
-  readonly cpu: (wiring: CpuWiring) => ExecutionCpu
+  /** Builds the CPU on the machine's memory, port space and interrupt routing (default: the i686 `Cpu`). */
+  readonly cpu?: (wiring: CpuWiring) => ExecutionCpu
   /** Devices, created in this order. */
   readonly devices?: readonly VmDeviceSpec[]
   /** Default: deterministic, 10 ns per instruction. */
@@ -120,8 +122,12 @@ export class Vm {
       const { definition, ...options } = spec
       this.host.addDevice(definition, options)
     }
-    this.cpu = config.cpu({ memory: this.memory, io: this.host.ports, interrupts: this.host.irqs.cpuInterrupts })
+    const makeCpu = config.cpu ?? ((wiring: CpuWiring) => new Cpu(wiring))
+    this.cpu = makeCpu({ memory: this.memory, io: this.host.ports, interrupts: this.host.irqs.cpuInterrupts })
     if (hasFirmwareRegisterAccess(this.cpu)) this.host.firmwareRegisters = this.cpu
+    else if (hasCpuStateApi(this.cpu)) {
+      this.host.firmwareRegisters = firmwareAccessFromStateApi(this.cpu, (m) => this.host.log('warn', 'vmm', m))
+    }
     this.host.onResetRequest = (kind) => {
       this.pendingReset = kind
       this.cpu.requestStop()
