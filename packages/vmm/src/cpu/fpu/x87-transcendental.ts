@@ -1,0 +1,268 @@
+// x87 transcendental and scaling instructions: FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1,
+// FSCALE, FXTRACT, FPREM, FPREM1, FRNDINT (Intel SDM vol. 2 entries; vol. 1 §8.3.8–8.3.10).
+// Transcendentals use the host's binary64 functions (≤ 1 ulp of binary64, not of extended); FSCALE, FXTRACT,
+// FPREM/FPREM1 and FRNDINT are exact.
+import { propagateNaN, storeApproximate, storeRounded } from './x87-arith'
+import { EXT_CLASS, clz64, pow2, roundIncremented, roundInexact, rounded, scaleByPow2 } from './x87-extended'
+import { uint64ToExtended } from './x87-extended'
+import { roundToInteger } from './x87-memory'
+import { SW, type X87State } from './x87-state'
+
+/** Operations on ST(0) alone. */
+export const UNARY = { SIN: 0, COS: 1, TAN: 2, F2XM1: 3 } as const
+
+const TRIG_LIMIT = pow2(63)
+
+/**
+ * Checks ST(0) (physical `reg`) as the operand of a transcendental: NaN → propagated (#I for SNaN), ∞ → #I,
+ * denormal → #D. Returns true when the caller should compute a result.
+ */
+function usableOperand(s: X87State, reg: number, allowInfinity: boolean): boolean {
+  const x = s.values[reg] as number
+  if (x !== x) {
+    propagateNaN(s, reg, reg, reg)
+    return false
+  }
+  if (!allowInfinity && (x === Infinity || x === -Infinity)) {
+    if (!s.signal(SW.IE)) s.setIndefinite(reg)
+    return false
+  }
+  if ((s.denormal[reg] as number) !== 0 && s.signal(SW.DE)) return false
+  return true
+}
+
+/**
+ * FSIN/FCOS/FPTAN (the tangent only; the caller pushes 1.0)/F2XM1 of physical register `reg`, in place. For the
+ * trigonometric ones, |x| ≥ 2^63 sets C2 and leaves the operand unchanged. Returns true when a result was stored.
+ */
+export function unary(s: X87State, op: number, reg: number): boolean {
+  s.statusFlags &= ~SW.C2
+  if (!usableOperand(s, reg, op === UNARY.F2XM1)) return false
+  const x = s.values[reg] as number
+  if (op !== UNARY.F2XM1 && Math.abs(x) >= TRIG_LIMIT) {
+    s.statusFlags |= SW.C2
+    return false
+  }
+  let r: number
+  let exact = false
+  switch (op) {
+    case UNARY.SIN:
+      r = Math.sin(x)
+      exact = x === 0
+      break
+    case UNARY.COS:
+      r = Math.cos(x)
+      break
+    case UNARY.TAN:
+      r = Math.tan(x)
+      exact = x === 0
+      break
+    default:
+      if (x === -Infinity) r = -1
+      else r = Math.abs(x) < pow2(-40) ? x * Math.LN2 : Math.expm1(x * Math.LN2)
+      exact = x === 0 || x === 1 || x === -1 || x === Infinity || x === -Infinity
+      break
+  }
+  return storeApproximate(s, reg, r, exact)
+}
+
+/** FSINCOS: ST(0) ← sin, then the caller pushes the cosine held in the returned value. NaN when nothing stored. */
+export function sinCos(s: X87State, reg: number): number {
+  s.statusFlags &= ~SW.C2
+  if (!usableOperand(s, reg, false)) return NaN
+  const x = s.values[reg] as number
+  if (Math.abs(x) >= TRIG_LIMIT) {
+    s.statusFlags |= SW.C2
+    return NaN
+  }
+  const c = Math.cos(x)
+  storeApproximate(s, reg, Math.sin(x), x === 0)
+  return c
+}
+
+/** Binary operations that store into ST(1) and pop: FPATAN, FYL2X, FYL2XP1. */
+export const BINARY = { PATAN: 0, YL2X: 1, YL2XP1: 2 } as const
+
+/** ST(1) ← f(ST(1), ST(0)) for BINARY ops; returns true when the stack should be popped (not on unmasked faults). */
+export function binary(s: X87State, op: number, st0: number, st1: number): boolean {
+  const x = s.values[st0] as number
+  const y = s.values[st1] as number
+  if (x !== x || y !== y) return propagateNaN(s, st1, st1, st0)
+  if (((s.denormal[st0] as number) !== 0 || (s.denormal[st1] as number) !== 0) && s.signal(SW.DE)) return false
+  let r: number
+  switch (op) {
+    case BINARY.PATAN:
+      r = Math.atan2(y, x)
+      return storeApproximate(s, st1, r, y === 0)
+    case BINARY.YL2X:
+      if (x === 0 && y !== 0 && y === y && isFinite(y)) {
+        if (s.signal(SW.ZE)) return false
+        s.setC1(false)
+        s.setValue(st1, y > 0 ? -Infinity : Infinity)
+        return true
+      }
+      r = y * Math.log2(x)
+      return storeApproximate(s, st1, r, x === 1 || y === 0 || !isFinite(r))
+    default:
+      r = y * (Math.log1p(x) * Math.LOG2E)
+      return storeApproximate(s, st1, r, x === 0 || y === 0 || !isFinite(r))
+  }
+}
+
+/** FSCALE: ST(0) ← ST(0) · 2^trunc(ST(1)), exact in the 80-bit image when the exponent stays in range. */
+export function scale(s: X87State, st0: number, st1: number): void {
+  const x = s.values[st0] as number
+  const y = s.values[st1] as number
+  if (x !== x || y !== y) {
+    propagateNaN(s, st0, st0, st1)
+    return
+  }
+  if (((s.denormal[st0] as number) !== 0 || (s.denormal[st1] as number) !== 0) && s.signal(SW.DE)) return
+  if ((x === 0 && y === Infinity) || ((x === Infinity || x === -Infinity) && y === -Infinity)) {
+    if (!s.signal(SW.IE)) s.setIndefinite(st0)
+    return
+  }
+  if (x === 0 || !isFinite(x) || !isFinite(y)) {
+    if (y === Infinity && x !== 0) s.setValue(st0, x > 0 ? Infinity : -Infinity)
+    else if (y === -Infinity && isFinite(x)) s.setValue(st0, x > 0 || Object.is(x, 0) ? 0 : -0)
+    s.setC1(false)
+    return
+  }
+  const n = Math.trunc(Math.max(-70000, Math.min(70000, y)))
+  const at = s.loadExtended(st0)
+  const cls = s.classify(st0)
+  const exp = (s.ext[at + 2] as number) & 0x7fff
+  if (cls === EXT_CLASS.NORMAL && exp + n >= 1 && exp + n <= 0x7ffe) {
+    const sign = (s.ext[at + 2] as number) & 0x8000
+    s.setExtended(st0, s.ext[at] as number, s.ext[at + 1] as number, sign | (exp + n))
+    s.setC1(false)
+    return
+  }
+  const clamped = Math.max(-2200, Math.min(2200, n))
+  const r = scaleByPow2(x, clamped)
+  let err = 0
+  if (isFinite(r) && scaleByPow2(r, -clamped) !== x) err = scaleByPow2(r, -clamped) < x ? pow2(-1074) : -pow2(-1074)
+  if (r === 0) err = x > 0 ? pow2(-1074) : -pow2(-1074)
+  storeRounded(s, st0, r, err, true)
+}
+
+/**
+ * FXTRACT: ST(0) ← unbiased exponent, then the caller pushes the significand held in slot `significandSlot`.
+ * Returns false when nothing is to be pushed (an unmasked fault).
+ */
+export function extract(s: X87State, st0: number, significandSlot: number): boolean {
+  const x = s.values[st0] as number
+  if (x !== x) {
+    if (!propagateNaN(s, st0, st0, st0)) return false
+    s.copy(significandSlot, st0)
+    return true
+  }
+  if ((s.denormal[st0] as number) !== 0 && s.signal(SW.DE)) return false
+  if (x === 0) {
+    if (s.signal(SW.ZE)) return false
+    s.copy(significandSlot, st0)
+    s.setValue(st0, -Infinity)
+    return true
+  }
+  if (!isFinite(x)) {
+    s.copy(significandSlot, st0)
+    s.setValue(st0, Infinity)
+    return true
+  }
+  const at = s.loadExtended(st0)
+  const hi = s.ext[at + 1] as number
+  const lo = s.ext[at] as number
+  const se = s.ext[at + 2] as number
+  const exp = se & 0x7fff
+  // Denormals are normalised first: their true exponent is 1 - 16383 minus the leading zeros.
+  const lz = clz64(hi, lo)
+  const unbiased = (exp === 0 ? 1 : exp) - 16383 - lz
+  uint64ToExtended(hi, lo, false, s.ext, significandSlot * 3)
+  const sat = significandSlot * 3
+  s.setExtended(significandSlot, s.ext[sat] as number, s.ext[sat + 1] as number, (se & 0x8000) | 16383)
+  s.setValue(st0, unbiased)
+  return true
+}
+
+/**
+ * FPREM (IEEE = false, truncating quotient) / FPREM1 (round-to-nearest quotient): ST(0) ← remainder of
+ * ST(0) / ST(1). C2 = 1 for a partial remainder; otherwise C0, C3, C1 = quotient bits 2, 1, 0.
+ */
+export function remainder(s: X87State, st0: number, st1: number, ieee: boolean): void {
+  const x = s.values[st0] as number
+  const y = s.values[st1] as number
+  s.statusFlags &= ~SW.C2
+  if (x !== x || y !== y) {
+    propagateNaN(s, st0, st0, st1)
+    return
+  }
+  if (((s.denormal[st0] as number) !== 0 || (s.denormal[st1] as number) !== 0) && s.signal(SW.DE)) return
+  if (y === 0 || !isFinite(x)) {
+    if (!s.signal(SW.IE)) s.setIndefinite(st0)
+    return
+  }
+  if (x === 0 || !isFinite(y)) {
+    s.setConditions(0, 0, 0, 0)
+    return
+  }
+  const ex = exponentOf(x)
+  const ey = exponentOf(y)
+  const d = ex - ey
+  if (d >= 64) {
+    const n = 32 + (d % 32)
+    const reducer = scaleByPow2(Math.abs(y), d - n)
+    const r = x % reducer
+    s.setValue(st0, r === 0 ? (x < 0 ? -0 : 0) : r)
+    s.statusFlags |= SW.C2
+    return
+  }
+  let r = x % y
+  // Low three quotient bits: (x mod 8y − x mod y) / y, when 8y is representable.
+  const y8 = Math.abs(y) * 8
+  let q = Math.round(Math.abs((isFinite(y8) ? x % y8 : x) - r) / Math.abs(y)) & 7
+  if (ieee) {
+    const half = Math.abs(y) / 2
+    const ar = Math.abs(r)
+    if (ar > half || (ar === half && (q & 1) === 1)) {
+      r = x < 0 ? r + Math.abs(y) : r - Math.abs(y)
+      q = (q + 1) & 7
+    }
+  }
+  if (r === 0) r = x < 0 ? -0 : 0
+  s.setValue(st0, r)
+  s.setConditions((q >>> 1) & 1, 0, q & 1, (q >>> 2) & 1)
+}
+
+function exponentOf(v: number): number {
+  const a = Math.abs(v)
+  let e = Math.floor(Math.log2(a))
+  if (scaleByPow2(1, e) > a) e--
+  else if (scaleByPow2(1, e + 1) <= a) e++
+  return e
+}
+
+/** FRNDINT: rounds ST(0) to an integer under the rounding control, exactly (on the 80-bit image). */
+export function roundToIntegral(s: X87State, reg: number): void {
+  const x = s.values[reg] as number
+  if (x !== x) {
+    propagateNaN(s, reg, reg, reg)
+    return
+  }
+  if ((s.denormal[reg] as number) !== 0 && s.signal(SW.DE)) return
+  if (!isFinite(x)) return
+  const at = s.loadExtended(reg)
+  const se = s.ext[at + 2] as number
+  if (!roundToInteger(s.ext, at, s.roundingControl())) {
+    s.setC1(false)
+    return // already integral: |x| ≥ 2^63
+  }
+  if (roundInexact) {
+    s.signal(SW.PE)
+    s.setC1(roundIncremented)
+  } else {
+    s.setC1(false)
+  }
+  const negative = se >= 0x8000
+  uint64ToExtended(rounded[1] as number, rounded[0] as number, negative, s.ext, at)
+  s.setExtended(reg, s.ext[at] as number, s.ext[at + 1] as number, s.ext[at + 2] as number)
+}
