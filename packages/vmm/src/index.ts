@@ -46,3 +46,5 @@ export type { CpuWiring, SliceResult, TimeMode, VmConfig, VmDeviceSpec, VmState 
 export { VmRunner } from './em/vm-runner'
 export type { HostScheduler, VmRunnerOptions } from './em/vm-runner'
 export { createVm } from './em/create-vm'
+export { devicesFromConfigTree, ConfigTreeError } from './config/config-tree'
+export type { ConfigValue, DeviceInstanceNode, MachineConfigTree } from './config/config-tree'
