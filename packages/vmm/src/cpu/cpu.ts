@@ -327,7 +327,8 @@ export class Cpu {
       this.segHi[seg] = (attr & ATTR_DB) !== 0 ? 0xffffffff : 0xffff
     } else {
       this.segLo[seg] = 0
-      this.segHi[seg] = limit
+      // A 4 GB expand-up segment wraps around instead of faulting (as real processors and Bochs do).
+      this.segHi[seg] = limit === 0xffffffff ? limit + 3 : limit
     }
     let ok: number
     if (!this.protectedMode || this.v86) ok = 3

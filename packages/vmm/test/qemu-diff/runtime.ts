@@ -72,6 +72,7 @@ org 0xE0000
   jmp %$body
 %$end:
   call dump
+  call reset_env
   jmp %$out
 %$body:
 %endmacro
@@ -80,6 +81,55 @@ org 0xE0000
   jmp [RESUME]
 %$out:
 %pop
+%endmacro
+
+; SETDESC sel, base, limit (20 bits), access byte, flags nibble (G=8, D/B=4)
+%macro SETDESC 5
+  mov dword [GDT + %1], (((%2) & 0xffff) << 16) | ((%3) & 0xffff)
+  mov dword [GDT + %1 + 4], ((%2) & 0xff000000) | ((%5) << 20) | ((%3) & 0xf0000) | ((%4) << 8) | (((%2) >> 16) & 0xff)
+%endmacro
+; SETGATE sel, target selector, target label, (access byte << 8) | parameter count
+%macro SETGATE 4
+  mov eax, %3
+  and eax, 0xffff
+  or eax, (%2) << 16
+  mov [GDT + %1], eax
+  mov eax, %3
+  and eax, 0xffff0000
+  or eax, %4
+  mov [GDT + %1 + 4], eax
+%endmacro
+; TO_RING3 label, eflags: IRET to flat ring-3 code with the ring-3 stack at 0x70000.
+%macro TO_RING3 2
+  mov ax, 0x33
+  mov ds, ax
+  mov es, ax
+  push dword 0x33
+  push dword 0x70000
+  push dword %2
+  push dword 0x2b
+  push dword %1
+  iretd
+%endmacro
+; PAGING_ON: identity-map 0–4 MB with 4 KB user-writable pages (PD at 0x20000, PT at 0x21000).
+%macro PAGING_ON 0
+  mov edi, 0x20000
+  xor eax, eax
+  mov ecx, 1024
+  rep stosd
+  mov dword [0x20000], 0x21007
+  mov edi, 0x21000
+  mov eax, 0x7
+  mov ecx, 1024
+%%l:
+  stosd
+  add eax, 0x1000
+  loop %%l
+  mov eax, 0x20000
+  mov cr3, eax
+  mov eax, cr0
+  or eax, 0x80000000
+  mov cr0, eax
 %endmacro
 
 pm32:
@@ -189,6 +239,32 @@ dump:
   pop ds
   popad
   popfd
+  ret
+
+; reset_env: back to flat ring-0 segments, paging off, TR = 0x38, EFLAGS = 2 (after every case).
+reset_env:
+  push dword 2
+  popfd
+  mov eax, cr0
+  and eax, 0x7ffefff7
+  mov cr0, eax
+  xor eax, eax
+  mov cr4, eax
+  mov dr7, eax
+  mov ax, 0x10
+  mov ds, ax
+  mov es, ax
+  mov fs, ax
+  mov gs, ax
+  mov ss, ax
+  xor ax, ax
+  lldt ax
+  mov byte [GDT + 0x3d], 0x89
+  mov ax, 0x38
+  ltr ax
+  mov dword [SCRATCH + 4], ${LAYOUT.stackTop - 0x1000}
+  mov dword [SCRATCH + 8], 0x10
+  lidt [idt_desc]
   ret
 
 out_bytes:
