@@ -15,7 +15,7 @@ import { readSavedState, writeSavedState } from '../state/container'
 import type { SavedUnit } from '../state/container'
 import { ByteReader, ByteWriter } from '../state/byte-stream'
 import { SavedStateUnitError, SavedStateVersionError } from '../state/state-errors'
-import type { HostClock } from '../time/virtual-clock'
+import type { ClockView, HostClock } from '../time/virtual-clock'
 import { hasFirmwareRegisterAccess } from './cpu-contract'
 import type { CpuRunResult, ExecutionCpu } from './cpu-contract'
 import { firmwareAccessFromStateApi, hasCpuStateApi } from './cpu-firmware-access'
@@ -26,6 +26,8 @@ export interface CpuWiring {
   readonly memory: PhysicalMemory
   readonly io: IoBus
   readonly interrupts: InterruptSource
+  /** Virtual time; the default CPU's time-stamp counter runs at 1 GHz of virtual time. */
+  readonly clock: ClockView
 }
 
 /** How virtual time moves while the machine runs. */
@@ -122,8 +124,16 @@ export class Vm {
       const { definition, ...options } = spec
       this.host.addDevice(definition, options)
     }
-    const makeCpu = config.cpu ?? ((wiring: CpuWiring) => new Cpu(wiring))
-    this.cpu = makeCpu({ memory: this.memory, io: this.host.ports, interrupts: this.host.irqs.cpuInterrupts })
+    const makeCpu =
+      config.cpu ??
+      ((w: CpuWiring) =>
+        new Cpu({ memory: w.memory, io: w.io, interrupts: w.interrupts, readTsc: () => w.clock.nowNs() }))
+    this.cpu = makeCpu({
+      memory: this.memory,
+      io: this.host.ports,
+      interrupts: this.host.irqs.cpuInterrupts,
+      clock: this.host.clock,
+    })
     if (hasFirmwareRegisterAccess(this.cpu)) this.host.firmwareRegisters = this.cpu
     else if (hasCpuStateApi(this.cpu)) {
       this.host.firmwareRegisters = firmwareAccessFromStateApi(this.cpu, (m) => this.host.log('warn', 'vmm', m))
@@ -325,9 +335,16 @@ export class Vm {
     validateRam(ram.bytes, this.memory.ramBytes)
     this.host.validateUnits(deviceUnits)
 
-    this.cpu.loadState(cpu.bytes)
-    this.memory.setA20(decodeRam(ram.bytes, this.memory.ram))
+    // Time first: the CPU derives its TSC offset from the clock, devices re-arm timers against it.
+    const before = this.nowNs()
     this.host.clock.restore(nowNs)
+    try {
+      this.cpu.loadState(cpu.bytes)
+    } catch (error) {
+      this.host.clock.restore(before)
+      throw error
+    }
+    this.memory.setA20(decodeRam(ram.bytes, this.memory.ram))
     this.host.loadUnits(deviceUnits)
     this.pendingReset = undefined
     this.pendingPowerOff = false
