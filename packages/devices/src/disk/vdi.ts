@@ -218,6 +218,9 @@ export async function openVdi(context: LayerContext, file: BlockFile): Promise<L
   if (offBlocks < 72 + cbHeader || offBlocks + cBlocks * 4 > offData) {
     throw new DiskCorruptError(path, `VDI block map at ${offBlocks} overlaps the header or the data at ${offData}`)
   }
+  if (offBlocks + cBlocks * 4 > fileSize) {
+    throw new DiskCorruptError(path, `VDI block map (${cBlocks} entries at ${offBlocks}) runs past the end of the file`)
+  }
   const mapBytes = await readExact(file, offBlocks, cBlocks * 4, 'VDI block map')
   const map = new Uint32Array(cBlocks)
   const mapView = viewOf(mapBytes)

@@ -241,6 +241,19 @@ function descriptorIds(descriptor: VmdkDescriptor) {
   }
 }
 
+/** Extent files must sit beside the descriptor (or below it): a hostile descriptor must not reach other files. */
+function extentPath(context: LayerContext, name: string): string {
+  const parts = name.split(/[\\/]/)
+  if (name === '' || name.startsWith('/') || /^[A-Za-z]:/.test(name) || parts.includes('..')) {
+    throw new DiskUnsupportedError(context.path, `VMDK extent "${name}" lies outside the descriptor's folder`)
+  }
+  const resolved = context.host.fs.resolve(context.path, name)
+  if (context.host.fs.absolute(resolved) === context.host.fs.absolute(context.path)) {
+    throw new DiskCorruptError(context.path, 'VMDK extent refers back to the descriptor file')
+  }
+  return resolved
+}
+
 function variantOf(path: string, createType: string): ImageVariant {
   switch (createType) {
     case 'monolithicSparse':
@@ -298,10 +311,10 @@ export async function openVmdk(context: LayerContext, file: BlockFile): Promise<
       if (line.type === 'ZERO') {
         extents.push({ start, length, kind: 'zero', file: undefined, flatOffset: 0, sparse: undefined })
       } else if (line.type === 'FLAT' || line.type === 'VMFS') {
-        const extentPath = host.fs.resolve(path, line.file)
-        const extentFile = await host.fs.open(extentPath, { write: context.writable })
+        const flatPath = extentPath(context, line.file)
+        const extentFile = await host.fs.open(flatPath, { write: context.writable })
         opened.push(extentFile)
-        extentPaths.push(extentPath)
+        extentPaths.push(flatPath)
         extents.push({
           start,
           length,
@@ -315,14 +328,11 @@ export async function openVmdk(context: LayerContext, file: BlockFile): Promise<
         if (embedded && descriptor.extents.length === 1) {
           sparse = embedded
         } else {
-          const extentPath = host.fs.resolve(path, line.file)
-          if (host.fs.absolute(extentPath) === host.fs.absolute(path)) {
-            throw new DiskCorruptError(path, 'VMDK extent refers back to the descriptor file')
-          }
-          const extentFile = await host.fs.open(extentPath, { write: context.writable })
+          const sparsePath = extentPath(context, line.file)
+          const extentFile = await host.fs.open(sparsePath, { write: context.writable })
           opened.push(extentFile)
-          extentPaths.push(extentPath)
-          sparse = await SparseExtent.open(extentPath, extentFile, host)
+          extentPaths.push(sparsePath)
+          sparse = await SparseExtent.open(sparsePath, extentFile, host)
         }
         if (sparse.sectors < line.sectors) {
           throw new DiskCorruptError(path, `VMDK extent ${line.file} is smaller than the descriptor says`)
