@@ -1,6 +1,7 @@
 // Drives a Vm on a host event loop (the emulation thread: a worker, or the main thread of an embedder): runs
 // slices for a few milliseconds, yields so the host stays responsive, and while the guest is halted sleeps
 // until the next timer deadline or until an interrupt line changes (an idle guest costs ~0% host CPU).
+import type { ExecutionCpu } from './cpu-contract'
 import type { Vm } from './vm'
 
 /** The host's timer functions, passed in (globalThis.setTimeout/clearTimeout in Node, browsers and workers). */
@@ -29,7 +30,7 @@ function defaultScheduler(): HostScheduler {
 
 /** Runs a Vm asynchronously while it is in the 'running' state. */
 export class VmRunner {
-  private readonly vm: Vm
+  private readonly vm: Vm<ExecutionCpu>
   private readonly scheduler: HostScheduler
   private readonly sliceMs: number
   private readonly slicesPerYield: number
@@ -40,7 +41,7 @@ export class VmRunner {
   /** Number of times the runner went to sleep on HLT (for embedders' statistics and tests). */
   sleeps = 0
 
-  constructor(vm: Vm, options: VmRunnerOptions = {}) {
+  constructor(vm: Vm<ExecutionCpu>, options: VmRunnerOptions = {}) {
     this.vm = vm
     this.scheduler = options.scheduler ?? defaultScheduler()
     this.sliceMs = options.sliceMs ?? 10

@@ -43,14 +43,14 @@ export interface VmDeviceSpec extends AddDeviceOptions {
   readonly definition: DeviceDefinition<any, any>
 }
 
-/** Machine configuration. */
-export interface VmConfig {
+/** Machine configuration; `C` is the CPU type (the i686 `Cpu` unless a factory says otherwise). */
+export interface VmConfig<C extends ExecutionCpu = Cpu> {
   /** Guest RAM in bytes (multiple of 4 KB). */
   readonly ramBytes: number
   /** Back RAM with a SharedArrayBuffer (for a display or debugger on another thread). */
   readonly sharedMemory?: boolean
   /** Builds the CPU on the machine's memory, port space and interrupt routing (default: the i686 `Cpu`). */
-  readonly cpu?: (wiring: CpuWiring) => ExecutionCpu
+  readonly cpu?: (wiring: CpuWiring) => C
   /** Devices, created in this order. */
   readonly devices?: readonly VmDeviceSpec[]
   /** Default: deterministic, 10 ns per instruction. */
@@ -89,11 +89,12 @@ const TIME_UNIT = 'tm-clock'
 const CPU_UNIT = 'cpu'
 
 /** A virtual machine. */
-export class Vm {
+export class Vm<C extends ExecutionCpu = Cpu> {
   readonly memory: PhysicalMemory
   readonly host: DeviceHost
-  readonly cpu: ExecutionCpu
-  readonly config: VmConfig
+  /** The CPU: with the default `Cpu`, embedders get its single-step and state API (`step`, `getState`…). */
+  readonly cpu: C
+  readonly config: VmConfig<C>
   private vmState: VmState = 'created'
   private readonly listeners = new Set<(state: VmState) => void>()
   private pendingReset: ResetKind | undefined
@@ -106,7 +107,7 @@ export class Vm {
   /** Counts resets caused by triple faults (for embedders and tests). */
   tripleFaults = 0
 
-  constructor(config: VmConfig) {
+  constructor(config: VmConfig<C>) {
     this.config = config
     this.memory = new PhysicalMemory({ ramBytes: config.ramBytes, shared: config.sharedMemory === true })
     this.host = new DeviceHost({
@@ -127,7 +128,12 @@ export class Vm {
     const makeCpu =
       config.cpu ??
       ((w: CpuWiring) =>
-        new Cpu({ memory: w.memory, io: w.io, interrupts: w.interrupts, readTsc: () => w.clock.nowNs() }))
+        new Cpu({
+          memory: w.memory,
+          io: w.io,
+          interrupts: w.interrupts,
+          readTsc: () => w.clock.nowNs(),
+        }) as unknown as C)
     this.cpu = makeCpu({
       memory: this.memory,
       io: this.host.ports,

@@ -87,6 +87,10 @@ describe('Vm with the real Cpu', () => {
     expect(interrupts).toBeLessThanOrEqual(50)
     // HLT skipped ahead: a few instructions per interrupt, not 10 ms worth of them.
     expect(vm.cpu.instructionsRetired).toBeLessThan(500)
+    // The default CPU's state API is reachable through the machine, typed.
+    const state = vm.cpu.getState()
+    expect(state.cs.selector).toBe(0xf000)
+    expect(state.halted).toBe(true)
   })
 
   it('saves and restores the whole machine mid-run', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { SavedStateError, VmRunner, VmStateError, createVm } from '../../src/index'
-import type { HostScheduler, LogEntry, Vm, VmConfig } from '../../src/index'
+import type { ExecutionCpu, HostScheduler, LogEntry, Vm, VmConfig } from '../../src/index'
 import { TestCpu } from './test-cpu'
 import type { Op } from './test-cpu'
 import { control, edgePic, ticker } from './test-devices'
 
-function machine(program: Op[], extra: Partial<VmConfig> = {}, handlerPc = 0): { vm: Vm; cpu: () => TestCpu } {
+function machine(program: Op[], extra: Partial<VmConfig<TestCpu>> = {}, handlerPc = 0): { vm: Vm<TestCpu>; cpu: () => TestCpu } {
   let cpu: TestCpu | undefined
   const vm = createVm({
     ramBytes: 0x10000,
@@ -16,7 +16,7 @@ function machine(program: Op[], extra: Partial<VmConfig> = {}, handlerPc = 0): {
   return { vm, cpu: () => cpu! }
 }
 
-const ticks = (vm: Vm) =>
+const ticks = (vm: Vm<ExecutionCpu>) =>
   vm.host.devices.find((d) => d.definition.name === 'ticker')!.device.state as {
     ticks: number
     lateNs: number
