@@ -8,3 +8,27 @@ export type {
   PixelFormat,
 } from './backends/display'
 export type { InputListener, InputSink, KeyboardLeds, MouseButtons } from './backends/input'
+
+// Device models (STYLE §3.3). `builtinDevices` is the one registry: the PC machine assembly instantiates
+// devices by name from it (VirtualBox VBoxDD.cpp's device list).
+import { i8259Pic } from './pc/i8259-pic'
+import { i8254Pit } from './pc/i8254-pit'
+import { mc146818Rtc } from './pc/mc146818-rtc'
+import { i8237Dma } from './pc/i8237-dma'
+import { pcArch } from './pc/pc-arch'
+import { postCodePort } from './pc/post-port'
+import { debugConsole } from './pc/debug-console'
+
+export { i8259Pic, i8254Pit, mc146818Rtc, i8237Dma, pcArch, postCodePort, debugConsole }
+export { PIT_HZ } from './pc/i8254-pit'
+export { buildCmosImage } from './pc/cmos-layout'
+export type { CmosBootDevice, CmosDiskGeometry, CmosFloppyType, CmosLayout } from './pc/cmos-layout'
+export { isaDmaContract } from './pc/isa-dma'
+export type { IsaDma, IsaDmaTransferHandler } from './pc/isa-dma'
+export { postCodeListenerContract } from './pc/post-port'
+export type { PostCodeListener } from './pc/post-port'
+export { charBackendContract, CharInputQueue, createMemoryCharBackend } from './backends/char-backend'
+export type { CharBackend, CharBackendListener, MemoryCharBackend } from './backends/char-backend'
+
+/** Every built-in device definition, by its config-tree name. */
+export const builtinDevices = [i8259Pic, i8254Pit, mc146818Rtc, i8237Dma, pcArch, postCodePort, debugConsole] as const
