@@ -166,6 +166,7 @@ export class Cpu {
   /** Nesting while delivering: 0 none, 1 delivering a fault, 2 delivering #DF. */
   private deliveryDepth = 0
   lastException: { vector: number; errorCode: number | null } | null = null
+  private firstException: { vector: number; errorCode: number | null } | null = null
 
   // ---- TLB and fetch cache ----
   private readonly tlbRS = new Int32Array(TLB_PAGES)
@@ -867,6 +868,7 @@ export class Cpu {
   /** Delivers a fault with double-fault and triple-fault escalation (SDM vol. 3A table 6-5). */
   private deliverFault(vector: number, errorCode: number): boolean {
     this.lastException = { vector, errorCode: errorCode < 0 ? null : errorCode }
+    this.firstException ??= this.lastException
     let v = vector
     let err = errorCode
     for (;;) {
@@ -901,26 +903,29 @@ export class Cpu {
    */
   step(): CpuExit {
     this.lastException = null
+    this.firstException = null
     const before = this.instructionsRetired
     try {
       if (this.checkInterrupts()) return { reason: 'budget', retired: 0 }
     } catch (e) {
-      if (!this.handleThrow(e)) return { reason: 'triple-fault', retired: 0 }
-      return this.stepResult(before)
+      return this.stepResult(before, !this.handleThrow(e))
     }
     if (this.halted) return { reason: 'halted', retired: 0 }
     this.shadow = false
     try {
       this.stepOne()
     } catch (e) {
-      if (!this.handleThrow(e)) return { reason: 'triple-fault', retired: 0 }
+      return this.stepResult(before, !this.handleThrow(e))
     }
-    return this.stepResult(before)
+    return this.stepResult(before, false)
   }
 
-  private stepResult(before: number): CpuExit {
+  /** Reports the first exception the instruction raised (escalations to #DF/shutdown follow from it). */
+  private stepResult(before: number, triple: boolean): CpuExit {
     const retired = this.instructionsRetired - before
-    const reason: CpuExitReason = this.halted ? 'halted' : 'budget'
+    const reason: CpuExitReason = triple ? 'triple-fault' : this.halted ? 'halted' : 'budget'
+    const first = this.firstException
+    if (first !== null) return { reason, retired, exception: first }
     return this.lastException !== null ? { reason, retired, exception: this.lastException } : { reason, retired }
   }
 

@@ -80,3 +80,45 @@ export function runReal(source: string, budget = 1_000_000): TestMachine {
   if (exit.reason !== 'halted') throw new Error(`program did not halt: ${exit.reason} at ${m.cpu.eip.toString(16)}`)
   return m
 }
+
+/** Flat 32-bit protected mode at CPL 0: GDT at 0x1000 (0x08 code, 0x10 data), IDT at 0x2000 whose 32 gates all
+ *  point at a HLT at 0x3000. Code is assembled with `bits 32`, `org 0x10000`, and starts there. */
+export function protectedMachine(source: string, extraGdt: [number, number, number][] = []): TestMachine {
+  const m = createMachine()
+  const mem = m.memory
+  const desc = (sel: number, lo: number, hi: number) => {
+    mem.write32(0x1000 + sel, lo)
+    mem.write32(0x1000 + sel + 4, hi)
+  }
+  desc(0x08, 0x0000ffff, 0x00cf9b00)
+  desc(0x10, 0x0000ffff, 0x00cf9300)
+  for (const [sel, lo, hi] of extraGdt) desc(sel, lo, hi)
+  for (let v = 0; v < 32; v++) {
+    mem.write32(0x2000 + v * 8, 0x00083000)
+    mem.write32(0x2000 + v * 8 + 4, 0x00008f00)
+  }
+  mem.write8(0x3000, 0xf4)
+  const code = assemble(`bits 32\norg 0x10000\n${source}`)
+  mem.ram.set(code, 0x10000)
+  const s = m.cpu.getState()
+  const flat = (selector: number, attributes: number) => ({ selector, base: 0, limit: 0xffffffff, attributes })
+  s.cs = flat(0x08, 0xc09b)
+  for (const seg of ['ds', 'es', 'ss', 'fs', 'gs'] as const) s[seg] = flat(0x10, 0xc093)
+  s.gdtr = { base: 0x1000, limit: 0xff }
+  s.idtr = { base: 0x2000, limit: 32 * 8 - 1 }
+  s.cr0 = 0x11
+  s.eip = 0x10000
+  s.esp = 0x80000
+  m.cpu.setState(s)
+  return m
+}
+
+/** Steps until an exception is reported or `max` instructions ran; returns the exception (or null). */
+export function stepUntilException(m: TestMachine, max = 1000): { vector: number; errorCode: number | null } | null {
+  for (let i = 0; i < max; i++) {
+    const r = m.cpu.step()
+    if (r.exception !== undefined) return r.exception
+    if (r.reason !== 'budget') return null
+  }
+  return null
+}
