@@ -100,11 +100,11 @@ function parseCore(b: ByteReader, blen: number): ClientCoreData {
   let highColorDepth = 8
   let supportedColorDepths = 0
   let earlyCapabilityFlags = 0
-  if (blen >= 4 + 142) {
+  if (blen >= 4 + 140) {
     b.skip(2 + 2 + 4) // postBeta2ColorDepth, clientProductId, serialNumber
     highColorDepth = b.u16le()
     supportedColorDepths = b.u16le()
-    if (blen >= 4 + 144) earlyCapabilityFlags = b.u16le()
+    if (blen >= 4 + 142) earlyCapabilityFlags = b.u16le()
   }
   return {
     version,

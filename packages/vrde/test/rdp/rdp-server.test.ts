@@ -1,0 +1,160 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MemoryDisplaySource } from '../../src/display/memory-display'
+import { RdpServer } from '../../src/rdp/rdp-server'
+import type { VrdeSettings } from '../../src/config/vrde-settings'
+import { createVrdeServer } from '../../src/server/create-server'
+import { VncServer } from '../../src/rfb/vnc-server'
+import { fastPathKey, rdpTestClient } from '../helpers/rdp-client'
+import { RecordingInputSink } from '../helpers/recording-input'
+
+let certDir = ''
+beforeAll(async () => {
+  certDir = await mkdtemp(join(tmpdir(), 'vrde-rdp-test-'))
+})
+afterAll(async () => {
+  await rm(certDir, { recursive: true, force: true })
+})
+
+function settings(extra: Partial<VrdeSettings> = {}, logs: string[] = []): VrdeSettings {
+  return {
+    properties: { 'TCP/Ports': '13400-13499' },
+    certificateDir: certDir,
+    logger: (l, m) => logs.push(`${l} ${m}`),
+    ...extra,
+  }
+}
+
+async function until(probe: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (probe()) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return probe()
+}
+
+function noise(d: MemoryDisplaySource, seed: number): void {
+  const fb = d.framebuffer()
+  let s = seed >>> 0
+  for (let i = 0; i < fb.length; i++) fb[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24
+  d.invalidate()
+}
+
+describe('RdpServer with a scripted client', () => {
+  it('activates, sends the screen as fast-path bitmaps and takes fast-path keys', async () => {
+    const display = new MemoryDisplaySource(256, 192)
+    display.fillRect(0, 0, 256, 192, 0x336699)
+    const input = new RecordingInputSink()
+    const server = new RdpServer(settings(), display, input)
+    const { port } = await server.start()
+    const c = await rdpTestClient(port)
+    try {
+      expect(await until(() => c.fastPathPdus > 0)).toBe(true)
+      c.send(fastPathKey(0x1d, false))
+      c.send(fastPathKey(0x1d, true))
+      expect(await until(() => input.scancodes.length === 2)).toBe(true)
+      expect(input.scancodes).toEqual([0x1d, 0x9d])
+      expect(server.info.numberOfClients).toBe(1)
+    } finally {
+      c.close()
+      await server.stop()
+    }
+  })
+
+  it('binds the first free port of the list and reports it', async () => {
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(13550, '127.0.0.1', r))
+    const server = new RdpServer(
+      settings({ properties: { 'TCP/Ports': '13550,13551-13552' } }),
+      new MemoryDisplaySource(8, 8),
+      new RecordingInputSink(),
+    )
+    try {
+      expect((await server.start()).port).toBe(13551)
+      expect(server.info).toMatchObject({ active: true, port: 13551, address: '127.0.0.1' })
+    } finally {
+      await server.stop()
+      blocker.close()
+    }
+  })
+
+  it('refuses a second client in single-connection mode and replaces it with reuse', async () => {
+    const display = new MemoryDisplaySource(64, 48)
+    const logs: string[] = []
+    const single = new RdpServer(settings({}, logs), display, new RecordingInputSink())
+    const { port } = await single.start()
+    const a = await rdpTestClient(port)
+    try {
+      await until(() => a.fastPathPdus > 0)
+      const b = await rdpTestClient(port)
+      await b.closed
+      expect(logs.some((l) => /refused: another client is connected/.test(l))).toBe(true)
+      expect(single.info.numberOfClients).toBe(1)
+    } finally {
+      a.close()
+      await single.stop()
+    }
+    const reuse = new RdpServer(settings({ reuseSingleConnection: true }), display, new RecordingInputSink())
+    const r = await reuse.start()
+    const first = await rdpTestClient(r.port)
+    try {
+      await until(() => first.fastPathPdus > 0)
+      const second = await rdpTestClient(r.port)
+      await first.closed
+      expect(await until(() => second.fastPathPdus > 0)).toBe(true)
+      second.close()
+    } finally {
+      await reuse.stop()
+    }
+  })
+
+  it('keeps serving a fast client while another never reads, with bounded memory for the stalled one', async () => {
+    const display = new MemoryDisplaySource(256, 192)
+    noise(display, 1)
+    const server = new RdpServer(settings({ allowMultiConnection: true }), display, new RecordingInputSink())
+    const { port } = await server.start()
+    const stalled = await rdpTestClient(port)
+    await until(() => stalled.fastPathPdus > 0)
+    stalled.tls.pause() // never reads again: TCP buffers fill, the server's backlog stops growing
+    const fast = await rdpTestClient(port)
+    try {
+      await until(() => fast.fastPathPdus > 0)
+      const frameBytes = 256 * 192 * 4
+      const frames = 300
+      for (let i = 0; i < frames; i++) {
+        noise(display, i + 2)
+        await new Promise((r) => setImmediate(r))
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5))
+      }
+      await until(() => fast.fastPathBytes > 20 * frameBytes, 20_000)
+      // The fast client kept getting frames …
+      expect(fast.fastPathBytes).toBeGreaterThan(20 * frameBytes)
+      // … while the stalled one was sent only what fits in socket buffers plus one high-water mark and a frame,
+      // far from the ~60 MB that 300 queued frames would take.
+      const sentToStalled = server.info.bytesSent - fast.fastPathBytes
+      expect(sentToStalled).toBeLessThan(12 * 1024 * 1024)
+    } finally {
+      stalled.close()
+      fast.close()
+      await server.stop()
+    }
+  }, 60_000)
+})
+
+describe('createVrdeServer', () => {
+  it('selects VNC for the "VNC" ext pack and RDP otherwise, and refuses Guest auth', () => {
+    const d = new MemoryDisplaySource(8, 8)
+    const i = new RecordingInputSink()
+    expect(createVrdeServer({ extPack: 'VNC' }, d, i)).toBeInstanceOf(VncServer)
+    expect(createVrdeServer({}, d, i)).toBeInstanceOf(RdpServer)
+    expect(createVrdeServer({ extPack: 'Oracle VirtualBox Extension Pack' }, d, i).protocol).toBe('rdp')
+    expect(() => createVrdeServer({ authType: 'Guest' }, d, i)).toThrow(/reserved/)
+    expect(() => createVrdeServer({ authType: 'External' }, d, i)).toThrow(/authenticator/)
+    expect(() => createVrdeServer({ extPack: 'VNC', authType: 'External' }, d, i)).toThrow(/VNCPassword/)
+    expect(() => createVrdeServer({ properties: { 'Security/Method': 'RDP' } }, d, i)).toThrow(/only TLS/)
+  })
+})
