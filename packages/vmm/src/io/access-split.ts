@@ -49,13 +49,13 @@ export function adaptWidths(handlers: SizedHandlers): FullWidthHandlers {
           const chunk: AccessSize = size === 4 && has[2] ? 2 : smallest
           let value = 0
           for (let i = 0; i < size; i += chunk) {
-            value += maskTo(rawRead.call(handlers, offset + i, chunk), chunk) * 2 ** (i * 8)
+            value |= maskTo(rawRead.call(handlers, offset + i, chunk), chunk) << (i * 8)
           }
           return value >>> 0
         }
         const aligned = offset - (offset % smallest)
         const wide = maskTo(rawRead.call(handlers, aligned, smallest), smallest)
-        return maskTo(Math.floor(wide / 2 ** ((offset - aligned) * 8)), size)
+        return maskTo(wide >>> ((offset - aligned) * 8), size)
       }
     : (_offset: number, size: AccessSize): number => onesOf(size)
 
@@ -69,12 +69,12 @@ export function adaptWidths(handlers: SizedHandlers): FullWidthHandlers {
         if (size > smallest) {
           const chunk: AccessSize = size === 4 && has[2] ? 2 : smallest
           for (let i = 0; i < size; i += chunk) {
-            rawWrite.call(handlers, offset + i, maskTo(Math.floor(v / 2 ** (i * 8)), chunk), chunk)
+            rawWrite.call(handlers, offset + i, maskTo(v >>> (i * 8), chunk), chunk)
           }
           return
         }
         const aligned = offset - (offset % smallest)
-        rawWrite.call(handlers, aligned, maskTo(v * 2 ** ((offset - aligned) * 8), smallest), smallest)
+        rawWrite.call(handlers, aligned, maskTo(v << ((offset - aligned) * 8), smallest), smallest)
       }
     : (): void => {}
 

@@ -173,12 +173,12 @@ export class PortSpace implements IoBus {
   /** An access straddling range boundaries: dispatched byte by byte (port numbers wrap at 64K). */
   private readAcross(port: number, size: AccessSize): number {
     let value = 0
-    for (let i = 0; i < size; i++) value += this.ioRead((port + i) & 0xffff, 1) * 2 ** (i * 8)
+    for (let i = 0; i < size; i++) value |= this.ioRead((port + i) & 0xffff, 1) << (i * 8)
     return value >>> 0
   }
 
   private writeAcross(port: number, value: number, size: AccessSize): void {
     const v = value >>> 0
-    for (let i = 0; i < size; i++) this.ioWrite((port + i) & 0xffff, Math.floor(v / 2 ** (i * 8)) & 0xff, 1)
+    for (let i = 0; i < size; i++) this.ioWrite((port + i) & 0xffff, (v >>> (i * 8)) & 0xff, 1)
   }
 }
