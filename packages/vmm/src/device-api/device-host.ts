@@ -86,6 +86,8 @@ export interface DeviceHostOptions {
   readonly log?: (entry: LogEntry) => void
   readonly irqLines?: number
   readonly clock?: VirtualClock
+  /** Back `allocateBuffer` with SharedArrayBuffers (the machine runs on a worker; default false). */
+  readonly sharedBuffers?: boolean
 }
 
 /** Owns the platform parts devices see, and the devices. */
@@ -107,11 +109,13 @@ export class DeviceHost {
   private readonly seed: number
   private readonly logSink: (entry: LogEntry) => void
   private frozen = false
+  private readonly sharedBuffers: boolean
 
   constructor(options: DeviceHostOptions) {
     this.memory = options.memory
     this.seed = options.seed ?? 0
     this.logSink = options.log ?? (() => {})
+    this.sharedBuffers = options.sharedBuffers === true
     this.irqs = new IrqRouter(options.irqLines)
     this.clock = options.clock ?? new VirtualClock()
     this.timers = new TimerQueue(this.clock)
@@ -319,6 +323,12 @@ export class DeviceHost {
         get a20Enabled() {
           return host.memory.a20Enabled
         },
+      },
+      allocateBuffer(sizeBytes) {
+        if (!Number.isInteger(sizeBytes) || sizeBytes < 0 || sizeBytes > 0x4000_0000) {
+          throw new DeviceHostError('DEVICE_REGION', `${source}: buffer of ${String(sizeBytes)} bytes`)
+        }
+        return new Uint8Array(host.sharedBuffers ? new SharedArrayBuffer(sizeBytes) : new ArrayBuffer(sizeBytes))
       },
       ioPorts: (count, handlers, description) => portRegion('ports', count, handlers, description),
       mmio(sizeBytes, handlers, description) {

@@ -154,6 +154,11 @@ export interface DeviceContext {
   readonly random: RandomSource
   readonly dma: DmaView
   readonly machine: MachineControl
+  /**
+   * Host-visible memory for the device (VRAM, a framebuffer): zeroed, backed by a SharedArrayBuffer when the
+   * machine shares memory across threads, so a display on the main thread reads it without copies.
+   */
+  allocateBuffer(sizeBytes: number): Uint8Array
   /** Creates a port range of `count` ports; map it with `.map(base)`. Only during `create`. */
   ioPorts(count: number, handlers: IoPortHandlers, description: string): IoRegion
   /** Creates an MMIO region of `sizeBytes`; `.map(gpa)` maps it into guest physical memory. */

@@ -47,7 +47,7 @@ export interface VmDeviceSpec extends AddDeviceOptions {
 export interface VmConfig<C extends ExecutionCpu = Cpu> {
   /** Guest RAM in bytes (multiple of 4 KB). */
   readonly ramBytes: number
-  /** Back RAM with a SharedArrayBuffer (for a display or debugger on another thread). */
+  /** Back RAM and devices' `allocateBuffer` with SharedArrayBuffers (for a display or debugger on another thread). */
   readonly sharedMemory?: boolean
   /** Builds the CPU on the machine's memory, port space and interrupt routing (default: the i686 `Cpu`). */
   readonly cpu?: (wiring: CpuWiring) => C
@@ -113,6 +113,7 @@ export class Vm<C extends ExecutionCpu = Cpu> {
     this.host = new DeviceHost({
       memory: this.memory,
       seed: config.seed ?? 0,
+      sharedBuffers: config.sharedMemory === true,
       ...(config.log ? { log: config.log } : {}),
     })
     const mode = config.time ?? { kind: 'deterministic' }

@@ -105,3 +105,26 @@ describe('device context roles', () => {
     expect(f >= 0 && f < 1).toBe(true)
   })
 })
+
+describe('allocateBuffer', () => {
+  it('is shared exactly when the machine shares memory across threads', () => {
+    const st = defineState({ unit: 'fb', version: 1, fields: {} })
+    const buffers: Uint8Array[] = []
+    const fb = defineDevice({
+      name: 'fb',
+      maxInstances: 1,
+      config: {},
+      savedState: st,
+      create(c) {
+        buffers.push(c.allocateBuffer(4096))
+        expect(() => c.allocateBuffer(-1)).toThrow(/buffer of -1 bytes/)
+        return { state: st.initial(), reset() {} }
+      },
+    })
+    new DeviceHost({ memory: new PhysicalMemory({ ramBytes: 0x1000 }), sharedBuffers: true }).addDevice(fb)
+    new DeviceHost({ memory: new PhysicalMemory({ ramBytes: 0x1000 }) }).addDevice(fb)
+    expect(buffers[0]!.buffer).toBeInstanceOf(SharedArrayBuffer)
+    expect(buffers[1]!.buffer).toBeInstanceOf(ArrayBuffer)
+    expect(buffers[0]!.length).toBe(4096)
+  })
+})
