@@ -64,6 +64,7 @@ export class VmRunner {
     }
     this.unsubscribers.push(
       unsubscribeState,
+      this.vm.onWake(wake),
       this.vm.host.irqs.onChange(wake),
       this.vm.host.timers.onEarliestChange(wake),
     )

@@ -97,6 +97,7 @@ export class Vm<C extends ExecutionCpu = Cpu> {
   readonly config: VmConfig<C>
   private vmState: VmState = 'created'
   private readonly listeners = new Set<(state: VmState) => void>()
+  private readonly wakeListeners = new Set<() => void>()
   private pendingReset: ResetKind | undefined
   private pendingPowerOff = false
   private readonly nsPerInstruction: number
@@ -181,6 +182,12 @@ export class Vm<C extends ExecutionCpu = Cpu> {
     return () => this.listeners.delete(listener)
   }
 
+  /** Calls `listener` when something outside a slice gives a halted CPU work (an embedder's reset). */
+  onWake(listener: () => void): () => void {
+    this.wakeListeners.add(listener)
+    return () => this.wakeListeners.delete(listener)
+  }
+
   /** Powers on: freezes the device set, resets everything ('power-on') and starts running. */
   powerOn(): void {
     if (this.vmState !== 'created') throw new VmStateError(`cannot power on a machine that is ${this.vmState}`)
@@ -211,6 +218,7 @@ export class Vm<C extends ExecutionCpu = Cpu> {
       throw new VmStateError(`cannot reset a machine that is ${this.vmState}`)
     }
     this.resetMachine(normalizeResetKind(kind))
+    for (const listener of this.wakeListeners) listener()
   }
 
   /** Powers off: time stops and devices release host resources. Final. */

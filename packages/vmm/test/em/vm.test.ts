@@ -5,7 +5,11 @@ import { TestCpu } from './test-cpu'
 import type { Op } from './test-cpu'
 import { control, edgePic, ticker } from './test-devices'
 
-function machine(program: Op[], extra: Partial<VmConfig<TestCpu>> = {}, handlerPc = 0): { vm: Vm<TestCpu>; cpu: () => TestCpu } {
+function machine(
+  program: Op[],
+  extra: Partial<VmConfig<TestCpu>> = {},
+  handlerPc = 0,
+): { vm: Vm<TestCpu>; cpu: () => TestCpu } {
   let cpu: TestCpu | undefined
   const vm = createVm({
     ramBytes: 0x10000,
@@ -232,6 +236,12 @@ describe('Vm real-time mode and the runner', () => {
     // An IRQ from outside (a host event) wakes the sleeping runner at once.
     const line = vm.host.irqs.createDriver(3)
     line.raise()
+    expect(queue.some((q) => q.ms === 0)).toBe(true)
+    queue.shift()!.cb()
+    expect(runner.isSleeping).toBe(true)
+    // So does a reset by the embedder: the CPU has work again.
+    vm.reset('hard')
+    expect(runner.isSleeping).toBe(false)
     expect(queue.some((q) => q.ms === 0)).toBe(true)
     runner.stop()
     expect(queue.length).toBe(0)
