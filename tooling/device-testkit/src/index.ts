@@ -4,3 +4,5 @@ export type { IrqProbe, TestClock, TestDeviceSpec, TestIo, TestMachine, TestMach
 export { fuzzDeviceIo } from './io-fuzz'
 export type { IoFuzzOptions, IoFuzzReport } from './io-fuzz'
 export { expectSaveLoadIdentity } from './round-trip'
+export { fuzzSavedState } from './state-fuzz'
+export type { StateFuzzOptions, StateFuzzReport } from './state-fuzz'

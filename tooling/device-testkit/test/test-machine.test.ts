@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { writeSavedState } from '@boxwood/vmm'
 import { SavedStateConfigMismatchError, SavedStateVersionError } from '@boxwood/vmm/device-api'
-import { createTestMachine, expectSaveLoadIdentity, fuzzDeviceIo } from '../src/index'
+import { createTestMachine, expectSaveLoadIdentity, fuzzDeviceIo, fuzzSavedState } from '../src/index'
 import { tinyTimer, tinyTimerState } from './tiny-timer-device'
 
 const make = (config: Record<string, unknown> = {}) =>
@@ -145,5 +145,19 @@ describe('createTestMachine', () => {
     expect(() => fuzzDeviceIo(() => createTestMachine({ devices: [bad] }), { seed: 1, runs: 20 })).toThrow(
       /x: .* is not a valid u8/,
     )
+  })
+
+  it('fuzzes saved state: mutated units load cleanly or are rejected without side effects', () => {
+    const report = fuzzSavedState(make, {
+      seed: 3,
+      runs: 200,
+      drive: (m) => {
+        m.io.out16(0x302, 100)
+        m.io.out8(0x301, 1)
+        m.clock.advanceNs(1_234_567)
+      },
+    })
+    expect(report.rejected).toBeGreaterThan(50)
+    expect(report.loaded).toBeGreaterThan(10)
   })
 })

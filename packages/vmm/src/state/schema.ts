@@ -102,7 +102,14 @@ function scalar(
       }
       write(w, value)
     },
-    decode: (r) => read(r),
+    decode(r, _current, _version, path) {
+      const value = read(r)
+      // Only i64 can hold values outside its declared range (beyond 2^53); anything else is exact by width.
+      if (value < min || value > max) {
+        throw new SavedStateFormatError('SAVED_STATE_VALUE', `${path}: ${value} is not a valid ${kind}`)
+      }
+      return value
+    },
   })
 }
 

@@ -159,3 +159,27 @@ describe('defineState', () => {
     expect(() => defineState({ unit: 'bad name', version: 1, fields: {} })).toThrow(/unit name/)
   })
 })
+
+describe('schema decoding of hostile payloads', () => {
+  it('rejects i64 values beyond the safe-integer range', () => {
+    const t = defineState({ unit: 't', version: 1, fields: { ns: i64 } })
+    const payload = new Uint8Array([0, 0, 0, 0, 0, 0, 0x40, 0])
+    expect(() => t.decodeInto(t.initial(), payload, 1)).toThrow(/ns: .* is not a valid i64/)
+  })
+
+  it('throws only SavedStateError on random payloads (seeded)', async () => {
+    const fc = (await import('fast-check')).default
+    const { SavedStateError } = await import('../../src/device-api/index')
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 3 }), (payload, version) => {
+        const s = v3.initial()
+        try {
+          v3.decodeInto(s, payload, version, { base: 0x40 })
+        } catch (e) {
+          expect(e).toBeInstanceOf(SavedStateError)
+        }
+      }),
+      { seed: 11, numRuns: 3000 },
+    )
+  })
+})
