@@ -72,6 +72,7 @@ export class VirtualClock implements ClockView {
   /** Sets frozen time to `ns` (loading saved state, power-on). May go backwards; only while frozen. */
   restore(ns: number): void {
     if (this.driver !== undefined) throw new VirtualClockError('CLOCK_DRIVEN', 'cannot restore a driven clock')
+    if (!Number.isFinite(ns)) throw new VirtualClockError('CLOCK_BACKWARDS', `cannot restore time ${ns}`)
     this.baseNs = Math.max(0, Math.floor(ns))
     this.lastNs = this.baseNs
   }

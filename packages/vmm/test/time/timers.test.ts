@@ -34,6 +34,10 @@ describe('VirtualClock', () => {
     expect(() => clock.advanceTo(5)).toThrow(VirtualClockError)
     clock.drive(() => 0)
     expect(() => clock.advanceTo(20)).toThrow(/driven/)
+    clock.freeze()
+    expect(() => clock.restore(Number.NaN)).toThrow(VirtualClockError)
+    clock.restore(3)
+    expect(clock.nowNs()).toBe(3)
   })
 })
 
