@@ -43,6 +43,13 @@ export abstract class BlockMapLayer implements Layer {
    * the on-disk map changes only in `writeMetadata`.
    */
   protected abstract allocate(block: number, content: Uint8Array): Promise<void>
+  /**
+   * Allocates a block whose content is `part` at `inBlock` and zeros elsewhere, writing only `part` when the new
+   * block lies past the end of the file (the rest is then a hole). Returns false when it cannot.
+   */
+  protected async allocatePart(_block: number, _part: Uint8Array, _inBlock: number): Promise<boolean> {
+    return false
+  }
   /** Writes map and header changes (the data they point at is already durable). */
   protected abstract writeMetadata(): Promise<void>
   /** Hook before writing into an allocated block (VHD completes partly-present differencing blocks). */
@@ -106,13 +113,18 @@ export abstract class BlockMapLayer implements Layer {
           await this.prepareWrite(block, backing)
           await this.file.write(location + inBlock, part)
         } else {
-          const content = new Uint8Array(this.blockSize)
           const blockBytes = Math.min(this.blockSize, this.logicalSize - blockStart)
-          if (length < blockBytes && location === BLOCK_ABSENT && this.parent) {
-            await backing(blockStart, content.subarray(0, blockBytes))
+          const needsBacking = length < blockBytes && location === BLOCK_ABSENT && this.parent !== undefined
+          if (length === this.blockSize) {
+            await this.allocate(block, part) // a whole block: no copy
+          } else if (!needsBacking && (await this.allocatePart(block, part, inBlock))) {
+            // written sparsely: the rest of the new block is a hole that reads as zeros
+          } else {
+            const content = new Uint8Array(this.blockSize)
+            if (needsBacking) await backing(blockStart, content.subarray(0, blockBytes))
+            content.set(part, inBlock)
+            await this.allocate(block, content)
           }
-          content.set(part, inBlock)
-          await this.allocate(block, content)
         }
         done += length
       }

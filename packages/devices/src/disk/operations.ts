@@ -49,13 +49,24 @@ export async function cloneImage(host: DiskHost, source: string, target: string,
   }
 }
 
-/** Copies every non-zero chunk of `from` into `to`. */
+/** Granularity of zero detection when copying: zero runs this long stay unallocated in the target. */
+const ZERO_RUN = 64 * 1024
+
+/** Copies every non-zero run of `from` into `to`. */
 async function copyContent(from: DiskImage, to: DiskImage): Promise<void> {
   const buffer = new Uint8Array(CHUNK)
   for (let offset = 0; offset < from.size; offset += CHUNK) {
     const part = buffer.subarray(0, Math.min(CHUNK, from.size - offset))
     await from.read(offset, part)
-    if (!isZero(part)) await to.write(offset, part)
+    let runStart = -1
+    for (let at = 0; at <= part.length; at += ZERO_RUN) {
+      const zero = at === part.length || isZero(part.subarray(at, Math.min(at + ZERO_RUN, part.length)))
+      if (!zero && runStart < 0) runStart = at
+      if (zero && runStart >= 0) {
+        await to.write(offset + runStart, part.subarray(runStart, Math.min(at, part.length)))
+        runStart = -1
+      }
+    }
   }
 }
 

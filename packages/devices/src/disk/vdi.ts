@@ -58,6 +58,7 @@ class VdiLayer extends BlockMapLayer {
   private readonly randomBytes: (length: number) => Uint8Array
   private dirtyFrom = Infinity
   private dirtyTo = -1
+  private fileSize: number
 
   constructor(
     context: LayerContext,
@@ -66,6 +67,7 @@ class VdiLayer extends BlockMapLayer {
     map: Uint32Array,
     nextIndex: number,
     allocatedCount: number,
+    fileSize: number,
   ) {
     const view = viewOf(header)
     super(context.path, file, context.writable, view.getUint32(F.cbBlock, true), u64le(view, F.cbDisk))
@@ -77,6 +79,7 @@ class VdiLayer extends BlockMapLayer {
     this.extra = view.getUint32(F.cbBlockExtra, true)
     this.nextIndex = nextIndex
     this.allocatedCount = allocatedCount
+    this.fileSize = fileSize
     const type = view.getUint32(F.type, true)
     this.variant = type === TYPE_FIXED ? 'fixed' : 'dynamic'
     this.uuid = uuidFromBytes(header, F.uuidCreate, true)
@@ -99,10 +102,25 @@ class VdiLayer extends BlockMapLayer {
     const start = this.offData + index * (this.blockSize + this.extra)
     if (this.extra > 0) await this.file.write(start, new Uint8Array(this.extra))
     await this.file.write(start + this.extra, content)
+    this.fileSize = Math.max(this.fileSize, start + this.extra + content.length)
     this.nextIndex++
     this.allocatedCount++
     this.map[block] = index
     this.markMap(block, block + 1)
+  }
+
+  protected override async allocatePart(block: number, part: Uint8Array, inBlock: number): Promise<boolean> {
+    if (this.extra > 0) return false
+    const start = this.offData + this.nextIndex * this.blockSize
+    if (start < this.fileSize) return false // stale bytes of an unreferenced block may lie there
+    this.touch()
+    await this.file.truncate(start + this.blockSize)
+    await this.file.write(start + inBlock, part)
+    this.fileSize = start + this.blockSize
+    this.allocatedCount++
+    this.map[block] = this.nextIndex++
+    this.markMap(block, block + 1)
+    return true
   }
 
   protected override async prepareWrite(): Promise<void> {
@@ -159,7 +177,8 @@ class VdiLayer extends BlockMapLayer {
       if (this.variant === 'fixed') {
         for (let block = this.map.length; block < blocks; block++) map[block] = this.nextIndex++
         this.allocatedCount = blocks
-        await this.file.truncate(this.offData + blocks * (this.blockSize + this.extra))
+        this.fileSize = this.offData + blocks * (this.blockSize + this.extra)
+        await this.file.truncate(this.fileSize)
       }
       const old = this.map.length
       this.map = map
@@ -242,7 +261,15 @@ export async function openVdi(context: LayerContext, file: BlockFile): Promise<L
     owner.set(entry, block)
     maxIndex = Math.max(maxIndex, entry)
   }
-  return new VdiLayer(context, file, header.subarray(0, 512), map, Math.max(cAllocated, maxIndex + 1), owner.size)
+  return new VdiLayer(
+    context,
+    file,
+    header.subarray(0, 512),
+    map,
+    Math.max(cAllocated, maxIndex + 1),
+    owner.size,
+    fileSize,
+  )
 }
 
 /** Writes a new VDI header and block map (1 MiB blocks; data area aligned to 1 MiB, which leaves map room to grow). */
@@ -283,5 +310,5 @@ export async function createVdi(context: LayerContext, file: BlockFile, request:
   await file.write(0, metadata)
   await file.truncate(fixed ? offData + cBlocks * DEFAULT_BLOCK : offData)
   await file.flush()
-  return new VdiLayer(context, file, header, map, fixed ? cBlocks : 0, fixed ? cBlocks : 0)
+  return new VdiLayer(context, file, header, map, fixed ? cBlocks : 0, fixed ? cBlocks : 0, await file.size())
 }

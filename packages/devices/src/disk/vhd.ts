@@ -183,6 +183,20 @@ class DynamicVhdLayer extends BlockMapLayer {
     bytes.set(content, this.bitmapBytes)
     bytes.set(this.footer, this.bitmapBytes + this.blockSize)
     await this.file.write(at, bytes)
+    this.recordBlock(block, at)
+  }
+
+  /** The footer moves first (the file keeps a valid end), then bitmap and data land where the footer was. */
+  protected override async allocatePart(block: number, part: Uint8Array, inBlock: number): Promise<boolean> {
+    const at = this.nextFree
+    await this.file.write(at + this.bitmapBytes + this.blockSize, this.footer)
+    await this.file.write(at, new Uint8Array(this.bitmapBytes).fill(0xff))
+    await this.file.write(at + this.bitmapBytes + inBlock, part)
+    this.recordBlock(block, at)
+    return true
+  }
+
+  private recordBlock(block: number, at: number): void {
     this.nextFree = at + this.bitmapBytes + this.blockSize
     this.bat[block] = at / 512
     this.bitmaps.set(block, undefined)

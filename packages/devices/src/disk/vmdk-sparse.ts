@@ -260,6 +260,23 @@ export class SparseExtent {
     this.dirtyTables.add(index)
   }
 
+  /** Like `allocate` for a grain that is all zeros but `part`: past the end of the file only `part` is written. */
+  async allocatePart(grain: number, part: Uint8Array, inGrain: number): Promise<boolean> {
+    const at = this.nextGrain
+    if (at < this.fileSize) return false
+    const index = Math.floor(grain / this.header.gtesPerGt)
+    const table = await this.table(index)
+    if (!table) return false
+    await this.file.truncate(at + this.grainBytes)
+    await this.file.write(at + inGrain, part)
+    this.nextGrain = at + this.grainBytes
+    this.fileSize = this.nextGrain
+    table[grain % this.header.gtesPerGt] = at / 512
+    this.owners?.set(at / 512, grain)
+    this.dirtyTables.add(index)
+    return true
+  }
+
   get dirty(): boolean {
     return this.dirtyTables.size > 0
   }

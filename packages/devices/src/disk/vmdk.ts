@@ -139,14 +139,17 @@ class VmdkLayer implements Layer {
           if (entry > GTE_ZERO) {
             await sparse.file.write(entry * 512 + inGrain, part)
           } else {
-            const content = new Uint8Array(sparse.grainBytes)
             const grainStart = extent.start + grain * sparse.grainBytes
             const grainBytes = Math.min(sparse.grainBytes, this.logicalSize - grainStart)
-            if (length < grainBytes && entry === GTE_UNALLOCATED && this.parent) {
-              await backing(grainStart, content.subarray(0, grainBytes))
+            const needsBacking = length < grainBytes && entry === GTE_UNALLOCATED && this.parent !== undefined
+            if (length === sparse.grainBytes) {
+              await sparse.allocate(grain, part)
+            } else if (needsBacking || !(await sparse.allocatePart(grain, part, inGrain))) {
+              const content = new Uint8Array(sparse.grainBytes)
+              if (needsBacking) await backing(grainStart, content.subarray(0, grainBytes))
+              content.set(part, inGrain)
+              await sparse.allocate(grain, content)
             }
-            content.set(part, inGrain)
-            await sparse.allocate(grain, content)
           }
         } else {
           throw new DiskUnsupportedError(this.path, `cannot write ${extent.kind} VMDK extents`)
