@@ -18,8 +18,9 @@ import { i8237Dma } from './pc/i8237-dma'
 import { pcArch } from './pc/pc-arch'
 import { postCodePort } from './pc/post-port'
 import { debugConsole } from './pc/debug-console'
+import { ns16550Uart } from './serial/ns16550-uart'
 
-export { i8259Pic, i8254Pit, mc146818Rtc, i8237Dma, pcArch, postCodePort, debugConsole }
+export { i8259Pic, i8254Pit, mc146818Rtc, i8237Dma, pcArch, postCodePort, debugConsole, ns16550Uart }
 export { PIT_HZ } from './pc/i8254-pit'
 export { buildCmosImage } from './pc/cmos-layout'
 export type { CmosBootDevice, CmosDiskGeometry, CmosFloppyType, CmosLayout } from './pc/cmos-layout'
