@@ -1,9 +1,14 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // The service and the VM process are started as separate Node processes from dist/ (see src/process/entry-points.ts).
+  entry: {
+    index: 'src/index.ts',
+    boxsvc: 'src/service/boxsvc-main.ts',
+    'vm-process': 'src/client/vm-process-main.ts',
+  },
   format: ['esm'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -1,0 +1,100 @@
+// The narrow "machine driver" contract between the VM process's Console and whatever runs the guest (the PC built
+// from @boxwood/vmm + @boxwood/devices, or an embedder's machine). Follows the split of VirtualBox's ConsoleImpl
+// (src-client) from the VMM it drives through VMR3PowerOn/VMR3Suspend/PDMR3PowerOff and the display/keyboard drivers.
+import { pathToFileURL } from 'node:url'
+import { isAbsolute, resolve } from 'node:path'
+import { VBoxError } from '../api/errors'
+import type { MachineSettings } from '../settings/machine-settings'
+
+/** A medium the machine uses, resolved to a file (the chain is opened by the driver through @boxwood/devices/disk). */
+export interface DriverMedium {
+  readonly id: string
+  readonly location: string
+  readonly format: string
+  readonly deviceType: number
+  /** Parent UUID → location, for opening differencing chains. */
+  readonly parents: Readonly<Record<string, string>>
+}
+
+/** What the VM process passes to a driver factory. */
+export interface MachineDriverConfig {
+  readonly machineId: string
+  readonly name: string
+  readonly machineFolder: string
+  readonly settings: MachineSettings
+  readonly media: readonly DriverMedium[]
+}
+
+/** Something that happened inside the machine. */
+export type MachineDriverEvent =
+  /** The guest powered itself off (ACPI S5, or a halt the driver treats as the end of the run). */
+  | { readonly kind: 'poweredOff' }
+  /** Unrecoverable guest or emulation failure (VirtualBox "guru meditation" → Stuck). */
+  | { readonly kind: 'guruMeditation'; readonly message: string }
+  /** The screen mode changed. */
+  | { readonly kind: 'resolution'; readonly screenId: number; readonly width: number; readonly height: number }
+
+/** A raw screenshot: RGBA, 4 bytes per pixel, top row first. */
+export interface DriverScreenshot {
+  readonly width: number
+  readonly height: number
+  readonly rgba: Uint8Array
+}
+
+/** The machine as the Console drives it. All methods are called only in the states the Console allows. */
+export interface MachineDriver {
+  /** Starts executing the guest (power-on reset first). */
+  powerUp(): Promise<void>
+  /** Stops the guest for good and releases its resources (images are flushed and closed). */
+  powerDown(): Promise<void>
+  pause(): Promise<void>
+  resume(): Promise<void>
+  /** Hard reset. */
+  reset(): Promise<void>
+  /** Presses the ACPI power button; resolves true when the guest's ACPI code handled it. */
+  powerButton(): Promise<boolean>
+  getScreenResolution(screenId: number): { width: number; height: number; bitsPerPixel: number }
+  takeScreenshot(screenId: number): Promise<DriverScreenshot>
+  setVideoModeHint(screenId: number, width: number, height: number, bitsPerPixel: number): void
+  /** PC scan code set 1 bytes; returns how many were accepted. */
+  putScancodes(scancodes: readonly number[]): number
+  readonly mouseAbsoluteSupported: boolean
+  putMouseEvent(dx: number, dy: number, dz: number, dw: number, buttons: number): void
+  putMouseEventAbsolute(x: number, y: number, dz: number, dw: number, buttons: number): void
+  /** Registers the listener for machine events. */
+  onEvent(listener: (event: MachineDriverEvent) => void): void
+}
+
+/** Creates the machine for a configuration. */
+export type MachineDriverFactory = (config: MachineDriverConfig) => Promise<MachineDriver>
+
+/**
+ * The environment variable naming a module whose `createMachineDriver` export is the factory to use (embedders
+ * plugging their own machine into the Main API; the test suite's machine). Inherited by the VM process.
+ */
+export const MACHINE_DRIVER_ENV = 'BOXWOOD_MACHINE_DRIVER'
+
+/**
+ * Finds the machine driver factory: the module named by BOXWOOD_MACHINE_DRIVER, else the built-in PC. The
+ * built-in PC needs the CPU of @boxwood/vmm and the PC assembly of @boxwood/devices, which are not complete yet:
+ * until they are, powering up fails with VBOX_E_NOT_SUPPORTED instead of pretending to run.
+ */
+export async function loadMachineDriverFactory(env: NodeJS.ProcessEnv = process.env): Promise<MachineDriverFactory> {
+  const module = env[MACHINE_DRIVER_ENV]
+  if (module) {
+    const url = module.startsWith('file:') ? module : pathToFileURL(isAbsolute(module) ? module : resolve(module)).href
+    const loaded = (await import(url)) as { createMachineDriver?: unknown }
+    if (typeof loaded.createMachineDriver !== 'function')
+      throw new VBoxError(
+        'VBOX_E_PDM_ERROR',
+        `The machine driver module '${module}' does not export createMachineDriver`,
+        'Console',
+      )
+    return loaded.createMachineDriver as MachineDriverFactory
+  }
+  throw new VBoxError(
+    'VBOX_E_NOT_SUPPORTED',
+    'Cannot power up the machine: the PC platform (the x86 CPU of @boxwood/vmm and the PC machine assembly of @boxwood/devices) is not available in this build yet',
+    'Console',
+  )
+}

@@ -1,0 +1,22 @@
+// Entry points: the Main API in this process (embedding, tests) — the same objects the service serves.
+import type { IVirtualBoxClient } from '../api/interfaces'
+import { boxwoodHomeFolder } from '../settings/home'
+import { VirtualBoxImpl } from '../server/virtualbox'
+import { VirtualBoxClientImpl } from './virtualbox-client'
+
+/** Options of {@link openVirtualBox}. */
+export interface OpenVirtualBoxOptions {
+  /** The home folder (default: $BOXWOOD_USER_HOME or ~/.config/Boxwood). */
+  readonly homeFolder?: string
+}
+
+/**
+ * Loads the Main API in this process. Do not run it on a home folder that a boxsvc service is also serving:
+ * like VirtualBox, one process must own the registry at a time.
+ */
+export async function openVirtualBox(options: OpenVirtualBoxOptions = {}): Promise<IVirtualBoxClient> {
+  const vbox = await VirtualBoxImpl._open({ homeFolder: options.homeFolder ?? boxwoodHomeFolder() })
+  return new VirtualBoxClientImpl(vbox, process.pid, async () => {
+    vbox._performance._shutdown()
+  })
+}

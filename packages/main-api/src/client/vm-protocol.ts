@@ -1,0 +1,38 @@
+// Messages between the service (or in-process VirtualBox) and a VM process, over the Node IPC channel with the
+// structured-clone serialisation (so screenshots travel as Uint8Array). VirtualBox uses its IPC for the same.
+import type { VirtualBoxErrorInfo } from '../api/errors'
+import type { MachineDriverConfig, MachineDriverEvent } from './machine-driver'
+
+/** Calls the service makes on the VM process's Console. */
+export interface VmMethods {
+  powerUp(config: MachineDriverConfig): void
+  powerDown(): void
+  pause(): void
+  resume(): void
+  reset(): void
+  powerButton(): boolean
+  getScreenResolution(screenId: number): { width: number; height: number; bitsPerPixel: number }
+  takeScreenshot(screenId: number): { width: number; height: number; rgba: Uint8Array }
+  setVideoModeHint(screenId: number, width: number, height: number, bitsPerPixel: number): void
+  putScancodes(scancodes: number[]): number
+  getMouseCapabilities(): { absolute: boolean; relative: boolean }
+  putMouseEvent(dx: number, dy: number, dz: number, dw: number, buttons: number): void
+  putMouseEventAbsolute(x: number, y: number, dz: number, dw: number, buttons: number): void
+}
+export type VmMethod = keyof VmMethods
+
+/** Service → VM process. */
+export interface VmRequest {
+  readonly type: 'request'
+  readonly id: number
+  readonly method: VmMethod
+  readonly args: unknown[]
+}
+
+/** VM process → service. */
+export type VmMessage =
+  | { readonly type: 'ready'; readonly pid: number }
+  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: VirtualBoxErrorInfo }
+  | { readonly type: 'event'; readonly event: MachineDriverEvent }
+  | { readonly type: 'usage'; readonly cpuUserUs: number; readonly cpuSystemUs: number; readonly rssBytes: number }
