@@ -3,6 +3,7 @@
 import type { BlockFile } from './host'
 import type { Layer, LayerContext, ParentIdentity } from './layer'
 import { openIso } from './iso'
+import { openQcow2 } from './qcow2'
 import { createRaw, openRaw } from './raw'
 import type { ImageFormat } from './types'
 import { createVdi, openVdi } from './vdi'
@@ -40,6 +41,7 @@ const drivers: Partial<Record<ImageFormat, FormatDriver>> = {
   vhd: { open: openVhd, create: createVhd, differencing: true },
   vmdk: { open: openVmdk, create: createVmdk, differencing: true },
   iso: { open: openIso, differencing: false },
+  qcow2: { open: openQcow2, differencing: false },
 }
 
 export function driverFor(format: ImageFormat): FormatDriver | undefined {

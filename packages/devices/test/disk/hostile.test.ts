@@ -44,6 +44,11 @@ beforeAll(async () => {
     stream,
   )
   seeds.push({ name: 'qemu vmdk streamOptimized', format: 'vmdk', bytes: readFileSync(stream) })
+  for (const options of [[], ['-c']]) {
+    const qcow = tmp.path(`qemu-seed${options.join('')}.qcow2`)
+    await qemuImg('convert', '-f', 'raw', '-O', 'qcow2', ...options, tmp.path('seed-vmdk.raw'), qcow)
+    seeds.push({ name: `qemu qcow2 ${options.join('')}`, format: 'qcow2', bytes: readFileSync(qcow) })
+  }
 })
 
 /** Opens, reads a few places, writes and flushes; every error must be a DiskError that names the file. */
