@@ -46,3 +46,16 @@ export async function listFiles(dir: string): Promise<string[]> {
   await walk(dir, '')
   return out.sort()
 }
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`). */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}

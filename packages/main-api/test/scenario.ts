@@ -227,7 +227,8 @@ export function defineScenario(
     it('refuses to launch without a machine platform and leaves the machine powered off and unlocked', async () => {
       const m = await client.virtualBox.findMachine('demo')
       const session = await client.getSession()
-      const progress = await m.launchVMProcess(session, 'headless', [])
+      // Unset any plugged-in machine driver for the VM process: the built-in PC platform is what is missing.
+      const progress = await m.launchVMProcess(session, 'headless', ['BOXWOOD_MACHINE_DRIVER'])
       const result = await finish(progress)
       expect(result.code).toBe(0x80bb0009)
       expect(result.text).toMatch(/PC platform/)

@@ -1,0 +1,97 @@
+// The Main API scenario through boxsvc: the service starts on first use, serves several clients, exits after the
+// last one leaves, and a new one picks up the saved registry.
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { connectVirtualBox, LockType, PlatformArchitecture, VBoxEventType, openEventStream } from '../src/index'
+import type { VBoxEvent } from '../src/index'
+import { socketPathFor } from '../src/service/socket-path'
+import { tempDir, waitFor } from './helpers'
+import { defineScenario } from './scenario'
+import { defineVmScenario, testDriver } from './vm-scenario'
+
+// The service inherits the environment of the client that starts it.
+process.env.BOXWOOD_SVC_SHUTDOWN_MS = '300'
+process.env.BOXWOOD_MACHINE_DRIVER = testDriver
+
+/** Waits until the service for `home` has shut down (it removes its socket). */
+async function serviceGone(home: string): Promise<void> {
+  await waitFor(() => !existsSync(socketPathFor(home)), 15000, 'service shutdown')
+}
+
+defineScenario('service', (home) => connectVirtualBox({ homeFolder: home }), serviceGone)
+defineVmScenario('service', (home) => connectVirtualBox({ homeFolder: home }))
+
+describe('boxsvc', () => {
+  const dirs: Array<Awaited<ReturnType<typeof tempDir>>> = []
+  afterAll(async () => {
+    for (const d of dirs) await d.cleanup()
+  })
+
+  it('listens on a socket only its user can open, in a private folder', async () => {
+    const dir = await tempDir('svc-perm')
+    dirs.push(dir)
+    const home = join(dir.path, 'home')
+    const client = await connectVirtualBox({ homeFolder: home })
+    const socket = socketPathFor(home)
+    expect(statSync(socket).mode & 0o777).toBe(0o600)
+    expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700)
+    expect(await client.virtualBox.getHomeFolder()).toBe(home)
+    await client.close()
+    await serviceGone(home)
+    await expect(connectVirtualBox({ homeFolder: home, autoStart: false })).rejects.toMatchObject({ code: 'E_FAIL' })
+  })
+
+  it('shows two clients the same objects and events, and unlocks a departed client’s sessions', async () => {
+    const dir = await tempDir('svc-two')
+    dirs.push(dir)
+    const home = join(dir.path, 'home')
+    const a = await connectVirtualBox({ homeFolder: home })
+    const b = await connectVirtualBox({ homeFolder: home })
+    await (await a.virtualBox.getSystemProperties()).setDefaultMachineFolder(join(dir.path, 'VMs'))
+    const abort = new AbortController()
+    const seen: VBoxEvent[] = []
+    const stream = await openEventStream(await b.virtualBox.getEventSource(), [VBoxEventType.OnMachineRegistered], {
+      pollMs: 100,
+      signal: abort.signal,
+    })
+    const collecting = (async () => {
+      for await (const e of stream) seen.push(e)
+    })()
+    const m = await a.virtualBox.createMachine('', 'shared', PlatformArchitecture.x86, [], 'Other', '')
+    await m.saveSettings()
+    await a.virtualBox.registerMachine(m)
+    const id = await m.getId()
+    await waitFor(
+      () => seen.some((e) => e.type === VBoxEventType.OnMachineRegistered && e.machineId === id),
+      5000,
+      'event at client b',
+    )
+    const fromB = await b.virtualBox.findMachine('shared')
+    expect(await fromB.getId()).toBe(id)
+    const sa = await a.getSession()
+    await fromB.lockMachine(sa, LockType.Write).catch(() => undefined)
+    await m.lockMachine(sa, LockType.Write)
+    const sb = await b.getSession()
+    await expect(fromB.lockMachine(sb, LockType.Write)).rejects.toMatchObject({ code: 'VBOX_E_INVALID_OBJECT_STATE' })
+    // Client a goes away without unlocking: the service releases its lock.
+    await a.close()
+    await waitFor(
+      async () => {
+        try {
+          await fromB.lockMachine(sb, LockType.Write)
+          return true
+        } catch {
+          return false
+        }
+      },
+      5000,
+      'lock released',
+    )
+    await sb.unlockMachine()
+    abort.abort()
+    await collecting
+    await b.close()
+    await serviceGone(home)
+  })
+})

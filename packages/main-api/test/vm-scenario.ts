@@ -1,0 +1,220 @@
+// The running-VM part of the issue's scenario, against the public API, in-process and through the service:
+// launch headless, watch the state events, screenshot, input, pause/resume, power down, a killed VM process
+// leaving the machine Aborted, and per-VM metrics. The guest is the test-only machine driver
+// (test/fixtures/test-machine-driver.ts) until the PC platform exists.
+import { execFileSync } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  BitmapFormat,
+  CleanupMode,
+  LockType,
+  MachineState,
+  PlatformArchitecture,
+  SessionState,
+  SessionType,
+  VBoxEventType,
+  openEventStream,
+} from '../src/index'
+import type { IMachine, IVirtualBoxClient, MachineStateChangedEvent, VBoxEvent } from '../src/index'
+import { finish, listFiles, tempDir, waitFor } from './helpers'
+
+/** Path of the test machine driver module. */
+export const testDriver = join(import.meta.dirname, 'fixtures', 'test-machine-driver.ts')
+
+export function defineVmScenario(label: string, connect: (home: string) => Promise<IVirtualBoxClient>): void {
+  describe(`running VMs (${label})`, () => {
+    let dir: Awaited<ReturnType<typeof tempDir>>
+    let client: IVirtualBoxClient
+    let machine: IMachine
+    let id: string
+    const events: VBoxEvent[] = []
+    const abort = new AbortController()
+    let collecting: Promise<void> | undefined
+
+    const states = () =>
+      events
+        .filter(
+          (e): e is MachineStateChangedEvent => e.type === VBoxEventType.OnMachineStateChanged && e.machineId === id,
+        )
+        .map((e) => e.state)
+
+    beforeAll(async () => {
+      dir = await tempDir(`vm-${label}`)
+      client = await connect(join(dir.path, 'home'))
+      const vbox = client.virtualBox
+      await (await vbox.getSystemProperties()).setDefaultMachineFolder(join(dir.path, 'VMs'))
+      machine = await vbox.createMachine('', 'runner', PlatformArchitecture.x86, [], 'Other', '')
+      await machine.setMemorySize(200)
+      await machine.saveSettings()
+      await vbox.registerMachine(machine)
+      id = await machine.getId()
+      const stream = await openEventStream(await vbox.getEventSource(), [VBoxEventType.MachineEvent], {
+        pollMs: 100,
+        signal: abort.signal,
+      })
+      collecting = (async () => {
+        for await (const e of stream) events.push(e)
+      })()
+    })
+
+    afterAll(async () => {
+      abort.abort()
+      await collecting?.catch(() => undefined)
+      await client?.close()
+      await dir.cleanup()
+    })
+
+    it('launches headless, goes PoweredOff → Starting → Running, and routes console calls to the VM process', async () => {
+      const session = await client.getSession()
+      const progress = await machine.launchVMProcess(session, 'headless', [])
+      expect(await progress.getOperationCount()).toBe(2)
+      expect(await progress.getDescription()).toBe('Starting VM')
+      expect(await finish(progress)).toMatchObject({ code: 0 })
+      expect(await machine.getState()).toBe(MachineState.Running)
+      expect(await machine.getSessionState()).toBe(SessionState.Locked)
+      expect(await machine.getSessionName()).toBe('headless')
+      const pid = await machine.getSessionPID()
+      expect(pid).toBeGreaterThan(0)
+      expect(pid).not.toBe(process.pid)
+      expect(await session.getType()).toBe(SessionType.Remote)
+      const console = await session.getConsole()
+      expect(console).not.toBeNull()
+      // The VM process holds the machine: a write lock is refused, a shared lock links to the console.
+      const other = await client.getSession()
+      await expect(machine.lockMachine(other, LockType.Write)).rejects.toMatchObject({
+        code: 'VBOX_E_INVALID_OBJECT_STATE',
+      })
+      await machine.lockMachine(other, LockType.Shared)
+      expect(await other.getType()).toBe(SessionType.Shared)
+      const shared = await other.getConsole()
+      expect(await shared?.getState()).toBe(MachineState.Running)
+      await other.unlockMachine()
+      await session.unlockMachine()
+      expect(await machine.getState()).toBe(MachineState.Running) // the VM keeps its own lock
+      await waitFor(() => states().includes(MachineState.Running), 5000, 'Running event')
+      expect(states().slice(0, 2)).toEqual([MachineState.Starting, MachineState.Running])
+    })
+
+    it('takes a PNG screenshot that ImageMagick reads, and delivers keyboard input', async () => {
+      const session = await client.getSession()
+      await machine.lockMachine(session, LockType.Shared)
+      const console = await session.getConsole()
+      const display = await console!.getDisplay()
+      expect(await display.getScreenResolution(0)).toMatchObject({ width: 640, height: 480, bitsPerPixel: 32 })
+      expect(await (await console!.getKeyboard()).putScancodes([0x1e, 0x9e, 0x30])).toBe(3)
+      const png = await display.takeScreenShotToArray(0, 0, 0, BitmapFormat.PNG)
+      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+      const file = join(dir.path, 'shot.png')
+      await writeFile(file, png)
+      // Oracle: ImageMagick decodes the file and reports its size and the pixels the driver drew.
+      expect(execFileSync('identify', ['-format', '%m %w %h', file]).toString()).toBe('PNG 640 480')
+      const first = execFileSync('convert', [file, '-format', '%[pixel:p{0,0}] %[pixel:p{5,5}]', 'info:']).toString()
+      expect(first).toMatch(/^srgba?\(3,0,0(,1)?\) srgba?\(200,64,255(,1)?\)$/)
+      const small = await display.takeScreenShotToArray(0, 320, 240, BitmapFormat.RGBA)
+      expect(small.length).toBe(320 * 240 * 4)
+      await expect(display.takeScreenShotToArray(1, 0, 0, BitmapFormat.PNG)).rejects.toMatchObject({
+        code: 'E_INVALIDARG',
+      })
+      await session.unlockMachine()
+    })
+
+    it('pauses, resumes and powers down: Running → Paused → Running → Stopping → PoweredOff', async () => {
+      const session = await client.getSession()
+      await machine.lockMachine(session, LockType.Shared)
+      const console = (await session.getConsole())!
+      await console.pause()
+      expect(await machine.getState()).toBe(MachineState.Paused)
+      await expect(console.pause()).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      await console.resume()
+      const progress = await console.powerDown()
+      expect(await finish(progress)).toMatchObject({ code: 0 })
+      expect(await machine.getState()).toBe(MachineState.PoweredOff)
+      await waitFor(async () => (await machine.getSessionState()) === SessionState.Unlocked, 5000, 'unlock')
+      expect(await session.getState()).toBe(SessionState.Unlocked)
+      await waitFor(() => states().at(-1) === MachineState.PoweredOff, 5000, 'PoweredOff event')
+      expect(states()).toEqual([
+        MachineState.Starting,
+        MachineState.Running,
+        MachineState.Paused,
+        MachineState.Running,
+        MachineState.Stopping,
+        MachineState.PoweredOff,
+      ])
+    })
+
+    it('reports host and per-VM metrics with aggregates', async () => {
+      const perf = await client.virtualBox.getPerformanceCollector()
+      const host = await client.virtualBox.getHost()
+      const session = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      await perf.setupMetrics(['CPU/Load', 'RAM/Usage'], [host, machine], 1, 5)
+      await new Promise((r) => setTimeout(r, 2300))
+      const data = await perf.queryMetricsData(
+        ['CPU/Load/User', 'RAM/Usage/Used:avg', 'RAM/Usage/Used:max'],
+        [host, machine],
+      )
+      const names = data.returnMetricNames
+      expect(names).toContain('CPU/Load/User')
+      expect(names).toContain('CPU/Load/User:avg')
+      expect(names).toContain('RAM/Usage/Used:avg')
+      expect(names).not.toContain('RAM/Usage/Total')
+      const value = (name: string, object: unknown) => {
+        const i = names.findIndex((n, k) => n === name && data.returnObjects[k] === object)
+        return data.returnData.slice(
+          data.returnDataIndices[i],
+          (data.returnDataIndices[i] ?? 0) + (data.returnDataLengths[i] ?? 0),
+        )
+      }
+      const hostRam = value('RAM/Usage/Used:avg', host)[0] ?? 0
+      expect(hostRam).toBeGreaterThan(1024)
+      const vmRam = value('RAM/Usage/Used:max', machine)[0] ?? 0
+      expect(vmRam).toBeGreaterThan(1024) // a Node process has more than 1 MB resident
+      expect(vmRam).toBeLessThan(hostRam)
+      expect(data.returnScales[names.indexOf('CPU/Load/User')]).toBe(1000)
+      for (const v of value('CPU/Load/User', host)) expect(v).toBeGreaterThanOrEqual(0)
+      await session.unlockMachine()
+    })
+
+    it('leaves the machine Aborted when the VM process dies, and the service keeps serving', async () => {
+      const pid = await machine.getSessionPID()
+      expect(await machine.getState()).toBe(MachineState.Running)
+      process.kill(pid, 'SIGKILL')
+      await waitFor(async () => (await machine.getState()) === MachineState.Aborted, 10000, 'Aborted')
+      await waitFor(async () => (await machine.getSessionState()) === SessionState.Unlocked, 5000, 'unlock')
+      expect(await client.virtualBox.getVersion()).toMatch(/^7\.1/)
+      const path = await machine.getSettingsFilePath()
+      await waitFor(async () => (await readFile(path, 'utf8')).includes('aborted="true"'), 5000, 'aborted marker')
+      expect((await readFile(path, 'utf8')).includes('<Memory RAMSize="200"/>')).toBe(true)
+    })
+
+    it('starts again from Aborted; the ACPI power button lets the guest power off', async () => {
+      const session = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      const console = (await session.getConsole())!
+      await console.powerButton()
+      expect(await console.getPowerButtonHandled()).toBe(true)
+      await waitFor(async () => (await machine.getState()) === MachineState.PoweredOff, 10000, 'guest power-off')
+      await waitFor(async () => (await session.getState()) === SessionState.Unlocked, 5000, 'session release')
+    })
+
+    it('reports a failed power-up through the progress and stays powered off', async () => {
+      const session = await client.getSession()
+      const progress = await machine.launchVMProcess(session, 'headless', ['BOXWOOD_TEST_FAIL_POWERUP=1'])
+      const result = await finish(progress)
+      expect(result.code).not.toBe(0)
+      expect(result.text).toMatch(/refused to power up/)
+      expect(await machine.getState()).toBe(MachineState.PoweredOff)
+      expect(await machine.getSessionState()).toBe(SessionState.Unlocked)
+      await expect(machine.launchVMProcess(session, 'gui', [])).rejects.toMatchObject({ code: 'VBOX_E_NOT_SUPPORTED' })
+      await expect(machine.launchVMProcess(session, 'bogus', [])).rejects.toMatchObject({ code: 'E_INVALIDARG' })
+    })
+
+    it('deletes the machine and its log folder', async () => {
+      const media = await machine.unregister(CleanupMode.Full)
+      expect(await finish(await machine.deleteConfig(media))).toMatchObject({ code: 0 })
+      expect(await listFiles(join(dir.path, 'VMs'))).toEqual([])
+    })
+  })
+}
