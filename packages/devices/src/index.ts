@@ -31,5 +31,26 @@ export type { PostCodeListener } from './pc/post-port'
 export { charBackendContract, CharInputQueue, createMemoryCharBackend } from './backends/char-backend'
 export type { CharBackend, CharBackendListener, MemoryCharBackend } from './backends/char-backend'
 
+// Display, storage and firmware devices (graphics/, storage/, firmware/).
+import { vgaDevice } from './graphics/vga/vga-device'
+export { vgaDevice }
+export type { VgaInstance } from './graphics/vga/vga-device'
+export type { VgaDisplay } from './graphics/vga/vga-display'
+export { vgaFirmwareContract } from './graphics/vga/vga-firmware-services'
+export type { VgaFirmwareServices } from './graphics/vga/vga-firmware-services'
+export { VGA_MODES, programVgaMode, loadVgaFont, vgaFont } from './graphics/vga/vga-modes'
+export type { VgaModeInfo, VgaModeRegisters, VgaProgrammingIo } from './graphics/vga/vga-modes'
+export { captureRgb, encodePng, screenshotPng } from './graphics/png/png-encoder'
+export type { RgbImage } from './graphics/png/png-encoder'
+
 /** Every built-in device definition, by its config-tree name. */
-export const builtinDevices = [i8259Pic, i8254Pit, mc146818Rtc, i8237Dma, pcArch, postCodePort, debugConsole] as const
+export const builtinDevices = [
+  i8259Pic,
+  i8254Pit,
+  mc146818Rtc,
+  i8237Dma,
+  pcArch,
+  postCodePort,
+  debugConsole,
+  vgaDevice,
+] as const
