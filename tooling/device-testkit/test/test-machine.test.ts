@@ -160,4 +160,36 @@ describe('createTestMachine', () => {
     expect(report.rejected).toBeGreaterThan(50)
     expect(report.loaded).toBeGreaterThan(10)
   })
+
+  it('steps to the next deadline, clears edge counters and refuses to go back in time', () => {
+    const m = make()
+    expect(m.clock.runToNextDeadline()).toBe(false)
+    m.io.out16(0x302, 7)
+    m.io.out8(0x301, 1)
+    expect(m.clock.nextDeadlineNs()).toBe(7000)
+    expect(m.clock.runToNextDeadline()).toBe(true)
+    expect(m.clock.nowNs()).toBe(7000)
+    expect(m.irq(5).risingEdges).toBe(1)
+    m.irq(5).clear()
+    expect(m.irq(5).risingEdges).toBe(0)
+    expect(() => m.clock.advanceTo(10)).toThrow(/back/)
+    expect(m.device<{ ticks: number }>('tiny-timer').state.ticks).toBe(1)
+    expect(() => m.device('nothing')).toThrow(/no device nothing#0/)
+  })
+
+  it('runs two instances side by side and rejects overlapping ones', () => {
+    const m = createTestMachine({
+      devices: [
+        { definition: tinyTimer, instance: 0 },
+        { definition: tinyTimer, instance: 1, config: { base: 0x320, irq: 6, mmioBase: 0xfee1_0000 } },
+      ],
+    })
+    m.io.out8(0x300, 1)
+    m.io.out8(0x320, 2)
+    expect([m.io.in8(0x300), m.io.in8(0x320)]).toEqual([1, 2])
+    expect(m.regions().length).toBe(6)
+    expect(() => createTestMachine({ devices: [{ definition: tinyTimer }, { definition: tinyTimer }] })).toThrow(
+      /overlaps "tiny timer"/,
+    )
+  })
 })
