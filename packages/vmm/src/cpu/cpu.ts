@@ -55,6 +55,8 @@ import { computeLazy } from './flags'
 import type { Fpu } from './fpu/fpu-contract'
 import { CpuFpuHost } from './fpu-host'
 import { executeInstruction } from './execute'
+import { BlockCache, slotOf } from './block-decoder'
+import { runBlock } from './block-exec'
 import { deliverInterrupt } from './interrupts'
 import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
 import { loadCpuState, saveCpuState } from './cpu-saved-state'
@@ -180,6 +182,9 @@ export class Cpu {
   private filledOverflow = false
   fetchTag = -1
   fetchPhys = 0
+  /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
+  readonly blocks = new BlockCache()
+  private readonly codePage = this.blocks.codePage
 
   constructor(options: CpuOptions) {
     this.memory = options.memory
@@ -190,7 +195,11 @@ export class Cpu {
     this.dirty = options.memory.dirty
     this.readTsc = options.readTsc ?? null
     this.fpuHost = new CpuFpuHost(this)
-    options.memory.onMapChange(() => this.flushTlb(true))
+    options.memory.onMapChange(() => {
+      this.flushTlb(true)
+      this.blocks.flushAll()
+    })
+    options.memory.onExternalWrite((gpa, length) => this.blocks.invalidateRange(gpa, length))
     this.reset()
   }
 
@@ -545,9 +554,17 @@ export class Cpu {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ram[p] = v
       this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
       return
     }
-    this.memory.write8(this.physWrite(linear), v)
+    const p = this.physWrite(linear)
+    this.memory.write8(p, v)
+    if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
+  }
+
+  /** A write hit a page holding decoded code: invalidate if it touched a decoded granule, and end the block. */
+  private codeWritten(phys: number, size: number): void {
+    if (this.blocks.noteWrite(phys, size)) this.breakChunk = true
   }
 
   writeLin16(linear: number, v: number): void {
@@ -557,9 +574,12 @@ export class Cpu {
         const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
         this.ramView.setUint16(p, v, true)
         this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+        if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
         return
       }
-      this.memory.write16(this.physWrite(linear), v)
+      const p = this.physWrite(linear)
+      this.memory.write16(p, v)
+      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
       return
     }
     // Page-crossing: check both pages before writing either byte.
@@ -567,6 +587,8 @@ export class Cpu {
     const p1 = this.physWrite((linear + 1) | 0)
     this.memory.write8(p0, v)
     this.memory.write8(p1, v >>> 8)
+    if (this.codePage[p0 >>> 12] !== 0) this.codeWritten(p0, 1)
+    if (this.codePage[p1 >>> 12] !== 0) this.codeWritten(p1, 1)
   }
 
   writeLin32(linear: number, v: number): void {
@@ -576,9 +598,12 @@ export class Cpu {
         const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
         this.ramView.setInt32(p, v, true)
         this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+        if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
         return
       }
-      this.memory.write32(this.physWrite(linear), v)
+      const p = this.physWrite(linear)
+      this.memory.write32(p, v)
+      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }
     const p0 = this.physWrite(linear)
@@ -587,6 +612,8 @@ export class Cpu {
       const lin = (linear + i) | 0
       this.memory.write8((lin ^ linear) >>> 12 === 0 ? p0 + i : p1 - 3 + i, v >>> (8 * i))
     }
+    if (this.codePage[p0 >>> 12] !== 0) this.codeWritten(p0, 4 - ((linear + 4) & 3))
+    if (this.codePage[p1 >>> 12] !== 0) this.codeWritten(p1 & ~0xfff, (linear + 4) & 3)
   }
 
   /** Supervisor (CPL 0) reads and writes, used for descriptor tables, the TSS and the IDT. */
@@ -607,8 +634,9 @@ export class Cpu {
   }
 
   writeSys8(linear: number, v: number): void {
-    if ((this.cr0 & CR0_PG) === 0) return this.memory.write8(linear & this.memory.a20Mask, v)
-    this.memory.write8(this.translate(linear, true, false), v)
+    const p = (this.cr0 & CR0_PG) === 0 ? (linear & this.memory.a20Mask) >>> 0 : this.translate(linear, true, false)
+    this.memory.write8(p, v)
+    if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
   }
 
   writeSys16(linear: number, v: number): void {
@@ -790,19 +818,46 @@ export class Cpu {
       try {
         if (slow) this.stepOne()
         else {
-          while (this.instructionsRetired < chunkEnd) {
-            this.startEip = this.eip
-            this.startEsp = this.regs[4]!
-            executeInstruction(this)
-            this.instructionsRetired++
-            if (this.breakChunk) break
-          }
+          this.runChunk(chunkEnd)
         }
       } catch (e) {
         if (!this.handleThrow(e)) return { reason: 'triple-fault', retired: this.instructionsRetired - start }
       }
     }
     return { reason: this.halted ? 'halted' : 'budget', retired: this.instructionsRetired - start }
+  }
+
+  /** Runs instructions until `chunkEnd` retired or something ends the chunk: cached blocks where possible. */
+  private runChunk(chunkEnd: number): void {
+    const blocks = this.blocks
+    const tagPhys = blocks.tagPhys
+    const tagMode = blocks.tagMode
+    const tagGen = blocks.tagGen
+    const pageGen = blocks.pageGen
+    while (this.instructionsRetired < chunkEnd) {
+      const eip = this.eip
+      const csLimit = this.segLimit[CS]! >>> 0
+      const lin = (this.segBase[CS]! + eip) | 0
+      const e = this.tlbR[lin >>> 12]!
+      if ((e & 3) === 3 && eip >>> 0 <= csLimit) {
+        const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
+        const mode = this.code32 ? 1 : 0
+        let slot = slotOf(phys)
+        if (tagPhys[slot] !== (phys | 0) || tagMode[slot] !== mode || tagGen[slot] !== pageGen[phys >>> 12]) {
+          slot = blocks.decode(this.ram, phys, this.code32, slot)
+        }
+        if (blocks.count[slot]! > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
+          runBlock(this, blocks, slot, eip, chunkEnd - this.instructionsRetired)
+          if (this.breakChunk) return
+          continue
+        }
+      }
+      this.startEip = eip
+      this.startEsp = this.regs[4]!
+      executeInstruction(this)
+      this.instructionsRetired++
+      if (this.breakChunk) return
+    }
   }
 
   /** One instruction with TF / debug-register handling. */

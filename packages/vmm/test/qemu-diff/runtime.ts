@@ -16,6 +16,8 @@ export const LAYOUT = {
   /** The data area dumped after every case (64 bytes). */
   data: 0x8000,
   stackTop: 0x90000,
+  /** The cases are copied here and run from RAM. */
+  casesRam: 0x100000,
 } as const
 
 /** Bytes dumped per case: 9 dwords (EDI…EAX as PUSHAD, EFLAGS), 5-dword fault record, 64 data bytes. */
@@ -63,6 +65,7 @@ org 0xE0000
 %define SCRATCH ${LAYOUT.scratch}
 %define GDT ${LAYOUT.gdt}
 %define IDT ${LAYOUT.idt}
+%define CASES_RAM ${LAYOUT.casesRam}
 
 ; CASE_BEGIN: remember ESP and where to resume after a fault.
 %macro CASE_BEGIN 0
@@ -191,6 +194,14 @@ pm32:
   xor esi, esi
   xor edi, edi
   xor ebp, ebp
+  ; Run the cases from RAM (where Boxwood's decoded-instruction cache applies), like an OS would.
+  mov esi, section.cases.start
+  mov edi, CASES_RAM
+  mov ecx, cases_end - cases
+  rep movsb
+  xor ecx, ecx
+  xor esi, esi
+  xor edi, edi
   jmp cases
 
 fault_common:
@@ -296,16 +307,22 @@ idt_desc:
   dw 256 * 8 - 1
   dd IDT
 
-cases:
-${cases}
+finish:
   mov al, 0
   out 0xf4, al
 .halt:
   hlt
   jmp .halt
 
+section cases follows=.text vstart=CASES_RAM
+cases:
+${cases}
+  jmp finish
+cases_end:
+
+section .tail start=0xFFF00 vstart=0xFFF00
+
 ; ---- 16-bit entry (must be in the last 64 KB, reached from the reset vector) ----
-  times 0x1ff00 - ($ - $$) db 0
 bits 16
 entry16:
   cli
@@ -327,8 +344,8 @@ boot_gdt:
 boot_gdt_desc:
   dw 23
   dd boot_gdt
-  times 0x1fff0 - ($ - $$) db 0
+  times 0xf0 - ($ - $$) db 0
   jmp 0xf000:(entry16 - 0xF0000)
-  times 0x20000 - ($ - $$) db 0
+  times 0x100 - ($ - $$) db 0
 `
 }

@@ -398,7 +398,8 @@ export const SCENARIOS: readonly Scenario[] = [
   ),
   c(
     '16-bit code segment: 16-bit addressing forms and operand sizes',
-    `  jmp 0x18:.c16 - 0xE0000 + 0xE0000
+    `  SETDESC 0x40, CASES_RAM, 0xffff, 0x9b, 0
+  jmp 0x40:(.c16 - CASES_RAM)
 bits 16
 .c16:
   mov bx, DATA
@@ -417,5 +418,36 @@ bits 16
   jmp dword 0x08:.back
 bits 32
 .back:`,
+  ),
+  c(
+    'self-modifying code: a store into the next instruction of the same block takes effect',
+    `  mov eax, 1
+  mov byte [.patch + 1], 42
+.patch:
+  mov ebx, 7
+  add eax, ebx
+  mov [DATA], eax`,
+    0x8d5,
+  ),
+  c(
+    'data writes next to cached code (same page, other granule) and a loop rewriting an immediate',
+    `  mov ecx, 5
+  xor edx, edx
+.loop:
+.imm:
+  add edx, 1
+  mov byte [.imm + 2], cl
+  mov [.data], ecx
+  dec ecx
+  jnz .loop
+  mov eax, [.data]
+  mov [DATA], edx
+  mov [DATA + 4], eax
+  jmp .out
+  times 128 db 0x90
+.data:
+  dd 0
+.out:`,
+    0x8d5,
   ),
 ]

@@ -1,0 +1,551 @@
+// The decoded-instruction cache (Bochs-style trace cache): straight-line runs of common instructions are decoded
+// once into struct-of-arrays records keyed by physical address and code size, and re-run from there. Writes
+// invalidate a page's blocks only when they hit a 64-byte granule holding decoded code (sub-page granularity),
+// so data next to code does not fall off a cliff. Instructions the fast decoder does not know end the block and
+// run through the full interpreter (execute.ts).
+import { DS, SS } from './constants'
+
+/** Fast operation ids (dense small integers for the executor's switch). */
+export const OP = {
+  aluRmReg: 1, // aux = ALU kind; rm op= reg
+  aluRegRm: 2, // reg op= rm
+  aluRmImm: 3, // rm op= imm
+  movRmReg: 4,
+  movRegRm: 5,
+  movRmImm: 6,
+  movRegImm: 7,
+  incRm: 8,
+  decRm: 9,
+  pushReg: 10,
+  popReg: 11,
+  pushImm: 12,
+  jcc: 13, // aux = cc; imm = target offset from block start (eip = blockEip + imm)
+  jmp: 14,
+  call: 15,
+  ret: 16, // imm = extra bytes to pop
+  lea: 17,
+  testRmReg: 18,
+  testRmImm: 19,
+  shiftImm: 20, // aux = kind, imm = count
+  shiftCl: 21,
+  movzx8: 22,
+  movzx16: 23,
+  movsx8: 24,
+  movsx16: 25,
+  setcc: 26,
+  cmovcc: 27,
+  xchgRmReg: 28,
+  nop: 29,
+  loop: 30, // aux: 0 LOOPNE 1 LOOPE 2 LOOP 3 JCXZ
+  cwd: 31,
+  cbw: 32,
+  notRm: 33,
+  negRm: 34,
+  imulRegRm: 35, // reg = reg * rm (imm: -1 none) / imm3 variants use op imulRegRmImm
+  imulRegRmImm: 36,
+  clc: 37,
+  stc: 38,
+  cld: 39,
+  std: 40,
+  bswap: 41,
+} as const
+
+/** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
+const POOL = 1 << 17
+const CACHE_BITS = 14
+export const CACHE_SIZE = 1 << CACHE_BITS
+/** Longest block (instructions). */
+const MAX_BLOCK = 48
+
+/** Struct-of-arrays storage of decoded instructions and the block cache. */
+export class BlockCache {
+  // Per decoded instruction.
+  readonly op = new Uint8Array(POOL)
+  readonly size = new Uint8Array(POOL) // operand size 1/2/4
+  readonly aux = new Int8Array(POOL)
+  readonly reg = new Int8Array(POOL) // ModRM reg or register operand
+  readonly rm = new Int8Array(POOL) // register r/m (0–7) or -1 for memory
+  readonly base = new Int8Array(POOL) // -1 none
+  readonly index = new Int8Array(POOL) // -1 none
+  readonly scale = new Uint8Array(POOL)
+  readonly seg = new Uint8Array(POOL)
+  readonly a16 = new Uint8Array(POOL) // 16-bit address size
+  readonly disp = new Int32Array(POOL)
+  readonly imm = new Int32Array(POOL)
+  /** Offset of the instruction's first byte and of the next instruction, from the block's first byte. */
+  readonly start = new Uint16Array(POOL)
+  readonly end = new Uint16Array(POOL)
+  poolUsed = 0
+  // Direct-mapped cache of blocks.
+  readonly tagPhys = new Int32Array(CACHE_SIZE).fill(-1)
+  readonly tagMode = new Uint8Array(CACHE_SIZE)
+  readonly tagGen = new Int32Array(CACHE_SIZE)
+  readonly first = new Int32Array(CACHE_SIZE)
+  readonly count = new Uint16Array(CACHE_SIZE)
+  readonly bytes = new Uint16Array(CACHE_SIZE)
+  /** Per physical page: generation (bumped on invalidation) and the 64-byte granules holding decoded code. */
+  readonly pageGen = new Int32Array(1 << 20)
+  readonly codeGranules = new Uint32Array(1 << 21)
+  /** Per physical page: 1 when some granule holds decoded code (the write path checks this byte). */
+  readonly codePage = new Uint8Array(1 << 20)
+
+  /** Drops every block (pool exhausted, or a global change such as a memory-map change). */
+  flushAll(): void {
+    this.poolUsed = 0
+    this.tagPhys.fill(-1)
+    this.codePage.fill(0)
+    this.codeGranules.fill(0)
+  }
+
+  /** Called for a write to physical [phys, phys + size) on a page holding code: invalidates on a granule hit. */
+  noteWrite(phys: number, size: number): boolean {
+    const page = phys >>> 12
+    const g0 = (phys >>> 6) & 63
+    const g1 = ((phys + size - 1) >>> 6) & 63
+    const words = this.codeGranules
+    let hit = false
+    for (let g = g0; ; g = (g + 1) & 63) {
+      if ((words[page * 2 + (g >>> 5)]! & (1 << (g & 31))) !== 0) hit = true
+      if (g === g1) break
+    }
+    if (!hit) return false
+    this.invalidatePage(page)
+    // A write crossing into the next page is checked there too.
+    if (g1 < g0 && this.codePage[(page + 1) & 0xfffff] !== 0) this.invalidatePage((page + 1) & 0xfffff)
+    return true
+  }
+
+  /** Invalidates all blocks of a physical page. */
+  invalidatePage(page: number): void {
+    this.pageGen[page] = (this.pageGen[page]! + 1) | 0
+    this.codeGranules[page * 2] = 0
+    this.codeGranules[page * 2 + 1] = 0
+    this.codePage[page] = 0
+  }
+
+  /** Invalidates blocks overlapping a physical range written by DMA. */
+  invalidateRange(phys: number, length: number): void {
+    const last = Math.min(0xfffff, Math.floor((phys + length - 1) / 4096))
+    for (let p = Math.floor(phys / 4096); p <= last; p++) if (this.codePage[p] !== 0) this.invalidatePage(p)
+  }
+
+  /**
+   * Decodes a block starting at physical `phys` (within one page of plain RAM `ram`) for code size `code32`.
+   * Returns the cache slot; a block of 0 instructions records that the first instruction needs the interpreter.
+   */
+  decode(ram: Uint8Array, phys: number, code32: boolean, slot: number): number {
+    if (this.poolUsed + MAX_BLOCK > POOL) this.flushAll()
+    const pageEnd = (phys | 0xfff) + 1
+    const firstIndex = this.poolUsed
+    let p = phys
+    let n = 0
+    while (n < MAX_BLOCK) {
+      const i = firstIndex + n
+      const len = decodeOne(this, ram, p, pageEnd, code32, i, phys)
+      if (len <= 0) break
+      this.start[i] = p - phys
+      p += len
+      this.end[i] = p - phys
+      n++
+      const o = this.op[i]!
+      if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop) break
+    }
+    this.poolUsed += n
+    const page = phys >>> 12
+    // Mark the granules covered by the block's bytes.
+    const lastGranule = ((p - 1) >>> 6) & 63
+    for (let g = (phys >>> 6) & 63; n > 0 && g <= lastGranule; g++) {
+      this.codeGranules[page * 2 + (g >>> 5)] = this.codeGranules[page * 2 + (g >>> 5)]! | (1 << (g & 31))
+    }
+    if (n > 0) this.codePage[page] = 1
+    this.tagPhys[slot] = phys | 0
+    this.tagMode[slot] = code32 ? 1 : 0
+    this.tagGen[slot] = this.pageGen[page]!
+    this.first[slot] = firstIndex
+    this.count[slot] = n
+    this.bytes[slot] = p - phys
+    return slot
+  }
+}
+
+/** Cache slot of a physical address. */
+export function slotOf(phys: number): number {
+  return (phys ^ (phys >>> CACHE_BITS)) & (CACHE_SIZE - 1)
+}
+
+/**
+ * Decodes one instruction at `p` into record `i`. Returns its length, or 0 when it is not a fast instruction or
+ * would cross `pageEnd`.
+ */
+function decodeOne(
+  b: BlockCache,
+  ram: Uint8Array,
+  p0: number,
+  pageEnd: number,
+  code32: boolean,
+  i: number,
+  blockPhys: number,
+): number {
+  let p = p0
+  let o32 = code32
+  let a32 = code32
+  let segOverride = -1
+  // Leave a margin: the longest fast instruction is 12 bytes after prefixes.
+  if (p + 15 > pageEnd) return 0
+  for (let k = 0; k < 4; k++) {
+    const x = ram[p]!
+    if (x === 0x66) o32 = !code32
+    else if (x === 0x67) a32 = !code32
+    else if (x === 0x26 || x === 0x2e || x === 0x36 || x === 0x3e) segOverride = (x >>> 3) & 3
+    else if (x === 0x64 || x === 0x65) segOverride = x - 0x60
+    else break
+    p++
+  }
+  const opc = ram[p++]!
+  const osz = o32 ? 4 : 2
+  b.a16[i] = a32 ? 0 : 1
+  b.rm[i] = -1
+  b.base[i] = -1
+  b.index[i] = -1
+  b.scale[i] = 0
+  b.disp[i] = 0
+  b.imm[i] = 0
+  b.aux[i] = 0
+  b.reg[i] = 0
+  b.size[i] = osz
+
+  // ModRM decoding into the record; returns the new position.
+  const modrm = (): number => {
+    const m = ram[p++]!
+    b.reg[i] = (m >>> 3) & 7
+    const mod = m >>> 6
+    const rm = m & 7
+    if (mod === 3) {
+      b.rm[i] = rm
+      return m
+    }
+    let seg = DS
+    if (!a32) {
+      const bases = [3, 3, 5, 5, 6, 7, 5, 3]
+      const indexes = [6, 7, 6, 7, -1, -1, -1, -1]
+      if (mod === 0 && rm === 6) {
+        b.disp[i] = ram[p]! | (ram[p + 1]! << 8)
+        p += 2
+      } else {
+        b.base[i] = bases[rm]!
+        b.index[i] = indexes[rm]!
+        if (rm === 2 || rm === 3 || rm === 6) seg = SS
+      }
+      if (mod === 1) b.disp[i] = (ram[p++]! << 24) >> 24
+      else if (mod === 2) {
+        b.disp[i] = ram[p]! | (ram[p + 1]! << 8)
+        p += 2
+      }
+    } else {
+      if (rm === 4) {
+        const sib = ram[p++]!
+        const base = sib & 7
+        const index = (sib >>> 3) & 7
+        if (index !== 4) {
+          b.index[i] = index
+          b.scale[i] = sib >>> 6
+        }
+        if (base === 5 && mod === 0) {
+          b.disp[i] = ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24)
+          p += 4
+        } else {
+          b.base[i] = base
+          if (base === 4 || base === 5) seg = SS
+        }
+      } else if (rm === 5 && mod === 0) {
+        b.disp[i] = ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24)
+        p += 4
+      } else {
+        b.base[i] = rm
+        if (rm === 5) seg = SS
+      }
+      if (mod === 1) b.disp[i] = (b.disp[i]! + ((ram[p++]! << 24) >> 24)) | 0
+      else if (mod === 2) {
+        b.disp[i] = (b.disp[i]! + (ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24))) | 0
+        p += 4
+      }
+    }
+    b.seg[i] = segOverride >= 0 ? segOverride : seg
+    return m
+  }
+  const imm8s = () => (ram[p++]! << 24) >> 24
+  const immSized = (size: number): number => {
+    if (size === 1) return ram[p++]!
+    if (size === 2) {
+      const v = ram[p]! | (ram[p + 1]! << 8)
+      p += 2
+      return v
+    }
+    const v = ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24)
+    p += 4
+    return v
+  }
+  // Branch targets are stored relative to the block start; eip = blockEip + imm.
+  const relTarget = (rel: number) => (p - blockPhys + rel) | 0
+
+  if (opc < 0x40 && (opc & 7) < 6) {
+    const kind = opc >>> 3
+    b.aux[i] = kind
+    switch (opc & 7) {
+      case 0:
+      case 1:
+        b.size[i] = (opc & 1) === 0 ? 1 : osz
+        modrm()
+        b.op[i] = OP.aluRmReg
+        return p - p0
+      case 2:
+      case 3:
+        b.size[i] = (opc & 1) === 0 ? 1 : osz
+        modrm()
+        b.op[i] = OP.aluRegRm
+        return p - p0
+      default:
+        b.size[i] = (opc & 1) === 0 ? 1 : osz
+        b.rm[i] = 0
+        b.imm[i] = immSized(b.size[i]!)
+        b.op[i] = OP.aluRmImm
+        return p - p0
+    }
+  }
+  if (opc >= 0x40 && opc <= 0x4f) {
+    b.rm[i] = opc & 7
+    b.op[i] = opc < 0x48 ? OP.incRm : OP.decRm
+    return p - p0
+  }
+  if (opc >= 0x50 && opc <= 0x57) {
+    b.reg[i] = opc & 7
+    b.op[i] = OP.pushReg
+    return p - p0
+  }
+  if (opc >= 0x58 && opc <= 0x5f) {
+    b.reg[i] = opc & 7
+    b.op[i] = OP.popReg
+    return p - p0
+  }
+  if (opc >= 0x70 && opc <= 0x7f) {
+    b.aux[i] = opc & 15
+    const rel = imm8s()
+    b.imm[i] = relTarget(rel)
+    b.op[i] = OP.jcc
+    return p - p0
+  }
+  if (opc >= 0xb0 && opc <= 0xbf) {
+    b.size[i] = opc < 0xb8 ? 1 : osz
+    b.reg[i] = opc & 7
+    b.imm[i] = immSized(b.size[i]!)
+    b.op[i] = OP.movRegImm
+    return p - p0
+  }
+  if (opc >= 0x91 && opc <= 0x97) {
+    b.reg[i] = 0
+    b.rm[i] = opc & 7
+    b.op[i] = OP.xchgRmReg
+    return p - p0
+  }
+  switch (opc) {
+    case 0x0f: {
+      const op2 = ram[p++]!
+      if (op2 >= 0x80 && op2 <= 0x8f) {
+        b.aux[i] = op2 & 15
+        const rel = osz === 4 ? immSized(4) : (immSized(2) << 16) >> 16
+        b.imm[i] = relTarget(rel)
+        b.op[i] = OP.jcc
+        return p - p0
+      }
+      if (op2 >= 0x90 && op2 <= 0x9f) {
+        b.aux[i] = op2 & 15
+        b.size[i] = 1
+        modrm()
+        b.op[i] = OP.setcc
+        return p - p0
+      }
+      if (op2 >= 0x40 && op2 <= 0x4f) {
+        b.aux[i] = op2 & 15
+        modrm()
+        b.op[i] = OP.cmovcc
+        return p - p0
+      }
+      if (op2 >= 0xc8 && op2 <= 0xcf && osz === 4) {
+        b.reg[i] = op2 & 7
+        b.op[i] = OP.bswap
+        return p - p0
+      }
+      switch (op2) {
+        case 0xaf:
+          modrm()
+          b.op[i] = OP.imulRegRm
+          return p - p0
+        case 0xb6:
+        case 0xb7:
+        case 0xbe:
+        case 0xbf:
+          modrm()
+          b.op[i] = op2 === 0xb6 ? OP.movzx8 : op2 === 0xb7 ? OP.movzx16 : op2 === 0xbe ? OP.movsx8 : OP.movsx16
+          return p - p0
+        default:
+          return 0
+      }
+    }
+    case 0x68:
+      b.imm[i] = immSized(osz)
+      b.op[i] = OP.pushImm
+      return p - p0
+    case 0x6a:
+      b.imm[i] = imm8s()
+      b.op[i] = OP.pushImm
+      return p - p0
+    case 0x69:
+    case 0x6b:
+      modrm()
+      b.imm[i] = opc === 0x6b ? imm8s() : immSized(osz)
+      b.op[i] = OP.imulRegRmImm
+      return p - p0
+    case 0x80:
+    case 0x81:
+    case 0x83: {
+      b.size[i] = opc === 0x80 ? 1 : osz
+      modrm()
+      b.aux[i] = b.reg[i]!
+      b.imm[i] = opc === 0x81 ? immSized(osz) : opc === 0x83 ? imm8s() & (osz === 4 ? -1 : 0xffff) : ram[p++]!
+      b.op[i] = OP.aluRmImm
+      return p - p0
+    }
+    case 0x84:
+    case 0x85:
+      b.size[i] = opc === 0x84 ? 1 : osz
+      modrm()
+      b.op[i] = OP.testRmReg
+      return p - p0
+    case 0x86:
+    case 0x87:
+      b.size[i] = opc === 0x86 ? 1 : osz
+      modrm()
+      b.op[i] = OP.xchgRmReg
+      return p - p0
+    case 0x88:
+    case 0x89:
+      b.size[i] = opc === 0x88 ? 1 : osz
+      modrm()
+      b.op[i] = OP.movRmReg
+      return p - p0
+    case 0x8a:
+    case 0x8b:
+      b.size[i] = opc === 0x8a ? 1 : osz
+      modrm()
+      b.op[i] = OP.movRegRm
+      return p - p0
+    case 0x8d: {
+      const m = modrm()
+      if (m >= 0xc0) return 0
+      b.op[i] = OP.lea
+      return p - p0
+    }
+    case 0x90:
+      b.op[i] = OP.nop
+      return p - p0
+    case 0x98:
+      b.op[i] = OP.cbw
+      return p - p0
+    case 0x99:
+      b.op[i] = OP.cwd
+      return p - p0
+    case 0xa8:
+    case 0xa9:
+      b.size[i] = opc === 0xa8 ? 1 : osz
+      b.rm[i] = 0
+      b.imm[i] = immSized(b.size[i]!)
+      b.op[i] = OP.testRmImm
+      return p - p0
+    case 0xc0:
+    case 0xc1:
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3:
+      b.size[i] = (opc & 1) === 0 ? 1 : osz
+      modrm()
+      b.aux[i] = b.reg[i]!
+      if (opc <= 0xc1) b.imm[i] = ram[p++]!
+      else b.imm[i] = 1
+      b.op[i] = opc >= 0xd2 ? OP.shiftCl : OP.shiftImm
+      return p - p0
+    case 0xc2:
+      b.imm[i] = ram[p]! | (ram[p + 1]! << 8)
+      p += 2
+      b.op[i] = OP.ret
+      return p - p0
+    case 0xc3:
+      b.op[i] = OP.ret
+      return p - p0
+    case 0xc6:
+    case 0xc7: {
+      b.size[i] = opc === 0xc6 ? 1 : osz
+      modrm()
+      if (b.reg[i] !== 0) return 0
+      b.imm[i] = immSized(b.size[i]!)
+      b.op[i] = OP.movRmImm
+      return p - p0
+    }
+    case 0xe0:
+    case 0xe1:
+    case 0xe2:
+    case 0xe3:
+      b.aux[i] = opc - 0xe0
+      b.imm[i] = relTarget(imm8s())
+      b.op[i] = OP.loop
+      return p - p0
+    case 0xe8:
+    case 0xe9: {
+      const rel = osz === 4 ? immSized(4) : (immSized(2) << 16) >> 16
+      b.imm[i] = relTarget(rel)
+      b.op[i] = opc === 0xe8 ? OP.call : OP.jmp
+      return p - p0
+    }
+    case 0xeb:
+      b.imm[i] = relTarget(imm8s())
+      b.op[i] = OP.jmp
+      return p - p0
+    case 0xf6:
+    case 0xf7: {
+      b.size[i] = opc === 0xf6 ? 1 : osz
+      modrm()
+      const k = b.reg[i]!
+      if (k === 0 || k === 1) {
+        b.imm[i] = immSized(b.size[i]!)
+        b.op[i] = OP.testRmImm
+      } else if (k === 2) b.op[i] = OP.notRm
+      else if (k === 3) b.op[i] = OP.negRm
+      else return 0
+      return p - p0
+    }
+    case 0xf8:
+      b.op[i] = OP.clc
+      return p - p0
+    case 0xf9:
+      b.op[i] = OP.stc
+      return p - p0
+    case 0xfc:
+      b.op[i] = OP.cld
+      return p - p0
+    case 0xfd:
+      b.op[i] = OP.std
+      return p - p0
+    case 0xfe:
+    case 0xff: {
+      b.size[i] = opc === 0xfe ? 1 : osz
+      modrm()
+      const k = b.reg[i]!
+      if (k === 0) b.op[i] = OP.incRm
+      else if (k === 1) b.op[i] = OP.decRm
+      else return 0
+      return p - p0
+    }
+    default:
+      return 0
+  }
+}

@@ -1,0 +1,318 @@
+// Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
+// interpreter through the same ALU and memory helpers; only decoding is skipped.
+import { CF, CS, DF } from './constants'
+import type { Cpu } from './cpu'
+import { alu, imulTrunc, incDec, shift } from './alu'
+import { type BlockCache, OP } from './block-decoder'
+import { condition } from './flags'
+import { getReg, readMem, setReg, writeMem } from './operands'
+
+/** Effective-address offset of record `i`. */
+function ea(c: Cpu, b: BlockCache, i: number): number {
+  let off = b.disp[i]!
+  const base = b.base[i]!
+  if (base >= 0) off += c.regs[base]!
+  const index = b.index[i]!
+  if (index >= 0) off += c.regs[index]! << b.scale[i]!
+  return b.a16[i] !== 0 ? off & 0xffff : off | 0
+}
+
+function branchTo(c: Cpu, target: number, size: number): void {
+  const t = size === 4 ? target : target & 0xffff
+  if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+  c.eip = t
+}
+
+/**
+ * Runs block `slot` starting at EIP `blockEip`, at most `limit` instructions. Each retired instruction
+ * increments `instructionsRetired`; a taken branch or a request to end the chunk stops the block.
+ */
+export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, limit: number): void {
+  const first = b.first[slot]!
+  const n = Math.min(b.count[slot]!, limit)
+  const regs = c.regs
+  for (let k = 0; k < n; k++) {
+    const i = first + k
+    c.startEip = (blockEip + b.start[i]!) | 0
+    c.startEsp = regs[4]!
+    c.eip = (blockEip + b.end[i]!) | 0
+    const size = b.size[i]!
+    switch (b.op[i]) {
+      case OP.aluRmReg: {
+        const kind = b.aux[i]!
+        const rm = b.rm[i]!
+        const src = getReg(c, size, b.reg[i]!)
+        if (rm >= 0) {
+          if (size === 4) {
+            const r = alu(c, kind, regs[rm]!, src, 4)
+            if (kind !== 7) regs[rm] = r
+          } else {
+            const r = alu(c, kind, getReg(c, size, rm), src, size)
+            if (kind !== 7) setReg(c, size, rm, r)
+          }
+        } else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          const r = alu(c, kind, readMem(c, size, seg, off), src, size)
+          if (kind !== 7) writeMem(c, size, seg, off, r)
+        }
+        break
+      }
+      case OP.aluRegRm: {
+        const kind = b.aux[i]!
+        const rm = b.rm[i]!
+        const reg = b.reg[i]!
+        const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        const r = alu(c, kind, getReg(c, size, reg), src, size)
+        if (kind !== 7) setReg(c, size, reg, r)
+        break
+      }
+      case OP.aluRmImm: {
+        const kind = b.aux[i]!
+        const rm = b.rm[i]!
+        if (rm >= 0) {
+          const r = alu(c, kind, getReg(c, size, rm), b.imm[i]!, size)
+          if (kind !== 7) setReg(c, size, rm, r)
+        } else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          const r = alu(c, kind, readMem(c, size, seg, off), b.imm[i]!, size)
+          if (kind !== 7) writeMem(c, size, seg, off, r)
+        }
+        break
+      }
+      case OP.movRmReg: {
+        const rm = b.rm[i]!
+        const v = getReg(c, size, b.reg[i]!)
+        if (rm >= 0) setReg(c, size, rm, v)
+        else writeMem(c, size, b.seg[i]!, ea(c, b, i), v)
+        break
+      }
+      case OP.movRegRm: {
+        const rm = b.rm[i]!
+        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        if (size === 4) regs[b.reg[i]!] = v
+        else setReg(c, size, b.reg[i]!, v)
+        break
+      }
+      case OP.movRmImm: {
+        const rm = b.rm[i]!
+        if (rm >= 0) setReg(c, size, rm, b.imm[i]!)
+        else writeMem(c, size, b.seg[i]!, ea(c, b, i), b.imm[i]!)
+        break
+      }
+      case OP.movRegImm:
+        setReg(c, size, b.reg[i]!, b.imm[i]!)
+        break
+      case OP.incRm:
+      case OP.decRm: {
+        const dec = b.op[i] === OP.decRm
+        const rm = b.rm[i]!
+        if (rm >= 0) setReg(c, size, rm, incDec(c, getReg(c, size, rm), size, dec))
+        else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          writeMem(c, size, seg, off, incDec(c, readMem(c, size, seg, off), size, dec))
+        }
+        break
+      }
+      case OP.pushReg:
+        if (size === 4) c.push32(regs[b.reg[i]!]!)
+        else c.push16(regs[b.reg[i]!]!)
+        break
+      case OP.popReg: {
+        const v = size === 4 ? c.peek32(0) : c.peek16(0)
+        c.adjustSp(size)
+        setReg(c, size, b.reg[i]!, v)
+        break
+      }
+      case OP.pushImm:
+        if (size === 4) c.push32(b.imm[i]!)
+        else c.push16(b.imm[i]!)
+        break
+      case OP.jcc:
+        if (condition(c, b.aux[i]!)) {
+          branchTo(c, (blockEip + b.imm[i]!) | 0, size)
+          c.instructionsRetired++
+          return
+        }
+        break
+      case OP.jmp:
+        branchTo(c, (blockEip + b.imm[i]!) | 0, size)
+        break
+      case OP.call: {
+        const ret = c.eip
+        const t = size === 4 ? (blockEip + b.imm[i]!) | 0 : (blockEip + b.imm[i]!) & 0xffff
+        if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+        if (size === 4) c.push32(ret)
+        else c.push16(ret)
+        c.eip = t
+        break
+      }
+      case OP.ret: {
+        const v = size === 4 ? c.peek32(0) : c.peek16(0)
+        if (v >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+        c.adjustSp(size + b.imm[i]!)
+        c.eip = v
+        break
+      }
+      case OP.lea:
+        setReg(c, size, b.reg[i]!, ea(c, b, i))
+        break
+      case OP.testRmReg: {
+        const rm = b.rm[i]!
+        const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        alu(c, 4, a, getReg(c, size, b.reg[i]!), size)
+        break
+      }
+      case OP.testRmImm: {
+        const rm = b.rm[i]!
+        const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        alu(c, 4, a, b.imm[i]!, size)
+        break
+      }
+      case OP.shiftImm:
+      case OP.shiftCl: {
+        const count = b.op[i] === OP.shiftCl ? regs[1]! & 0xff : b.imm[i]!
+        const rm = b.rm[i]!
+        if (rm >= 0) {
+          const r = shift(c, b.aux[i]!, getReg(c, size, rm), count, size)
+          if ((count & 31) !== 0) setReg(c, size, rm, r)
+        } else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          const r = shift(c, b.aux[i]!, readMem(c, size, seg, off), count, size)
+          if ((count & 31) !== 0) writeMem(c, size, seg, off, r)
+        }
+        break
+      }
+      case OP.movzx8:
+      case OP.movsx8: {
+        const rm = b.rm[i]!
+        let v = rm >= 0 ? getReg(c, 1, rm) : c.read8(b.seg[i]!, ea(c, b, i))
+        if (b.op[i] === OP.movsx8) v = (v << 24) >> 24
+        setReg(c, size, b.reg[i]!, v)
+        break
+      }
+      case OP.movzx16:
+      case OP.movsx16: {
+        const rm = b.rm[i]!
+        let v = rm >= 0 ? regs[rm]! & 0xffff : c.read16(b.seg[i]!, ea(c, b, i))
+        if (b.op[i] === OP.movsx16) v = (v << 16) >> 16
+        setReg(c, size, b.reg[i]!, v)
+        break
+      }
+      case OP.setcc: {
+        const v = condition(c, b.aux[i]!) ? 1 : 0
+        const rm = b.rm[i]!
+        if (rm >= 0) setReg(c, 1, rm, v)
+        else c.write8(b.seg[i]!, ea(c, b, i), v)
+        break
+      }
+      case OP.cmovcc: {
+        const rm = b.rm[i]!
+        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        if (condition(c, b.aux[i]!)) setReg(c, size, b.reg[i]!, v)
+        break
+      }
+      case OP.xchgRmReg: {
+        const rm = b.rm[i]!
+        const reg = b.reg[i]!
+        if (rm >= 0) {
+          const a = getReg(c, size, rm)
+          setReg(c, size, rm, getReg(c, size, reg))
+          setReg(c, size, reg, a)
+        } else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          const a = readMem(c, size, seg, off)
+          writeMem(c, size, seg, off, getReg(c, size, reg))
+          setReg(c, size, reg, a)
+        }
+        break
+      }
+      case OP.nop:
+        break
+      case OP.loop: {
+        const kind = b.aux[i]!
+        const a32 = b.a16[i] === 0
+        let take: boolean
+        if (kind === 3) take = (a32 ? regs[1]! : regs[1]! & 0xffff) === 0
+        else {
+          let n2: number
+          if (a32) n2 = regs[1] = (regs[1]! - 1) | 0
+          else {
+            n2 = (regs[1]! - 1) & 0xffff
+            regs[1] = (regs[1]! & ~0xffff) | n2
+          }
+          take = n2 !== 0
+          if (kind === 0) take = take && !condition(c, 4)
+          else if (kind === 1) take = take && condition(c, 4)
+        }
+        if (take) branchTo(c, (blockEip + b.imm[i]!) | 0, size)
+        break
+      }
+      case OP.cwd:
+        if (size === 4) regs[2] = regs[0]! >> 31
+        else regs[2] = (regs[2]! & ~0xffff) | (((regs[0]! << 16) >> 31) & 0xffff)
+        break
+      case OP.cbw:
+        if (size === 4) regs[0] = (regs[0]! << 16) >> 16
+        else regs[0] = (regs[0]! & ~0xffff) | (((regs[0]! << 24) >> 24) & 0xffff)
+        break
+      case OP.notRm: {
+        const rm = b.rm[i]!
+        if (rm >= 0) setReg(c, size, rm, ~getReg(c, size, rm))
+        else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          writeMem(c, size, seg, off, ~readMem(c, size, seg, off))
+        }
+        break
+      }
+      case OP.negRm: {
+        const rm = b.rm[i]!
+        if (rm >= 0) setReg(c, size, rm, alu(c, 5, 0, getReg(c, size, rm), size))
+        else {
+          const seg = b.seg[i]!
+          const off = ea(c, b, i)
+          writeMem(c, size, seg, off, alu(c, 5, 0, readMem(c, size, seg, off), size))
+        }
+        break
+      }
+      case OP.imulRegRm: {
+        const rm = b.rm[i]!
+        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        setReg(c, size, b.reg[i]!, imulTrunc(c, getReg(c, size, b.reg[i]!), v, size))
+        break
+      }
+      case OP.imulRegRmImm: {
+        const rm = b.rm[i]!
+        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        setReg(c, size, b.reg[i]!, imulTrunc(c, v, b.imm[i]!, size))
+        break
+      }
+      case OP.clc:
+      case OP.stc:
+        c.materializeFlags()
+        c.flags = (c.flags & ~CF) | (b.op[i] === OP.stc ? CF : 0)
+        break
+      case OP.cld:
+        c.flags &= ~DF
+        break
+      case OP.std:
+        c.flags |= DF
+        break
+      case OP.bswap: {
+        const r = b.reg[i]!
+        const v = regs[r]!
+        regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
+        break
+      }
+      default:
+        c.ud()
+    }
+    c.instructionsRetired++
+    if (c.breakChunk) return
+  }
+}
