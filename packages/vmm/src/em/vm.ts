@@ -58,6 +58,11 @@ export interface VmConfig<C extends ExecutionCpu = Cpu> {
   /** Seed of the devices' random sources (default 0). */
   readonly seed?: number
   readonly log?: (entry: LogEntry) => void
+  /**
+   * Real-time mode: when virtual time has run more than this past the next timer deadline (the host slept or
+   * stalled), the lost time is dropped instead of firing every missed tick at once (default 1 s).
+   */
+  readonly maxCatchUpNs?: number
   /** Upper bound of instructions per CPU run call (default 200 000). */
   readonly sliceInstructions?: number
 }
@@ -238,6 +243,7 @@ export class Vm<C extends ExecutionCpu = Cpu> {
     if (this.vmState !== 'running') return { retired: 0, status: 'stopped' }
     const clock = this.host.clock
     const timers = this.host.timers
+    if (this.nsPerInstruction === 0) this.limitCatchUp()
     timers.runDue(clock.nowNs())
     if (this.handleRequests()) return { retired: 0, status: 'stopped' }
 
@@ -421,6 +427,17 @@ export class Vm<C extends ExecutionCpu = Cpu> {
     this.host.timers.runDue(this.nowNs())
     this.handleRequests()
     return { retired, status: 'ran' }
+  }
+
+  /** Real-time mode: drops host time lost beyond `maxCatchUpNs` past the next deadline (VirtualBox TM catch-up limit). */
+  private limitCatchUp(): void {
+    const clock = this.host.clock
+    const floor = Math.max(clock.observedNs, this.host.timers.nextDeadlineNs() ?? 0)
+    const lag = clock.peekNs() - floor
+    if (lag > (this.config.maxCatchUpNs ?? 1_000_000_000)) {
+      clock.rebase(floor)
+      this.host.log('info', 'vmm', `virtual time lagged the host by ${Math.round(lag / 1e6)} ms: dropped`)
+    }
   }
 
   /** Deterministic mode: moves virtual time forward while the CPU retires nothing (HLT). */

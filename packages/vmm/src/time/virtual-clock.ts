@@ -38,6 +38,29 @@ export class VirtualClock implements ClockView {
     return this.lastNs
   }
 
+  /** Time the driver would report now, without recording it as observed (the loop's lag check). */
+  peekNs(): number {
+    return this.driver === undefined ? this.baseNs : Math.max(this.lastNs, Math.floor(this.baseNs + this.driver()))
+  }
+
+  /** The latest time anyone has read (or the frozen time). */
+  get observedNs(): number {
+    return this.driver === undefined ? this.baseNs : this.lastNs
+  }
+
+  /**
+   * Drops time the host lost (the host slept or stalled): a driven clock continues from `ns`, which must not be
+   * before what was already observed. Used by the real-time loop to limit catch-up storms.
+   */
+  rebase(ns: number): void {
+    if (this.driver === undefined) throw new VirtualClockError('CLOCK_DRIVEN', 'only a driven clock can be rebased')
+    if (!Number.isFinite(ns) || ns < this.lastNs) {
+      throw new VirtualClockError('CLOCK_BACKWARDS', `cannot rebase to ${ns}, ${this.lastNs} was already observed`)
+    }
+    this.baseNs = Math.floor(ns) - this.driver()
+    this.lastNs = Math.floor(ns)
+  }
+
   /** True while a driver moves time on its own. */
   get driven(): boolean {
     return this.driver !== undefined

@@ -247,6 +247,33 @@ describe('Vm real-time mode and the runner', () => {
     expect(queue.length).toBe(0)
   })
 
+  it('drops host time lost beyond the catch-up limit (host suspend) instead of a tick storm', () => {
+    const host = fakeHost()
+    const logs: LogEntry[] = []
+    const { vm } = machine(
+      [{ op: 'out', port: 0x40, value: 200 }, { op: 'sti' }, { op: 'hlt' }, { op: 'jmp', to: 2 }],
+      {
+        time: { kind: 'realtime', host },
+        log: (e) => logs.push(e),
+      },
+      2,
+    )
+    vm.powerOn()
+    expect(vm.runSlice().status).toBe('ran')
+    expect(vm.runSlice().status).toBe('idle')
+    host.ns += 500_000 // a normal wake-up, 300 µs late: caught up
+    vm.runSlice()
+    expect(ticks(vm).ticks).toBe(2)
+    host.ns += 60_000_000_000 // the host slept for a minute
+    vm.runSlice()
+    expect(ticks(vm).ticks).toBe(3)
+    expect(vm.nowNs()).toBeLessThan(1_000_000)
+    expect(logs.some((l) => /lagged the host by 6\d{4} ms/.test(l.message))).toBe(true)
+    host.ns += 200_000
+    vm.runSlice()
+    expect(ticks(vm).ticks).toBe(4)
+  })
+
   it('yields to the host between batches of slices while the guest computes', () => {
     const host = fakeHost()
     let cpuRef: TestCpu | undefined

@@ -41,6 +41,26 @@ describe('VirtualClock', () => {
   })
 })
 
+describe('VirtualClock rebase', () => {
+  it('peeks without observing and rebases a driven clock forward from what was observed', () => {
+    const clock = new VirtualClock()
+    let host = 0
+    clock.drive(() => host)
+    host = 100
+    expect(clock.nowNs()).toBe(100)
+    host = 5000
+    expect(clock.peekNs()).toBe(5000)
+    expect(clock.observedNs).toBe(100)
+    expect(() => clock.rebase(50)).toThrow(/already observed/)
+    clock.rebase(200)
+    expect(clock.nowNs()).toBe(200)
+    host = 5010
+    expect(clock.nowNs()).toBe(210)
+    clock.freeze()
+    expect(() => clock.rebase(300)).toThrow(/driven/)
+  })
+})
+
 describe('TimerQueue', () => {
   it('fires due timers in deadline order, ties in arm order, with their deadline', () => {
     const clock = new VirtualClock()
