@@ -19,6 +19,11 @@ import { pcArch } from './pc/pc-arch'
 import { postCodePort } from './pc/post-port'
 import { debugConsole } from './pc/debug-console'
 import { ns16550Uart } from './serial/ns16550-uart'
+import { linuxBoot } from './firmware-loaders/linux-boot'
+import { bootSectorLoader } from './firmware-loaders/boot-sector'
+import { biosImage } from './firmware-loaders/bios-image'
+import { assemblePcMachine } from './machine/pc-machine'
+import type { PcMachine, PcMachineConfig } from './machine/pc-machine'
 
 export { i8259Pic, i8254Pit, mc146818Rtc, i8237Dma, pcArch, postCodePort, debugConsole, ns16550Uart }
 export { PIT_HZ } from './pc/i8254-pit'
@@ -52,5 +57,29 @@ export const builtinDevices = [
   pcArch,
   postCodePort,
   debugConsole,
+  ns16550Uart,
   vgaDevice,
+  linuxBoot,
+  bootSectorLoader,
+  biosImage,
 ] as const
+
+/**
+ * Builds a PC from a config tree (see {@link buildPcConfig}) with the built-in devices. The machine is in
+ * state 'created': call `machine.vm.powerOn()`, then run it (`vm.runFor`, or a `VmRunner` for real time).
+ */
+export function createPcMachine(config: PcMachineConfig): PcMachine {
+  return assemblePcMachine(config, builtinDevices)
+}
+export { assemblePcMachine }
+export type { PcMachine, PcMachineConfig }
+export { buildPcConfig, COM_PORTS } from './machine/pc-config'
+export type { PcConfigOptions, PcFirmware } from './machine/pc-config'
+export { planDevices, MachineConfigError } from './machine/config-tree'
+export type { DeviceNode, DevicesTree, PlannedDevice } from './machine/config-tree'
+export { linuxBoot, bootSectorLoader, biosImage }
+export { parseBzImage, buildBootStub, LinuxImageError, LINUX_BOOT_LAYOUT } from './firmware-loaders/linux-boot'
+export type { BzImageHeader } from './firmware-loaders/linux-boot'
+export { BiosImageError } from './firmware-loaders/bios-image'
+export { buildE820Map, E820_TYPE } from './firmware-loaders/e820'
+export type { E820Entry } from './firmware-loaders/e820'

@@ -1,0 +1,88 @@
+/**
+ * The standard PC config tree (what VirtualBox's config builder writes for a PIIX3 machine): interrupt
+ * controllers, timers, RTC with the CMOS layout, DMA, port 92h, POST port, debug consoles, COM1–COM4, and the
+ * firmware choice (an external BIOS image, direct Linux boot, or a direct boot sector).
+ */
+import type { CharBackend } from '../backends/char-backend'
+import { buildCmosImage } from '../pc/cmos-layout'
+import type { CmosLayout } from '../pc/cmos-layout'
+import type { DeviceNode, DevicesTree } from './config-tree'
+
+/** The ISA resources of COM1–COM4. */
+export const COM_PORTS = [
+  { base: 0x3f8, irq: 4 },
+  { base: 0x2f8, irq: 3 },
+  { base: 0x3e8, irq: 4 },
+  { base: 0x2e8, irq: 3 },
+] as const
+
+/** How the machine starts. */
+export type PcFirmware =
+  | { readonly kind: 'linux'; readonly kernel: Uint8Array; readonly initrd?: Uint8Array; readonly cmdline?: string }
+  | { readonly kind: 'boot-sector'; readonly image: Uint8Array; readonly drive?: number }
+  | { readonly kind: 'bios'; readonly image: Uint8Array }
+  | { readonly kind: 'none' }
+
+/** Options of {@link buildPcConfig}. */
+export interface PcConfigOptions {
+  readonly ramBytes: number
+  readonly firmware: PcFirmware
+  /** Char backends of COM1..COM4 (a UART is created for each given entry; `null` = a UART with nothing attached). */
+  readonly serial?: readonly (CharBackend | null)[]
+  /** Backend of the debug console at 0x402 (SeaBIOS and Boxwood BIOS log there) and 0xE9. */
+  readonly debugConsole?: CharBackend
+  /** Wall-clock time at power-on, seconds since 1970 (default 2024-01-01). */
+  readonly startTime?: number
+  readonly cmos?: Omit<CmosLayout, 'ramBytes'>
+  /** Extra or replacement device nodes, merged over the defaults (name → instance → node). */
+  readonly extraDevices?: DevicesTree
+}
+
+/** Builds the standard PC devices tree. */
+export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; devices: DevicesTree } {
+  const one = (node: DeviceNode = {}) => ({ 0: node })
+  const withLun = (backend: CharBackend | null | undefined): DeviceNode => (backend ? { luns: { 0: backend } } : {})
+  const devices: Record<string, Record<number, DeviceNode>> = {
+    i8259: one(),
+    i8254: one(),
+    mc146818: one({
+      config: {
+        image: buildCmosImage({ ramBytes: options.ramBytes, ...options.cmos }),
+        ...(options.startTime !== undefined ? { startTime: options.startTime } : {}),
+      },
+    }),
+    '8237A': one(),
+    pcarch: one(),
+    postcode: one(),
+  }
+  if (options.debugConsole) {
+    devices['debugcon'] = {
+      0: { config: { base: 0x402 }, luns: { 0: options.debugConsole } },
+      1: { config: { base: 0xe9 }, luns: { 0: options.debugConsole } },
+    }
+  }
+  const serial: Record<number, DeviceNode> = {}
+  ;(options.serial ?? []).slice(0, 4).forEach((backend, i) => {
+    serial[i] = { config: { ...COM_PORTS[i]! }, ...withLun(backend) }
+  })
+  if (Object.keys(serial).length > 0) devices['serial'] = serial
+  const fw = options.firmware
+  if (fw.kind === 'linux') {
+    devices['linuxboot'] = one({
+      config: {
+        kernel: fw.kernel,
+        ramBytes: options.ramBytes,
+        cmdline: fw.cmdline ?? '',
+        ...(fw.initrd ? { initrd: fw.initrd } : {}),
+      },
+    })
+  } else if (fw.kind === 'boot-sector') {
+    devices['bootsector'] = one({ config: { image: fw.image, ...(fw.drive !== undefined ? { drive: fw.drive } : {}) } })
+  } else if (fw.kind === 'bios') {
+    devices['bios'] = one({ config: { image: fw.image } })
+  }
+  for (const [name, instances] of Object.entries(options.extraDevices ?? {})) {
+    devices[name] = { ...devices[name], ...instances }
+  }
+  return { ramBytes: options.ramBytes, devices }
+}
