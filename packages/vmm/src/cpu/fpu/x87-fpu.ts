@@ -19,7 +19,7 @@ import {
   storeRegister80,
 } from './x87-environment'
 import { RC } from './x87-extended'
-import { EFLAGS, type X87Host } from './x87-host'
+import { EFLAGS, assertX87Host, type X87Host } from './x87-host'
 import {
   integerResult,
   loadBcd,
@@ -57,6 +57,8 @@ export class X87Fpu implements Fpu {
   readonly state = new X87State()
   private readonly float64Out = new Uint32Array(2)
   private readonly bcdOut = new Uint8Array(10)
+  /** The last host checked by assertX87Host (the CPU passes the same object every time). */
+  private checkedHost: FpuHost | null = null
 
   execute(
     opcode: number,
@@ -66,6 +68,10 @@ export class X87Fpu implements Fpu {
     instructionPointer: number,
     dataPointer: number,
   ): void {
+    if (host !== this.checkedHost) {
+      assertX87Host(host)
+      this.checkedHost = host
+    }
     const s = this.state
     const op = opcode & 7
     const reg = (modrm >>> 3) & 7
@@ -480,9 +486,9 @@ export class X87Fpu implements Fpu {
         }
       default: // DF
         switch (reg) {
-          case 0: // FFREEP
+          case 0: // FFREEP (undocumented by Intel): FFREE ST(i), then pop
             s.empty[sti] = 1
-            s.top = (s.top + 1) & 7
+            s.pop()
             return
           case 1: // FXCH7 alias
             return this.exchange(sti)

@@ -24,3 +24,24 @@ export type X87Host = FpuHost & X87CpuAccess
 
 /** EFLAGS bits the x87 reads. */
 export const EFLAGS = { CF: 0x1, PF: 0x4, ZF: 0x40 } as const
+
+/** Thrown when the CPU hands the FPU a host without the X87CpuAccess members (an embedding error). */
+export class FpuHostError extends Error {
+  readonly code = 'FPU_HOST_INCOMPLETE'
+  constructor(missing: readonly string[]) {
+    super(`the x87 host lacks ${missing.join(', ')} (see X87CpuAccess in cpu/fpu/x87-host.ts)`)
+    this.name = 'FpuHostError'
+  }
+}
+
+const REQUIRED_METHODS = ['setArithmeticFlags', 'setAx', 'raiseInvalidOpcode'] as const
+const REQUIRED_VALUES = ['eflags', 'codeSelector', 'dataSelector'] as const
+
+/** Checks that `host` implements X87CpuAccess; throws FpuHostError naming what is missing. */
+export function assertX87Host(host: FpuHost): asserts host is X87Host {
+  const record = host as unknown as Record<string, unknown>
+  const missing: string[] = []
+  for (const name of REQUIRED_METHODS) if (typeof record[name] !== 'function') missing.push(`${name}()`)
+  for (const name of REQUIRED_VALUES) if (typeof record[name] !== 'number') missing.push(name)
+  if (missing.length > 0) throw new FpuHostError(missing)
+}

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { Driver } from './x87-driver'
 import { TestFaultError } from './test-host'
+import { FpuHostError } from '../../../src/cpu/fpu/x87-host'
 
 const IE = 0x01
 const DE = 0x02
@@ -457,6 +458,26 @@ describe('undefined encodings', () => {
       const d = new Driver()
       expect(() => d.fpu.execute(op, modrm, 0x100, d.host, 0, 0)).toThrow(TestFaultError)
     }
+  })
+})
+
+describe('host contract', () => {
+  it('a host without the X87CpuAccess members is rejected with FpuHostError naming them', () => {
+    const d = new Driver()
+    const partial = {
+      read8: () => 0,
+      read16: () => 0,
+      read32: () => 0,
+      write8: () => {},
+      write16: () => {},
+      write32: () => {},
+      raiseFloatingPointError: () => {},
+      is32BitOperand: true,
+      isProtectedMode: true,
+    }
+    expect(() => d.fpu.execute(0xd9, 0xe8, 0, partial as never, 0, 0)).toThrow(FpuHostError)
+    expect(() => d.fpu.execute(0xd9, 0xe8, 0, partial as never, 0, 0)).toThrow(/setAx\(\).*eflags/)
+    expect(d.fpu.state.empty[7]).toBe(1)
   })
 })
 

@@ -351,6 +351,123 @@ cases.push(
   },
 )
 
+// --- misc: the undocumented aliases (as bytes), FFREEP, FISTTP, FXRSTOR, 16-bit FNSAVE/FRSTOR, FCMOVcc ---
+cases.push(
+  {
+    name: 'misc aliases',
+    data: [...f64Bytes(2.5), ...f64Bytes(-3)],
+    body: [
+      'fld qword [D]',
+      'fld qword [D+8]',
+      'fld1',
+      'fldpi',
+      'fldl2e',
+      'fldz',
+      'db 0xdc, 0xd1', // FCOM2 ST1
+      'fnstsw ax',
+      'mov [D+32], ax',
+      'db 0xdd, 0xca', // FXCH4 ST2
+      'db 0xdf, 0xcb', // FXCH7 ST3
+      'fst qword [D+40]',
+      'db 0xd9, 0xd9', // FSTP1 ST1
+      'db 0xdf, 0xd2', // FSTP8 ST2
+      'fst qword [D+48]',
+      'db 0xdc, 0xd9', // FCOMP3 ST1
+      'fnstsw ax',
+      'mov [D+34], ax',
+      'db 0xde, 0xd1', // FCOMP5 ST1
+      'fnstsw ax',
+      'mov [D+36], ax',
+      'db 0xdf, 0xd9', // FSTP9 ST1
+      'fst qword [D+56]',
+      'fld1',
+      'db 0xdf, 0xc1', // FFREEP ST1
+      'fnstsw ax',
+      'mov [D+38], ax',
+      'fld qword [D]',
+    ],
+  },
+  {
+    name: 'misc FISTTP',
+    data: [...f64Bytes(-7.9), ...f64Bytes(123456.99), ...f64Bytes(-3e10)],
+    body: [
+      'fld qword [D+16]',
+      'fld qword [D+8]',
+      'fld qword [D]',
+      'fisttp word [D+32]',
+      'fisttp dword [D+36]',
+      'fisttp qword [D+40]',
+      'fnstsw ax',
+      'mov [D+48], ax',
+    ],
+    expect: { swMaskAt: [48], swIgnore: SW_C1 },
+  },
+  {
+    name: 'misc FXSAVE/FXRSTOR round trip',
+    data: [...f64Bytes(1e-3), ...cw(1, 2), 0, 0, 0, 0, 0, 0, ...f64Bytes(3)],
+    body: [
+      'fldcw [D+8]',
+      'fld qword [D+16]',
+      'fld qword [D]',
+      'fdiv st0, st1',
+      'fxsave [D+256]',
+      'fninit',
+      'fxrstor [D+256]',
+      'fadd st0, st1',
+      'fst qword [D+32]',
+      'fnstsw ax',
+      'mov [D+40], ax',
+      'fnstcw [D+42]',
+    ],
+  },
+  {
+    name: 'misc 16-bit FNSAVE/FRSTOR',
+    data: [...f64Bytes(-0.75)],
+    body: [
+      'fld1',
+      'fldl2t',
+      'fldl2e',
+      'fldpi',
+      'fldlg2',
+      'fldln2',
+      'fldz',
+      'fld qword [D]',
+      'o16 fnsave [D+100]',
+      'fnstsw ax',
+      'mov [D+16], ax',
+      'o16 frstor [D+100]',
+      'fsub st0, st7',
+      'fst qword [D+24]',
+      'fnstsw ax',
+      'mov [D+32], ax',
+    ],
+    expect: { ignore: [[106, 114]] },
+  },
+)
+const FCMOVS = ['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', 'fcmovnb', 'fcmovne', 'fcmovnbe', 'fcmovnu']
+const PAIRS: [number, number][] = [
+  [1, 2],
+  [2, 2],
+  [3, 2],
+  [NaN, 2],
+]
+for (const cc of FCMOVS) {
+  for (const [a, b] of PAIRS) {
+    cases.push({
+      name: `misc ${cc} after fucomi ${a} ${b}`,
+      data: [...f64Bytes(a), ...f64Bytes(b), ...f64Bytes(42)],
+      body: [
+        'fld qword [D+8]',
+        'fld qword [D]',
+        'fucomi st0, st1',
+        'fld qword [D+16]',
+        `${cc} st0, st2`,
+        'fst qword [D+24]',
+      ],
+    })
+  }
+}
+
 // --- transcendentals: results within a few ulps of QEMU (which also uses binary64 libm or softfloat) ---
 for (let i = 0; i < 48; i++) {
   const x = i % 8 === 0 ? randomDouble(r, 3) : (r() - 0.5) * (i % 3 === 0 ? 2 : 20)
@@ -459,6 +576,7 @@ describe.skipIf(!oracle)('x87 against QEMU TCG', () => {
     ['constants', (n) => n.startsWith('constants')],
     ['stack faults, moves, control and environment', (n) => /^(stack|register moves|FLDCW|FSTSW)/.test(n)],
     ['transcendentals', (n) => /^f(sin|cos|ptan|sincos|patan|2xm1|yl2x)/.test(n)],
+    ['aliases, FFREEP, FISTTP, FXRSTOR, 16-bit FNSAVE/FRSTOR, FCMOVcc', (n) => n.startsWith('misc')],
   ]
   for (const [title, match] of groups) {
     it(title, () => {
