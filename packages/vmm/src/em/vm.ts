@@ -270,12 +270,15 @@ export class Vm<C extends ExecutionCpu = Cpu> {
       this.tripleFaults++
       this.host.log('warn', 'vmm', 'triple fault: resetting the machine')
       this.resetMachine('hard')
+      // The reset costs at least one instruction's time, so a guest that triple-faults at once (garbage at
+      // the reset vector) still lets deterministic time move instead of looping in place.
+      if (this.nsPerInstruction > 0) this.skipTo(clock.nowNs() + this.nsPerInstruction)
       return { retired: result.retired, status: 'ran' }
     }
-    timers.runDue(clock.nowNs())
+    const fired = timers.runDue(clock.nowNs())
     if (this.handleRequests()) return { retired: result.retired, status: 'stopped' }
     if (result.reason !== 'halted') return { retired: result.retired, status: 'ran' }
-    return this.idle(result.retired, limitNs)
+    return this.idle(result.retired, fired, limitNs)
   }
 
   /**
@@ -412,9 +415,13 @@ export class Vm<C extends ExecutionCpu = Cpu> {
    * HLT with no interrupt pending. Deterministic mode: skip virtual time to the next deadline (at most to
    * `limitNs`) and fire it. Real-time mode: report how long the runner may sleep.
    */
-  private idle(retired: number, limitNs: number | undefined): SliceResult {
+  private idle(retired: number, fired: number, limitNs: number | undefined): SliceResult {
     const interrupts = this.host.irqs.cpuInterrupts
-    if (interrupts.hasInterrupt() || interrupts.hasNmi()) return { retired, status: 'ran' }
+    // A request that appeared during this slice may wake the CPU: run again. If the CPU just looked at a pending
+    // request and stayed halted (retired nothing, nothing fired since), it cannot take it (IF=0): it is idle.
+    if ((retired > 0 || fired > 0) && (interrupts.hasInterrupt() || interrupts.hasNmi())) {
+      return { retired, status: 'ran' }
+    }
     const deadline = this.host.timers.nextDeadlineNs()
     if (this.nsPerInstruction === 0) {
       return deadline === undefined ? { retired, status: 'idle' } : { retired, status: 'idle', wakeAtNs: deadline }

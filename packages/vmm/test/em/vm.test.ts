@@ -66,6 +66,16 @@ describe('Vm (deterministic time)', () => {
     expect(vm.nowNs()).toBe(5_000_000)
   })
 
+  it('a pending interrupt the CPU cannot take (CLI; HLT) does not spin the loop', () => {
+    const { vm, cpu } = machine([{ op: 'cli' }, { op: 'hlt' }])
+    vm.powerOn()
+    vm.host.irqs.createDriver(4).raise()
+    expect(vm.host.irqs.cpuInterrupts.hasInterrupt()).toBe(true)
+    expect(vm.runFor(1_000_000)).toBe('halted-forever')
+    expect(cpu().vectors).toEqual([])
+    expect(vm.nowNs()).toBe(1_000_000)
+  })
+
   it('resets the machine on a triple fault', () => {
     const logs: LogEntry[] = []
     const { vm, cpu } = machine([{ op: 'out', port: 0x40, value: 50 }, { op: 'triple-fault' }], {
@@ -80,6 +90,14 @@ describe('Vm (deterministic time)', () => {
     expect(cpu().resets).toBe(resetsAfterPowerOn + 1)
     expect(vm.host.timers.nextDeadlineNs()).toBeUndefined()
     expect(logs.some((l) => l.message.includes('triple fault'))).toBe(true)
+  })
+
+  it('a guest that triple-faults at once still lets time move', () => {
+    const { vm } = machine([{ op: 'triple-fault' }])
+    vm.powerOn()
+    expect(vm.runFor(10_000)).toBe('ran')
+    expect(vm.tripleFaults).toBe(500) // each costs the faulting instruction plus the reset: 20 ns
+    expect(vm.nowNs()).toBe(10_000)
   })
 
   it('acts on device reset and power-off requests at once', () => {
