@@ -124,7 +124,6 @@ export { boxwoodHomeFolder, defaultMachineFolder, USER_HOME_ENV } from './settin
 export { MACHINE_DRIVER_ENV } from './client/machine-driver'
 export type {
   DriverMedium,
-  DriverScreenshot,
   MachineDriver,
   MachineDriverConfig,
   MachineDriverEvent,

@@ -4,6 +4,7 @@
 // (test/fixtures/test-machine-driver.ts) until the PC platform exists.
 import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -19,6 +20,18 @@ import {
 } from '../src/index'
 import type { IMachine, IVirtualBoxClient, MachineStateChangedEvent, VBoxEvent } from '../src/index'
 import { finish, listFiles, tempDir, waitFor } from './helpers'
+
+/** A TCP port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
 
 /** Path of the test machine driver module. */
 export const testDriver = join(import.meta.dirname, 'fixtures', 'test-machine-driver.ts')
@@ -209,6 +222,37 @@ export function defineVmScenario(label: string, connect: (home: string) => Promi
       expect(await machine.getSessionState()).toBe(SessionState.Unlocked)
       await expect(machine.launchVMProcess(session, 'gui', [])).rejects.toMatchObject({ code: 'VBOX_E_NOT_SUPPORTED' })
       await expect(machine.launchVMProcess(session, 'bogus', [])).rejects.toMatchObject({ code: 'E_INVALIDARG' })
+    })
+
+    it("serves the screen over VNC from the machine's VRDE settings (checked with vncsnapshot)", async () => {
+      const port = await freePort()
+      const lock = await client.getSession()
+      await machine.lockMachine(lock, LockType.Write)
+      const vrde = await (await lock.getMachine()).getVRDEServer()
+      await vrde.setEnabled(true)
+      await vrde.setVRDEExtPack('VNC')
+      await vrde.setVRDEProperty('TCP/Ports', String(port))
+      await vrde.setVRDEProperty('TCP/Address', '127.0.0.1')
+      await (await lock.getMachine()).saveSettings()
+      await lock.unlockMachine()
+      const session = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      const console = (await session.getConsole())!
+      expect(await console.getVRDEServerInfo()).toMatchObject({ active: true, port })
+      const shot = join(dir.path, 'vnc.jpg')
+      // Oracle: a real VNC client grabs the screen; ImageMagick reads the size and the (JPEG-rounded) colour.
+      execFileSync('vncsnapshot', ['-quiet', `127.0.0.1::${port}`, shot], { timeout: 20000, stdio: 'ignore' })
+      expect(execFileSync('identify', ['-format', '%w %h', shot]).toString()).toBe('640 480')
+      const pixel = execFileSync('convert', [
+        shot,
+        '-format',
+        '%[fx:int(255*p{100,100}.r)] %[fx:int(255*p{100,100}.b)]',
+        'info:',
+      ]).toString()
+      const [r, b] = pixel.split(' ').map(Number)
+      expect(Math.abs((r ?? 0) - 200)).toBeLessThan(12)
+      expect(b).toBeGreaterThan(240)
+      expect(await finish(await console.powerDown())).toMatchObject({ code: 0 })
     })
 
     it('deletes the machine and its log folder', async () => {

@@ -48,8 +48,8 @@ export class ConsoleImpl extends ApiObject implements IConsole {
     return this._events
   }
   async getVRDEServerInfo(): Promise<IVRDEServerInfo> {
-    // The remote display server is not started by the VM process yet (see README: waiting on @boxwood/vrde).
-    return { active: false, port: -1, numberOfClients: 0 }
+    if (this._core.state === MachineState.Stopping) return { active: false, port: -1, numberOfClients: 0 }
+    return this._vm.call('getVRDEServerInfo')
   }
   async powerUp(): Promise<IProgress> {
     throw new VBoxError(

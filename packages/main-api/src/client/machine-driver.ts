@@ -4,6 +4,7 @@
 import { pathToFileURL } from 'node:url'
 import { isAbsolute, resolve } from 'node:path'
 import { VBoxError } from '../api/errors'
+import type { DisplaySource, InputSink } from '@boxwood/devices'
 import type { MachineSettings } from '../settings/machine-settings'
 
 /** A medium the machine uses, resolved to a file (the chain is opened by the driver through @boxwood/devices/disk). */
@@ -31,17 +32,16 @@ export type MachineDriverEvent =
   | { readonly kind: 'poweredOff' }
   /** Unrecoverable guest or emulation failure (VirtualBox "guru meditation" → Stuck). */
   | { readonly kind: 'guruMeditation'; readonly message: string }
-  /** The screen mode changed. */
+  /** The screen mode changed (sent by the VM process from the display's mode changes). */
   | { readonly kind: 'resolution'; readonly screenId: number; readonly width: number; readonly height: number }
+  /** The remote display server's state changed. */
+  | { readonly kind: 'vrde' }
 
-/** A raw screenshot: RGBA, 4 bytes per pixel, top row first. */
-export interface DriverScreenshot {
-  readonly width: number
-  readonly height: number
-  readonly rgba: Uint8Array
-}
-
-/** The machine as the Console drives it. All methods are called only in the states the Console allows. */
+/**
+ * The machine as the Console drives it. The screen and the keyboard/mouse use the backend contracts of
+ * @boxwood/devices (the VGA device is a DisplaySource, the PS/2 controller an InputSink), so the VRDE server and
+ * screenshots read the guest's framebuffer directly.
+ */
 export interface MachineDriver {
   /** Starts executing the guest (power-on reset first). */
   powerUp(): Promise<void>
@@ -53,14 +53,12 @@ export interface MachineDriver {
   reset(): Promise<void>
   /** Presses the ACPI power button; resolves true when the guest's ACPI code handled it. */
   powerButton(): Promise<boolean>
-  getScreenResolution(screenId: number): { width: number; height: number; bitsPerPixel: number }
-  takeScreenshot(screenId: number): Promise<DriverScreenshot>
-  setVideoModeHint(screenId: number, width: number, height: number, bitsPerPixel: number): void
-  /** PC scan code set 1 bytes; returns how many were accepted. */
-  putScancodes(scancodes: readonly number[]): number
-  readonly mouseAbsoluteSupported: boolean
-  putMouseEvent(dx: number, dy: number, dz: number, dw: number, buttons: number): void
-  putMouseEventAbsolute(x: number, y: number, dz: number, dw: number, buttons: number): void
+  /** The primary screen, when the machine has a graphics device. */
+  readonly display: DisplaySource | undefined
+  /** Keyboard and mouse, when the machine has input devices. */
+  readonly input: InputSink | undefined
+  /** Asks the guest for a video mode (IDisplay.setVideoModeHint); optional. */
+  setVideoModeHint?(screenId: number, width: number, height: number, bitsPerPixel: number): void
   /** Registers the listener for machine events. */
   onEvent(listener: (event: MachineDriverEvent) => void): void
 }

@@ -18,6 +18,7 @@ export interface VmMethods {
   getMouseCapabilities(): { absolute: boolean; relative: boolean }
   putMouseEvent(dx: number, dy: number, dz: number, dw: number, buttons: number): void
   putMouseEventAbsolute(x: number, y: number, dz: number, dw: number, buttons: number): void
+  getVRDEServerInfo(): { active: boolean; port: number; numberOfClients: number }
 }
 export type VmMethod = keyof VmMethods
 
