@@ -151,7 +151,15 @@ export class DeviceHost {
     const regions: HostedRegion[] = []
     const timers: VirtualTimer[] = []
     const ctx = this.createContext(definition.name, instance, options.luns ?? {}, regions, timers)
-    const device = definition.create(ctx, config)
+    let device: DeviceInstance<S>
+    try {
+      device = definition.create(ctx, config)
+    } catch (error) {
+      // A device that fails to construct leaves nothing mapped or armed behind.
+      for (const region of regions) region.unmap()
+      for (const timer of timers) timer.cancel()
+      throw error
+    }
     const hosted: HostedDevice = {
       definition: definition as unknown as DeviceDefinition,
       instance,
@@ -254,6 +262,16 @@ export class DeviceHost {
     const notFrozen = (what: string) => {
       if (host.frozen) throw new DeviceHostError('DEVICE_FROZEN', `${source}: cannot create ${what} after power-on`)
     }
+    const tryMapping = (region: HostedRegion, base: number): boolean => {
+      try {
+        region.map(base)
+        return true
+      } catch (error) {
+        region.unmap()
+        log.warn(`${region.kind} "${region.description}" not mapped at ${String(base)}: ${(error as Error).message}`)
+        return false
+      }
+    }
     const memoryRegion = (
       kind: 'mmio' | 'rom',
       size: number,
@@ -277,6 +295,7 @@ export class DeviceHost {
           mapping = undefined
           mapping = mapAt(gpa)
         },
+        tryMap: (gpa: number) => tryMapping(region, gpa),
         unmap() {
           mapping?.unmap()
           mapping = undefined
@@ -300,6 +319,7 @@ export class DeviceHost {
           return range.base
         },
         map: (base) => range.map(base),
+        tryMap: (base) => tryMapping(region, base),
         unmap: () => range.unmap(),
       }
       regions.push(region)

@@ -30,8 +30,13 @@ export interface IoRegion {
   readonly size: number
   /** Current base, or undefined while unmapped. */
   readonly base: number | undefined
-  /** Maps at `base` (moving it if already mapped). Overlaps are errors. */
+  /** Maps at `base` (moving it if already mapped). Overlaps and out-of-range bases throw. */
   map(base: number): void
+  /**
+   * Maps at a base the guest chose (a PCI BAR): like `map`, but an overlap or out-of-range base leaves the
+   * region unmapped, logs a warning and returns false instead of throwing into the guest's instruction.
+   */
+  tryMap(base: number): boolean
   unmap(): void
 }
 

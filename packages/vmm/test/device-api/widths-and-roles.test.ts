@@ -128,3 +128,57 @@ describe('allocateBuffer', () => {
     expect(buffers[0]!.length).toBe(4096)
   })
 })
+
+describe('guest-chosen mappings and failed construction', () => {
+  it('tryMap refuses overlaps and bad bases without throwing, leaving the region unmapped', () => {
+    const memory = new PhysicalMemory({ ramBytes: 0x10000 })
+    const host = new DeviceHost({ memory })
+    const st = defineState({ unit: 'bar', version: 1, fields: {} })
+    let ctx!: DeviceContext
+    host.addDevice(
+      defineDevice({
+        name: 'bar',
+        maxInstances: 1,
+        config: {},
+        savedState: st,
+        create(c) {
+          ctx = c
+          c.ioPorts(8, { read: () => 1 }, 'fixed').map(0x1f0)
+          c.mmio(0x1000, { read: () => 2 }, 'fixed mmio').map(0xfebf_0000)
+          return { state: st.initial(), reset() {} }
+        },
+      }),
+    )
+    const io = ctx.ioPorts(16, { read: () => 3 }, 'io bar')
+    expect(io.tryMap(0xc000)).toBe(true)
+    expect(host.ports.ioRead(0xc000, 1)).toBe(3)
+    expect(io.tryMap(0x1f4)).toBe(false)
+    expect(io.base).toBeUndefined()
+    expect(host.ports.ioRead(0xc000, 1)).toBe(0xff)
+    expect(io.tryMap(0xfffc)).toBe(false)
+    const mem = ctx.mmio(0x1000, { read: () => 4 }, 'mem bar')
+    expect(mem.tryMap(0xfebf_0800)).toBe(false)
+    expect(mem.tryMap(0xfebe_0000)).toBe(true)
+    expect(memory.read8(0xfebe_0000)).toBe(4)
+  })
+
+  it('a device whose create throws leaves nothing mapped', () => {
+    const host = new DeviceHost({ memory: new PhysicalMemory({ ramBytes: 0x10000 }) })
+    const st = defineState({ unit: 'broken', version: 1, fields: {} })
+    const broken = defineDevice({
+      name: 'broken',
+      maxInstances: 1,
+      config: {},
+      savedState: st,
+      create(c) {
+        c.ioPorts(4, { read: () => 0 }, 'broken').map(0x300)
+        c.timer('t', () => {}).armAt(100)
+        throw new Error('no backend')
+      },
+    })
+    expect(() => host.addDevice(broken)).toThrow('no backend')
+    expect(host.ports.rangeAt(0x300)).toBeUndefined()
+    expect(host.timers.size).toBe(0)
+    expect(host.devices.length).toBe(0)
+  })
+})
