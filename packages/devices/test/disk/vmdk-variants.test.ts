@@ -91,3 +91,32 @@ describe('VMDK differencing chains against qemu-img', () => {
     expect(compare.stdout + compare.stderr).toMatch(/Images are identical/)
   })
 })
+
+describe('twoGbMaxExtentSparse with several extents', () => {
+  it('reads data placed in the second and third 2 GiB extent', async () => {
+    const raw = tmp.path('big.raw')
+    const size = 5 * 1024 * MiB
+    await (await createImage(host, raw, { format: 'raw', size })).close()
+    const marks = [
+      { at: 100 * MiB + 123, data: pattern(70_000, 1) },
+      { at: 2048 * MiB - 30_000, data: pattern(70_000, 2) }, // straddles the first extent boundary
+      { at: 4500 * MiB, data: pattern(70_000, 3) },
+    ]
+    const writer = await openImage(host, raw)
+    for (const mark of marks) await writer.write(mark.at, mark.data)
+    await writer.close()
+    const path = tmp.path('split.vmdk')
+    const made = await qemuImg('convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=twoGbMaxExtentSparse', raw, path)
+    expect(made.code, made.stderr).toBe(0)
+    const image = await openImage(host, path, { readOnly: true })
+    expect(image.size).toBe(size)
+    expect((await image.info()).variant).toBe('split2G')
+    for (const mark of marks) {
+      const back = new Uint8Array(mark.data.length + 2)
+      await image.read(mark.at - 1, back)
+      expect(back[0]).toBe(0)
+      expect(Buffer.compare(back.subarray(1, -1), mark.data)).toBe(0)
+    }
+    await image.close()
+  })
+})
