@@ -20,8 +20,9 @@ export let roundInexact = false
 /** Set by {@link roundSignificand}: the kept part was incremented (the magnitude was rounded up). */
 export let roundIncremented = false
 
-/** 2^n for any integer n in [-1074, 1023], built exactly from the bit pattern. */
-export function pow2(n: number): number {
+/** 2^n for n in [-1074, 1023], precomputed exactly from the bit patterns (index n + 1074). */
+const POW2 = new Float64Array(1074 + 1024)
+for (let n = -1074; n <= 1023; n++) {
   if (n >= -1022) {
     f64Words[0] = 0
     f64Words[1] = (n + 1023) << 20
@@ -30,7 +31,12 @@ export function pow2(n: number): number {
     f64Words[0] = shift < 32 ? 1 << shift : 0
     f64Words[1] = shift >= 32 ? 1 << (shift - 32) : 0
   }
-  return f64[0] as number
+  POW2[n + 1074] = f64[0] as number
+}
+
+/** 2^n for any integer n in [-1074, 1023]. */
+export function pow2(n: number): number {
+  return POW2[n + 1074] as number
 }
 
 /** x · 2^n for the wide exponent range of extended values; exact when the true result is representable. */
@@ -269,6 +275,15 @@ function extendedToBinary(ext: Uint32Array, at: number, rc: number, bits: number
   }
   if (exp !== 0 && hi < 0x80000000) return NaN
   const unbiased = (exp === 0 ? 1 : exp) - 16383
+  // Fast path: a normal result and round-to-nearest. hi·2^32 + lo rounds once (correctly) to 53 bits; the
+  // power-of-two scaling is then exact.
+  if (rc === RC.NEAREST && bits === 53 && unbiased >= -1011 && unbiased < 1023 && exp !== 0) {
+    const magnitude = hi * 4294967296 + lo
+    roundInexact = (lo & 0x7ff) !== 0
+    roundIncremented = magnitude > hi * 4294967296 + (lo - (lo & 0x7ff))
+    const result = magnitude * (POW2[unbiased - 63 + 1074] as number)
+    return negative ? -result : result
+  }
   const lz = clz64(hi, lo)
   const msbExp = unbiased - lz // exponent of the most significant set bit
   let keep = bits

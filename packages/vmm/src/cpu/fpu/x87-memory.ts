@@ -12,7 +12,9 @@ import {
   extendedToFloat64,
   float32Bits,
   float32BitsToExtended,
+  float32FromBits,
   float64BitsToExtended,
+  float64FromBits,
   float64HighBits,
   float64LowBits,
   roundIncremented,
@@ -23,11 +25,16 @@ import {
 } from './x87-extended'
 import { SW, type X87State } from './x87-state'
 
-/** FLD m32fp / FADD m32fp… operand: exact; NaN payloads kept; denormals marked. */
+/** FLD m32fp / FADD m32fp… operand: exact; NaN payloads kept (in the 80-bit image); denormals marked. */
 export function loadFloat32(s: X87State, slot: number, host: FpuHost, linear: number): void {
   const bits = host.read32(linear) >>> 0
-  float32BitsToExtended(bits, s.ext, slot * 3)
-  s.setExtended(slot, s.ext[slot * 3] as number, s.ext[slot * 3 + 1] as number, s.ext[slot * 3 + 2] as number)
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) {
+    const at = slot * 3
+    float32BitsToExtended(bits, s.ext, at)
+    s.setExtended(slot, s.ext[at] as number, s.ext[at + 1] as number, s.ext[at + 2] as number)
+    return
+  }
+  s.setValue(slot, float32FromBits(bits))
   s.denormal[slot] = (bits & 0x7f800000) === 0 && (bits & 0x7fffff) !== 0 ? 1 : 0
 }
 
@@ -35,9 +42,13 @@ export function loadFloat32(s: X87State, slot: number, host: FpuHost, linear: nu
 export function loadFloat64(s: X87State, slot: number, host: FpuHost, linear: number): void {
   const lo = host.read32(linear) >>> 0
   const hi = host.read32(linear + 4) >>> 0
-  const at = slot * 3
-  float64BitsToExtended(lo, hi, s.ext, at)
-  s.setExtended(slot, s.ext[at] as number, s.ext[at + 1] as number, s.ext[at + 2] as number)
+  if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) !== 0 || lo !== 0)) {
+    const at = slot * 3
+    float64BitsToExtended(lo, hi, s.ext, at)
+    s.setExtended(slot, s.ext[at] as number, s.ext[at + 1] as number, s.ext[at + 2] as number)
+    return
+  }
+  s.setValue(slot, float64FromBits(lo, hi))
   s.denormal[slot] = (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) !== 0 || lo !== 0) ? 1 : 0
 }
 
@@ -113,6 +124,14 @@ export function toFloat32Bits(s: X87State, src: number): number {
 
 /** Converts slot `src` to binary64 for FST/FSTP m64fp into `out64` ([lo, hi]); returns false if cancelled. */
 export function toFloat64Bits(s: X87State, src: number, out64: Uint32Array): boolean {
+  const value = s.values[src] as number
+  if (s.rawValid[src] === 0 && value === value) {
+    // A binary64 value without an extended image is exactly representable: no rounding, no flags.
+    s.setC1(false)
+    out64[0] = float64LowBits(value)
+    out64[1] = float64HighBits(value)
+    return true
+  }
   const at = s.loadExtended(src)
   const cls = classifyExtended(s.ext, at)
   const sign = ((s.ext[at + 2] as number) & 0x8000) << 16
@@ -175,7 +194,10 @@ export function toInteger(s: X87State, src: number, bits: number, rc: number): b
     const lo = rounded[0] as number
     // Largest magnitude: 2^(bits-1) - 1, or 2^(bits-1) for negative values.
     if (bits === 64) ok = hi < 0x80000000 || (negative && hi === 0x80000000 && lo === 0)
-    else ok = hi === 0 && (lo < 2 ** (bits - 1) || (negative && lo === 2 ** (bits - 1)))
+    else {
+      const limit = bits === 16 ? 0x8000 : 0x80000000
+      ok = hi === 0 && (lo < limit || (negative && lo === limit))
+    }
   }
   if (!ok) {
     if (s.signal(SW.IE)) return false
