@@ -124,7 +124,13 @@ export class VmRunner {
     const host = mode.kind === 'realtime' ? mode.host : undefined
     const startNs = host?.nowNs() ?? 0
     for (let slices = 0; ; slices++) {
-      const result = this.vm.runSlice()
+      let result
+      try {
+        result = this.vm.runSlice()
+      } catch {
+        // The machine is 'stuck' now (logged by the Vm); the host event loop must survive.
+        return
+      }
       if (result.status === 'stopped') return
       if (result.status === 'idle') {
         const wake = result.wakeAtNs

@@ -68,7 +68,8 @@ export interface VmConfig<C extends ExecutionCpu = Cpu> {
 }
 
 /** Machine states (VirtualBox MachineState, reduced to what the VMM knows). */
-export type VmState = 'created' | 'running' | 'paused' | 'powered-off'
+/** 'stuck' is VirtualBox's guru meditation: a host-side exception (a device or CPU bug) stopped the machine. */
+export type VmState = 'created' | 'running' | 'paused' | 'stuck' | 'powered-off'
 
 /** Outcome of one {@link Vm.runSlice}. */
 export interface SliceResult {
@@ -110,6 +111,8 @@ export class Vm<C extends ExecutionCpu = Cpu> {
   /** Instructions per virtual ns, measured in real-time mode to size slices to the next deadline. */
   private instructionsPerNs = 0.05
   private inRun = false
+  /** The host-side exception that put the machine into the 'stuck' state. */
+  lastError: unknown = undefined
   /** Counts resets caused by triple faults (for embedders and tests). */
   tripleFaults = 0
 
@@ -241,6 +244,20 @@ export class Vm<C extends ExecutionCpu = Cpu> {
    */
   runSlice(maxInstructions: number = this.sliceInstructions, limitNs?: number): SliceResult {
     if (this.vmState !== 'running') return { retired: 0, status: 'stopped' }
+    try {
+      return this.slice(maxInstructions, limitNs)
+    } catch (error) {
+      // Guest input never gets here (the CPU and devices turn it into architectural behaviour); this is a bug
+      // in the emulator. Stop where we are, keep the state for inspection and a saved-state dump.
+      this.lastError = error
+      this.host.clock.freeze()
+      this.host.log('error', 'vmm', `guru meditation: ${String((error as Error)?.stack ?? error)}`)
+      this.setState('stuck')
+      throw error
+    }
+  }
+
+  private slice(maxInstructions: number, limitNs: number | undefined): SliceResult {
     const clock = this.host.clock
     const timers = this.host.timers
     if (this.nsPerInstruction === 0) this.limitCatchUp()
@@ -306,7 +323,7 @@ export class Vm<C extends ExecutionCpu = Cpu> {
 
   /** Saves the machine (clock, CPU, RAM, every device) into a saved-state container. Not while running. */
   saveState(): Uint8Array {
-    if (this.vmState !== 'paused' && this.vmState !== 'created') {
+    if (this.vmState !== 'paused' && this.vmState !== 'created' && this.vmState !== 'stuck') {
       throw new VmStateError(`save needs a paused machine, this one is ${this.vmState}`)
     }
     const time = new ByteWriter()

@@ -4,6 +4,7 @@ import type { ExecutionCpu, HostScheduler, LogEntry, Vm, VmConfig } from '../../
 import { TestCpu } from './test-cpu'
 import type { Op } from './test-cpu'
 import { control, edgePic, ticker } from './test-devices'
+import { defineDevice, defineState } from '../../src/device-api/index'
 
 function machine(
   program: Op[],
@@ -126,6 +127,46 @@ describe('Vm (deterministic time)', () => {
     cpu().regs.eax = 10
     vm.runSlice(1)
     expect(cpu().regs.eax).toBe(15)
+  })
+
+  it('a host-side exception (an emulator bug) puts the machine into the stuck state', () => {
+    const st = defineState({ unit: 'buggy', version: 1, fields: {} })
+    const buggy = defineDevice({
+      name: 'buggy',
+      maxInstances: 1,
+      config: {},
+      savedState: st,
+      create(ctx) {
+        ctx
+          .ioPorts(
+            1,
+            {
+              write: () => {
+                throw new Error('device bug')
+              },
+            },
+            'buggy',
+          )
+          .map(0x99)
+        return { state: st.initial(), reset() {} }
+      },
+    })
+    const logs: LogEntry[] = []
+    const vm = createVm({
+      ramBytes: 0x10000,
+      devices: [{ definition: buggy }],
+      cpu: (w) => new TestCpu(w, [{ op: 'nop' }, { op: 'out', port: 0x99, value: 1 }]),
+      log: (e) => logs.push(e),
+    })
+    vm.powerOn()
+    expect(() => vm.runFor(1000)).toThrow('device bug')
+    expect(vm.state).toBe('stuck')
+    expect((vm.lastError as Error).message).toBe('device bug')
+    expect(logs.some((l) => l.level === 'error' && l.message.startsWith('guru meditation'))).toBe(true)
+    expect(vm.saveState().length).toBeGreaterThan(0)
+    expect(vm.runSlice().status).toBe('stopped')
+    vm.powerOff()
+    expect(vm.state).toBe('powered-off')
   })
 
   it('enforces the lifecycle', () => {
