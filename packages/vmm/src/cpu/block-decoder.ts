@@ -101,7 +101,7 @@ export class BlockCache {
   noteWrite(phys: number, size: number): boolean {
     const page = phys >>> 12
     const g0 = (phys >>> 6) & 63
-    const g1 = ((phys + size - 1) >>> 6) & 63
+    const g1 = size > 64 ? (g0 + Math.min(63, (size + 63) >>> 6)) & 63 : ((phys + size - 1) >>> 6) & 63
     const words = this.codeGranules
     let hit = false
     for (let g = g0; ; g = (g + 1) & 63) {
@@ -447,6 +447,17 @@ function decodeOne(
     }
     case 0x90:
       b.op[i] = OP.nop
+      return p - p0
+    case 0xa0:
+    case 0xa1:
+    case 0xa2:
+    case 0xa3:
+      // MOV AL/eAX <-> [moffs]: a memory operand with only a displacement.
+      b.size[i] = (opc & 1) === 0 ? 1 : osz
+      b.disp[i] = a32 ? immSized(4) : immSized(2)
+      b.seg[i] = segOverride >= 0 ? segOverride : DS
+      b.reg[i] = 0
+      b.op[i] = opc < 0xa2 ? OP.movRegRm : OP.movRmReg
       return p - p0
     case 0x98:
       b.op[i] = OP.cbw

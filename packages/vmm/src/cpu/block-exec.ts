@@ -1,11 +1,49 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { CF, CS, DF } from './constants'
+import { ARITH_FLAGS, CF, CS, DF, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, imulTrunc, incDec, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
-import { condition } from './flags'
+import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, readMem, setReg, writeMem } from './operands'
+
+/** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
+function alu32(c: Cpu, kind: number, a: number, b: number): number {
+  let r: number
+  let op: number
+  switch (kind) {
+    case 0:
+      r = (a + b) | 0
+      op = LZ_ADD
+      break
+    case 1:
+      r = a | b
+      op = LZ_LOGIC
+      break
+    case 4:
+      r = a & b
+      op = LZ_LOGIC
+      break
+    case 5:
+    case 7:
+      r = (a - b) | 0
+      op = LZ_SUB
+      break
+    case 6:
+      r = a ^ b
+      op = LZ_LOGIC
+      break
+    default:
+      return alu(c, kind, a, b, 4)
+  }
+  c.lzOp = op
+  c.lzShift = 31
+  c.lzA = a
+  c.lzB = b
+  c.lzRes = r
+  c.lzMask = ARITH_FLAGS
+  return r
+}
 
 /** Effective-address offset of record `i`. */
 function ea(c: Cpu, b: BlockCache, i: number): number {
@@ -15,6 +53,16 @@ function ea(c: Cpu, b: BlockCache, i: number): number {
   const index = b.index[i]!
   if (index >= 0) off += c.regs[index]! << b.scale[i]!
   return b.a16[i] !== 0 ? off & 0xffff : off | 0
+}
+
+/** Condition test with a fast path for JZ/JNZ on a lazy result. */
+function jccTaken(c: Cpu, cc: number): boolean {
+  if ((cc & 0xe) === 4 && (c.lzMask & ZF) !== 0) {
+    const sh = c.lzShift
+    const zero = (sh === 31 ? c.lzRes : c.lzRes & ((1 << (sh + 1)) - 1)) === 0
+    return (cc & 1) === 0 ? zero : !zero
+  }
+  return condition(c, cc)
 }
 
 function branchTo(c: Cpu, target: number, size: number): void {
@@ -29,14 +77,34 @@ function branchTo(c: Cpu, target: number, size: number): void {
  */
 export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, limit: number): void {
   const first = b.first[slot]!
-  const n = Math.min(b.count[slot]!, limit)
-  const regs = c.regs
-  for (let k = 0; k < n; k++) {
-    const i = first + k
+  const last = first + Math.min(b.count[slot]!, limit)
+  let i = first
+  try {
+    for (; i < last; i++) {
+      if (step(c, b, i, blockEip)) {
+        c.instructionsRetired++
+        return
+      }
+      c.instructionsRetired++
+      if (c.breakChunk) {
+        c.eip = (blockEip + b.end[i]!) | 0
+        return
+      }
+    }
+    c.eip = (blockEip + b.end[last - 1]!) | 0
+  } catch (e) {
+    // Fast instructions change ESP only after their last possible fault, so ESP is still the start value.
     c.startEip = (blockEip + b.start[i]!) | 0
-    c.startEsp = regs[4]!
-    c.eip = (blockEip + b.end[i]!) | 0
-    const size = b.size[i]!
+    c.startEsp = c.regs[4]!
+    throw e
+  }
+}
+
+/** Executes record `i`; returns true when it transferred control (EIP already set). */
+function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  {
     switch (b.op[i]) {
       case OP.aluRmReg: {
         const kind = b.aux[i]!
@@ -44,7 +112,7 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
         const src = getReg(c, size, b.reg[i]!)
         if (rm >= 0) {
           if (size === 4) {
-            const r = alu(c, kind, regs[rm]!, src, 4)
+            const r = alu32(c, kind, regs[rm]!, src)
             if (kind !== 7) regs[rm] = r
           } else {
             const r = alu(c, kind, getReg(c, size, rm), src, size)
@@ -62,6 +130,12 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
         const kind = b.aux[i]!
         const rm = b.rm[i]!
         const reg = b.reg[i]!
+        if (size === 4) {
+          const src = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+          const r = alu32(c, kind, regs[reg]!, src)
+          if (kind !== 7) regs[reg] = r
+          break
+        }
         const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
         const r = alu(c, kind, getReg(c, size, reg), src, size)
         if (kind !== 7) setReg(c, size, reg, r)
@@ -70,7 +144,10 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
       case OP.aluRmImm: {
         const kind = b.aux[i]!
         const rm = b.rm[i]!
-        if (rm >= 0) {
+        if (rm >= 0 && size === 4) {
+          const r = alu32(c, kind, regs[rm]!, b.imm[i]!)
+          if (kind !== 7) regs[rm] = r
+        } else if (rm >= 0) {
           const r = alu(c, kind, getReg(c, size, rm), b.imm[i]!, size)
           if (kind !== 7) setReg(c, size, rm, r)
         } else {
@@ -83,6 +160,11 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
       }
       case OP.movRmReg: {
         const rm = b.rm[i]!
+        if (size === 4) {
+          if (rm >= 0) regs[rm] = regs[b.reg[i]!]!
+          else c.write32(b.seg[i]!, ea(c, b, i), regs[b.reg[i]!]!)
+          break
+        }
         const v = getReg(c, size, b.reg[i]!)
         if (rm >= 0) setReg(c, size, rm, v)
         else writeMem(c, size, b.seg[i]!, ea(c, b, i), v)
@@ -90,9 +172,12 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
       }
       case OP.movRegRm: {
         const rm = b.rm[i]!
+        if (size === 4) {
+          regs[b.reg[i]!] = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+          break
+        }
         const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        if (size === 4) regs[b.reg[i]!] = v
-        else setReg(c, size, b.reg[i]!, v)
+        setReg(c, size, b.reg[i]!, v)
         break
       }
       case OP.movRmImm: {
@@ -108,6 +193,20 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
       case OP.decRm: {
         const dec = b.op[i] === OP.decRm
         const rm = b.rm[i]!
+        if (rm >= 0 && size === 4) {
+          // INC/DEC keep CF: materialize it from the previous lazy state first.
+          if ((c.lzMask & CF) !== 0) c.flags = (c.flags & ~CF) | lazyCF(c)
+          const a = regs[rm]!
+          const r = dec ? (a - 1) | 0 : (a + 1) | 0
+          c.lzOp = dec ? LZ_SUB : LZ_ADD
+          c.lzShift = 31
+          c.lzA = a
+          c.lzB = 1
+          c.lzRes = r
+          c.lzMask = ARITH_FLAGS & ~CF
+          regs[rm] = r
+          break
+        }
         if (rm >= 0) setReg(c, size, rm, incDec(c, getReg(c, size, rm), size, dec))
         else {
           const seg = b.seg[i]!
@@ -131,30 +230,29 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
         else c.push16(b.imm[i]!)
         break
       case OP.jcc:
-        if (condition(c, b.aux[i]!)) {
+        if (jccTaken(c, b.aux[i]!)) {
           branchTo(c, (blockEip + b.imm[i]!) | 0, size)
-          c.instructionsRetired++
-          return
+          return true
         }
         break
       case OP.jmp:
         branchTo(c, (blockEip + b.imm[i]!) | 0, size)
-        break
+        return true
       case OP.call: {
-        const ret = c.eip
+        const ret = (blockEip + b.end[i]!) | 0
         const t = size === 4 ? (blockEip + b.imm[i]!) | 0 : (blockEip + b.imm[i]!) & 0xffff
         if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
         if (size === 4) c.push32(ret)
         else c.push16(ret)
         c.eip = t
-        break
+        return true
       }
       case OP.ret: {
         const v = size === 4 ? c.peek32(0) : c.peek16(0)
         if (v >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
         c.adjustSp(size + b.imm[i]!)
         c.eip = v
-        break
+        return true
       }
       case OP.lea:
         setReg(c, size, b.reg[i]!, ea(c, b, i))
@@ -249,7 +347,10 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
           if (kind === 0) take = take && !condition(c, 4)
           else if (kind === 1) take = take && condition(c, 4)
         }
-        if (take) branchTo(c, (blockEip + b.imm[i]!) | 0, size)
+        if (take) {
+          branchTo(c, (blockEip + b.imm[i]!) | 0, size)
+          return true
+        }
         break
       }
       case OP.cwd:
@@ -312,7 +413,6 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
       default:
         c.ud()
     }
-    c.instructionsRetired++
-    if (c.breakChunk) return
   }
+  return false
 }

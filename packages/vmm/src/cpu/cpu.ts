@@ -562,6 +562,15 @@ export class Cpu {
     if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
   }
 
+  /** Bulk RAM write by a fast path (REP MOVS/STOS): dirty bits and decoded-code invalidation for [phys, +len). */
+  notePhysWrite(phys: number, len: number): void {
+    for (let p = phys >>> 12; p <= (phys + len - 1) >>> 12; p++) {
+      this.dirty[p >>> 5]! |= 1 << (p & 31)
+      if (this.codePage[p] !== 0)
+        this.codeWritten(Math.max(phys, p * 4096), Math.min(phys + len, p * 4096 + 4096) - Math.max(phys, p * 4096))
+    }
+  }
+
   /** A write hit a page holding decoded code: invalidate if it touched a decoded granule, and end the block. */
   private codeWritten(phys: number, size: number): void {
     if (this.blocks.noteWrite(phys, size)) this.breakChunk = true

@@ -40,6 +40,10 @@ export function stringInstruction(c: Cpu, op: number): void {
   if (kind === 0x6c || kind === 0x6e) checkIoPermission(c, regs[2]! & 0xffff, size)
   let n = rep !== 0 ? (a32 ? regs[1]! >>> 0 : regs[1]! & 0xffff) : 1
   if (n === 0) return
+  if (rep !== 0 && delta > 0 && (kind === 0xa4 || kind === 0xaa)) {
+    n = fastForward(c, kind === 0xa4, size, srcSeg, n)
+    if (n === 0) return
+  }
   let iterations = 0
   for (;;) {
     const si = regs[6]! & amask
@@ -104,4 +108,61 @@ export function stringInstruction(c: Cpu, op: number): void {
 function advance(regs: Int32Array, r: number, delta: number, a32: boolean): void {
   if (a32) regs[r] = (regs[r]! + delta) | 0
   else regs[r] = (regs[r]! & ~0xffff) | ((regs[r]! + delta) & 0xffff)
+}
+
+/**
+ * Bulk forward REP MOVS/STOS within RAM pages already in the TLB: copies or fills whole runs and updates
+ * ESI/EDI/ECX. Returns the remaining count (the caller finishes element by element: page ends, MMIO, faults).
+ */
+function fastForward(c: Cpu, movs: boolean, size: number, srcSeg: number, count: number): number {
+  const regs = c.regs
+  const a32 = c.addrSize32
+  const ram = c.ram
+  let n = count
+  for (let guard = 0; n > 0 && guard < 64; guard++) {
+    const di = a32 ? regs[7]! >>> 0 : regs[7]! & 0xffff
+    const si = a32 ? regs[6]! >>> 0 : regs[6]! & 0xffff
+    let chunk = Math.min(n, 1 << 16)
+    if (!a32)
+      chunk = Math.min(chunk, Math.floor((0x10000 - di) / size), movs ? Math.floor((0x10000 - si) / size) : chunk)
+    const dLin = (c.segBase[ES]! + di) | 0
+    chunk = Math.min(chunk, Math.floor((0x1000 - (dLin & 0xfff)) / size))
+    let sLin = 0
+    if (movs) {
+      sLin = (c.segBase[srcSeg]! + si) | 0
+      chunk = Math.min(chunk, Math.floor((0x1000 - (sLin & 0xfff)) / size))
+    }
+    if (chunk < 1) return n
+    const de = c.tlbW[dLin >>> 12]!
+    if ((de & 3) !== 3) return n
+    const bytes = chunk * size
+    // Segment checks for the first and last element (expand-up or expand-down alike).
+    c.segWrite(ES, di, size)
+    c.segWrite(ES, di + bytes - size, size)
+    const dPhys = ((de & ~0xfff) | (dLin & 0xfff)) >>> 0
+    if (movs) {
+      const se = c.tlbR[sLin >>> 12]!
+      if ((se & 3) !== 3) return n
+      c.segRead(srcSeg, si, size)
+      c.segRead(srcSeg, si + bytes - size, size)
+      const sPhys = ((se & ~0xfff) | (sLin & 0xfff)) >>> 0
+      // Element-wise forward copying replicates a pattern when the destination overlaps just above the source.
+      if (dPhys > sPhys && dPhys < sPhys + bytes) return n
+      ram.copyWithin(dPhys, sPhys, sPhys + bytes)
+      regs[6] = a32 ? (regs[6]! + bytes) | 0 : (regs[6]! & ~0xffff) | ((si + bytes) & 0xffff)
+    } else if (size === 1) {
+      ram.fill(regs[0]! & 0xff, dPhys, dPhys + bytes)
+    } else {
+      const v = size === 4 ? regs[0]! : regs[0]! & 0xffff
+      for (let o = 0; o < bytes; o += size) {
+        if (size === 4) c.ramView.setInt32(dPhys + o, v, true)
+        else c.ramView.setUint16(dPhys + o, v, true)
+      }
+    }
+    regs[7] = a32 ? (regs[7]! + bytes) | 0 : (regs[7]! & ~0xffff) | ((di + bytes) & 0xffff)
+    n -= chunk
+    regs[1] = a32 ? n : (regs[1]! & ~0xffff) | n
+    c.notePhysWrite(dPhys, bytes)
+  }
+  return n
 }

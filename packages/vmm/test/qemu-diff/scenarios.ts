@@ -450,4 +450,36 @@ bits 32
 .out:`,
     0x8d5,
   ),
+  c(
+    'forward REP MOVSD/STOSW across a page boundary and an overlapping REP MOVSB (pattern replication)',
+    `  mov edi, 0x20ff0
+  mov eax, 0x01020304
+  mov ecx, 16
+  rep stosd
+  mov esi, 0x20ff0
+  mov edi, 0x30ffa
+  mov ecx, 14
+  rep movsd
+  mov esi, [0x31000]
+  mov [DATA], esi
+  mov esi, [0x3102e]
+  mov [DATA + 4], esi
+  mov byte [0x40000], 0xab
+  mov byte [0x40001], 0xcd
+  mov esi, 0x40000
+  mov edi, 0x40002
+  mov ecx, 100
+  rep movsb
+  mov eax, [0x40060]
+  mov [DATA + 8], eax
+  mov ax, 0x7788
+  mov edi, 0x40ffe
+  mov ecx, 3
+  rep stosw
+  mov eax, [0x40ffe]
+  mov [DATA + 12], eax
+  mov [DATA + 16], ecx
+  mov [DATA + 20], esi
+  mov [DATA + 24], edi`,
+  ),
 ]
