@@ -19,6 +19,7 @@ import { pcArch } from './pc/pc-arch'
 import { postCodePort } from './pc/post-port'
 import { debugConsole } from './pc/debug-console'
 import { ns16550Uart } from './serial/ns16550-uart'
+import { i8042Kbc } from './input/i8042-kbc'
 import { linuxBoot } from './firmware-loaders/linux-boot'
 import { bootSectorLoader } from './firmware-loaders/boot-sector'
 import { biosImage } from './firmware-loaders/bios-image'
@@ -58,6 +59,7 @@ export const builtinDevices = [
   postCodePort,
   debugConsole,
   ns16550Uart,
+  i8042Kbc,
   vgaDevice,
   linuxBoot,
   bootSectorLoader,
@@ -77,7 +79,9 @@ export { buildPcConfig, COM_PORTS } from './machine/pc-config'
 export type { PcConfigOptions, PcFirmware } from './machine/pc-config'
 export { planDevices, MachineConfigError } from './machine/config-tree'
 export type { DeviceNode, DevicesTree, PlannedDevice } from './machine/config-tree'
-export { linuxBoot, bootSectorLoader, biosImage }
+export { linuxBoot, bootSectorLoader, biosImage, i8042Kbc }
+export { createInputPort, inputPortContract } from './input/input-port'
+export type { InputPort } from './input/input-port'
 export { parseBzImage, buildBootStub, LinuxImageError, LINUX_BOOT_LAYOUT } from './firmware-loaders/linux-boot'
 export type { BzImageHeader } from './firmware-loaders/linux-boot'
 export { BiosImageError } from './firmware-loaders/bios-image'

@@ -4,6 +4,7 @@
  * firmware choice (an external BIOS image, direct Linux boot, or a direct boot sector).
  */
 import type { CharBackend } from '../backends/char-backend'
+import type { InputPort } from '../input/input-port'
 import { buildCmosImage } from '../pc/cmos-layout'
 import type { CmosLayout } from '../pc/cmos-layout'
 import type { DeviceNode, DevicesTree } from './config-tree'
@@ -31,6 +32,8 @@ export interface PcConfigOptions {
   readonly serial?: readonly (CharBackend | null)[]
   /** Backend of the debug console at 0x402 (SeaBIOS and Boxwood BIOS log there) and 0xE9. */
   readonly debugConsole?: CharBackend
+  /** The keyboard/mouse input port (from `createInputPort()`); the i8042 is always present. */
+  readonly input?: InputPort
   /** Wall-clock time at power-on, seconds since 1970 (default 2024-01-01). */
   readonly startTime?: number
   readonly cmos?: Omit<CmosLayout, 'ramBytes'>
@@ -54,6 +57,7 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
     '8237A': one(),
     pcarch: one(),
     postcode: one(),
+    pckbd: one(options.input ? { luns: { 0: options.input } } : {}),
   }
   if (options.debugConsole) {
     devices['debugcon'] = {

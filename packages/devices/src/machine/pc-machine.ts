@@ -4,7 +4,7 @@
  * `builtinDevices`); adding a device to the PC is one registry entry plus one node in the tree.
  */
 import { createVm } from '@boxwood/vmm'
-import type { LogEntry, TimeMode, Vm, VmDeviceSpec } from '@boxwood/vmm'
+import type { CpuWiring, LogEntry, TimeMode, Vm, VmDeviceSpec } from '@boxwood/vmm'
 import type { DeviceDefinition } from '@boxwood/vmm/device-api'
 import { MachineConfigError, planDevices } from './config-tree'
 import type { DevicesTree } from './config-tree'
@@ -21,6 +21,8 @@ export interface PcMachineConfig {
   readonly log?: (entry: LogEntry) => void
   /** Back RAM with a SharedArrayBuffer (display or debugger on another thread). */
   readonly sharedMemory?: boolean
+  /** A CPU factory (default: the VMM's i686 `Cpu`), e.g. to attach an FPU or a tracing CPU. */
+  readonly cpu?: (wiring: CpuWiring) => Vm['cpu']
 }
 
 /** An assembled PC: the VMM machine plus what was instantiated. */
@@ -53,6 +55,7 @@ export function assemblePcMachine(
     ...(config.seed !== undefined ? { seed: config.seed } : {}),
     ...(config.log ? { log: config.log } : {}),
     ...(config.sharedMemory ? { sharedMemory: true } : {}),
+    ...(config.cpu ? { cpu: config.cpu } : {}),
   })
   return { vm, devices: plan.map((p) => ({ name: p.definition.name, instance: p.instance })) }
 }
