@@ -412,9 +412,14 @@ export class Vm<C extends ExecutionCpu = Cpu> {
 
   private resetMachine(kind: ResetKind): void {
     this.pendingReset = undefined
+    // Re-anchor the clock around the CPU reset: a CPU may restart its retired-instruction count.
+    const clock = this.host.clock
+    const wasDriven = clock.driven
+    clock.freeze()
     this.memory.setA20(true)
     this.host.reset(kind)
     this.cpu.reset()
+    if (wasDriven) this.startClock()
   }
 
   /** Applies device requests made during the slice. Returns true if the machine stopped running. */
