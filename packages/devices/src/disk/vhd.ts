@@ -4,7 +4,7 @@
 import { alignUp, utf16Decode, utf16Encode, utf8Decode, viewOf } from './bytes'
 import { BLOCK_ABSENT, BlockMapLayer } from './block-map-layer'
 import type { CreateRequest } from './drivers'
-import { DiskCorruptError, DiskUnsupportedError } from './errors'
+import { DiskCorruptError, DiskUnsupportedError, DiskUsageError } from './errors'
 import type { BlockFile } from './host'
 import type { BackingReader, Extent, Layer, LayerContext, ParentIdentity, ParentLink } from './layer'
 import { MAX_MAP_BYTES, MAX_OPEN_SIZE, readExact, readZeroPadded } from './layer'
@@ -24,6 +24,8 @@ import {
 } from './vhd-structures'
 
 const DEFAULT_BLOCK = 2 * 1024 * 1024
+/** The VHD specification's largest disk, 2040 GiB (qemu and Hyper-V refuse anything larger). */
+export const VHD_MAX_SIZE = 0xff000000 * 512
 
 /** Fixed VHD: the data, then the footer. */
 class FixedVhdLayer implements Layer {
@@ -73,6 +75,9 @@ class FixedVhdLayer implements Layer {
   }
   async grow(newSize: number): Promise<boolean> {
     const size = vhdCreateSize(newSize)
+    if (size > VHD_MAX_SIZE) {
+      throw new DiskUsageError('DISK_INVALID_ARGUMENT', this.path, `VHD images hold at most ${VHD_MAX_SIZE} bytes`)
+    }
     const old = this.logicalSize
     // New footer first (a crash leaves a valid image), then clear the old footer, now part of the disk.
     this.footer = resizeFooter(this.footer, size)
@@ -343,6 +348,9 @@ async function parentLink(
 /** Creates a fixed, dynamic or differencing VHD; the size rounds up to a whole CHS geometry. */
 export async function createVhd(context: LayerContext, file: BlockFile, request: CreateRequest): Promise<Layer> {
   const size = vhdCreateSize(request.size)
+  if (size > VHD_MAX_SIZE) {
+    throw new DiskUsageError('DISK_INVALID_ARGUMENT', context.path, `VHD images hold at most ${VHD_MAX_SIZE} bytes`)
+  }
   const timestamp = Math.max(0, Math.floor(context.host.now() / 1000) - VHD_EPOCH_SECONDS) >>> 0
   if (request.variant === 'fixed' && !request.parent) {
     const footer = buildFooter({ dataOffset: -1, timestamp, size, diskType: VHD_FIXED, uuid: request.uuid })

@@ -421,13 +421,13 @@ export async function createVmdk(context: LayerContext, file: BlockFile, request
     return bytes
   }
   // Grain tables start zeroed (every grain unallocated): the sparse file's hole provides the zeros.
-  const metadata = new Uint8Array(gtOffset * 512)
-  metadata.set(header, 0)
-  metadata.set(descriptor, 512)
-  metadata.set(directory(rgtOffset), rgdOffset * 512)
-  metadata.set(directory(gtOffset), gdOffset * 512)
+  const head = new Uint8Array(rgdOffset * 512)
+  head.set(header, 0)
+  head.set(descriptor, 512)
   await file.truncate(overhead * 512)
-  await file.write(0, metadata)
+  await file.write(rgdOffset * 512, directory(rgtOffset))
+  await file.write(gdOffset * 512, directory(gtOffset))
+  await file.write(0, head)
   await file.flush()
   return openVmdk(context, file)
 }
