@@ -87,7 +87,7 @@ export function storeRounded(s: X87State, dst: number, r: number, err: number, f
     if (rc === RC.NEAREST) roundedUp = r > 0 ? err < 0 : err > 0
     else if (rc === RC.DOWN) roundedUp = r < 0
     else if (rc === RC.UP) roundedUp = r > 0
-    if (r !== 0 && Math.abs(r) < pow2(-1022)) flags |= SW.UE
+    if (Math.abs(r) < pow2(-1022)) flags |= SW.UE // tiny and inexact (zero included)
   }
   if (((s.controlWord >>> 8) & 3) === 0 && r === r && isFinite(r)) {
     const single = Math.fround(r)

@@ -22,6 +22,7 @@ const scenario = fc.record({
   protectedMode: fc.boolean(),
   numericError: fc.boolean(),
   program: fc.array(instruction, { minLength: 1, maxLength: 40 }),
+  fxrstorAt: fc.option(fc.integer({ min: 0, max: 0xfd00 })),
 })
 
 describe('x87 fuzz', () => {
@@ -53,6 +54,11 @@ describe('x87 fuzz', () => {
           dataPointer: 0,
           lastOpcode: 0,
         })
+        // FXRSTOR of random bytes (any tag/status/register pattern), then FXSAVE must not throw either.
+        if (sc.fxrstorAt !== null) {
+          fpu.fxrstor(host, sc.fxrstorAt & ~15)
+          fpu.fxsave(host, 0xfe00)
+        }
         for (const [op, modrm, linear] of sc.program) {
           try {
             fpu.execute(op, modrm, linear, host, 0x1000, linear)

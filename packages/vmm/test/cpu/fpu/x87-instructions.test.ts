@@ -81,6 +81,13 @@ describe('arithmetic', () => {
     expect(d.flags()).toBe(IE)
   })
 
+  it('a product below the binary64 range underflows to zero with #U and #P', () => {
+    const d = new Driver()
+    d.loadDouble(1e-300).loadDouble(-1e-300).reg(0xde, 0xc9)
+    expect(Object.is(d.popDouble(), -0)).toBe(true)
+    expect(d.flags()).toBe(0x10 | PE)
+  })
+
   it('denormal memory operands signal #D', () => {
     const d = new Driver()
     d.loadDouble(1)
