@@ -9,7 +9,7 @@ import { VBoxError } from '../api/errors'
 import type { IEventSource, IGuestOSType, IHost, IMachine, IMedium, IPerformanceCollector } from '../api/interfaces'
 import type { ISystemProperties, IVirtualBox } from '../api/interfaces'
 import { VBoxEventType } from '../api/event-types'
-import { MachineState, type PlatformArchitecture } from '../api/machine-enums'
+import { MachineState, NetworkAttachmentType, type PlatformArchitecture } from '../api/machine-enums'
 import { PlatformArchitecture as Arch } from '../api/machine-enums'
 import { AccessMode, DeviceType, MediumState, MediumType } from '../api/storage-enums'
 import { EventSourceImpl } from '../events/event-source'
@@ -24,7 +24,7 @@ import { rootSchema } from '../settings/settings-schema'
 import { child, type XmlElement } from '../settings/xml-tree'
 import { ApiObject } from './api-object'
 import { findGuestOSType, guestOSTypes } from './guest-os-types'
-import { HostImpl } from './host'
+import { generateMacAddress, HostImpl } from './host'
 import { MachineCore } from './machine-core'
 import { MachineImpl } from './machine'
 import { diskErrorToVBox, diskHost, MediumImpl, newMediumId } from './medium'
@@ -245,8 +245,14 @@ export class VirtualBoxImpl extends ApiObject implements IVirtualBox, MediaRegis
       h.x2apic = type.recommendedX2APIC
       h.cpuCount = type.recommendedCPUCount
       h.audioController = type.recommendedAudioController
-      const nic = h.network[0]
-      if (nic) nic.adapterType = type.adapterType
+      for (const nic of h.network) nic.adapterType = type.adapterType
+    }
+    // NetworkAdapter::i_applyDefaults: the first adapter is enabled with NAT and a generated MAC address.
+    const first = s.hardware.network[0]
+    if (first) {
+      first.enabled = true
+      first.attachmentType = NetworkAttachmentType.NAT
+      first.macAddress = generateMacAddress()
     }
     const core = new MachineCore(this, s, path, true)
     return new MachineImpl(core, { kind: 'registry' })
