@@ -20,6 +20,7 @@ import { postCodePort } from './pc/post-port'
 import { debugConsole } from './pc/debug-console'
 import { ns16550Uart } from './serial/ns16550-uart'
 import { i8042Kbc } from './input/i8042-kbc'
+import { piix4Pm } from './acpi/piix4-pm'
 import { linuxBoot } from './firmware-loaders/linux-boot'
 import { bootSectorLoader } from './firmware-loaders/boot-sector'
 import { biosImage } from './firmware-loaders/bios-image'
@@ -48,6 +49,12 @@ export { VGA_MODES, programVgaMode, loadVgaFont, vgaFont } from './graphics/vga/
 export type { VgaModeInfo, VgaModeRegisters, VgaProgrammingIo } from './graphics/vga/vga-modes'
 export { captureRgb, encodePng, screenshotPng } from './graphics/png/png-encoder'
 export type { RgbImage } from './graphics/png/png-encoder'
+import { piix3Ide } from './storage/ide/piix3-ide'
+export { piix3Ide }
+export { ideFirmwareContract } from './storage/ide/piix3-ide'
+export type { IdeFirmwareDrive, IdeFirmwareServices, Piix3IdeInstance } from './storage/ide/piix3-ide'
+export { blockDriveContract, createBlockDrive, createMemoryMedium, BlockDriveError } from './backends/block-backend'
+export type { BlockDrive, BlockDriveKind, BlockMedium, HostBlockDrive } from './backends/block-backend'
 
 /** Every built-in device definition, by its config-tree name. */
 export const builtinDevices = [
@@ -60,7 +67,9 @@ export const builtinDevices = [
   debugConsole,
   ns16550Uart,
   i8042Kbc,
+  piix4Pm,
   vgaDevice,
+  piix3Ide,
   linuxBoot,
   bootSectorLoader,
   biosImage,
@@ -75,11 +84,15 @@ export function createPcMachine(config: PcMachineConfig): PcMachine {
 }
 export { assemblePcMachine }
 export type { PcMachine, PcMachineConfig }
-export { buildPcConfig, COM_PORTS } from './machine/pc-config'
+export { buildPcConfig, COM_PORTS, PC_ACPI } from './machine/pc-config'
 export type { PcConfigOptions, PcFirmware } from './machine/pc-config'
 export { planDevices, MachineConfigError } from './machine/config-tree'
 export type { DeviceNode, DevicesTree, PlannedDevice } from './machine/config-tree'
-export { linuxBoot, bootSectorLoader, biosImage, i8042Kbc }
+export { linuxBoot, bootSectorLoader, biosImage, i8042Kbc, piix4Pm }
+export { createAcpiButtons, acpiButtonsContract, PM_TIMER_HZ } from './acpi/piix4-pm'
+export type { AcpiButtons } from './acpi/piix4-pm'
+export { buildAcpiTables } from './acpi/acpi-tables'
+export type { AcpiPmLayout, AcpiTableOptions } from './acpi/acpi-tables'
 export { createInputPort, inputPortContract } from './input/input-port'
 export type { InputPort } from './input/input-port'
 export { parseBzImage, buildBootStub, LinuxImageError, LINUX_BOOT_LAYOUT } from './firmware-loaders/linux-boot'

@@ -1,0 +1,137 @@
+// The PIIX3 IDE controller (Intel 82371SB datasheet §2.5 "IDE interface"; SFF-8038i bus master): two
+// channels in ISA compatibility mode (0x1F0/0x3F6 IRQ 14, 0x170/0x376 IRQ 15) with ATA disks and ATAPI
+// CD/DVD drives attached at LUNs 0..3 (primary master, primary slave, secondary master, secondary slave:
+// VirtualBox's numbering), and the bus master registers at a 16-port I/O base (PCI BAR 4).
+import {
+  defineContract,
+  defineDevice,
+  defineState,
+  array,
+  type DeviceContext,
+  type DeviceInstance,
+} from '@boxwood/vmm/device-api'
+import { blockDriveContract, type BlockDrive } from '../../backends/block-backend'
+import { IdeChannel } from './ide-channel'
+import { ideChannelFields } from './ide-state'
+
+/** Saved state of the controller: two channels. */
+export const piix3IdeState = defineState({
+  unit: 'piix3ide',
+  version: 1,
+  fields: { channels: array(2, ideChannelFields) },
+})
+
+type IdeState = ReturnType<typeof piix3IdeState.initial>
+
+/** A drive as the firmware sees it: channel, unit and the drive object. */
+export interface IdeFirmwareDrive {
+  readonly channel: 0 | 1
+  readonly unit: 0 | 1
+  readonly drive: BlockDrive
+}
+
+/** What the IDE controller offers to firmware emulated in TypeScript (the Boxwood BIOS's INT 13h). */
+export interface IdeFirmwareServices {
+  readonly drives: readonly IdeFirmwareDrive[]
+}
+
+/** Contract under which the controller provides {@link IdeFirmwareServices}. */
+export const ideFirmwareContract = defineContract<IdeFirmwareServices>(
+  'ide-firmware-services',
+  (v): v is IdeFirmwareServices =>
+    typeof v === 'object' && v !== null && Array.isArray((v as IdeFirmwareServices).drives),
+)
+
+/** The IDE instance (its bus master base can be moved by a PCI BAR write). */
+export interface Piix3IdeInstance extends DeviceInstance<IdeState> {
+  /** Maps (or unmaps, with undefined) the 16 bus master ports: PCI BAR 4. */
+  mapBusMaster(base: number | undefined): void
+}
+
+const LEGACY = [
+  { base: 0x1f0, control: 0x3f6, irq: 14 },
+  { base: 0x170, control: 0x376, irq: 15 },
+] as const
+
+function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3IdeInstance {
+  const state = piix3IdeState.initial()
+  const drive = (lun: number) => ctx.attach(lun, blockDriveContract)
+  const channels = LEGACY.map((legacy, index) => {
+    const channel = new IdeChannel(
+      state.channels[index]!,
+      [drive(index * 2), drive(index * 2 + 1)],
+      ctx.irq(legacy.irq),
+      ctx.dma,
+      `BXW${ctx.instance}${index}`,
+    )
+    ctx
+      .ioPorts(
+        8,
+        {
+          read: (offset, size) => channel.readRegister(offset, size),
+          write: (offset, value, size) => channel.writeRegister(offset, value, size),
+          // The data port moves 16 or 32 bits at once; the others are byte registers.
+          sizes: [1, 2, 4],
+        },
+        `IDE ${index === 0 ? 'primary' : 'secondary'} command block`,
+      )
+      .map(legacy.base)
+    ctx
+      .ioPorts(
+        1,
+        { read: () => channel.readAltStatus(), write: (_o, value) => channel.writeControl(value), sizes: [1] },
+        `IDE ${index === 0 ? 'primary' : 'secondary'} control`,
+      )
+      .map(legacy.control)
+    return channel
+  })
+
+  const busMaster = ctx.ioPorts(
+    16,
+    {
+      read: (offset) => channels[offset >> 3]!.readBusMaster(offset & 7),
+      write: (offset, value) => channels[offset >> 3]!.writeBusMaster(offset & 7, value),
+      sizes: [1],
+    },
+    'IDE bus master',
+  )
+  if (config.busMasterBase !== 0) busMaster.map(config.busMasterBase)
+
+  const drives: IdeFirmwareDrive[] = []
+  channels.forEach((channel, c) => {
+    for (const unit of [0, 1] as const) {
+      const d = channel.driveAt(unit)
+      if (d) drives.push({ channel: c as 0 | 1, unit, drive: d })
+    }
+  })
+  ctx.provide(ideFirmwareContract, { drives })
+
+  return {
+    state,
+    reset() {
+      for (const c of channels) c.reset()
+    },
+    afterReset() {
+      for (const c of channels) c.updateIrq()
+    },
+    afterLoad() {
+      for (const c of channels) c.resumeAfterLoad()
+    },
+    mapBusMaster(base) {
+      if (base === undefined) busMaster.unmap()
+      else busMaster.map(base)
+    },
+  }
+}
+
+/** The PIIX3 IDE device definition (config node 'piix3ide'). */
+export const piix3Ide = defineDevice({
+  name: 'piix3ide',
+  description: 'PIIX3 IDE controller: two channels of ATA disks and ATAPI CD/DVD drives',
+  maxInstances: 1,
+  config: {
+    busMasterBase: { type: 'u16', default: 0, description: 'bus master I/O base (BAR 4); 0 = unmapped' },
+  },
+  savedState: piix3IdeState,
+  create: createIde,
+})
