@@ -56,7 +56,7 @@ function ea(c: Cpu, b: BlockCache, i: number): number {
 }
 
 /** Condition test with a fast path for JZ/JNZ on a lazy result. */
-function jccTaken(c: Cpu, cc: number): boolean {
+export function jccTaken(c: Cpu, cc: number): boolean {
   if ((cc & 0xe) === 4 && (c.lzMask & ZF) !== 0) {
     const sh = c.lzShift
     const zero = (sh === 31 ? c.lzRes : c.lzRes & ((1 << (sh + 1)) - 1)) === 0
@@ -82,18 +82,20 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
   try {
     for (; i < last; i++) {
       if (step(c, b, i, blockEip)) {
-        c.instructionsRetired++
+        c.instructionsRetired += i - first + 1
         return
       }
-      c.instructionsRetired++
       if (c.breakChunk) {
+        c.instructionsRetired += i - first + 1
         c.eip = (blockEip + b.end[i]!) | 0
         return
       }
     }
+    c.instructionsRetired += last - first
     c.eip = (blockEip + b.end[last - 1]!) | 0
   } catch (e) {
     // Fast instructions change ESP only after their last possible fault, so ESP is still the start value.
+    c.instructionsRetired += i - first
     c.startEip = (blockEip + b.start[i]!) | 0
     c.startEsp = c.regs[4]!
     throw e
@@ -101,7 +103,7 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
 }
 
 /** Executes record `i`; returns true when it transferred control (EIP already set). */
-function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
   const regs = c.regs
   const size = b.size[i]!
   {

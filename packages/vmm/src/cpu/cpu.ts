@@ -55,8 +55,9 @@ import { computeLazy } from './flags'
 import type { Fpu } from './fpu/fpu-contract'
 import { CpuFpuHost } from './fpu-host'
 import { executeInstruction } from './execute'
-import { BlockCache, slotOf } from './block-decoder'
+import { BlockCache, CACHE_SIZE, slotOf } from './block-decoder'
 import { runBlock } from './block-exec'
+import { compileBlock, type CompiledBlock } from './block-compiler'
 import { deliverInterrupt } from './interrupts'
 import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
 import { loadCpuState, saveCpuState } from './cpu-saved-state'
@@ -78,6 +79,13 @@ export interface CpuOptions {
   readonly interrupts: InterruptSource
   /** Time-stamp counter source; defaults to the retired-instruction count (deterministic). */
   readonly readTsc?: () => number
+  /**
+   * Execution engine: 'interpreter' decodes every instruction; 'blocks' adds the decoded-instruction cache;
+   * 'compiled' (default) also compiles hot blocks to JavaScript functions.
+   */
+  readonly engine?: 'interpreter' | 'blocks' | 'compiled'
+  /** Executions of a block before it is compiled (default 16; 0 compiles on first use). */
+  readonly compileThreshold?: number
 }
 
 const TLB_VALID = 1
@@ -85,6 +93,8 @@ const TLB_RAM = 2
 const TLB_GLOBAL = 4
 const TLB_PAGES = 1 << 20
 const FILLED_MAX = 8192
+/** Executions of a cached block before it is compiled to a JavaScript function. */
+const HOT_BLOCK = 16
 /** Instructions run between interrupt checks when nothing forces an earlier check. */
 const CHUNK = 256
 
@@ -184,6 +194,13 @@ export class Cpu {
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
   readonly blocks = new BlockCache()
+  /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
+  private readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
+  private readonly hotness = new Uint8Array(CACHE_SIZE)
+  private readonly useBlocks: boolean
+  private readonly compileThreshold: number
+  /** Index within the block of the instruction that faulted in compiled code. */
+  blockFaultIndex = 0
   private readonly codePage = this.blocks.codePage
 
   constructor(options: CpuOptions) {
@@ -194,6 +211,9 @@ export class Cpu {
     this.ramView = options.memory.ramView
     this.dirty = options.memory.dirty
     this.readTsc = options.readTsc ?? null
+    const engine = options.engine ?? 'compiled'
+    this.useBlocks = engine !== 'interpreter'
+    this.compileThreshold = engine === 'compiled' ? Math.max(0, options.compileThreshold ?? HOT_BLOCK) : Infinity
     this.fpuHost = new CpuFpuHost(this)
     options.memory.onMapChange(() => {
       this.flushTlb(true)
@@ -848,15 +868,35 @@ export class Cpu {
       const csLimit = this.segLimit[CS]! >>> 0
       const lin = (this.segBase[CS]! + eip) | 0
       const e = this.tlbR[lin >>> 12]!
-      if ((e & 3) === 3 && eip >>> 0 <= csLimit) {
+      if ((e & 3) === 3 && eip >>> 0 <= csLimit && this.useBlocks) {
         const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
         const mode = this.code32 ? 1 : 0
         let slot = slotOf(phys)
         if (tagPhys[slot] !== (phys | 0) || tagMode[slot] !== mode || tagGen[slot] !== pageGen[phys >>> 12]) {
           slot = blocks.decode(this.ram, phys, this.code32, slot)
+          this.compiled[slot] = undefined
+          this.hotness[slot] = 0
         }
-        if (blocks.count[slot]! > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
-          runBlock(this, blocks, slot, eip, chunkEnd - this.instructionsRetired)
+        const count = blocks.count[slot]!
+        if (count > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
+          let fn = this.compiled[slot]
+          if (fn === undefined && this.hotness[slot]! >= this.compileThreshold) {
+            fn = this.compiled[slot] = compileBlock(blocks, slot)
+          }
+          if (fn !== undefined && count <= chunkEnd - this.instructionsRetired) {
+            try {
+              this.instructionsRetired += fn(this, eip)
+            } catch (e) {
+              const k = this.blockFaultIndex
+              this.instructionsRetired += k
+              this.startEip = (eip + blocks.start[blocks.first[slot]! + k]!) | 0
+              this.startEsp = this.regs[4]!
+              throw e
+            }
+          } else {
+            runBlock(this, blocks, slot, eip, chunkEnd - this.instructionsRetired)
+            if (this.hotness[slot]! < 255) this.hotness[slot]!++
+          }
           if (this.breakChunk) return
           continue
         }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { firstMismatch, parseDumps } from './dumps'
 import { Rng, randomCase } from './random-cases'
-import { buildImage, runBoxwood, runQemu } from './run-both'
+import { buildImage, ENGINES, runBoxwood, runQemu } from './run-both'
 
 const SEEDS = [0x1234, 0xbeef, 0x5eed5]
 const CASES_PER_IMAGE = 250

@@ -59,7 +59,18 @@ export async function runQemu(image: Uint8Array): Promise<Uint8Array> {
 }
 
 /** Runs the image on Boxwood's CPU with a port sink for COM1 and port 0xF4. */
-export function runBoxwood(image: Uint8Array, maxInstructions = 50_000_000): Uint8Array {
+/** Boxwood's execution engines; every differential test runs each of them against the same QEMU output. */
+export const ENGINES = [
+  { engine: 'interpreter' },
+  { engine: 'blocks' },
+  { engine: 'compiled', compileThreshold: 0 },
+] as const
+
+export function runBoxwood(
+  image: Uint8Array,
+  engine: (typeof ENGINES)[number] = ENGINES[2],
+  maxInstructions = 50_000_000,
+): Uint8Array {
   const memory = new PhysicalMemory({ ramBytes: RAM_BYTES })
   memory.mapRom(0xe0000, image, 'bios (ISA)')
   memory.mapRom(0xfffe0000, image, 'bios')
@@ -76,7 +87,7 @@ export function runBoxwood(image: Uint8Array, maxInstructions = 50_000_000): Uin
       }
     },
   }
-  cpu = new Cpu({ memory, io, interrupts: new TestInterrupts() })
+  cpu = new Cpu({ memory, io, interrupts: new TestInterrupts(), ...engine })
   let left = maxInstructions
   while (!exited && left > 0) {
     const exit = cpu.run(Math.min(left, 1_000_000))

@@ -1,7 +1,7 @@
 // Differential test of the hand-written protected-mode scenarios (scenarios.ts) against QEMU.
 import { describe, expect, it } from 'vitest'
 import { firstMismatch, parseDumps } from './dumps'
-import { buildImage, runBoxwood, runQemu } from './run-both'
+import { buildImage, ENGINES, runBoxwood, runQemu } from './run-both'
 import { SCENARIOS } from './scenarios'
 
 describe('protected-mode scenarios vs QEMU', () => {
