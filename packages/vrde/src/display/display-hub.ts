@@ -52,6 +52,9 @@ export class ClientDisplayState implements DisplayListener {
     this.#schedule()
   }
 
+  /** Set by protocols that forward pointer warps; absent = ignored. */
+  onCursorPosition?: (x: number, y: number) => void
+
   /** Marks the whole screen dirty (a client's full refresh). */
   invalidateAll(): void {
     const { width, height } = this.#source.mode

@@ -119,6 +119,11 @@ export class MemoryDisplaySource implements DisplaySource {
     for (const l of this.#listeners) l.onCursorShape?.(shape)
   }
 
+  /** Announces that the pointer was moved by the guest (a warp), e.g. to centre it. */
+  moveCursor(x: number, y: number): void {
+    for (const l of this.#listeners) l.onCursorPosition?.(x, y)
+  }
+
   #allocate(mode: DisplayMode): Uint8Array {
     const size = mode.stride * mode.height
     return new Uint8Array(this.#shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size))

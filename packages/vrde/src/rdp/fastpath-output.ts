@@ -136,3 +136,8 @@ export function pointerPdu(shape: CursorShape | null): Buffer {
   b.u16le(and.length).u16le(xor.length).bytes(xor).bytes(and)
   return fastPathPdu(FP_UPDATE.ptrNew, b.finish())
 }
+
+/** Pointer position update (2.2.9.1.2.1.6): the guest warped the pointer. */
+export function pointerPositionPdu(x: number, y: number): Buffer {
+  return fastPathPdu(FP_UPDATE.ptrPosition, new ByteWriter(4).u16le(x).u16le(y).finish())
+}

@@ -13,7 +13,7 @@ import { InputBuffer } from '../transport/input-buffer'
 import { StreamTransport } from '../transport/transport'
 import type { Transport } from '../transport/transport'
 import type { RdpBpp } from './bitmap-codec'
-import { bitmapPdus, encodeTile, pointerPdu, tiles } from './fastpath-output'
+import { bitmapPdus, encodeTile, pointerPdu, pointerPositionPdu, tiles } from './fastpath-output'
 import { RdpInput } from './input'
 import {
   MCS_IO_CHANNEL,
@@ -36,6 +36,7 @@ import {
   deactivateAll,
   demandActive,
   fontMapPdu,
+  keyboardIndicatorsPdu,
   licenseValidClient,
   parseClientInfo,
   parseConfirmActive,
@@ -77,6 +78,7 @@ export class RdpConnection {
   #clientExtraFlags = 0
   #state: ClientDisplayState | null = null
   #detach: (() => void) | null = null
+  #detachInput: (() => void) | null = null
   #input: RdpInput
   #admitted = false
   #scheduled = false
@@ -347,9 +349,20 @@ export class RdpConnection {
       this.#handshakeTimer = null
     }
     if (!this.#state) {
-      this.#state = new ClientDisplayState(this.#ctx.hub.source, () => this.#schedule())
-      this.#detach = this.#ctx.hub.attach(this.#state)
+      const state = new ClientDisplayState(this.#ctx.hub.source, () => this.#schedule())
+      // Pointer warps go out at once: they are tiny and must not wait behind pixels.
+      state.onCursorPosition = (x: number, y: number) => {
+        if (this.#phase === 'active') this.#send(pointerPositionPdu(x, y))
+      }
+      this.#state = state
+      this.#detach = this.#ctx.hub.attach(state)
+      this.#detachInput = this.#ctx.input.subscribe({
+        onLedsChange: (leds) => {
+          if (this.#phase === 'active') this.#sendSlow(keyboardIndicatorsPdu(SHARE_ID, leds))
+        },
+      })
     }
+    this.#sendSlow(keyboardIndicatorsPdu(SHARE_ID, this.#ctx.input.leds))
     this.#state.modeChanged = false
     this.#state.cursorChanged = true
     this.#state.invalidateAll()
@@ -408,6 +421,8 @@ export class RdpConnection {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer)
     this.#detach?.()
     this.#detach = null
+    this.#detachInput?.()
+    this.#detachInput = null
     if (this.#admitted) this.#ctx.registry.remove(this)
     this.#raw.destroy()
     this.#ctx.onConnectionClosed(this)

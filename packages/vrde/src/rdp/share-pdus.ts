@@ -20,6 +20,7 @@ export const PDUTYPE2 = {
   fontList: 0x27,
   fontMap: 0x28,
   persistentKeyList: 0x2b,
+  setKeyboardIndicators: 0x29,
   setErrorInfo: 0x2f,
   frameAcknowledge: 0x38,
 } as const
@@ -288,3 +289,12 @@ export const ERRINFO = {
   serverDeniedConnection: 0x7,
   serverInsufficientPrivileges: 0x9,
 } as const
+
+/** Set Keyboard Indicators (2.2.8.2.1.1): the guest's lock LEDs, so the client's keyboard shows them. */
+export function keyboardIndicatorsPdu(
+  shareId: number,
+  leds: { scrollLock: boolean; numLock: boolean; capsLock: boolean },
+): Buffer {
+  const flags = (leds.scrollLock ? 1 : 0) | (leds.numLock ? 2 : 0) | (leds.capsLock ? 4 : 0)
+  return shareData(shareId, PDUTYPE2.setKeyboardIndicators, new ByteWriter().u16le(0).u16le(flags).finish())
+}

@@ -68,6 +68,9 @@ export class RfbConnection {
   #lastX = 0
   #lastY = 0
   #admitted = false
+  /** Reused per-update buffers (pixels read from the display, ZRLE output before zlib). */
+  #pixelScratch: Uint8Array | undefined
+  #zrleScratch: Uint8Array | undefined
   #handshakeTimer: NodeJS.Timeout | null
 
   constructor(transport: Transport, ctx: ServerContext, opts: RfbOptions) {
@@ -417,9 +420,13 @@ export class RfbConnection {
     const w = Math.min(cw, source.mode.width)
     const h = Math.min(ch, source.mode.height)
     for (const r of st.region.take(w, h)) {
-      const pixels = readBgrx(source, r)
+      const pixels = readBgrx(source, r, this.#pixelScratch)
+      this.#pixelScratch = pixels
       if (this.#preferZrle) {
-        const data = await this.#compress(encodeZrleTiles(this.#pf, pixels, r.width, r.height))
+        const tilesData = encodeZrleTiles(this.#pf, pixels, r.width, r.height, this.#zrleScratch)
+        this.#zrleScratch = new Uint8Array(tilesData.buffer, tilesData.byteOffset)
+        // The zlib stream is done with the scratch buffer once compress() resolves (updates are sequential).
+        const data = await this.#compress(tilesData)
         const head = Buffer.alloc(16)
         head.set(rectHeader(r.x, r.y, r.width, r.height, RFB_ENCODING.zrle))
         head.writeUInt32BE(data.length, 12)

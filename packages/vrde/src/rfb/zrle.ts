@@ -1,20 +1,50 @@
 // ZRLE rectangle data before zlib (RFC 6143 §7.7.6): 64×64 tiles, each solid, packed palette, palette RLE,
 // plain RLE or raw — whichever is smallest. The caller compresses the result with the connection's zlib stream.
-import { cpixelLayout, pixelValue, writeCpixel } from './pixel-format'
+// Hot loop: pixel values come from per-channel lookup tables, palettes from a Map only until they exceed 127.
+import { cpixelLayout } from './pixel-format'
 import type { RfbPixelFormat } from './pixel-format'
 
 const TILE = 64
 
-/** Encodes a `w`×`h` B,G,R,X rectangle as uncompressed ZRLE tile data. */
-export function encodeZrleTiles(pf: RfbPixelFormat, bgrx: Uint8Array, w: number, h: number): Uint8Array {
+/** Per-channel tables turning 8-bit B, G, R into the client's shifted, scaled components. */
+function channelTables(pf: RfbPixelFormat): [Uint32Array, Uint32Array, Uint32Array] {
+  const make = (max: number, shift: number) => {
+    const t = new Uint32Array(256)
+    for (let v = 0; v < 256; v++) t[v] = ((((v * max + 127) / 255) | 0) * 2 ** shift) >>> 0
+    return t
+  }
+  return [make(pf.blueMax, pf.blueShift), make(pf.greenMax, pf.greenShift), make(pf.redMax, pf.redShift)]
+}
+
+/**
+ * Encodes a `w`×`h` B,G,R,X rectangle as uncompressed ZRLE tile data. `scratch` (optional) is reused as the
+ * output buffer when big enough, sparing the garbage collector a multi-megabyte allocation per update.
+ */
+export function encodeZrleTiles(
+  pf: RfbPixelFormat,
+  bgrx: Uint8Array,
+  w: number,
+  h: number,
+  scratch?: Uint8Array,
+): Uint8Array {
   const { bytes: cb, skipHigh } = cpixelLayout(pf)
-  let out = new Uint8Array(Math.max(1024, w * h * cb + Math.ceil(w / TILE) * Math.ceil(h / TILE) * 8))
+  const [tb, tg, tr] = channelTables(pf)
+  const big = pf.bigEndian
+  const size = Math.max(1024, w * h * cb + Math.ceil(w / TILE) * Math.ceil(h / TILE) * 8)
+  let out = scratch && scratch.length >= size ? scratch : new Uint8Array(size)
   let pos = 0
   const ensure = (n: number) => {
     if (pos + n <= out.length) return
     const next = new Uint8Array(Math.max(out.length * 2, pos + n))
     next.set(out.subarray(0, pos))
     out = next
+  }
+  // CPIXEL writer, specialised once per call.
+  const shift = cb === 3 && !skipHigh ? 8 : 0
+  const put = (v: number) => {
+    const x = v >>> shift
+    if (big) for (let k = cb - 1; k >= 0; k--) out[pos++] = (x >>> (k * 8)) & 0xff
+    else for (let k = 0; k < cb; k++) out[pos++] = (x >>> (k * 8)) & 0xff
   }
   const vals = new Uint32Array(TILE * TILE)
   const palette = new Map<number, number>()
@@ -30,37 +60,43 @@ export function encodeZrleTiles(pf: RfbPixelFormat, bgrx: Uint8Array, w: number,
       let runBytes = 0
       let prev = -1
       let runLen = 0
+      let k = 0
       for (let y = 0; y < th; y++) {
-        for (let x = 0; x < tw; x++) {
-          const v = pixelValue(pf, bgrx, (ty + y) * w + tx + x)
-          vals[y * tw + x] = v
+        let o = ((ty + y) * w + tx) * 4
+        for (let x = 0; x < tw; x++, o += 4, k++) {
+          const v =
+            ((tb[bgrx[o] as number] as number) |
+              (tg[bgrx[o + 1] as number] as number) |
+              (tr[bgrx[o + 2] as number] as number)) >>>
+            0
+          vals[k] = v
+          if (v === prev) {
+            runLen++
+            continue
+          }
+          if (runLen > 0) {
+            runs++
+            if (runLen > 1) runBytes += ((runLen - 1) / 255 + 1) | 0
+          }
+          prev = v
+          runLen = 1
           if (paletteList.length <= 127 && !palette.has(v)) {
             palette.set(v, paletteList.length)
             paletteList.push(v)
           }
-          if (v === prev) runLen++
-          else {
-            if (runLen > 0) {
-              runs++
-              runBytes += runLen === 1 ? 0 : Math.floor((runLen - 1) / 255) + 1
-            }
-            prev = v
-            runLen = 1
-          }
         }
       }
       runs++
-      runBytes += runLen === 1 ? 0 : Math.floor((runLen - 1) / 255) + 1
+      if (runLen > 1) runBytes += ((runLen - 1) / 255 + 1) | 0
       const np = paletteList.length
       if (np === 1) {
         ensure(1 + cb)
         out[pos++] = 1
-        writeCpixel(out, pos, paletteList[0] ?? 0, pf, cb, skipHigh)
-        pos += cb
+        put(paletteList[0] ?? 0)
         continue
       }
       const rawSize = n * cb
-      const plainRle = runs * cb + runBytes + runs // each run: pixel + length bytes (≥1)
+      const plainRle = runs * (cb + 1) + runBytes // upper bound: each run has ≥ 1 length byte
       const bits = np <= 2 ? 1 : np <= 4 ? 2 : 4
       const packed = np <= 16 ? np * cb + th * Math.ceil((tw * bits) / 8) : Infinity
       const palRle = np <= 127 ? np * cb + runs + runBytes : Infinity
@@ -68,15 +104,12 @@ export function encodeZrleTiles(pf: RfbPixelFormat, bgrx: Uint8Array, w: number,
       ensure(1 + best + 16)
       if (best === packed) {
         out[pos++] = np
-        for (const c of paletteList) {
-          writeCpixel(out, pos, c, pf, cb, skipHigh)
-          pos += cb
-        }
+        for (const c of paletteList) put(c)
         for (let y = 0; y < th; y++) {
           let acc = 0
           let nbits = 0
           for (let x = 0; x < tw; x++) {
-            acc = (acc << bits) | (palette.get(vals[y * tw + x] ?? 0) ?? 0)
+            acc = (acc << bits) | (palette.get(vals[y * tw + x] as number) as number)
             nbits += bits
             if (nbits === 8) {
               out[pos++] = acc
@@ -86,77 +119,39 @@ export function encodeZrleTiles(pf: RfbPixelFormat, bgrx: Uint8Array, w: number,
           }
           if (nbits > 0) out[pos++] = (acc << (8 - nbits)) & 0xff
         }
-      } else if (best === palRle) {
-        out[pos++] = 128 + np
-        for (const c of paletteList) {
-          writeCpixel(out, pos, c, pf, cb, skipHigh)
-          pos += cb
+      } else if (best === palRle || best === plainRle) {
+        const paletted = best === palRle
+        if (paletted) {
+          out[pos++] = 128 + np
+          for (const c of paletteList) put(c)
+        } else out[pos++] = 128
+        let i = 0
+        while (i < n) {
+          const v = vals[i] as number
+          let j = i + 1
+          while (j < n && vals[j] === v) j++
+          const len = j - i
+          i = j
+          if (paletted) {
+            const idx = palette.get(v) as number
+            if (len === 1) {
+              out[pos++] = idx
+              continue
+            }
+            out[pos++] = idx | 0x80
+          } else put(v)
+          let rest = len - 1
+          while (rest >= 255) {
+            out[pos++] = 255
+            rest -= 255
+          }
+          out[pos++] = rest
         }
-        pos = writeRuns(
-          out,
-          pos,
-          vals,
-          n,
-          (v, o) => {
-            out[o] = palette.get(v) ?? 0
-            return 1
-          },
-          true,
-        )
-      } else if (best === plainRle) {
-        out[pos++] = 128
-        pos = writeRuns(
-          out,
-          pos,
-          vals,
-          n,
-          (v, o) => {
-            writeCpixel(out, o, v, pf, cb, skipHigh)
-            return cb
-          },
-          false,
-        )
       } else {
         out[pos++] = 0
-        for (let i = 0; i < n; i++) {
-          writeCpixel(out, pos, vals[i] ?? 0, pf, cb, skipHigh)
-          pos += cb
-        }
+        for (let i = 0; i < n; i++) put(vals[i] as number)
       }
     }
   }
   return out.subarray(0, pos)
-}
-
-/** Writes runs of equal values; with `paletteMode` a run of one is a bare index (RFC 6143 §7.7.6, 130–255). */
-function writeRuns(
-  out: Uint8Array,
-  pos: number,
-  vals: Uint32Array,
-  n: number,
-  put: (v: number, o: number) => number,
-  paletteMode: boolean,
-): number {
-  let i = 0
-  while (i < n) {
-    const v = vals[i] ?? 0
-    let j = i + 1
-    while (j < n && vals[j] === v) j++
-    const len = j - i
-    const at = pos
-    pos += put(v, pos)
-    if (paletteMode && len === 1) {
-      i = j
-      continue
-    }
-    if (paletteMode) out[at] = (out[at] ?? 0) | 0x80
-    let rest = len - 1
-    while (rest >= 255) {
-      out[pos++] = 255
-      rest -= 255
-    }
-    out[pos++] = rest
-    i = j
-  }
-  return pos
 }

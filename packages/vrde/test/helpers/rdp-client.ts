@@ -155,6 +155,10 @@ export interface RdpTestClient {
   /** Bytes of fast-path output received so far. */
   fastPathBytes: number
   fastPathPdus: number
+  /** Fast-path update codes received, in order (low 4 bits of each PDU's first update header). */
+  updateCodes: number[]
+  /** pduType2 of slow-path data PDUs received. */
+  dataPduTypes: number[]
   send(b: Uint8Array): void
   close(): void
   closed: Promise<void>
@@ -182,6 +186,8 @@ export async function rdpTestClient(port: number, afterTls?: Buffer[]): Promise<
     tls,
     fastPathBytes: 0,
     fastPathPdus: 0,
+    updateCodes: [],
+    dataPduTypes: [],
     send: (b) => tls.write(b),
     close: () => tls.destroy(),
     closed: new Promise((resolve) => tls.once('close', () => resolve())),
@@ -204,9 +210,16 @@ export async function rdpTestClient(port: number, afterTls?: Buffer[]): Promise<
         if (pending.length >= len) {
           client.fastPathBytes += len
           client.fastPathPdus++
+          client.updateCodes.push((pending[b1 & 0x80 ? 3 : 2] ?? 0) & 0x0f)
         }
       }
       if (pending.length < len || len === 0) return
+      // Slow-path Share Data PDU inside Send Data Indication: TPKT(4) X.224(3) SDI(6 + PER length 1–2).
+      if (pending[0] === 3 && pending[7] === 0x68) {
+        const sd = 7 + 6 + ((pending[13] ?? 0) & 0x80 ? 2 : 1)
+        if ((pending.readUInt16LE(sd + 2) & 0x0f) === 7 && len > sd + 14)
+          client.dataPduTypes.push(pending[sd + 14] ?? 0)
+      }
       pending = pending.subarray(len)
     }
   })

@@ -65,6 +65,30 @@ describe('RdpServer with a scripted client', () => {
     }
   })
 
+  it('forwards pointer shapes, pointer warps and the guest keyboard LEDs', async () => {
+    const display = new MemoryDisplaySource(128, 96)
+    const input = new RecordingInputSink()
+    const server = new RdpServer(settings(), display, input)
+    const { port } = await server.start()
+    const c = await rdpTestClient(port)
+    try {
+      expect(await until(() => c.fastPathPdus > 0)).toBe(true)
+      const pixels = new Uint8Array(8 * 8 * 4).fill(255)
+      display.setCursor({ width: 8, height: 8, hotX: 1, hotY: 1, pixels })
+      expect(await until(() => c.updateCodes.includes(0xb))).toBe(true)
+      display.setCursor(null)
+      expect(await until(() => c.updateCodes.includes(0x5))).toBe(true)
+      display.moveCursor(10, 20)
+      expect(await until(() => c.updateCodes.includes(0x8))).toBe(true)
+      const before = c.dataPduTypes.filter((t) => t === 0x29).length
+      input.setLeds({ numLock: true, capsLock: false, scrollLock: false })
+      expect(await until(() => c.dataPduTypes.filter((t) => t === 0x29).length > before)).toBe(true)
+    } finally {
+      c.close()
+      await server.stop()
+    }
+  })
+
   it('binds the first free port of the list and reports it', async () => {
     const blocker = createServer()
     await new Promise<void>((r) => blocker.listen(13550, '127.0.0.1', r))
