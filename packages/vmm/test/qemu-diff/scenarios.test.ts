@@ -9,14 +9,15 @@ describe('protected-mode scenarios vs QEMU', () => {
     const image = buildImage(SCENARIOS.map((s, i) => `scenario_${i}:\n${s.asm}`).join('\n'))
     const masks = SCENARIOS.map((s) => s.flagMask ?? 0)
     const qd = parseDumps(await runQemu(image), masks)
-    const bd = parseDumps(runBoxwood(image), masks)
     expect(qd.length).toBe(SCENARIOS.length)
-    expect(
-      firstMismatch(
+    for (const engine of ENGINES) {
+      const bd = parseDumps(runBoxwood(image, engine), masks)
+      const mismatch = firstMismatch(
         qd,
         bd,
         SCENARIOS.map((s) => s.asm),
-      ),
-    ).toBeNull()
+      )
+      expect({ engine: engine.engine, mismatch }).toEqual({ engine: engine.engine, mismatch: null })
+    }
   }, 60_000)
 })
