@@ -5,6 +5,11 @@
  */
 import type { CharBackend } from '../backends/char-backend'
 import type { InputPort } from '../input/input-port'
+import { buildAcpiTables } from '../acpi/acpi-tables'
+import type { AcpiButtons } from '../acpi/piix4-pm'
+
+/** The ACPI PM block of the standard PC (QEMU's PIIX4 PMBA; SCI on IRQ9; PIIX4 S5 = SLP_TYP 0). */
+export const PC_ACPI = { pmBase: 0x600, sciIrq: 9, s5SleepType: 0, tablesAddress: 0xe0000 } as const
 import { buildCmosImage } from '../pc/cmos-layout'
 import type { CmosLayout } from '../pc/cmos-layout'
 import type { DeviceNode, DevicesTree } from './config-tree'
@@ -34,6 +39,8 @@ export interface PcConfigOptions {
   readonly debugConsole?: CharBackend
   /** The keyboard/mouse input port (from `createInputPort()`); the i8042 is always present. */
   readonly input?: InputPort
+  /** The ACPI power button panel (from `createAcpiButtons()`). */
+  readonly buttons?: AcpiButtons
   /** Wall-clock time at power-on, seconds since 1970 (default 2024-01-01). */
   readonly startTime?: number
   readonly cmos?: Omit<CmosLayout, 'ramBytes'>
@@ -58,6 +65,10 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
     pcarch: one(),
     postcode: one(),
     pckbd: one(options.input ? { luns: { 0: options.input } } : {}),
+    acpi: one({
+      config: { pmBase: PC_ACPI.pmBase, sciIrq: PC_ACPI.sciIrq, s5SleepType: PC_ACPI.s5SleepType },
+      ...(options.buttons ? { luns: { 0: options.buttons } } : {}),
+    }),
   }
   if (options.debugConsole) {
     devices['debugcon'] = {
@@ -77,6 +88,8 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
         kernel: fw.kernel,
         ramBytes: options.ramBytes,
         cmdline: fw.cmdline ?? '',
+        acpiAddress: PC_ACPI.tablesAddress,
+        acpiTables: buildAcpiTables({ ...PC_ACPI, address: PC_ACPI.tablesAddress }),
         ...(fw.initrd ? { initrd: fw.initrd } : {}),
       },
     })

@@ -1,0 +1,6 @@
+// The guest builder: test guests made at test time from installed Debian packages into a gitignored cache.
+export { buildCpio } from './cpio'
+export type { CpioEntry } from './cpio'
+export { MissingPackageError, busyboxI386Path, debianKernelI386Path, seabiosPath } from './debian'
+export { buildBusyboxInitramfs, INIT_MARKER, SHELL_PROMPT } from './initramfs'
+export { assemble, diskImageWithBootSector, CACHE_DIR } from './boot-sector'
