@@ -1,5 +1,5 @@
 // Saved-state bytes of the CPU unit: a versioned little-endian layout of every architectural field, followed by
-// the FPU module's own bytes. Version 1.
+// the length and bytes of the FPU module's own unit. Version 1.
 import type { Cpu } from './cpu'
 
 /** Malformed CPU saved state. */
@@ -31,13 +31,14 @@ function fields(c: Cpu): number[] {
 export function saveCpuState(c: Cpu): Uint8Array {
   const f = fields(c)
   const fpu = c.fpu?.saveState() ?? new Uint8Array(0)
-  const bytes = new Uint8Array(12 + f.length * 4 + fpu.length)
+  const bytes = new Uint8Array(16 + f.length * 4 + fpu.length)
   const v = new DataView(bytes.buffer)
   v.setUint32(0, MAGIC, true)
   v.setUint32(4, VERSION, true)
   v.setUint32(8, f.length, true)
   f.forEach((x, i) => v.setInt32(12 + i * 4, x, true))
-  bytes.set(fpu, 12 + f.length * 4)
+  v.setUint32(12 + f.length * 4, fpu.length, true)
+  bytes.set(fpu, 16 + f.length * 4)
   return bytes
 }
 
@@ -48,7 +49,9 @@ export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
   if (v.getUint32(0, true) !== MAGIC) throw new CpuStateError('not a CPU state unit')
   if (v.getUint32(4, true) !== VERSION) throw new CpuStateError(`unsupported CPU state version ${v.getUint32(4, true)}`)
   const n = v.getUint32(8, true)
-  if (n !== FIXED_WORDS || bytes.length < 12 + n * 4) throw new CpuStateError('CPU state has the wrong size')
+  if (n !== FIXED_WORDS || bytes.length < 16 + n * 4) throw new CpuStateError('CPU state has the wrong size')
+  const fpuLength = v.getUint32(12 + n * 4, true)
+  if (bytes.length !== 16 + n * 4 + fpuLength) throw new CpuStateError('CPU state has the wrong size')
   let p = 12
   const next = () => {
     const x = v.getInt32(p, true)
@@ -86,5 +89,5 @@ export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
   c.setState(state)
   c.shadow = (misc & 2) !== 0
   c.nmiBlocked = (misc & 4) !== 0
-  if (c.fpu !== null && p < bytes.length) c.fpu.loadState(bytes.subarray(p))
+  if (c.fpu !== null && fpuLength > 0) c.fpu.loadState(bytes.subarray(p + 4))
 }

@@ -53,6 +53,7 @@ import {
 import { GUEST_FAULT, TRIPLE_FAULT } from './fault'
 import { computeLazy } from './flags'
 import type { Fpu } from './fpu/fpu-contract'
+import { X87Fpu } from './fpu/x87-fpu'
 import { CpuFpuHost } from './fpu-host'
 import { executeInstruction } from './execute'
 import { BlockCache, CACHE_SIZE, slotOf } from './block-decoder'
@@ -84,6 +85,8 @@ export interface CpuOptions {
    * 'compiled' (default) also compiles hot blocks to JavaScript functions.
    */
   readonly engine?: 'interpreter' | 'blocks' | 'compiled'
+  /** The x87 FPU; defaults to the built-in X87Fpu. `null` models a CPU without FPU (D8–DF raise #UD/#NM). */
+  readonly fpu?: Fpu | null
   /** Executions of a block before it is compiled (default 16; 0 compiles on first use). */
   readonly compileThreshold?: number
 }
@@ -220,6 +223,8 @@ export class Cpu {
       this.blocks.flushAll()
     })
     options.memory.onExternalWrite((gpa, length) => this.blocks.invalidateRange(gpa, length))
+    const fpu = options.fpu === undefined ? new X87Fpu() : options.fpu
+    if (fpu !== null) this.attachFpu(fpu)
     this.reset()
   }
 

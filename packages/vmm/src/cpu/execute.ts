@@ -144,6 +144,7 @@ function fpuEscape(c: Cpu, op: number): void {
   if (modrm < 0xc0) {
     off = effectiveAddress(c, modrm)
     linear = c.segRead(eaSeg, off, 1)
+    c.fpuHost.dataSelector = c.segSel[eaSeg]!
   }
   const fpu = c.fpu
   if (fpu === null) c.ud()

@@ -1,11 +1,15 @@
 // The FpuHost the CPU gives the x87 module: linear memory access at the current privilege, the #MF / FERR#
 // error path (CR0.NE), and the operand-size and mode facts for FSAVE/FSTENV layouts.
-import { CR0_NE, MF } from './constants'
+import { AF, CF, CR0_NE, CS, MF, OF, PF, SF, ZF } from './constants'
 import type { Cpu } from './cpu'
 import type { FpuHost } from './fpu/fpu-contract'
+import type { X87CpuAccess } from './fpu/x87-host'
 
-/** Adapter from the CPU to `FpuHost`; one instance per CPU. */
-export class CpuFpuHost implements FpuHost {
+/** Adapter from the CPU to `FpuHost` (plus the x87 module's X87CpuAccess); one instance per CPU. */
+export class CpuFpuHost implements FpuHost, X87CpuAccess {
+  /** Selector of the memory operand's segment of the current x87 instruction (FDS). */
+  dataSelector = 0
+
   /** Called for an unmasked x87 error while CR0.NE = 0 (the platform raises IRQ13 through FERR#). */
   onFerr: (() => void) | null = null
 
@@ -39,6 +43,24 @@ export class CpuFpuHost implements FpuHost {
   }
   get is32BitOperand(): boolean {
     return this.cpu.opSize32
+  }
+  get eflags(): number {
+    return this.cpu.getEflags()
+  }
+  setArithmeticFlags(zf: boolean, pf: boolean, cf: boolean): void {
+    const c = this.cpu
+    c.materializeFlags()
+    c.flags = (c.flags & ~(ZF | PF | CF | OF | SF | AF)) | (zf ? ZF : 0) | (pf ? PF : 0) | (cf ? CF : 0)
+  }
+  setAx(value: number): void {
+    const r = this.cpu.regs
+    r[0] = (r[0]! & ~0xffff) | (value & 0xffff)
+  }
+  raiseInvalidOpcode(): void {
+    this.cpu.ud()
+  }
+  get codeSelector(): number {
+    return this.cpu.segSel[CS]!
   }
   get isProtectedMode(): boolean {
     return this.cpu.protectedMode && !this.cpu.v86

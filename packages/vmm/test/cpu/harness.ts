@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Cpu } from '../../src/cpu/cpu'
+import { Cpu, type CpuOptions } from '../../src/cpu/cpu'
 import type { AccessSize, IoBus } from '../../src/io/io-bus'
 import type { InterruptSource } from '../../src/irq/interrupt-source'
 import { PhysicalMemory } from '../../src/memory/physical-memory'
@@ -46,11 +46,11 @@ export interface TestMachine {
   readonly interrupts: TestInterrupts
 }
 
-export function createMachine(ramBytes = 4 << 20): TestMachine {
+export function createMachine(ramBytes = 4 << 20, options: Partial<CpuOptions> = {}): TestMachine {
   const memory = new PhysicalMemory({ ramBytes })
   const ports = new PortSink()
   const interrupts = new TestInterrupts()
-  const cpu = new Cpu({ memory, io: ports, interrupts })
+  const cpu = new Cpu({ memory, io: ports, interrupts, ...options })
   return { cpu, memory, ports, interrupts }
 }
 
@@ -83,8 +83,12 @@ export function runReal(source: string, budget = 1_000_000): TestMachine {
 
 /** Flat 32-bit protected mode at CPL 0: GDT at 0x1000 (0x08 code, 0x10 data), IDT at 0x2000 whose 32 gates all
  *  point at a HLT at 0x3000. Code is assembled with `bits 32`, `org 0x10000`, and starts there. */
-export function protectedMachine(source: string, extraGdt: [number, number, number][] = []): TestMachine {
-  const m = createMachine()
+export function protectedMachine(
+  source: string,
+  extraGdt: [number, number, number][] = [],
+  options: Partial<CpuOptions> = {},
+): TestMachine {
+  const m = createMachine(4 << 20, options)
   const mem = m.memory
   const desc = (sel: number, lo: number, hi: number) => {
     mem.write32(0x1000 + sel, lo)

@@ -72,14 +72,20 @@ describe('interrupt delivery', () => {
     expect(m.cpu.regs[0]! & 0xffff).toBe(0x55aa)
   })
 
-  it('reports CPUID features honestly (no FPU bit without the x87 module)', () => {
+  it('reports CPUID features honestly: FPU and FXSR only with the x87 module', () => {
     const m = protectedMachine('mov eax, 1\ncpuid\nhlt')
     m.cpu.run(10)
     const edx = m.cpu.regs[2]!
-    expect(edx & 1).toBe(0)
+    expect(edx & 1).toBe(1)
+    expect((edx >>> 24) & 1).toBe(1) // FXSR
     expect((edx >>> 8) & 1).toBe(1) // CX8
     expect((edx >>> 11) & 1).toBe(1) // SEP
     expect((edx >>> 15) & 1).toBe(1) // CMOV
+    expect((edx >>> 23) & 1).toBe(0) // no MMX yet
     expect(m.cpu.regs[0]).toBe(0x633)
+    const bare = protectedMachine('mov eax, 1\ncpuid\nfld1\nhlt', [], { fpu: null })
+    bare.cpu.run(2)
+    expect(bare.cpu.regs[2]! & ((1 << 24) | 1)).toBe(0)
+    expect(bare.cpu.step().exception).toEqual({ vector: 6, errorCode: null })
   })
 })
