@@ -111,11 +111,15 @@ describe('vncsnapshot', () => {
 })
 
 describe('TigerVNC viewer', () => {
-  it('shows the frame (ZRLE), follows a resize and delivers keys and clicks', async () => {
+  it('shows the frame (ZRLE) next to a second client, follows a resize and delivers keys and clicks', async () => {
     const display = new MemoryDisplaySource(400, 300)
     drawTestPattern(display, 11)
     const input = new RecordingInputSink()
-    const server = new VncServer({ properties: { 'TCP/Ports': '5960-5999' } }, display, input)
+    const server = new VncServer(
+      { properties: { 'TCP/Ports': '5960-5999' }, allowMultiConnection: true },
+      display,
+      input,
+    )
     const { port } = await server.start()
     const x = await startXvfb(400, 300)
     const env = { ...process.env, DISPLAY: x.display }
@@ -138,6 +142,12 @@ describe('TigerVNC viewer', () => {
         300,
       )
       expect(shown).toBe(true)
+
+      // A second client at the same time (multi-connection): vncsnapshot gets the frame too.
+      const snap = join(dir, 'second.png')
+      await run('vncsnapshot', ['-quiet', '-quality', '100', vncTarget(port), snap], { timeout: 20_000 })
+      expect((await readImage(snap)).width).toBe(400)
+      expect(server.info.numberOfClients).toBeGreaterThanOrEqual(1)
 
       // Typing: a, b (plain keys), Insert (extended: E0 prefix) — TigerVNC sends QEMU extended key events.
       await run('xdotool', ['key', '--delay', '50', 'a', 'b', 'Insert'], { env })

@@ -8,7 +8,7 @@ import { RdpServer } from '../../src/rdp/rdp-server'
 import type { VrdeSettings } from '../../src/config/vrde-settings'
 import { createVrdeServer } from '../../src/server/create-server'
 import { VncServer } from '../../src/rfb/vnc-server'
-import { fastPathKey, rdpTestClient } from '../helpers/rdp-client'
+import { dataPdu, fastPathKey, rdpTestClient } from '../helpers/rdp-client'
 import { RecordingInputSink } from '../helpers/recording-input'
 
 let certDir = ''
@@ -59,6 +59,28 @@ describe('RdpServer with a scripted client', () => {
       expect(await until(() => input.scancodes.length === 2)).toBe(true)
       expect(input.scancodes).toEqual([0x1d, 0x9d])
       expect(server.info.numberOfClients).toBe(1)
+
+      // Slow-path Input PDU: extended key down/up, a left click, a Synchronize turning Caps Lock on.
+      const ev = (type: number, a: number, b: number, c: number) => {
+        const e = Buffer.alloc(12)
+        e.writeUInt16LE(type, 4)
+        e.writeUInt16LE(a, 6)
+        e.writeUInt16LE(b, 8)
+        e.writeUInt16LE(c, 10)
+        return e
+      }
+      const events = [
+        ev(0x0004, 0x0100, 0x48, 0),
+        ev(0x0004, 0x8100, 0x48, 0),
+        ev(0x8001, 0x9000, 5, 6),
+        ev(0x0000, 0, 4, 0),
+      ]
+      const head = Buffer.alloc(4)
+      head.writeUInt16LE(events.length, 0)
+      c.send(dataPdu(0x1c, Buffer.concat([head, ...events])))
+      expect(await until(() => input.scancodes.length === 8)).toBe(true)
+      expect(input.scancodes.slice(2)).toEqual([0xe0, 0x48, 0xe0, 0xc8, 0x3a, 0xba])
+      expect(input.pointer).toEqual([{ kind: 'abs', x: 5, y: 6, dz: 0, dw: 0, buttons: 1 }])
     } finally {
       c.close()
       await server.stop()
