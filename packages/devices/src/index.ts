@@ -12,6 +12,8 @@ export type { InputListener, InputSink, KeyboardLeds, MouseButtons } from './bac
 // Device models (STYLE §3.3). `builtinDevices` is the one registry: the PC machine assembly instantiates
 // devices by name from it (VirtualBox VBoxDD.cpp's device list).
 import { i8259Pic } from './pc/i8259-pic'
+import { i440fxHostBridge } from './bus/pci/i440fx-host'
+import { piix3IsaBridge } from './bus/pci/piix3-isa'
 import { i8254Pit } from './pc/i8254-pit'
 import { mc146818Rtc } from './pc/mc146818-rtc'
 import { i8237Dma } from './pc/i8237-dma'
@@ -59,6 +61,8 @@ export type { BlockDrive, BlockDriveKind, BlockMedium, HostBlockDrive } from './
 /** Every built-in device definition, by its config-tree name. */
 export const builtinDevices = [
   i8259Pic,
+  i440fxHostBridge,
+  piix3IsaBridge,
   i8254Pit,
   mc146818Rtc,
   i8237Dma,
@@ -88,7 +92,11 @@ export { buildPcConfig, COM_PORTS, PC_ACPI } from './machine/pc-config'
 export type { PcConfigOptions, PcFirmware } from './machine/pc-config'
 export { planDevices, MachineConfigError } from './machine/config-tree'
 export type { DeviceNode, DevicesTree, PlannedDevice } from './machine/config-tree'
-export { linuxBoot, bootSectorLoader, biosImage, i8042Kbc, piix4Pm }
+export { linuxBoot, bootSectorLoader, biosImage, i8042Kbc, piix4Pm, i440fxHostBridge, piix3IsaBridge }
+export { pciBusContract, pirqRouterContract, devfn } from './bus/pci/pci-bus'
+export type { PciBus, PciFunction, PirqRouter } from './bus/pci/pci-bus'
+export { attachPciFunction, pciConfigField } from './bus/pci/pci-function'
+export type { PciBar, PciFunctionHandle, PciFunctionOptions } from './bus/pci/pci-function'
 export { createAcpiButtons, acpiButtonsContract, PM_TIMER_HZ } from './acpi/piix4-pm'
 export type { AcpiButtons } from './acpi/piix4-pm'
 export { buildAcpiTables } from './acpi/acpi-tables'

@@ -54,6 +54,8 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
   const withLun = (backend: CharBackend | null | undefined): DeviceNode => (backend ? { luns: { 0: backend } } : {})
   const devices: Record<string, Record<number, DeviceNode>> = {
     i8259: one(),
+    i440fx: one(),
+    piix3: one(),
     i8254: one(),
     mc146818: one({
       config: {

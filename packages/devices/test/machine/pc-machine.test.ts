@@ -27,7 +27,7 @@ describe('PC machine assembly', () => {
   it('creates devices in registry order with their instances', () => {
     const cfg = buildPcConfig({ ramBytes: 1 << 20, firmware: { kind: 'none' }, serial: [null, null] })
     const m = createPcMachine(cfg)
-    expect(m.devices.slice(0, 3).map((d) => d.name)).toEqual(['i8259', 'i8254', 'mc146818'])
+    expect(m.devices.slice(0, 5).map((d) => d.name)).toEqual(['i8259', 'i440fx', 'piix3', 'i8254', 'mc146818'])
     expect(m.devices.filter((d) => d.name === 'serial').map((d) => d.instance)).toEqual([0, 1])
   })
 
