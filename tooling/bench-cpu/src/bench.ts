@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Cpu, PhysicalMemory } from '@boxwood/vmm'
-import type { AccessSize, Fpu, InterruptSource } from '@boxwood/vmm'
+import type { AccessSize, InterruptSource } from '@boxwood/vmm'
 import { bootSectorSource, COUNTER, WORKLOADS, type Workload } from './workloads'
 
 const WARMUP_MS = Number(process.env.BOXWOOD_BENCH_WARMUP_MS ?? 1000)
@@ -39,19 +39,8 @@ const noInterrupts: InterruptSource = {
   acknowledgeNmi: () => {},
 }
 
-/** Loads the x87 module when it is available in this checkout (it is optional for the integer workloads). */
-async function loadFpu(): Promise<Fpu | null> {
-  try {
-    const mod = (await import('@boxwood/vmm')) as Record<string, unknown>
-    const ctor = mod.X87Fpu as (new () => Fpu) | undefined
-    return ctor ? new ctor() : null
-  } catch {
-    return null
-  }
-}
-
 /** Runs a workload on Boxwood for the measuring window; returns guest MIPS (iterations × instructions). */
-async function benchBoxwood(w: Workload, sector: Uint8Array): Promise<number | null> {
+function benchBoxwood(w: Workload, sector: Uint8Array): number {
   const memory = new PhysicalMemory({ ramBytes: 64 << 20 })
   memory.ram.set(sector, 0x7c00)
   const io = {
@@ -62,11 +51,6 @@ async function benchBoxwood(w: Workload, sector: Uint8Array): Promise<number | n
     },
   }
   const cpu = new Cpu({ memory, io, interrupts: noInterrupts })
-  if (w.fpu === true) {
-    const fpu = await loadFpu()
-    if (fpu === null) return null
-    cpu.attachFpu(fpu)
-  }
   const s = cpu.getState()
   s.cs = { selector: 0, base: 0, limit: 0xffff, attributes: 0x9b }
   s.eip = 0x7c00
@@ -138,7 +122,7 @@ async function main(): Promise<void> {
   console.log(`${'workload'.padEnd(44)}${'Boxwood'.padStart(10)}${'v86 interp'.padStart(12)}${'v86 JIT'.padStart(10)}`)
   for (const w of WORKLOADS) {
     const sector = assemble(bootSectorSource(w))
-    const box = await benchBoxwood(w, sector)
+    const box = benchBoxwood(w, sector)
     const interp = haveBios ? await benchV86(w, sector, false) : null
     const jit = haveBios ? await benchV86(w, sector, true) : null
     console.log(`${w.name.padEnd(44)}${fmt(box)}  ${fmt(interp)}${fmt(jit)}`)

@@ -10,8 +10,6 @@ export interface Workload {
   readonly body: string
   /** Instructions per iteration (a REP string instruction counts once per element, as v86 and Bochs count). */
   readonly instructionsPerIteration: number
-  /** Needs the x87 FPU. */
-  readonly fpu?: boolean
 }
 
 export const WORKLOADS: readonly Workload[] = [
@@ -115,7 +113,6 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     name: 'x87 FPU loop',
-    fpu: true,
     instructionsPerIteration: 8,
     body: `
   fninit
