@@ -98,7 +98,19 @@ export abstract class BlockMapLayer implements Layer {
     }
   }
 
+  /** The block's data offset when known without I/O and writable in place right now, else undefined. */
+  protected inPlace(_block: number): number | undefined {
+    return undefined
+  }
+
   write(offset: number, source: Uint8Array, backing: BackingReader): Promise<void> {
+    // Fast path: a write inside one allocated block needs no allocation, so it need not queue behind others.
+    const block = Math.floor(offset / this.blockSize)
+    const inBlock = offset - block * this.blockSize
+    if (inBlock + source.length <= this.blockSize) {
+      const location = this.inPlace(block)
+      if (location !== undefined) return this.file.write(location + inBlock, source)
+    }
     return this.mutex.run(async () => {
       let done = 0
       while (done < source.length) {

@@ -109,6 +109,13 @@ class VdiLayer extends BlockMapLayer {
     this.markMap(block, block + 1)
   }
 
+  protected override inPlace(block: number): number | undefined {
+    const entry = this.map[block] ?? ENTRY_FREE
+    if (entry >= ENTRY_ZERO) return undefined
+    this.touch()
+    return this.offData + entry * (this.blockSize + this.extra) + this.extra
+  }
+
   protected override async allocatePart(block: number, part: Uint8Array, inBlock: number): Promise<boolean> {
     if (this.extra > 0) return false
     const start = this.offData + this.nextIndex * this.blockSize

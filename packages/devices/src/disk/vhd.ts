@@ -133,6 +133,14 @@ class DynamicVhdLayer extends BlockMapLayer {
     return sector === BAT_FREE ? BLOCK_ABSENT : sector * 512 + this.bitmapBytes
   }
 
+  protected override inPlace(block: number): number | undefined {
+    const sector = this.bat[block] ?? BAT_FREE
+    if (sector === BAT_FREE) return undefined
+    // Differencing blocks qualify only once their bitmap is known to be full.
+    if (this.parent && !(this.bitmaps.has(block) && this.bitmaps.get(block) === undefined)) return undefined
+    return sector * 512 + this.bitmapBytes
+  }
+
   /** Differencing blocks may hold only some sectors: the sector bitmap decides (clear bit = parent's data). */
   override async extent(offset: number, length: number): Promise<Extent> {
     const block = Math.floor(offset / this.blockSize)

@@ -181,6 +181,13 @@ export class SparseExtent {
     return value
   }
 
+  /** The grain's data offset when its table is cached and it is allocated (uncompressed), else undefined. */
+  peek(grain: number): number | undefined {
+    if (this.compressed) return undefined
+    const value = this.tables.get(Math.floor(grain / this.header.gtesPerGt))?.[grain % this.header.gtesPerGt] ?? 0
+    return value > GTE_ZERO ? value * 512 : undefined
+  }
+
   private async table(index: number): Promise<Uint32Array | undefined> {
     const cached = this.tables.get(index)
     if (cached) return cached

@@ -120,6 +120,15 @@ class VmdkLayer implements Layer {
   }
 
   write(offset: number, source: Uint8Array, backing: BackingReader): Promise<void> {
+    // Fast path: inside one flat extent, or one allocated grain whose table is cached, nothing is allocated.
+    const only = this.extents.length === 1 ? this.extents[0] : undefined
+    if (only?.kind === 'flat' && only.file && this.writable) return only.file.write(only.flatOffset + offset, source)
+    if (only?.sparse) {
+      const grain = Math.floor(offset / only.sparse.grainBytes)
+      const inGrain = offset - grain * only.sparse.grainBytes
+      const location = inGrain + source.length <= only.sparse.grainBytes ? only.sparse.peek(grain) : undefined
+      if (location !== undefined) return only.sparse.file.write(location + inGrain, source)
+    }
     return this.mutex.run(async () => {
       let done = 0
       while (done < source.length) {

@@ -148,3 +148,59 @@ describe.each(setups)('$name against an in-memory model', (setup) => {
     )
   })
 })
+
+/** Batches of concurrent requests (as a controller with several commands in flight issues them). */
+const batch = fc.array(
+  fc.record({
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+    length: fc.integer({ min: 1, max: 200_000 }),
+    seed: fc.integer(),
+    read: fc.boolean(),
+  }),
+  { minLength: 1, maxLength: 8 },
+)
+
+describe.each(setups.filter((s) => ['vdi dynamic', 'vhd ← vhd ← vdi', 'vmdk sparse', 'vdi ← vhd'].includes(s.name)))(
+  '$name with concurrent requests',
+  (setup) => {
+    it('matches the model when non-overlapping requests run at the same time', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 6 }), async (batches) => {
+          const initial = new Uint8Array(6 * MiB)
+          const image = await build(setup, initial.length, initial)
+          const model = new Uint8Array(image.size)
+          model.set(initial)
+          try {
+            for (const requests of batches) {
+              const taken: [number, number][] = []
+              const pending: Promise<void>[] = []
+              for (const request of requests) {
+                const length = Math.min(request.length, model.length)
+                const at = Math.floor(request.at * (model.length - length))
+                if (taken.some(([from, to]) => at < to && at + length > from)) continue
+                taken.push([at, at + length])
+                if (request.read) {
+                  const expected = model.slice(at, at + length)
+                  const got = new Uint8Array(length)
+                  pending.push(image.read(at, got).then(() => expect(Buffer.compare(got, expected)).toBe(0)))
+                } else {
+                  const data = pattern(length, request.seed)
+                  model.set(data, at)
+                  pending.push(image.write(at, data))
+                }
+              }
+              await Promise.all(pending)
+            }
+            await image.flush()
+            const all = new Uint8Array(model.length)
+            await image.read(0, all)
+            expect(Buffer.compare(all, model)).toBe(0)
+          } finally {
+            await image.close()
+          }
+        }),
+        { seed: 31337, numRuns: 10 },
+      )
+    })
+  },
+)
