@@ -88,3 +88,26 @@ describe.each(['vdi', 'vhd', 'vmdk'] as const)('%s images made by qemu-img', (fo
     expect(compare.stdout + compare.stderr).toMatch(/Images are identical/)
   })
 })
+
+describe.each([
+  ['vdi', ['-o', 'static=on']],
+  ['vdi', []],
+  ['vhd', ['-o', 'subformat=fixed']],
+  ['vhd', ['-o', 'subformat=dynamic']],
+  ['vmdk', ['-o', 'subformat=monolithicFlat']],
+  ['vmdk', ['-o', 'subformat=monolithicSparse']],
+] as const)('empty %s made by qemu-img create %j', (format, options) => {
+  it('takes Boxwood writes that qemu-img then checks and compares', async () => {
+    const path = tmp.path(`created-${format}-${options.join('')}.${format}`.replace(/[=,]/g, '-'))
+    const made = await qemuImg('create', '-q', '-f', qemuName[format] ?? format, ...options, path, String(16 * MiB))
+    expect(made.code, made.stderr).toBe(0)
+    const image = await openImage(host, path)
+    const twin = await createImage(host, `${path}.raw`, { format: 'raw', size: image.size })
+    await applyWrites(image, twin, 23, 12)
+    await image.close()
+    await twin.close()
+    await expectCheckClean(path, format)
+    const compare = await qemuImg('compare', '-f', qemuName[format] ?? format, '-F', 'raw', path, twin.path)
+    expect(compare.stdout + compare.stderr).toMatch(/Images are identical/)
+  })
+})
