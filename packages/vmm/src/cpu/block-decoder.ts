@@ -48,6 +48,7 @@ export const OP = {
   cld: 39,
   std: 40,
   bswap: 41,
+  string: 42, // imm = opcode, aux = REP prefix (0, 0xF2 → -14, 0xF3 → -13 as Int8), seg = override or 255
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
@@ -190,11 +191,13 @@ function decodeOne(
   let o32 = code32
   let a32 = code32
   let segOverride = -1
+  let rep = 0
   // Leave a margin: the longest fast instruction is 12 bytes after prefixes.
   if (p + 15 > pageEnd) return 0
   for (let k = 0; k < 4; k++) {
     const x = ram[p]!
-    if (x === 0x66) o32 = !code32
+    if (x === 0xf2 || x === 0xf3) rep = x
+    else if (x === 0x66) o32 = !code32
     else if (x === 0x67) a32 = !code32
     else if (x === 0x26 || x === 0x2e || x === 0x36 || x === 0x3e) segOverride = (x >>> 3) & 3
     else if (x === 0x64 || x === 0x65) segOverride = x - 0x60
@@ -203,6 +206,17 @@ function decodeOne(
   }
   const opc = ram[p++]!
   const osz = o32 ? 4 : 2
+  if (opc >= 0xa4 && opc <= 0xaf && opc !== 0xa8 && opc !== 0xa9) {
+    // String instructions run through the interpreter's implementation with the decoded prefixes.
+    b.op[i] = OP.string
+    b.imm[i] = opc
+    b.aux[i] = rep === 0 ? 0 : rep === 0xf2 ? 1 : 2
+    b.seg[i] = segOverride >= 0 ? segOverride : 255
+    b.size[i] = osz
+    b.a16[i] = a32 ? 0 : 1
+    return p - p0
+  }
+  if (rep !== 0) return 0
   b.a16[i] = a32 ? 0 : 1
   b.rm[i] = -1
   b.base[i] = -1

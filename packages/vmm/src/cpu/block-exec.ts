@@ -6,6 +6,7 @@ import { alu, imulTrunc, incDec, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
 import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, readMem, setReg, writeMem } from './operands'
+import { stringInstruction } from './string-io'
 
 /** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
 function alu32(c: Cpu, kind: number, a: number, b: number): number {
@@ -411,6 +412,21 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
         const v = regs[r]!
         regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
         break
+      }
+      case OP.string: {
+        const next = (blockEip + b.end[i]!) | 0
+        c.opSize32 = size === 4
+        c.addrSize32 = b.a16[i] === 0
+        const seg = b.seg[i]!
+        c.segOverride = seg === 255 ? -1 : seg
+        const rep = b.aux[i]!
+        c.prefixRep = rep === 0 ? 0 : rep === 1 ? 0xf2 : 0xf3
+        c.prefixLock = false
+        c.startEip = (blockEip + b.start[i]!) | 0
+        c.eip = next
+        stringInstruction(c, b.imm[i]!)
+        // A long REP yields by leaving EIP on itself: treat that as a control transfer.
+        return c.eip !== next
       }
       default:
         c.ud()
