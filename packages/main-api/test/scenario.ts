@@ -224,14 +224,16 @@ export function defineScenario(
       )
     })
 
-    it('refuses to launch without a machine platform and leaves the machine powered off and unlocked', async () => {
+    it('refuses to launch with nothing bootable and leaves the machine powered off and unlocked', async () => {
       const m = await client.virtualBox.findMachine('demo')
       const session = await client.getSession()
-      // Unset any plugged-in machine driver for the VM process: the built-in PC platform is what is missing.
+      // Unset any plugged-in machine driver: the built-in PC finds no boot sector on the blank disk.
       const progress = await m.launchVMProcess(session, 'headless', ['BOXWOOD_MACHINE_DRIVER'])
       const result = await finish(progress)
       expect(result.code).toBe(0x80bb0009)
-      expect(result.text).toMatch(/PC platform/)
+      expect(result.text).toMatch(
+        /No bootable medium found \(tried: DVD \(needs a BIOS\), hard disk \(no boot signature\)\)/,
+      )
       expect(await m.getState()).toBe(MachineState.PoweredOff)
       expect(await m.getSessionState()).toBe(SessionState.Unlocked)
       expect(await session.getState()).toBe(SessionState.Unlocked)

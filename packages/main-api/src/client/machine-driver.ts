@@ -72,11 +72,7 @@ export type MachineDriverFactory = (config: MachineDriverConfig) => Promise<Mach
  */
 export const MACHINE_DRIVER_ENV = 'BOXWOOD_MACHINE_DRIVER'
 
-/**
- * Finds the machine driver factory: the module named by BOXWOOD_MACHINE_DRIVER, else the built-in PC. The
- * built-in PC needs the CPU of @boxwood/vmm and the PC assembly of @boxwood/devices, which are not complete yet:
- * until they are, powering up fails with VBOX_E_NOT_SUPPORTED instead of pretending to run.
- */
+/** Finds the machine driver factory: the module named by BOXWOOD_MACHINE_DRIVER, else the built-in PC. */
 export async function loadMachineDriverFactory(env: NodeJS.ProcessEnv = process.env): Promise<MachineDriverFactory> {
   const module = env[MACHINE_DRIVER_ENV]
   if (module) {
@@ -90,9 +86,6 @@ export async function loadMachineDriverFactory(env: NodeJS.ProcessEnv = process.
       )
     return loaded.createMachineDriver as MachineDriverFactory
   }
-  throw new VBoxError(
-    'VBOX_E_NOT_SUPPORTED',
-    'Cannot power up the machine: the PC platform (the x86 CPU of @boxwood/vmm and the PC machine assembly of @boxwood/devices) is not available in this build yet',
-    'Console',
-  )
+  const { createPcDriver } = await import('./pc-driver')
+  return createPcDriver
 }
