@@ -8,8 +8,11 @@ import { jccTaken, step } from './block-exec'
 import { ARITH_FLAGS, CF } from './constants'
 import { lazyCF } from './flags'
 
-/** A compiled block: runs the whole block from `blockEip`, returns instructions retired (EIP set). */
-export type CompiledBlock = (c: Cpu, blockEip: number) => number
+/**
+ * A compiled block: runs the block from `blockEip` (looping while it branches back to itself and at most
+ * `limit` instructions retire), returns the instructions retired, with EIP set.
+ */
+export type CompiledBlock = (c: Cpu, blockEip: number, limit: number) => number
 
 /** Helpers the generated code calls. */
 interface Helpers {
@@ -106,21 +109,37 @@ function snippet(b: BlockCache, i: number, k: number): string | null {
 export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
   const first = b.first[slot]!
   const n = b.count[slot]!
-  const lines: string[] = ['const regs = c.regs;', 'let k = 0;', 'try {']
-  for (let k = 0; k < n; k++) {
+  const lastIndex = first + n - 1
+  const lastOp = b.op[lastIndex]!
+  // A block ending in a conditional branch or LOOP back to its own start becomes a loop (x86-notes §3.2.7).
+  const selfLoop = (lastOp === OP.jcc || lastOp === OP.loop) && b.imm[lastIndex] === 0 && n > 1
+  const body = selfLoop ? n - 1 : n
+  const lines: string[] = ['const regs = c.regs;', 'let k = 0;', 'let done = 0;', 'try {']
+  if (selfLoop) lines.push('for (;;) {')
+  for (let k = 0; k < body; k++) {
     const i = first + k
     lines.push(`k = ${k};`)
     const code = snippet(b, i, k)
-    if (code !== null) lines.push(code)
+    if (code !== null) lines.push(code.replace(/return (\d+)/g, 'return done + $1'))
     else {
-      lines.push(`if (h.step(c, h.b, ${i}, blockEip)) return ${k + 1};`)
-      lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`)
+      lines.push(`if (h.step(c, h.b, ${i}, blockEip)) return done + ${k + 1};`)
+      lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${k + 1} }`)
     }
   }
-  lines.push(`c.eip = (blockEip + ${b.end[first + n - 1]!}) | 0;`, `return ${n};`)
-  lines.push('} catch (e) { c.blockFaultIndex = k; throw e }')
+  if (selfLoop) {
+    lines.push(`k = ${n - 1};`)
+    lines.push(
+      `if (!h.step(c, h.b, ${lastIndex}, blockEip)) { c.eip = (blockEip + ${b.end[lastIndex]!}) | 0; return done + ${n} }`,
+    )
+    lines.push(`done += ${n};`)
+    lines.push(`if (done + ${n} > limit || c.breakChunk) return done;`)
+    lines.push('}')
+  } else {
+    lines.push(`c.eip = (blockEip + ${b.end[lastIndex]!}) | 0;`, `return ${n};`)
+  }
+  lines.push('} catch (e) { c.instructionsRetired += done; c.blockFaultIndex = k; throw e }')
   const helpers: Helpers = { b, step, jccTaken, lazyCF }
   // The generated source is built only from decoded integers and fixed templates above.
-  const factory = new Function('h', `return function compiledBlock(c, blockEip) {\n${lines.join('\n')}\n}`)
+  const factory = new Function('h', `return function compiledBlock(c, blockEip, limit) {\n${lines.join('\n')}\n}`)
   return factory(helpers) as CompiledBlock
 }

@@ -890,7 +890,7 @@ export class Cpu {
           }
           if (fn !== undefined && count <= chunkEnd - this.instructionsRetired) {
             try {
-              this.instructionsRetired += fn(this, eip)
+              this.instructionsRetired += fn(this, eip, chunkEnd - this.instructionsRetired)
             } catch (e) {
               const k = this.blockFaultIndex
               this.instructionsRetired += k
