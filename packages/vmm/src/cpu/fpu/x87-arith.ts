@@ -1,8 +1,10 @@
-// x87 basic arithmetic: FADD/FSUB/FSUBR/FMUL/FDIV/FDIVR and FSQRT on binary64 values with all four rounding
-// modes, precision control (single), NaN propagation and the #I/#D/#Z/#O/#U/#P exceptions (Intel SDM vol. 1
-// §4.7–4.9, §8.5, table 4-7; vol. 2 FADD…FDIVR, FSQRT). Directed rounding uses the exact error of the
-// round-to-nearest result (TwoSum / Dekker products), so results are correctly rounded binary64 in every mode.
+// x87 basic arithmetic: FADD/FSUB/FSUBR/FMUL/FDIV/FDIVR and FSQRT dispatch (exact 80-bit arithmetic in
+// x87-softfloat.ts; binary64 arithmetic with all four rounding modes when PC = double and both operands are plain
+// binary64 values), NaN propagation and the #I/#D/#Z/#O/#U/#P exceptions (Intel SDM vol. 1 §4.7–4.9, §8.5,
+// table 4-7; vol. 2 FADD…FDIVR, FSQRT). The binary64 path rounds directed modes using the exact error of the
+// round-to-nearest result (TwoSum / Dekker products), so it is correctly rounded in every mode.
 import { EXT_CLASS, RC, nextDown, nextUp, pow2 } from './x87-extended'
+import { softArithmetic, softSquareRoot } from './x87-softfloat'
 import { SW, TMP2, type X87State } from './x87-state'
 
 /** Operation numbers: the ModRM reg field of D8/DA/DC/DE. */
@@ -167,6 +169,11 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
   const y = s.values[b] as number
   if (x !== x || y !== y) return propagateNaN(s, dst, a, b)
   if (denormalOperands(s, a, b)) return false
+  // Exact 80-bit arithmetic unless both operands are plain binary64 values and PC selects double precision,
+  // where binary64 arithmetic gives the same bits.
+  if (((s.controlWord >>> 8) & 3) !== 2 || s.rawValid[a] === 1 || s.rawValid[b] === 1) {
+    return softArithmetic(s, op, dst, a, b)
+  }
   let r: number
   let err = 0
   switch (op) {
@@ -213,6 +220,7 @@ export function squareRoot(s: X87State, dst: number, src: number): boolean {
   const x = s.values[src] as number
   if (x !== x) return propagateNaN(s, dst, src, src)
   if (denormalOperands(s, src, src)) return false
+  if (((s.controlWord >>> 8) & 3) !== 2 || s.rawValid[src] === 1) return softSquareRoot(s, dst, src)
   if (x < 0) {
     if (s.signal(SW.IE)) return false
     s.setIndefinite(dst)

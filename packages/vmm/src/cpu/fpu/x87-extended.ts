@@ -92,14 +92,17 @@ export function clz64(hi: number, lo: number): number {
  * given sign. The result goes to {@link rounded}; {@link roundInexact} and {@link roundIncremented} describe it.
  * The kept part may carry into bit 64 - drop (the caller renormalises).
  */
-export function roundSignificand(hi: number, lo: number, drop: number, rc: number, negative: boolean): void {
+export function roundSignificand(hi: number, lo: number, drop: number, rc: number, negative: boolean, below = 0): void {
   let keptHi = 0
   let keptLo = 0
   let top = 0 // the dropped bits, left-aligned: bit 31 is the rounding bit
   let sticky = 0 // any dropped bit below those in `top`
+  // `below` is a further 32-bit word under lo: its top bit is the rounding bit when nothing else is dropped.
   if (drop <= 0) {
     keptHi = hi
     keptLo = lo
+    top = below
+    below = 0
   } else if (drop < 32) {
     keptLo = ((lo >>> drop) | (hi << (32 - drop))) >>> 0
     keptHi = hi >>> drop
@@ -118,11 +121,11 @@ export function roundSignificand(hi: number, lo: number, drop: number, rc: numbe
     sticky = (hi | lo) >>> 0
   }
   const half = top >= 0x80000000
-  const below = (top & 0x7fffffff) !== 0 || sticky !== 0
-  roundInexact = half || below
+  const lower = (top & 0x7fffffff) !== 0 || sticky !== 0 || below !== 0
+  roundInexact = half || lower
   let up = false
   if (roundInexact) {
-    if (rc === RC.NEAREST) up = half && (below || (keptLo & 1) === 1)
+    if (rc === RC.NEAREST) up = half && (lower || (keptLo & 1) === 1)
     else if (rc === RC.DOWN) up = negative
     else if (rc === RC.UP) up = !negative
   }

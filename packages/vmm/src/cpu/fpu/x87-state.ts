@@ -1,14 +1,13 @@
 // The x87 register file: eight data registers as a stack, the control/status/tag words, the last-instruction
 // pointers and exception signalling (Intel SDM vol. 1 §8.1, §8.5; vol. 1 §8.1.3 condition codes, §8.1.7 tags).
 //
-// Representation (documented here as the issue asks): every register has a binary64 value, used for arithmetic,
-// and an exact 80-bit image `[lo, hi, signExp]`. When `rawValid` is 1 the 80-bit image is authoritative and the
-// binary64 value is its round-to-nearest approximation; this holds for everything loaded from memory (FLD m80,
-// FILD m64, FBLD), for constants, for moves between registers, FXCH, FABS, FCHS, and always for NaNs (so their
-// payload and sign survive). Arithmetic results are computed in binary64 (53-bit significand, binary64 exponent
-// range) and their 80-bit image is derived exactly on demand. So FLD m80 → FSTP m80 round-trips every bit
-// pattern, while arithmetic has double precision regardless of the precision-control field (PC=single does
-// round to 24 bits).
+// Representation (documented here as the issue asks; see also README.md): every register has an exact 80-bit
+// image `[lo, hi, signExp]` and a binary64 value. When `rawValid` is 1 the 80-bit image is authoritative and the
+// binary64 value is its round-to-nearest approximation; otherwise the binary64 value is exact and the image is
+// derived on demand. FADD/FSUB/FMUL/FDIV/FSQRT compute exactly on the 80-bit images (x87-softfloat.ts) with
+// precision control and the full exponent range; only when PC selects double precision and both operands are
+// plain binary64 values do they use binary64 arithmetic, which gives identical bits. Transcendentals and
+// FPREM/FPREM1 work on the binary64 values (so operands with more than 53 significant bits are rounded first).
 import { EXT_CLASS, RC, classifyExtended, extendedToFloat64, float64ToExtended } from './x87-extended'
 
 /** Status word bits (Intel SDM vol. 1 figure 8-4). */

@@ -44,6 +44,35 @@ describe('arithmetic', () => {
     expect(up === nearest || down === nearest).toBe(true)
   })
 
+  it('PC = extended rounds to 64 bits: 1/3 = 0.AAAA…AB (nearest) or …AA (down), with #P and C1', () => {
+    const third = (rc: number): [bigint, number, number] => {
+      const d = new Driver().controlWord(0x037f | (rc << 10))
+      d.reg(0xd9, 0xe8).loadDouble(3).reg(0xde, 0xf9)
+      const sw = d.status()
+      return [...d.popExtended(), sw & 0x220] as [bigint, number, number]
+    }
+    expect(third(0)).toEqual([0xaaaaaaaaaaaaaaabn, 0x3ffd, 0x220])
+    expect(third(1)).toEqual([0xaaaaaaaaaaaaaaaan, 0x3ffd, 0x20])
+    // FILD m64 + 1 keeps all 64 bits (binary64 could not).
+    const d = new Driver()
+    d.host.view.setBigInt64(0x180, 2n ** 62n + 1n, true)
+    d.mem(0xdf, 5, 0x180).reg(0xd9, 0xe8).reg(0xde, 0xc1)
+    d.mem(0xdf, 7, 0x200)
+    expect(d.host.view.getBigInt64(0x200, true)).toBe(2n ** 62n + 2n)
+  })
+
+  it('results beyond binary64 stay finite in the extended range; gradual underflow below 2^-16382', () => {
+    const d = new Driver()
+    d.loadDouble(1e300).reg(0xd9, 0xc0).reg(0xde, 0xc9) // 1e600
+    expect(d.flags() & 0x08).toBe(0)
+    d.loadDouble(1e300).reg(0xde, 0xf9) // back to 1e300
+    expect(d.popDouble()).toBeCloseTo(1e300, -285)
+    const t = new Driver()
+    t.loadExtended(0x8000000000000000n, 1).loadDouble(0.25).reg(0xde, 0xc9) // 2^-16382 · 2^-2
+    expect(t.popExtended()).toEqual([0x2000000000000000n, 0])
+    expect(t.flags()).toBe(0) // exact: no #U
+  })
+
   it('signals #Z, #I and #P with their masked responses', () => {
     const d = new Driver()
     d.loadDouble(1).loadDouble(0).reg(0xde, 0xf9) // 1/0

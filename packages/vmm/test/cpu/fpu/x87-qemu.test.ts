@@ -351,6 +351,67 @@ cases.push(
   },
 )
 
+// --- exact 80-bit arithmetic: extended operands, every precision control and rounding mode ---
+function randomFiniteExtended(): number[] {
+  const kind = Math.floor(r() * 10)
+  const mant = intBytes(BigInt(Math.floor(r() * 2 ** 32)) | (BigInt(Math.floor(r() * 2 ** 32)) << 32n), 8)
+  mant[7] = (mant[7] as number) | 0x80
+  let exp = 16383 + Math.floor((r() - 0.5) * 130)
+  if (kind === 0) exp = 0x7ffe - Math.floor(r() * 4) // near overflow
+  if (kind === 1) exp = 1 + Math.floor(r() * 4) // near underflow
+  if (kind === 2) {
+    exp = 0 // denormal
+    mant[7] = (mant[7] as number) & 0x7f
+  }
+  if (kind === 3) exp = 16383 // [1, 2): many cancellations
+  if (kind === 4) for (let k = 0; k < 3; k++) mant[k] = 0 // short significand: exact results are common
+  const sign = r() < 0.5 ? 0x8000 : 0
+  return [...mant, ...intBytes(sign | exp, 2)]
+}
+const EXT_OPS = ['fadd', 'fsub', 'fsubr', 'fmul', 'fdiv', 'fdivr', 'fsqrt']
+for (let i = 0; i < 280; i++) {
+  const op = EXT_OPS[i % EXT_OPS.length] as string
+  const rc = Math.floor(i / 7) % 4
+  const pc = [3, 3, 2, 0][Math.floor(i / 28) % 4] as number
+  const a = randomFiniteExtended()
+  const b =
+    r() < 0.2 ? [...a.slice(0, 8), (a[8] as number) ^ (r() < 0.5 ? 1 : 0), a[9] as number] : randomFiniteExtended()
+  const body = ['fldcw [D+20]', 'fld tword [D+10]', 'fld tword [D]']
+  body.push(op === 'fsqrt' ? 'fsqrt' : `${op} st0, st1`, 'fnstsw ax', 'mov [D+48], ax', 'fstp tword [D+32]')
+  cases.push({
+    name: `ext ${op} pc ${pc} rc ${rc}: ${hex(new Uint8Array(a))} ${hex(new Uint8Array(b))}`,
+    data: [...a, ...b, ...intBytes(0x7f | (pc << 8) | (rc << 10), 2)],
+    body,
+    // QEMU reports no "rounded up" C1 and sets C2 for FSQRT of negative operands.
+    expect: { swMaskAt: [48], swIgnore: op === 'fsqrt' ? SW_C1 | SW_C0_C2_C3 : SW_C1 },
+  })
+}
+// Chains under the default control word (PC = extended): constants, integer loads and mixed operands.
+for (let i = 0; i < 20; i++) {
+  const x = randomDouble(r, 20)
+  const n = Math.floor((r() - 0.5) * 2 ** 40)
+  cases.push({
+    name: `ext chain ${x} ${n}`,
+    data: [...f64Bytes(x), ...intBytes(n, 8)],
+    body: [
+      'fldpi',
+      'fmul qword [D]',
+      'fild qword [D+8]',
+      'faddp st1, st0',
+      'fldl2e',
+      'fdivp st1, st0',
+      'fld st0',
+      'fmul st0, st0',
+      'fsqrt',
+      'fsubr st0, st1',
+      'fst qword [D+16]',
+      'fnstsw ax',
+      'mov [D+24], ax',
+    ],
+    expect: { swMaskAt: [24], swIgnore: SW_C1 },
+  })
+}
+
 // --- misc: the undocumented aliases (as bytes), FFREEP, FISTTP, FXRSTOR, 16-bit FNSAVE/FRSTOR, FCMOVcc ---
 cases.push(
   {
@@ -577,6 +638,7 @@ describe.skipIf(!oracle)('x87 against QEMU TCG', () => {
     ['stack faults, moves, control and environment', (n) => /^(stack|register moves|FLDCW|FSTSW)/.test(n)],
     ['transcendentals', (n) => /^f(sin|cos|ptan|sincos|patan|2xm1|yl2x)/.test(n)],
     ['aliases, FFREEP, FISTTP, FXRSTOR, 16-bit FNSAVE/FRSTOR, FCMOVcc', (n) => n.startsWith('misc')],
+    ['exact 80-bit arithmetic (extended operands, every PC and RC)', (n) => n.startsWith('ext ')],
   ]
   for (const [title, match] of groups) {
     it(title, () => {

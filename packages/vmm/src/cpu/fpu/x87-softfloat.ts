@@ -1,0 +1,541 @@
+// Exact 80-bit x87 arithmetic for FADD/FSUB/FMUL/FDIV/FSQRT: 64-bit significands in 32-bit words, a 128-bit
+// intermediate with a sticky bit, one rounding to the precision-control width (24/53/64 bits) under the rounding
+// control, the full 15-bit exponent range with gradual underflow (Intel SDM vol. 1 §4.8, §8.1.5.2, §8.5.4–8.5.6).
+// Special operands (zero, infinity) are decided on the encoding classes; NaNs never reach this module.
+import { EXT_CLASS, RC, clz64, roundIncremented, roundInexact, rounded, roundSignificand } from './x87-extended'
+import { SW, type X87State } from './x87-state'
+
+// Scratch: the 128-bit significand M (M3 most significant) and the unpacked operands.
+let m3 = 0
+let m2 = 0
+let m1 = 0
+let m0 = 0
+let aExp = 0
+let aHi = 0
+let aLo = 0
+let bExp = 0
+let bHi = 0
+let bLo = 0
+
+/** Significand width for the precision-control field (00 single, 10 double, 11 and 01 extended). */
+function precisionBits(controlWord: number): number {
+  const pc = (controlWord >>> 8) & 3
+  return pc === 0 ? 24 : pc === 2 ? 53 : 64
+}
+
+/** Unpacks the finite non-zero extended value at ext[at] (denormals normalised) into the `a` registers. */
+function unpackA(ext: Uint32Array, at: number): void {
+  const hi = ext[at + 1] as number
+  const lo = ext[at] as number
+  const se = ext[at + 2] as number
+  const exp = se & 0x7fff
+  const lz = clz64(hi, lo)
+  aExp = (exp === 0 ? 1 : exp) - 16383 - lz
+  shiftLeft64(hi, lo, lz)
+  aHi = shHi
+  aLo = shLo
+}
+
+function unpackB(ext: Uint32Array, at: number): void {
+  const hi = ext[at + 1] as number
+  const lo = ext[at] as number
+  const se = ext[at + 2] as number
+  const exp = se & 0x7fff
+  const lz = clz64(hi, lo)
+  bExp = (exp === 0 ? 1 : exp) - 16383 - lz
+  shiftLeft64(hi, lo, lz)
+  bHi = shHi
+  bLo = shLo
+}
+
+let shHi = 0
+let shLo = 0
+function shiftLeft64(hi: number, lo: number, n: number): void {
+  if (n === 0) {
+    shHi = hi
+    shLo = lo
+  } else if (n < 32) {
+    shHi = ((hi << n) | (lo >>> (32 - n))) >>> 0
+    shLo = (lo << n) >>> 0
+  } else if (n < 64) {
+    shHi = (lo << (n - 32)) >>> 0
+    shLo = 0
+  } else {
+    shHi = 0
+    shLo = 0
+  }
+}
+
+/** Shifts M left until bit 127 is set; returns the shift (128 when M is zero). */
+function normalise(): number {
+  let n = 0
+  while (m3 === 0 && n < 128) {
+    if ((m2 | m1 | m0) === 0) return 128
+    m3 = m2
+    m2 = m1
+    m1 = m0
+    m0 = 0
+    n += 32
+  }
+  const lz = Math.clz32(m3)
+  if (lz > 0) {
+    m3 = ((m3 << lz) | (m2 >>> (32 - lz))) >>> 0
+    m2 = ((m2 << lz) | (m1 >>> (32 - lz))) >>> 0
+    m1 = ((m1 << lz) | (m0 >>> (32 - lz))) >>> 0
+    m0 = (m0 << lz) >>> 0
+  }
+  return n + lz
+}
+
+/** Shifts M right by n bits, OR-ing everything shifted out into bit 0 (sticky). */
+function shiftRightSticky(n: number): void {
+  if (n <= 0) return
+  if (n >= 128) {
+    const any = (m3 | m2 | m1 | m0) !== 0
+    m3 = m2 = m1 = 0
+    m0 = any ? 1 : 0
+    return
+  }
+  let sticky = 0
+  while (n >= 32) {
+    sticky |= m0
+    m0 = m1
+    m1 = m2
+    m2 = m3
+    m3 = 0
+    n -= 32
+  }
+  if (n > 0) {
+    sticky |= (m0 << (32 - n)) >>> 0
+    m0 = ((m0 >>> n) | (m1 << (32 - n))) >>> 0
+    m1 = ((m1 >>> n) | (m2 << (32 - n))) >>> 0
+    m2 = ((m2 >>> n) | (m3 << (32 - n))) >>> 0
+    m3 = m3 >>> n
+  }
+  if (sticky !== 0) m0 = (m0 | 1) >>> 0
+}
+
+/**
+ * Rounds M (normalised, value M · 2^(e − 127)) to the precision-control width under the rounding control and
+ * stores it into slot `dst` with #P/#U/#O and C1. Returns false when an unmasked #O/#U suppressed the store.
+ */
+function roundAndStore(s: X87State, dst: number, negative: boolean, e: number): boolean {
+  const p = precisionBits(s.controlWord)
+  const rc = s.roundingControl()
+  // Tiny results are denormalised first and then rounded at the precision's fixed bit of the 64-bit field, as
+  // the x87 (and SoftFloat's roundAndPackFloatx80) do: reduced precision and denormal loss add up.
+  const denormalShift = e < -16382 ? -16382 - e : 0
+  const drop = 64 - p + denormalShift
+  // Only M3:M2 can be kept; M1 supplies the rounding bit when nothing of M3:M2 is dropped, M0 only the sticky.
+  roundSignificand(m3, m2, drop, rc, negative, (m1 | (m0 !== 0 ? 1 : 0)) >>> 0)
+  let keptHi = rounded[1] as number
+  let keptLo = rounded[0] as number
+  let exp = e
+  if (denormalShift === 0 && roundIncremented) {
+    if (drop === 0 && keptHi === 0 && keptLo === 0) {
+      // All ones rounded up: 2^64 → 2^63 with the exponent one higher.
+      keptHi = 0x80000000
+      exp += 1
+    } else if (drop > 0 && carriedOut(keptHi, keptLo, 64 - drop)) {
+      keptLo = ((keptLo >>> 1) | (keptHi << 31)) >>> 0
+      keptHi = keptHi >>> 1
+      exp += 1
+    }
+  }
+  let flags = 0
+  if (roundInexact) flags |= SW.PE
+  if (denormalShift > 0 && roundInexact) flags |= SW.UE
+  let hi: number
+  let lo: number
+  let se: number
+  if (exp + 16383 >= 0x7fff) {
+    flags |= SW.OE | SW.PE
+    const toInfinity = rc === RC.NEAREST || (rc === RC.UP && !negative) || (rc === RC.DOWN && negative)
+    if (toInfinity) {
+      hi = 0x80000000
+      lo = 0
+      se = 0x7fff
+    } else {
+      // The largest finite value of the precision.
+      hi = 0xffffffff
+      lo = p >= 64 ? 0xffffffff : p > 32 ? (0xffffffff << (64 - p)) >>> 0 : 0
+      if (p <= 32) hi = (0xffffffff << (32 - p)) >>> 0
+      se = 0x7ffe
+    }
+    if (s.signal(flags)) return false
+    s.setC1(toInfinity)
+    s.setExtended(dst, lo, hi, (negative ? 0x8000 : 0) | se)
+    return true
+  }
+  // Position the kept bits as a 64-bit significand.
+  const shifted = shiftKept(keptHi, keptLo, 64 - p)
+  hi = shifted[1] as number
+  lo = shifted[0] as number
+  if (denormalShift > 0) se = hi >= 0x80000000 ? 1 : 0
+  else se = exp + 16383
+  if (hi === 0 && lo === 0) se = 0
+  if (flags !== 0) {
+    const unmasked = s.signal(flags)
+    s.setC1(roundIncremented)
+    if (unmasked && (flags & SW.UE) !== 0) return false
+  } else {
+    s.setC1(false)
+  }
+  s.setExtended(dst, lo, hi, (negative ? 0x8000 : 0) | se)
+  return true
+}
+
+const keptOut = new Uint32Array(2)
+/** Shifts a kept value left by n (< 64) into the significand position. */
+function shiftKept(hi: number, lo: number, n: number): Uint32Array {
+  if (n <= 0) {
+    keptOut[0] = lo
+    keptOut[1] = hi
+  } else if (n < 32) {
+    keptOut[1] = (hi << n) | (lo >>> (32 - n))
+    keptOut[0] = lo << n
+  } else {
+    keptOut[1] = lo << (n - 32)
+    keptOut[0] = 0
+  }
+  return keptOut
+}
+
+/** True when hi:lo equals 2^width (the rounding carried into a new leading bit). */
+function carriedOut(hi: number, lo: number, width: number): boolean {
+  if (width >= 64) return false
+  return width >= 32 ? hi === 1 << (width - 32) && lo === 0 : hi === 0 && lo === (1 << width) >>> 0
+}
+
+/** Extended sum/difference/product/quotient of slots a and b into dst (op: 0 add, 1 mul, 4 sub, 6 div). */
+export function softArithmetic(s: X87State, op: number, dst: number, a: number, b: number): boolean {
+  const ca = s.classify(a)
+  const cb = s.classify(b)
+  const pa = a * 3
+  const pb = b * 3
+  const signA = (s.ext[pa + 2] as number) >= 0x8000
+  let signB = (s.ext[pb + 2] as number) >= 0x8000
+  if (op === 4) {
+    signB = !signB
+    op = 0
+  }
+  const infA = ca === EXT_CLASS.INFINITY
+  const infB = cb === EXT_CLASS.INFINITY
+  const zeroA = ca === EXT_CLASS.ZERO
+  const zeroB = cb === EXT_CLASS.ZERO
+  switch (op) {
+    case 0: {
+      if (infA || infB) {
+        if (infA && infB && signA !== signB) return invalid(s, dst)
+        return special(s, dst, infA ? signA : signB, true)
+      }
+      if (zeroA && zeroB) {
+        const negative = signA === signB ? signA : s.roundingControl() === RC.DOWN
+        return special(s, dst, negative, false)
+      }
+      if (zeroB || zeroA) {
+        unpackA(s.ext, zeroB ? pa : pb)
+        m3 = aHi
+        m2 = aLo
+        m1 = m0 = 0
+        return roundAndStore(s, dst, zeroB ? signA : signB, aExp)
+      }
+      unpackA(s.ext, pa)
+      unpackB(s.ext, pb)
+      return addMagnitudes(s, dst, signA, signB)
+    }
+    case 1: {
+      const negative = signA !== signB
+      if (infA || infB) {
+        if (zeroA || zeroB) return invalid(s, dst)
+        return special(s, dst, negative, true)
+      }
+      if (zeroA || zeroB) return special(s, dst, negative, false)
+      unpackA(s.ext, pa)
+      unpackB(s.ext, pb)
+      multiply()
+      const shift = normalise()
+      return roundAndStore(s, dst, negative, aExp + bExp + 1 - shift)
+    }
+    default: {
+      const negative = signA !== signB
+      if ((infA && infB) || (zeroA && zeroB)) return invalid(s, dst)
+      if (infA) return special(s, dst, negative, true)
+      if (infB) return special(s, dst, negative, false)
+      if (zeroB) {
+        if (s.signal(SW.ZE)) return false
+        s.setC1(false)
+        return special(s, dst, negative, true)
+      }
+      if (zeroA) return special(s, dst, negative, false)
+      unpackA(s.ext, pa)
+      unpackB(s.ext, pb)
+      divide()
+      const shift = normalise()
+      return roundAndStore(s, dst, negative, aExp - bExp - shift)
+    }
+  }
+}
+
+function invalid(s: X87State, dst: number): boolean {
+  if (s.signal(SW.IE)) return false
+  s.setIndefinite(dst)
+  return true
+}
+
+function special(s: X87State, dst: number, negative: boolean, infinity: boolean): boolean {
+  s.setC1(false)
+  s.setExtended(dst, 0, infinity ? 0x80000000 : 0, (negative ? 0x8000 : 0) | (infinity ? 0x7fff : 0))
+  return true
+}
+
+/** a + b for finite non-zero unpacked operands with the given signs. */
+function addMagnitudes(s: X87State, dst: number, signA: boolean, signB: boolean): boolean {
+  // Order by magnitude: the larger goes to `a`.
+  if (bExp > aExp || (bExp === aExp && (bHi > aHi || (bHi === aHi && bLo > aLo)))) {
+    const e = aExp
+    aExp = bExp
+    bExp = e
+    let t = aHi
+    aHi = bHi
+    bHi = t
+    t = aLo
+    aLo = bLo
+    bLo = t
+    const sg = signA
+    signA = signB
+    signB = sg
+  }
+  // B aligned into the 128-bit frame.
+  m3 = bHi
+  m2 = bLo
+  m1 = m0 = 0
+  shiftRightSticky(aExp - bExp)
+  const b3 = m3
+  const b2 = m2
+  const b1 = m1
+  const b0 = m0
+  let e = aExp
+  if (signA === signB) {
+    let sum = b0
+    m0 = sum >>> 0
+    sum = b1 + Math.floor(sum / 4294967296)
+    m1 = sum >>> 0
+    sum = aLo + b2 + Math.floor(sum / 4294967296)
+    m2 = sum >>> 0
+    sum = aHi + b3 + Math.floor(sum / 4294967296)
+    m3 = sum >>> 0
+    if (sum >= 4294967296) {
+      shiftRightSticky(1)
+      m3 = (m3 | 0x80000000) >>> 0
+      e += 1
+    }
+  } else {
+    let diff = 0 - b0
+    m0 = diff >>> 0
+    let borrow = diff < 0 ? 1 : 0
+    diff = 0 - b1 - borrow
+    m1 = diff >>> 0
+    borrow = diff < 0 ? 1 : 0
+    diff = aLo - b2 - borrow
+    m2 = diff >>> 0
+    borrow = diff < 0 ? 1 : 0
+    diff = aHi - b3 - borrow
+    m3 = diff >>> 0
+    const shift = normalise()
+    if (shift === 128) {
+      // Exact cancellation: +0, or −0 when rounding down (IEEE 754 §6.3).
+      return special(s, dst, s.roundingControl() === RC.DOWN, false)
+    }
+    e -= shift
+  }
+  return roundAndStore(s, dst, signA, e)
+}
+
+/** M ← aSig · bSig (128-bit product through 16-bit limbs; every column sum stays below 2^53). */
+function multiply(): void {
+  const a0 = aLo & 0xffff
+  const a1 = aLo >>> 16
+  const a2 = aHi & 0xffff
+  const a3 = aHi >>> 16
+  const b0 = bLo & 0xffff
+  const b1 = bLo >>> 16
+  const b2 = bHi & 0xffff
+  const b3 = bHi >>> 16
+  let c = a0 * b0
+  const r0 = c % 65536
+  c = Math.floor(c / 65536) + a0 * b1 + a1 * b0
+  const r1 = c % 65536
+  c = Math.floor(c / 65536) + a0 * b2 + a1 * b1 + a2 * b0
+  const r2 = c % 65536
+  c = Math.floor(c / 65536) + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0
+  const r3 = c % 65536
+  c = Math.floor(c / 65536) + a1 * b3 + a2 * b2 + a3 * b1
+  const r4 = c % 65536
+  c = Math.floor(c / 65536) + a2 * b3 + a3 * b2
+  const r5 = c % 65536
+  c = Math.floor(c / 65536) + a3 * b3
+  const r6 = c % 65536
+  const r7 = Math.floor(c / 65536)
+  m0 = (r0 | (r1 << 16)) >>> 0
+  m1 = (r2 | (r3 << 16)) >>> 0
+  m2 = (r4 | (r5 << 16)) >>> 0
+  m3 = (r6 | (r7 << 16)) >>> 0
+}
+
+// Long division in radix 2^22 over 16-bit limbs: R (remainder, up to 96 bits) and D (divisor, 64 bits).
+const R = new Int32Array(6)
+const D = new Int32Array(4)
+
+/** M ← floor(aSig · 2^65 / bSig) with a sticky bit (66 quotient bits), placed at bits 127…62. */
+function divide(): void {
+  D[0] = bLo & 0xffff
+  D[1] = bLo >>> 16
+  D[2] = bHi & 0xffff
+  D[3] = bHi >>> 16
+  R[0] = aLo & 0xffff
+  R[1] = aLo >>> 16
+  R[2] = aHi & 0xffff
+  R[3] = aHi >>> 16
+  R[4] = 0
+  R[5] = 0
+  const divisor = bHi * 4294967296 + bLo
+  // Three quotient digits: 21 + 22 + 22 bits (aSig / bSig < 2, so the first digit stays below 2^22).
+  const d0 = quotientDigit(5, divisor)
+  const d1 = quotientDigit(6, divisor)
+  const d2 = quotientDigit(6, divisor)
+  // Q = d0·2^44 + d1·2^22 + d2 (66 bits) → M = Q << 62.
+  const qHi = d0 * 4096 + Math.floor(d1 / 1024) // Q >> 32 (34 bits)
+  const qLo = ((d1 % 1024) * 4194304 + d2) >>> 0 // Q mod 2^32
+  const q2 = Math.floor(qHi / 4294967296)
+  const q1 = qHi >>> 0
+  m3 = ((q2 << 30) | (q1 >>> 2)) >>> 0
+  m2 = ((q1 << 30) | (qLo >>> 2)) >>> 0
+  m1 = (qLo << 30) >>> 0
+  let rest = 0
+  for (let k = 0; k < 6; k++) rest |= R[k] as number
+  m0 = rest !== 0 ? 1 : 0
+}
+
+/** R ← R · 2^(16 + extra); returns the digit floor(R / D) and leaves R mod D. */
+function quotientDigit(extra: number, divisor: number): number {
+  // Shift by one limb, then by `extra` bits with carries (R < D < 2^64 beforehand, so 96 bits suffice).
+  R.copyWithin(1, 0, 5)
+  R[0] = 0
+  let carry = 0
+  for (let k = 0; k < 6; k++) {
+    const v = ((R[k] as number) << extra) + carry
+    R[k] = v & 0xffff
+    carry = v >>> 16
+  }
+  const approx =
+    ((((R[5] as number) * 65536 + (R[4] as number)) * 65536 + (R[3] as number)) * 65536 + (R[2] as number)) *
+      4294967296 +
+    ((R[1] as number) * 65536 + (R[0] as number))
+  let digit = Math.floor(approx / divisor)
+  if (digit > 0x3fffff) digit = 0x3fffff
+  // R ← R − digit·D; the estimate may be one or two too large (R goes negative) or too small (R ≥ D).
+  let borrow = 0
+  carry = 0
+  for (let k = 0; k < 6; k++) {
+    const product = digit * (k < 4 ? (D[k] as number) : 0) + carry
+    carry = Math.floor(product / 65536)
+    const v = (R[k] as number) - (product - carry * 65536) - borrow
+    borrow = v < 0 ? 1 : 0
+    R[k] = v & 0xffff
+  }
+  let negative = borrow !== 0 || carry !== 0
+  while (negative) {
+    digit--
+    let c = 0
+    for (let k = 0; k < 6; k++) {
+      const v = (R[k] as number) + (k < 4 ? (D[k] as number) : 0) + c
+      R[k] = v & 0xffff
+      c = v >>> 16
+    }
+    if (c !== 0) negative = false // the addition wrapped past 2^96: back to a non-negative remainder
+  }
+  while (remainderAtLeastDivisor()) {
+    digit++
+    let b = 0
+    for (let k = 0; k < 6; k++) {
+      const v = (R[k] as number) - (k < 4 ? (D[k] as number) : 0) - b
+      b = v < 0 ? 1 : 0
+      R[k] = v & 0xffff
+    }
+  }
+  return digit
+}
+
+function remainderAtLeastDivisor(): boolean {
+  if ((R[5] as number) !== 0 || (R[4] as number) !== 0) return true
+  for (let k = 3; k >= 0; k--) {
+    if ((R[k] as number) !== (D[k] as number)) return (R[k] as number) > (D[k] as number)
+  }
+  return true
+}
+
+/** FSQRT of slot src (finite or infinite, not NaN) into dst, exactly rounded. */
+export function softSquareRoot(s: X87State, dst: number, src: number): boolean {
+  const cls = s.classify(src)
+  const at = src * 3
+  const negative = (s.ext[at + 2] as number) >= 0x8000
+  if (cls === EXT_CLASS.ZERO) return special(s, dst, negative, false)
+  if (negative) return invalid(s, dst)
+  if (cls === EXT_CLASS.INFINITY) return special(s, dst, false, true)
+  unpackA(s.ext, at)
+  radicandHi = aHi
+  radicandLo = aLo
+  // Radicand N = aSig · 2^t with (aExp − 63 − t) even; the bit stream is padded to an even length on top.
+  const t = ((aExp - 63) & 1) === 0 ? 66 : 67
+  const length = 64 + t + ((64 + t) & 1)
+  let r2 = 0
+  let r1 = 0
+  let r0 = 0
+  let q2 = 0
+  let q1 = 0
+  let q0 = 0
+  for (let pos = length - 1; pos > 0; pos -= 2) {
+    const pair = (radicandBit(pos, t) << 1) | radicandBit(pos - 1, t)
+    // r ← r·4 + pair
+    r2 = ((r2 << 2) | (r1 >>> 30)) >>> 0
+    r1 = ((r1 << 2) | (r0 >>> 30)) >>> 0
+    r0 = ((r0 << 2) | pair) >>> 0
+    // trial ← q·4 + 1
+    const t2 = ((q2 << 2) | (q1 >>> 30)) >>> 0
+    const t1 = ((q1 << 2) | (q0 >>> 30)) >>> 0
+    const t0 = ((q0 << 2) | 1) >>> 0
+    let bit = 0
+    if (r2 > t2 || (r2 === t2 && (r1 > t1 || (r1 === t1 && r0 >= t0)))) {
+      let d = r0 - t0
+      r0 = d >>> 0
+      let borrow = d < 0 ? 1 : 0
+      d = r1 - t1 - borrow
+      r1 = d >>> 0
+      borrow = d < 0 ? 1 : 0
+      r2 = (r2 - t2 - borrow) >>> 0
+      bit = 1
+    }
+    q2 = ((q2 << 1) | (q1 >>> 31)) >>> 0
+    q1 = ((q1 << 1) | (q0 >>> 31)) >>> 0
+    q0 = ((q0 << 1) | bit) >>> 0
+  }
+  m3 = q2
+  m2 = q1
+  m1 = q0
+  m0 = 0
+  const sticky = (r2 | r1 | r0) !== 0
+  const shift = normalise()
+  if (sticky) m0 = (m0 | 1) >>> 0
+  // value = Q · 2^((aExp − 63 − t)/2) and M = Q · 2^(32 + shift), so M · 2^(e − 127) needs e as below.
+  const e = (aExp - 63 - t) / 2 + 95 - shift
+  return roundAndStore(s, dst, false, e)
+}
+
+let radicandHi = 0
+let radicandLo = 0
+function radicandBit(pos: number, t: number): number {
+  const k = pos - t
+  if (k < 0 || k > 63) return 0
+  return k >= 32 ? (radicandHi >>> (k - 32)) & 1 : (radicandLo >>> k) & 1
+}
