@@ -52,10 +52,11 @@ describe('noVNC in headless Chromium', () => {
   it('renders the screen over WebSocket', async () => {
     const display = new MemoryDisplaySource(256, 192)
     drawTestPattern(display, 5)
+    const input = new RecordingInputSink()
     const vnc = new VncServer(
       { properties: { 'TCP/Ports': '5960-5999', 'WebSocket/Ports': '5700-5799' } },
       display,
-      new RecordingInputSink(),
+      input,
     )
     const { webSocketPort } = await vnc.start()
     const web = await serveStatic()
@@ -100,6 +101,18 @@ describe('noVNC in headless Chromium', () => {
       // A change after connecting arrives too (incremental update).
       display.fillRect(10, 10, 50, 30, 0x3366cc)
       expect(await waitFor(matches, 10_000, 200)).toBe(true)
+
+      // Keyboard and mouse from the browser: noVNC sends QEMU extended key events (scancodes) and pointer events.
+      // noVNC centres its canvas in the page: click relative to where it is.
+      const box = await page.locator('#screen canvas').boundingBox()
+      await page.mouse.click((box?.x ?? 0) + 40, (box?.y ?? 0) + 25)
+      expect(await waitFor(() => input.pointer.some((p) => p.buttons === 1), 5000)).toBe(true)
+      expect(input.pointer.find((p) => p.buttons === 1)).toMatchObject({ kind: 'abs', x: 40, y: 25 })
+      input.scancodes.length = 0
+      await page.keyboard.press('KeyA')
+      await page.keyboard.press('ArrowLeft')
+      expect(await waitFor(() => input.scancodes.length >= 6, 5000)).toBe(true)
+      expect(input.scancodes).toEqual([0x1e, 0x9e, 0xe0, 0x4b, 0xe0, 0xcb])
     } finally {
       await context.close()
       await rm(profile, { recursive: true, force: true })

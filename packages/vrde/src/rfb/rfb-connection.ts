@@ -26,6 +26,7 @@ export const RFB_ENCODING = {
   cursor: -239,
   desktopSize: -223,
   qemuExtendedKeyEvent: -258,
+  qemuLedState: -261,
 } as const
 
 /** Options of the RFB protocol layer. */
@@ -60,6 +61,9 @@ export class RfbConnection {
   #busy = false
   #scheduled = false
   #extKeyConfirmed = false
+  /** LED state last sent with the QEMU LED State pseudo-encoding (-1 = never). */
+  #ledsSent = -1
+  #detachInput: (() => void) | null = null
   #detach: (() => void) | null = null
   #state: ClientDisplayState | null = null
   #clientSize: { width: number; height: number }
@@ -220,6 +224,13 @@ export class RfbConnection {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer)
     this.#state = new ClientDisplayState(this.#ctx.hub.source, () => this.#schedule())
     this.#detach = this.#ctx.hub.attach(this.#state)
+    this.#detachInput = this.#ctx.input.subscribe({ onLedsChange: () => this.#schedule() })
+  }
+
+  /** The guest's lock LEDs as the QEMU LED State byte: bit 0 Scroll, 1 Num, 2 Caps. */
+  #ledByte(): number {
+    const l = this.#ctx.input.leds
+    return (l.scrollLock ? 1 : 0) | (l.numLock ? 2 : 0) | (l.capsLock ? 4 : 0)
   }
 
   /** Parses one client-to-server message (§7.5). */
@@ -362,7 +373,8 @@ export class RfbConnection {
     const st = this.#state
     if (!st || this.#busy || !this.#wantUpdate || this.#phase !== 'normal') return
     const needExtKeyConfirm = this.#encodings.has(RFB_ENCODING.qemuExtendedKeyEvent) && !this.#extKeyConfirmed
-    if (!st.pending && !needExtKeyConfirm) return
+    const needLeds = this.#encodings.has(RFB_ENCODING.qemuLedState) && this.#ledByte() !== this.#ledsSent
+    if (!st.pending && !needExtKeyConfirm && !needLeds) return
     if (this.#t.backlog > SEND_HIGH_WATER) return // onDrain reschedules
     this.#busy = true
     this.#wantUpdate = false
@@ -389,6 +401,10 @@ export class RfbConnection {
     if (extKey) {
       rects.push([rectHeader(0, 0, 0, 0, RFB_ENCODING.qemuExtendedKeyEvent)])
       this.#extKeyConfirmed = true
+    }
+    if (enc.has(RFB_ENCODING.qemuLedState) && this.#ledByte() !== this.#ledsSent) {
+      this.#ledsSent = this.#ledByte()
+      rects.push([rectHeader(0, 0, 0, 0, RFB_ENCODING.qemuLedState), Uint8Array.of(this.#ledsSent)])
     }
     if (st.modeChanged) {
       st.modeChanged = false
@@ -486,6 +502,8 @@ export class RfbConnection {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer)
     this.#detach?.()
     this.#detach = null
+    this.#detachInput?.()
+    this.#detachInput = null
     this.#deflate?.destroy()
     this.#deflate = null
     if (this.#admitted) this.#ctx.registry.remove(this)
