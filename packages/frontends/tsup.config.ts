@@ -1,11 +1,15 @@
 import { defineConfig } from 'tsup'
 
+// Two binaries (package.json `bin`): each is one ESM file with a node shebang. @boxwood/main-api stays an
+// external import (it starts its own service and VM-process entry points from its dist/).
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', boxmanage: 'src/cli/main.ts', boxheadless: 'src/headless/main.ts' },
   format: ['esm'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  platform: 'node',
   tsconfig: 'tsconfig.build.json',
+  banner: { js: '#!/usr/bin/env node' },
 })

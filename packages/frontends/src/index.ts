@@ -1,2 +1,3 @@
-// Public entry point. Every export is listed by name; this package has no content yet, so it exports nothing.
+// Public entry point. The package's interface is its commands (`boxmanage`, `boxheadless`; see package.json
+// `bin`), so the module exports nothing.
 export {}

@@ -1,0 +1,43 @@
+// `boxmanage showvminfo <vm> [--details] [--machinereadable]` (VBoxManageInfo.cpp; vbox-api.md §5.3).
+import type { Command } from 'commander'
+import type { IMachine } from '@boxwood/main-api'
+import { findMachine, type CommandContext } from '../context'
+import { humanLine, machineReadableLine } from '../machinereadable'
+import { onAction } from '../options'
+import { snapshotTreeLines } from '../snapshot-tree'
+import { collectVmInfo } from '../vm-info'
+
+/** Registers `showvminfo`. */
+export function registerShowvminfo(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('showvminfo')
+    .description('shows the configuration and state of a virtual machine')
+    .argument('<vm>', 'name or UUID of the VM')
+    .option('--details', 'show more details')
+    .option('--machinereadable', 'print key="value" lines for scripts')
+  onAction(command, async (vm: string, options: { machinereadable?: boolean }) => {
+    const machine = await findMachine(ctx, vm)
+    if (options.machinereadable) await showVmInfoMachineReadable(ctx, machine)
+    else await showVmInfoHuman(ctx, machine)
+  })
+}
+
+/** Prints the key="value" form. */
+export async function showVmInfoMachineReadable(ctx: CommandContext, machine: IMachine): Promise<void> {
+  const fields = await collectVmInfo(await ctx.vbox(), machine)
+  for (const field of fields)
+    if (field.key !== '') ctx.print(machineReadableLine(field.key, field.value, field.quoteKey))
+}
+
+/** Prints the human-readable form. */
+export async function showVmInfoHuman(ctx: CommandContext, machine: IMachine): Promise<void> {
+  const fields = await collectVmInfo(await ctx.vbox(), machine)
+  for (const field of fields) if (field.human) ctx.print(humanLine(field.human[0], field.human[1]))
+  const tree = await snapshotTreeLines(machine, false)
+  if (tree.length > 0) {
+    ctx.print()
+    ctx.print('Snapshots:')
+    ctx.print()
+    for (const line of tree) ctx.print(line)
+  }
+}

@@ -1,0 +1,7 @@
+// The `boxmanage` binary: runs one command against the per-user Boxwood service (VBoxManage's process model:
+// every invocation is a client of VBoxSVC; vbox-api.md §1.1).
+import { connectVirtualBox } from '@boxwood/main-api'
+import { processIo } from './io'
+import { runCli } from './program'
+
+process.exitCode = await runCli(process.argv.slice(2), { io: processIo, connect: () => connectVirtualBox() })
