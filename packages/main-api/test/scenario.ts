@@ -52,7 +52,7 @@ export function defineScenario(
       })
       collecting = (async () => {
         for await (const e of stream) events.push(e)
-      })()
+      })().catch(() => undefined) // the stream ends with an error when its service is killed
     }
     async function unwatch(): Promise<void> {
       abort?.abort()

@@ -1,6 +1,7 @@
 // The Main API scenario through boxsvc: the service starts on first use, serves several clients, exits after the
 // last one leaves, and a new one picks up the saved registry.
 import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { connectVirtualBox, LockType, PlatformArchitecture, VBoxEventType, openEventStream } from '../src/index'
@@ -20,7 +21,30 @@ async function serviceGone(home: string): Promise<void> {
 }
 
 defineScenario('service', (home) => connectVirtualBox({ homeFolder: home }), serviceGone)
-defineVmScenario('service', (home) => connectVirtualBox({ homeFolder: home }))
+defineVmScenario(
+  'service',
+  (home) => connectVirtualBox({ homeFolder: home }),
+  async (home) => {
+    // Kill the service outright (no goodbye to its VMs), then let the next client start a new one.
+    const log = await readFile(join(home, 'VBoxSVC.log'), 'utf8')
+    const pid = Number([...log.matchAll(/boxsvc\[(\d+)\]: serving/g)].at(-1)?.[1])
+    expect(pid).toBeGreaterThan(0)
+    process.kill(pid, 'SIGKILL')
+    await waitFor(
+      () => {
+        try {
+          process.kill(pid, 0)
+          return false
+        } catch {
+          return true
+        }
+      },
+      5000,
+      'service death',
+    )
+    return connectVirtualBox({ homeFolder: home })
+  },
+)
 
 describe('boxsvc', () => {
   const dirs: Array<Awaited<ReturnType<typeof tempDir>>> = []

@@ -4,4 +4,11 @@ import { defineVmScenario, testDriver } from './vm-scenario'
 
 process.env.BOXWOOD_MACHINE_DRIVER = testDriver
 
-defineVmScenario('in-process', (home) => openVirtualBox({ homeFolder: home }))
+defineVmScenario(
+  'in-process',
+  (home) => openVirtualBox({ homeFolder: home }),
+  async (home, old) => {
+    await old.close()
+    return openVirtualBox({ homeFolder: home })
+  },
+)

@@ -36,7 +36,15 @@ function freePort(): Promise<number> {
 /** Path of the test machine driver module. */
 export const testDriver = join(import.meta.dirname, 'fixtures', 'test-machine-driver.ts')
 
-export function defineVmScenario(label: string, connect: (home: string) => Promise<IVirtualBoxClient>): void {
+/**
+ * `restart` makes the API go away abruptly (the service killed, or the in-process client closed) and returns a new
+ * client on the same home folder.
+ */
+export function defineVmScenario(
+  label: string,
+  connect: (home: string) => Promise<IVirtualBoxClient>,
+  restart: (home: string, old: IVirtualBoxClient) => Promise<IVirtualBoxClient>,
+): void {
   describe(`running VMs (${label})`, () => {
     let dir: Awaited<ReturnType<typeof tempDir>>
     let client: IVirtualBoxClient
@@ -69,7 +77,7 @@ export function defineVmScenario(label: string, connect: (home: string) => Promi
       })
       collecting = (async () => {
         for await (const e of stream) events.push(e)
-      })()
+      })().catch(() => undefined) // the stream ends with an error when its service is killed
     })
 
     afterAll(async () => {
@@ -253,6 +261,22 @@ export function defineVmScenario(label: string, connect: (home: string) => Promi
       expect(Math.abs((r ?? 0) - 200)).toBeLessThan(12)
       expect(b).toBeGreaterThan(240)
       expect(await finish(await console.powerDown())).toMatchObject({ code: 0 })
+    })
+
+    it('keeps the VM running when the API process goes away, and re-attaches it', async () => {
+      const session = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      const pid = await machine.getSessionPID()
+      client = await restart(join(dir.path, 'home'), client)
+      machine = await client.virtualBox.findMachine('runner')
+      expect(await machine.getState()).toBe(MachineState.Running)
+      expect(await machine.getSessionPID()).toBe(pid)
+      const shared = await client.getSession()
+      await machine.lockMachine(shared, LockType.Shared)
+      const console = (await shared.getConsole())!
+      expect((await (await console.getDisplay()).getScreenResolution(0)).width).toBe(640)
+      expect(await finish(await console.powerDown())).toMatchObject({ code: 0 })
+      expect(await machine.getState()).toBe(MachineState.PoweredOff)
     })
 
     it('deletes the machine and its log folder', async () => {

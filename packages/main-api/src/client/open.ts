@@ -3,6 +3,7 @@ import type { IVirtualBoxClient } from '../api/interfaces'
 import { boxwoodHomeFolder } from '../settings/home'
 import { VirtualBoxImpl } from '../server/virtualbox'
 import { VirtualBoxClientImpl } from './virtualbox-client'
+import { detachVms, reattachVms } from './vm-launch'
 
 /** Options of {@link openVirtualBox}. */
 export interface OpenVirtualBoxOptions {
@@ -16,7 +17,10 @@ export interface OpenVirtualBoxOptions {
  */
 export async function openVirtualBox(options: OpenVirtualBoxOptions = {}): Promise<IVirtualBoxClient> {
   const vbox = await VirtualBoxImpl._open({ homeFolder: options.homeFolder ?? boxwoodHomeFolder() })
+  await reattachVms(vbox)
   return new VirtualBoxClientImpl(vbox, process.pid, async () => {
     vbox._performance._shutdown()
+    // Running VMs keep running; the next openVirtualBox or service re-attaches them.
+    detachVms(vbox)
   })
 }

@@ -1,8 +1,9 @@
 // launchVMProcess and the service side of a running VM: spawns the VM process, tracks its life, turns its
-// death into Aborted, and routes Console calls to it (VirtualBox MachineImpl::launchVMProcess, ClientWatcher,
+// death into Aborted, re-attaches to VMs a previous service left running, and routes Console calls to them (VirtualBox MachineImpl::launchVMProcess, ClientWatcher,
 // SessionMachine::i_checkForDeath; vbox-api.md §1.3, §1.4).
-import { fork, type ChildProcess } from 'node:child_process'
-import { mkdirSync, openSync, closeSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { VBoxError } from '../api/errors'
 import type { IConsole } from '../api/interfaces'
@@ -12,11 +13,13 @@ import { cloneSettings } from '../settings/machine-settings'
 import { entryPoint } from '../process/entry-points'
 import type { LockHolder, MachineCore, VmLink } from '../server/machine-core'
 import type { MediumImpl } from '../server/medium'
+import type { VirtualBoxImpl } from '../server/virtualbox'
 import { runProgress, type ProgressImpl } from '../server/progress'
 import { ConsoleImpl } from './console'
 import type { DriverMedium, MachineDriverConfig } from './machine-driver'
 import type { SessionImpl } from './session'
-import type { VmMessage, VmMethod, VmMethods } from './vm-protocol'
+import { frameReader, sendFrame, vmSocketPath } from './vm-channel'
+import type { VmHello, VmMessage, VmMethod, VmMethods } from './vm-protocol'
 
 /** CPU and memory use reported by a VM process (for the performance collector). */
 export interface VmUsage {
@@ -26,7 +29,7 @@ export interface VmUsage {
   at: number
 }
 
-/** The service's handle on one VM process. */
+/** The service's handle on one VM process, over its control socket. */
 export class VmProcessHandle implements VmLink, LockHolder {
   readonly kind = 'vm' as const
   readonly name: string
@@ -34,68 +37,140 @@ export class VmProcessHandle implements VmLink, LockHolder {
   readonly console: ConsoleImpl
   readonly core: MachineCore
   readonly usage: VmUsage[] = []
-  private readonly child: ChildProcess
+  readonly socketPath: string
+  private readonly child: ChildProcess | undefined
+  private socket: Socket | undefined
   private readonly pendingCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
   private nextId = 1
   private exited = false
+  private detaching = false
+  private processId = 0
   /** Set when the service itself asked the VM to stop (powerDown): exit is then normal, not Aborted. */
   expectingExit = false
-  readonly ready: Promise<void>
+  /** Resolves with the VM's hello once the control connection is up. */
+  readonly ready: Promise<VmHello>
 
-  constructor(core: MachineCore, frontend: string, env: NodeJS.ProcessEnv) {
+  private constructor(core: MachineCore, frontend: string, socketPath: string, child: ChildProcess | undefined) {
     this.core = core
     this.frontend = frontend
     this.name = frontend
+    this.socketPath = socketPath
+    this.child = child
+    this.processId = child?.pid ?? 0
+    this.console = new ConsoleImpl(core, this)
+    this.ready = this.connect()
+    this.ready.catch(() => undefined)
+    child?.once('exit', () => this.onGone())
+  }
+
+  /** Spawns a VM process for `core` (detached: it outlives the service). */
+  static spawn(core: MachineCore, frontend: string, env: NodeJS.ProcessEnv): VmProcessHandle {
     const logs = join(core.folder, 'Logs')
     mkdirSync(logs, { recursive: true })
     const log = openSync(join(logs, 'VBox.log'), 'a')
     const entry = entryPoint('vm-process')
+    const socketPath = vmSocketPath(core.vbox._home, core.id)
+    let child: ChildProcess
     try {
-      this.child = fork(entry.path, ['--comment', core.name, '--startvm', core.id], {
-        execArgv: [...entry.execArgv],
-        env,
-        stdio: ['ignore', log, log, 'ipc'],
-        serialization: 'advanced',
-      })
+      child = spawn(
+        process.execPath,
+        [
+          ...entry.execArgv,
+          entry.path,
+          '--comment',
+          core.name,
+          '--startvm',
+          core.id,
+          '--socket',
+          socketPath,
+          '--frontend',
+          frontend,
+        ],
+        { env, stdio: ['ignore', log, log], detached: true },
+      )
     } finally {
       closeSync(log)
     }
-    this.console = new ConsoleImpl(core, this)
-    this.ready = new Promise((resolve, reject) => {
-      const onMessage = (message: VmMessage) => {
-        if (message.type === 'ready') {
-          this.child.off('exit', onEarlyExit)
-          resolve()
-        }
+    child.unref()
+    return new VmProcessHandle(core, frontend, socketPath, child)
+  }
+
+  /** Re-attaches to the running VM of `core` left by a previous service, if there is one. */
+  static async attach(core: MachineCore): Promise<VmProcessHandle | undefined> {
+    const socketPath = vmSocketPath(core.vbox._home, core.id)
+    if (!existsSync(socketPath)) return undefined
+    const handle = new VmProcessHandle(core, 'headless', socketPath, undefined)
+    try {
+      const hello = await handle.ready
+      if (hello.machineId !== core.id || hello.status === 'created') {
+        handle.detach()
+        return undefined
       }
-      const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null) =>
-        reject(
-          new VBoxError(
-            'VBOX_E_IPRT_ERROR',
-            `The VM process exited during start-up (code ${code}, signal ${signal}); see ${join(logs, 'VBox.log')}`,
-            'Machine',
-          ),
-        )
-      this.child.on('message', onMessage)
-      this.child.once('exit', onEarlyExit)
-      this.child.once('error', reject)
-    })
-    this.child.on('message', (message: VmMessage) => this.onMessage(message))
-    this.child.on('exit', (code, signal) => this.onExit(code, signal))
+      return handle
+    } catch {
+      return undefined
+    }
   }
 
   get pid(): number {
-    return this.child.pid ?? 0
+    return this.processId
+  }
+
+  private async connect(): Promise<VmHello> {
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      if (this.exited) throw this.startError('exited during start-up')
+      const socket = await new Promise<Socket | undefined>((done) => {
+        const s = createConnection(this.socketPath)
+        s.once('connect', () => done(s))
+        s.once('error', () => done(undefined))
+      })
+      if (socket) return this.adopt(socket)
+      if (!this.child || Date.now() > deadline) throw this.startError('does not answer on its control socket')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  private startError(what: string): VBoxError {
+    const log = join(this.core.folder, 'Logs', 'VBox.log')
+    return new VBoxError('VBOX_E_IPRT_ERROR', `The VM process ${what}; see ${log}`, 'Machine')
+  }
+
+  private adopt(socket: Socket): Promise<VmHello> {
+    this.socket = socket
+    return new Promise((resolve, reject) => {
+      let greeted = false
+      socket.on(
+        'data',
+        frameReader(
+          (message) => {
+            const m = message as VmMessage
+            if (m.type === 'hello' && !greeted) {
+              greeted = true
+              this.processId = m.pid
+              resolve(m)
+            } else this.onMessage(m)
+          },
+          () => socket.destroy(),
+        ),
+      )
+      socket.on('error', () => socket.destroy())
+      socket.once('close', () => {
+        if (!greeted) reject(this.startError('closed its control socket'))
+        this.onSocketClosed()
+      })
+    })
   }
 
   /** Calls the VM process. */
   call<M extends VmMethod>(method: M, ...args: Parameters<VmMethods[M]>): Promise<ReturnType<VmMethods[M]>> {
-    if (this.exited)
+    const socket = this.socket
+    if (this.exited || !socket || socket.destroyed)
       return Promise.reject(new VBoxError('VBOX_E_INVALID_VM_STATE', 'The VM process is not running', 'Console'))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.pendingCalls.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.child.send({ type: 'request', id, method, args })
+      sendFrame(socket, { type: 'request', id, method, args })
     })
   }
 
@@ -114,13 +189,27 @@ export class VmProcessHandle implements VmLink, LockHolder {
     }
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    this.exited = true
-    for (const pending of this.pendingCalls.values())
-      pending.reject(
-        new VBoxError('VBOX_E_VM_ERROR', `The VM process exited (code ${code}, signal ${signal})`, 'Console'),
-      )
+  private failPending(text: string): void {
+    for (const pending of this.pendingCalls.values()) pending.reject(new VBoxError('VBOX_E_VM_ERROR', text, 'Console'))
     this.pendingCalls.clear()
+  }
+
+  /** The control connection closed: the VM exited (or another service took it over). */
+  private onSocketClosed(): void {
+    this.failPending('The connection to the VM process was closed')
+    if (this.detaching || this.exited) return
+    void (async () => {
+      // The process may take a moment to exit after closing its socket.
+      for (let i = 0; i < 100 && isAlive(this.processId); i++) await new Promise((r) => setTimeout(r, 50))
+      this.onGone()
+    })()
+  }
+
+  /** The VM process is gone (or unreachable for good): update the machine. */
+  private onGone(): void {
+    if (this.exited || this.detaching) return
+    this.exited = true
+    this.failPending('The VM process exited')
     const core = this.core
     if (core.vm !== this) return
     const wasOnline = core.state !== MachineState.PoweredOff && core.state !== MachineState.Starting
@@ -134,19 +223,36 @@ export class VmProcessHandle implements VmLink, LockHolder {
     void core.saveRegistryOnly().catch(() => undefined)
   }
 
+  /** Lets go of the VM without changing its state: it keeps running for the next service. */
+  detach(): void {
+    this.detaching = true
+    this.failPending('The service detached from the VM')
+    this.socket?.destroy()
+  }
+
   /** Kills the process (emergency stop and tests). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.child.kill(signal)
+    if (this.processId > 0 && isAlive(this.processId)) process.kill(this.processId, signal)
   }
 
   /** Resolves once the process has exited. */
-  exitedPromise(): Promise<void> {
-    if (this.exited || this.child.exitCode !== null) return Promise.resolve()
-    return new Promise((resolve) => this.child.once('exit', () => resolve()))
+  async exitedPromise(): Promise<void> {
+    while (!this.exited && isAlive(this.processId)) await new Promise((r) => setTimeout(r, 20))
+    this.onGone()
   }
 
   stateChanged(state: MachineState): void {
     this.console._stateChanged(state)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -202,7 +308,7 @@ export function launchVmProcess(
 ): ProgressImpl {
   let handle: VmProcessHandle
   try {
-    handle = new VmProcessHandle(core, frontend, applyEnvironmentChanges(process.env, env))
+    handle = VmProcessHandle.spawn(core, frontend, applyEnvironmentChanges(process.env, env))
   } catch (error) {
     throw new VBoxError('VBOX_E_IPRT_ERROR', `Could not launch the VM process: ${(error as Error).message}`, 'Machine')
   }
@@ -230,6 +336,7 @@ export function launchVmProcess(
         if (core.vm === handle) {
           core.vm = undefined
           handle.kill('SIGTERM')
+          handle.detach()
         }
         if (core.writeHolder === handle) core.writeHolder = undefined
         core.setSessionState(SessionState.Unlocked)
@@ -269,4 +376,31 @@ export function consoleOf(core: MachineCore): IConsole {
   const vm = core.vm
   if (!vm) throw new VBoxError('VBOX_E_INVALID_VM_STATE', `The machine '${core.name}' is not running`, 'Session')
   return vm.console
+}
+
+/**
+ * Re-attaches the VMs a previous service (or process) left running: each registered machine with a live control
+ * socket becomes Running (or Paused) again, locked by its VM process.
+ */
+export async function reattachVms(vbox: VirtualBoxImpl): Promise<number> {
+  let count = 0
+  for (const core of vbox._machineCores()) {
+    const handle = await VmProcessHandle.attach(core)
+    if (!handle) continue
+    const hello = await handle.ready
+    core.vm = handle
+    core.writeHolder = handle
+    core.setSessionState(SessionState.Locked)
+    core.setState(hello.status === 'paused' ? MachineState.Paused : MachineState.Running)
+    count++
+  }
+  return count
+}
+
+/** Lets go of every VM without stopping them (the process using the API is going away). */
+export function detachVms(vbox: VirtualBoxImpl): void {
+  for (const core of vbox._machineCores()) {
+    const vm = core.vm
+    if (vm instanceof VmProcessHandle) vm.detach()
+  }
 }

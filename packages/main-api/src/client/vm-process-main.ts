@@ -1,18 +1,41 @@
 // Entry point of a VM process (VirtualBox's VBoxHeadless/VirtualBoxVM role): started by launchVMProcess, it loads
-// the machine driver, runs the machine with its remote display server, and answers Console calls from the service
-// over the IPC channel.
+// the machine driver, runs the machine with its remote display server, and answers Console calls from whichever
+// service is connected to its control socket. It keeps running when its service goes away and serves the next one.
+import { chmodSync, unlinkSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { toVBoxError, VBoxError } from '../api/errors'
 import { captureRgba } from './framebuffer'
 import { loadMachineDriverFactory, type MachineDriver } from './machine-driver'
+import { frameReader, sendFrame } from './vm-channel'
 import type { VmMessage, VmMethods, VmRequest } from './vm-protocol'
 import { startVrde, type VmVrde } from './vm-vrde'
 
+function arg(name: string): string {
+  const index = process.argv.indexOf(name)
+  const value = index >= 0 ? process.argv[index + 1] : undefined
+  if (!value) throw new Error(`usage: vm-process --startvm <uuid> --socket <path> [--frontend <name>]`)
+  return value
+}
+
+const machineId = arg('--startvm')
+const socketPath = arg('--socket')
+const frontend = process.argv.includes('--frontend') ? arg('--frontend') : 'headless'
+/** Exit when no service has been connected for this long (ms); unset = wait forever, as VirtualBox VMs do. */
+const orphanTimeoutMs = Number(process.env.BOXWOOD_VM_ORPHAN_TIMEOUT_MS ?? 0)
+
 let driver: MachineDriver | undefined
+let paused = false
 let vrde: VmVrde = { server: undefined, error: undefined }
 let stopping = false
+let controller: Socket | undefined
+let orphanTimer: NodeJS.Timeout | undefined
+
+function log(message: string): void {
+  process.stdout.write(`${new Date().toISOString()} VM ${machineId}: ${message}\n`)
+}
 
 function send(message: VmMessage): void {
-  if (process.connected) process.send?.(message)
+  if (controller && !controller.destroyed) sendFrame(controller, message)
 }
 
 function running(): MachineDriver {
@@ -40,6 +63,15 @@ async function shutdown(): Promise<void> {
   await d?.powerDown()
 }
 
+function exit(code: number): void {
+  try {
+    unlinkSync(socketPath)
+  } catch {
+    // already gone
+  }
+  process.exit(code)
+}
+
 type Handler = (...args: never[]) => unknown
 const handlers: {
   [K in keyof VmMethods]: (
@@ -47,6 +79,7 @@ const handlers: {
   ) => Promise<ReturnType<VmMethods[K]>> | ReturnType<VmMethods[K]>
 } = {
   async powerUp(config) {
+    if (driver) throw new VBoxError('VBOX_E_INVALID_VM_STATE', 'The machine is already running', 'Console')
     const factory = await loadMachineDriverFactory()
     const created = await factory(config)
     created.onEvent((event) => send({ type: 'event', event }))
@@ -56,16 +89,24 @@ const handlers: {
     })
     await created.powerUp()
     driver = created
+    log('powered up')
     vrde = await startVrde(config.settings.hardware.vrde, created.display, created.input)
-    if (vrde.error) process.stderr.write(`VRDE: ${vrde.error}\n`)
-    if (vrde.server) process.stdout.write(`VRDE server is listening on port ${vrde.server.info.port}\n`)
+    if (vrde.error) log(`VRDE: ${vrde.error}`)
+    if (vrde.server) log(`VRDE server is listening on port ${vrde.server.info.port}`)
   },
   async powerDown() {
     await shutdown()
-    setImmediate(() => process.exit(0))
+    log('powered down')
+    setImmediate(() => exit(0))
   },
-  pause: () => running().pause(),
-  resume: () => running().resume(),
+  async pause() {
+    await running().pause()
+    paused = true
+  },
+  async resume() {
+    await running().resume()
+    paused = false
+  },
   reset: () => running().reset(),
   powerButton: () => running().powerButton(),
   getScreenResolution: () => {
@@ -95,26 +136,84 @@ const handlers: {
   },
 }
 
-process.on('message', (message: VmRequest) => {
+function onRequest(socket: Socket, message: VmRequest): void {
   if (message?.type !== 'request') return
   const handler = handlers[message.method] as Handler | undefined
+  const reply = (m: VmMessage) => {
+    if (!socket.destroyed) sendFrame(socket, m)
+  }
   Promise.resolve()
     .then(() => {
       if (!handler) throw new Error(`Unknown VM process call '${message.method}'`)
       return handler(...(message.args as never[]))
     })
     .then(
-      (result) => send({ type: 'response', id: message.id, ok: true, result: result ?? null }),
+      (result) => reply({ type: 'response', id: message.id, ok: true, result: result ?? null }),
       (error: unknown) =>
-        send({ type: 'response', id: message.id, ok: false, error: toVBoxError(error, 'Console').toErrorInfo() }),
+        reply({ type: 'response', id: message.id, ok: false, error: toVBoxError(error, 'Console').toErrorInfo() }),
     )
+}
+
+function armOrphanTimer(): void {
+  if (orphanTimer) clearTimeout(orphanTimer)
+  orphanTimer = undefined
+  if (orphanTimeoutMs > 0 && !controller)
+    orphanTimer = setTimeout(() => {
+      log('no service for too long: powering off')
+      void shutdown().finally(() => exit(0))
+    }, orphanTimeoutMs)
+}
+
+// One controlling service at a time: a new connection (a restarted service) replaces the old one.
+const server = createServer((socket) => {
+  controller?.destroy()
+  controller = socket
+  armOrphanTimer()
+  socket.on(
+    'data',
+    frameReader(
+      (m) => onRequest(socket, m as VmRequest),
+      () => socket.destroy(),
+    ),
+  )
+  socket.on('error', () => socket.destroy())
+  socket.on('close', () => {
+    if (controller !== socket) return
+    controller = undefined
+    if (!stopping) {
+      // Before power-up nobody else can take over the machine: a vanished launcher ends the process.
+      if (!driver) exit(1)
+      log('service disconnected; the VM keeps running and waits for the next service')
+      armOrphanTimer()
+    }
+  })
+  sendFrame(socket, {
+    type: 'hello',
+    pid: process.pid,
+    machineId,
+    status: driver ? (paused ? 'paused' : 'running') : 'created',
+    frontend,
+  } satisfies VmMessage)
 })
 
-// Without its service the VM cannot be controlled: power it off cleanly rather than run orphaned.
-process.on('disconnect', () => {
-  if (stopping) return
-  void shutdown().finally(() => process.exit(0))
+try {
+  unlinkSync(socketPath)
+} catch {
+  // no stale socket
+}
+server.listen(socketPath, () => {
+  chmodSync(socketPath, 0o600)
+  log(`control socket ${socketPath}`)
 })
+server.on('error', (error) => {
+  log(`cannot listen on ${socketPath}: ${error.message}`)
+  exit(1)
+})
+
+// A launcher that never connects (it died right after spawning us) must not leave us behind.
+setTimeout(() => {
+  if (!driver && !controller) exit(1)
+}, 60_000).unref()
 
 const usageTimer = setInterval(() => {
   const cpu = process.cpuUsage()
@@ -122,4 +221,8 @@ const usageTimer = setInterval(() => {
 }, 1000)
 usageTimer.unref()
 
-send({ type: 'ready', pid: process.pid })
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => {
+    log(`${signal}: powering off`)
+    void shutdown().finally(() => exit(0))
+  })

@@ -1,5 +1,5 @@
-// Messages between the service (or in-process VirtualBox) and a VM process, over the Node IPC channel with the
-// structured-clone serialisation (so screenshots travel as Uint8Array). VirtualBox uses its IPC for the same.
+// Messages between the service (or in-process VirtualBox) and a VM process, over the VM's control socket
+// (vm-channel.ts). VirtualBox uses its IPC for the same.
 import type { VirtualBoxErrorInfo } from '../api/errors'
 import type { MachineDriverConfig, MachineDriverEvent } from './machine-driver'
 
@@ -30,9 +30,19 @@ export interface VmRequest {
   readonly args: unknown[]
 }
 
+/** What a VM process reports when a service connects: its identity and whether the machine runs. */
+export interface VmHello {
+  readonly type: 'hello'
+  readonly pid: number
+  readonly machineId: string
+  /** 'created' before powerUp; 'running'/'paused' while the machine runs. */
+  readonly status: 'created' | 'running' | 'paused'
+  readonly frontend: string
+}
+
 /** VM process → service. */
 export type VmMessage =
-  | { readonly type: 'ready'; readonly pid: number }
+  | VmHello
   | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: VirtualBoxErrorInfo }
   | { readonly type: 'event'; readonly event: MachineDriverEvent }

@@ -5,6 +5,7 @@ import { chmodSync, unlinkSync } from 'node:fs'
 import { createConnection, createServer, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { VirtualBoxImpl } from '../server/virtualbox'
+import { detachVms, reattachVms } from '../client/vm-launch'
 import { ServiceConnection } from './rpc-server'
 import { socketPathFor } from './socket-path'
 
@@ -40,12 +41,15 @@ async function main(): Promise<void> {
     return
   }
   const vbox = await VirtualBoxImpl._open({ homeFolder: home })
+  const reattached = await reattachVms(vbox)
+  if (reattached > 0) log(`re-attached ${reattached} running VM(s)`)
   let clients = 0
   let idleTimer: NodeJS.Timeout | undefined
   const server = createServer({ allowHalfOpen: false })
   const stop = () => {
-    log('no clients left: shutting down')
+    log('shutting down')
     vbox._performance._shutdown()
+    detachVms(vbox)
     server.close()
     try {
       unlinkSync(path)
