@@ -539,3 +539,126 @@ function radicandBit(pos: number, t: number): number {
   if (k < 0 || k > 63) return 0
   return k >= 32 ? (radicandHi >>> (k - 32)) & 1 : (radicandLo >>> k) & 1
 }
+
+/**
+ * FPREM (ieee = false: truncated quotient) / FPREM1 (ieee = true: quotient rounded to nearest) of the exact 80-bit
+ * values in st0 and st1, for operands that are not NaN (SDM vol. 2 FPREM, FPREM1). The remainder is always exact.
+ * An exponent difference of 64 or more gives a partial remainder (reduction by ST(1)·2^(D−N), N = 32 + D mod 32)
+ * with C2 = 1; otherwise C2 = 0 and C0, C3, C1 hold quotient bits 2, 1, 0.
+ */
+export function softRemainder(s: X87State, st0: number, st1: number, ieee: boolean): void {
+  const cx = s.classify(st0)
+  const cy = s.classify(st1)
+  if (cy === EXT_CLASS.ZERO || cx === EXT_CLASS.INFINITY) {
+    if (!s.signal(SW.IE)) s.setIndefinite(st0)
+    return
+  }
+  if (cx === EXT_CLASS.ZERO || cy === EXT_CLASS.INFINITY) {
+    s.setConditions(0, 0, 0, 0)
+    return
+  }
+  const px = st0 * 3
+  let negative = (s.ext[px + 2] as number) >= 0x8000
+  unpackA(s.ext, px)
+  unpackB(s.ext, st1 * 3)
+  let d = aExp - bExp
+  let partial = false
+  if (d >= 64) {
+    // Reduce by y · 2^(d − n): the same algorithm with the divisor's exponent raised.
+    const n = 32 + (d % 32)
+    bExp += d - n
+    d = n
+    partial = true
+  }
+  let r1 = aHi
+  let r0 = aLo
+  let q = 0
+  let scaleExp = bExp // the remainder R is counted in units of 2^(scaleExp − 63)
+  if (d < 0) {
+    scaleExp = aExp
+    if (ieee && d === -1 && (aHi > bHi || (aHi === bHi && aLo > bLo))) {
+      // |x| > |y|/2: the nearest quotient is 1 and the remainder |y| − |x| (exact, at x's scale).
+      const twoY = shiftLeftOne(bHi, bLo)
+      const diff = sub65(twoYHigh, twoY.hi, twoY.lo, aHi, aLo)
+      r1 = diff.hi
+      r0 = diff.lo
+      q = 1
+      negative = !negative
+    }
+  } else {
+    let r2 = 0
+    for (let i = 0; i <= d; i++) {
+      let bit = 0
+      if (r2 !== 0 || r1 > bHi || (r1 === bHi && r0 >= bLo)) {
+        const low = r0 - bLo
+        r0 = low >>> 0
+        r1 = (r1 - bHi - (low < 0 ? 1 : 0)) >>> 0
+        bit = 1
+      }
+      q = ((q << 1) | bit) & 7
+      if (i < d) {
+        r2 = r1 >>> 31
+        r1 = ((r1 << 1) | (r0 >>> 31)) >>> 0
+        r0 = (r0 << 1) >>> 0
+      }
+    }
+    if (ieee && !partial) {
+      // Round the quotient to nearest: compare 2R with |y|.
+      const twice = shiftLeftOne(r1, r0)
+      const above = twoYHigh !== 0 || twice.hi > bHi || (twice.hi === bHi && twice.lo > bLo)
+      const tie = twoYHigh === 0 && twice.hi === bHi && twice.lo === bLo
+      if (above || (tie && (q & 1) === 1)) {
+        const diff = sub65(0, bHi, bLo, r1, r0)
+        r1 = diff.hi
+        r0 = diff.lo
+        q = (q + 1) & 7
+        negative = !negative
+      }
+    }
+  }
+  packExact(s, st0, negative, r1, r0, scaleExp)
+  if (partial) s.setConditions(0, 1, 0, 0)
+  else s.setConditions((q >>> 1) & 1, 0, q & 1, (q >>> 2) & 1)
+}
+
+let twoYHigh = 0
+const pair = { hi: 0, lo: 0 }
+/** hi:lo << 1 into `pair`, the bit shifted out into twoYHigh. */
+function shiftLeftOne(hi: number, lo: number): { hi: number; lo: number } {
+  twoYHigh = hi >>> 31
+  pair.hi = ((hi << 1) | (lo >>> 31)) >>> 0
+  pair.lo = (lo << 1) >>> 0
+  return pair
+}
+
+/** (top:hi:lo) − (subHi:subLo) for a non-negative 64-bit difference, into `pair`. */
+function sub65(top: number, hi: number, lo: number, subHi: number, subLo: number): { hi: number; lo: number } {
+  void top
+  const low = lo - subLo
+  pair.lo = low >>> 0
+  pair.hi = (hi - subHi - (low < 0 ? 1 : 0)) >>> 0
+  return pair
+}
+
+/** Stores ±R · 2^(e − 63) exactly (R < 2^64; denormalised below 2^-16382). */
+function packExact(s: X87State, dst: number, negative: boolean, hi: number, lo: number, e: number): void {
+  const sign = negative ? 0x8000 : 0
+  if (hi === 0 && lo === 0) {
+    s.setExtended(dst, 0, 0, sign)
+    return
+  }
+  const lz = clz64(hi, lo)
+  shiftLeft64(hi, lo, lz)
+  const exp = e - lz + 16383
+  if (exp >= 1) {
+    s.setExtended(dst, shLo, shHi, sign | exp)
+    return
+  }
+  // Denormal: shift right by 1 − exp (the bits shifted out are zero: the remainder lies on the operands' grid).
+  const n = 1 - exp
+  m3 = shHi
+  m2 = shLo
+  m1 = m0 = 0
+  shiftRightSticky(n)
+  s.setExtended(dst, m2, m3, sign)
+}

@@ -6,8 +6,9 @@
 // binary64 value is its round-to-nearest approximation; otherwise the binary64 value is exact and the image is
 // derived on demand. FADD/FSUB/FMUL/FDIV/FSQRT compute exactly on the 80-bit images (x87-softfloat.ts) with
 // precision control and the full exponent range; only when PC selects double precision and both operands are
-// plain binary64 values do they use binary64 arithmetic, which gives identical bits. Transcendentals and
-// FPREM/FPREM1 work on the binary64 values (so operands with more than 53 significant bits are rounded first).
+// plain binary64 values do they use binary64 arithmetic, which gives identical bits. FPREM/FPREM1, FSCALE,
+// FXTRACT and FRNDINT are exact too; only the transcendentals work on the binary64 values (operands with more
+// than 53 significant bits are rounded first).
 import { EXT_CLASS, RC, classifyExtended, extendedToFloat64, float64ToExtended } from './x87-extended'
 
 /** Status word bits (Intel SDM vol. 1 figure 8-4). */

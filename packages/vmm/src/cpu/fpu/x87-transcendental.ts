@@ -1,8 +1,9 @@
 // x87 transcendental and scaling instructions: FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1,
 // FSCALE, FXTRACT, FPREM, FPREM1, FRNDINT (Intel SDM vol. 2 entries; vol. 1 §8.3.8–8.3.10).
 // Transcendentals use the host's binary64 functions (≤ 1 ulp of binary64, not of extended); FSCALE, FXTRACT,
-// FPREM/FPREM1 and FRNDINT are exact.
+// FRNDINT and FPREM/FPREM1 (in x87-softfloat.ts) are exact.
 import { propagateNaN, storeApproximate, storeRounded } from './x87-arith'
+import { softRemainder } from './x87-softfloat'
 import { EXT_CLASS, clz64, pow2, roundIncremented, roundInexact, rounded, scaleByPow2 } from './x87-extended'
 import { uint64ToExtended } from './x87-extended'
 import { roundToInteger } from './x87-memory'
@@ -197,48 +198,7 @@ export function remainder(s: X87State, st0: number, st1: number, ieee: boolean):
     return
   }
   if (((s.denormal[st0] as number) !== 0 || (s.denormal[st1] as number) !== 0) && s.signal(SW.DE)) return
-  if (y === 0 || !isFinite(x)) {
-    if (!s.signal(SW.IE)) s.setIndefinite(st0)
-    return
-  }
-  if (x === 0 || !isFinite(y)) {
-    s.setConditions(0, 0, 0, 0)
-    return
-  }
-  const ex = exponentOf(x)
-  const ey = exponentOf(y)
-  const d = ex - ey
-  if (d >= 64) {
-    const n = 32 + (d % 32)
-    const reducer = scaleByPow2(Math.abs(y), d - n)
-    const r = x % reducer
-    s.setValue(st0, r === 0 ? (x < 0 ? -0 : 0) : r)
-    s.statusFlags |= SW.C2
-    return
-  }
-  let r = x % y
-  // Low three quotient bits: (x mod 8y − x mod y) / y, when 8y is representable.
-  const y8 = Math.abs(y) * 8
-  let q = Math.round(Math.abs((isFinite(y8) ? x % y8 : x) - r) / Math.abs(y)) & 7
-  if (ieee) {
-    const half = Math.abs(y) / 2
-    const ar = Math.abs(r)
-    if (ar > half || (ar === half && (q & 1) === 1)) {
-      r = x < 0 ? r + Math.abs(y) : r - Math.abs(y)
-      q = (q + 1) & 7
-    }
-  }
-  if (r === 0) r = x < 0 ? -0 : 0
-  s.setValue(st0, r)
-  s.setConditions((q >>> 1) & 1, 0, q & 1, (q >>> 2) & 1)
-}
-
-function exponentOf(v: number): number {
-  const a = Math.abs(v)
-  let e = Math.floor(Math.log2(a))
-  if (scaleByPow2(1, e) > a) e--
-  else if (scaleByPow2(1, e + 1) <= a) e++
-  return e
+  softRemainder(s, st0, st1, ieee)
 }
 
 /** FRNDINT: rounds ST(0) to an integer under the rounding control, exactly (on the 80-bit image). */

@@ -449,6 +449,21 @@ describe('transcendental and scaling', () => {
     }
   })
 
+  it('FPREM is exact on 64-bit operands: 10^6 mod π(80-bit)', () => {
+    const d = new Driver()
+    d.reg(0xd9, 0xeb).loadDouble(1e6).reg(0xd9, 0xf8)
+    const sw = d.status()
+    const [sig, se] = d.popExtended()
+    const piSig = 0xc90fdaa22168c235n // π = piSig · 2^-62
+    const x = 1000000n << 62n
+    const q = x / piSig
+    const rem = x - q * piSig // remainder · 2^62
+    const shift = BigInt((se & 0x7fff) - 16384) // sig · 2^(exp − 16383 − 63) = rem · 2^-62
+    expect(shift >= 0n ? sig << shift : sig).toBe(shift >= 0n ? rem : rem << -shift)
+    const bits = Number(q & 7n)
+    expect([(sw >>> 8) & 1, (sw >>> 14) & 1, (sw >>> 9) & 1]).toEqual([(bits >> 2) & 1, (bits >> 1) & 1, bits & 1])
+  })
+
   it('FRNDINT rounds per RC exactly on the 80-bit value', () => {
     const results = [0, 1, 2, 3].map((rc) => {
       const d = new Driver().controlWord(0x037f | (rc << 10))
