@@ -26,6 +26,7 @@ import { piix4Pm } from './acpi/piix4-pm'
 import { linuxBoot } from './firmware-loaders/linux-boot'
 import { bootSectorLoader } from './firmware-loaders/boot-sector'
 import { biosImage } from './firmware-loaders/bios-image'
+import { fwCfg } from './firmware-loaders/fw-cfg'
 import { assemblePcMachine } from './machine/pc-machine'
 import type { PcMachine, PcMachineConfig } from './machine/pc-machine'
 
@@ -57,6 +58,10 @@ export { ideFirmwareContract } from './storage/ide/piix3-ide'
 export type { IdeFirmwareDrive, IdeFirmwareServices, Piix3IdeInstance } from './storage/ide/piix3-ide'
 export { blockDriveContract, createBlockDrive, createMemoryMedium, BlockDriveError } from './backends/block-backend'
 export type { BlockDrive, BlockDriveKind, BlockMedium, HostBlockDrive } from './backends/block-backend'
+import { boxwoodBios } from './firmware/boxwood-bios/bios-device'
+export { boxwoodBios }
+export { floppyFirmwareContract } from './storage/floppy/floppy-services'
+export type { FloppyFirmwareDrive, FloppyFirmwareServices } from './storage/floppy/floppy-services'
 
 /** Every built-in device definition, by its config-tree name. */
 export const builtinDevices = [
@@ -74,9 +79,11 @@ export const builtinDevices = [
   piix4Pm,
   vgaDevice,
   piix3Ide,
+  boxwoodBios,
   linuxBoot,
   bootSectorLoader,
   biosImage,
+  fwCfg,
 ] as const
 
 /**
@@ -106,5 +113,7 @@ export type { InputPort } from './input/input-port'
 export { parseBzImage, buildBootStub, LinuxImageError, LINUX_BOOT_LAYOUT } from './firmware-loaders/linux-boot'
 export type { BzImageHeader } from './firmware-loaders/linux-boot'
 export { BiosImageError } from './firmware-loaders/bios-image'
+export { fwCfg, buildFwCfgItems, fwCfgE820, FW_CFG } from './firmware-loaders/fw-cfg'
+export type { FwCfgFile } from './firmware-loaders/fw-cfg'
 export { buildE820Map, E820_TYPE } from './firmware-loaders/e820'
 export type { E820Entry } from './firmware-loaders/e820'

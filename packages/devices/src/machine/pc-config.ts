@@ -26,7 +26,15 @@ export const COM_PORTS = [
 export type PcFirmware =
   | { readonly kind: 'linux'; readonly kernel: Uint8Array; readonly initrd?: Uint8Array; readonly cmdline?: string }
   | { readonly kind: 'boot-sector'; readonly image: Uint8Array; readonly drive?: number }
-  | { readonly kind: 'bios'; readonly image: Uint8Array }
+  | {
+      readonly kind: 'bios'
+      /** The system BIOS image (e.g. SeaBIOS bios.bin). */
+      readonly image: Uint8Array
+      /** An option ROM offered through fw_cfg as genroms/boxwood.rom. */
+      readonly optionRom?: Uint8Array
+      /** fw_cfg "bootorder" file contents. */
+      readonly bootOrder?: string
+    }
   | { readonly kind: 'none' }
 
 /** Options of {@link buildPcConfig}. */
@@ -99,6 +107,13 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
     devices['bootsector'] = one({ config: { image: fw.image, ...(fw.drive !== undefined ? { drive: fw.drive } : {}) } })
   } else if (fw.kind === 'bios') {
     devices['bios'] = one({ config: { image: fw.image } })
+    devices['fw_cfg'] = one({
+      config: {
+        ramBytes: options.ramBytes,
+        ...(fw.optionRom ? { optionRom: fw.optionRom } : {}),
+        ...(fw.bootOrder ? { bootOrder: fw.bootOrder } : {}),
+      },
+    })
   }
   for (const [name, instances] of Object.entries(options.extraDevices ?? {})) {
     devices[name] = { ...devices[name], ...instances }
