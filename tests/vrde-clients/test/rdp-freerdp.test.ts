@@ -67,7 +67,8 @@ describe('xfreerdp /sec:tls', () => {
     const display = new MemoryDisplaySource(480, 360)
     drawTestPattern(display, 21)
     const input = new RecordingInputSink()
-    const server = new RdpServer(serverSettings(), display, input)
+    const logs: string[] = []
+    const server = new RdpServer(serverSettings({ logger: (l, m) => logs.push(`${l} ${m}`) }), display, input)
     const { port } = await server.start()
     const s = await connect(port, { w: 480, h: 360 }, ['/u:tester', '/p:none'])
     try {

@@ -11,7 +11,14 @@ export const TILE = 64
 const PDU_BUDGET = 15_000
 
 /** Fast-path update codes (2.2.9.1.2.1). */
-export const FP_UPDATE = { bitmap: 0x1, ptrNull: 0x5, ptrDefault: 0x6, ptrPosition: 0x8, ptrNew: 0xb } as const
+export const FP_UPDATE = {
+  orders: 0x0,
+  bitmap: 0x1,
+  ptrNull: 0x5,
+  ptrDefault: 0x6,
+  ptrPosition: 0x8,
+  ptrNew: 0xb,
+} as const
 
 /** One fast-path PDU with one update. */
 export function fastPathPdu(updateCode: number, data: Uint8Array): Buffer {
@@ -140,4 +147,21 @@ export function pointerPdu(shape: CursorShape | null): Buffer {
 /** Pointer position update (2.2.9.1.2.1.6): the guest warped the pointer. */
 export function pointerPositionPdu(x: number, y: number): Buffer {
   return fastPathPdu(FP_UPDATE.ptrPosition, new ByteWriter(4).u16le(x).u16le(y).finish())
+}
+
+/**
+ * A ScrBlt primary drawing order with SRCCOPY (MS-RDPEGDI 2.2.2.2.1.1.2.7) in a fast-path Orders update: the
+ * client copies `rect` from (`srcX`, `srcY`) of its own screen — a scroll costs 20 bytes instead of the pixels.
+ * Every field is sent and the order type is announced each time, so no order state is assumed on the client.
+ */
+export function scrBltPdu(rect: Rect, srcX: number, srcY: number): Buffer {
+  const w = new ByteWriter(20)
+  w.u16le(1) // numberOrders
+  w.u8(0x01 | 0x08) // TS_STANDARD | TS_TYPE_CHANGE
+  w.u8(0x02) // TS_ENC_SCRBLT_ORDER
+  w.u8(0x7f) // all seven fields present
+  w.u16le(rect.x).u16le(rect.y).u16le(rect.width).u16le(rect.height)
+  w.u8(0xcc) // SRCCOPY
+  w.u16le(srcX).u16le(srcY)
+  return fastPathPdu(FP_UPDATE.orders, w.finish())
 }

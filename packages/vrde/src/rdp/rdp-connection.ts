@@ -13,7 +13,7 @@ import { InputBuffer } from '../transport/input-buffer'
 import { StreamTransport } from '../transport/transport'
 import type { Transport } from '../transport/transport'
 import type { RdpBpp } from './bitmap-codec'
-import { bitmapPdus, encodeTile, pointerPdu, pointerPositionPdu, tiles } from './fastpath-output'
+import { bitmapPdus, encodeTile, pointerPdu, pointerPositionPdu, scrBltPdu, tiles } from './fastpath-output'
 import { RdpInput } from './input'
 import {
   MCS_IO_CHANNEL,
@@ -76,6 +76,7 @@ export class RdpConnection {
   #gcc: ConnectInitial | null = null
   #bpp: RdpBpp = 32
   #clientExtraFlags = 0
+  #clientScrBlt = false
   #state: ClientDisplayState | null = null
   #detach: (() => void) | null = null
   #detachInput: (() => void) | null = null
@@ -264,6 +265,11 @@ export class RdpConnection {
       if (this.#phase !== 'capabilities') throw new ProtocolError(`Confirm Active in phase ${this.#phase}`)
       const caps = parseConfirmActive(sc.body)
       this.#clientExtraFlags = caps.extraFlags
+      this.#clientScrBlt = caps.scrBlt
+      this.#ctx.log(
+        'debug',
+        `rdp ${this.#addr}: client caps: extraFlags 0x${caps.extraFlags.toString(16)}, ScrBlt ${caps.scrBlt}`,
+      )
       this.#phase = 'finalize'
       return
     }
@@ -399,8 +405,14 @@ export class RdpConnection {
       this.#send(pointerPdu(this.#ctx.hub.source.cursor))
     }
     if (st.copy) {
-      st.region.add(st.copy.rect) // RDP bitmap updates carry pixels; copies are resent as pixels
+      const { rect, srcX, srcY } = st.copy
       st.copy = null
+      const inside = (x: number, y: number) =>
+        x + rect.width <= this.#size.width && y + rect.height <= this.#size.height
+      // The client copies on its own screen (it was current: the hub keeps a copy only over a clean region);
+      // clients without ScrBlt get the pixels.
+      if (this.#clientScrBlt && inside(rect.x, rect.y) && inside(srcX, srcY)) this.#send(scrBltPdu(rect, srcX, srcY))
+      else st.region.add(rect)
     }
     const source = this.#ctx.hub.source
     const compress = this.#opts.compress && (this.#clientExtraFlags & EXTRA_FLAGS.noBitmapCompressionHdr) !== 0

@@ -194,6 +194,8 @@ export interface ClientCaps {
   readonly preferredBpp: number
   readonly inputFlags: number
   readonly largePointer: boolean
+  /** The client draws ScrBlt primary orders (Order caps orderSupport[TS_NEG_SCRBLT_INDEX], MS-RDPBCGR 2.2.7.1.3). */
+  readonly scrBlt: boolean
 }
 
 /** A share control PDU header. */
@@ -226,6 +228,7 @@ export function parseConfirmActive(r: ByteReader): ClientCaps {
   let preferredBpp = 32
   let inputFlags = 0
   let largePointer = false
+  let scrBlt = false
   for (let i = 0; i < n && r.pos + 4 <= end; i++) {
     const type = r.u16le()
     const len = r.u16le()
@@ -237,9 +240,13 @@ export function parseConfirmActive(r: ByteReader): ClientCaps {
     } else if (type === 2 && c.remaining >= 2) preferredBpp = c.u16le()
     else if (type === 13 && c.remaining >= 2) inputFlags = c.u16le()
     else if (type === 27 && c.remaining >= 2) largePointer = (c.u16le() & 1) !== 0
+    else if (type === 3 && c.remaining >= 32 + 3) {
+      c.skip(32 + 2)
+      scrBlt = c.u8() !== 0
+    }
     r.pos += len - 4
   }
-  return { extraFlags, preferredBpp, inputFlags, largePointer }
+  return { extraFlags, preferredBpp, inputFlags, largePointer, scrBlt }
 }
 
 /** Share Data header fields (2.2.8.1.1.1.2). */

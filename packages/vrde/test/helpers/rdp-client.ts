@@ -106,14 +106,18 @@ export function confirmActive(extraFlags = 0x0405): Buffer {
   bitmap.writeUInt16LE(2, 0)
   bitmap.writeUInt16LE(28, 2)
   bitmap.writeUInt16LE(32, 4)
-  const caps = Buffer.concat([general, bitmap])
+  const order = Buffer.alloc(88)
+  order.writeUInt16LE(3, 0)
+  order.writeUInt16LE(88, 2)
+  order[36 + 2] = 1 // orderSupport[TS_NEG_SCRBLT_INDEX]
+  const caps = Buffer.concat([general, bitmap, order])
   const b = Buffer.alloc(4 + 2 + 2 + 2 + 4 + 4)
   b.writeUInt32LE(0x103ea, 0)
   b.writeUInt16LE(0x3ea, 4)
   b.writeUInt16LE(4, 6)
   b.writeUInt16LE(caps.length + 4, 8)
   b.write('RDP\0', 10, 'latin1')
-  b.writeUInt16LE(2, 14)
+  b.writeUInt16LE(3, 14)
   return sendData(shareControl(0x13, Buffer.concat([b, caps])))
 }
 

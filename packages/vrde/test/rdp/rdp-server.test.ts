@@ -102,6 +102,11 @@ describe('RdpServer with a scripted client', () => {
       expect(await until(() => c.updateCodes.includes(0x5))).toBe(true)
       display.moveCursor(10, 20)
       expect(await until(() => c.updateCodes.includes(0x8))).toBe(true)
+      // A scroll becomes a 20-byte ScrBlt order (fast-path Orders update), not pixels.
+      const bytes = c.fastPathBytes
+      display.copyRect(0, 8, 0, 0, 128, 88)
+      expect(await until(() => c.updateCodes.includes(0x0))).toBe(true)
+      expect(c.fastPathBytes - bytes).toBeLessThan(40)
       const before = c.dataPduTypes.filter((t) => t === 0x29).length
       input.setLeds({ numLock: true, capsLock: false, scrollLock: false })
       expect(await until(() => c.dataPduTypes.filter((t) => t === 0x29).length > before)).toBe(true)
