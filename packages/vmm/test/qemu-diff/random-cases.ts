@@ -67,6 +67,9 @@ const CC: [string, number][] = [
   ['g', ZF | SF | OF],
 ]
 
+/** Makes branch labels unique across every generated case. */
+let labelCounter = 0
+
 interface Insn {
   text: string
   /** Flags the instruction reads. */
@@ -274,7 +277,8 @@ function randomInsn(rng: Rng): Insn {
     case 22: {
       // Short forward branches on flags.
       const [cc, reads] = rng.pick(CC)
-      return { text: `j${cc} $+4\n  inc ${rng.pick(R16)}\n  nop`, reads, defines: 0, undefines: 0 }
+      const label = `.skip${labelCounter++}`
+      return { text: `j${cc} ${label}\n  inc ${rng.pick(R16)}\n${label}:\n  nop`, reads, defines: 0, undefines: 0 }
     }
     default:
       return {
@@ -286,14 +290,20 @@ function randomInsn(rng: Rng): Insn {
   }
 }
 
-/** Generates one case: random registers, flags and data area, then `length` instructions. */
-export function randomCase(rng: Rng, length: number): RandomCase {
+/**
+ * Generates one case: random registers, flags and data area, then `length` instructions. With `code16` the
+ * instructions run in a 16-bit code segment (selector 0x40, based at the cases' RAM copy; see random.test.ts).
+ */
+export function randomCase(rng: Rng, length: number, code16 = false): RandomCase {
   const lines: string[] = ['CASE_BEGIN']
   for (let i = 0; i < 16; i++) lines.push(`mov dword [DATA + ${i * 4}], 0x${rng.value().toString(16)}`)
   const flags = (rng.next() & ALL) | 2
   lines.push(`push dword 0x${flags.toString(16)}`, 'popfd')
   for (const r of R32) lines.push(`mov ${r}, 0x${rng.value().toString(16)}`)
   lines.push('mov ebx, DATA')
+  const back = `.back${labelCounter++}`
+  const into = `.c16_${labelCounter++}`
+  if (code16) lines.push(`jmp 0x40:(${into} - CASES_RAM)`, 'bits 16', `${into}:`)
   let undefinedFlags = 0
   let faultMask = 0
   let emitted = 0
@@ -307,6 +317,7 @@ export function randomCase(rng: Rng, length: number): RandomCase {
     lines.push(insn.text)
     emitted++
   }
+  if (code16) lines.push(`jmp dword 0x08:${back}`, 'bits 32', `${back}:`)
   lines.push('CASE_END')
   return { asm: lines.map((l) => `  ${l}`).join('\n'), flagMask: undefinedFlags | faultMask }
 }

@@ -5,19 +5,30 @@ import { firstMismatch, parseDumps } from './dumps'
 import { Rng, randomCase } from './random-cases'
 import { buildImage, ENGINES, runBoxwood, runQemu } from './run-both'
 
-const SEEDS = [0x1234, 0xbeef, 0x5eed5]
+/** Seeds, and whether the case bodies run in a 16-bit code segment. */
+const SEEDS: [number, boolean][] = [
+  [0x1234, false],
+  [0xbeef, false],
+  [0x5eed5, false],
+  [0x1616, true],
+]
 const CASES_PER_IMAGE = 250
 const INSNS_PER_CASE = 12
 
 describe('random instruction sequences vs QEMU', () => {
-  for (const seed of SEEDS) {
-    it(`seed ${seed.toString(16)}: ${CASES_PER_IMAGE} cases of ${INSNS_PER_CASE} instructions`, async () => {
+  for (const [seed, code16] of SEEDS) {
+    const mode = code16 ? '16-bit code' : '32-bit code'
+    it(`seed ${seed.toString(16)}, ${mode}: ${CASES_PER_IMAGE} cases of ${INSNS_PER_CASE} instructions`, async () => {
       const rng = new Rng(seed)
-      const cases = Array.from({ length: CASES_PER_IMAGE }, () => randomCase(rng, INSNS_PER_CASE))
-      const image = buildImage(cases.map((c) => c.asm).join('\n'))
+      const cases = Array.from({ length: CASES_PER_IMAGE }, () => randomCase(rng, INSNS_PER_CASE, code16))
+      // Selector 0x40: a 16-bit code segment based at the cases' copy in RAM.
+      const setup = code16 ? '  SETDESC 0x40, CASES_RAM, 0xffff, 0x9b, 0\n' : ''
+      const image = buildImage(setup + cases.map((c) => c.asm).join('\n'))
       const masks = cases.map((c) => c.flagMask)
       const qd = parseDumps(await runQemu(image), masks)
       expect(qd.length).toBe(CASES_PER_IMAGE)
+      // Most cases must run to completion (a setup mistake would make every case fault the same way).
+      expect(qd.filter((d) => d.vector === 'none').length).toBeGreaterThan(CASES_PER_IMAGE * 0.6)
       for (const engine of ENGINES) {
         const bd = parseDumps(runBoxwood(image, engine), masks)
         const mismatch = firstMismatch(
