@@ -1,0 +1,165 @@
+// The Boxwood BIOS device (VirtualBox's 'pcbios' role): a ROM built at run time from TypeScript (rom-image.ts)
+// mapped at F0000h and at the top of 4 GB, and a firmware-call port range whose ports trap the ROM stubs into
+// the handlers here (the DOSBox approach: a high-level-emulated BIOS). Handlers that wait for host media I/O
+// make the stub re-execute its OUT until their promise settles; INT 16h waits with STI;HLT for a key.
+import {
+  defineDevice,
+  defineState,
+  u16,
+  type DeviceContext,
+  type DeviceInstance,
+  type FirmwareCall,
+} from '@boxwood/vmm/device-api'
+import { vgaFirmwareContract } from '../../graphics/vga/vga-firmware-services'
+import { floppyFirmwareContract } from '../../storage/floppy/floppy-services'
+import { ideFirmwareContract } from '../../storage/ide/piix3-ide'
+import { BiosCall } from './bios-call'
+import { CMOS_SNAPSHOT, EBDA_SEGMENT, type BiosEnv, type BiosHandler } from './bios-env'
+import { int18, int19 } from './boot'
+import { int10, VBE_MODES } from './int10-video'
+import { int13 } from './int13-disk'
+import { int11, int12, int15, int1a } from './int15-system'
+import { int16, keyboardIrq } from './int16-keyboard'
+import { buildDiskTable, post } from './post'
+import { buildBiosRom, CALL, ROM } from './rom-image'
+
+/** Saved state: the VBE mode INT 10h set (everything else lives in guest RAM: IVT, BDA, EBDA). */
+export const boxwoodBiosState = defineState({ unit: 'pcbios', version: 1, fields: { vbeMode: u16 } })
+
+type BiosState = ReturnType<typeof boxwoodBiosState.initial>
+
+const HANDLERS: Readonly<Record<number, BiosHandler>> = {
+  0x10: int10,
+  0x11: (call) => int11(call),
+  0x12: (call) => int12(call),
+  0x13: int13,
+  0x15: int15,
+  0x16: int16,
+  0x18: int18,
+  0x19: int19,
+  0x1a: int1a,
+}
+
+interface InFlight {
+  settled: boolean
+  readonly call: BiosCall
+}
+
+function createBios(ctx: DeviceContext, config: { callBase: number }): DeviceInstance<BiosState> {
+  const state = boxwoodBiosState.initial()
+  const rom = buildBiosRom(
+    config.callBase,
+    VBE_MODES.map(([n]) => n),
+  )
+  ctx.rom(rom.image, 'Boxwood BIOS').map(0xf_0000)
+  ctx.rom(rom.image, 'Boxwood BIOS (high alias)').map(0xffff_0000)
+  const inflight = new Map<number, InFlight>()
+
+  const env: BiosEnv = {
+    dma: ctx.dma,
+    clock: ctx.clock,
+    machine: ctx.machine,
+    log: ctx.log,
+    rom,
+    get vga() {
+      return ctx.service(vgaFirmwareContract)
+    },
+    disks: [],
+    bootCd: undefined,
+    waitDeadline: undefined,
+    get vbeMode() {
+      return state.vbeMode
+    },
+    set vbeMode(v: number) {
+      state.vbeMode = v
+    },
+    cmos: (index) => ctx.dma.readU8(EBDA_SEGMENT * 16 + CMOS_SNAPSHOT + (index & 0x7f)),
+  }
+
+  function dispatch(fw: FirmwareCall): void {
+    const offset = fw.offset
+    if (offset === CALL.POST) {
+      env.disks = buildDiskTable(ctx.service(ideFirmwareContract), ctx.service(floppyFirmwareContract))
+      const call = new BiosCall(fw.regs, ctx.dma, false)
+      post(call, env)
+      call.applyTo(fw.regs, false)
+      return
+    }
+    if (offset === CALL.KEYBOARD_IRQ) {
+      const call = new BiosCall(fw.regs, ctx.dma, false)
+      keyboardIrq(call)
+      return
+    }
+    const handler = HANDLERS[offset]
+    if (!handler) return
+    const stub = ROM.stub(offset)
+    const pending = inflight.get(offset)
+    if (pending) {
+      if (!pending.settled) {
+        fw.regs.eip = stub + ROM.STUB_RETRY
+        return
+      }
+      inflight.delete(offset)
+      pending.call.applyTo(fw.regs)
+      return
+    }
+    const call = new BiosCall(fw.regs, ctx.dma)
+    let result: ReturnType<BiosHandler>
+    try {
+      result = handler(call, env)
+    } catch (error) {
+      // A handler bug must not take the VM down: report failure to the caller.
+      ctx.log.error('BIOS handler failed', { vector: offset, error: String(error) })
+      call.carry = true
+      call.applyTo(fw.regs)
+      return
+    }
+    if (result instanceof Promise) {
+      const op: InFlight = { settled: false, call }
+      inflight.set(offset, op)
+      result.then(
+        () => (op.settled = true),
+        (error: unknown) => {
+          ctx.log.error('BIOS handler failed', { vector: offset, error: String(error) })
+          call.carry = true
+          op.settled = true
+        },
+      )
+      fw.regs.eip = stub + ROM.STUB_RETRY
+      return
+    }
+    if (result === 'retry') {
+      fw.regs.eip = stub + ROM.STUB_RETRY
+      return
+    }
+    if (result === 'wait') {
+      fw.regs.eip = stub + ROM.STUB_WAIT
+      return
+    }
+    call.applyTo(fw.regs)
+  }
+
+  ctx.firmwareCalls(0x100, dispatch, 'Boxwood BIOS services').map(config.callBase)
+
+  return {
+    state,
+    reset() {
+      state.vbeMode = 0
+      inflight.clear()
+      env.waitDeadline = undefined
+      env.bootCd = undefined
+    },
+  }
+}
+
+/** The Boxwood BIOS device definition (config node 'pcbios'). */
+export const boxwoodBios = defineDevice({
+  name: 'pcbios',
+  description: 'Boxwood BIOS: real-mode stubs over TypeScript services',
+  maxInstances: 1,
+  config: {
+    callBase: { type: 'u16', default: 0x0b00, description: 'base of the 256 firmware-call ports' },
+  },
+  savedState: boxwoodBiosState,
+  create: createBios,
+})

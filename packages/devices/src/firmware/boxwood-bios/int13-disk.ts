@@ -1,0 +1,233 @@
+// INT 13h disk services (IBM PC/AT BIOS interface; Phoenix "BIOS Enhanced Disk Drive Specification" 3.0 for
+// AH=41h..48h; El Torito "Bootable CD-ROM Format Specification" 1.0 §5 for AH=4Bh): diskettes, hard disks
+// with CHS (translated geometry) and LBA packets, and the El Torito no-emulation CD. Media I/O is async: the
+// handlers return a promise and the stub re-executes its OUT until it settles.
+import { BiosCall } from './bios-call'
+import { geometryOf, sectorsOf, type BiosDisk } from './bios-disks'
+import { BDA, type BiosEnv, type HandlerResult } from './bios-env'
+import { ROM } from './rom-image'
+
+/** INT 13h status codes. */
+const STATUS = {
+  OK: 0x00,
+  BAD_COMMAND: 0x01,
+  WRITE_PROTECTED: 0x03,
+  SECTOR_NOT_FOUND: 0x04,
+  MEDIA_CHANGED: 0x06,
+  NOT_READY: 0xaa,
+  TIMEOUT: 0x80,
+} as const
+
+/** Reads or writes `count` sectors of `disk` at `lba` to/from the linear address `linear`. */
+export async function transfer(
+  env: BiosEnv,
+  disk: BiosDisk,
+  lba: number,
+  count: number,
+  linear: number,
+  write: boolean,
+): Promise<number> {
+  const medium = disk.drive.medium
+  if (!medium) return STATUS.NOT_READY
+  if (lba < 0 || lba + count > sectorsOf(disk)) return STATUS.SECTOR_NOT_FOUND
+  if (write && medium.readOnly) return STATUS.WRITE_PROTECTED
+  const bytes = new Uint8Array(count * disk.sectorSize)
+  try {
+    if (write) {
+      env.dma.read(linear >>> 0, bytes)
+      await medium.write(lba * disk.sectorSize, bytes)
+    } else {
+      await medium.read(lba * disk.sectorSize, bytes)
+      env.dma.write(linear >>> 0, bytes)
+    }
+  } catch (error) {
+    env.log.warn('INT 13h media I/O failed', { drive: disk.number, lba, count, error: String(error) })
+    return STATUS.TIMEOUT
+  }
+  return STATUS.OK
+}
+
+function finish(call: BiosCall, env: BiosEnv, disk: BiosDisk | undefined, status: number): void {
+  call.ah = status
+  call.carry = status !== STATUS.OK
+  if (disk?.kind === 'floppy') call.write8(0x40, 0x41, status)
+  else call.write8(0x40, 0x74, status)
+  void env
+}
+
+function findDisk(env: BiosEnv, number: number): BiosDisk | undefined {
+  if (env.bootCd && number === env.bootCd.number) return env.bootCd
+  return env.disks.find((d) => d.number === number)
+}
+
+async function chsTransfer(
+  call: BiosCall,
+  env: BiosEnv,
+  disk: BiosDisk,
+  write: boolean,
+  verify: boolean,
+): Promise<void> {
+  const g = geometryOf(disk)
+  if (!g) return finish(call, env, disk, disk.kind === 'floppy' ? STATUS.TIMEOUT : STATUS.NOT_READY)
+  const count = call.al
+  const sector = call.cl & 0x3f
+  const cylinder = call.ch | ((call.cl & 0xc0) << 2)
+  const head = call.dh
+  if (count === 0 || sector === 0 || sector > g.sectors || head >= g.heads || cylinder >= g.cylinders) {
+    call.al = 0
+    return finish(call, env, disk, STATUS.SECTOR_NOT_FOUND)
+  }
+  const lba = (cylinder * g.heads + head) * g.sectors + sector - 1
+  const status = verify
+    ? lba + count <= sectorsOf(disk)
+      ? STATUS.OK
+      : STATUS.SECTOR_NOT_FOUND
+    : await transfer(env, disk, lba, count, BiosCall.linear(call.es, call.bx), write)
+  call.al = status === STATUS.OK ? count : 0
+  finish(call, env, disk, status)
+}
+
+async function packetTransfer(
+  call: BiosCall,
+  env: BiosEnv,
+  disk: BiosDisk,
+  write: boolean,
+  verify: boolean,
+): Promise<void> {
+  const size = call.read8(call.ds, call.si)
+  if (size < 0x10) return finish(call, env, disk, STATUS.BAD_COMMAND)
+  const count = call.read16(call.ds, call.si + 2)
+  const offset = call.read16(call.ds, call.si + 4)
+  const segment = call.read16(call.ds, call.si + 6)
+  const lba = call.read32(call.ds, call.si + 8) + call.read32(call.ds, call.si + 12) * 2 ** 32
+  let linear = BiosCall.linear(segment, offset)
+  if (segment === 0xffff && offset === 0xffff && size >= 0x18) linear = call.read32(call.ds, call.si + 16)
+  if (count === 0) return finish(call, env, disk, STATUS.OK)
+  const status = verify
+    ? lba + count <= sectorsOf(disk)
+      ? STATUS.OK
+      : STATUS.SECTOR_NOT_FOUND
+    : await transfer(env, disk, lba, count, linear, write)
+  if (status !== STATUS.OK) call.write16(call.ds, call.si + 2, 0)
+  finish(call, env, disk, status)
+}
+
+function driveParameters(call: BiosCall, env: BiosEnv, disk: BiosDisk): void {
+  const size = call.read16(call.ds, call.si)
+  if (size < 0x1a) return finish(call, env, disk, STATUS.BAD_COMMAND)
+  const g = geometryOf(disk) ?? { cylinders: 0, heads: 0, sectors: 0 }
+  const total = sectorsOf(disk)
+  const buf = new Uint8Array(0x1a)
+  const v = new DataView(buf.buffer)
+  v.setUint16(0, 0x1a, true)
+  v.setUint16(2, disk.kind === 'hard-disk' ? 0x0002 : 0x0074, true) // CHS valid / removable, change line, lockable
+  v.setUint32(4, g.cylinders, true)
+  v.setUint32(8, g.heads, true)
+  v.setUint32(12, g.sectors, true)
+  v.setUint32(16, total % 2 ** 32, true)
+  v.setUint32(20, Math.floor(total / 2 ** 32), true)
+  v.setUint16(24, disk.sectorSize, true)
+  call.writeBytes(call.ds, call.si, buf)
+  finish(call, env, disk, STATUS.OK)
+}
+
+/** INT 13h. */
+export function int13(call: BiosCall, env: BiosEnv): HandlerResult {
+  const disk = findDisk(env, call.dl)
+  const fn = call.ah
+  if (fn === 0x00 || fn === 0x0d) return finish(call, env, disk, STATUS.OK) // reset
+  if (fn === 0x01) {
+    call.al = call.read8(0x40, disk?.kind === 'floppy' ? 0x41 : 0x74)
+    call.ah = 0
+    call.carry = false
+    return
+  }
+  if (!disk) {
+    // No such drive. AH=15h reports "no drive" without an error for diskettes.
+    if (fn === 0x15) {
+      call.ah = 0
+      call.carry = false
+      return
+    }
+    return finish(call, env, disk, STATUS.BAD_COMMAND)
+  }
+  switch (fn) {
+    case 0x02:
+    case 0x03:
+    case 0x04:
+      if (disk.kind === 'cdrom') return finish(call, env, disk, STATUS.BAD_COMMAND)
+      return chsTransfer(call, env, disk, fn === 0x03, fn === 0x04)
+    case 0x08: {
+      const g = geometryOf(disk)
+      if (!g || disk.kind === 'cdrom') return finish(call, env, disk, STATUS.BAD_COMMAND)
+      const maxCyl = g.cylinders - 1
+      call.ch = maxCyl & 0xff
+      call.cl = g.sectors | ((maxCyl >> 2) & 0xc0)
+      call.dh = g.heads - 1
+      if (disk.kind === 'floppy') {
+        call.dl = env.disks.filter((d) => d.kind === 'floppy').length
+        call.bl = disk.drive.medium ? (g.sectors === 36 ? 5 : g.sectors === 18 ? 4 : g.sectors === 15 ? 2 : 3) : 4
+        call.es = 0xf000
+        call.di = ROM.DISK_PARAMS
+      } else {
+        call.dl = env.disks.filter((d) => d.kind === 'hard-disk').length
+      }
+      call.al = 0
+      return finish(call, env, disk, STATUS.OK)
+    }
+    case 0x10:
+    case 0x11:
+    case 0x14:
+    case 0x16:
+      return finish(call, env, disk, disk.drive.medium ? STATUS.OK : STATUS.MEDIA_CHANGED)
+    case 0x15: {
+      call.carry = false
+      if (disk.kind === 'floppy') {
+        call.ah = 0x02 // diskette with change line
+        return
+      }
+      const total = sectorsOf(disk)
+      call.ah = 0x03
+      call.cx = Math.floor(total / 0x1_0000) & 0xffff
+      call.dx = total & 0xffff
+      return
+    }
+    case 0x41:
+      if (call.bx !== 0x55aa) return finish(call, env, disk, STATUS.BAD_COMMAND)
+      call.bx = 0xaa55
+      call.cx = 0x0007
+      call.ah = 0x30
+      call.carry = false
+      return
+    case 0x42:
+    case 0x43:
+    case 0x44:
+      return packetTransfer(call, env, disk, fn === 0x43, fn === 0x44)
+    case 0x47:
+      return finish(call, env, disk, STATUS.OK)
+    case 0x48:
+      return driveParameters(call, env, disk)
+    case 0x4b: {
+      // El Torito terminate emulation / get status: the specification packet.
+      if (disk !== env.bootCd || (call.al !== 0x00 && call.al !== 0x01))
+        return finish(call, env, disk, STATUS.BAD_COMMAND)
+      const packet = new Uint8Array(0x13)
+      packet[0] = 0x13
+      packet[1] = 0x00 // no emulation
+      packet[2] = disk.number
+      const v = new DataView(packet.buffer)
+      v.setUint32(4, disk.image?.lba ?? 0, true)
+      v.setUint16(0x0c, disk.image?.segment ?? 0x07c0, true)
+      v.setUint16(0x0e, disk.image?.sectors ?? 0, true)
+      call.writeBytes(call.ds, call.si, packet)
+      return finish(call, env, disk, STATUS.OK)
+    }
+    default:
+      return finish(call, env, disk, STATUS.BAD_COMMAND)
+  }
+}
+
+/** Counts hard disks into the BDA (done at POST). */
+export function recordDisks(call: BiosCall, env: BiosEnv): void {
+  call.write8(0x40, BDA.HARD_DISKS, env.disks.filter((d) => d.kind === 'hard-disk').length)
+}

@@ -1,0 +1,178 @@
+// The Boxwood BIOS booting nasm boot-sector programs on the real CPU: from an IDE hard-disk image and from an
+// El Torito no-emulation CD built by xorriso; output through INT 10h (checked on the VGA text screen) and COM1;
+// INT 13h CHS and LBA reads, INT 15h E820, INT 12h checked by the program itself.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
+import { scratchDir, fileMedium } from '../storage/ide-helpers'
+import { bootUntil, nasm } from './boot-helpers'
+
+/** A boot program: prints a banner by INT 10h teletype and COM1, proves INT 13h/15h/12h work, halts. */
+const PROGRAM = (org: string) => `
+bits 16
+org ${org}
+start:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7000
+    sti
+    mov [drive], dl
+    mov dx, 0x3fb
+    mov al, 0x03
+    out dx, al
+    mov si, banner
+    call print
+    ; INT 13h extensions: read the sector after this one (or CD block 0 of the image) to 0x8000 by LBA.
+    mov ah, 0x41
+    mov bx, 0x55aa
+    mov dl, [drive]
+    int 0x13
+    jc fail
+    cmp bx, 0xaa55
+    jne fail
+%ifdef CD
+    ; El Torito: the specification packet names the boot image's LBA; its second block holds the message.
+    mov si, 0x9100
+    mov byte [si], 0x13
+    mov ax, 0x4b01
+    mov dl, [drive]
+    int 0x13
+    jc fail
+    mov eax, [0x9104]
+    inc eax
+    mov [dap + 8], eax
+%endif
+    mov si, dap
+    mov ah, 0x42
+    mov dl, [drive]
+    int 0x13
+    jc fail
+    cmp dword [0x8000], 0x5353454d   ; 'MESS'
+    jne fail
+    mov si, 0x8000
+    call print
+    ; E820: the first entry is usable low memory.
+    xor ebx, ebx
+    mov edx, 0x534d4150
+    mov eax, 0xe820
+    mov ecx, 20
+    mov di, 0x9000
+    int 0x15
+    jc fail
+    cmp eax, 0x534d4150
+    jne fail
+    cmp dword [0x9010], 1
+    jne fail
+    int 0x12
+    cmp ax, 639
+    jne fail
+    mov si, okmsg
+    call print
+.halt:
+    hlt
+    jmp .halt
+fail:
+    mov si, failmsg
+    call print
+    jmp start.halt
+print:
+    lodsb
+    test al, al
+    jz .done
+    push ax
+    mov ah, 0x0e
+    mov bx, 0x0007
+    int 0x10
+    mov dx, 0x3fd
+.wait:
+    in al, dx
+    test al, 0x20
+    jz .wait
+    pop ax
+    mov dx, 0x3f8
+    out dx, al
+    jmp print
+.done:
+    ret
+drive: db 0
+dap: db 0x10, 0
+     dw 1
+     dw 0x8000, 0
+     dd LBA, 0
+banner: db 'Boxwood boot sector running', 13, 10, 0
+okmsg: db 'ALL-CHECKS-OK', 13, 10, 0
+failmsg: db 'CHECK-FAILED', 13, 10, 0
+`
+
+function screenText(
+  vga: Awaited<ReturnType<typeof bootUntil>>['vga'],
+  m: Awaited<ReturnType<typeof bootUntil>>['vm'],
+): string {
+  // Text memory through the guest's view of B8000h (80×25 cells).
+  let text = ''
+  for (let row = 0; row < 25; row++) {
+    for (let col = 0; col < 80; col++) text += String.fromCharCode(m.memory.read8(0xb_8000 + (row * 80 + col) * 2))
+    text += '\n'
+  }
+  void vga
+  return text
+}
+
+function secondSector(): Uint8Array {
+  const s = new Uint8Array(512)
+  s.set(Array.from('MESSAGE FROM LBA 1', (c) => c.charCodeAt(0)))
+  s.set([13, 10, 0], 18)
+  return s
+}
+
+describe('Boxwood BIOS boot', () => {
+  it('boots a hard-disk image: INT 10h on the VGA screen, COM1, INT 13h LBA, E820, INT 12h', async () => {
+    const sector = nasm(`%define LBA 1\n${PROGRAM('0x7c00')}\ntimes 510-($-$$) db 0\ndw 0xaa55\n`)
+    const image = new Uint8Array(4 << 20)
+    image.set(sector)
+    image.set(secondSector(), 512)
+    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const { vm, com1, vga } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'CHECK')
+    expect(com1.text()).toContain('Boxwood boot sector running')
+    expect(com1.text()).toContain('MESSAGE FROM LBA 1')
+    expect(com1.text()).toContain('ALL-CHECKS-OK')
+    const screen = screenText(vga, vm)
+    expect(screen).toContain('Boxwood BIOS')
+    expect(screen).toContain('Booting from Hard Disk...')
+    expect(screen).toContain('Boxwood boot sector running')
+    expect(screen).toContain('ALL-CHECKS-OK')
+    vga.display.refresh()
+    expect(vga.display.mode).toMatchObject({ width: 720, height: 400 })
+  })
+
+  it('boots an El Torito no-emulation CD made by xorriso from the ATAPI drive', async () => {
+    const dir = scratchDir()
+    const root = join(dir, 'root')
+    mkdirSync(root)
+    // The boot image: 4 × 512 bytes loaded at 07C0:0000; block 0 of the CD's image file is read back by LBA.
+    const program = nasm(`%define LBA 0\n%define CD\n${PROGRAM('0x7c00')}\ntimes 2048-($-$$) db 0\n`)
+    const bootImage = new Uint8Array(4096)
+    bootImage.set(program)
+    bootImage.set(secondSector(), 2048)
+    writeFileSync(join(root, 'boot.bin'), bootImage)
+    const iso = join(dir, 'boot.iso')
+    execFileSync(
+      'xorriso',
+      ['-as', 'mkisofs', '-quiet', '-b', 'boot.bin', '-no-emul-boot', '-boot-load-size', '4', '-o', iso, root],
+      {
+        stdio: 'ignore',
+      },
+    )
+    const cd = createBlockDrive('cdrom', await fileMedium(iso, 2048, true))
+    const { com1, vm, vga } = await bootUntil({ luns: { ide: { 2: cd } }, bootOrder: ['cdrom'] }, 'CHECK')
+    expect(com1.text()).toContain('Boxwood boot sector running')
+    expect(com1.text()).toContain('MESSAGE FROM LBA 1')
+    expect(com1.text()).toContain('ALL-CHECKS-OK')
+    expect(screenText(vga, vm)).toContain('Booting from DVD/CD...')
+  })
+})
