@@ -19,7 +19,7 @@ import {
   rmOff,
   rmSeg,
 } from './operands'
-import { loadFarPointer } from './execute'
+import { loadFarPointer } from './execute-groups'
 import { cpuid, moveFromCr, moveToCr, moveFromDr, moveToDr, readMsr, writeMsr } from './system'
 
 function opSize(c: Cpu): number {
