@@ -1,5 +1,5 @@
 // RDP server against FreeRDP 2 (xfreerdp under Xvfb, /sec:tls): the client window shows exactly the source
-// pixels (planar at 32 bpp, uncompressed at 16 bpp), xdotool keys and clicks arrive at the input sink as set 1
+// pixels (planar at 32 bpp, interleaved RLE at 16 and 24 bpp), xdotool keys and clicks arrive at the input sink as set 1
 // scancodes and absolute positions, and a guest mode change reaches the client (deactivation–reactivation).
 import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -112,25 +112,31 @@ describe('xfreerdp /sec:tls', () => {
     }
   })
 
-  it('serves a 16 bpp session to a /bpp:16 client', async () => {
-    const display = new MemoryDisplaySource(320, 240)
-    drawTestPattern(display, 31)
-    const server = new RdpServer(serverSettings(), display, new RecordingInputSink())
-    const { port } = await server.start()
-    const s = await connect(port, { w: 320, h: 240 }, ['/bpp:16'])
-    try {
-      // RGB565 keeps 5/6/5 bits: compare with a tolerance of the lost low bits.
-      const shown = await waitFor(
-        async () => countMismatches(display, await screenshotRoot(s.x.display, 320), 0, 0, 8) === 0,
-        30_000,
-        300,
-      )
-      expect(shown, s.output()).toBe(true)
-    } finally {
-      await close(s)
-      await server.stop()
-    }
-  })
+  for (const bpp of [16, 24] as const) {
+    it(`serves a ${bpp} bpp session (interleaved RLE) to a /bpp:${bpp} client`, async () => {
+      const display = new MemoryDisplaySource(320, 240)
+      drawTestPattern(display, 31)
+      display.fillRect(20, 20, 200, 60, 0x2060a0) // a flat area that RLE must compress
+      const server = new RdpServer(serverSettings(), display, new RecordingInputSink())
+      const { port } = await server.start()
+      const s = await connect(port, { w: 320, h: 240 }, [`/bpp:${bpp}`])
+      try {
+        // RGB565 keeps 5/6/5 bits: compare with a tolerance of the lost low bits; 24 bpp is exact.
+        const tolerance = bpp === 16 ? 8 : 0
+        const shown = await waitFor(
+          async () => countMismatches(display, await screenshotRoot(s.x.display, 320), 0, 0, tolerance) === 0,
+          30_000,
+          300,
+        )
+        expect(shown, s.output()).toBe(true)
+        // Compressed: well under the uncompressed size of one screen.
+        expect(server.info.bytesSent).toBeLessThan(320 * 240 * (bpp / 8) * 0.85)
+      } finally {
+        await close(s)
+        await server.stop()
+      }
+    })
+  }
 
   it('checks External auth against the password store and refuses a wrong password', async () => {
     const display = new MemoryDisplaySource(320, 240)

@@ -137,3 +137,77 @@ function rleScanLine(line: Uint8Array, w: number, out: Uint8Array, pos: number):
   }
   return pos
 }
+
+/**
+ * Interleaved RLE (MS-RDPBCGR 2.2.9.1.1.3.1.2.4) for 15/16/24 bpp tiles, using only colour runs and colour
+ * images (no background/foreground orders, whose meaning depends on the previous scan line). Scan lines run
+ * bottom-up with the width of {@link uncompressedWidth} (the padding repeats each line's last pixel). Returns null
+ * when it would not be smaller than the uncompressed bitmap.
+ */
+export function encodeInterleaved(bgrx: Uint8Array, w: number, h: number, bpp: 15 | 16 | 24): Uint8Array | null {
+  const wp = uncompressedWidth(w, bpp)
+  const bytes = bpp === 24 ? 3 : 2
+  const limit = wp * h * bytes
+  const px = new Uint32Array(wp * h)
+  for (let row = 0; row < h; row++) {
+    const y = h - 1 - row
+    for (let x = 0; x < wp; x++) {
+      const s = (y * w + Math.min(x, w - 1)) * 4
+      const b = bgrx[s] ?? 0
+      const g = bgrx[s + 1] ?? 0
+      const r = bgrx[s + 2] ?? 0
+      px[row * wp + x] =
+        bpp === 24
+          ? (r << 16) | (g << 8) | b
+          : bpp === 16
+            ? ((r >> 3) << 11) | ((g >> 2) << 5) | (b >> 3)
+            : ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)
+    }
+  }
+  const out = new Uint8Array(limit + 16)
+  let pos = 0
+  const putPixel = (v: number) => {
+    out[pos++] = v & 0xff
+    out[pos++] = (v >> 8) & 0xff
+    if (bytes === 3) out[pos++] = (v >> 16) & 0xff
+  }
+  // Order header with its length: regular (5-bit count, 0 = next byte + 32) or MEGA_MEGA (16-bit count).
+  const header = (regular: number, megaMega: number, n: number) => {
+    if (n < 32) out[pos++] = regular | n
+    else if (n < 32 + 256) {
+      out[pos++] = regular
+      out[pos++] = n - 32
+    } else {
+      out[pos++] = megaMega
+      out[pos++] = n & 0xff
+      out[pos++] = n >> 8
+    }
+  }
+  const total = wp * h
+  let i = 0
+  let imageStart = 0
+  const flushImage = (end: number) => {
+    let at = imageStart
+    while (at < end) {
+      const n = Math.min(0xffff, end - at)
+      header(0x80, 0xf4, n) // COLOR_IMAGE
+      for (let k = 0; k < n; k++) putPixel(px[at + k] ?? 0)
+      at += n
+    }
+  }
+  while (i < total) {
+    if (pos > limit) return null
+    const v = px[i] ?? 0
+    let j = i + 1
+    while (j < total && px[j] === v && j - i < 0xffff) j++
+    if (j - i >= 3) {
+      flushImage(i)
+      header(0x60, 0xf3, j - i) // COLOR_RUN
+      putPixel(v)
+      imageStart = j
+    }
+    i = j
+  }
+  flushImage(total)
+  return pos < limit ? out.subarray(0, pos) : null
+}

@@ -1,7 +1,7 @@
 // Fast-path server output (MS-RDPBCGR 2.2.9.1.2): bitmap updates from screen tiles and pointer updates.
 import type { CursorShape } from '@boxwood/devices'
 import type { Rect } from '../display/dirty-region'
-import { encodePlanar, encodeUncompressed, uncompressedWidth } from './bitmap-codec'
+import { encodeInterleaved, encodePlanar, encodeUncompressed, uncompressedWidth } from './bitmap-codec'
 import type { RdpBpp } from './bitmap-codec'
 import { ByteWriter } from './byte-writer'
 
@@ -57,12 +57,18 @@ export function tiles(rects: readonly Rect[]): Rect[] {
   return out
 }
 
-/** Encodes one tile of B,G,R,X pixels; planar when it helps at 32 bpp and `compress` is on. */
+/**
+ * Encodes one tile of B,G,R,X pixels. With `compress`: planar at 32 bpp, interleaved RLE below, each only when it
+ * is smaller than the uncompressed bitmap.
+ */
 export function encodeTile(rect: Rect, bgrx: Uint8Array, bpp: RdpBpp, compress: boolean): EncodedTile {
   const { x, y, width: w, height: h } = rect
   if (compress && bpp === 32) {
     const planar = encodePlanar(bgrx, w, h)
     if (planar) return { x, y, w, h, wireWidth: w, compressed: true, data: planar }
+  } else if (compress && bpp !== 32) {
+    const rle = encodeInterleaved(bgrx, w, h, bpp)
+    if (rle) return { x, y, w, h, wireWidth: uncompressedWidth(w, bpp), compressed: true, data: rle }
   }
   return {
     x,

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encodePlanar, encodeUncompressed, uncompressedWidth } from '../../src/rdp/bitmap-codec'
+import { encodeInterleaved, encodePlanar, encodeUncompressed, uncompressedWidth } from '../../src/rdp/bitmap-codec'
 
 /** Decoder written from MS-RDPEGDI 2.2.2.5.1 / 3.1.9 to check the encoder: returns B,G,R,X pixels top-down. */
 function decodePlanar(data: Uint8Array, w: number, h: number): Uint8Array {
@@ -96,5 +96,52 @@ describe('uncompressed bitmaps', () => {
     const white = new Uint8Array(4).fill(255)
     expect([...encodeUncompressed(white, 1, 1, 16).subarray(0, 2)]).toEqual([0xff, 0xff])
     expect([...encodeUncompressed(white, 1, 1, 15).subarray(0, 2)]).toEqual([0xff, 0x7f])
+  })
+})
+
+/** Decodes the colour-run / colour-image subset of interleaved RLE (MS-RDPBCGR 2.2.9.1.1.3.1.2.4) at 24 bpp. */
+function decodeInterleaved24(data: Uint8Array, count: number): number[] {
+  const px: number[] = []
+  let p = 0
+  const pixel = () => (data[p++] ?? 0) | ((data[p++] ?? 0) << 8) | ((data[p++] ?? 0) << 16)
+  while (p < data.length) {
+    const h = data[p++] ?? 0
+    let n: number
+    let kind: 'run' | 'image'
+    if (h === 0xf3 || h === 0xf4) {
+      n = (data[p++] ?? 0) | ((data[p++] ?? 0) << 8)
+      kind = h === 0xf3 ? 'run' : 'image'
+    } else {
+      expect([0x60, 0x80]).toContain(h & 0xe0)
+      kind = (h & 0xe0) === 0x60 ? 'run' : 'image'
+      n = h & 0x1f
+      if (n === 0) n = (data[p++] ?? 0) + 32
+    }
+    if (kind === 'run') {
+      const v = pixel()
+      for (let i = 0; i < n; i++) px.push(v)
+    } else for (let i = 0; i < n; i++) px.push(pixel())
+  }
+  expect(px.length).toBe(count)
+  return px
+}
+
+describe('interleaved RLE', () => {
+  it('round-trips 24 bpp tiles (bottom-up, width padded to 4 by repeating the last pixel)', () => {
+    fc.assert(
+      fc.property(tile, ({ w, h, px }) => {
+        const enc = encodeInterleaved(px, w, h, 24)
+        if (enc === null) return
+        const wp = uncompressedWidth(w, 24)
+        const got = decodeInterleaved24(enc, wp * h)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < wp; x++) {
+            const s = ((h - 1 - y) * w + Math.min(x, w - 1)) * 4
+            const want = (px[s] ?? 0) | ((px[s + 1] ?? 0) << 8) | ((px[s + 2] ?? 0) << 16)
+            expect(got[y * wp + x]).toBe(want)
+          }
+      }),
+      { seed: 77, numRuns: 300 },
+    )
   })
 })
