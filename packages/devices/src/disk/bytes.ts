@@ -29,11 +29,24 @@ export function viewOf(bytes: Uint8Array): DataView {
 }
 
 export function isZero(bytes: Uint8Array): boolean {
-  // Compare 32 bits at a time where alignment allows: compaction scans whole images.
+  // 32 bits at a time, eight words per test, where alignment allows: compaction and cloning scan whole images.
   const aligned = bytes.byteOffset % 4 === 0 ? bytes.byteLength >>> 2 : 0
   if (aligned > 0) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, aligned)
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, aligned)
+    const unrolled = aligned - (aligned % 8)
+    for (let i = 0; i < unrolled; i += 8) {
+      const any =
+        (w[i] as number) |
+        (w[i + 1] as number) |
+        (w[i + 2] as number) |
+        (w[i + 3] as number) |
+        (w[i + 4] as number) |
+        (w[i + 5] as number) |
+        (w[i + 6] as number) |
+        (w[i + 7] as number)
+      if (any !== 0) return false
+    }
+    for (let i = unrolled; i < aligned; i++) if (w[i] !== 0) return false
   }
   for (let i = aligned * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false
   return true
