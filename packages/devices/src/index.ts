@@ -13,6 +13,8 @@ export type { InputListener, InputSink, KeyboardLeds, MouseButtons } from './bac
 // devices by name from it (VirtualBox VBoxDD.cpp's device list).
 import { i8259Pic } from './pc/i8259-pic'
 import { i440fxHostBridge } from './bus/pci/i440fx-host'
+import { localApic } from './apic/local-apic'
+import { ioApic } from './apic/io-apic'
 import { piix3IsaBridge } from './bus/pci/piix3-isa'
 import { i8254Pit } from './pc/i8254-pit'
 import { mc146818Rtc } from './pc/mc146818-rtc'
@@ -60,12 +62,16 @@ export { blockDriveContract, createBlockDrive, createMemoryMedium, BlockDriveErr
 export type { BlockDrive, BlockDriveKind, BlockMedium, HostBlockDrive } from './backends/block-backend'
 import { boxwoodBios } from './firmware/boxwood-bios/bios-device'
 export { boxwoodBios }
+import { i82077Fdc } from './storage/floppy/i82077-fdc'
+export { i82077Fdc }
 export { floppyFirmwareContract } from './storage/floppy/floppy-services'
 export type { FloppyFirmwareDrive, FloppyFirmwareServices } from './storage/floppy/floppy-services'
 
 /** Every built-in device definition, by its config-tree name. */
 export const builtinDevices = [
   i8259Pic,
+  localApic,
+  ioApic,
   i440fxHostBridge,
   piix3IsaBridge,
   i8254Pit,
@@ -80,6 +86,7 @@ export const builtinDevices = [
   vgaDevice,
   piix3Ide,
   boxwoodBios,
+  i82077Fdc,
   linuxBoot,
   bootSectorLoader,
   biosImage,
@@ -100,6 +107,9 @@ export type { PcConfigOptions, PcFirmware } from './machine/pc-config'
 export { planDevices, MachineConfigError } from './machine/config-tree'
 export type { DeviceNode, DevicesTree, PlannedDevice } from './machine/config-tree'
 export { linuxBoot, bootSectorLoader, biosImage, i8042Kbc, piix4Pm, i440fxHostBridge, piix3IsaBridge }
+export { localApic, ioApic }
+export { apicBusContract, extIntContract } from './apic/apic-bus'
+export type { ApicBus, ApicDeliveryMode, ApicMessage, ExtIntSource } from './apic/apic-bus'
 export { pciBusContract, pirqRouterContract, devfn } from './bus/pci/pci-bus'
 export type { PciBus, PciFunction, PirqRouter } from './bus/pci/pci-bus'
 export { attachPciFunction, pciConfigField } from './bus/pci/pci-function'

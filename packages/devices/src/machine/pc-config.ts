@@ -47,6 +47,12 @@ export interface PcConfigOptions {
   readonly debugConsole?: CharBackend
   /** The keyboard/mouse input port (from `createInputPort()`); the i8042 is always present. */
   readonly input?: InputPort
+  /**
+   * Local APIC + I/O APIC (default false): the local APIC becomes the CPU's interrupt source with the 8259 on
+   * LINT0 (virtual wire), PCI PIRQs also reach I/O APIC pins 16–19, and the ACPI tables get a MADT. Guests
+   * use them only if the CPU reports the APIC in CPUID.
+   */
+  readonly apic?: boolean
   /** The ACPI power button panel (from `createAcpiButtons()`). */
   readonly buttons?: AcpiButtons
   /** Wall-clock time at power-on, seconds since 1970 (default 2024-01-01). */
@@ -61,8 +67,9 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
   const one = (node: DeviceNode = {}) => ({ 0: node })
   const withLun = (backend: CharBackend | null | undefined): DeviceNode => (backend ? { luns: { 0: backend } } : {})
   const devices: Record<string, Record<number, DeviceNode>> = {
-    i8259: one(),
-    i440fx: one(),
+    i8259: one(options.apic ? { config: { cpuFacing: false } } : {}),
+    ...(options.apic ? { lapic: one(), ioapic: one() } : {}),
+    i440fx: one({ config: { pirqGsiBase: options.apic ? 16 : 0 } }),
     piix3: one(),
     i8254: one(),
     mc146818: one({
@@ -99,7 +106,11 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
         ramBytes: options.ramBytes,
         cmdline: fw.cmdline ?? '',
         acpiAddress: PC_ACPI.tablesAddress,
-        acpiTables: buildAcpiTables({ ...PC_ACPI, address: PC_ACPI.tablesAddress }),
+        acpiTables: buildAcpiTables({
+          ...PC_ACPI,
+          address: PC_ACPI.tablesAddress,
+          ...(options.apic ? { apic: { localApicAddress: 0xfee0_0000, ioApicAddress: 0xfec0_0000, ioApicId: 1 } } : {}),
+        }),
         ...(fw.initrd ? { initrd: fw.initrd } : {}),
       },
     })

@@ -6,6 +6,7 @@
  */
 import { array, bool, defineDevice, defineState, struct, u16, u8 } from '@boxwood/vmm/device-api'
 import type { InterruptSource, ValueOf } from '@boxwood/vmm/device-api'
+import { extIntContract } from '../apic/apic-bus'
 
 /** IRQ lines of the slave that the ELCR can never make level-triggered (PIIX3: IRQ 0, 1, 2, 8, 13). */
 const ELCR_MASK = [0xf8, 0xde] as const
@@ -269,7 +270,17 @@ export const i8259Pic = defineDevice({
       },
       ...(config.cpuFacing ? { cpu: source } : {}),
     })
-    notify = () => role.changed()
+    const changeListeners: (() => void)[] = []
+    notify = () => {
+      role.changed()
+      for (const l of changeListeners) l()
+    }
+    // For a local APIC: the INTR output and INTA through LINT0 in ExtINT mode (virtual wire).
+    ctx.provide(extIntContract, {
+      hasInterrupt: () => outputHigh,
+      acknowledge,
+      onChange: (listener) => changeListeners.push(listener),
+    })
 
     const picPorts = (p: Pic, isMaster: boolean) => ({
       sizes: [1] as const,

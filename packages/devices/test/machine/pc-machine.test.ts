@@ -62,3 +62,20 @@ describe('PC machine assembly', () => {
     expect(map.find((e) => e.address === 0x100000)?.length).toBe((64 << 20) - 0x100000)
   })
 })
+
+describe('PC machine with APIC', () => {
+  it('runs the boot sector with the local APIC as the interrupt source and the PIC on LINT0', () => {
+    const com1 = createMemoryCharBackend()
+    const cfg = buildPcConfig({
+      ramBytes: 2 << 20,
+      firmware: { kind: 'boot-sector', image: SECTOR, drive: 0x80 },
+      serial: [com1],
+      apic: true,
+    })
+    const m = createPcMachine(cfg)
+    expect(m.devices.map((d) => d.name)).toContain('lapic')
+    m.vm.powerOn()
+    m.vm.runFor(1_000_000)
+    expect(com1.text()).toBe('OK\x80')
+  })
+})
