@@ -4,7 +4,7 @@
 // request at a time (queue depth 1, as an IDE controller issues them), with the host page cache on both sides.
 
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -169,7 +169,9 @@ try {
     const cells = [row.workload, fmt(row.boxwood), fmt(row.boxwoodSync), fmt(row.qemu)]
     console.log(`| ${cells.join(' | ')} | ${ratio(row.boxwood)}× / ${ratio(row.boxwoodSync)}× |`)
   }
-  writeFileSync(join(process.cwd(), '.bench-results.json'), JSON.stringify(rows, null, 2))
+  // Machine-readable results for comparisons across runs (.tmp/ is git-ignored).
+  mkdirSync(join(process.cwd(), '.tmp'), { recursive: true })
+  writeFileSync(join(process.cwd(), '.tmp', 'bench-disk.json'), JSON.stringify(rows, null, 2))
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
