@@ -139,6 +139,5 @@ export function cpuStateToCpu(c: Cpu, s: CpuState): void {
   c.mtrrDefType = s.msr.mtrrDefType
   c.tscOffset = s.msr.tsc - (c.tsc() - c.tscOffset)
   if (s.fpu !== null && c.fpu !== null) c.fpu.setState(s.fpu)
-  c.flushTlb(true)
-  c.breakChunk = true
+  c.updateDebugWatch()
 }

@@ -181,6 +181,10 @@ export class Cpu {
   /** Nesting while delivering: 0 none, 1 delivering a fault, 2 delivering #DF. */
   private deliveryDepth = 0
   lastException: { vector: number; errorCode: number | null } | null = null
+  /** Data breakpoints are armed (DR7 R/W = 01 or 11 on an enabled breakpoint). */
+  private watchData = false
+  /** B0–B3 bits of data breakpoints hit by the current instruction. */
+  private pendingDataBreak = 0
   private firstException: { vector: number; errorCode: number | null } | null = null
 
   // ---- TLB and fetch cache ----
@@ -248,6 +252,7 @@ export class Cpu {
     this.dr.fill(0)
     this.dr[6] = 0xffff0ff0 | 0
     this.dr[7] = 0x400
+    this.watchData = false
     this.cpl = 0
     for (let s = 0; s < 6; s++) this.setSegRaw(s, 0, 0, 0xffff, 0x93)
     this.setSegRaw(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b)
@@ -500,7 +505,10 @@ export class Cpu {
     }
     physPage &= this.memory.a20Mask
     const entry =
-      physPage | TLB_VALID | (this.memory.pageIsPlainRam(physPage >>> 12) ? TLB_RAM : 0) | (global ? TLB_GLOBAL : 0)
+      physPage |
+      TLB_VALID |
+      (this.memory.pageIsPlainRam(physPage >>> 12) && !(this.watchData && this.pageWatched(page)) ? TLB_RAM : 0) |
+      (global ? TLB_GLOBAL : 0)
     if (this.filledCount < FILLED_MAX) this.filled[this.filledCount++] = page
     else this.filledOverflow = true
     if (user) {
@@ -529,12 +537,14 @@ export class Cpu {
     return this.fault(PF_VECTOR, present | (write ? 2 : 0) | (user ? 4 : 0))
   }
 
-  /** Physical address for a read at the current privilege. */
-  private physRead(linear: number): number {
+  /** Physical address for a read of `size` bytes (0: instruction fetch) at the current privilege. */
+  private physRead(linear: number, size: number): number {
+    if (this.watchData && size > 0) this.checkDataBreakpoint(linear, size, false)
     return this.translate(linear, false, this.cpl === 3)
   }
 
-  private physWrite(linear: number): number {
+  private physWrite(linear: number, size: number): number {
+    if (this.watchData) this.checkDataBreakpoint(linear, size, true)
     const user = this.cpl === 3
     const w = user ? this.tlbWU : this.tlbWS
     const e = w[linear >>> 12]!
@@ -547,14 +557,14 @@ export class Cpu {
   readLin8(linear: number): number {
     const e = this.tlbR[linear >>> 12]!
     if ((e & 3) === 3) return this.ram[((e & ~0xfff) | (linear & 0xfff)) >>> 0]!
-    return this.memory.read8(this.physRead(linear))
+    return this.memory.read8(this.physRead(linear, 1))
   }
 
   readLin16(linear: number): number {
     if ((linear & 0xfff) !== 0xfff) {
       const e = this.tlbR[linear >>> 12]!
       if ((e & 3) === 3) return this.ramView.getUint16(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
-      return this.memory.read16(this.physRead(linear))
+      return this.memory.read16(this.physRead(linear, 2))
     }
     return this.readLin8(linear) | (this.readLin8((linear + 1) | 0) << 8)
   }
@@ -563,7 +573,7 @@ export class Cpu {
     if ((linear & 0xfff) <= 0xffc) {
       const e = this.tlbR[linear >>> 12]!
       if ((e & 3) === 3) return this.ramView.getInt32(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
-      return this.memory.read32(this.physRead(linear))
+      return this.memory.read32(this.physRead(linear, 4))
     }
     const lo = this.readLin16Split(linear)
     return lo | (this.readLin16Split((linear + 2) | 0) << 16)
@@ -582,7 +592,7 @@ export class Cpu {
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
       return
     }
-    const p = this.physWrite(linear)
+    const p = this.physWrite(linear, 1)
     this.memory.write8(p, v)
     if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
   }
@@ -611,14 +621,14 @@ export class Cpu {
         if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
         return
       }
-      const p = this.physWrite(linear)
+      const p = this.physWrite(linear, 2)
       this.memory.write16(p, v)
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
       return
     }
     // Page-crossing: check both pages before writing either byte.
-    const p0 = this.physWrite(linear)
-    const p1 = this.physWrite((linear + 1) | 0)
+    const p0 = this.physWrite(linear, 2)
+    const p1 = this.physWrite((linear + 1) | 0, 0)
     this.memory.write8(p0, v)
     this.memory.write8(p1, v >>> 8)
     if (this.codePage[p0 >>> 12] !== 0) this.codeWritten(p0, 1)
@@ -635,13 +645,13 @@ export class Cpu {
         if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
         return
       }
-      const p = this.physWrite(linear)
+      const p = this.physWrite(linear, 4)
       this.memory.write32(p, v)
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }
-    const p0 = this.physWrite(linear)
-    const p1 = this.physWrite((linear + 3) | 0)
+    const p0 = this.physWrite(linear, 4)
+    const p1 = this.physWrite((linear + 3) | 0, 0)
     for (let i = 0; i < 4; i++) {
       const lin = (linear + i) | 0
       this.memory.write8((lin ^ linear) >>> 12 === 0 ? p0 + i : p1 - 3 + i, v >>> (8 * i))
@@ -735,7 +745,7 @@ export class Cpu {
       this.fetchPhys = (e & ~0xfff) >>> 0
       return this.ram[this.fetchPhys + (lin & 0xfff)]!
     }
-    const p = this.physRead(lin)
+    const p = this.physRead(lin, 0)
     const e2 = this.tlbR[lin >>> 12]!
     if ((e2 & 3) === 3) {
       this.fetchTag = lin >>> 12
@@ -921,11 +931,47 @@ export class Cpu {
     this.startEsp = this.regs[4]!
     if ((this.dr[7]! & 0xff) !== 0 && (this.flags & RF) === 0) this.checkCodeBreakpoint()
     this.flags &= ~RF
+    this.pendingDataBreak = 0
     executeInstruction(this)
     this.instructionsRetired++
-    if (tf) {
-      this.dr[6] = this.dr[6]! | 0x4000
+    if (tf || this.pendingDataBreak !== 0) {
+      this.dr[6] = (this.dr[6]! & ~0xf) | this.pendingDataBreak | (tf ? 0x4000 : 0)
+      this.pendingDataBreak = 0
       deliverInterrupt(this, 1, 'exception', -1)
+    }
+  }
+
+  /** Recomputes the data-breakpoint watch after DR0–DR3 or DR7 change (pages with watches leave the fast path). */
+  updateDebugWatch(): void {
+    const dr7 = this.dr[7]!
+    let watch = false
+    for (let i = 0; i < 4; i++) {
+      const rw = (dr7 >>> (16 + i * 4)) & 3
+      if (((dr7 >>> (i * 2)) & 3) !== 0 && (rw === 1 || rw === 3)) watch = true
+    }
+    this.watchData = watch
+    this.flushTlb(true)
+    this.breakChunk = true
+  }
+
+  /** True if a data breakpoint watches some byte of linear page `page`. */
+  private pageWatched(page: number): boolean {
+    for (let i = 0; i < 4; i++) if (this.dr[i]! >>> 12 === page) return true
+    return false
+  }
+
+  /** Records matching data breakpoints for an access; the #DB trap follows the instruction (stepOne). */
+  private checkDataBreakpoint(linear: number, size: number, write: boolean): void {
+    const dr7 = this.dr[7]!
+    for (let i = 0; i < 4; i++) {
+      if (((dr7 >>> (i * 2)) & 3) === 0) continue
+      const rw = (dr7 >>> (16 + i * 4)) & 3
+      if (rw === 0 || rw === 2 || (rw === 1 && !write)) continue
+      const len = [1, 2, 8, 4][(dr7 >>> (18 + i * 4)) & 3]!
+      const start = this.dr[i]! & ~(len - 1)
+      const a = linear >>> 0
+      const b = start >>> 0
+      if (a < b + len && b < a + Math.max(size, 1)) this.pendingDataBreak |= 1 << i
     }
   }
 

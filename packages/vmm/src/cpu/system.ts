@@ -128,7 +128,7 @@ export function moveToDr(c: Cpu, n: number, v: number): void {
   if (n === 6) v = (v & 0xe00f) | 0xffff0ff0
   else if (n === 7) v = (v & 0xffff2bff) | 0x400
   c.dr[n] = v
-  if (n === 7) c.breakChunk = true
+  if (n <= 3 || n === 7) c.updateDebugWatch()
 }
 
 /** RDMSR into EDX:EAX; unknown MSRs raise #GP(0). */

@@ -482,4 +482,26 @@ bits 32
   mov [DATA + 20], esi
   mov [DATA + 24], edi`,
   ),
+  c(
+    'data breakpoint (DR0, write-only, 4 bytes): reads pass, a write traps #DB after the instruction',
+    `  mov eax, DATA + 8
+  mov dr0, eax
+  mov eax, 0xd0001
+  mov dr7, eax
+  mov ebx, [DATA + 8]
+  mov dword [DATA + 4], 1
+  mov ecx, 3
+  mov word [DATA + 10], 5
+  mov edx, 4`,
+  ),
+  c(
+    'instruction breakpoint (DR1) faults #DB before the instruction',
+    `  mov eax, .bp
+  mov dr1, eax
+  mov eax, 0x4
+  mov dr7, eax
+  mov ebx, 1
+.bp:
+  mov ebx, 2`,
+  ),
 ]
