@@ -119,8 +119,8 @@ function shiftRightSticky(n: number): void {
  * Rounds M (normalised, value M · 2^(e − 127)) to the precision-control width under the rounding control and
  * stores it into slot `dst` with #P/#U/#O and C1. Returns false when an unmasked #O/#U suppressed the store.
  */
-function roundAndStore(s: X87State, dst: number, negative: boolean, e: number): boolean {
-  const p = precisionBits(s.controlWord)
+function roundAndStore(s: X87State, dst: number, negative: boolean, e: number, bits = 0): boolean {
+  const p = bits !== 0 ? bits : precisionBits(s.controlWord)
   const rc = s.roundingControl()
   // Tiny results are denormalised first and then rounded at the precision's fixed bit of the 64-bit field, as
   // the x87 (and SoftFloat's roundAndPackFloatx80) do: reduced precision and denormal loss add up.
@@ -661,4 +661,29 @@ function packExact(s: X87State, dst: number, negative: boolean, hi: number, lo: 
   m1 = m0 = 0
   shiftRightSticky(n)
   s.setExtended(dst, m2, m3, sign)
+}
+
+/**
+ * FSCALE core: slot src (finite, non-zero) times 2^n into dst, exact unless the result leaves the extended
+ * range (then rounded with #O/#U/#P). Precision control does not apply to FSCALE (SDM vol. 1 §8.1.5.2).
+ */
+export function softScale(s: X87State, dst: number, src: number, n: number): boolean {
+  const at = src * 3
+  const negative = (s.ext[at + 2] as number) >= 0x8000
+  unpackA(s.ext, at)
+  m3 = aHi
+  m2 = aLo
+  m1 = m0 = 0
+  return roundAndStore(s, dst, negative, aExp + n, 64)
+}
+
+/** log2 of the finite positive extended value in slot src, from its exact exponent and significand. */
+export function log2Extended(s: X87State, src: number): number {
+  unpackA(s.ext, s.loadExtended(src))
+  if (aExp === 0 || aExp === -1) {
+    // Near 1: log2(1 + t) with t = x − 1 formed exactly from the high word (no cancellation).
+    const t = aHi * 2 ** (aExp - 31) - 1 + aLo * 2 ** (aExp - 63)
+    return Math.log1p(t) * Math.LOG2E
+  }
+  return aExp + Math.log2(aHi * 2 ** -31 + aLo * 2 ** -63)
 }

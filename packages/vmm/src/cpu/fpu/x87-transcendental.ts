@@ -2,9 +2,9 @@
 // FSCALE, FXTRACT, FPREM, FPREM1, FRNDINT (Intel SDM vol. 2 entries; vol. 1 §8.3.8–8.3.10).
 // Transcendentals use the host's binary64 functions (≤ 1 ulp of binary64, not of extended); FSCALE, FXTRACT,
 // FRNDINT and FPREM/FPREM1 (in x87-softfloat.ts) are exact.
-import { propagateNaN, storeApproximate, storeRounded } from './x87-arith'
-import { softRemainder } from './x87-softfloat'
-import { EXT_CLASS, clz64, pow2, roundIncremented, roundInexact, rounded, scaleByPow2 } from './x87-extended'
+import { propagateNaN, storeApproximate } from './x87-arith'
+import { log2Extended, softRemainder, softScale } from './x87-softfloat'
+import { EXT_CLASS, clz64, pow2, roundIncremented, roundInexact, rounded } from './x87-extended'
 import { uint64ToExtended } from './x87-extended'
 import { roundToInteger } from './x87-memory'
 import { SW, type X87State } from './x87-state'
@@ -24,7 +24,7 @@ function usableOperand(s: X87State, reg: number, allowInfinity: boolean): boolea
     propagateNaN(s, reg, reg, reg)
     return false
   }
-  if (!allowInfinity && (x === Infinity || x === -Infinity)) {
+  if (!allowInfinity && s.classify(reg) === EXT_CLASS.INFINITY) {
     if (!s.signal(SW.IE)) s.setIndefinite(reg)
     return false
   }
@@ -95,15 +95,20 @@ export function binary(s: X87State, op: number, st0: number, st1: number): boole
     case BINARY.PATAN:
       r = Math.atan2(y, x)
       return storeApproximate(s, st1, r, y === 0)
-    case BINARY.YL2X:
-      if (x === 0 && y !== 0 && y === y && isFinite(y)) {
+    case BINARY.YL2X: {
+      const cx = s.classify(st0)
+      if (cx === EXT_CLASS.ZERO && y !== 0 && isFinite(y)) {
         if (s.signal(SW.ZE)) return false
         s.setC1(false)
         s.setValue(st1, y > 0 ? -Infinity : Infinity)
         return true
       }
-      r = y * Math.log2(x)
+      // log2 from the exact exponent and significand: full extended range, no binary64 rounding of x.
+      const positive = (s.ext[st0 * 3 + 2] as number) < 0x8000
+      const positiveFinite = positive && cx !== EXT_CLASS.INFINITY && cx !== EXT_CLASS.ZERO
+      r = y * (positiveFinite ? log2Extended(s, st0) : Math.log2(x))
       return storeApproximate(s, st1, r, x === 1 || y === 0 || !isFinite(r))
+    }
     default:
       r = y * (Math.log1p(x) * Math.LOG2E)
       return storeApproximate(s, st1, r, x === 0 || y === 0 || !isFinite(r))
@@ -119,32 +124,25 @@ export function scale(s: X87State, st0: number, st1: number): void {
     return
   }
   if (((s.denormal[st0] as number) !== 0 || (s.denormal[st1] as number) !== 0) && s.signal(SW.DE)) return
-  if ((x === 0 && y === Infinity) || ((x === Infinity || x === -Infinity) && y === -Infinity)) {
+  // Decide on the encodings: registers may hold extended values beyond the binary64 range.
+  const cx = s.classify(st0)
+  const cy = s.classify(st1)
+  const yNegative = (s.ext[st1 * 3 + 2] as number) >= 0x8000
+  const xInfinite = cx === EXT_CLASS.INFINITY
+  const yInfinite = cy === EXT_CLASS.INFINITY
+  if ((cx === EXT_CLASS.ZERO && yInfinite && !yNegative) || (xInfinite && yInfinite && yNegative)) {
     if (!s.signal(SW.IE)) s.setIndefinite(st0)
     return
   }
-  if (x === 0 || !isFinite(x) || !isFinite(y)) {
-    if (y === Infinity && x !== 0) s.setValue(st0, x > 0 ? Infinity : -Infinity)
-    else if (y === -Infinity && isFinite(x)) s.setValue(st0, x > 0 || Object.is(x, 0) ? 0 : -0)
-    s.setC1(false)
+  s.setC1(false)
+  if (cx === EXT_CLASS.ZERO || xInfinite) return // 0 · 2^n = 0, ∞ · 2^n = ∞
+  if (yInfinite) {
+    const sign = (s.ext[st0 * 3 + 2] as number) & 0x8000
+    s.setExtended(st0, 0, yNegative ? 0 : 0x80000000, sign | (yNegative ? 0 : 0x7fff))
     return
   }
-  const n = Math.trunc(Math.max(-70000, Math.min(70000, y)))
-  const at = s.loadExtended(st0)
-  const cls = s.classify(st0)
-  const exp = (s.ext[at + 2] as number) & 0x7fff
-  if (cls === EXT_CLASS.NORMAL && exp + n >= 1 && exp + n <= 0x7ffe) {
-    const sign = (s.ext[at + 2] as number) & 0x8000
-    s.setExtended(st0, s.ext[at] as number, s.ext[at + 1] as number, sign | (exp + n))
-    s.setC1(false)
-    return
-  }
-  const clamped = Math.max(-2200, Math.min(2200, n))
-  const r = scaleByPow2(x, clamped)
-  let err = 0
-  if (isFinite(r) && scaleByPow2(r, -clamped) !== x) err = scaleByPow2(r, -clamped) < x ? pow2(-1074) : -pow2(-1074)
-  if (r === 0) err = x > 0 ? pow2(-1074) : -pow2(-1074)
-  storeRounded(s, st0, r, err, true)
+  // Scales beyond ±70000 over- or underflow every finite operand alike.
+  softScale(s, st0, st0, Math.trunc(Math.max(-70000, Math.min(70000, y))))
 }
 
 /**
@@ -159,13 +157,14 @@ export function extract(s: X87State, st0: number, significandSlot: number): bool
     return true
   }
   if ((s.denormal[st0] as number) !== 0 && s.signal(SW.DE)) return false
-  if (x === 0) {
+  const cls = s.classify(st0)
+  if (cls === EXT_CLASS.ZERO) {
     if (s.signal(SW.ZE)) return false
     s.copy(significandSlot, st0)
     s.setValue(st0, -Infinity)
     return true
   }
-  if (!isFinite(x)) {
+  if (cls === EXT_CLASS.INFINITY) {
     s.copy(significandSlot, st0)
     s.setValue(st0, Infinity)
     return true

@@ -449,6 +449,22 @@ describe('transcendental and scaling', () => {
     }
   })
 
+  it('FSCALE, FXTRACT and FYL2X work across the whole extended range (beyond binary64)', () => {
+    const d = new Driver()
+    d.loadDouble(16000).loadExtended(0xc000000000000000n, 0x3fff - 16000) // 1.5 · 2^-16000
+    d.reg(0xd9, 0xfd) // FSCALE by 16000
+    expect(d.popDouble()).toBe(1.5)
+    d.reg(0xdd, 0xd8) // pop the scale
+    d.loadExtended(0xa000000000000000n, 0x3fff + 12000).reg(0xd9, 0xf4) // FXTRACT of 1.25 · 2^12000
+    expect(d.popDouble()).toBe(1.25)
+    expect(d.popDouble()).toBe(12000)
+    d.loadDouble(0.5)
+      .loadExtended(0x8000000000000000n, 0x3fff + 15000)
+      .reg(0xd9, 0xf1) // 0.5 · log2(2^15000)
+    expect(d.popDouble()).toBe(7500)
+    expect(d.flags() & ~PE).toBe(0) // no #O/#U/#Z: nothing left the extended range
+  })
+
   it('FPREM is exact on 64-bit operands: 10^6 mod π(80-bit)', () => {
     const d = new Driver()
     d.reg(0xd9, 0xeb).loadDouble(1e6).reg(0xd9, 0xf8)
