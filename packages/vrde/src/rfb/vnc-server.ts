@@ -7,7 +7,6 @@ import type { Duplex } from 'node:stream'
 import type { Server, Socket } from 'node:net'
 import type { DisplaySource, InputSink } from '@boxwood/devices'
 import { WebSocketServer } from 'ws'
-import type { WebSocket } from 'ws'
 import { bindAddress, checkAuth, parsePortList } from '../config/vrde-settings'
 import type { VrdeSettings } from '../config/vrde-settings'
 import { DisplayHub } from '../display/display-hub'
@@ -19,7 +18,7 @@ import type { ServerContext } from '../server/server-context'
 import { SessionRegistry } from '../server/session-registry'
 import type { VrdeServer, VrdeServerInfo } from '../server/vrde-server'
 import { StreamTransport, WebSocketTransport } from '../transport/transport'
-import type { Transport } from '../transport/transport'
+import type { Transport, WebSocketLike } from '../transport/transport'
 import { RfbConnection } from './rfb-connection'
 import type { RfbOptions } from './rfb-connection'
 
@@ -123,7 +122,7 @@ export class VncServer implements VrdeServer {
   }
 
   /** Serves an already-upgraded WebSocket (for embedding the VNC server in your own HTTP server). */
-  acceptWebSocket(ws: WebSocket, remoteAddress: string): void {
+  acceptWebSocket(ws: WebSocketLike, remoteAddress: string): void {
     this.#accept(new WebSocketTransport(ws, remoteAddress))
   }
 

@@ -1,7 +1,16 @@
 // The byte pipe a protocol connection talks through: a TCP or TLS socket, or a WebSocket (noVNC). It counts the
 // bytes handed over but not yet flushed, which is what the servers use for per-client flow control.
 import type { Duplex } from 'node:stream'
-import type { WebSocket } from 'ws'
+
+/** The part of a `ws` WebSocket the transport uses (structural, so users need no `ws` types). */
+export interface WebSocketLike {
+  binaryType: string
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown
+  on(event: 'close' | 'error', listener: () => void): unknown
+  send(data: Uint8Array, options: { binary: boolean }, cb: (err?: Error) => void): void
+  close(): void
+  terminate(): void
+}
 
 /** Handlers a connection installs on its transport. */
 export interface TransportHandlers {
@@ -110,9 +119,9 @@ export class StreamTransport extends CountingTransport {
 /** A transport over a WebSocket carrying binary frames (the websockify convention noVNC uses). */
 export class WebSocketTransport extends CountingTransport {
   readonly remoteAddress: string
-  readonly #ws: WebSocket
+  readonly #ws: WebSocketLike
 
-  constructor(ws: WebSocket, remoteAddress: string) {
+  constructor(ws: WebSocketLike, remoteAddress: string) {
     super()
     this.#ws = ws
     this.remoteAddress = remoteAddress
