@@ -263,6 +263,33 @@ export function defineVmScenario(
       expect(await finish(await console.powerDown())).toMatchObject({ code: 0 })
     })
 
+    it('saves the execution state (→ Saved) and restores it on the next start (Restoring → Running)', async () => {
+      const session = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      const console = (await session.getConsole())!
+      await (await console.getKeyboard()).putScancodes([0x1e, 0x9e, 0x1f, 0x9f, 0x20])
+      const shared = await client.getSession()
+      await machine.lockMachine(shared, LockType.Shared)
+      await expect(machine.saveState()).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      expect(await finish(await (await shared.getMachine()).saveState())).toMatchObject({ code: 0 })
+      expect(await machine.getState()).toBe(MachineState.Saved)
+      const stateFile = await machine.getStateFilePath()
+      expect(stateFile).toMatch(/Snapshots\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d+Z\.sav$/)
+      expect(await readFile(await machine.getSettingsFilePath(), 'utf8')).toMatch(/stateFile="Snapshots\/[^"]+\.sav"/)
+      await waitFor(async () => (await machine.getSessionState()) === SessionState.Unlocked, 5000, 'unlock')
+      const again = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(again, 'headless', []))).toMatchObject({ code: 0 })
+      expect(await machine.getState()).toBe(MachineState.Running)
+      expect(await machine.getStateFilePath()).toBe('')
+      const restored = (await again.getConsole())!
+      const rgba = await (await restored.getDisplay()).takeScreenShotToArray(0, 0, 0, BitmapFormat.RGBA)
+      expect(rgba[0]).toBe(5) // the guest's input counter survived the save/restore
+      expect(states()).toEqual(
+        expect.arrayContaining([MachineState.Saving, MachineState.Saved, MachineState.Restoring]),
+      )
+      expect(await finish(await restored.powerDown())).toMatchObject({ code: 0 })
+    })
+
     it('keeps the VM running when the API process goes away, and re-attaches it', async () => {
       const session = await client.getSession()
       expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })

@@ -140,6 +140,12 @@ export interface IMachine {
   deleteSnapshot(id: string): Promise<IProgress>
   findSnapshot(nameOrId: string): Promise<ISnapshot>
   cloneTo(target: IMachine, mode: CloneMode, options: CloneOptions[]): Promise<IProgress>
+  /** The saved-state file ("" when the machine is not Saved). */
+  getStateFilePath(): Promise<string>
+  /** Saves the running VM's state and stops its process (call on a locked session's machine): → Saved. */
+  saveState(): Promise<IProgress>
+  /** Drops the saved state (Write-locked session's machine): Saved → PoweredOff. */
+  discardSavedState(removeFile: boolean): Promise<void>
 }
 
 /** IPlatform (7.1): chipset, RTC, x86 specifics. */

@@ -24,6 +24,8 @@ export interface MachineDriverConfig {
   readonly machineFolder: string
   readonly settings: MachineSettings
   readonly media: readonly DriverMedium[]
+  /** Absolute path of a saved state to resume from (the VM process reads it and passes it to powerUp). */
+  readonly stateFilePath?: string
 }
 
 /** Something that happened inside the machine. */
@@ -43,8 +45,13 @@ export type MachineDriverEvent =
  * screenshots read the guest's framebuffer directly.
  */
 export interface MachineDriver {
-  /** Starts executing the guest (power-on reset first). */
-  powerUp(): Promise<void>
+  /** Starts executing the guest: power-on reset first, or resumes exactly where `savedState` left off. */
+  powerUp(savedState?: Uint8Array): Promise<void>
+  /**
+   * Pauses the guest and returns its complete state (VMM saved-state container) for Machine.saveState; the VM
+   * process then powers the driver down. Drivers without it cannot save state.
+   */
+  saveState?(): Promise<Uint8Array>
   /** Stops the guest for good and releases its resources (images are flushed and closed). */
   powerDown(): Promise<void>
   pause(): Promise<void>

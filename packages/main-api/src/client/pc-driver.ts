@@ -82,8 +82,24 @@ export async function createPcDriver(config: MachineDriverConfig): Promise<Machi
     else if (state === 'powered-off' && !stopping) listener?.({ kind: 'poweredOff' })
   })
   return {
-    async powerUp() {
+    async powerUp(savedState) {
+      if (savedState) {
+        try {
+          vm.loadState(savedState)
+        } catch (error) {
+          throw new VBoxError(
+            'VBOX_E_FILE_ERROR',
+            `The saved state cannot be restored: ${(error as Error).message}`,
+            'Console',
+          )
+        }
+      }
       runner.start()
+      if (savedState) vm.resume()
+    },
+    async saveState() {
+      if (vm.state === 'running') vm.pause()
+      return vm.saveState()
     },
     async powerDown() {
       stopping = true

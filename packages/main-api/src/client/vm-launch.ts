@@ -3,6 +3,7 @@
 // SessionMachine::i_checkForDeath; vbox-api.md §1.3, §1.4).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { VBoxError } from '../api/errors'
@@ -12,6 +13,7 @@ import type { DeviceType } from '../api/storage-enums'
 import { cloneSettings } from '../settings/machine-settings'
 import { entryPoint } from '../process/entry-points'
 import type { LockHolder, MachineCore, VmLink } from '../server/machine-core'
+import { stateName } from '../server/machine-core'
 import type { MediumImpl } from '../server/medium'
 import type { VirtualBoxImpl } from '../server/virtualbox'
 import { runProgress, type ProgressImpl } from '../server/progress'
@@ -214,10 +216,15 @@ export class VmProcessHandle implements VmLink, LockHolder {
     if (core.vm !== this) return
     const wasOnline = core.state !== MachineState.PoweredOff && core.state !== MachineState.Starting
     core.vm = undefined
-    // A VM process that dies while running leaves the machine Aborted; the service carries on (ClientWatcher).
+    // A VM process that dies while running leaves the machine Aborted (AbortedSaved while restoring a saved
+    // state); the service carries on (ClientWatcher). A VM that saved its state leaves the machine Saved.
     if (!this.expectingExit && wasOnline)
-      core.setState(core.state === MachineState.Saved ? MachineState.AbortedSaved : MachineState.Aborted)
-    else if (core.state !== MachineState.PoweredOff && core.state !== MachineState.Aborted)
+      core.setState(core.state === MachineState.Restoring ? MachineState.AbortedSaved : MachineState.Aborted)
+    else if (
+      core.state !== MachineState.PoweredOff &&
+      core.state !== MachineState.Aborted &&
+      core.state !== MachineState.Saved
+    )
       core.setState(MachineState.PoweredOff)
     releaseVmLock(core, this)
     void core.saveRegistryOnly().catch(() => undefined)
@@ -347,23 +354,76 @@ export function launchVmProcess(
   )
 }
 
-/** PoweredOff → Starting → Running through the VM process; failure returns the machine to PoweredOff. */
+/**
+ * PoweredOff → Starting → Running (or Saved → Restoring → Running) through the VM process. A failed start
+ * returns the machine to its previous state; a restored saved state is deleted, as VirtualBox does.
+ */
 async function powerUpThrough(core: MachineCore, handle: VmProcessHandle): Promise<void> {
-  core.setState(MachineState.Starting)
+  const previous = core.state
+  const stateFile = core.settings.stateFile ? core.resolvePath(core.settings.stateFile) : undefined
+  core.setState(stateFile ? MachineState.Restoring : MachineState.Starting)
   const config: MachineDriverConfig = {
     machineId: core.id,
     name: core.name,
     machineFolder: core.folder,
     settings: cloneSettings(core.settings),
     media: driverMedia(core),
+    ...(stateFile ? { stateFilePath: stateFile } : {}),
   }
   try {
     await handle.call('powerUp', config)
   } catch (error) {
-    core.setState(MachineState.PoweredOff)
+    core.setState(
+      stateFile ? (previous === MachineState.AbortedSaved ? previous : MachineState.Saved) : MachineState.PoweredOff,
+    )
     throw error
   }
   core.setState(MachineState.Running)
+  if (stateFile) {
+    await unlink(stateFile).catch(() => undefined)
+    core.settings.stateFile = undefined
+    if (core.pending) core.pending.stateFile = undefined
+    await core.saveRegistryOnly()
+  }
+}
+
+/** Machine.saveState: Running/Paused → Saving → Saved; the VM process writes the state file and exits. */
+export function saveStateThrough(core: MachineCore): ProgressImpl {
+  const vm = core.vm
+  if (!(vm instanceof VmProcessHandle))
+    throw new VBoxError('VBOX_E_INVALID_VM_STATE', `The machine '${core.name}' is not running`, 'SessionMachine')
+  const previous = core.state
+  if (previous !== MachineState.Running && previous !== MachineState.Paused)
+    throw new VBoxError(
+      'VBOX_E_INVALID_VM_STATE',
+      `Cannot save the execution state as the machine is not running or paused (machine state: ${stateName(previous)})`,
+      'SessionMachine',
+    )
+  // VirtualBox names saved states by their UTC time stamp, in the snapshot folder.
+  const stamp = new Date().toISOString().replace(/:/g, '-')
+  const path = join(core.resolvePath(core.settings.snapshotFolder), `${stamp}.sav`)
+  core.setState(MachineState.Saving)
+  return runProgress(
+    'Saving the execution state of the virtual machine',
+    [{ description: 'Saving the execution state', weight: 1 }],
+    async () => {
+      try {
+        vm.expectingExit = true
+        await vm.call('saveState', path)
+      } catch (error) {
+        vm.expectingExit = false
+        if (core.state === MachineState.Saving) core.setState(previous)
+        throw error
+      }
+      const stored = core.storedPath(path)
+      core.settings.stateFile = stored
+      if (core.pending) core.pending.stateFile = stored
+      core.setState(MachineState.Saved)
+      await vm.exitedPromise()
+      await core.saveRegistryOnly()
+    },
+    { initiator: 'Machine' },
+  )
 }
 
 /** True when a medium of `type` is in use by the running VM (hot changes are not supported yet). */

@@ -2,6 +2,8 @@
 // the machine driver, runs the machine with its remote display server, and answers Console calls from whichever
 // service is connected to its control socket. It keeps running when its service goes away and serves the next one.
 import { chmodSync, unlinkSync } from 'node:fs'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { createServer, type Socket } from 'node:net'
 import { toVBoxError, VBoxError } from '../api/errors'
 import { captureRgba } from './framebuffer'
@@ -20,8 +22,11 @@ function arg(name: string): string {
 const machineId = arg('--startvm')
 const socketPath = arg('--socket')
 const frontend = process.argv.includes('--frontend') ? arg('--frontend') : 'headless'
-/** Exit when no service has been connected for this long (ms); unset = wait forever, as VirtualBox VMs do. */
-const orphanTimeoutMs = Number(process.env.BOXWOOD_VM_ORPHAN_TIMEOUT_MS ?? 0)
+/**
+ * How long a running VM waits for a service to re-attach after losing its own (ms, default 10 s; 0 = forever).
+ * A bounded wait keeps a VM whose frontend or service is gone for good from running unattended.
+ */
+const orphanTimeoutMs = Number(process.env.BOXWOOD_VM_ORPHAN_TIMEOUT_MS ?? 10_000)
 
 let driver: MachineDriver | undefined
 let paused = false
@@ -87,7 +92,8 @@ const handlers: {
       onModeChange: (mode) =>
         send({ type: 'event', event: { kind: 'resolution', screenId: 0, width: mode.width, height: mode.height } }),
     })
-    await created.powerUp()
+    const saved = config.stateFilePath ? new Uint8Array(await readFile(config.stateFilePath)) : undefined
+    await created.powerUp(saved)
     driver = created
     log('powered up')
     vrde = await startVrde(config.settings.hardware.vrde, created.display, created.input)
@@ -97,6 +103,24 @@ const handlers: {
   async powerDown() {
     await shutdown()
     log('powered down')
+    setImmediate(() => exit(0))
+  },
+  async saveState(path) {
+    const d = running()
+    if (!d.saveState) throw new VBoxError('VBOX_E_NOT_SUPPORTED', 'This machine cannot save its state', 'Console')
+    const state = await d.saveState()
+    await mkdir(dirname(path), { recursive: true })
+    const temp = `${path}.tmp`
+    const file = await open(temp, 'w', 0o600)
+    try {
+      await file.writeFile(state)
+      await file.sync()
+    } finally {
+      await file.close()
+    }
+    await rename(temp, path)
+    await shutdown()
+    log(`state saved to ${path}`)
     setImmediate(() => exit(0))
   },
   async pause() {

@@ -7,6 +7,8 @@ import type { MachineDriverConfig, MachineDriverEvent } from './machine-driver'
 export interface VmMethods {
   powerUp(config: MachineDriverConfig): void
   powerDown(): void
+  /** Saves the machine's state into `path`; the VM process then powers down and exits. */
+  saveState(path: string): void
   pause(): void
   resume(): void
   reset(): void

@@ -68,10 +68,12 @@ export class MachineCore {
     this.settingsFilePath = settingsFilePath
     this.isNew = isNew
     if (isNew) this.pending = cloneSettings(settings)
-    this.state = settings.aborted
-      ? MachineState.Aborted
-      : settings.stateFile
-        ? MachineState.Saved
+    this.state = settings.stateFile
+      ? settings.aborted
+        ? MachineState.AbortedSaved
+        : MachineState.Saved
+      : settings.aborted
+        ? MachineState.Aborted
         : MachineState.PoweredOff
   }
 
@@ -199,7 +201,7 @@ export class MachineCore {
     // Media first used by this machine move from the global registry into the machine's file.
     const adopted = commit && this.registered && this.vbox._adoptMedia(this)
     s.mediaRegistry = this.mediaRegistryFor()
-    s.aborted = this.state === MachineState.Aborted
+    s.aborted = this.state === MachineState.Aborted || this.state === MachineState.AbortedSaved
     s.lastStateChange = new Date(this.lastStateChange).toISOString().replace(/\.\d+Z$/, 'Z')
     const { text, root } = buildSettingsText(writeMachine(s), this.root, rootSchema('Machine'))
     await writeFileAtomic(this.settingsFilePath, text)

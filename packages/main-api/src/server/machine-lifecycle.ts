@@ -65,7 +65,13 @@ export async function launchVMProcess(
       `The '${name}' frontend is not available in Boxwood yet; use 'headless'`,
       'Machine',
     )
-  const allowed: MachineState[] = [MachineState.PoweredOff, MachineState.Aborted, MachineState.Teleported]
+  const allowed: MachineState[] = [
+    MachineState.PoweredOff,
+    MachineState.Aborted,
+    MachineState.Teleported,
+    MachineState.Saved,
+    MachineState.AbortedSaved,
+  ]
   if (!allowed.includes(core.state))
     throw new VBoxError(
       'VBOX_E_INVALID_VM_STATE',
@@ -201,6 +207,7 @@ export async function deleteConfig(m: MachineImpl, media: IMedium[]): Promise<IP
       }
     }
     task.nextOperation(index)
+    if (core.settings.stateFile) await unlink(core.resolvePath(core.settings.stateFile)).catch(() => undefined)
     const path = core.settingsFilePath
     for (const file of [path, `${path}-prev`]) await unlink(file).catch(() => undefined)
     await rm(join(core.folder, 'Logs'), { recursive: true, force: true })

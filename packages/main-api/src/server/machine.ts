@@ -26,6 +26,9 @@ import { DeviceType } from '../api/storage-enums'
 import type { StorageBus } from '../api/storage-enums'
 import type { MachineSettings, SnapshotSettings } from '../settings/machine-settings'
 import { cloneSettings } from '../settings/machine-settings'
+import { unlink } from 'node:fs/promises'
+import { MachineState } from '../api/machine-enums'
+import { saveStateThrough } from '../client/vm-launch'
 import { ApiObject } from './api-object'
 import type { MachineCore } from './machine-core'
 import { stateName } from './machine-core'
@@ -415,6 +418,40 @@ export class MachineImpl extends ApiObject implements IMachine, MachineSettingsV
   }
   async cloneTo(target: IMachine, mode: CloneMode, options: CloneOptions[]): Promise<IProgress> {
     return lifecycle.cloneTo(this, target, mode, options)
+  }
+  async getStateFilePath() {
+    const file = this._data().stateFile
+    return file ? this._core.resolvePath(file) : ''
+  }
+  async saveState(): Promise<IProgress> {
+    if (this._view.kind !== 'session')
+      throw new VBoxError(
+        'VBOX_E_INVALID_VM_STATE',
+        "The machine is not locked by a session: call saveState on the session's machine",
+        'Machine',
+      )
+    return saveStateThrough(this._core)
+  }
+  async discardSavedState(removeFile: boolean): Promise<void> {
+    const core = this._core
+    if (this._view.kind !== 'session' || !core.isWriteSession(this._view.session))
+      throw new VBoxError(
+        'VBOX_E_INVALID_VM_STATE',
+        'The machine is not locked for writing by this session',
+        'SessionMachine',
+      )
+    if (core.state !== MachineState.Saved && core.state !== MachineState.AbortedSaved)
+      throw new VBoxError(
+        'VBOX_E_INVALID_VM_STATE',
+        `Cannot discard the saved state as the machine is not in the saved state (machine state: ${stateName(core.state)})`,
+        'SessionMachine',
+      )
+    const file = core.settings.stateFile
+    if (removeFile && file) await unlink(core.resolvePath(file)).catch(() => undefined)
+    core.settings.stateFile = undefined
+    if (core.pending) core.pending.stateFile = undefined
+    core.setState(MachineState.PoweredOff)
+    await core.saveRegistryOnly()
   }
 
   /** Internal: the console of the running VM, if any (used by sessions). */
