@@ -44,6 +44,17 @@ export function unary(s: X87State, op: number, reg: number): boolean {
     s.statusFlags |= SW.C2
     return false
   }
+  if ((op === UNARY.SIN || op === UNARY.TAN) && s.classify(reg) !== EXT_CLASS.ZERO) {
+    // sin x and tan x round to x itself (64-bit significand) when |x| < 2^-32; the exact image is kept, so tiny
+    // extended values below the binary64 range survive.
+    const at = s.loadExtended(reg)
+    const exp = (s.ext[at + 2] as number) & 0x7fff
+    if (exp < 16383 - 32) {
+      s.signal(SW.PE)
+      s.setC1(false)
+      return true
+    }
+  }
   let r: number
   let exact = false
   switch (op) {

@@ -386,6 +386,8 @@ describe('transcendental and scaling', () => {
     d.loadDouble(1).reg(0xd9, 0xf2) // FPTAN pushes 1.0
     expect(d.popDouble()).toBe(1)
     expect(d.popDouble()).toBeCloseTo(Math.tan(1), 15)
+    d.loadExtended(0xc000000000000000n, 0x3fff - 15000).reg(0xd9, 0xfe) // sin(1.5 · 2^-15000) = itself
+    expect(d.popExtended()).toEqual([0xc000000000000000n, 0x3fff - 15000])
     d.loadDouble(2 ** 64).reg(0xd9, 0xfe)
     expect(d.status() & 0x400).toBe(0x400)
     expect(d.popDouble()).toBe(2 ** 64)
