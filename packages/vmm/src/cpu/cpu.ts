@@ -16,8 +16,7 @@ import type { InterruptSource } from '../irq/interrupt-source'
 import type { IoBus } from '../io/io-bus'
 import type { PhysicalMemory } from '../memory/physical-memory'
 import type { FirmwareRegisters } from '../device-api/device'
-import { loadSeg } from './descriptors'
-import { farJump } from './far-transfer'
+import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-registers'
 import {
   ARITH_FLAGS,
   ATTR_CODE,
@@ -40,7 +39,6 @@ import {
   GP,
   GS,
   IF,
-  IOPL as IOPL_BITS,
   LDTR,
   PF_VECTOR,
   RF,
@@ -1094,51 +1092,12 @@ export class Cpu {
 
   /** Snapshot of the register file for a firmware call trapped by an OUT (EIP already points past it). */
   readFirmwareRegisters(into: FirmwareRegisters): void {
-    const r = this.regs
-    into.eax = r[0]! >>> 0
-    into.ecx = r[1]! >>> 0
-    into.edx = r[2]! >>> 0
-    into.ebx = r[3]! >>> 0
-    into.esp = r[4]! >>> 0
-    into.ebp = r[5]! >>> 0
-    into.esi = r[6]! >>> 0
-    into.edi = r[7]! >>> 0
-    into.eip = this.eip >>> 0
-    into.eflags = this.getEflags() >>> 0
-    into.es = this.segSel[ES]!
-    into.cs = this.segSel[CS]!
-    into.ss = this.segSel[SS]!
-    into.ds = this.segSel[DS]!
-    into.fs = this.segSel[FS]!
-    into.gs = this.segSel[GS]!
+    readFirmwareRegisters(this, into)
   }
 
   /** Writes a firmware call's registers back; segment registers load as MOV Sreg does (CS as a far jump would). */
   writeFirmwareRegisters(from: Readonly<FirmwareRegisters>): void {
-    const r = this.regs
-    r[0] = from.eax
-    r[1] = from.ecx
-    r[2] = from.edx
-    r[3] = from.ebx
-    r[4] = from.esp
-    r[5] = from.ebp
-    r[6] = from.esi
-    r[7] = from.edi
-    this.eip = from.eip | 0
-    const keep = this.protectedMode && this.cpl > 0 ? IOPL_BITS | VM : VM
-    this.setEflags((this.getEflags() & keep) | (from.eflags & ~keep))
-    const segs: [number, number][] = [
-      [ES, from.es],
-      [SS, from.ss],
-      [DS, from.ds],
-      [FS, from.fs],
-      [GS, from.gs],
-    ]
-    for (const [seg, sel] of segs) if (this.segSel[seg] !== (sel & 0xffff)) loadSeg(this, seg, sel)
-    if (this.segSel[CS] !== (from.cs & 0xffff)) {
-      if (!this.protectedMode || this.v86) this.loadSegReal(CS, from.cs)
-      else farJump(this, from.cs, from.eip)
-    }
+    writeFirmwareRegisters(this, from)
   }
 
   // ---- state API ----
