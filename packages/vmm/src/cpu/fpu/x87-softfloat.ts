@@ -579,7 +579,7 @@ export function softRemainder(s: X87State, st0: number, st1: number, ieee: boole
     if (ieee && d === -1 && (aHi > bHi || (aHi === bHi && aLo > bLo))) {
       // |x| > |y|/2: the nearest quotient is 1 and the remainder |y| − |x| (exact, at x's scale).
       const twoY = shiftLeftOne(bHi, bLo)
-      const diff = sub65(twoYHigh, twoY.hi, twoY.lo, aHi, aLo)
+      const diff = subtract64(twoY.hi, twoY.lo, aHi, aLo) // 2|y| − |x| < 2^64: the bit shifted out cancels
       r1 = diff.hi
       r0 = diff.lo
       q = 1
@@ -605,10 +605,10 @@ export function softRemainder(s: X87State, st0: number, st1: number, ieee: boole
     if (ieee && !partial) {
       // Round the quotient to nearest: compare 2R with |y|.
       const twice = shiftLeftOne(r1, r0)
-      const above = twoYHigh !== 0 || twice.hi > bHi || (twice.hi === bHi && twice.lo > bLo)
-      const tie = twoYHigh === 0 && twice.hi === bHi && twice.lo === bLo
+      const above = shiftedOut !== 0 || twice.hi > bHi || (twice.hi === bHi && twice.lo > bLo)
+      const tie = shiftedOut === 0 && twice.hi === bHi && twice.lo === bLo
       if (above || (tie && (q & 1) === 1)) {
-        const diff = sub65(0, bHi, bLo, r1, r0)
+        const diff = subtract64(bHi, bLo, r1, r0)
         r1 = diff.hi
         r0 = diff.lo
         q = (q + 1) & 7
@@ -621,19 +621,18 @@ export function softRemainder(s: X87State, st0: number, st1: number, ieee: boole
   else s.setConditions((q >>> 1) & 1, 0, q & 1, (q >>> 2) & 1)
 }
 
-let twoYHigh = 0
+let shiftedOut = 0
 const pair = { hi: 0, lo: 0 }
-/** hi:lo << 1 into `pair`, the bit shifted out into twoYHigh. */
+/** hi:lo << 1 into `pair`, the bit shifted out into shiftedOut. */
 function shiftLeftOne(hi: number, lo: number): { hi: number; lo: number } {
-  twoYHigh = hi >>> 31
+  shiftedOut = hi >>> 31
   pair.hi = ((hi << 1) | (lo >>> 31)) >>> 0
   pair.lo = (lo << 1) >>> 0
   return pair
 }
 
-/** (top:hi:lo) − (subHi:subLo) for a non-negative 64-bit difference, into `pair`. */
-function sub65(top: number, hi: number, lo: number, subHi: number, subLo: number): { hi: number; lo: number } {
-  void top
+/** (hi:lo − subHi:subLo) mod 2^64, into `pair`. */
+function subtract64(hi: number, lo: number, subHi: number, subLo: number): { hi: number; lo: number } {
   const low = lo - subLo
   pair.lo = low >>> 0
   pair.hi = (hi - subHi - (low < 0 ? 1 : 0)) >>> 0
