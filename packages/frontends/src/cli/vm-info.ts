@@ -30,8 +30,14 @@ export function stateChangeTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}000000`
 }
 
+/** Facts only a running VM's console knows. */
+export interface RuntimeInfo {
+  /** The port the remote display server listens on (0 = failed to start, -1 = not running). */
+  readonly vrdePort: number
+}
+
 /** Collects the fields of `machine` in VBoxManage's order. */
-export async function collectVmInfo(vbox: IVirtualBox, machine: IMachine): Promise<InfoField[]> {
+export async function collectVmInfo(vbox: IVirtualBox, machine: IMachine, runtime?: RuntimeInfo): Promise<InfoField[]> {
   const f: InfoField[] = []
   const add = (key: string, value: string | number, human?: readonly [string, string], quoteKey = false) =>
     f.push({ key, value, quoteKey, ...(human ? { human } : {}) })
@@ -123,7 +129,7 @@ export async function collectVmInfo(vbox: IVirtualBox, machine: IMachine): Promi
     'Audio:',
     (await audio.getEnabled()) ? 'enabled' : 'disabled',
   ])
-  await addVrde(add, machine)
+  await addVrde(add, machine, runtime)
   const description = await machine.getDescription()
   if (description) add('description', description, ['Description:', description])
   await addSnapshots(add, machine)
@@ -286,7 +292,7 @@ async function addSerial(add: Add, machine: IMachine): Promise<void> {
   }
 }
 
-async function addVrde(add: Add, machine: IMachine): Promise<void> {
+async function addVrde(add: Add, machine: IMachine, runtime: RuntimeInfo | undefined): Promise<void> {
   const vrde = await machine.getVRDEServer()
   const enabled = await vrde.getEnabled()
   const ports = (await vrde.getVRDEProperty('TCP/Ports')) || '3389'
@@ -301,7 +307,8 @@ async function addVrde(add: Add, machine: IMachine): Promise<void> {
       : 'disabled',
   ])
   if (!enabled) return
-  add('vrdeport', -1)
+  const port = runtime?.vrdePort ?? -1
+  add('vrdeport', port, runtime ? ['VRDE port:', String(port)] : undefined)
   add('vrdeports', ports)
   add('vrdeaddress', address || '0.0.0.0')
   add('vrdeauthtype', auth)

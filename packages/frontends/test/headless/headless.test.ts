@@ -106,7 +106,10 @@ describe('boxheadless', () => {
       socket.once('error', reject)
     })
     expect(banner).toMatch(/^RFB 003\.00\d\n$/)
-    expect(parseMachineReadable(await h.ok('showvminfo', 'fg', '--machinereadable')).get('VMState')).toBe('running')
+    const running1 = parseMachineReadable(await h.ok('showvminfo', 'fg', '--machinereadable'))
+    expect(running1.get('VMState')).toBe('running')
+    // vrdeport is the port the server actually listens on while the VM runs.
+    expect(running1.get('vrdeport')).toBe(String(vncPort))
     // Keys typed with controlvm reach the machine's keyboard (the test screen counts them in pixel (0,0)).
     await h.ok('controlvm', 'fg', 'keyboardputstring', 'Hi')
     await h.ok('controlvm', 'fg', 'keyboardputscancode', '1c', '9c')
