@@ -171,7 +171,17 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
   if (denormalOperands(s, a, b)) return false
   // Exact 80-bit arithmetic unless both operands are plain binary64 values and PC selects double precision,
   // where binary64 arithmetic gives the same bits.
-  if (((s.controlWord >>> 8) & 3) !== 2 || s.rawValid[a] === 1 || s.rawValid[b] === 1) {
+  const pc = (s.controlWord >>> 8) & 3
+  if (pc !== 2 || s.rawValid[a] === 1 || s.rawValid[b] === 1) {
+    // Binary64 operands whose exact result is a binary64 value need no rounding at any precision ≥ 53 bits.
+    if (pc !== 0 && s.rawValid[a] === 0 && s.rawValid[b] === 0) {
+      const exact = exactBinary64(s, op, x, y)
+      if (exact === exact) {
+        s.setC1(false)
+        s.setValue(dst, exact)
+        return true
+      }
+    }
     return softArithmetic(s, op, dst, a, b)
   }
   let r: number
@@ -213,6 +223,39 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
     return true
   }
   return storeRounded(s, dst, r, err, isFinite(x) && isFinite(y))
+}
+
+/**
+ * The result of x op y when it is exactly representable in binary64 (finite, not tiny), else NaN. Operands are
+ * finite or infinite binary64 values, never NaN.
+ */
+function exactBinary64(s: X87State, op: number, x: number, y: number): number {
+  if (!isFinite(x) || !isFinite(y)) return NaN
+  let r: number
+  switch (op) {
+    case ARITH.ADD:
+    case ARITH.SUB: {
+      const y2 = op === ARITH.SUB ? -y : y
+      r = x + y2
+      if (!isFinite(r)) return NaN
+      const t = r - x
+      if (x - (r - t) + (y2 - t) !== 0) return NaN
+      // Exact cancellation gives −0 when rounding down; (−0) + (−0) is −0 in every mode.
+      if (r === 0 && s.roundingControl() === RC.DOWN && !(Object.is(x, 0) && Object.is(y2, 0))) return -0
+      return r
+    }
+    case ARITH.MUL:
+      r = x * y
+      if (r === 0) return x === 0 || y === 0 ? r : NaN
+      if (!isFinite(r) || Math.abs(r) < pow2(-1022)) return NaN
+      return productError(x, y, r) === 0 ? r : NaN
+    default:
+      if (y === 0) return NaN
+      r = x / y
+      if (r === 0) return x === 0 ? r : NaN
+      if (!isFinite(r) || Math.abs(r) < pow2(-1022)) return NaN
+      return quotientError(x, y, r) === 0 ? r : NaN
+  }
 }
 
 /** FSQRT of slot `src` into `dst`. */
