@@ -1,7 +1,7 @@
 // Segmentation checks on data accesses (Intel SDM vol. 3A 5.3–5.4). QEMU's TCG does not implement these, so
 // the expectations come from the SDM.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, stepUntilException } from './harness'
+import { assemble, createMachine, protectedMachine, stepUntilException } from './harness'
 
 // Descriptor dwords: base 0x8000, byte-granular limit 0xF, 32-bit, with the given access byte.
 const small = (access: number): [number, number] => [0x8000000f, 0x00400000 | (access << 8)]
@@ -58,5 +58,20 @@ describe('segment limit and rights checks', () => {
     expect(stepUntilException(b)).toEqual({ vector: 6, errorCode: null })
     const ok = protectedMachine('lock add [0x100], eax\nhlt')
     expect(stepUntilException(ok)).toBeNull()
+  })
+
+  it('faults #GP in real mode for a word access at offset 0xFFFF (no wrap within the segment)', () => {
+    const m = createMachine()
+    m.memory.ram.set(assemble('bits 16\nmov ax, 0x0700\nmov es, ax\nmov word [es:0xffff], 0x1111\nhlt'), 0x7c00)
+    const s = m.cpu.getState()
+    s.cs = { selector: 0, base: 0, limit: 0xffff, attributes: 0x9b }
+    s.eip = 0x7c00
+    s.esp = 0x7000
+    m.cpu.setState(s)
+    m.cpu.step()
+    m.cpu.step()
+    const r = m.cpu.step()
+    expect(r.exception).toEqual({ vector: 13, errorCode: 0 })
+    expect(m.memory.read8(0x16fff)).toBe(0)
   })
 })

@@ -292,10 +292,11 @@ function randomInsn(rng: Rng): Insn {
 
 /**
  * Generates one case: random registers, flags and data area, then `length` instructions. With `code16` the
- * instructions run in a 16-bit code segment (selector 0x40, based at the cases' RAM copy; see random.test.ts).
+ * instructions run in a 16-bit code segment (selector 0x40, based at the cases' RAM copy; see random.test.ts);
+ * with `realMode` the case is real-mode code for the image's real-mode part.
  */
-export function randomCase(rng: Rng, length: number, code16 = false): RandomCase {
-  const lines: string[] = ['CASE_BEGIN']
+export function randomCase(rng: Rng, length: number, code16 = false, realMode = false): RandomCase {
+  const lines: string[] = [realMode ? 'RCASE_BEGIN' : 'CASE_BEGIN']
   for (let i = 0; i < 16; i++) lines.push(`mov dword [DATA + ${i * 4}], 0x${rng.value().toString(16)}`)
   const flags = (rng.next() & ALL) | 2
   lines.push(`push dword 0x${flags.toString(16)}`, 'popfd')
@@ -318,6 +319,6 @@ export function randomCase(rng: Rng, length: number, code16 = false): RandomCase
     emitted++
   }
   if (code16) lines.push(`jmp dword 0x08:${back}`, 'bits 32', `${back}:`)
-  lines.push('CASE_END')
+  lines.push(realMode ? 'RCASE_END' : 'CASE_END')
   return { asm: lines.map((l) => `  ${l}`).join('\n'), flagMask: undefinedFlags | faultMask }
 }

@@ -16,6 +16,27 @@ const CASES_PER_IMAGE = 250
 const INSNS_PER_CASE = 12
 
 describe('random instruction sequences vs QEMU', () => {
+  // Real-mode cases run from the image's last 64 KB (CS = F000), which holds about 150 of them.
+  const REAL_CASES = 150
+  it(`seed 7ea1, real mode: ${REAL_CASES} cases of ${INSNS_PER_CASE} instructions`, async () => {
+    const rng = new Rng(0x7ea1)
+    const cases = Array.from({ length: REAL_CASES }, () => randomCase(rng, INSNS_PER_CASE, false, true))
+    const image = buildImage('', cases.map((c) => c.asm).join('\n'))
+    const masks = cases.map((c) => c.flagMask)
+    const qd = parseDumps(await runQemu(image), masks)
+    expect(qd.length).toBe(REAL_CASES)
+    expect(qd.filter((d) => d.vector === 'none').length).toBeGreaterThan(REAL_CASES * 0.6)
+    for (const engine of ENGINES) {
+      const bd = parseDumps(runBoxwood(image, engine), masks)
+      const mismatch = firstMismatch(
+        qd,
+        bd,
+        cases.map((c) => c.asm),
+      )
+      expect({ engine: engine.engine, mismatch }).toEqual({ engine: engine.engine, mismatch: null })
+    }
+  }, 60_000)
+
   for (const [seed, code16] of SEEDS) {
     const mode = code16 ? '16-bit code' : '32-bit code'
     it(`seed ${seed.toString(16)}, ${mode}: ${CASES_PER_IMAGE} cases of ${INSNS_PER_CASE} instructions`, async () => {

@@ -14,8 +14,8 @@ const run = promisify(execFile)
 const RAM_BYTES = 32 << 20
 
 /** Assembles the image for `cases` (see runtime.ts). */
-export function buildImage(cases: string): Uint8Array {
-  return assemble(firmwareSource(cases))
+export function buildImage(cases: string, realCases = ''): Uint8Array {
+  return assemble(firmwareSource(cases, realCases))
 }
 
 /** Runs the image in qemu-system-i386 and returns what the guest wrote to COM1. */
@@ -72,8 +72,9 @@ export function runBoxwood(
   maxInstructions = 50_000_000,
 ): Uint8Array {
   const memory = new PhysicalMemory({ ramBytes: RAM_BYTES })
-  memory.mapRom(0xe0000, image, 'bios (ISA)')
-  memory.mapRom(0xfffe0000, image, 'bios')
+  // Like QEMU's -bios: the whole image ends at 4 GB, its last 128 KB also end at 1 MB.
+  memory.mapRom(0x100000 - 0x20000, image.subarray(image.length - 0x20000), 'bios (ISA)')
+  memory.mapRom(2 ** 32 - image.length, image, 'bios')
   const serial: number[] = []
   let cpu: Cpu | null = null
   let exited = false

@@ -39,10 +39,11 @@ export const SEL = {
 const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17])
 
 /**
- * Builds the complete nasm source of the image. `cases` is 32-bit code (ring 0, flat) that may use the macros
- * CASE_BEGIN / CASE_END; it runs once, then the image exits through port 0xF4.
+ * Builds the complete nasm source of the image. `realCases` is real-mode code (CS = F000, run from ROM) using
+ * RCASE_BEGIN / RCASE_END; `cases` is 32-bit code (ring 0, flat, copied to RAM) using CASE_BEGIN / CASE_END.
+ * Both run once, in that order, then the image exits through port 0xF4.
  */
-export function firmwareSource(cases: string): string {
+export function firmwareSource(cases: string, realCases = ''): string {
   const stubs: string[] = []
   for (let v = 0; v < 32; v++) {
     stubs.push(`align 32
@@ -53,7 +54,8 @@ ${ERROR_CODE_VECTORS.has(v) ? '  pop dword [ss:FAULT_ERR]' : '  mov dword [ss:FA
   }
   return `
 bits 32
-org 0xE0000
+org 0xC0000
+section .text start=0xE0000
 %define FAULT_VEC ${LAYOUT.faultRecord}
 %define FAULT_ERR ${LAYOUT.faultRecord + 4}
 %define FAULT_EIP ${LAYOUT.faultRecord + 8}
@@ -195,7 +197,8 @@ pm32:
   xor edi, edi
   xor ebp, ebp
   ; Run the cases from RAM (where Boxwood's decoded-instruction cache applies), like an OS would.
-  mov esi, section.cases.start
+  ; The cases sit in the image's first 128 KB, which only the high BIOS alias at 0xFFFC0000 shows.
+  mov esi, section.cases.start - 0xC0000 + 0xFFFC0000
   mov edi, CASES_RAM
   mov ecx, cases_end - cases
   rep movsb
@@ -314,19 +317,134 @@ finish:
   hlt
   jmp .halt
 
-section cases follows=.text vstart=CASES_RAM
+section cases start=0xC0000 vstart=CASES_RAM
 cases:
 ${cases}
   jmp finish
 cases_end:
 
-section .tail start=0xFFF00 vstart=0xFFF00
-
-; ---- 16-bit entry (must be in the last 64 KB, reached from the reset vector) ----
+section real16 start=0xF0000 vstart=0xF0000
+; ---- real mode: entry from the reset vector, real-mode cases, then on to protected mode ----
 bits 16
+; RCASE_BEGIN / RCASE_END: real-mode counterparts of CASE_BEGIN / CASE_END (IVT stubs record faults).
+%macro RCASE_BEGIN 0
+%push rcasectx
+  mov [SAVED_ESP], sp
+  mov word [RESUME], %$end - 0xF0000
+  jmp %$body
+%$end:
+  call rdump
+  call rreset
+  jmp %$out
+%$body:
+%endmacro
+%macro RCASE_END 0
+  mov sp, [SAVED_ESP]
+  jmp word [RESUME]
+%$out:
+%pop
+%endmacro
+
 entry16:
   cli
   cld
+  xor ax, ax
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+  mov sp, 0x7000
+  ; IVT entries 0–31 → F000:rstub_N
+  xor di, di
+  mov ax, rstub_0 - 0xF0000
+  mov cx, 32
+.ivt:
+  mov [di], ax
+  mov word [di + 2], 0xf000
+  add di, 4
+  add ax, 16
+  loop .ivt
+  mov dword [FAULT_VEC], 0xffffffff
+  mov dword [FAULT_ERR], 0
+  mov dword [FAULT_EIP], 0
+  mov dword [FAULT_CS], 0
+  mov dword [FAULT_CR2], 0
+  xor eax, eax
+  xor ebx, ebx
+  xor ecx, ecx
+  xor edx, edx
+  xor esi, esi
+  xor edi, edi
+  xor ebp, ebp
+  jmp realcases
+
+rfault_common:
+  pop word [ss:FAULT_EIP]
+  mov word [ss:FAULT_EIP + 2], 0
+  pop word [ss:FAULT_CS]
+  mov word [ss:FAULT_CS + 2], 0
+  mov dword [ss:FAULT_ERR], 0xffffffff
+  mov dword [ss:FAULT_CR2], 0
+  mov sp, [ss:SAVED_ESP]
+  push word 0
+  pop ds
+  jmp word [RESUME]
+
+rdump:
+  pushfd
+  pushad
+  push ds
+  push es
+  push word 0
+  pop ds
+  push word 0
+  pop es
+  mov si, sp
+  add si, 4
+  mov cx, 36
+  call rout
+  mov si, FAULT_VEC
+  mov cx, 20
+  call rout
+  mov si, DATA
+  mov cx, 64
+  call rout
+  mov dword [FAULT_VEC], 0xffffffff
+  mov dword [FAULT_ERR], 0
+  mov dword [FAULT_EIP], 0
+  mov dword [FAULT_CS], 0
+  mov dword [FAULT_CR2], 0
+  pop es
+  pop ds
+  popad
+  popfd
+  ret
+
+rout:
+  mov dx, 0x3f8
+.l:
+  lodsb
+  out dx, al
+  loop .l
+  ret
+
+rreset:
+  push dword 2
+  popfd
+  push word 0
+  pop ds
+  push word 0
+  pop es
+  push word 0
+  pop fs
+  push word 0
+  pop gs
+  ret
+
+${Array.from({ length: 32 }, (_, v) => `align 16\nrstub_${v}:\n  mov dword [ss:FAULT_VEC], ${v}\n  jmp rfault_common`).join('\n')}
+
+realcases:
+${realCases}
+  ; on to protected mode
   xor ax, ax
   mov ds, ax
   mov ss, ax
@@ -344,8 +462,9 @@ boot_gdt:
 boot_gdt_desc:
   dw 23
   dd boot_gdt
-  times 0xf0 - ($ - $$) db 0
+
+section .tail start=0xFFFF0 vstart=0xFFFF0
   jmp 0xf000:(entry16 - 0xF0000)
-  times 0x100 - ($ - $$) db 0
+  times 0x10 - ($ - $$) db 0
 `
 }

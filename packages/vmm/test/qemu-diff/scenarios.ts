@@ -17,6 +17,55 @@ const c = (name: string, body: string, flagMask = 0): Scenario => ({
   flagMask,
 })
 
+const r = (name: string, body: string, flagMask = 0): Scenario => ({
+  name,
+  asm: `; ${name}\n  RCASE_BEGIN\n${body}\n  RCASE_END`,
+  flagMask,
+})
+
+/** Real-mode scenarios (run from ROM with CS = F000 before the switch to protected mode). */
+export const REAL_SCENARIOS: readonly Scenario[] = [
+  r('real mode: INT 3 through the IVT pushes FLAGS, CS, IP', `  mov ax, 0x1234\n  int3\n  mov ax, 0x5678`),
+  r('real mode: #DE from DIV by zero', `  xor dx, dx\n  mov ax, 5\n  xor cx, cx\n  div cx`),
+  r(
+    'real mode: segment arithmetic (base = selector × 16) and overrides',
+    `  mov ax, 0x0800
+  mov es, ax
+  mov byte [es:0x10], 0x5a
+  mov ax, 0x07ff
+  mov fs, ax
+  mov word [fs:0x22], 0x1234
+  mov bx, 0x10
+  mov al, [es:bx]
+  mov [DATA + 1], al
+  push es
+  pop gs
+  mov cx, gs
+  mov [DATA + 2], cx`,
+  ),
+  r(
+    'real mode: far call/return, PUSHF/POPF, string ops with 16-bit addressing',
+    `  call 0xf000:.far - 0xF0000
+  jmp .after
+.far:
+  mov dx, 0x77
+  retf
+.after:
+  pushf
+  pop ax
+  mov [DATA + 4], ax
+  mov si, DATA
+  mov di, DATA + 32
+  mov cx, 8
+  rep movsw
+  mov di, DATA + 16
+  mov al, 0xcc
+  mov cx, 4
+  rep stosb`,
+    0x8d5,
+  ),
+]
+
 export const SCENARIOS: readonly Scenario[] = [
   c('null SS: #GP(0)', `  xor eax, eax\n  mov ss, ax`),
   c('selector beyond the GDT limit: #GP(sel)', `  mov ax, 0x7f8\n  add ax, 0x10\n  mov ds, ax`),
