@@ -56,6 +56,18 @@ start:
     jne fail
     mov si, 0x8000
     call print
+%ifndef CD
+    ; CHS: cylinder 0, head 0, sector 2 is the same sector.
+    mov ax, 0x0201
+    mov cx, 0x0002
+    xor dh, dh
+    mov dl, [drive]
+    mov bx, 0x8400
+    int 0x13
+    jc fail
+    cmp dword [0x8400], 0x5353454d
+    jne fail
+%endif
     ; E820: the first entry is usable low memory.
     xor ebx, ebx
     mov edx, 0x534d4150
@@ -148,6 +160,21 @@ describe('Boxwood BIOS boot', () => {
     expect(screen).toContain('ALL-CHECKS-OK')
     vga.display.refresh()
     expect(vga.display.mode).toMatchObject({ width: 720, height: 400 })
+  })
+
+  it('boots a 1.44 MB diskette through the floppy controller (INT 13h CHS and LBA)', async () => {
+    const sector = nasm(`%define LBA 1\n${PROGRAM('0x7c00')}\ntimes 510-($-$$) db 0\ndw 0xaa55\n`)
+    const image = new Uint8Array(1_474_560)
+    image.set(sector)
+    image.set(secondSector(), 512)
+    const floppy = createBlockDrive('floppy', createMemoryMedium(image))
+    const { com1, vm, vga } = await bootUntil(
+      { luns: { floppy: { 0: floppy } }, bootOrder: ['floppy', 'disk'], floppy: true },
+      'CHECK',
+    )
+    expect(com1.text()).toContain('MESSAGE FROM LBA 1')
+    expect(com1.text()).toContain('ALL-CHECKS-OK')
+    expect(screenText(vga, vm)).toContain('Booting from Floppy...')
   })
 
   it('boots an El Torito no-emulation CD made by xorriso from the ATAPI drive', async () => {

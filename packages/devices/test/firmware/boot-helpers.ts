@@ -39,6 +39,7 @@ export async function bootUntil(options: BootOptions, marker: string, budgetNs =
       vga: { 0: {} },
       piix3ide: { 0: { luns: options.luns.ide ?? {} } },
       pcbios: { 0: {} },
+      ...(options.luns.floppy ? { i82078: { 0: { luns: options.luns.floppy } } } : {}),
       ...(options.extra ?? {}),
     },
   })
@@ -47,7 +48,8 @@ export async function bootUntil(options: BootOptions, marker: string, budgetNs =
   vm.powerOn()
   const start = vm.nowNs()
   while (!com1.text().includes(marker) && vm.nowNs() - start < budgetNs && vm.state === 'running') {
-    vm.runFor(20_000_000)
+    // Short slices: a BIOS call waiting for host media I/O spins until the event loop has run.
+    vm.runFor(2_000_000)
     await new Promise((resolve) => setImmediate(resolve))
   }
   const vga = vm.host.devices.find((d) => d.definition.name === 'vga')!.device as unknown as VgaInstance

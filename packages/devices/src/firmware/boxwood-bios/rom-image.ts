@@ -9,9 +9,12 @@ import { Emitter } from './emitter'
 
 /** Where things are in the ROM segment (offsets from F000:0000). */
 export const ROM = {
-  /** Stub of HLE vector v at v × 16. */
-  stub: (vector: number) => vector * 16,
-  /** Stub layout: after OUT (continue), the OUT itself (retry), the STI;HLT loop (wait for an IRQ). */
+  /** Stub of HLE vector v at v × 32. */
+  stub: (vector: number) => vector * 32,
+  /**
+   * Stub layout: after OUT (continue), the OUT itself (retry: a guest waiting for host media I/O re-executes
+   * it until the handler's promise settles), the STI;HLT loop (wait for an IRQ).
+   */
   STUB_CONTINUE: 5,
   STUB_RETRY: 4,
   STUB_WAIT: 7,
