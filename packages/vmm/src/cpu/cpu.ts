@@ -48,7 +48,7 @@ import {
   TR,
   VM,
 } from './constants'
-import { GUEST_FAULT, TRIPLE_FAULT } from './fault'
+import { GUEST_FAULT, GuestFault as GuestFaultClass, TRIPLE_FAULT } from './fault'
 import { computeLazy } from './flags'
 import type { Fpu } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
@@ -203,7 +203,7 @@ export class Cpu {
   private readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
   private readonly hotness = new Uint8Array(CACHE_SIZE)
   private readonly useBlocks: boolean
-  private readonly compileThreshold: number
+  private compileThreshold: number
   /** Index within the block of the instruction that faulted in compiled code. */
   blockFaultIndex = 0
   private readonly codePage = this.blocks.codePage
@@ -893,9 +893,7 @@ export class Cpu {
         const count = blocks.count[slot]!
         if (count > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
           let fn = this.compiled[slot]
-          if (fn === undefined && this.hotness[slot]! >= this.compileThreshold) {
-            fn = this.compiled[slot] = compileBlock(blocks, slot)
-          }
+          if (fn === undefined && this.hotness[slot]! >= this.compileThreshold) fn = this.compile(slot)
           if (fn !== undefined && count <= chunkEnd - this.instructionsRetired) {
             try {
               this.instructionsRetired += fn(this, eip, chunkEnd - this.instructionsRetired)
@@ -919,6 +917,17 @@ export class Cpu {
       executeInstruction(this)
       this.instructionsRetired++
       if (this.breakChunk) return
+    }
+  }
+
+  /** Compiles a hot block; where code generation is forbidden (a strict Content-Security-Policy), stays on blocks. */
+  private compile(slot: number): CompiledBlock | undefined {
+    try {
+      return (this.compiled[slot] = compileBlock(this.blocks, slot))
+    } catch (e) {
+      if (e instanceof GuestFaultClass || e === TRIPLE_FAULT) throw e
+      this.compileThreshold = Infinity
+      return undefined
     }
   }
 
