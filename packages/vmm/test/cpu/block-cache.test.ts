@@ -1,0 +1,62 @@
+// The decoded-instruction cache and compiled blocks: invalidation by DMA and by CPU stores into code, and
+// identical results from every engine.
+import { describe, expect, it } from 'vitest'
+import { assemble, protectedMachine } from './harness'
+
+const LOOP = `
+  mov ecx, 1000
+l:
+  call f
+  dec ecx
+  jnz l
+  hlt
+f:
+  add eax, 1
+  ret`
+
+describe('decoded-instruction cache', () => {
+  it('re-decodes code rewritten by DMA after it was compiled', () => {
+    const m = protectedMachine(LOOP, [], { compileThreshold: 2 })
+    expect(m.cpu.run(100_000).reason).toBe('halted')
+    expect(m.cpu.regs[0]).toBe(1000)
+    // Patch `add eax, 1` (83 C0 01) into `add eax, 3` by DMA and run the loop again.
+    const code = assemble(`bits 32\norg 0x10000\n${LOOP}`)
+    const at = 0x10000 + code.length - 4
+    expect([...m.memory.ram.subarray(at, at + 3)]).toEqual([0x83, 0xc0, 0x01])
+    m.memory.dmaWrite(at + 2, new Uint8Array([3]))
+    const s = m.cpu.getState()
+    s.eip = 0x10000
+    s.eax = 0
+    s.halted = false
+    m.cpu.setState(s)
+    expect(m.cpu.run(100_000).reason).toBe('halted')
+    expect(m.cpu.regs[0]).toBe(3000)
+  })
+
+  it('runs identically in every engine, including stores that rewrite the loop body', () => {
+    const source = `
+  mov ecx, 300
+  xor edx, edx
+top:
+  add edx, ecx
+  mov byte [imm + 1], cl
+imm:
+  mov bl, 0
+  add eax, ebx
+  dec ecx
+  jnz top
+  hlt`
+    const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+      const exit = m.cpu.run(1_000_000)
+      return { exit, state: m.cpu.getState() }
+    })
+    expect(results[0]!.exit.reason).toBe('halted')
+    expect(results[1]).toEqual(results[0])
+    expect(results[2]).toEqual(results[0])
+    // bl takes each patched immediate: the sum of 300..1 (low bytes) shows the patches took effect.
+    let expected = 0
+    for (let c = 300; c >= 1; c--) expected += c & 0xff
+    expect(results[0]!.state.eax & 0xff).toBe(expected & 0xff)
+  })
+})
