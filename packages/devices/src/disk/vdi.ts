@@ -154,7 +154,7 @@ class VdiLayer extends BlockMapLayer {
     setU64le(view, F.cbDisk, this.logicalSize)
     view.setUint32(F.cBlocks, this.map.length, true)
     uuidToBytes(this.modificationUuid, this.header, F.uuidModify, true)
-    const mapBytes = new Uint8Array(this.map.buffer, this.map.byteOffset, this.map.byteLength)
+    const mapBytes = littleEndianBytes(this.map)
     const from = this.dirtyTo < 0 ? 0 : this.dirtyFrom * 4
     const to = this.dirtyTo < 0 ? 0 : this.dirtyTo * 4
     this.dirtyFrom = Infinity
@@ -203,6 +203,17 @@ class VdiLayer extends BlockMapLayer {
   files(): readonly string[] {
     return [this.path]
   }
+}
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** The map as on disk (little-endian u32): a view on little-endian hosts, a converted copy elsewhere. */
+function littleEndianBytes(map: Uint32Array): Uint8Array {
+  if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(map.buffer, map.byteOffset, map.byteLength)
+  const bytes = new Uint8Array(map.byteLength)
+  const view = viewOf(bytes)
+  map.forEach((entry, i) => view.setUint32(i * 4, entry, true))
+  return bytes
 }
 
 /** Parses and validates a VDI header and block map; never trusts a field before range-checking it. */
@@ -313,7 +324,7 @@ export async function createVdi(context: LayerContext, file: BlockFile, request:
   if (fixed) map.forEach((_, i) => (map[i] = i))
   const metadata = new Uint8Array(offBlocks + cBlocks * 4)
   metadata.set(header)
-  metadata.set(new Uint8Array(map.buffer), offBlocks)
+  metadata.set(littleEndianBytes(map), offBlocks)
   await file.write(0, metadata)
   await file.truncate(fixed ? offData + cBlocks * DEFAULT_BLOCK : offData)
   await file.flush()
