@@ -489,13 +489,20 @@ export function softSquareRoot(s: X87State, dst: number, src: number): boolean {
   // Radicand N = aSig · 2^t with (aExp − 63 − t) even; the bit stream is padded to an even length on top.
   const t = ((aExp - 63) & 1) === 0 ? 66 : 67
   const length = 64 + t + ((64 + t) & 1)
+  // The top 52 bits of the stream (the significand's top bits) give the first 26 root bits exactly in binary64:
+  // q = floor(sqrt(top)) and r = top − q² < 2^27.
+  const pad = length - 64 - t
+  const top = aHi * 2 ** (20 - pad) + Math.floor(aLo / 2 ** (12 + pad))
+  let seed = Math.floor(Math.sqrt(top))
+  while (seed * seed > top) seed--
+  while ((seed + 1) * (seed + 1) <= top) seed++
   let r2 = 0
   let r1 = 0
-  let r0 = 0
+  let r0 = top - seed * seed
   let q2 = 0
   let q1 = 0
-  let q0 = 0
-  for (let pos = length - 1; pos > 0; pos -= 2) {
+  let q0 = seed
+  for (let pos = length - 53; pos > 0; pos -= 2) {
     const pair = (radicandBit(pos, t) << 1) | radicandBit(pos - 1, t)
     // r ← r·4 + pair
     r2 = ((r2 << 2) | (r1 >>> 30)) >>> 0

@@ -142,6 +142,30 @@ describe('arithmetic', () => {
     expect(d.popDouble()).toBe(-7 / -450000)
   })
 
+  it('FSQRT at PC = extended is the correctly rounded 64-bit root (BigInt reference)', () => {
+    const isqrt = (n: bigint): bigint => {
+      let x = BigInt(Math.floor(Math.sqrt(Number(n))))
+      while (x * x > n) x--
+      while ((x + 1n) * (x + 1n) <= n) x++
+      return x
+    }
+    let seed = 12345
+    const next = (): bigint => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return BigInt(seed)
+    }
+    for (let i = 0; i < 300; i++) {
+      const sig = (next() << 32n) | next() | (1n << 63n)
+      const odd = i % 2 // exponent 0: x in [1, 2); exponent 1: x in [2, 4)
+      const n = sig << BigInt(63 + odd) // sqrt(x) · 2^63 = sqrt(n)
+      let root = isqrt(n)
+      if (4n * n > (2n * root + 1n) ** 2n) root++ // round to nearest (no ties: n is no square of a half-integer)
+      const d = new Driver()
+      d.loadExtended(sig, 0x3fff + odd).reg(0xd9, 0xfa)
+      expect(d.popExtended()).toEqual([root, 0x3fff])
+    }
+  })
+
   it('FSQRT is correctly rounded in every mode and invalid for negatives', () => {
     const root = (rc: number): number => {
       const d = new Driver().controlWord(0x037f | (rc << 10))
