@@ -1,7 +1,7 @@
 // The Main API scenario through boxsvc: the service starts on first use, serves several clients, exits after the
 // last one leaves, and a new one picks up the saved registry.
 import { existsSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { connectVirtualBox, LockType, PlatformArchitecture, VBoxEventType, openEventStream } from '../src/index'
@@ -117,5 +117,28 @@ describe('boxsvc', () => {
     await collecting
     await b.close()
     await serviceGone(home)
+  })
+})
+
+describe('boxsvc start-up failures', () => {
+  it('reports a corrupt VirtualBox.xml with its path and line, and offers the previous version', async () => {
+    const dir = await tempDir('svc-corrupt')
+    try {
+      const home = join(dir.path, 'home')
+      const client = await connectVirtualBox({ homeFolder: home })
+      await client.virtualBox.setExtraData('a', '1')
+      await client.virtualBox.setExtraData('a', '2') // VirtualBox.xml-prev now exists
+      await client.close()
+      await serviceGone(home)
+      const path = join(home, 'VirtualBox.xml')
+      const text = await readFile(path, 'utf8')
+      await writeFile(path, text.replace('<MachineRegistry', '<MachineRegistry <'))
+      await expect(connectVirtualBox({ homeFolder: home })).rejects.toMatchObject({
+        code: 'VBOX_E_XML_ERROR',
+        message: expect.stringMatching(new RegExp(`${path} \\(line \\d+, column \\d+\\).*${path}-prev`)),
+      })
+    } finally {
+      await dir.cleanup()
+    }
   })
 })

@@ -156,9 +156,10 @@ export async function unregister(m: MachineImpl, cleanupMode: CleanupMode): Prom
     s.currentSnapshot = undefined
   }
   await vbox._unregisterMachineCore(core)
-  // Returned media stay registered (globally) until deleteConfig closes them; others owned by the machine are closed.
+  // Returned media stay registered (globally) until deleteConfig closes them. Media other machines still use move
+  // to the global registry; the rest of what the machine's file listed is closed.
   for (const x of related) {
-    if (returned.includes(x)) x._registryOwner = ''
+    if (returned.includes(x) || vbox._mediumUsage(x).size > 0) x._registryOwner = ''
     else if (x._registryOwner === core.id) await vbox._unregisterMedium(x)
   }
   await vbox._saveGlobal()

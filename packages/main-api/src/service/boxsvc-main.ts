@@ -4,6 +4,7 @@
 import { chmodSync, unlinkSync } from 'node:fs'
 import { createConnection, createServer, type Socket } from 'node:net'
 import { resolve } from 'node:path'
+import type { VBoxError } from '../api/errors'
 import { VirtualBoxImpl } from '../server/virtualbox'
 import { detachVms, reattachVms } from '../client/vm-launch'
 import { ServiceConnection } from './rpc-server'
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // The first line is what a starting client reports (the settings error with its path and line).
+  const e = error as Partial<VBoxError>
+  log(`fatal: ${e.code ?? 'E_FAIL'}: ${e.message ?? String(error)}`)
   log(`fatal: ${(error as Error).stack ?? String(error)}`)
   process.exit(1)
 })

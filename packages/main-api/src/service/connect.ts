@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { createConnection, type Socket } from 'node:net'
 import { join, resolve } from 'node:path'
-import { VBoxError } from '../api/errors'
+import { readFile } from 'node:fs/promises'
+import { ResultCode, VBoxError, type ResultCodeName } from '../api/errors'
 import type { ISession, IVirtualBox, IVirtualBoxClient } from '../api/interfaces'
 import { entryPoint } from '../process/entry-points'
 import { boxwoodHomeFolder } from '../settings/home'
@@ -34,18 +35,13 @@ export async function connectVirtualBox(options: ConnectOptions = {}): Promise<I
   if (!socket) {
     if (options.autoStart === false)
       throw new VBoxError('E_FAIL', `The Boxwood service for '${home}' is not running`, 'VirtualBoxClient')
-    startService(home)
+    const started = startService(home)
     const deadline = Date.now() + (options.startTimeoutMs ?? 15000)
-    while (!socket && Date.now() < deadline) {
+    while (!socket && Date.now() < deadline && started.exitCode === undefined) {
       await new Promise((r) => setTimeout(r, 100))
       socket = await tryConnect(path)
     }
-    if (!socket)
-      throw new VBoxError(
-        'E_FAIL',
-        `The Boxwood service for '${home}' did not start; see ${join(home, 'VBoxSVC.log')}`,
-        'VirtualBoxClient',
-      )
+    if (!socket) throw await startFailure(home, started.exitCode)
   }
   const rpc = new RpcClient(socket)
   const virtualBox = (await rpc.call(0, 'getVirtualBox', [])) as IVirtualBox
@@ -67,9 +63,11 @@ function tryConnect(path: string): Promise<Socket | undefined> {
   })
 }
 
-function startService(home: string): void {
+/** Starts boxsvc for `home`; `exitCode` becomes set if it exits (a start-up failure). */
+function startService(home: string): { exitCode: number | undefined } {
   mkdirSync(home, { recursive: true, mode: 0o700 })
   const log = openSync(join(home, 'VBoxSVC.log'), 'a')
+  const status: { exitCode: number | undefined } = { exitCode: undefined }
   try {
     const entry = entryPoint('boxsvc')
     const child = spawn(process.execPath, [...entry.execArgv, entry.path, '--home', home], {
@@ -77,10 +75,23 @@ function startService(home: string): void {
       stdio: ['ignore', log, log],
       env: process.env,
     })
+    child.once('exit', (code) => (status.exitCode = code ?? 1))
     child.unref()
   } finally {
     closeSync(log)
   }
+  return status
+}
+
+/** The error for a service that did not come up, with the reason it logged (e.g. a corrupt VirtualBox.xml). */
+async function startFailure(home: string, exitCode: number | undefined): Promise<VBoxError> {
+  const logPath = join(home, 'VBoxSVC.log')
+  const log = await readFile(logPath, 'utf8').catch(() => '')
+  const fatal = [...log.matchAll(/fatal: ([A-Z_]+): (.*)$/gm)].at(-1)
+  if (fatal?.[1] && fatal[2] && fatal[1] in ResultCode)
+    return new VBoxError(fatal[1] as ResultCodeName, fatal[2], 'VirtualBoxClient')
+  const how = exitCode === undefined ? 'did not start in time' : `exited with code ${exitCode}`
+  return new VBoxError('E_FAIL', `The Boxwood service for '${home}' ${how}; see ${logPath}`, 'VirtualBoxClient')
 }
 
 /** Calls over one connection; API objects come back as proxies with the interface's methods. */

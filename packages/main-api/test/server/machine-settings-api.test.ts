@@ -1,5 +1,6 @@
 // IMachine settings through the API: validation errors, sub-objects, storage rules, and persistence of every
 // modelled setting across a reload (checked against the .vbox text VirtualBox would write).
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -7,6 +8,7 @@ import {
   AccessMode,
   AuthType,
   ChipsetType,
+  CleanupMode,
   CPUPropertyTypeX86,
   DeviceType,
   FirmwareType,
@@ -246,6 +248,46 @@ describe('machine settings through the API', () => {
     expect(warnings.join('\n')).toMatch(/box\.vbox.*line 1/)
     // The registry entry stays, so fixing the file brings the machine back.
     expect(await readFile(join(dir.path, 'home', 'VirtualBox.xml'), 'utf8')).toContain(path)
+  })
+
+  it('returns the media each cleanup mode promises', async () => {
+    const vbox = client.virtualBox
+    const iso = join(dir.path, 'shared.iso')
+    await writeIso(iso)
+    const make = async (name: string, withDisk: boolean) => {
+      const dvd = await vbox.openMedium(iso, DeviceType.DVD, AccessMode.ReadOnly, false) // the registered one, or anew
+      const machine = await vbox.createMachine('', name, PlatformArchitecture.x86, [], 'Other', '')
+      await machine.addStorageController('IDE', StorageBus.IDE)
+      await machine.attachDevice('IDE', 1, 0, DeviceType.DVD, dvd)
+      if (withDisk) {
+        const disk = await vbox.createMedium(
+          'VDI',
+          join(dir.path, `${name}.vdi`),
+          AccessMode.ReadWrite,
+          DeviceType.HardDisk,
+        )
+        expect(await finish(await disk.createBaseStorage(1024 * 1024, []))).toMatchObject({ code: 0 })
+        await machine.attachDevice('IDE', 0, 0, DeviceType.HardDisk, disk)
+      }
+      await machine.saveSettings()
+      await vbox.registerMachine(machine)
+      return machine
+    }
+    const a = await make('a', true)
+    const b = await make('b', false)
+    // The DVD is shared with b, so Full does not return it for a; it returns a's disk.
+    const fromA = await a.unregister(CleanupMode.Full)
+    expect(await Promise.all(fromA.map((m) => m.getLocation()))).toEqual([join(dir.path, 'a.vdi')])
+    expect(await finish(await a.deleteConfig(fromA))).toMatchObject({ code: 0 })
+    // b is now the DVD's only user: Full returns it, deleteConfig closes it but never deletes the image file.
+    const fromB = await b.unregister(CleanupMode.Full)
+    expect(await Promise.all(fromB.map((m) => m.getLocation()))).toEqual([iso])
+    expect(await finish(await b.deleteConfig(fromB))).toMatchObject({ code: 0 })
+    expect(await vbox.getDVDImages()).toEqual([])
+    expect(existsSync(iso)).toBe(true)
+    const c = await make('c', true)
+    expect(await c.unregister(CleanupMode.DetachAllReturnNone)).toEqual([])
+    expect(existsSync(join(dir.path, 'c.vdi'))).toBe(true) // detached, not deleted
   })
 
   it('changes settings only under a write lock once registered', async () => {
