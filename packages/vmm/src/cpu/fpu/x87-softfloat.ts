@@ -496,13 +496,24 @@ export function softSquareRoot(s: X87State, dst: number, src: number): boolean {
   let seed = Math.floor(Math.sqrt(top))
   while (seed * seed > top) seed--
   while ((seed + 1) * (seed + 1) <= top) seed++
+  // Twelve more root bits stay exact in binary64 (all terms below 2^52): d = the largest digit with
+  // (2·q·2^12 + d)·d ≤ r·2^24 + next 24 stream bits.
+  let next24 = 0
+  for (let pos = length - 53; pos > length - 77; pos--) next24 = next24 * 2 + radicandBit(pos, t)
+  const widened = (top - seed * seed) * 16777216 + next24
+  const base = seed * 8192 // 2·q·2^12
+  let digit = Math.min(4095, Math.floor(widened / Math.max(base, 1)))
+  while ((base + digit) * digit > widened) digit--
+  while (digit < 4095 && (base + digit + 1) * (digit + 1) <= widened) digit++
+  const remainder = widened - (base + digit) * digit // < 2^39
+  const root = seed * 4096 + digit // 38 bits
   let r2 = 0
-  let r1 = 0
-  let r0 = top - seed * seed
+  let r1 = Math.floor(remainder / 4294967296)
+  let r0 = remainder >>> 0
   let q2 = 0
-  let q1 = 0
-  let q0 = seed
-  for (let pos = length - 53; pos > 0; pos -= 2) {
+  let q1 = Math.floor(root / 4294967296)
+  let q0 = root >>> 0
+  for (let pos = length - 77; pos > 0; pos -= 2) {
     const pair = (radicandBit(pos, t) << 1) | radicandBit(pos - 1, t)
     // r ← r·4 + pair
     r2 = ((r2 << 2) | (r1 >>> 30)) >>> 0
