@@ -202,4 +202,87 @@ describe('Boxwood BIOS boot', () => {
     expect(com1.text()).toContain('ALL-CHECKS-OK')
     expect(screenText(vga, vm)).toContain('Booting from DVD/CD...')
   })
+
+  it('sets a VBE mode through INT 10h 4Fxx and draws through the bank window; the VGA is a PCI function', async () => {
+    const sector = nasm(`
+bits 16
+org 0x7c00
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7000
+    mov di, 0x8000
+    mov dword [di], 'VBE2'
+    mov ax, 0x4f00
+    int 0x10
+    cmp ax, 0x004f
+    jne fail
+    cmp dword [0x8000], 'VESA'
+    jne fail
+    cmp word [0x8004], 0x0300
+    jne fail
+    mov ax, 0x4f01
+    mov cx, 0x142
+    mov di, 0x9000
+    int 0x10
+    cmp ax, 0x004f
+    jne fail
+    cmp dword [0x9028], 0xe0000000
+    jne fail
+    mov ax, 0x4f02
+    mov bx, 0x142
+    int 0x10
+    cmp ax, 0x004f
+    jne fail
+    mov ax, 0xa000
+    mov es, ax
+    mov dword [es:0], 0x00ff0000
+    mov ax, 0x4f05
+    xor bx, bx
+    mov dx, 1
+    int 0x10
+    mov dword [es:0], 0x0000ff00
+    mov si, ok
+    jmp print
+fail:
+    mov si, bad
+print:
+    mov dx, 0x3f8
+.next:
+    lodsb
+    test al, al
+    jz .halt
+    out dx, al
+    jmp .next
+.halt:
+    hlt
+    jmp .halt
+ok: db 'VBE-OK', 10, 0
+bad: db 'VBE-FAIL', 10, 0
+times 510-($-$$) db 0
+dw 0xaa55
+`)
+    const image = new Uint8Array(1 << 20)
+    image.set(sector)
+    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const { com1, vga, vm } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'VBE-')
+    expect(com1.text()).toContain('VBE-OK')
+    vga.display.refresh()
+    expect(vga.display.mode).toMatchObject({ width: 640, height: 480, format: 'x8r8g8b8', stride: 2560 })
+    const fb = vga.display.framebuffer()
+    expect(Array.from(fb.subarray(0, 3))).toEqual([0x00, 0x00, 0xff])
+    const green = 65536
+    expect(Array.from(fb.subarray(green, green + 3))).toEqual([0x00, 0xff, 0x00])
+    // The adapter is the Bochs/QEMU standard VGA on the PCI bus with BAR 0 at the framebuffer.
+    let found = false
+    for (let slot = 0; slot < 32 && !found; slot++) {
+      vm.host.ports.ioWrite(0xcf8, (0x8000_0000 | (slot << 11)) >>> 0, 4)
+      if (vm.host.ports.ioRead(0xcfc, 4) >>> 0 !== 0x1111_1234) continue
+      found = true
+      vm.host.ports.ioWrite(0xcf8, (0x8000_0000 | (slot << 11) | 0x10) >>> 0, 4)
+      expect(vm.host.ports.ioRead(0xcfc, 4) >>> 0).toBe(0xe000_0008)
+    }
+    expect(found).toBe(true)
+  })
 })

@@ -9,6 +9,8 @@ import { readWindow, writeWindow, VramDirty } from './vga-memory'
 import { VgaRenderer } from './vga-render'
 import { DISPI, MAX_VRAM_MB, vgaState, type VgaState } from './vga-state'
 import { vgaFirmwareContract, type VgaFirmwareServices } from './vga-firmware-services'
+import { pciBusContract } from '../../bus/pci/pci-bus'
+import { attachPciFunction } from '../../bus/pci/pci-function'
 
 /** Register counts implemented per index space. */
 const COUNT = { seq: 5, crtc: 0x19, gc: 9, attr: 0x15 } as const
@@ -236,7 +238,23 @@ function createVga(ctx: DeviceContext, config: { vramMB: number; lfbBase: number
     },
     'VBE linear framebuffer',
   )
-  if (config.lfbBase !== 0) lfb.map(config.lfbBase)
+  // On a PCI machine the framebuffer is BAR 0 (the Bochs/QEMU standard VGA identity, which guest drivers
+  // such as Linux bochs-drm know); without a PCI bus it sits at the configured address.
+  let barSize = 16
+  while (barSize < vramBytes) barSize *= 2
+  const pci = ctx.service(pciBusContract)
+    ? attachPciFunction(ctx, state.pciConfig, {
+        name: 'vga',
+        vendorId: 0x1234,
+        deviceId: 0x1111,
+        revision: 2,
+        classCode: 0x03_0000,
+        subsystemVendorId: 0x1af4,
+        subsystemId: 0x1100,
+        bars: [{ kind: 'memory', size: barSize, region: lfb, prefetchable: true }],
+      })
+    : undefined
+  if (!pci && config.lfbBase !== 0) lfb.map(config.lfbBase)
 
   const services: VgaFirmwareServices = {
     vramBytes,
@@ -288,6 +306,16 @@ function createVga(ctx: DeviceContext, config: { vramMB: number; lfbBase: number
       state.dispi[DISPI.BPP] = 8
       if (kind !== 'soft') vram.fill(0)
       renderer.invalidate()
+      if (pci) {
+        pci.reset()
+        // Firmware that does not assign BARs (the Boxwood BIOS) still finds the framebuffer at the
+        // configured address; SeaBIOS and guest OSes reassign it as usual.
+        if (config.lfbBase !== 0) {
+          new DataView(state.pciConfig.buffer, state.pciConfig.byteOffset).setUint32(0x10, config.lfbBase | 0x08, true)
+          state.pciConfig[0x04]! |= 0x02
+          pci.afterLoad()
+        }
+      }
     },
     afterReset() {
       refreshTimer.armIn(REFRESH_NS)
@@ -297,6 +325,7 @@ function createVga(ctx: DeviceContext, config: { vramMB: number; lfbBase: number
         throw new RangeError(`vga: saved VRAM is ${state.vram.length} bytes, the adapter has ${vramBytes}`)
       }
       vram = state.vram
+      pci?.afterLoad()
       renderer.invalidate()
       display.refresh()
       if (refreshTimer.deadlineNs === undefined) refreshTimer.armIn(REFRESH_NS)

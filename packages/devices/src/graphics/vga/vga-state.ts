@@ -1,6 +1,7 @@
 // Saved state and register constants of the VGA (IBM VGA Technical Reference: sequencer, CRTC, graphics and
 // attribute controllers, DAC) plus the Bochs/VirtualBox VBE "DISPI" extension registers (vbe_display_api.h).
 import { array, bool, defineState, u16, u8, u32, bytes, varBytes } from '@boxwood/vmm/device-api'
+import { pciConfigField } from '../../bus/pci/pci-function'
 
 /** Largest VRAM the device accepts, in MiB. */
 export const MAX_VRAM_MB = 64
@@ -59,6 +60,8 @@ export const vgaState = defineState({
     latch: u32,
     dispiIndex: u16,
     dispi: array(11, u16),
+    /** PCI configuration space (Bochs/QEMU standard VGA identity 1234:1111, BAR 0 = linear framebuffer). */
+    pciConfig: pciConfigField,
     /** Plane-interleaved VGA memory (plane p, offset o at o × 4 + p) and the linear VBE framebuffer. */
     vram: varBytes(MAX_VRAM_MB * 1024 * 1024),
   },

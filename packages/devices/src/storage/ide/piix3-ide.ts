@@ -11,6 +11,8 @@ import {
   type DeviceInstance,
 } from '@boxwood/vmm/device-api'
 import { blockDriveContract, type BlockDrive } from '../../backends/block-backend'
+import { pciBusContract } from '../../bus/pci/pci-bus'
+import { attachPciFunction, pciConfigField } from '../../bus/pci/pci-function'
 import { IdeChannel } from './ide-channel'
 import { ideChannelFields } from './ide-state'
 
@@ -18,7 +20,7 @@ import { ideChannelFields } from './ide-state'
 export const piix3IdeState = defineState({
   unit: 'piix3ide',
   version: 1,
-  fields: { channels: array(2, ideChannelFields) },
+  fields: { channels: array(2, ideChannelFields), pciConfig: pciConfigField },
 })
 
 type IdeState = ReturnType<typeof piix3IdeState.initial>
@@ -95,7 +97,20 @@ function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3
     },
     'IDE bus master',
   )
-  if (config.busMasterBase !== 0) busMaster.map(config.busMasterBase)
+  // PIIX3 function 1 (8086:7010, IDE in compatibility mode with bus mastering): the legacy ports always
+  // decode, the bus master registers are BAR 4. Without a PCI bus they sit at the configured base.
+  const pci = ctx.service(pciBusContract)
+    ? attachPciFunction(ctx, state.pciConfig, {
+        name: 'piix3ide',
+        devfn: 0x09,
+        vendorId: 0x8086,
+        deviceId: 0x7010,
+        classCode: 0x01_0180,
+        headerType: 0x00,
+        bars: [undefined, undefined, undefined, undefined, { kind: 'io', size: 16, region: busMaster }],
+      })
+    : undefined
+  if (!pci && config.busMasterBase !== 0) busMaster.map(config.busMasterBase)
 
   const drives: IdeFirmwareDrive[] = []
   channels.forEach((channel, c) => {
@@ -110,11 +125,13 @@ function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3
     state,
     reset() {
       for (const c of channels) c.reset()
+      pci?.reset()
     },
     afterReset() {
       for (const c of channels) c.updateIrq()
     },
     afterLoad() {
+      pci?.afterLoad()
       for (const c of channels) c.resumeAfterLoad()
     },
     mapBusMaster(base) {
