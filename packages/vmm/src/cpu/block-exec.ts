@@ -1,6 +1,6 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { ARITH_FLAGS, CF, CS, DF, ZF } from './constants'
+import { ARITH_FLAGS, CF, CS, DF, DS, ES, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, imulTrunc, incDec, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
@@ -414,6 +414,27 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
         break
       }
       case OP.string: {
+        const opc = b.imm[i]!
+        if (b.aux[i] === 0 && (opc & 0xfe) === 0xac) {
+          // Fast forms of LODS (AC/AD) and STOS (AA/AB) without REP.
+          const sz = (opc & 1) === 0 ? 1 : size
+          const a32 = b.a16[i] === 0
+          const d = (c.flags & DF) !== 0 ? -sz : sz
+          const si = a32 ? regs[6]! : regs[6]! & 0xffff
+          const seg = b.seg[i] === 255 ? DS : b.seg[i]!
+          setReg(c, sz, 0, readMem(c, sz, seg, si))
+          regs[6] = a32 ? (si + d) | 0 : (regs[6]! & ~0xffff) | ((si + d) & 0xffff)
+          return false
+        }
+        if (b.aux[i] === 0 && (opc & 0xfe) === 0xaa) {
+          const sz = (opc & 1) === 0 ? 1 : size
+          const a32 = b.a16[i] === 0
+          const d = (c.flags & DF) !== 0 ? -sz : sz
+          const di = a32 ? regs[7]! : regs[7]! & 0xffff
+          writeMem(c, sz, ES, di, getReg(c, sz, 0))
+          regs[7] = a32 ? (di + d) | 0 : (regs[7]! & ~0xffff) | ((di + d) & 0xffff)
+          return false
+        }
         const next = (blockEip + b.end[i]!) | 0
         c.opSize32 = size === 4
         c.addrSize32 = b.a16[i] === 0

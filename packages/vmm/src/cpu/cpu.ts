@@ -478,7 +478,7 @@ export class Cpu {
     } else {
       const mem = this.memory
       const pdeAddr = (this.cr3 & ~0xfff) | ((linear >>> 20) & 0xffc)
-      const pde = mem.read32(pdeAddr)
+      const pde = this.readTableEntry(pdeAddr)
       if ((pde & 1) === 0) this.pageFault(linear, 0, write, user)
       if ((pde & 0x80) !== 0 && (this.cr4 & CR4_PSE) !== 0) {
         this.checkPagePerms(linear, pde, write, user)
@@ -489,7 +489,7 @@ export class Cpu {
         physPage = (pde & 0xffc00000) | (linear & 0x3ff000)
       } else {
         const pteAddr = (pde & ~0xfff) | ((linear >>> 10) & 0xffc)
-        const pte = mem.read32(pteAddr)
+        const pte = this.readTableEntry(pteAddr)
         if ((pte & 1) === 0) this.pageFault(linear, 0, write, user)
         const combined = pde & pte
         this.checkPagePerms(linear, combined, write, user)
@@ -517,6 +517,13 @@ export class Cpu {
       if (writable) this.tlbWS[page] = entry
     }
     return (physPage | (linear & 0xfff)) >>> 0
+  }
+
+  /** Reads a page-directory or page-table entry (straight from RAM when the table lives in plain RAM). */
+  private readTableEntry(addr: number): number {
+    const a = (addr & this.memory.a20Mask) >>> 0
+    if (a + 3 < this.memory.ramBytes && this.memory.pageIsPlainRam(a >>> 12)) return this.ramView.getInt32(a, true)
+    return this.memory.read32(a)
   }
 
   /** Whether a write is permitted by the combined page bits for this privilege (CR0.WP for supervisor). */
