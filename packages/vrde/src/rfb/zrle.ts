@@ -41,7 +41,15 @@ export function encodeZrleTiles(
   }
   // CPIXEL writer, specialised once per call.
   const shift = cb === 3 && !skipHigh ? 8 : 0
+  const threeLittle = cb === 3 && !big && shift === 0 // the usual case: 24-bit colour, little-endian
   const put = (v: number) => {
+    if (threeLittle) {
+      out[pos] = v & 0xff
+      out[pos + 1] = (v >>> 8) & 0xff
+      out[pos + 2] = (v >>> 16) & 0xff
+      pos += 3
+      return
+    }
     const x = v >>> shift
     if (big) for (let k = cb - 1; k >= 0; k--) out[pos++] = (x >>> (k * 8)) & 0xff
     else for (let k = 0; k < cb; k++) out[pos++] = (x >>> (k * 8)) & 0xff
