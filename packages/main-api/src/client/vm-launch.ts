@@ -7,9 +7,7 @@ import { unlink } from 'node:fs/promises'
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { VBoxError } from '../api/errors'
-import type { IConsole } from '../api/interfaces'
 import { MachineState, SessionState, SessionType, LockType } from '../api/machine-enums'
-import type { DeviceType } from '../api/storage-enums'
 import { cloneSettings } from '../settings/machine-settings'
 import { entryPoint } from '../process/entry-points'
 import type { LockHolder, MachineCore, VmLink } from '../server/machine-core'
@@ -424,18 +422,6 @@ export function saveStateThrough(core: MachineCore): ProgressImpl {
     },
     { initiator: 'Machine' },
   )
-}
-
-/** True when a medium of `type` is in use by the running VM (hot changes are not supported yet). */
-export function isAttachedType(core: MachineCore, type: DeviceType): boolean {
-  return core.settings.hardware.storageControllers.some((c) => c.attachments.some((a) => a.type === type))
-}
-
-/** The console of a core's VM, or an error naming the state. */
-export function consoleOf(core: MachineCore): IConsole {
-  const vm = core.vm
-  if (!vm) throw new VBoxError('VBOX_E_INVALID_VM_STATE', `The machine '${core.name}' is not running`, 'Session')
-  return vm.console
 }
 
 /**

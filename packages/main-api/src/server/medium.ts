@@ -17,7 +17,7 @@ import type { ParentResolver, WritableFormat } from '@boxwood/devices/disk'
 import { nodeDiskHost } from '@boxwood/devices/node'
 import { VBoxError } from '../api/errors'
 import type { IMedium, IProgress } from '../api/interfaces'
-import { AccessMode, DeviceType, MediumState, MediumType, MediumVariant } from '../api/storage-enums'
+import { DeviceType, MediumState, MediumType, MediumVariant } from '../api/storage-enums'
 import { ApiObject } from './api-object'
 import { runProgress } from './progress'
 
@@ -568,9 +568,4 @@ export class MediumImpl extends ApiObject implements IMedium {
 /** A new random medium id. */
 export function newMediumId(): string {
   return randomUUID()
-}
-
-/** Infers the access mode check of openMedium: DVDs are always read-only. */
-export function effectiveAccessMode(deviceType: DeviceType, accessMode: AccessMode): AccessMode {
-  return deviceType === DeviceType.DVD ? AccessMode.ReadOnly : accessMode
 }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { basename, extname, isAbsolute, join, resolve } from 'node:path'
+import { extname, isAbsolute, join, resolve } from 'node:path'
 import { openImage } from '@boxwood/devices/disk'
 import { VBoxError } from '../api/errors'
 import type { IEventSource, IGuestOSType, IHost, IMachine, IMedium, IPerformanceCollector } from '../api/interfaces'
@@ -591,9 +591,4 @@ function parseFlags(flags: string): Record<string, string> {
     else out[trimmed.slice(0, eq)] = trimmed.slice(eq + 1)
   }
   return out
-}
-
-/** The file name part of a medium location (used in messages). */
-export function mediumName(path: string): string {
-  return basename(path)
 }
