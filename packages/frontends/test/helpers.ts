@@ -29,6 +29,8 @@ export interface Harness {
 
 /** Creates a harness; machines go to `<dir>/VMs`. */
 export async function createHarness(prefix: string): Promise<Harness> {
+  // A VM process whose service (this test process) went away without powering it off exits on its own.
+  process.env.BOXWOOD_VM_ORPHAN_TIMEOUT_MS = '5000'
   const dir = await mkdtemp(join(tmpdir(), `boxwood-frontends-${prefix}-`))
   const client = await openVirtualBox({ homeFolder: join(dir, 'home') })
   const vmFolder = join(dir, 'VMs')

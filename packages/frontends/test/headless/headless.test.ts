@@ -53,6 +53,7 @@ describe('boxheadless', () => {
   })
   afterAll(async () => {
     delete process.env.BOXWOOD_MACHINE_DRIVER
+    await h.run('controlvm', 'fg', 'poweroff')
     await h.cleanup()
   })
 
