@@ -222,6 +222,11 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
     s.setIndefinite(dst)
     return true
   }
+  // Results beyond the binary64 range (overflow, or tiny and inexact) still fit the x87's extended exponent range
+  // at PC = double: the 80-bit path decides them.
+  if ((!isFinite(r) && isFinite(x) && isFinite(y)) || (Math.abs(r) < pow2(-1022) && err !== 0)) {
+    return softArithmetic(s, op, dst, a, b)
+  }
   return storeRounded(s, dst, r, err, isFinite(x) && isFinite(y))
 }
 

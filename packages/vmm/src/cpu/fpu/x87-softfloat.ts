@@ -122,6 +122,9 @@ function shiftRightSticky(n: number): void {
 function roundAndStore(s: X87State, dst: number, negative: boolean, e: number, bits = 0): boolean {
   const p = bits !== 0 ? bits : precisionBits(s.controlWord)
   const rc = s.roundingControl()
+  // Unmasked #U: no denormalisation; the result is stored with its exponent biased up by 24576 (SDM §4.9.1.5).
+  const tinyUnmasked = e < -16382 && (s.controlWord & SW.UE) === 0
+  if (tinyUnmasked) e += 24576
   // Tiny results are denormalised first and then rounded at the precision's fixed bit of the 64-bit field, as
   // the x87 (and SoftFloat's roundAndPackFloatx80) do: reduced precision and denormal loss add up.
   const denormalShift = e < -16382 ? -16382 - e : 0
@@ -144,7 +147,12 @@ function roundAndStore(s: X87State, dst: number, negative: boolean, e: number, b
   }
   let flags = 0
   if (roundInexact) flags |= SW.PE
-  if (denormalShift > 0 && roundInexact) flags |= SW.UE
+  if ((denormalShift > 0 && roundInexact) || tinyUnmasked) flags |= SW.UE
+  // Unmasked #O: the result is stored with its exponent biased down by 24576 (SDM §4.9.1.4).
+  if (exp + 16383 >= 0x7fff && (s.controlWord & SW.OE) === 0) {
+    exp -= 24576
+    flags |= SW.OE
+  }
   let hi: number
   let lo: number
   let se: number
@@ -162,7 +170,7 @@ function roundAndStore(s: X87State, dst: number, negative: boolean, e: number, b
       if (p <= 32) hi = (0xffffffff << (32 - p)) >>> 0
       se = 0x7ffe
     }
-    if (s.signal(flags)) return false
+    s.signal(flags) // post-computation exceptions: the masked response is stored even when #P is unmasked
     s.setC1(toInfinity)
     s.setExtended(dst, lo, hi, (negative ? 0x8000 : 0) | se)
     return true
@@ -175,9 +183,8 @@ function roundAndStore(s: X87State, dst: number, negative: boolean, e: number, b
   else se = exp + 16383
   if (hi === 0 && lo === 0) se = 0
   if (flags !== 0) {
-    const unmasked = s.signal(flags)
+    s.signal(flags)
     s.setC1(roundIncremented)
-    if (unmasked && (flags & SW.UE) !== 0) return false
   } else {
     s.setC1(false)
   }

@@ -73,6 +73,27 @@ describe('arithmetic', () => {
     expect(t.flags()).toBe(0) // exact: no #U
   })
 
+  it('unmasked #O/#U on a register store the result with the exponent biased by ∓24576 (SDM §4.9.1.4–5)', () => {
+    const o = new Driver().controlWord(0x0377) // OE unmasked
+    o.host.numericError = false
+    o.loadExtended(0x8000000000000000n, 0x7ffe).reg(0xd9, 0xc0).reg(0xde, 0xc9) // 2^16383 · 2^16383
+    expect(o.status() & 0x88).toBe(0x88) // OE and ES
+    expect(o.popExtended()).toEqual([0x8000000000000000n, 0x3fff + 32766 - 24576])
+    const u = new Driver().controlWord(0x036f) // UE unmasked
+    u.host.numericError = false
+    u.loadExtended(0x8000000000000000n, 0x0001).loadDouble(0.5).reg(0xde, 0xc9) // 2^-16382 · 2^-1, exact
+    expect(u.status() & 0x90).toBe(0x90) // UE even though exact, and ES
+    expect(u.popExtended()).toEqual([0x8000000000000000n, 0x3fff - 16383 + 24576])
+  })
+
+  it('PC = double keeps the extended exponent range: 1e300 · 1e300 does not overflow', () => {
+    const d = new Driver().controlWord(0x027f)
+    d.loadDouble(1e300).loadDouble(1e300).reg(0xde, 0xc9)
+    expect(d.flags() & 0x08).toBe(0)
+    const [, se] = d.popExtended()
+    expect(se).toBe(0x3fff + 1993) // 1e600 ≈ 2^1993.2
+  })
+
   it('signals #Z, #I and #P with their masked responses', () => {
     const d = new Driver()
     d.loadDouble(1).loadDouble(0).reg(0xde, 0xf9) // 1/0

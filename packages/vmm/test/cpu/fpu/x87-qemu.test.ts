@@ -78,6 +78,25 @@ for (let i = 0; i < 120; i++) {
   const expectation = pc === 3 ? { swMaskAt: [48], swIgnore: SW_C1 } : {}
   cases.push({ name: `${op} form ${form} rc ${rc} pc ${pc}: ${a} ${b}`, data, body, expect: expectation })
 }
+// Results beyond the binary64 range at PC = double: the x87 keeps its extended exponent range.
+for (const [a, b, op] of [
+  [1e300, 1e300, 'fmul'],
+  [1e-300, 1e-300, 'fmul'],
+  [1e300, 1e-300, 'fdiv'],
+  [1e-300, 3e300, 'fdiv'],
+  [Number.MAX_VALUE, Number.MAX_VALUE, 'fadd'],
+  [2 ** -1074, 0.75, 'fmul'],
+] as const) {
+  for (const rc of [0, 1, 2, 3]) {
+    cases.push({
+      name: `${op} beyond binary64 rc ${rc}: ${a} ${b}`,
+      data: [...f64Bytes(a), ...f64Bytes(b), ...cw(rc, 2)],
+      body: ['fldcw [D+16]', 'fld qword [D]', `${op} qword [D+8]`, 'fnstsw ax', 'mov [D+48], ax', 'fst qword [D+24]'],
+      // QEMU reports no #D for denormal binary64 memory operands (the SDM does).
+      expect: { swMaskAt: [48], swIgnore: SW_C1 | SW_DE },
+    })
+  }
+}
 // Integer memory operands.
 for (let i = 0; i < 24; i++) {
   const a = randomDouble(r)
