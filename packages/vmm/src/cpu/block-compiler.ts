@@ -98,6 +98,16 @@ function snippet(b: BlockCache, i: number, k: number): string | null {
     case OP.testRmReg:
       if (rm < 0) return null
       return `{ const a = regs[${rm}]; const v = regs[${reg}]; const r = a & v; ${lazy(2)} }`
+    case OP.string: {
+      // LODS without REP and with 32-bit addressing: load and step ESI by ±size per EFLAGS.DF.
+      const opc = b.imm[i]!
+      if (b.aux[i] !== 0 || (opc & 0xfe) !== 0xac || !memOk) return null
+      const seg = b.seg[i] === 255 ? 3 : b.seg[i]!
+      if (opc === 0xac) {
+        return `{ const si = regs[6]; const v = c.read8(${seg}, si); regs[0] = (regs[0] & ~0xff) | v; regs[6] = (si + ((c.flags & 0x400) !== 0 ? -1 : 1)) | 0; }`
+      }
+      return `{ const si = regs[6]; regs[0] = c.read32(${seg}, si); regs[6] = (si + ((c.flags & 0x400) !== 0 ? -4 : 4)) | 0; }`
+    }
     case OP.jcc:
       return `if (h.jccTaken(c, ${b.aux[i]!})) { const t = (blockEip + ${b.imm[i]!}) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.eip = t; return ${k + 1} }`
     default:
@@ -128,9 +138,13 @@ export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
   }
   if (selfLoop) {
     lines.push(`k = ${n - 1};`)
-    lines.push(
-      `if (!h.step(c, h.b, ${lastIndex}, blockEip)) { c.eip = (blockEip + ${b.end[lastIndex]!}) | 0; return done + ${n} }`,
-    )
+    const exit = `{ c.eip = (blockEip + ${b.end[lastIndex]!}) | 0; return done + ${n} }`
+    // The branch goes back to the block's own start, which already passed the CS limit check.
+    if (lastOp === OP.jmp) lines.push('c.eip = blockEip;')
+    else if (lastOp === OP.jcc) lines.push(`if (!h.jccTaken(c, ${b.aux[lastIndex]!})) ${exit}`, 'c.eip = blockEip;')
+    else if (b.aux[lastIndex] === 2 && b.a16[lastIndex] === 0) {
+      lines.push(`if ((regs[1] = (regs[1] - 1) | 0) === 0) ${exit}`, 'c.eip = blockEip;')
+    } else lines.push(`if (!h.step(c, h.b, ${lastIndex}, blockEip)) ${exit}`)
     lines.push(`done += ${n};`)
     lines.push(`if (done + ${n} > limit || c.breakChunk) return done;`)
     lines.push('}')

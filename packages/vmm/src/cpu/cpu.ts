@@ -106,6 +106,8 @@ export class Cpu {
   readonly interrupts: InterruptSource
   readonly ram: Uint8Array
   readonly ramView: DataView
+  /** RAM as aligned little-endian dwords (bulk STOSD). */
+  readonly ram32: Int32Array
   private readonly dirty: Int32Array
   readonly readTsc: (() => number) | null
   fpu: Fpu | null = null
@@ -214,6 +216,8 @@ export class Cpu {
     this.interrupts = options.interrupts
     this.ram = options.memory.ram
     this.ramView = options.memory.ramView
+    const ram = options.memory.ram
+    this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.byteLength >>> 2)
     this.dirty = options.memory.dirty
     this.readTsc = options.readTsc ?? null
     const engine = options.engine ?? 'compiled'

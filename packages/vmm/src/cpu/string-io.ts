@@ -152,6 +152,8 @@ function fastForward(c: Cpu, movs: boolean, size: number, srcSeg: number, count:
       regs[6] = a32 ? (regs[6]! + bytes) | 0 : (regs[6]! & ~0xffff) | ((si + bytes) & 0xffff)
     } else if (size === 1) {
       ram.fill(regs[0]! & 0xff, dPhys, dPhys + bytes)
+    } else if (size === 4 && (dPhys & 3) === 0) {
+      c.ram32.fill(regs[0]!, dPhys >>> 2, (dPhys + bytes) >>> 2)
     } else {
       const v = size === 4 ? regs[0]! : regs[0]! & 0xffff
       for (let o = 0; o < bytes; o += size) {

@@ -59,4 +59,33 @@ imm:
     for (let c = 300; c >= 1; c--) expected += c & 0xff
     expect(results[0]!.state.eax & 0xff).toBe(expected & 0xff)
   })
+
+  it('runs LODSB/LOOP self-loops identically in every engine, honouring the budget', () => {
+    const source = `
+  mov esi, 0x20000
+  mov ecx, 5000
+l:
+  lodsb
+  add ebx, eax
+  loop l
+  std
+  mov ecx, 100
+m:
+  lodsb
+  sub ebx, eax
+  loop m
+  hlt`
+    const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      for (let i = 0; i < 5100; i++) m.memory.ram[0x20000 + i] = (i * 7) & 0xff
+      const partial = m.cpu.run(777)
+      const mid = m.cpu.getState()
+      const exit = m.cpu.run(1_000_000)
+      return { partial, mid, exit, state: m.cpu.getState() }
+    })
+    expect(results[0]!.partial.retired).toBe(777)
+    expect(results[0]!.exit.reason).toBe('halted')
+    expect(results[1]).toEqual(results[0])
+    expect(results[2]).toEqual(results[0])
+  })
 })
