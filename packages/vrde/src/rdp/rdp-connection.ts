@@ -369,7 +369,9 @@ export class RdpConnection {
       })
     }
     this.#sendSlow(keyboardIndicatorsPdu(SHARE_ID, this.#ctx.input.leds))
-    this.#state.modeChanged = false
+    // A mode change during the capability exchange needs another reactivation; otherwise it is already served.
+    const mode = this.#ctx.hub.source.mode
+    this.#state.modeChanged = mode.width !== this.#size.width || mode.height !== this.#size.height
     this.#state.cursorChanged = true
     this.#state.invalidateAll()
   }

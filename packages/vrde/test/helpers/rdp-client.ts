@@ -163,6 +163,8 @@ export interface RdpTestClient {
   updateCodes: number[]
   /** pduType2 of slow-path data PDUs received. */
   dataPduTypes: number[]
+  /** Share Control pduType (low 4 bits) of every slow-path PDU received: 1 Demand Active, 6 Deactivate All, 7 data. */
+  shareTypes: number[]
   send(b: Uint8Array): void
   close(): void
   closed: Promise<void>
@@ -192,6 +194,7 @@ export async function rdpTestClient(port: number, afterTls?: Buffer[]): Promise<
     fastPathPdus: 0,
     updateCodes: [],
     dataPduTypes: [],
+    shareTypes: [],
     send: (b) => tls.write(b),
     close: () => tls.destroy(),
     closed: new Promise((resolve) => tls.once('close', () => resolve())),
@@ -221,8 +224,9 @@ export async function rdpTestClient(port: number, afterTls?: Buffer[]): Promise<
       // Slow-path Share Data PDU inside Send Data Indication: TPKT(4) X.224(3) SDI(6 + PER length 1–2).
       if (pending[0] === 3 && pending[7] === 0x68) {
         const sd = 7 + 6 + ((pending[13] ?? 0) & 0x80 ? 2 : 1)
-        if ((pending.readUInt16LE(sd + 2) & 0x0f) === 7 && len > sd + 14)
-          client.dataPduTypes.push(pending[sd + 14] ?? 0)
+        const type = pending.readUInt16LE(sd + 2) & 0x0f
+        if (pending.readUInt16LE(sd) !== 0x0080) client.shareTypes.push(type) // not the licensing PDU
+        if (type === 7 && len > sd + 14) client.dataPduTypes.push(pending[sd + 14] ?? 0)
       }
       pending = pending.subarray(len)
     }

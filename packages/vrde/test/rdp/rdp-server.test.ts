@@ -8,7 +8,7 @@ import { RdpServer } from '../../src/rdp/rdp-server'
 import type { VrdeSettings } from '../../src/config/vrde-settings'
 import { createVrdeServer } from '../../src/server/create-server'
 import { VncServer } from '../../src/rfb/vnc-server'
-import { dataPdu, fastPathKey, rdpTestClient } from '../helpers/rdp-client'
+import { activationSequence, dataPdu, fastPathKey, rdpTestClient } from '../helpers/rdp-client'
 import { RecordingInputSink } from '../helpers/recording-input'
 
 let certDir = ''
@@ -110,6 +110,26 @@ describe('RdpServer with a scripted client', () => {
       const before = c.dataPduTypes.filter((t) => t === 0x29).length
       input.setLeds({ numLock: true, capsLock: false, scrollLock: false })
       expect(await until(() => c.dataPduTypes.filter((t) => t === 0x29).length > before)).toBe(true)
+    } finally {
+      c.close()
+      await server.stop()
+    }
+  })
+
+  it('reactivates the client on a mode change (Deactivate All, Demand Active) and repaints', async () => {
+    const display = new MemoryDisplaySource(128, 96)
+    const server = new RdpServer(settings(), display, new RecordingInputSink())
+    const { port } = await server.start()
+    const c = await rdpTestClient(port)
+    try {
+      expect(await until(() => c.fastPathPdus > 0)).toBe(true)
+      expect(c.shareTypes.filter((t) => t === 1)).toHaveLength(1)
+      display.setMode(64, 40)
+      expect(await until(() => c.shareTypes.filter((t) => t === 1).length === 2)).toBe(true)
+      expect(c.shareTypes.slice(-2)).toEqual([6, 1])
+      const before = c.fastPathPdus
+      for (const pdu of activationSequence(64, 40).slice(7)) c.send(pdu) // Confirm Active … Font List again
+      expect(await until(() => c.fastPathPdus > before)).toBe(true)
     } finally {
       c.close()
       await server.stop()
