@@ -218,3 +218,71 @@ describe('machine commands', () => {
     expect(await h.ok('list', 'vms')).not.toContain('alpha-copy')
   })
 })
+
+describe('more storage, snapshot and metrics commands', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await createHarness('more')
+    await h.ok('createvm', '--name', 'misc', '--register')
+  })
+  afterAll(() => h.cleanup())
+
+  it('storagectl renames, changes and removes controllers', async () => {
+    await h.ok('storagectl', 'misc', '--name', 'SATA', '--add', 'sata', '--portcount', '4', '--bootable', 'off')
+    let info = parseMachineReadable(await h.ok('showvminfo', 'misc', '--machinereadable'))
+    expect(info.get('storagecontrollertype0')).toBe('IntelAhci')
+    expect(info.get('storagecontrollerportcount0')).toBe('4')
+    expect(info.get('storagecontrollerbootable0')).toBe('off')
+    await h.ok('storagectl', 'misc', '--name', 'SATA', '--rename', 'AHCI')
+    info = parseMachineReadable(await h.ok('showvminfo', 'misc', '--machinereadable'))
+    expect(info.get('storagecontrollername0')).toBe('AHCI')
+    await h.ok('storagectl', 'misc', '--name', 'AHCI', '--remove')
+    info = parseMachineReadable(await h.ok('showvminfo', 'misc', '--machinereadable'))
+    expect(info.has('storagecontrollername0')).toBe(false)
+    expect((await h.run('storagectl', 'misc', '--add', 'ide')).code).toBe(2)
+    expect((await h.run('storagectl', 'misc', '--name', 'X', '--add', 'tape')).code).toBe(2)
+  })
+
+  it('floppy images: createmedium floppy, attach to a floppy controller, list floppies', async () => {
+    const img = join(h.dir, 'boot.img')
+    await h.ok('createmedium', 'floppy', '--filename', img, '--sizebyte', String(1_474_560), '--format', 'RAW')
+    await h.ok('storagectl', 'misc', '--name', 'Floppy', '--add', 'floppy')
+    await h.ok(
+      'storageattach',
+      'misc',
+      '--storagectl',
+      'Floppy',
+      '--port',
+      '0',
+      '--device',
+      '0',
+      '--type',
+      'fdd',
+      '--medium',
+      img,
+    )
+    expect(await h.ok('list', 'floppies')).toContain(`Location:       ${img}`)
+    expect(parseMachineReadable(await h.ok('showvminfo', 'misc', '--machinereadable')).get('Floppy-0-0')).toBe(img)
+    await h.ok('storageattach', 'misc', '--storagectl', 'Floppy', '--port', '0', '--device', '0', '--medium', 'none')
+    expect(parseMachineReadable(await h.ok('showvminfo', 'misc', '--machinereadable')).get('Floppy-0-0')).toBe('none')
+  })
+
+  it('snapshot edit renames, snapshot showvminfo shows the snapshot’s settings', async () => {
+    await h.ok('modifyvm', 'misc', '--memory', '96')
+    await h.ok('snapshot', 'misc', 'take', 'before')
+    await h.ok('modifyvm', 'misc', '--memory', '128')
+    await h.ok('snapshot', 'misc', 'edit', 'before', '--name', 'old', '--description', 'at 96 MB')
+    expect(await h.ok('snapshot', 'misc', 'showvminfo', 'old')).toMatch(/^Memory size: +96MB$/m)
+    expect(await h.ok('snapshot', 'misc', 'list', '--details')).toContain('Description: at 96 MB')
+    const unique = await h.ok('snapshot', 'misc', 'take', 'old', '--uniquename', 'Number')
+    expect(unique).toMatch(/^Snapshot taken/)
+    expect(await h.ok('snapshot', 'misc', 'list')).toContain('Name: old1 (')
+  })
+
+  it('metrics enable/disable report the metrics they changed', async () => {
+    await h.ok('metrics', 'setup', 'host', 'CPU/Load')
+    expect(await h.ok('metrics', 'disable', '--list', 'host', 'CPU/Load')).toMatch(/^host +CPU\/Load$/m)
+    expect(await h.ok('metrics', 'enable', '--list', 'host', 'CPU/Load')).toMatch(/^host +CPU\/Load$/m)
+    expect(await h.ok('metrics', 'collect', '--detach', 'host', 'RAM/Usage')).toBe('')
+  })
+})
