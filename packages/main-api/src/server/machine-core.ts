@@ -1,6 +1,8 @@
 // The shared state of one machine: committed and pending settings, settings file, registration, machine state,
 // session locks and the running VM (VirtualBox's Machine + SessionMachine data; MachineImpl.cpp; vbox-api.md §1.2–1.4).
-import { dirname, isAbsolute, join, relative } from 'node:path'
+import { existsSync } from 'node:fs'
+import { rename } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { VBoxError } from '../api/errors'
 import { VBoxEventType } from '../api/event-types'
 import {
@@ -197,6 +199,8 @@ export class MachineCore {
 
   private async writeSettingsFile(commit: boolean): Promise<void> {
     const pending = commit ? this.pending : undefined
+    if (pending && this.registered && pending.name !== this.settings.name)
+      await this.renameFiles(this.settings.name, pending.name)
     const s = cloneSettings(pending ?? this.settings)
     // Media first used by this machine move from the global registry into the machine's file.
     const adopted = commit && this.registered && this.vbox._adoptMedia(this)
@@ -211,6 +215,38 @@ export class MachineCore {
     if (adopted) await this.vbox._saveGlobal()
     if (this.registered && commit)
       this.vbox._events._fire({ type: VBoxEventType.OnMachineDataChanged, machineId: this.id, temporary: false })
+  }
+
+  /**
+   * A renamed machine takes its folder and settings file along when they carry the old name (VirtualBox's
+   * nameSync): `<old>/<old>.vbox` becomes `<new>/<new>.vbox`, and media inside the folder move with it.
+   */
+  private async renameFiles(oldName: string, newName: string): Promise<void> {
+    const oldFile = this.settingsFilePath
+    if (basename(oldFile) !== `${oldName}.vbox` || /[/\\]/.test(newName)) return
+    const oldFolder = dirname(oldFile)
+    const newFolder = basename(oldFolder) === oldName ? join(dirname(oldFolder), newName) : oldFolder
+    const newFile = join(newFolder, `${newName}.vbox`)
+    if (newFolder !== oldFolder && existsSync(newFolder))
+      throw new VBoxError(
+        'VBOX_E_FILE_ERROR',
+        `Cannot rename the machine folder to '${newFolder}': it already exists`,
+        'Machine',
+      )
+    if (existsSync(newFile) && newFolder === oldFolder)
+      throw new VBoxError(
+        'VBOX_E_FILE_ERROR',
+        `Cannot rename the settings file to '${newFile}': it already exists`,
+        'Machine',
+      )
+    if (newFolder !== oldFolder) await rename(oldFolder, newFolder)
+    for (const suffix of ['', '-prev']) {
+      const from = join(newFolder, `${oldName}.vbox${suffix}`)
+      if (existsSync(from)) await rename(from, join(newFolder, `${newName}.vbox${suffix}`))
+    }
+    this.settingsFilePath = newFile
+    if (newFolder !== oldFolder) await this.vbox._machineFolderMoved(this, oldFolder, newFolder)
+    else await this.vbox._machineFolderMoved(this, oldFolder, oldFolder)
   }
 
   /** The media registry this machine's file must list: media it owns, nested by parent. */

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { extname, isAbsolute, join, resolve } from 'node:path'
+import { extname, isAbsolute, join, resolve, sep } from 'node:path'
 import { openImage } from '@boxwood/devices/disk'
 import { VBoxError } from '../api/errors'
 import type { IEventSource, IGuestOSType, IHost, IMachine, IMedium, IPerformanceCollector } from '../api/interfaces'
@@ -492,6 +492,15 @@ export class VirtualBoxImpl extends ApiObject implements IVirtualBox, MediaRegis
   /** Internal: the registry Machine object of a core. */
   _viewOf(core: MachineCore): MachineImpl {
     return this.views.get(core.id) ?? new MachineImpl(core, { kind: 'registry' })
+  }
+
+  /** Internal: a machine's folder was renamed: media inside it moved, and the registry entry points to the new file. */
+  async _machineFolderMoved(core: MachineCore, oldFolder: string, newFolder: string): Promise<void> {
+    for (const m of this.media.values())
+      if (m._location.startsWith(oldFolder + sep)) m._location = newFolder + m._location.slice(oldFolder.length)
+    const entry = this.global.machines.find((e) => e.uuid === core.id)
+    if (entry) entry.src = core.settingsFilePath
+    await this._saveGlobal()
   }
 
   /** Internal: removes a machine from the registry (unregister). */

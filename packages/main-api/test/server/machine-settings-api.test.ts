@@ -290,6 +290,35 @@ describe('machine settings through the API', () => {
     expect(existsSync(join(dir.path, 'c.vdi'))).toBe(true) // detached, not deleted
   })
 
+  it('renames the machine folder, settings file and contained disks with the machine (nameSync)', async () => {
+    const vbox = client.virtualBox
+    await m.addStorageController('SATA', StorageBus.SATA)
+    const oldFolder = join(dir.path, 'VMs', 'lab', 'box')
+    const disk = await vbox.createMedium('VDI', join(oldFolder, 'box.vdi'), AccessMode.ReadWrite, DeviceType.HardDisk)
+    expect(await finish(await disk.createBaseStorage(1024 * 1024, []))).toMatchObject({ code: 0 })
+    await m.attachDevice('SATA', 0, 0, DeviceType.HardDisk, disk)
+    await m.saveSettings()
+    await vbox.registerMachine(m)
+    const s = await client.getSession()
+    await m.lockMachine(s, LockType.Write)
+    await (await s.getMachine()).setName('crate')
+    await (await s.getMachine()).saveSettings()
+    await s.unlockMachine()
+    const newFolder = join(dir.path, 'VMs', 'lab', 'crate')
+    expect(await m.getSettingsFilePath()).toBe(join(newFolder, 'crate.vbox'))
+    expect(existsSync(oldFolder)).toBe(false)
+    expect(await disk.getLocation()).toBe(join(newFolder, 'box.vdi'))
+    expect(await readFile(join(dir.path, 'home', 'VirtualBox.xml'), 'utf8')).toContain(
+      `src="${join(newFolder, 'crate.vbox')}"`,
+    )
+    await client.close()
+    client = await openVirtualBox({ homeFolder: join(dir.path, 'home') })
+    const back = await client.virtualBox.findMachine('crate')
+    const medium = await back.getMedium('SATA', 0, 0)
+    expect(await medium?.getState()).toBe(1) // Created: the moved disk is found
+    expect(await medium?.getLogicalSize()).toBe(1024 * 1024)
+  })
+
   it('changes settings only under a write lock once registered', async () => {
     const vbox = client.virtualBox
     await m.saveSettings()
