@@ -11,6 +11,8 @@ const SEEDS: [number, boolean][] = [
   [0xbeef, false],
   [0x5eed5, false],
   [0x1616, true],
+  [0xc0ffee, false],
+  [0x16b17, true],
 ]
 const CASES_PER_IMAGE = 250
 const INSNS_PER_CASE = 12
@@ -39,17 +41,19 @@ describe('random instruction sequences vs QEMU', () => {
 
   for (const [seed, code16] of SEEDS) {
     const mode = code16 ? '16-bit code' : '32-bit code'
-    it(`seed ${seed.toString(16)}, ${mode}: ${CASES_PER_IMAGE} cases of ${INSNS_PER_CASE} instructions`, async () => {
+    it(`seed ${seed.toString(16)}, ${mode}: ${INSNS_PER_CASE}-instruction cases`, async () => {
       const rng = new Rng(seed)
-      const cases = Array.from({ length: CASES_PER_IMAGE }, () => randomCase(rng, INSNS_PER_CASE, code16))
+      // 16-bit cases must stay within the 64 KB code segment (QEMU wraps IP there, the SDM says #GP).
+      const count = code16 ? 200 : CASES_PER_IMAGE
+      const cases = Array.from({ length: count }, () => randomCase(rng, INSNS_PER_CASE, code16))
       // Selector 0x40: a 16-bit code segment based at the cases' copy in RAM.
       const setup = code16 ? '  SETDESC 0x40, CASES_RAM, 0xffff, 0x9b, 0\n' : ''
       const image = buildImage(setup + cases.map((c) => c.asm).join('\n'))
       const masks = cases.map((c) => c.flagMask)
       const qd = parseDumps(await runQemu(image), masks)
-      expect(qd.length).toBe(CASES_PER_IMAGE)
+      expect(qd.length).toBe(count)
       // Most cases must run to completion (a setup mistake would make every case fault the same way).
-      expect(qd.filter((d) => d.vector === 'none').length).toBeGreaterThan(CASES_PER_IMAGE * 0.6)
+      expect(qd.filter((d) => d.vector === 'none').length).toBeGreaterThan(count * 0.6)
       for (const engine of ENGINES) {
         const bd = parseDumps(runBoxwood(image, engine), masks)
         const mismatch = firstMismatch(
