@@ -32,7 +32,7 @@ export const commandTable: readonly CommandEntry[] = [
   { names: ['createvm'], register: registerCreatevm },
   { names: ['modifyvm'], register: registerModifyvm },
   { names: ['clonevm'], register: registerClonevm },
-  { names: ['startvm'], register: registerStartvm },
+  { names: ['startvm', 'discardstate'], register: registerStartvm },
   { names: ['controlvm'], register: registerControlvm },
   { names: ['snapshot'], register: registerSnapshot },
   { names: ['storagectl'], register: registerStoragectl },

@@ -106,6 +106,8 @@ export async function collectVmInfo(vbox: IVirtualBox, machine: IMachine, runtim
   const changed = await machine.getLastStateChange()
   add('VMState', stateName, ['State:', `${humanState(stateName)} (since ${stateChangeTime(changed)})`])
   add('VMStateChangeTime', stateChangeTime(changed))
+  const stateFile = await machine.getStateFilePath()
+  if (stateFile) add('VMStateFile', stateFile, ['State file:', stateFile])
   const sessionName = await machine.getSessionName()
   if (sessionName) add('SessionName', sessionName, ['Session name:', sessionName])
 

@@ -1,7 +1,7 @@
 // `boxheadless --startvm <vm> [--vrde on|off|config] [--vrdeproperty NAME=VALUE]…`: runs a VM in the foreground
 // like VBoxHeadless (vbox-api.md §5.11). It starts the VM process through the Main API, prints where the remote
-// display listens, waits until the VM stops, and on SIGINT/SIGTERM powers the VM off cleanly (Boxwood has no
-// saved state yet, which VBoxHeadless would use instead).
+// display listens, waits until the VM stops, and on SIGINT/SIGTERM saves the VM's state as VBoxHeadless does
+// (powering it off instead when its machine cannot save).
 import { Command, CommanderError } from 'commander'
 import { LockType, MachineState, machineStateShortNames } from '@boxwood/main-api'
 import type { IMachine, IVirtualBoxClient } from '@boxwood/main-api'
@@ -111,7 +111,9 @@ async function run(
     await printVrde(client, machine, io)
     const stopped = await waitUntilStopped(client, machine, options)
     io.out(`VM "${name}" stopped (${machineStateShortNames[stopped] ?? stopped}).\n`)
-    return stopped === MachineState.Aborted ? ExitCode.Failure : ExitCode.Success
+    return stopped === MachineState.Aborted || stopped === MachineState.AbortedSaved
+      ? ExitCode.Failure
+      : ExitCode.Success
   } finally {
     await restore()
   }
@@ -180,21 +182,28 @@ async function waitUntilStopped(
     if (STOPPED.includes(state)) return state
     if (interrupted && !poweringOff) {
       poweringOff = true
-      options.io.out('Interrupted: powering off the VM...\n')
-      await powerOff(client, machine).catch((error: unknown) => {
-        for (const line of errorLines(error)) options.io.err(`boxheadless: ${line}\n`)
+      options.io.out('Interrupted: saving the VM state...\n')
+      await stop(client, machine, 'save').catch(async (saveError: unknown) => {
+        options.io.out(`Saving failed (${(saveError as Error).message}); powering off the VM...\n`)
+        await stop(client, machine, 'powerOff').catch((error: unknown) => {
+          for (const line of errorLines(error)) options.io.err(`boxheadless: ${line}\n`)
+        })
       })
     }
     await Promise.race([new Promise((r) => setTimeout(r, options.pollMs ?? 250)), options.interrupted])
   }
 }
 
-async function powerOff(client: IVirtualBoxClient, machine: IMachine): Promise<void> {
+async function stop(client: IVirtualBoxClient, machine: IMachine, how: 'save' | 'powerOff'): Promise<void> {
   const session = await client.getSession()
   await machine.lockMachine(session, LockType.Shared)
   try {
     const console = await session.getConsole()
-    if (console) await (await console.powerDown()).waitForCompletion(-1)
+    if (!console) return
+    const progress = how === 'save' ? await (await session.getMachine()).saveState() : await console.powerDown()
+    await progress.waitForCompletion(-1)
+    const info = (await progress.getResultCode()) !== 0 ? await progress.getErrorInfo() : null
+    if (info) throw new Error(info.text)
   } finally {
     await session.unlockMachine().catch(() => undefined)
   }

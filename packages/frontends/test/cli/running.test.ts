@@ -2,6 +2,7 @@
 // writes to COM1), serial output in the file backend, showvminfo states, controlvm pause/resume/screenshotpng/
 // poweroff, refused changes while running, and metrics.
 import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -113,6 +114,25 @@ describe('running VMs', () => {
     const collected = await h.ok('metrics', 'collect', '--rounds', '1', 'host', 'RAM/Usage/Total')
     expect(collected).toMatch(/^\d\d:\d\d:\d\d\.\d{3} +host +RAM\/Usage\/Total +\d+ kB$/m)
     expect((await h.run('metrics', 'scrape')).code).toBe(2)
+  })
+
+  it('controlvm savestate saves the VM; startvm restores it; discardstate drops a saved state', async () => {
+    const saved = await h.run('controlvm', 'runner', 'savestate')
+    expect(saved.code, saved.stderr).toBe(0)
+    expect(saved.stderr).toContain('100%')
+    const info = parseMachineReadable(await h.ok('showvminfo', 'runner', '--machinereadable'))
+    expect(info.get('VMState')).toBe('saved')
+    expect(existsSync(info.get('VMStateFile') ?? '')).toBe(true)
+    await h.ok('startvm', 'runner')
+    expect(await state()).toBe('running')
+    await h.ok('controlvm', 'runner', 'savestate')
+    await h.ok('discardstate', 'runner')
+    const dropped = parseMachineReadable(await h.ok('showvminfo', 'runner', '--machinereadable'))
+    expect(dropped.get('VMState')).toBe('poweroff')
+    expect(dropped.has('VMStateFile')).toBe(false)
+    expect(existsSync(info.get('VMStateFile') ?? '')).toBe(false)
+    expect((await h.run('discardstate', 'runner')).code).toBe(1)
+    await h.ok('startvm', 'runner')
   })
 
   it('controlvm poweroff stops it with progress', async () => {

@@ -6,7 +6,7 @@ import type { IConsole, IMachine, ISession } from '@boxwood/main-api'
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { findMachine, withConsole, type CommandContext } from '../context'
-import { CommandError, UsageError } from '../errors'
+import { UsageError } from '../errors'
 import { onAction, parseInteger, parseOnOff } from '../options'
 import { showProgress } from '../progress'
 import { scancodesForText } from '../scancodes'
@@ -115,11 +115,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     usage: 'savestate',
     min: 0,
     max: 0,
-    run: async () => {
-      throw new CommandError(
-        'Saving the machine state is not supported by Boxwood yet (no VMM saved state); use poweroff',
-      )
-    },
+    run: async ({ ctx, session }) => showProgress(ctx, await (await session.getMachine()).saveState()),
   },
 }
 

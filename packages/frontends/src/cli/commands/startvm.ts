@@ -1,14 +1,14 @@
 // `boxmanage startvm <vm>... [--type headless] [--putenv NAME[=VALUE]]` (VBoxManageMisc.cpp handleStartVM;
 // vbox-api.md §1.3, §5.4). Boxwood has only the headless frontend so far; gui/sdl/separate are refused.
 import type { Command } from 'commander'
-import { findMachine, type CommandContext } from '../context'
+import { findMachine, withWriteLock, type CommandContext } from '../context'
 import { CommandError, UsageError } from '../errors'
 import { onAction } from '../options'
 import { showProgress } from '../progress'
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value]
 
-/** Registers `startvm`. */
+/** Registers `startvm` and `discardstate`. */
 export function registerStartvm(program: Command, ctx: CommandContext): void {
   const command = program
     .command('startvm')
@@ -40,5 +40,14 @@ export function registerStartvm(program: Command, ctx: CommandContext): void {
       }
       ctx.print(`VM "${name}" has been successfully started.`)
     }
+  })
+
+  const discard = program
+    .command('discardstate')
+    .description('discards the saved state of a virtual machine (it then starts from power-on)')
+    .argument('<vm>', 'name or UUID of the VM')
+  onAction(discard, async (vm: string) => {
+    const machine = await findMachine(ctx, vm)
+    await withWriteLock(ctx, machine, (m) => m.discardSavedState(true))
   })
 }
