@@ -18,6 +18,24 @@ const CASES_PER_IMAGE = 250
 const INSNS_PER_CASE = 12
 
 describe('random instruction sequences vs QEMU', () => {
+  it('seed 1006, 32-bit code: 120 cases of 40 instructions (long lazy-flag chains)', async () => {
+    const rng = new Rng(0x1006)
+    const cases = Array.from({ length: 120 }, () => randomCase(rng, 40))
+    const image = buildImage(cases.map((c) => c.asm).join('\n'))
+    const masks = cases.map((c) => c.flagMask)
+    const qd = parseDumps(await runQemu(image), masks)
+    expect(qd.length).toBe(120)
+    for (const engine of ENGINES) {
+      const bd = parseDumps(runBoxwood(image, engine), masks)
+      const mismatch = firstMismatch(
+        qd,
+        bd,
+        cases.map((c) => c.asm),
+      )
+      expect({ engine: engine.engine, mismatch }).toEqual({ engine: engine.engine, mismatch: null })
+    }
+  }, 60_000)
+
   // Real-mode cases run from the image's last 64 KB (CS = F000), which holds about 150 of them.
   const REAL_CASES = 150
   it(`seed 7ea1, real mode: ${REAL_CASES} cases of ${INSNS_PER_CASE} instructions`, async () => {
