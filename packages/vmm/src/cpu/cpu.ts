@@ -85,6 +85,8 @@ export interface CpuOptions {
   readonly engine?: 'interpreter' | 'blocks' | 'compiled'
   /** The x87 FPU; defaults to the built-in X87Fpu. `null` models a CPU without FPU (D8–DF raise #UD/#NM). */
   readonly fpu?: Fpu | null
+  /** Unmasked x87 error while CR0.NE = 0 (FERR#): the platform raises IRQ 13. Ignored when not given. */
+  readonly onFpuError?: () => void
   /** Executions of a block before it is compiled (default 16; 0 compiles on first use). */
   readonly compileThreshold?: number
 }
@@ -224,6 +226,7 @@ export class Cpu {
     this.useBlocks = engine !== 'interpreter'
     this.compileThreshold = engine === 'compiled' ? Math.max(0, options.compileThreshold ?? HOT_BLOCK) : Infinity
     this.fpuHost = new CpuFpuHost(this)
+    this.fpuHost.onFerr = options.onFpuError ?? null
     options.memory.onMapChange(() => {
       this.flushTlb(true)
       this.blocks.flushAll()
