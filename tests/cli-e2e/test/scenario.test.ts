@@ -1,7 +1,8 @@
 // The end-to-end scenario with the real binaries in a temporary home: create a VM from scratch, attach a
 // new VDI and a GRUB ISO (grub-mkrescue) plus the demo boot disk (tooling/scripts/demo), start it headless, read its
 // serial output from the file backend, take a screenshot (checked with ImageMagick), watch VMState, power off,
-// snapshot and restore, then unregister --delete and check that nothing of the VM is left.
+// snapshot and restore, run it with boxheadless (Ctrl-C saves it), then unregister --delete and check that nothing
+// of the VM is left.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -160,7 +161,7 @@ describe('boxmanage end to end', () => {
     expect(home.ok('snapshot', 'e2e', 'list')).toMatch(/^ {3}Name: installed \(UUID: [0-9a-f-]+\) \*\n$/)
   })
 
-  it('boxheadless runs the VM in the foreground and powers it off on SIGINT', async () => {
+  it('boxheadless runs the VM in the foreground and saves its state on SIGINT', async () => {
     const child = home.boxheadless('--startvm', 'e2e')
     let out = ''
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
@@ -173,7 +174,13 @@ describe('boxmanage end to end', () => {
     expect(state()).toBe('running')
     child.kill('SIGINT')
     expect(await exited).toBe(0)
-    expect(out).toContain('VM "e2e" stopped (poweroff).')
+    expect(out).toContain('VM "e2e" stopped (saved).')
+    expect(state()).toBe('saved')
+    // The next start resumes the saved VM; discardstate would drop it instead.
+    home.ok('startvm', 'e2e')
+    expect(state()).toBe('running')
+    home.ok('controlvm', 'e2e', 'savestate')
+    home.ok('discardstate', 'e2e')
     expect(state()).toBe('poweroff')
   })
 
