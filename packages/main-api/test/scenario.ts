@@ -224,16 +224,14 @@ export function defineScenario(
       )
     })
 
-    it('refuses to launch with nothing bootable and leaves the machine powered off and unlocked', async () => {
+    it('refuses to launch hardware the PC cannot emulate yet and leaves the machine powered off and unlocked', async () => {
       const m = await client.virtualBox.findMachine('demo')
       const session = await client.getSession()
-      // Unset any plugged-in machine driver: the built-in PC finds no boot sector on the blank disk.
+      // Unset any plugged-in machine driver: the built-in PC has no SATA (AHCI) controller yet.
       const progress = await m.launchVMProcess(session, 'headless', ['BOXWOOD_MACHINE_DRIVER'])
       const result = await finish(progress)
       expect(result.code).toBe(0x80bb0009)
-      expect(result.text).toMatch(
-        /No bootable medium found \(tried: DVD \(needs a BIOS\), hard disk \(no boot signature\)\)/,
-      )
+      expect(result.text).toMatch(/storage controller 'SATA' cannot be emulated yet/)
       expect(await m.getState()).toBe(MachineState.PoweredOff)
       expect(await m.getSessionState()).toBe(SessionState.Unlocked)
       expect(await session.getState()).toBe(SessionState.Unlocked)

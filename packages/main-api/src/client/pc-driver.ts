@@ -1,7 +1,8 @@
-// The built-in machine driver: a PC assembled by @boxwood/devices on the @boxwood/vmm CPU, driven in real time on
-// the VM process's event loop. Maps the machine settings onto the PC config tree the way VirtualBox's
-// ConsoleImplConfigX86.cpp builds CFGM: RAM, VGA with its VRAM, COM ports with their host modes.
-import { createPcMachine, buildPcConfig } from '@boxwood/devices'
+// The built-in machine driver: the PC of @boxwood/devices (i440FX/PIIX3, Boxwood BIOS or a BIOS ROM, VGA, PS/2
+// keyboard and mouse, IDE and floppy, ACPI, COM ports) on the @boxwood/vmm CPU, driven in real time on the VM
+// process's event loop. Maps the machine settings onto the PC config the way VirtualBox's ConsoleImplConfigX86.cpp
+// builds CFGM.
+import { buildPcConfig, createAcpiButtons, createInputPort, createPcMachine } from '@boxwood/devices'
 import type { CharBackend, DevicesTree, DisplaySource, VgaInstance } from '@boxwood/devices'
 import {
   createDisconnectedSerial,
@@ -15,7 +16,8 @@ import { VBoxError } from '../api/errors'
 import { PortMode } from '../api/machine-enums'
 import type { SerialPortSettings } from '../settings/machine-settings'
 import type { MachineDriver, MachineDriverConfig, MachineDriverEvent } from './machine-driver'
-import { choosePcFirmware } from './pc-boot'
+import { choosePcFirmware, cmosBootOrder } from './pc-boot'
+import { openPcStorage } from './pc-storage'
 
 /** Largest VRAM the VGA device takes (MiB). */
 const MAX_VGA_VRAM_MB = 64
@@ -47,6 +49,7 @@ function serialBackend(port: SerialPortSettings): CharBackend & { ready?: Promis
 export async function createPcDriver(config: MachineDriverConfig): Promise<MachineDriver> {
   const hw = config.settings.hardware
   const firmware = await choosePcFirmware(config)
+  const storage = await openPcStorage(config)
   const backends: Array<CharBackend & { ready?: Promise<void>; closed?: Promise<void> }> = []
   const serial: Record<number, { config: Record<string, number>; luns: Record<number, CharBackend> }> = {}
   try {
@@ -59,17 +62,36 @@ export async function createPcDriver(config: MachineDriverConfig): Promise<Machi
     await Promise.all(backends.map((b) => b.ready))
   } catch (error) {
     for (const b of backends) b.close()
+    await storage.close()
     throw error instanceof VBoxError
       ? error
       : new VBoxError('VBOX_E_IPRT_ERROR', `Cannot open a serial port backend: ${(error as Error).message}`, 'Console')
   }
+  const input = createInputPort()
+  const buttons = createAcpiButtons()
   const ramBytes = hw.memorySize * 1024 * 1024
-  const extraDevices: DevicesTree = {
-    vga: { 0: { config: { vramMB: Math.max(1, Math.min(MAX_VGA_VRAM_MB, hw.vramSize)) } } },
-    ...(Object.keys(serial).length > 0 ? { serial } : {}),
+  const extraDevices: DevicesTree = Object.keys(serial).length > 0 ? { serial } : {}
+  const tree = buildPcConfig({
+    ramBytes,
+    firmware,
+    startTime: Math.floor(Date.now() / 1000),
+    input,
+    buttons,
+    apic: hw.ioapic,
+    vga: { vramMB: Math.max(1, Math.min(MAX_VGA_VRAM_MB, hw.vramSize)) },
+    ide: storage.ide,
+    floppies: storage.floppies,
+    cmos: { bootOrder: cmosBootOrder(hw.bootOrder) },
+    extraDevices,
+  })
+  let pc: ReturnType<typeof createPcMachine>
+  try {
+    pc = createPcMachine({ ...tree, time: { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } } })
+  } catch (error) {
+    for (const b of backends) b.close()
+    await storage.close()
+    throw new VBoxError('VBOX_E_PDM_ERROR', `Cannot build the PC: ${(error as Error).message}`, 'Console')
   }
-  const tree = buildPcConfig({ ramBytes, firmware, startTime: Math.floor(Date.now() / 1000), extraDevices })
-  const pc = createPcMachine({ ...tree, time: { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } } })
   const vm = pc.vm
   const vga = vm.host.devices.find((d) => d.definition.name === 'vga')?.device as VgaInstance | undefined
   const display: DisplaySource | undefined = vga?.display
@@ -106,6 +128,7 @@ export async function createPcDriver(config: MachineDriverConfig): Promise<Machi
       if (vm.state !== 'powered-off') vm.powerOff()
       for (const b of backends) b.close()
       await Promise.all(backends.map((b) => b.closed))
+      await storage.close()
     },
     async pause() {
       vm.pause()
@@ -117,11 +140,10 @@ export async function createPcDriver(config: MachineDriverConfig): Promise<Machi
       vm.reset('hard')
     },
     async powerButton() {
-      // No ACPI device yet: the press is not handled, as with a guest that ignores it.
-      return false
+      return buttons.pressPowerButton()
     },
     display,
-    input: undefined,
+    input: input.sink,
     onEvent(l) {
       listener = l
     },
