@@ -17,6 +17,7 @@ import type { IoBus } from '../io/io-bus'
 import type { PhysicalMemory } from '../memory/physical-memory'
 import type { FirmwareRegisters } from '../device-api/device'
 import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-registers'
+import { codeBreakpointHit, dataBreakpointHits, dataBreakpointsArmed, pageWatched } from './debug-registers'
 import {
   ARITH_FLAGS,
   ATTR_CODE,
@@ -512,7 +513,7 @@ export class Cpu {
     const entry =
       physPage |
       TLB_VALID |
-      (this.memory.pageIsPlainRam(physPage >>> 12) && !(this.watchData && this.pageWatched(page)) ? TLB_RAM : 0) |
+      (this.memory.pageIsPlainRam(physPage >>> 12) && !(this.watchData && pageWatched(this.dr, page)) ? TLB_RAM : 0) |
       (global ? TLB_GLOBAL : 0)
     if (this.filledCount < FILLED_MAX) this.filled[this.filledCount++] = page
     else this.filledOverflow = true
@@ -551,12 +552,12 @@ export class Cpu {
 
   /** Physical address for a read of `size` bytes (0: instruction fetch) at the current privilege. */
   private physRead(linear: number, size: number): number {
-    if (this.watchData && size > 0) this.checkDataBreakpoint(linear, size, false)
+    if (this.watchData && size > 0) this.pendingDataBreak |= dataBreakpointHits(this.dr, linear, size, false)
     return this.translate(linear, false, this.cpl === 3)
   }
 
   private physWrite(linear: number, size: number): number {
-    if (this.watchData) this.checkDataBreakpoint(linear, size, true)
+    if (this.watchData) this.pendingDataBreak |= dataBreakpointHits(this.dr, linear, size, true)
     const user = this.cpl === 3
     const w = user ? this.tlbWU : this.tlbWS
     const e = w[linear >>> 12]!
@@ -950,7 +951,13 @@ export class Cpu {
     const tf = (this.flags & TF) !== 0
     this.startEip = this.eip
     this.startEsp = this.regs[4]!
-    if ((this.dr[7]! & 0xff) !== 0 && (this.flags & RF) === 0) this.checkCodeBreakpoint()
+    if ((this.dr[7]! & 0xff) !== 0 && (this.flags & RF) === 0) {
+      const hit = codeBreakpointHit(this.dr, (this.segBase[CS]! + this.eip) | 0)
+      if (hit >= 0) {
+        this.dr[6] = (this.dr[6]! & ~0xf) | (1 << hit)
+        this.fault(1, -1)
+      }
+    }
     this.flags &= ~RF
     this.pendingDataBreak = 0
     executeInstruction(this)
@@ -964,49 +971,9 @@ export class Cpu {
 
   /** Recomputes the data-breakpoint watch after DR0–DR3 or DR7 change (pages with watches leave the fast path). */
   updateDebugWatch(): void {
-    const dr7 = this.dr[7]!
-    let watch = false
-    for (let i = 0; i < 4; i++) {
-      const rw = (dr7 >>> (16 + i * 4)) & 3
-      if (((dr7 >>> (i * 2)) & 3) !== 0 && (rw === 1 || rw === 3)) watch = true
-    }
-    this.watchData = watch
+    this.watchData = dataBreakpointsArmed(this.dr)
     this.flushTlb(true)
     this.breakChunk = true
-  }
-
-  /** True if a data breakpoint watches some byte of linear page `page`. */
-  private pageWatched(page: number): boolean {
-    for (let i = 0; i < 4; i++) if (this.dr[i]! >>> 12 === page) return true
-    return false
-  }
-
-  /** Records matching data breakpoints for an access; the #DB trap follows the instruction (stepOne). */
-  private checkDataBreakpoint(linear: number, size: number, write: boolean): void {
-    const dr7 = this.dr[7]!
-    for (let i = 0; i < 4; i++) {
-      if (((dr7 >>> (i * 2)) & 3) === 0) continue
-      const rw = (dr7 >>> (16 + i * 4)) & 3
-      if (rw === 0 || rw === 2 || (rw === 1 && !write)) continue
-      const len = [1, 2, 8, 4][(dr7 >>> (18 + i * 4)) & 3]!
-      const start = this.dr[i]! & ~(len - 1)
-      const a = linear >>> 0
-      const b = start >>> 0
-      if (a < b + len && b < a + Math.max(size, 1)) this.pendingDataBreak |= 1 << i
-    }
-  }
-
-  private checkCodeBreakpoint(): void {
-    const lin = (this.segBase[CS]! + this.eip) | 0
-    const dr7 = this.dr[7]!
-    for (let i = 0; i < 4; i++) {
-      if (((dr7 >>> (i * 2)) & 3) === 0) continue
-      if (((dr7 >>> (16 + i * 4)) & 3) !== 0) continue // data breakpoints are not checked (documented)
-      if (this.dr[i] === lin) {
-        this.dr[6] = (this.dr[6]! & ~0xf) | (1 << i)
-        this.fault(1, -1)
-      }
-    }
   }
 
   /** Delivers NMI or INTR if one is pending and allowed. Returns true if one was delivered. */

@@ -1,0 +1,54 @@
+// Debug-register breakpoints (Intel SDM vol. 3B 17.2–17.3): which DR0–DR3 entries DR7 arms, and matching of
+// instruction fetches and data accesses against them. The CPU raises #DB from the results.
+
+/** Bytes covered by a DR7 LEN field (00 → 1, 01 → 2, 10 → 8, 11 → 4). */
+const LENGTHS = [1, 2, 8, 4] as const
+
+function enabled(dr7: number, i: number): boolean {
+  return ((dr7 >>> (i * 2)) & 3) !== 0
+}
+
+function rwField(dr7: number, i: number): number {
+  return (dr7 >>> (16 + i * 4)) & 3
+}
+
+/** True when some enabled breakpoint watches data writes (R/W 01) or reads and writes (R/W 11). */
+export function dataBreakpointsArmed(dr: Int32Array): boolean {
+  const dr7 = dr[7]!
+  for (let i = 0; i < 4; i++) {
+    const rw = rwField(dr7, i)
+    if (enabled(dr7, i) && (rw === 1 || rw === 3)) return true
+  }
+  return false
+}
+
+/** True if a breakpoint address lies on linear page `page` (its accesses must leave the TLB fast path). */
+export function pageWatched(dr: Int32Array, page: number): boolean {
+  for (let i = 0; i < 4; i++) if (dr[i]! >>> 12 === page) return true
+  return false
+}
+
+/** B0–B3 bits of the data breakpoints an access of `size` bytes at `linear` hits. */
+export function dataBreakpointHits(dr: Int32Array, linear: number, size: number, write: boolean): number {
+  const dr7 = dr[7]!
+  let hits = 0
+  for (let i = 0; i < 4; i++) {
+    if (!enabled(dr7, i)) continue
+    const rw = rwField(dr7, i)
+    if (rw === 0 || rw === 2 || (rw === 1 && !write)) continue
+    const len = LENGTHS[(dr7 >>> (18 + i * 4)) & 3]!
+    const start = (dr[i]! & ~(len - 1)) >>> 0
+    const a = linear >>> 0
+    if (a < start + len && start < a + Math.max(size, 1)) hits |= 1 << i
+  }
+  return hits
+}
+
+/** Index of the instruction breakpoint (R/W 00) at linear address `linear`, or -1. */
+export function codeBreakpointHit(dr: Int32Array, linear: number): number {
+  const dr7 = dr[7]!
+  for (let i = 0; i < 4; i++) {
+    if (enabled(dr7, i) && rwField(dr7, i) === 0 && dr[i] === linear) return i
+  }
+  return -1
+}
