@@ -1,0 +1,165 @@
+// The demo guest (tooling/scripts/demo, what `pnpm start` runs) on Boxwood, with QEMU + SeaBIOS as the oracle:
+// the same disk image prints the same COM1 banner and draws the same screen (ImageMagick compare) on both, and on
+// Boxwood it echoes what arrives on its serial port (TCP server mode).
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
+import { createHome, waitFor, type E2eHome } from './binaries'
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** Runs the disk in QEMU (SeaBIOS, std VGA) until the banner appears, then screendumps it to a PNG. */
+async function runInQemu(dir: string, disk: string): Promise<{ serial: string; png: string }> {
+  const serial = join(dir, 'qemu-com1.log')
+  const monitor = join(dir, 'qemu-monitor.sock')
+  const ppm = join(dir, 'qemu.ppm')
+  const qemu = spawn(
+    'qemu-system-i386',
+    [
+      '-drive',
+      `file=${disk},format=raw,if=ide,snapshot=on`,
+      '-serial',
+      `file:${serial}`,
+      '-display',
+      'none',
+      '-vga',
+      'std',
+      '-m',
+      '16',
+      '-monitor',
+      `unix:${monitor},server,nowait`,
+    ],
+    { stdio: 'ignore' },
+  )
+  try {
+    await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
+    // The banner is printed before the screen is drawn: give the guest a moment to finish drawing.
+    await new Promise((r) => setTimeout(r, 500))
+    await new Promise<void>((resolve, reject) => {
+      const socket = createConnection(monitor)
+      socket.on('error', reject)
+      socket.on('connect', () => socket.write(`screendump ${ppm}\n`))
+      const poll = setInterval(() => {
+        if (existsSync(ppm) && readFileSync(ppm).length >= 320 * 200 * 3) {
+          clearInterval(poll)
+          socket.destroy()
+          resolve()
+        }
+      }, 100)
+    })
+  } finally {
+    qemu.kill()
+  }
+  const png = join(dir, 'qemu.png')
+  execFileSync('convert', [ppm, png])
+  return { serial: readFileSync(serial, 'latin1'), png }
+}
+
+describe('the demo guest on Boxwood and on QEMU', () => {
+  let home: E2eHome
+  let disk: string
+  beforeAll(() => {
+    home = createHome('demo')
+    disk = join(home.dir, 'demo.img')
+    writeDemoDisk(disk)
+    home.ok('setproperty', 'machinefolder', join(home.dir, 'VMs'))
+    home.ok('createvm', '--name', 'demo', '--register')
+    home.ok(
+      'modifyvm',
+      'demo',
+      '--memory',
+      '16',
+      '--boot1',
+      'disk',
+      '--uart1',
+      '0x3f8',
+      '4',
+      '--uart-mode1',
+      'file',
+      join(home.dir, 'com1.log'),
+    )
+    home.ok('storagectl', 'demo', '--name', 'IDE', '--add', 'ide')
+    home.ok(
+      'storageattach',
+      'demo',
+      '--storagectl',
+      'IDE',
+      '--port',
+      '0',
+      '--device',
+      '0',
+      '--type',
+      'hdd',
+      '--medium',
+      disk,
+    )
+  })
+  afterAll(() => {
+    home.boxmanage('controlvm', 'demo', 'poweroff')
+    home.cleanup()
+  })
+
+  it('prints the same banner and draws the same screen as under QEMU', async () => {
+    home.ok('startvm', 'demo')
+    const serial = join(home.dir, 'com1.log')
+    await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
+    await new Promise((r) => setTimeout(r, 500))
+    const boxwoodPng = join(home.dir, 'boxwood.png')
+    home.ok('controlvm', 'demo', 'screenshotpng', boxwoodPng)
+    home.ok('controlvm', 'demo', 'poweroff')
+    const qemu = await runInQemu(home.dir, disk)
+    expect(readFileSync(serial, 'latin1')).toBe(qemu.serial)
+    // The VGA DAC's 6-bit colours may be widened to 8 bits differently: allow 2 % per channel, no other difference.
+    let differing = ''
+    try {
+      differing = execFileSync(
+        'compare',
+        ['-metric', 'AE', '-fuzz', '2%', boxwoodPng, qemu.png, join(home.dir, 'diff.png')],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+    } catch (error) {
+      differing = String((error as { stderr?: string }).stderr ?? error)
+    }
+    expect(differing.trim() || '0').toBe('0')
+  })
+
+  it('echoes what arrives on its serial port (TCP server mode)', async () => {
+    const port = await freePort()
+    home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
+    home.ok('startvm', 'demo')
+    const echoed = await new Promise<string>((resolve, reject) => {
+      let received = ''
+      const socket = createConnection(port, '127.0.0.1')
+      socket.on('error', reject)
+      socket.on('data', (d) => {
+        received += d.toString('latin1')
+        if (received.includes('echo me\r')) {
+          socket.destroy()
+          resolve(received)
+        }
+      })
+      socket.on('connect', () => setTimeout(() => socket.write('echo me\r'), 300))
+      setTimeout(() => {
+        socket.destroy()
+        resolve(received)
+      }, 10_000)
+    })
+    expect(echoed).toContain('echo me\r')
+    home.ok('controlvm', 'demo', 'poweroff')
+  })
+})
