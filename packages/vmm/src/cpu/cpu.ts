@@ -979,6 +979,9 @@ export class Cpu {
   /** Delivers NMI or INTR if one is pending and allowed. Returns true if one was delivered. */
   private checkInterrupts(): boolean {
     if (this.shadow) return false
+    // A fault while delivering restarts nothing: the return address is the current instruction boundary.
+    this.startEip = this.eip
+    this.startEsp = this.regs[4]!
     const src = this.interrupts
     if (!this.nmiBlocked && src.hasNmi()) {
       src.acknowledgeNmi()

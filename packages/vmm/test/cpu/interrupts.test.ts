@@ -88,4 +88,17 @@ describe('interrupt delivery', () => {
     expect(bare.cpu.regs[2]! & ((1 << 24) | 1)).toBe(0)
     expect(bare.cpu.step().exception).toEqual({ vector: 6, errorCode: null })
   })
+
+  it('turns a fault while delivering an external interrupt into a nested exception at the same boundary', () => {
+    // IDT limit covers vectors 0–31 only: INTR vector 0x40 raises #GP(0x40 * 8 + 2 + EXT) at the boundary.
+    const m = protectedMachine('sti\nmov eax, 1\nmov eax, 2\nmov eax, 3\nhlt')
+    m.cpu.run(2)
+    expect(m.cpu.eip).toBe(0x10006)
+    m.interrupts.pending.push(0x40)
+    const r = m.cpu.step()
+    expect(r.exception).toEqual({ vector: 13, errorCode: 0x40 * 8 + 2 + 1 })
+    // The #GP frame: error code on top, then the interrupted boundary (not the previous instruction) as EIP.
+    expect(m.memory.read32(m.cpu.regs[4]! >>> 0)).toBe(0x203)
+    expect(m.memory.read32((m.cpu.regs[4]! + 4) >>> 0)).toBe(0x10006)
+  })
 })
