@@ -963,6 +963,9 @@ export class Cpu {
     executeInstruction(this)
     this.instructionsRetired++
     if (tf || this.pendingDataBreak !== 0) {
+      // A trap: a fault while delivering it returns to the next instruction, not the one just retired.
+      this.startEip = this.eip
+      this.startEsp = this.regs[4]!
       this.dr[6] = (this.dr[6]! & ~0xf) | this.pendingDataBreak | (tf ? 0x4000 : 0)
       this.pendingDataBreak = 0
       deliverInterrupt(this, 1, 'exception', -1)
