@@ -134,6 +134,11 @@ const tcpPort = Number(/^tcpserver,(\d+)$/.exec(serialMode)?.[1] ?? serialPort)
 const echo = await probeSerial(tcpPort)
 const screenshot = join(dirname(info.get('CfgFile') ?? root), 'screenshot.png')
 const shot = boxmanage(['controlvm', VM, 'screenshotpng', screenshot], true)
+const keys = boxmanage(['controlvm', VM, 'keyboardputstring', 'hi'], true)
+const keyboard =
+  keys.code === 0
+    ? `type into the remote display, or \`boxmanage controlvm ${VM} keyboardputstring hello\``
+    : `not connected to the host yet (${keys.stderr.split('\n')[0]?.replace(/^boxmanage: error: /, '') ?? ''})`
 const vrdeActual = Number(info.get('vrdeport') ?? -1)
 const vrde =
   vrdeActual > 0

@@ -74,7 +74,7 @@ describe('running VMs', () => {
   it('refuses modifyvm and a second startvm while running, changing nothing', async () => {
     const modify = await h.run('modifyvm', 'runner', '--memory', '32')
     expect(modify.code).toBe(1)
-    expect(modify.stderr).toMatch(/^boxmanage: error: /)
+    expect(modify.stderr).toMatch(/^boxmanage: error: The machine 'runner' is already locked/)
     expect(parseMachineReadable(await h.ok('showvminfo', 'runner', '--machinereadable')).get('memory')).toBe('16')
     expect((await h.run('startvm', 'runner')).code).toBe(1)
     expect((await h.run('startvm', 'runner', '--type', 'gui')).code).toBe(1)

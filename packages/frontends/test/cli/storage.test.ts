@@ -50,6 +50,7 @@ describe('storage commands', () => {
     expect(info).toMatch(/^Format variant: dynamic default$/m)
     expect(info).toMatch(/^Capacity: +32 MBytes$/m)
     expect(await h.ok('list', 'hdds')).toContain(`Location:       ${disk}`)
+    expect(await h.ok('list', '--long', 'hdds')).toMatch(/^Size on disk: +\d+ MBytes$/m)
   })
 
   it('storagectl and storageattach put the disk and an ISO on an IDE controller', async () => {

@@ -81,7 +81,7 @@ async function runList(ctx: CommandContext, what: ListName, options: ListOptions
       const described = await Promise.all(all.map(async (m) => ({ location: await m.getLocation(), medium: m })))
       if (options.sorted) described.sort((a, b) => a.location.localeCompare(b.location))
       for (const { medium } of described) {
-        let rows = await mediumRows(vbox, medium, false)
+        let rows = await mediumRows(vbox, medium, options.long ?? false)
         // Parent UUID and Type rows only make sense for hard disks.
         if (what !== 'hdds') rows = rows.filter(([label]) => label !== 'Parent UUID:' && label !== 'Encryption:')
         ctx.print(formatRows(rows))
