@@ -161,6 +161,7 @@ console.log(`  Remote display:  ${vrde}`)
 console.log(
   `                   connect with an RDP client: \`xfreerdp /v:127.0.0.1:${vrdeActual > 0 ? vrdeActual : vrdePort}\``,
 )
+console.log(`  Keyboard:        ${keyboard}`)
 console.log(
   `  Screenshot:      ${shot.code === 0 ? screenshot : `not available (${shot.stderr.trim().split('\n')[0]})`}`,
 )
