@@ -90,12 +90,19 @@ export class BlockCache {
   /** Per physical page: 1 when some granule holds decoded code (the write path checks this byte). */
   readonly codePage = new Uint8Array(1 << 20)
 
+  /** Physical pages whose `codePage` byte was set since the last flush (so a flush touches only those). */
+  private readonly marked: number[] = []
+
   /** Drops every block (pool exhausted, or a global change such as a memory-map change). */
   flushAll(): void {
     this.poolUsed = 0
     this.tagPhys.fill(-1)
-    this.codePage.fill(0)
-    this.codeGranules.fill(0)
+    for (const page of this.marked) {
+      this.codePage[page] = 0
+      this.codeGranules[page * 2] = 0
+      this.codeGranules[page * 2 + 1] = 0
+    }
+    this.marked.length = 0
   }
 
   /** Called for a write to physical [phys, phys + size) on a page holding code: invalidates on a granule hit. */
@@ -158,7 +165,10 @@ export class BlockCache {
     for (let g = (phys >>> 6) & 63; n > 0 && g <= lastGranule; g++) {
       this.codeGranules[page * 2 + (g >>> 5)] = this.codeGranules[page * 2 + (g >>> 5)]! | (1 << (g & 31))
     }
-    if (n > 0) this.codePage[page] = 1
+    if (n > 0 && this.codePage[page] === 0) {
+      this.codePage[page] = 1
+      this.marked.push(page)
+    }
     this.tagPhys[slot] = phys | 0
     this.tagMode[slot] = code32 ? 1 : 0
     this.tagGen[slot] = this.pageGen[page]!

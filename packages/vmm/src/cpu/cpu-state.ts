@@ -140,4 +140,6 @@ export function cpuStateToCpu(c: Cpu, s: CpuState): void {
   c.tscOffset = s.msr.tsc - (c.tsc() - c.tscOffset)
   if (s.fpu !== null && c.fpu !== null) c.fpu.setState(s.fpu)
   c.updateDebugWatch()
+  // The state may come with new RAM contents (saved-state load, a harness writing code): drop decoded code.
+  c.flushDecodedCode()
 }

@@ -244,8 +244,17 @@ export class Cpu {
     fpu.reset()
   }
 
+  /**
+   * Drops all decoded and compiled code. Needed only after writing guest RAM behind the CPU's back (through
+   * `memory.ram` directly rather than CPU stores or `dmaWrite`); reset, setState and loadState do it too.
+   */
+  flushDecodedCode(): void {
+    this.blocks.flushAll()
+  }
+
   /** Power-on / RESET state (SDM vol. 3A 9.1.1). */
   reset(): void {
+    this.blocks.flushAll()
     this.regs.fill(0)
     this.regs[2] = 0x0633 // EDX: family 6, model 3, stepping 3
     this.eip = 0xfff0

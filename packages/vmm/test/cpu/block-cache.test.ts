@@ -88,4 +88,18 @@ m:
     expect(results[1]).toEqual(results[0])
     expect(results[2]).toEqual(results[0])
   })
+
+  it('drops decoded code on setState (a harness or saved-state load rewriting RAM directly)', () => {
+    const m = protectedMachine(LOOP, [], { compileThreshold: 0 })
+    expect(m.cpu.run(100_000).reason).toBe('halted')
+    const code = assemble(`bits 32\norg 0x10000\n${LOOP.replace('add eax, 1', 'add eax, 2')}`)
+    m.memory.ram.set(code, 0x10000)
+    const s = m.cpu.getState()
+    s.eip = 0x10000
+    s.eax = 0
+    s.halted = false
+    m.cpu.setState(s)
+    expect(m.cpu.run(100_000).reason).toBe('halted')
+    expect(m.cpu.regs[0]).toBe(2000)
+  })
 })
