@@ -44,9 +44,13 @@ function probeSerial(port: number): Promise<string> {
       done(received)
     }
     socket.on('data', (d) => (received += d.toString('latin1')))
-    socket.on('connect', () => setTimeout(() => socket.write('boxwood\r'), 200))
+    // The guest resets its receive FIFO while it boots: ask twice, in case the first one came too early.
+    socket.on('connect', () => {
+      setTimeout(() => socket.write('boxwood\r'), 200)
+      setTimeout(() => received.includes('boxwood') || socket.write('boxwood\r'), 1500)
+    })
     socket.on('error', finish)
-    setTimeout(finish, 1500)
+    setTimeout(finish, 3000)
   })
 }
 

@@ -1,5 +1,5 @@
-; Boxwood demo guest: a boot sector that needs no BIOS services (the Boxwood PC loads it at 0000:7C00; a BIOS
-; that loads it works too). It talks to the hardware directly:
+; Boxwood demo guest: a boot sector that needs no BIOS services (the Boxwood BIOS, SeaBIOS or a direct boot-sector
+; load all start it at 0000:7C00). It talks to the hardware directly:
 ;   - COM1 (16550 at 0x3F8): 115200 8N1, prints a banner, echoes every byte it receives;
 ;   - Bochs VBE "DISPI" (ports 0x1CE/0x1CF): 320x200, 8 bits per pixel, banked window at A000:0000, with a
 ;     palette loaded through the VGA DAC (0x3C8/0x3C9), and draws a pattern with a frame;
@@ -172,6 +172,8 @@ idle:
     jae .keyboard
     xor bh, bh
     mov al, [keymap + bx]
+    test al, al                     ; modifier keys (Shift, Ctrl) have no character
+    jz .keyboard
     call putc
     cmp al, 13
     jne .keyboard
@@ -226,7 +228,7 @@ keymap:
 keymap_end:
 
 banner:
-    db 13, 10, 'BOXWOOD DEMO: booted on the Boxwood PC. Type here (COM1) or on the VM keyboard.', 13, 10, 0
+    db 13, 10, 'BOXWOOD DEMO: booted. Type here (COM1) or on the VM keyboard.', 13, 10, 0
 
 times 510 - ($ - $$) db 0
 dw 0xaa55
