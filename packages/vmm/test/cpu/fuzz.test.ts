@@ -5,12 +5,17 @@ import { Rng } from '../qemu-diff/random-cases'
 import { createMachine, protectedMachine } from './harness'
 
 describe('decoder fuzzing', () => {
-  const modes = ['real', 'protected', 'v86'] as const
+  const modes = ['real', 'protected', 'v86', 'protected-compiled'] as const
   for (const mode of modes) {
     it(`random code in ${mode} mode never escapes the guest`, () => {
       const rng = new Rng(0xf00d + mode.length)
       for (let round = 0; round < 40; round++) {
-        const m = mode === 'protected' ? protectedMachine('hlt') : createMachine()
+        const m =
+          mode === 'protected'
+            ? protectedMachine('hlt')
+            : mode === 'protected-compiled'
+              ? protectedMachine('hlt', [], { compileThreshold: 0 })
+              : createMachine()
         const ram = m.memory.ram
         for (let i = 0; i < 0x20000; i++) ram[0x10000 + i] = rng.int(256)
         // Sprinkle prefixes and 0F escapes, which random bytes rarely combine.
@@ -30,6 +35,7 @@ describe('decoder fuzzing', () => {
           s.cpl = 3
           s.eip = rng.int(0x10000)
         } else {
+          // Protected mode (interpreted blocks or compiled on first use).
           s.eip = 0x10000 + rng.int(0x10000)
           s.cr0 = rng.int(2) === 0 ? 0x11 : 0x80000011 // paging with CR3 = 0: tables of random bytes
           s.cr3 = 0x10000 + (rng.int(16) << 12)
@@ -41,4 +47,31 @@ describe('decoder fuzzing', () => {
       }
     })
   }
+
+  it('random code behaves identically in the interpreter, the block cache and compiled blocks', () => {
+    const rng = new Rng(0xe9e9)
+    // Most random byte streams fault within a few instructions (into a HLT handler); some run thousands.
+    for (let round = 0; round < 50; round++) {
+      const code = new Uint8Array(0x4000)
+      for (let i = 0; i < code.length; i++) code[i] = rng.int(256)
+      const regs = Array.from({ length: 7 }, () => rng.value())
+      const eip = 0x10000 + rng.int(0x3000)
+      const flags = (rng.next() & 0x8d5) | 2
+      const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine('hlt', [], { engine, compileThreshold: 0 })
+        m.memory.ram.set(code, 0x10000)
+        const s = m.cpu.getState()
+        ;(['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp'] as const).forEach((r, i) => (s[r] = regs[i]!))
+        s.eip = eip
+        s.eflags = flags
+        m.cpu.setState(s)
+        const exit = m.cpu.run(5_000)
+        const st = m.cpu.getState()
+        st.msr.tsc = 0
+        return { exit, st, ram: Buffer.from(m.memory.ram.subarray(0, 0x90000)).toString('base64') }
+      })
+      expect(results[1]).toEqual(results[0])
+      expect(results[2]).toEqual(results[0])
+    }
+  })
 })
