@@ -48,7 +48,8 @@ export const OP = {
   cld: 39,
   std: 40,
   bswap: 41,
-  string: 42, // imm = opcode, aux = REP prefix (0, 0xF2 → -14, 0xF3 → -13 as Int8), seg = override or 255
+  string: 42, // imm = opcode, aux = REP prefix (0 none, 1 REPNE, 2 REP/REPE), seg = override or 255
+  fpu: 43, // imm = (escape opcode << 8) | ModRM; memory operand in base/index/disp/seg when rm < 0
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
@@ -369,6 +370,12 @@ function decodeOne(
     b.reg[i] = 0
     b.rm[i] = opc & 7
     b.op[i] = OP.xchgRmReg
+    return p - p0
+  }
+  if (opc >= 0xd8 && opc <= 0xdf) {
+    const m = modrm()
+    b.imm[i] = (opc << 8) | m
+    b.op[i] = OP.fpu
     return p - p0
   }
   switch (opc) {

@@ -1,6 +1,6 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { ARITH_FLAGS, CF, CS, DF, DS, ES, ZF } from './constants'
+import { ARITH_FLAGS, CF, CR0_EM, CR0_TS, CS, DF, DS, ES, NM, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, imulTrunc, incDec, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
@@ -411,6 +411,25 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
         const r = b.reg[i]!
         const v = regs[r]!
         regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
+        break
+      }
+      case OP.fpu: {
+        if ((c.cr0 & (CR0_EM | CR0_TS)) !== 0) c.fault(NM, -1)
+        const fpu = c.fpu
+        if (fpu === null) c.ud()
+        const word = b.imm[i]!
+        let linear = 0
+        let off = 0
+        if (b.rm[i]! < 0) {
+          const seg = b.seg[i]!
+          off = ea(c, b, i)
+          linear = c.segRead(seg, off, 1)
+          c.fpuHost.dataSelector = c.segSel[seg]!
+        }
+        // The x87 module reads the operand size (FSAVE/FSTENV layouts) and the instruction pointer.
+        c.opSize32 = size === 4
+        c.startEip = (blockEip + b.start[i]!) | 0
+        fpu.execute(word >>> 8, word & 0xff, linear, c.fpuHost, c.startEip, off)
         break
       }
       case OP.string: {

@@ -38,4 +38,40 @@ describe('x87 wiring', () => {
     expect(m.cpu.run(10).reason).toBe('halted')
     expect(m.memory.read16(0x5000)).toBe(0x037f)
   })
+
+  it('gives identical x87 results in every engine (x87 instructions inside cached and compiled blocks)', () => {
+    const source = `
+      fninit
+      fld1
+      fldz
+      mov ecx, 200
+    l:
+      fadd st0, st1
+      fld st0
+      fmul st0, st0
+      fsqrt
+      fstp dword [0x5000]
+      fild dword [0x6000]
+      fcomip st0, st1
+      setb al
+      add [0x6004], al
+      fstp st0
+      fld st0
+      fistp dword [0x6008]
+      inc dword [0x6000]
+      loop l
+      fnstsw ax
+      hlt`
+    const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      const exit = m.cpu.run(100_000)
+      const st = m.cpu.getState()
+      st.msr.tsc = 0
+      return { exit, st, mem: [...m.memory.ram.subarray(0x5000, 0x5004), ...m.memory.ram.subarray(0x6000, 0x600c)] }
+    })
+    expect(results[0]!.exit.reason).toBe('halted')
+    expect(results[0]!.mem.slice(4, 8)).toEqual([200, 0, 0, 0])
+    expect(results[1]).toEqual(results[0])
+    expect(results[2]).toEqual(results[0])
+  })
 })
