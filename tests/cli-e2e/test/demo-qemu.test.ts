@@ -7,7 +7,7 @@ import { createConnection, createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
-import { createHome, waitFor, type E2eHome } from './binaries'
+import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -154,6 +154,46 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     })
     socket.destroy()
     home.ok('controlvm', 'demo', 'poweroff')
+  })
+
+  it('shows its screen to a VNC client (vncsnapshot) as screenshotpng captures it', async () => {
+    const port = await freePort()
+    home.ok(
+      'modifyvm',
+      'demo',
+      '--vrde',
+      'on',
+      '--vrde-extpack',
+      'VNC',
+      '--vrde-port',
+      String(port),
+      '--vrde-address',
+      '127.0.0.1',
+    )
+    home.ok('startvm', 'demo')
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(machineReadable(home.ok('showvminfo', 'demo', '--machinereadable')).get('vrdeport')).toBe(String(port))
+    const png = join(home.dir, 'vnc-direct.png')
+    home.ok('controlvm', 'demo', 'screenshotpng', png)
+    const jpg = join(home.dir, 'vnc.jpg')
+    // vncsnapshot takes a display number or, with "::", a port.
+    execFileSync('vncsnapshot', ['-quiet', '-quality', '100', `127.0.0.1::${port}`, jpg], {
+      stdio: 'pipe',
+      timeout: 30_000,
+    })
+    expect(execFileSync('identify', ['-format', '%w %h', jpg], { encoding: 'utf8' })).toBe('320 200')
+    // JPEG is lossy: the normalised RMSE between the client's picture and the screenshot stays small.
+    let rmse = ''
+    try {
+      execFileSync('compare', ['-metric', 'RMSE', png, jpg, join(home.dir, 'vnc-diff.png')], { stdio: 'pipe' })
+      rmse = '0 (0)'
+    } catch (error) {
+      rmse = String((error as { stderr?: Buffer }).stderr ?? '')
+    }
+    const normalised = Number(/\(([\d.e-]+)\)/.exec(rmse)?.[1] ?? 'NaN')
+    expect(normalised).toBeLessThan(0.05)
+    home.ok('controlvm', 'demo', 'poweroff')
+    home.ok('modifyvm', 'demo', '--vrde', 'off')
   })
 
   it('echoes keys typed on its keyboard to COM1 and draws a block per key', async () => {
