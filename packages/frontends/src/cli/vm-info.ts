@@ -99,7 +99,7 @@ export async function collectVmInfo(vbox: IVirtualBox, machine: IMachine, runtim
   const hpet = onOff(await x86.getHPETEnabled())
   add('hpet', hpet, ['HPET:', hpet])
   const utc = onOff(await platform.getRTCUseUTC())
-  add('rtcuseutc', utc, ['Time offset:', `0ms`])
+  add('rtcuseutc', utc, ['RTC:', utc === 'on' ? 'UTC' : 'local time'])
 
   const state = await machine.getState()
   const stateName = machineStateShortNames[state] ?? 'null'
