@@ -3,6 +3,7 @@
  * controllers, timers, RTC with the CMOS layout, DMA, port 92h, POST port, debug consoles, COM1–COM4, and the
  * firmware choice (an external BIOS image, direct Linux boot, or a direct boot sector).
  */
+import type { BlockDrive } from '../backends/block-backend'
 import type { CharBackend } from '../backends/char-backend'
 import type { InputPort } from '../input/input-port'
 import { buildAcpiTables } from '../acpi/acpi-tables'
@@ -35,6 +36,7 @@ export type PcFirmware =
       /** fw_cfg "bootorder" file contents. */
       readonly bootOrder?: string
     }
+  | { readonly kind: 'boxwood' }
   | { readonly kind: 'none' }
 
 /** Options of {@link buildPcConfig}. */
@@ -58,6 +60,12 @@ export interface PcConfigOptions {
   /** Wall-clock time at power-on, seconds since 1970 (default 2024-01-01). */
   readonly startTime?: number
   readonly cmos?: Omit<CmosLayout, 'ramBytes'>
+  /** The VGA adapter (`vga`; PCI 1234:1111 with VBE): true or its VRAM size. */
+  readonly vga?: boolean | { readonly vramMB: number }
+  /** PIIX3 IDE drives by LUN: 0 primary master, 1 primary slave, 2 secondary master, 3 secondary slave. */
+  readonly ide?: Readonly<Record<number, BlockDrive>>
+  /** Diskette drives A: and B: on the 82077AA controller (`i82078`). */
+  readonly floppies?: readonly [BlockDrive?, BlockDrive?]
   /** Extra or replacement device nodes, merged over the defaults (name → instance → node). */
   readonly extraDevices?: DevicesTree
 }
@@ -87,6 +95,14 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
       ...(options.buttons ? { luns: { 0: options.buttons } } : {}),
     }),
   }
+  if (options.vga)
+    devices['vga'] = one(typeof options.vga === 'object' ? { config: { vramMB: options.vga.vramMB } } : {})
+  if (options.ide) devices['piix3ide'] = one({ luns: { ...options.ide } })
+  if (options.floppies) {
+    const luns: Record<number, BlockDrive> = {}
+    options.floppies.forEach((drive, unit) => drive && (luns[unit] = drive))
+    devices['i82078'] = one({ luns })
+  }
   if (options.debugConsole) {
     devices['debugcon'] = {
       0: { config: { base: 0x402 }, luns: { 0: options.debugConsole } },
@@ -114,6 +130,8 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
         ...(fw.initrd ? { initrd: fw.initrd } : {}),
       },
     })
+  } else if (fw.kind === 'boxwood') {
+    devices['pcbios'] = one()
   } else if (fw.kind === 'boot-sector') {
     devices['bootsector'] = one({ config: { image: fw.image, ...(fw.drive !== undefined ? { drive: fw.drive } : {}) } })
   } else if (fw.kind === 'bios') {

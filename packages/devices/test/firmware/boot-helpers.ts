@@ -8,6 +8,7 @@ import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '../../s
 import type { CmosBootDevice } from '../../src/pc/cmos-layout'
 import type { DevicesTree } from '../../src/machine/config-tree'
 import type { VgaInstance } from '../../src/graphics/vga/vga-device'
+import type { BlockDrive } from '../../src/backends/block-backend'
 
 export function nasm(source: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'boxwood-nasm-'))
@@ -29,19 +30,16 @@ export async function bootUntil(options: BootOptions, marker: string, budgetNs =
   const com1 = createMemoryCharBackend()
   const cfg = buildPcConfig({
     ramBytes: options.ramBytes ?? 32 << 20,
-    firmware: { kind: 'none' },
+    firmware: { kind: 'boxwood' },
     serial: [com1],
+    vga: true,
+    ide: (options.luns.ide ?? {}) as Record<number, BlockDrive>,
+    ...(options.luns.floppy ? { floppies: [options.luns.floppy[0] as BlockDrive] as [BlockDrive] } : {}),
     cmos: {
       bootOrder: options.bootOrder ?? ['floppy', 'disk', 'cdrom'],
       ...(options.floppy ? { floppies: ['1.44M', 'none'] } : {}),
     } as never,
-    extraDevices: {
-      vga: { 0: {} },
-      piix3ide: { 0: { luns: options.luns.ide ?? {} } },
-      pcbios: { 0: {} },
-      ...(options.luns.floppy ? { i82078: { 0: { luns: options.luns.floppy } } } : {}),
-      ...(options.extra ?? {}),
-    },
+    ...(options.extra ? { extraDevices: options.extra } : {}),
   })
   const machine = createPcMachine(cfg)
   const { vm } = machine
