@@ -29,6 +29,14 @@ export class CommandError extends Error {
  * `error: Details: code <NAME> (0x…), component <C>, interface <I>`. The caller prefixes the program name.
  */
 export function errorLines(error: unknown): string[] {
+  if (error instanceof ConnectError)
+    return [
+      `error: ${error.message}`,
+      'error: Most likely, the Boxwood service (boxsvc) is not running or failed to start.',
+      ...errorLines(error.reason).map((line) =>
+        line.startsWith('error: Details: ') ? line : line.replace(/^error: /, 'error: Details: '),
+      ),
+    ]
   if (error instanceof VBoxError) {
     const hex = `0x${(error.resultCode >>> 0).toString(16).padStart(8, '0')}`
     return [
@@ -46,5 +54,14 @@ export class QuietFailure extends Error {
   constructor() {
     super('command failed')
     this.name = 'QuietFailure'
+  }
+}
+
+/** The API could not be reached (VBoxManage: "Failed to create the VirtualBox object!"). Exit code 1. */
+export class ConnectError extends Error {
+  readonly code = 'CLI_CONNECT'
+  constructor(readonly reason: unknown) {
+    super('Failed to create the VirtualBox object!')
+    this.name = 'ConnectError'
   }
 }

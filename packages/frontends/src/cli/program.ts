@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander'
 import type { IVirtualBoxClient } from '@boxwood/main-api'
 import { commandTable } from './command-table'
 import { createContext, type CommandContext } from './context'
-import { errorLines, ExitCode, QuietFailure, UsageError } from './errors'
+import { ConnectError, errorLines, ExitCode, QuietFailure, UsageError } from './errors'
 import type { CliIo } from './io'
 import { BOXWOOD_VERSION } from './version'
 
@@ -42,7 +42,14 @@ export function buildProgram(ctx: CommandContext): Command {
 export async function runCli(argv: readonly string[], options: RunOptions): Promise<number> {
   const programName = options.programName ?? 'boxmanage'
   let connected: IVirtualBoxClient | undefined
-  const ctx = createContext(options.io, programName, async () => (connected = await options.connect()))
+  const ctx = createContext(options.io, programName, async () => {
+    try {
+      connected = await options.connect()
+    } catch (error) {
+      throw new ConnectError(error)
+    }
+    return connected
+  })
   const program = buildProgram(ctx)
   let code: number = ExitCode.Success
   try {

@@ -1,5 +1,8 @@
 // Global behaviour of boxmanage: version, help, exit codes 0/1/2 and VBoxManage's error style.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { VBoxError } from '@boxwood/main-api'
+import { bufferIo } from '../../src/cli/io'
+import { runCli } from '../../src/cli/program'
 import { createHarness, type Harness } from '../helpers'
 import manifest from '../../package.json' with { type: 'json' }
 
@@ -59,6 +62,21 @@ describe('boxmanage basics', () => {
     expect(badList.code).toBe(2)
     expect(badList.stderr).toContain("boxmanage: error: Unknown subcommand 'nothing' for 'list'")
     expect(badList.stderr).toContain('Usage: boxmanage list')
+  })
+
+  it('reports an unreachable service like VBoxManage and exits 1', async () => {
+    const io = bufferIo()
+    const code = await runCli(['list', 'vms'], {
+      io,
+      connect: () => Promise.reject(new VBoxError('E_FAIL', "The Boxwood service for '/x' did not start")),
+    })
+    expect(code).toBe(1)
+    expect(io.stderr()).toBe(
+      'boxmanage: error: Failed to create the VirtualBox object!\n' +
+        'boxmanage: error: Most likely, the Boxwood service (boxsvc) is not running or failed to start.\n' +
+        "boxmanage: error: Details: The Boxwood service for '/x' did not start\n" +
+        'boxmanage: error: Details: code E_FAIL (0x80004005), component VirtualBoxWrap, interface IVirtualBox\n',
+    )
   })
 
   it('exits 1 for an API failure and names the object, with the result code details', async () => {
