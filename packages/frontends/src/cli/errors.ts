@@ -60,8 +60,10 @@ export class QuietFailure extends Error {
 /** The API could not be reached (VBoxManage: "Failed to create the VirtualBox object!"). Exit code 1. */
 export class ConnectError extends Error {
   readonly code = 'CLI_CONNECT'
-  constructor(readonly reason: unknown) {
+  readonly reason: unknown
+  constructor(reason: unknown) {
     super('Failed to create the VirtualBox object!')
     this.name = 'ConnectError'
+    this.reason = reason
   }
 }
