@@ -22,6 +22,7 @@ export interface HeadlessOptions {
 
 interface HeadlessArgs {
   readonly startvm?: string
+  readonly startPaused?: boolean
   readonly vrde: string
   readonly vrdeproperty?: string[]
 }
@@ -43,6 +44,7 @@ export async function runHeadless(argv: readonly string[], options: HeadlessOpti
     .option('-s, --startvm <vm>', 'name or UUID of the VM to start')
     .option('-v, --vrde <mode>', 'on|off|config: remote display server (config = the VM’s settings)', 'config')
     .option('-e, --vrdeproperty <name=value>', 'remote display property for this run (repeatable)', collect)
+    .option('--start-paused', 'start the VM paused (resume it with boxmanage controlvm <vm> resume)')
     .option('--comment <text>', 'ignored (lets ps show which VM this is)')
     .exitOverride()
     .configureOutput({
@@ -107,7 +109,8 @@ async function run(
       io.err(`boxheadless: error: Failed to start VM "${name}": ${info?.text ?? 'unknown error'}\n`)
       return ExitCode.Failure
     }
-    io.out(`VM "${name}" has been successfully started.\n`)
+    if (args.startPaused) await pause(client, machine)
+    io.out(`VM "${name}" has been successfully started${args.startPaused ? ' (paused)' : ''}.\n`)
     await printVrde(client, machine, io)
     const stopped = await waitUntilStopped(client, machine, options)
     io.out(`VM "${name}" stopped (${machineStateShortNames[stopped] ?? stopped}).\n`)
@@ -191,6 +194,16 @@ async function waitUntilStopped(
       })
     }
     await Promise.race([new Promise((r) => setTimeout(r, options.pollMs ?? 250)), options.interrupted])
+  }
+}
+
+async function pause(client: IVirtualBoxClient, machine: IMachine): Promise<void> {
+  const session = await client.getSession()
+  await machine.lockMachine(session, LockType.Shared)
+  try {
+    await (await session.getConsole())?.pause()
+  } finally {
+    await session.unlockMachine().catch(() => undefined)
   }
 }
 

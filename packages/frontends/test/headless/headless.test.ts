@@ -73,6 +73,23 @@ describe('boxheadless', () => {
     ).toBe(2)
   })
 
+  it('--start-paused starts the VM paused', async () => {
+    const io = bufferIo()
+    let interrupt!: () => void
+    const interrupted = new Promise<void>((r) => (interrupt = r))
+    const running = runHeadless(['-s', 'fg', '--start-paused', '--vrde', 'off'], {
+      io,
+      connect: async () => client,
+      interrupted,
+      pollMs: 50,
+    })
+    await waitFor(() => io.stdout().includes('VRDE server'))
+    expect(io.stdout()).toContain('VM "fg" has been successfully started (paused).')
+    expect(parseMachineReadable(await h.ok('showvminfo', 'fg', '--machinereadable')).get('VMState')).toBe('paused')
+    interrupt()
+    expect(await running).toBe(0)
+  })
+
   it('fails with 1 for an unknown VM', async () => {
     const io = bufferIo()
     expect(
