@@ -38,7 +38,7 @@ describe('VGA robustness and saved state', () => {
       m.memory.write8(0xa_0000 + 321, 9)
     })
     b.vga.display.refresh()
-    expect(pixel(b.vga, 1, 1)).toBe(0x5555ff)
+    expect(pixel(b.vga, 1, 1)).toBe(0x5757ff)
   })
 
   it('keeps VBE state across save/load', () => {

@@ -16,8 +16,8 @@ describe('VGA graphics modes', () => {
     m.memory.write8(0xa_0000 + 199 * 320 + 319, 200)
     vga.display.refresh()
     expect(vga.display.mode).toMatchObject({ width: 320, height: 200 })
-    expect(pixel(vga, 10, 20)).toBe(0xaa0000)
-    expect(pixel(vga, 319, 199)).toBe(0xff8200)
+    expect(pixel(vga, 10, 20)).toBe(0xa80000)
+    expect(pixel(vga, 319, 199)).toBe(0xff8000)
     expect(pixel(vga, 11, 20)).toBe(0)
     // Reading back through chain-4 returns the byte.
     expect(m.memory.read8(0xa_0000 + 20 * 320 + 10)).toBe(4)
@@ -37,8 +37,8 @@ describe('VGA graphics modes', () => {
     m.memory.write8(0xa_0000 + 100 * 80 + 2, 0x09) // light blue at x = 23
     vga.display.refresh()
     expect(vga.display.mode).toMatchObject({ width: 640, height: 480 })
-    expect(pixel(vga, 16, 100)).toBe(0xffff55)
-    expect(pixel(vga, 23, 100)).toBe(0x5555ff)
+    expect(pixel(vga, 16, 100)).toBe(0xffff57)
+    expect(pixel(vga, 23, 100)).toBe(0x5757ff)
     expect(pixel(vga, 17, 100)).toBe(0)
     // Read mode 1 (colour compare) finds the yellow pixel.
     m.io.out8(0x3ce, 5)
@@ -66,8 +66,8 @@ describe('VGA graphics modes', () => {
     m.memory.read8(a)
     m.memory.write8(a, 0x0f) // plane data 0x0F on all planes XOR latch
     vga.display.refresh()
-    expect(pixel(vga, 0, 5)).toBe(0xaa0000) // red stays
-    expect(pixel(vga, 7, 5)).toBe(0x55ffff) // 0x4 ^ 0xF = 0xB (light cyan)
+    expect(pixel(vga, 0, 5)).toBe(0xa80000) // red stays
+    expect(pixel(vga, 7, 5)).toBe(0x57ffff) // 0x4 ^ 0xF = 0xB (light cyan)
   })
 
   it('mode 4: CGA 4-colour with interleaved odd scan lines at 0xBA000', () => {
@@ -77,8 +77,8 @@ describe('VGA graphics modes', () => {
     m.memory.write8(0xb_a000 + 1, 0b01_00_00_00) // line 1, pixel 4
     vga.display.refresh()
     expect(vga.display.mode).toMatchObject({ width: 320, height: 200 })
-    expect([0, 1, 2, 3].map((x) => pixel(vga, x, 0))).toEqual([0x000000, 0x55ffff, 0xff55ff, 0xffffff])
-    expect(pixel(vga, 4, 1)).toBe(0x55ffff)
+    expect([0, 1, 2, 3].map((x) => pixel(vga, x, 0))).toEqual([0x000000, 0x57ffff, 0xff57ff, 0xffffff])
+    expect(pixel(vga, 4, 1)).toBe(0x57ffff)
     expect(pixel(vga, 4, 0)).toBe(0)
   })
 

@@ -6,7 +6,7 @@ import type { DisplayMode, DisplayRect } from '../../src/backends/display'
 import { pixel, setMode, vgaMachine } from './vga-helpers'
 
 const font16 = buildFont(16)
-const EGA = { black: 0x000000, blue: 0x0000aa, white: 0xffffff, grey: 0xaaaaaa, red: 0xaa0000, brown: 0xaa5500 }
+const EGA = { black: 0x000000, blue: 0x0000a8, white: 0xffffff, grey: 0xa8a8a8, red: 0xa80000, brown: 0xa85700 }
 
 function putChar(m: ReturnType<typeof vgaMachine>['m'], col: number, row: number, ch: string, attr: number): void {
   const a = 0xb_8000 + (row * 80 + col) * 2
@@ -47,7 +47,7 @@ describe('VGA text mode', () => {
     expect(modes).toEqual([{ width: 720, height: 400, format: 'x8r8g8b8', stride: 2880, offset: 0 }])
     expectCell(vga, 0, 0, 0x48, EGA.white, EGA.blue)
     expectCell(vga, 1, 0, 0x67, EGA.white, EGA.blue)
-    expectCell(vga, 79, 24, 0x5a, 0xffff55, EGA.red)
+    expectCell(vga, 79, 24, 0x5a, 0xffff57, EGA.red)
     // Cleared cells show a space in light grey on black.
     expectCell(vga, 40, 12, 0x20, EGA.grey, EGA.black)
   })

@@ -125,9 +125,10 @@ export class VgaRenderer {
       let g = dac[j + 1]!
       let b = dac[j + 2]!
       if (!eightBit) {
-        r = ((r & 0x3f) << 2) | ((r & 0x3f) >> 4)
-        g = ((g & 0x3f) << 2) | ((g & 0x3f) >> 4)
-        b = ((b & 0x3f) << 2) | ((b & 0x3f) >> 4)
+        // 6-bit DAC values widened with the low bit replicated (QEMU's c6_to_8, checked against its screendump).
+        r = ((r & 0x3f) << 2) | ((r & 1) * 3)
+        g = ((g & 0x3f) << 2) | ((g & 1) * 3)
+        b = ((b & 0x3f) << 2) | ((b & 1) * 3)
       }
       this.palette[i] = (r << 16) | (g << 8) | b
     }
