@@ -131,7 +131,16 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
       },
     })
   } else if (fw.kind === 'boxwood') {
-    devices['pcbios'] = one()
+    devices['pcbios'] = one({
+      config: {
+        acpiAddress: PC_ACPI.tablesAddress,
+        acpiTables: buildAcpiTables({
+          ...PC_ACPI,
+          address: PC_ACPI.tablesAddress,
+          ...(options.apic ? { apic: { localApicAddress: 0xfee0_0000, ioApicAddress: 0xfec0_0000, ioApicId: 1 } } : {}),
+        }),
+      },
+    })
   } else if (fw.kind === 'boot-sector') {
     devices['bootsector'] = one({ config: { image: fw.image, ...(fw.drive !== undefined ? { drive: fw.drive } : {}) } })
   } else if (fw.kind === 'bios') {

@@ -160,6 +160,9 @@ describe('Boxwood BIOS boot', () => {
     expect(screen).toContain('ALL-CHECKS-OK')
     vga.display.refresh()
     expect(vga.display.mode).toMatchObject({ width: 720, height: 400 })
+    // The ACPI RSDP is where OSes scan for it (E0000h..FFFFFh, 16-byte aligned).
+    const sig = Array.from({ length: 8 }, (_, i) => String.fromCharCode(vm.memory.read8(0xe_0000 + i))).join('')
+    expect(sig).toBe('RSD PTR ')
   })
 
   it('boots a 1.44 MB diskette through the floppy controller (INT 13h CHS and LBA)', async () => {

@@ -45,7 +45,10 @@ interface InFlight {
   readonly call: BiosCall
 }
 
-function createBios(ctx: DeviceContext, config: { callBase: number }): DeviceInstance<BiosState> {
+function createBios(
+  ctx: DeviceContext,
+  config: { callBase: number; acpiTables: Uint8Array | undefined; acpiAddress: number },
+): DeviceInstance<BiosState> {
   const state = boxwoodBiosState.initial()
   const rom = buildBiosRom(
     config.callBase,
@@ -81,6 +84,8 @@ function createBios(ctx: DeviceContext, config: { callBase: number }): DeviceIns
     if (offset === CALL.POST) {
       env.disks = buildDiskTable(ctx.service(ideFirmwareContract), ctx.service(floppyFirmwareContract))
       const call = new BiosCall(fw.regs, ctx.dma, false)
+      // ACPI tables (RSDP first) in the reserved E0000h area, where OSes scan for the RSDP.
+      if (config.acpiTables) ctx.dma.write(config.acpiAddress, config.acpiTables)
       post(call, env)
       call.applyTo(fw.regs, false)
       return
@@ -159,6 +164,8 @@ export const boxwoodBios = defineDevice({
   maxInstances: 1,
   config: {
     callBase: { type: 'u16', default: 0x0b00, description: 'base of the 256 firmware-call ports' },
+    acpiTables: { type: 'bytes', optional: true, description: 'ACPI tables (RSDP first) copied at POST' },
+    acpiAddress: { type: 'u32', default: 0xe_0000, min: 0xe_0000, max: 0xf_0000 - 16 },
   },
   savedState: boxwoodBiosState,
   create: createBios,
