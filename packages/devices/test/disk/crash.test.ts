@@ -4,11 +4,14 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { WritableFormat } from '../../src/disk/index'
 import { createDifferencing, createImage, openImage } from '../../src/disk/index'
 import { makePlan, planBytes } from './crash-plan'
 import { expectCheckClean, host, pattern, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

@@ -3,10 +3,13 @@
 
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { WritableFormat } from '../../src/disk/index'
 import { DiskError, createDifferencing, createImage, openImage } from '../../src/disk/index'
 import { host, pattern, qemuImg, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

@@ -2,9 +2,12 @@
 
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { detectFormat, openImage, readIsoInfo } from '../../src/disk/index'
 import { host, pattern, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

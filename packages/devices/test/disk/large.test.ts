@@ -1,9 +1,12 @@
 // 2 TiB images (VHD: its 2040 GiB maximum): created sparse in every dynamic format, written at both ends, and
 // accepted by qemu-img.
 
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createImage, openImage } from '../../src/disk/index'
 import { expectCheckClean, host, pattern, qemuImg, qemuName, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

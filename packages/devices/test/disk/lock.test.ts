@@ -3,10 +3,13 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createImage, openImage } from '../../src/disk/index'
 import { lockImageFile, nodeDiskHost } from '../../src/node/index'
 import { host, pattern, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

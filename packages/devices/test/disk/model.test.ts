@@ -2,10 +2,13 @@
 // for every writable format and for differencing chains of several formats and depths.
 
 import fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { DiskImage, WritableFormat } from '../../src/disk/index'
 import { createDifferencing, createImage, openImage, resizeImage } from '../../src/disk/index'
 import { host, pattern, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

@@ -2,7 +2,7 @@
 // rebuild, and merging differencing children into their parents.
 
 import { existsSync, writeFileSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { WritableFormat } from '../../src/disk/index'
 import {
   cloneImage,
@@ -14,6 +14,9 @@ import {
   resizeImage,
 } from '../../src/disk/index'
 import { expectCheckClean, host, pattern, qemuImg, qemuName, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

@@ -1,10 +1,13 @@
 // QCOW2 read support against qemu-img/qemu-io: plain, compressed and backing-file images read back identically.
 
 import { readFileSync, writeFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createImage, openImage } from '../../src/disk/index'
 import { host, pattern, qemuImg, tempDir } from './helpers'
 import { execFileSync } from 'node:child_process'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 const MiB = 1024 * 1024

@@ -3,7 +3,7 @@
 // Boxwood writes to them.
 
 import { writeFileSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { DiskImage, WritableFormat } from '../../src/disk/index'
 import { createImage, openImage } from '../../src/disk/index'
 import { expectCheckClean, host, pattern, qemuImg, tempDir } from './helpers'
@@ -13,6 +13,9 @@ afterAll(() => tmp.cleanup())
 
 const MiB = 1024 * 1024
 import { qemuName } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 /** Applies the same seeded writes (unaligned, some crossing block boundaries) to the image and a raw twin. */
 async function applyWrites(image: DiskImage, twin: DiskImage, seed: number, count: number): Promise<void> {

@@ -1,8 +1,11 @@
 // Raw images through the Node backend: sparse creation, unaligned I/O, bounds, locking.
 
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createImage, DiskLockedError, DiskUsageError, openImage } from '../../src/disk/index'
 import { host, pattern, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

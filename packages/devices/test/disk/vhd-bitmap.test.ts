@@ -2,9 +2,12 @@
 // clear sectors come from the parent, and writing into such a block keeps every sector's content.
 
 import { readFileSync, writeFileSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createDifferencing, createImage, openImage } from '../../src/disk/index'
 import { host, pattern, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 afterAll(() => tmp.cleanup())

@@ -2,9 +2,12 @@
 // and VMDK differencing chains agree with qemu-img in both directions (qemu-made child, Boxwood-made child).
 
 import { writeFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDifferencing, createImage, openImage } from '../../src/disk/index'
 import { expectCheckClean, host, pattern, qemuImg, tempDir } from './helpers'
+
+// Generous: these tests run real files and qemu-img, and CI machines are shared.
+vi.setConfig({ testTimeout: 120_000 })
 
 const tmp = tempDir()
 const MiB = 1024 * 1024
