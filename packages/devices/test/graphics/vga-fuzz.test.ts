@@ -44,7 +44,7 @@ describe('VGA robustness and saved state', () => {
   it('keeps VBE state across save/load', () => {
     const a = vgaMachine(2)
     const b = vgaMachine(2)
-    expectSaveLoadIdentity(a.m, b.m, (m) => {
+    const saved = expectSaveLoadIdentity(a.m, b.m, (m) => {
       dispi(m, 1, 320)
       dispi(m, 2, 200)
       dispi(m, 3, 32)
@@ -52,6 +52,11 @@ describe('VGA robustness and saved state', () => {
       m.memory.write32(0xe000_0000, 0xabcdef)
     })
     b.vga.display.refresh()
+    const view = b.vga.display.framebuffer()
+    b.m.memory.write32(0xe000_0000, 0)
+    b.m.loadState(saved)
+    expect(b.vga.display.framebuffer()).toBe(view) // a load copies into the same host-visible VRAM
+    expect(view[0]).toBe(0xef)
     expect(b.vga.display.mode).toMatchObject({ width: 320, height: 200, format: 'x8r8g8b8' })
     expect(pixel(b.vga, 0, 0)).toBe(0xabcdef)
   })

@@ -29,8 +29,11 @@ export interface VgaInstance extends DeviceInstance<VgaState> {
 function createVga(ctx: DeviceContext, config: { vramMB: number; lfbBase: number }): VgaInstance {
   const state = vgaState.initial()
   const vramBytes = config.vramMB * 1024 * 1024
-  state.vram = new Uint8Array(vramBytes)
-  let vram = state.vram
+  // VRAM is host-visible memory (a SharedArrayBuffer when the machine shares memory across threads), so a
+  // display on another thread reads VBE framebuffers without copies; loads copy into it.
+  const vramBuffer = ctx.allocateBuffer(vramBytes)
+  state.vram = vramBuffer
+  let vram = vramBuffer
   const dirty = new VramDirty(vramBytes)
   const renderer = new VgaRenderer()
   const display = new VgaDisplay(
@@ -324,7 +327,9 @@ function createVga(ctx: DeviceContext, config: { vramMB: number; lfbBase: number
       if (state.vram.length !== vramBytes) {
         throw new RangeError(`vga: saved VRAM is ${state.vram.length} bytes, the adapter has ${vramBytes}`)
       }
-      vram = state.vram
+      vramBuffer.set(state.vram)
+      state.vram = vramBuffer
+      vram = vramBuffer
       pci?.afterLoad()
       renderer.invalidate()
       display.refresh()
