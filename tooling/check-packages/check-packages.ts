@@ -1,6 +1,6 @@
-// `pnpm check:packages`: packs every public package exactly as it would be published (`pnpm pack` applies
-// publishConfig and workspace: ranges) and lints each tarball with publint and @arethetypeswrong/cli.
-// Expects `pnpm build` to have run (the root script does that first).
+// Packs public packages exactly as they would be published (`pnpm pack` applies publishConfig and workspace:
+// ranges) and lints each tarball with publint and @arethetypeswrong/cli. Each package's `check` script runs it
+// on its own folder (`check-packages.ts .`, after turbo has built it); with no argument it checks every package.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,8 +13,14 @@ const packDir = mkdtempSync(join(tmpdir(), 'boxwood-pack-'))
 const failures: string[] = []
 
 try {
-  for (const folder of readdirSync(join(root, 'packages')).sort()) {
-    const dir = join(root, 'packages', folder)
+  const requested = process.argv.slice(2).map((dir) => resolve(dir))
+  const dirs =
+    requested.length > 0
+      ? requested
+      : readdirSync(join(root, 'packages'))
+          .sort()
+          .map((f) => join(root, 'packages', f))
+  for (const dir of dirs) {
     const manifestPath = join(dir, 'package.json')
     if (!existsSync(manifestPath)) continue
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; private?: boolean }
@@ -45,5 +51,5 @@ if (failures.length > 0) {
   for (const failure of failures) console.error(`check-packages: ${failure}`)
   process.exitCode = 1
 } else {
-  console.log('check-packages: every public package packs cleanly')
+  console.log(`check-packages: ${dirs.length} package folder(s) pack cleanly`)
 }
