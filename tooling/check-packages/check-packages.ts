@@ -11,15 +11,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const bin = (name: string) => join(root, 'tooling/check-packages/node_modules/.bin', name)
 const packDir = mkdtempSync(join(tmpdir(), 'boxwood-pack-'))
 const failures: string[] = []
+const requested = process.argv.slice(2).map((dir) => resolve(dir))
+const dirs =
+  requested.length > 0
+    ? requested
+    : readdirSync(join(root, 'packages'))
+        .sort()
+        .map((f) => join(root, 'packages', f))
 
 try {
-  const requested = process.argv.slice(2).map((dir) => resolve(dir))
-  const dirs =
-    requested.length > 0
-      ? requested
-      : readdirSync(join(root, 'packages'))
-          .sort()
-          .map((f) => join(root, 'packages', f))
   for (const dir of dirs) {
     const manifestPath = join(dir, 'package.json')
     if (!existsSync(manifestPath)) continue
