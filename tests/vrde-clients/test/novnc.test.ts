@@ -11,7 +11,7 @@ import { MemoryDisplaySource, VncServer } from '@boxwood/vrde'
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { waitFor } from './helpers/image'
-import { RecordingInputSink } from './helpers/recording-input'
+import { RecordingInputSink } from '../../../packages/vrde/test/helpers/recording-input'
 import { drawTestPattern } from './helpers/test-pattern'
 
 const novncRoot = dirname(dirname(createRequire(import.meta.url).resolve('@novnc/novnc')))

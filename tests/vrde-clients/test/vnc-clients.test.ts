@@ -10,7 +10,7 @@ import { MemoryDisplaySource, VncServer } from '@boxwood/vrde'
 import type { VrdeLogger } from '@boxwood/vrde'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countMismatches, readImage, screenshotRoot, waitFor } from './helpers/image'
-import { RecordingInputSink } from './helpers/recording-input'
+import { RecordingInputSink } from '../../../packages/vrde/test/helpers/recording-input'
 import { drawTestPattern } from './helpers/test-pattern'
 import { startXvfb, stopProcess } from './helpers/xvfb'
 
