@@ -1,5 +1,6 @@
 // The busybox initramfs test guest: /init mounts proc/sys/dev, prints a marker and hands over to busybox init,
-// whose inittab runs a shell on the console and powers off cleanly on `poweroff`.
+// whose inittab runs a shell on the console (and optionally on more terminals, e.g. the VGA's tty1) and powers
+// off cleanly on `poweroff`.
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { buildCpio } from './cpio'
@@ -21,16 +22,30 @@ echo ${INIT_MARKER}
 exec /bin/busybox init
 `
 
-const INITTAB = `::sysinit:/bin/echo inittab-sysinit
+/** The inittab: a login shell on /dev/console plus one per extra terminal (busybox init's `tty::action:cmd`). */
+const inittab = (ttys: readonly string[]) => `::sysinit:/bin/echo inittab-sysinit
 ::respawn:-/bin/sh
-::shutdown:/bin/echo BOXWOOD-SHUTDOWN
+${ttys.map((tty) => `${tty}::respawn:-/bin/sh\n`).join('')}::shutdown:/bin/echo BOXWOOD-SHUTDOWN
 `
 
 const PROFILE = `export PS1='${SHELL_PROMPT}'
 `
 
+/** Options of {@link buildBusyboxInitramfs}. */
+export interface BusyboxInitramfsOptions {
+  /**
+   * Terminals besides the console that get a shell of their own, by /dev name: e.g. `['tty1']`, the first
+   * virtual console on the VGA text screen, typed into on the PS/2 keyboard (boot with `console=tty0` too).
+   */
+  readonly extraShells?: readonly string[]
+}
+
 /** Builds the gzip-compressed initramfs (newc cpio) around the i386 busybox-static binary. */
-export function buildBusyboxInitramfs(): Uint8Array {
+export function buildBusyboxInitramfs(options: BusyboxInitramfsOptions = {}): Uint8Array {
+  const ttys = options.extraShells ?? []
+  for (const tty of ttys) {
+    if (!/^[a-zA-Z0-9]+$/.test(tty)) throw new RangeError(`not a terminal name under /dev: ${JSON.stringify(tty)}`)
+  }
   const enc = new TextEncoder()
   const entries: CpioEntry[] = [
     { kind: 'dir', path: 'bin' },
@@ -45,7 +60,7 @@ export function buildBusyboxInitramfs(): Uint8Array {
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
     { kind: 'symlink', path: 'sbin/init', target: '../bin/busybox' },
     { kind: 'file', path: 'init', data: enc.encode(INIT), mode: 0o755 },
-    { kind: 'file', path: 'etc/inittab', data: enc.encode(INITTAB) },
+    { kind: 'file', path: 'etc/inittab', data: enc.encode(inittab(ttys)) },
     { kind: 'file', path: 'etc/profile', data: enc.encode(PROFILE) },
   ]
   return new Uint8Array(gzipSync(buildCpio(entries)))
