@@ -5,3 +5,5 @@ export { MissingPackageError, busyboxI386Path, debianKernelI386Path, seabiosPath
 export { buildBusyboxInitramfs, INIT_MARKER, SHELL_PROMPT } from './initramfs'
 export { assemble, buildBevBootRom, diskImageWithBootSector, CACHE_DIR } from './boot-sector'
 export { seabiosPath as seabiosBiosPath } from './debian'
+export { buildLinuxHddImage, SYSLINUX_MARKER } from './hdd-image'
+export type { LinuxHddImage, LinuxHddOptions } from './hdd-image'
