@@ -22,7 +22,7 @@ import {
   openEventStream,
 } from '../src/index'
 import type { IMachine, IVirtualBoxClient, VBoxEvent } from '../src/index'
-import { finish, listFiles, tempDir, writeIso } from './helpers'
+import { finish, listFiles, tempDir, waitFor, writeIso } from './helpers'
 
 const MB = 1024 * 1024
 
@@ -109,7 +109,12 @@ export function defineScenario(
       expect(text).toContain('<StorageController name="SATA" type="AHCI" PortCount="30"')
       const global = await readFile(join(home, 'VirtualBox.xml'), 'utf8')
       expect(global).toContain(`<MachineEntry uuid="{${machineId}}" src="${join(vmFolder, 'demo', 'demo.vbox')}"/>`)
-      expect(events.some((e) => e.type === VBoxEventType.OnMachineRegistered && e.machineId === machineId)).toBe(true)
+      // Through the service the event arrives with the listener's next poll.
+      await waitFor(
+        () => events.some((e) => e.type === VBoxEventType.OnMachineRegistered && e.machineId === machineId),
+        5000,
+        'OnMachineRegistered',
+      )
     })
 
     it('finds the machine again after the service (or process) reloads its registry', async () => {

@@ -4,7 +4,7 @@
 // (test/fixtures/test-machine-driver.ts) until the PC platform exists.
 import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -30,6 +30,18 @@ function freePort(): Promise<number> {
       const address = server.address()
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
     })
+  })
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:`port` (the remote display server's port probe). */
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
   })
 }
 
@@ -261,6 +273,58 @@ export function defineVmScenario(
       expect(Math.abs((r ?? 0) - 200)).toBeLessThan(12)
       expect(b).toBeGreaterThan(240)
       expect(await finish(await console.powerDown())).toMatchObject({ code: 0 })
+    })
+
+    it('changes the VRDE server of the running VM through a Shared session (controlvm vrde / vrdeport)', async () => {
+      const session = await client.getSession()
+      expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      const console = (await session.getConsole())!
+      const first = (await console.getVRDEServerInfo()).port
+      expect(await canConnect(first)).toBe(true)
+      const consoleEvents = await (await console.getEventSource()).createListener()
+      await (await console.getEventSource()).registerListener(consoleEvents, [VBoxEventType.Any], false)
+      // VBoxManage's recipe: a Shared lock, the session's machine, a setter, saveSettings.
+      const shared = await client.getSession()
+      await machine.lockMachine(shared, LockType.Shared)
+      const live = await shared.getMachine()
+      const vrde = await live.getVRDEServer()
+      const port = await freePort()
+      await vrde.setVRDEProperty('TCP/Ports', String(port))
+      expect(await console.getVRDEServerInfo()).toMatchObject({ active: true, port })
+      expect(await canConnect(port)).toBe(true)
+      expect(await canConnect(first)).toBe(false)
+      // Settings a running VM cannot take stay refused.
+      await expect(live.setMemorySize(64)).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      await expect(vrde.setVRDEExtPack('')).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      await live.saveSettings()
+      expect(await (await machine.getVRDEServer()).getVRDEProperty('TCP/Ports')).toBe(String(port))
+      expect(await readFile(await machine.getSettingsFilePath(), 'utf8')).toContain(
+        `<Property name="TCP/Ports" value="${port}"/>`,
+      )
+      await vrde.setEnabled(false)
+      expect(await console.getVRDEServerInfo()).toMatchObject({ active: false, port: -1 })
+      expect(await canConnect(port)).toBe(false)
+      // Unsaved live changes are dropped by discardSettings: the server comes back on the saved port.
+      await live.discardSettings()
+      expect(await console.getVRDEServerInfo()).toMatchObject({ active: true, port })
+      // A port another program holds: the change fails, and the VM keeps its server and settings.
+      const blocker = createServer()
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()))
+      const taken = (blocker.address() as { port: number }).port
+      await expect(vrde.setVRDEProperty('TCP/Ports', String(taken))).rejects.toMatchObject({ code: 'E_FAIL' })
+      blocker.close()
+      expect(await vrde.getVRDEProperty('TCP/Ports')).toBe(String(port))
+      expect(await console.getVRDEServerInfo()).toMatchObject({ active: true, port })
+      const seen: number[] = []
+      for (let e = await (await console.getEventSource()).getEvent(consoleEvents, 0); e;) {
+        seen.push(e.type)
+        e = await (await console.getEventSource()).getEvent(consoleEvents, 0)
+      }
+      expect(seen).toContain(VBoxEventType.OnVRDEServerChanged)
+      expect(seen).toContain(VBoxEventType.OnVRDEServerInfoChanged)
+      await shared.unlockMachine()
+      expect(await finish(await console.powerDown())).toMatchObject({ code: 0 })
+      expect(await (await machine.getVRDEServer()).getEnabled()).toBe(true)
     })
 
     it('saves the execution state (→ Saved) and restores it on the next start (Restoring → Running)', async () => {

@@ -125,6 +125,12 @@ export class ConsoleImpl extends ApiObject implements IConsole {
     this._events._fire({ type: VBoxEventType.OnStateChanged, machineId: this._core.id, state })
   }
 
+  /** Internal: the VRDE server was restarted with new settings (Console::i_onVRDEServerChange fires both). */
+  _vrdeChanged(): void {
+    this._events._fire({ type: VBoxEventType.OnVRDEServerChanged })
+    this._events._fire({ type: VBoxEventType.OnVRDEServerInfoChanged })
+  }
+
   /** Internal: handles an event from the machine driver. */
   _driverEvent(event: MachineDriverEvent): void {
     const core = this._core

@@ -8,7 +8,7 @@ import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { VBoxError } from '../api/errors'
 import { MachineState, SessionState, SessionType, LockType } from '../api/machine-enums'
-import { cloneSettings } from '../settings/machine-settings'
+import { cloneSettings, type VrdeSettings } from '../settings/machine-settings'
 import { entryPoint } from '../process/entry-points'
 import type { LockHolder, MachineCore, VmLink } from '../server/machine-core'
 import { stateName } from '../server/machine-core'
@@ -248,6 +248,11 @@ export class VmProcessHandle implements VmLink, LockHolder {
 
   stateChanged(state: MachineState): void {
     this.console._stateChanged(state)
+  }
+
+  async vrdeChanged(settings: VrdeSettings): Promise<void> {
+    await this.call('setVRDE', settings)
+    this.console._vrdeChanged()
   }
 }
 

@@ -10,6 +10,7 @@ import { captureRgba } from './framebuffer'
 import { loadMachineDriverFactory, type MachineDriver } from './machine-driver'
 import { frameReader, sendFrame } from './vm-channel'
 import type { VmMessage, VmMethods, VmRequest } from './vm-protocol'
+import type { VrdeSettings } from '../settings/machine-settings'
 import { startVrde, type VmVrde } from './vm-vrde'
 
 function arg(name: string): string {
@@ -31,6 +32,7 @@ const orphanTimeoutMs = Number(process.env.BOXWOOD_VM_ORPHAN_TIMEOUT_MS ?? 10_00
 let driver: MachineDriver | undefined
 let paused = false
 let vrde: VmVrde = { server: undefined, error: undefined }
+let vrdeSettings: VrdeSettings | undefined
 let stopping = false
 let controller: Socket | undefined
 let orphanTimer: NodeJS.Timeout | undefined
@@ -96,7 +98,8 @@ const handlers: {
     await created.powerUp(saved)
     driver = created
     log('powered up')
-    vrde = await startVrde(config.settings.hardware.vrde, created.display, created.input)
+    vrdeSettings = config.settings.hardware.vrde
+    vrde = await startVrde(vrdeSettings, created.display, created.input)
     if (vrde.error) log(`VRDE: ${vrde.error}`)
     if (vrde.server) log(`VRDE server is listening on port ${vrde.server.info.port}`)
   },
@@ -153,6 +156,21 @@ const handlers: {
   putMouseEvent: (dx, dy, dz, dw, b) => input().putPointerRelative(dx, dy, dz, dw, b),
   // IMouse.putMouseEventAbsolute counts from [1,1]; the input contract from (0,0).
   putMouseEventAbsolute: (x, y, dz, dw, b) => input().putPointerAbsolute(x - 1, y - 1, dz, dw, b),
+  async setVRDE(settings) {
+    // Console::i_onVRDEServerChange: stop the server, start it with the new settings; if that fails, go back to
+    // the previous settings and report the error (the service then reverts its copy too).
+    const d = running()
+    await vrde.server?.stop().catch(() => undefined)
+    vrde = await startVrde(settings, d.display, d.input)
+    if (vrde.error) {
+      const failed = vrde.error
+      log(`VRDE: cannot apply the new settings: ${failed}`)
+      vrde = vrdeSettings ? await startVrde(vrdeSettings, d.display, d.input) : { server: undefined, error: undefined }
+      throw new VBoxError('E_FAIL', `The remote display server could not be started: ${failed}`, 'Console')
+    }
+    vrdeSettings = settings
+    log(vrde.server ? `VRDE server is listening on port ${vrde.server.info.port}` : 'VRDE server stopped')
+  },
   getVRDEServerInfo: () => {
     const info = vrde.server?.info
     if (info) return { active: info.active, port: info.port, numberOfClients: info.numberOfClients }

@@ -1,6 +1,7 @@
 // Messages between the service (or in-process VirtualBox) and a VM process, over the VM's control socket
 // (vm-channel.ts). VirtualBox uses its IPC for the same.
 import type { VirtualBoxErrorInfo } from '../api/errors'
+import type { VrdeSettings } from '../settings/machine-settings'
 import type { MachineDriverConfig, MachineDriverEvent } from './machine-driver'
 
 /** Calls the service makes on the VM process's Console. */
@@ -21,6 +22,8 @@ export interface VmMethods {
   putMouseEvent(dx: number, dy: number, dz: number, dw: number, buttons: number): void
   putMouseEventAbsolute(x: number, y: number, dz: number, dw: number, buttons: number): void
   getVRDEServerInfo(): { active: boolean; port: number; numberOfClients: number }
+  /** Restarts the remote display server with new settings (stops it when they disable it). */
+  setVRDE(settings: VrdeSettings): void
 }
 export type VmMethod = keyof VmMethods
 

@@ -13,7 +13,7 @@ import {
   isOnlineState,
   machineStateShortNames,
 } from '../api/machine-enums'
-import type { MachineSettings, MediumEntry, SnapshotSettings } from '../settings/machine-settings'
+import type { MachineSettings, MediumEntry, SnapshotSettings, VrdeSettings } from '../settings/machine-settings'
 import { cloneSettings } from '../settings/machine-settings'
 import { readMachine } from '../settings/machine-settings-read'
 import { writeMachine } from '../settings/machine-settings-write'
@@ -178,6 +178,38 @@ export class MachineCore {
     this.setSessionState(SessionState.Unlocked)
   }
 
+  /**
+   * Applies a change a running VM takes live (VirtualBox's SessionMachine on a running machine: the VRDE server's
+   * settings; VRDEServerImpl.cpp calls Console::i_onVRDEServerChange). The change goes into the pending settings
+   * (saveSettings makes it permanent) and to the VM process, which restarts its remote display server. If the VM
+   * refuses it (the new port is taken…), the previous settings come back and the error is thrown.
+   */
+  async changeLive(change: (settings: MachineSettings) => void): Promise<void> {
+    const vm = this.vm
+    if (!vm) throw new VBoxError('VBOX_E_INVALID_VM_STATE', `The machine '${this.name}' is not running`, 'Machine')
+    const pending = (this.pending ??= cloneSettings(this.settings))
+    const draft = cloneSettings(pending)
+    change(draft)
+    const before = pending.hardware.vrde
+    Object.assign(pending, draft)
+    if (JSON.stringify(before) === JSON.stringify(draft.hardware.vrde)) return
+    try {
+      await vm.vrdeChanged(cloneSettings(draft.hardware.vrde))
+    } catch (error) {
+      pending.hardware.vrde = before
+      throw error
+    }
+  }
+
+  /** Drops live changes that were not saved, putting the VM back on the saved VRDE settings. */
+  async discardLive(): Promise<void> {
+    const pending = this.pending
+    this.pending = undefined
+    const vm = this.vm
+    if (pending && vm && JSON.stringify(pending.hardware.vrde) !== JSON.stringify(this.settings.hardware.vrde))
+      await vm.vrdeChanged(cloneSettings(this.settings.hardware.vrde))
+  }
+
   /** True when `session` holds the write lock. */
   isWriteSession(session: unknown): boolean {
     return this.writeHolder !== undefined && this.writeHolder === session
@@ -304,4 +336,6 @@ export interface VmLink {
   readonly frontend: string
   readonly console: IConsole
   stateChanged(state: MachineState): void
+  /** Restarts the VM's remote display server with new settings (fires OnVRDEServerChanged on the console). */
+  vrdeChanged(settings: VrdeSettings): Promise<void>
 }

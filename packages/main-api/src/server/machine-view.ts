@@ -8,4 +8,9 @@ export interface MachineSettingsView {
   _data(): MachineSettings
   /** Applies a change; throws VBOX_E_INVALID_VM_STATE when the machine is not mutable through this object. */
   _edit(change: (settings: MachineSettings) => void): Promise<void>
+  /**
+   * Applies a change of a setting a running VM can take live (the VRDE server's). Through a Shared session on a
+   * running machine the VM applies it at once; everywhere else it is an ordinary {@link _edit}.
+   */
+  _editLive(change: (settings: MachineSettings) => void): Promise<void>
 }

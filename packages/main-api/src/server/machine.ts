@@ -30,7 +30,7 @@ import { unlink } from 'node:fs/promises'
 import { MachineState } from '../api/machine-enums'
 import { saveStateThrough } from '../client/vm-launch'
 import { ApiObject } from './api-object'
-import type { MachineCore } from './machine-core'
+import type { CoreSession, MachineCore } from './machine-core'
 import { stateName } from './machine-core'
 import * as storage from './machine-storage'
 import * as lifecycle from './machine-lifecycle'
@@ -76,6 +76,23 @@ export class MachineImpl extends ApiObject implements IMachine, MachineSettingsV
     if (this._view.kind === 'registry') return core.isNew
     if (this._view.kind === 'session') return core.isWriteSession(this._view.session) && core.pending !== undefined
     return false
+  }
+
+  /**
+   * Internal: true for a Shared session's view of a running machine, which may change runtime settings (VirtualBox
+   * hands such a session the VM process's SessionMachine, whose setters check MutableOrRunningStateDep).
+   */
+  _isLive(): boolean {
+    const core = this._core
+    if (this._view.kind !== 'session' || !core.vm || core.isWriteSession(this._view.session)) return false
+    if (!core.sharedSessions.has(this._view.session as CoreSession)) return false
+    return core.state === MachineState.Running || core.state === MachineState.Paused
+  }
+
+  /** Internal: a change of a runtime setting (see MachineSettingsView._editLive). */
+  async _editLive(change: (settings: MachineSettings) => void): Promise<void> {
+    if (!this._isLive()) return this._edit(change)
+    await this._core.changeLive(change)
   }
 
   /** Internal: applies a settings change after checking mutability. */
@@ -381,6 +398,7 @@ export class MachineImpl extends ApiObject implements IMachine, MachineSettingsV
     return lifecycle.launchVMProcess(this, session, name, environmentChanges)
   }
   async saveSettings() {
+    if (this._isLive()) return this._core.saveSettings()
     if (!this._isMutable())
       throw new VBoxError(
         'VBOX_E_INVALID_VM_STATE',
@@ -390,6 +408,7 @@ export class MachineImpl extends ApiObject implements IMachine, MachineSettingsV
     await this._core.saveSettings()
   }
   async discardSettings() {
+    if (this._isLive()) return this._core.discardLive()
     if (!this._isMutable())
       throw new VBoxError(
         'VBOX_E_INVALID_VM_STATE',

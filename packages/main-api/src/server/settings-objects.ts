@@ -173,7 +173,7 @@ export class GraphicsAdapterImpl extends ApiObject implements IGraphicsAdapter {
   }
 }
 
-/** IVRDEServer. */
+/** IVRDEServer. Enabled, auth and properties change live on a running VM through a Shared session's machine. */
 export class VRDEServerImpl extends ApiObject implements IVRDEServer {
   readonly interfaceName = 'IVRDEServer'
   private readonly m: MachineSettingsView
@@ -188,32 +188,32 @@ export class VRDEServerImpl extends ApiObject implements IVRDEServer {
     return this.v.enabled
   }
   async setEnabled(enabled: boolean) {
-    await this.m._edit((s) => void (s.hardware.vrde.enabled = enabled))
+    await this.m._editLive((s) => void (s.hardware.vrde.enabled = enabled))
   }
   async getAuthType() {
     return this.v.authType
   }
   async setAuthType(type: AuthType) {
     checkEnum(AuthType, type, 'authentication type', 'VRDEServer')
-    await this.m._edit((s) => void (s.hardware.vrde.authType = type))
+    await this.m._editLive((s) => void (s.hardware.vrde.authType = type))
   }
   async getAuthTimeout() {
     return this.v.authTimeout
   }
   async setAuthTimeout(ms: number) {
-    await this.m._edit((s) => void (s.hardware.vrde.authTimeout = ms))
+    await this.m._editLive((s) => void (s.hardware.vrde.authTimeout = ms))
   }
   async getAllowMultiConnection() {
     return this.v.allowMultiConnection
   }
   async setAllowMultiConnection(allow: boolean) {
-    await this.m._edit((s) => void (s.hardware.vrde.allowMultiConnection = allow))
+    await this.m._editLive((s) => void (s.hardware.vrde.allowMultiConnection = allow))
   }
   async getReuseSingleConnection() {
     return this.v.reuseSingleConnection
   }
   async setReuseSingleConnection(reuse: boolean) {
-    await this.m._edit((s) => void (s.hardware.vrde.reuseSingleConnection = reuse))
+    await this.m._editLive((s) => void (s.hardware.vrde.reuseSingleConnection = reuse))
   }
   async getVRDEExtPack() {
     return this.v.vrdeExtPack
@@ -240,7 +240,7 @@ export class VRDEServerImpl extends ApiObject implements IVRDEServer {
   }
   async setVRDEProperty(key: string, value: string) {
     if (key === '') throw new VBoxError('E_INVALIDARG', 'The property key must not be empty', 'VRDEServer')
-    await this.m._edit((s) => {
+    await this.m._editLive((s) => {
       const props = s.hardware.vrde.properties
       const index = props.findIndex(([k]) => k === key)
       if (value === '') {
