@@ -35,6 +35,18 @@ export const CPUID_FEATURES_EDX =
   (1 << 15) | // CMOV
   (1 << 16) // PAT
 
+/** MSR IA32_APIC_BASE bit 11: the local APIC is globally enabled. */
+const APIC_GLOBAL_ENABLE = 1 << 11
+
+/**
+ * Leaf 1 EDX: the implemented features, FPU/FXSR with the x87 module, and APIC while a local APIC is the CPU's
+ * interrupt controller and IA32_APIC_BASE has not disabled it (Intel SDM vol. 3A §11.4.3).
+ */
+function featuresEdx(c: Cpu): number {
+  const apic = c.interrupts.localApic === true && (c.apicBase & APIC_GLOBAL_ENABLE) !== 0
+  return CPUID_FEATURES_EDX | (c.fpu !== null ? 1 | (1 << 24) : 0) | (apic ? 1 << 9 : 0)
+}
+
 /** CPUID. */
 export function cpuid(c: Cpu): void {
   const r = c.regs
@@ -50,7 +62,7 @@ export function cpuid(c: Cpu): void {
     r[0] = CPUID_SIGNATURE
     r[3] = 0
     r[1] = 0
-    r[2] = CPUID_FEATURES_EDX | (c.fpu !== null ? 1 | (1 << 24) : 0)
+    r[2] = featuresEdx(c)
     return
   }
   // Leaves above the maximum return the highest basic leaf's data on Intel; we return zeros for unknown
@@ -61,7 +73,7 @@ export function cpuid(c: Cpu): void {
   r[3] = 0
   if (leaf > 1 && leaf < 0x80000000) {
     r[0] = CPUID_SIGNATURE
-    r[2] = CPUID_FEATURES_EDX | (c.fpu !== null ? 1 | (1 << 24) : 0)
+    r[2] = featuresEdx(c)
   }
 }
 

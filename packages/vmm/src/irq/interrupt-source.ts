@@ -13,4 +13,6 @@ export interface InterruptSource {
   hasNmi(): boolean
   /** Clears the latched NMI once the CPU delivers it. */
   acknowledgeNmi(): void
+  /** True when this controller is the processor's local APIC (CPUID.01h:EDX.APIC reports it to the guest). */
+  readonly localApic?: boolean
 }

@@ -59,11 +59,15 @@ export class IrqRouter {
   constructor(lineCount: number = DEFAULT_IRQ_LINES) {
     this.lineCount = lineCount
     this.asserted = new Int32Array(lineCount)
+    const source = () => this.source
     this.cpuInterrupts = {
       hasInterrupt: () => this.source.hasInterrupt(),
       acknowledge: () => this.source.acknowledge(),
       hasNmi: () => this.source.hasNmi(),
       acknowledgeNmi: () => this.source.acknowledgeNmi(),
+      get localApic() {
+        return source().localApic === true
+      },
     }
   }
 

@@ -1,6 +1,6 @@
 // External interrupts, NMI, HLT, the interrupt shadow, real-mode INT/IRET and triple faults.
 import { describe, expect, it } from 'vitest'
-import { createMachine, protectedMachine, runReal } from './harness'
+import { createMachine, protectedMachine, runReal, TestInterrupts } from './harness'
 
 describe('interrupt delivery', () => {
   it('takes INTR only with IF=1, after the STI shadow, and wakes from HLT', () => {
@@ -87,6 +87,22 @@ describe('interrupt delivery', () => {
     bare.cpu.run(2)
     expect(bare.cpu.regs[2]! & ((1 << 24) | 1)).toBe(0)
     expect(bare.cpu.step().exception).toEqual({ vector: 6, errorCode: null })
+  })
+
+  it('reports the APIC in CPUID only for a local APIC that IA32_APIC_BASE leaves enabled', () => {
+    const apic = Object.assign(new TestInterrupts(), { localApic: true })
+    const withApic = protectedMachine('mov eax, 1\ncpuid\nhlt', [], { interrupts: apic })
+    withApic.cpu.run(10)
+    expect((withApic.cpu.regs[2]! >>> 9) & 1).toBe(1)
+    const pic = protectedMachine('mov eax, 1\ncpuid\nhlt')
+    pic.cpu.run(10)
+    expect((pic.cpu.regs[2]! >>> 9) & 1).toBe(0)
+    // Clearing the global enable bit hides it (SDM vol. 3A 11.4.3).
+    const disabled = protectedMachine('mov ecx, 0x1b\nrdmsr\nand eax, ~0x800\nwrmsr\nmov eax, 1\ncpuid\nhlt', [], {
+      interrupts: Object.assign(new TestInterrupts(), { localApic: true }),
+    })
+    disabled.cpu.run(20)
+    expect((disabled.cpu.regs[2]! >>> 9) & 1).toBe(0)
   })
 
   it('turns a fault while delivering an external interrupt into a nested exception at the same boundary', () => {
