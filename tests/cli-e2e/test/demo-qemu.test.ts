@@ -20,6 +20,18 @@ function freePort(): Promise<number> {
   })
 }
 
+/** True when 127.0.0.1:`port` accepts a TCP connection. */
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
 /** Runs the disk in QEMU (SeaBIOS, std VGA) until the banner appears, then screendumps it to a PNG. */
 async function runInQemu(dir: string, disk: string): Promise<{ serial: string; png: string }> {
   const serial = join(dir, 'qemu-com1.log')
@@ -194,6 +206,35 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     expect(normalised).toBeLessThan(0.05)
     home.ok('controlvm', 'demo', 'poweroff')
     home.ok('modifyvm', 'demo', '--vrde', 'off')
+  })
+
+  it("controlvm vrde on|off and vrdeport switch the running VM's remote display (vncsnapshot)", async () => {
+    home.ok('startvm', 'demo')
+    const first = await freePort()
+    // The VNC settings of the previous test stay; the server is off until controlvm turns it on.
+    home.ok('controlvm', 'demo', 'vrdeport', String(first))
+    expect(await canConnect(first)).toBe(false)
+    home.ok('controlvm', 'demo', 'vrde', 'on')
+    const snapshot = (port: number) => {
+      const jpg = join(home.dir, `live-${port}.jpg`)
+      execFileSync('vncsnapshot', ['-quiet', `127.0.0.1::${port}`, jpg], { stdio: 'pipe', timeout: 30_000 })
+      return execFileSync('identify', ['-format', '%w %h', jpg], { encoding: 'utf8' })
+    }
+    expect(snapshot(first)).toBe('320 200')
+    const second = await freePort()
+    home.ok('controlvm', 'demo', 'vrdeport', String(second))
+    expect(snapshot(second)).toBe('320 200')
+    expect(await canConnect(first)).toBe(false)
+    const info = machineReadable(home.ok('showvminfo', 'demo', '--machinereadable'))
+    expect([info.get('vrde'), info.get('vrdeport'), info.get('vrdeports')]).toEqual([
+      'on',
+      String(second),
+      String(second),
+    ])
+    home.ok('controlvm', 'demo', 'vrde', 'off')
+    expect(await canConnect(second)).toBe(false)
+    expect(machineReadable(home.ok('showvminfo', 'demo', '--machinereadable')).get('vrde')).toBe('off')
+    home.ok('controlvm', 'demo', 'poweroff')
   })
 
   it('echoes keys typed on its keyboard to COM1 and draws a block per key', async () => {

@@ -3,7 +3,20 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHarness, parseMachineReadable, waitFor, type Harness } from '../helpers'
+import { connect } from 'node:net'
+import { createHarness, freePort, parseMachineReadable, waitFor, type Harness } from '../helpers'
+
+/** True when 127.0.0.1:`port` accepts a TCP connection (the remote display server's port probe). */
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
 
 describe('controlvm on a test machine', () => {
   let h: Harness
@@ -49,6 +62,30 @@ describe('controlvm on a test machine', () => {
     await h.ok('controlvm', 'ctl', 'setvideomodehint', '800', '600', '32', '0')
     expect(await corner()).toMatch(/^800 600 /)
     expect((await h.run('controlvm', 'ctl', 'setvideomodehint', '800')).code).toBe(2)
+  })
+
+  it('vrde on|off and vrdeport change the remote display of the running VM', async () => {
+    const info = async () => parseMachineReadable(await h.ok('showvminfo', 'ctl', '--machinereadable'))
+    expect((await info()).get('vrde')).toBe('off')
+    const port = await freePort()
+    await h.ok('controlvm', 'ctl', 'vrdeport', String(port))
+    await h.ok('controlvm', 'ctl', 'vrde', 'on')
+    expect(await canConnect(port)).toBe(true)
+    const on = await info()
+    expect([on.get('vrde'), on.get('vrdeport'), on.get('vrdeports')]).toEqual(['on', String(port), String(port)])
+    const next = await freePort()
+    await h.ok('controlvm', 'ctl', 'vrdeport', String(next))
+    expect(await canConnect(next)).toBe(true)
+    expect(await canConnect(port)).toBe(false)
+    expect((await info()).get('vrdeport')).toBe(String(next))
+    await h.ok('controlvm', 'ctl', 'vrde', 'off')
+    expect(await canConnect(next)).toBe(false)
+    expect((await info()).get('vrde')).toBe('off')
+    expect((await h.run('controlvm', 'ctl', 'vrde', 'maybe')).code).toBe(2)
+    expect((await h.run('controlvm', 'ctl', 'vrdeport', '70000')).code).toBe(2)
+    // modifyvm still needs the VM powered off.
+    const refused = await h.run('modifyvm', 'ctl', '--vrde', 'on')
+    expect(refused.code).toBe(1)
   })
 
   it('acpipowerbutton lets the guest power itself off', async () => {
