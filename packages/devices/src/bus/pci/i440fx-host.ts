@@ -16,6 +16,9 @@ export const i440fxState = defineState({
   fields: { address: u32, resetControl: u8, config: bytes(256) },
 })
 
+/** What a configuration read returns when no function answers (master abort). */
+const ALL_ONES = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff } as const
+
 /** The i440FX host bridge and PCI bus 0: device name `i440fx`. */
 export const i440fxHostBridge = defineDevice({
   name: 'i440fx',
@@ -76,6 +79,16 @@ export const i440fxHostBridge = defineDevice({
       freeSlot(from = 1) {
         for (let d = from; d < 32; d++) if (![...functions.keys()].some((k) => k >> 3 === d)) return d
         throw new Error('PCI bus 0 is full')
+      },
+      configRead(at, offset, size) {
+        const entry = functions.get(at)
+        if (!entry || offset < 0 || offset + size > 256 || offset % size !== 0) return ALL_ONES[size]
+        return entry.fn.configRead(offset, size)
+      },
+      configWrite(at, offset, value, size) {
+        const entry = functions.get(at)
+        if (!entry || offset < 0 || offset + size > 256 || offset % size !== 0) return
+        entry.fn.configWrite(offset, value, size)
       },
     }
     ctx.provide(pciBusContract, bus)

@@ -24,6 +24,13 @@ export interface PciBus {
   register(devfn: number, fn: PciFunction, interruptPin: number): { setIrq(level: boolean): void }
   /** The first free device number ≥ `from` (devfn >> 3). */
   freeSlot(from?: number): number
+  /**
+   * A configuration read of 00:`devfn` as mechanism #1 would perform it (all ones when no function answers or
+   * the access is misaligned), for firmware emulated in TypeScript (VirtualBox's fake PCI BIOS does the same).
+   */
+  configRead(devfn: number, offset: number, size: 1 | 2 | 4): number
+  /** A configuration write to 00:`devfn` (ignored when no function answers or the access is misaligned). */
+  configWrite(devfn: number, offset: number, value: number, size: 1 | 2 | 4): void
 }
 
 /** The south bridge's PIRQ routing: PIRQ A–D → ISA IRQ (or undefined when routing is disabled). */
