@@ -150,6 +150,23 @@ describe('PIIX3 IDE: ATA disks', () => {
     expect(new DataView(data.buffer).getUint32(0, true)).toBe(3172)
   })
 
+  it('reads ahead: after one medium wait the following DRQ blocks of READ SECTORS come at once, each with an IRQ', async () => {
+    const m = ideMachine({ 0: disk })
+    ataTaskFile(m, 2000, 4)
+    m.io.out8(0x1f7, 0x20)
+    await waitNotBusy(m)
+    const expected = readFileBytes(diskPath, 2000 * 512, 4 * 512)
+    for (let block = 0; block < 4; block++) {
+      expect(m.irq(14).level).toBe(true)
+      expect(m.io.in8(0x1f7)).toBe(0x58) // DRDY DSC DRQ, no wait in between (acknowledges the IRQ)
+      expect(m.irq(14).level).toBe(false)
+      const data = readWords(m, 0x1f0, 256)
+      expect(Buffer.from(data).equals(expected.subarray(block * 512, (block + 1) * 512))).toBe(true)
+    }
+    expect(m.io.in8(0x1f7)).toBe(0x50)
+    expect(m.irq(14).level).toBe(false)
+  })
+
   it('moves data by bus master DMA through a PRD table and reports completion', async () => {
     const m = ideMachine({ 0: disk })
     // Two PRD entries: 512 bytes at 0x20000 and 1024 bytes at 0x30000 (end of table).

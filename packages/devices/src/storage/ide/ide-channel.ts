@@ -38,6 +38,7 @@ export class IdeChannel {
   private readonly irq: IrqLine
   private readonly dma: DmaView
   private readonly serialBase: string
+  private readonly mayMaster: () => boolean
 
   constructor(
     state: IdeChannelState,
@@ -45,12 +46,14 @@ export class IdeChannel {
     irq: IrqLine,
     dma: DmaView,
     serialBase: string,
+    mayMaster: () => boolean = () => true,
   ) {
     this.state = state
     this.drives = drives
     this.irq = irq
     this.dma = dma
     this.serialBase = serialBase
+    this.mayMaster = mayMaster
     drives.forEach((drive, unit) => {
       if (drive?.kind === 'cdrom') {
         drive.onMediumChange(() => {
@@ -265,6 +268,13 @@ export class IdeChannel {
         return
       }
       this.atapiComplete(d)
+      return
+    }
+    if (d.pos < d.len) {
+      // The next DRQ block is already in the buffer (read ahead): offer it at once, with its interrupt.
+      d.drqEnd = Math.min(d.pos + d.blockSectors * 512, d.len)
+      d.status = ST.DRDY | ST.DSC | ST.DRQ
+      this.raise()
       return
     }
     if (d.remaining > 0) {
@@ -532,7 +542,10 @@ export class IdeChannel {
     }
     const sectorSize = atapi ? CD_SECTOR : 512
     const writing = !atapi && WRITE_PIO.has(d.command)
-    const sectors = atapi ? Math.min(d.remaining, BUFFER_BYTES / CD_SECTOR) : Math.min(d.blockSectors, d.remaining)
+    // PIO reads fetch up to a buffer's worth of sectors in one medium request and hand them to the host DRQ
+    // block by DRQ block (VirtualBox DevATA does the same): one asynchronous wait per 64 KiB, not per sector.
+    const sectors =
+      atapi || !writing ? Math.min(d.remaining, BUFFER_BYTES / sectorSize) : Math.min(d.blockSectors, d.remaining)
     const bytes = d.buffer.subarray(0, sectors * sectorSize)
     const io = writing ? medium.write(d.lba * sectorSize, bytes) : medium.read(d.lba * sectorSize, bytes)
     io.then(
@@ -557,7 +570,7 @@ export class IdeChannel {
           this.atapiDrqBlock(d)
           return
         }
-        d.drqEnd = d.len
+        d.drqEnd = Math.min(d.blockSectors * 512, d.len)
         d.phase = PHASE.PIO_IN
         d.status = ST.DRDY | ST.DSC | ST.DRQ
         this.raise()
@@ -644,9 +657,11 @@ export class IdeChannel {
     }
   }
 
-  /** Moves `bytes` between the buffer and the PRD regions; false when the table ends first. */
+  /** Moves `bytes` between the buffer and the PRD regions; false when the table ends first or mastering is off. */
   private prdTransfer(bytes: Uint8Array, toMemory: boolean): boolean {
     const s = this.state
+    // PCICMD.BME clear: the first PRD fetch master-aborts, which the bus master reports as an error.
+    if (!this.mayMaster()) return false
     let done = 0
     while (done < bytes.length) {
       if (s.prdEntry >= MAX_PRD_ENTRIES) return false

@@ -1,7 +1,8 @@
 // The PIIX3 IDE controller (Intel 82371SB datasheet §2.5 "IDE interface"; SFF-8038i bus master): two
 // channels in ISA compatibility mode (0x1F0/0x3F6 IRQ 14, 0x170/0x376 IRQ 15) with ATA disks and ATAPI
 // CD/DVD drives attached at LUNs 0..3 (primary master, primary slave, secondary master, secondary slave:
-// VirtualBox's numbering), and the bus master registers at a 16-port I/O base (PCI BAR 4).
+// VirtualBox's numbering), and the bus master registers at a 16-port I/O base (PCI BAR 4). On a PCI bus it is
+// function 00:01.1 (8086:7010, class 0101h prog-if 80h) with the IDETIM/SIDETIM timing registers (§2.5.3).
 import {
   defineContract,
   defineDevice,
@@ -55,9 +56,34 @@ const LEGACY = [
   { base: 0x170, control: 0x376, irq: 15 },
 ] as const
 
+/** PIIX3 IDE function config registers beyond the header (datasheet §2.5.3). */
+const IDE_CONFIG = { IDETIM_PRIMARY: 0x40, IDETIM_SECONDARY: 0x42, SIDETIM: 0x44 } as const
+/** IDETIM bits 11:10 are reserved (read 0); everything else is read/write. */
+const IDETIM_HIGH_MASK = 0xf3
+/** PCICMD bit 2: bus master enable. */
+const BUS_MASTER_ENABLE = 0x04
+
+/** Writes the function's own registers 40h–FFh: IDETIM and SIDETIM store; reserved ones ignore writes. */
+function writeIdeConfig(config: Uint8Array, offset: number, value: number, size: number): boolean {
+  if (offset < 0x40) return false
+  for (let b = 0; b < size; b++) {
+    const o = offset + b
+    const byte = (value >>> (8 * b)) & 0xff
+    if (o === IDE_CONFIG.IDETIM_PRIMARY + 1 || o === IDE_CONFIG.IDETIM_SECONDARY + 1)
+      config[o] = byte & IDETIM_HIGH_MASK
+    else if (o === IDE_CONFIG.IDETIM_PRIMARY || o === IDE_CONFIG.IDETIM_SECONDARY || o === IDE_CONFIG.SIDETIM)
+      config[o] = byte
+  }
+  return true
+}
+
 function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3IdeInstance {
   const state = piix3IdeState.initial()
   const drive = (lun: number) => ctx.attach(lun, blockDriveContract)
+  const onPci = ctx.service(pciBusContract) !== undefined
+  // The bus master may touch memory only while PCICMD.BME is set (a master abort otherwise); without a PCI
+  // bus (a bare controller at a configured base) it always may.
+  const mayMaster = (): boolean => !onPci || (state.pciConfig[0x04]! & BUS_MASTER_ENABLE) !== 0
   const channels = LEGACY.map((legacy, index) => {
     const channel = new IdeChannel(
       state.channels[index]!,
@@ -65,6 +91,7 @@ function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3
       ctx.irq(legacy.irq),
       ctx.dma,
       `BXW${ctx.instance}${index}`,
+      mayMaster,
     )
     ctx
       .ioPorts(
@@ -97,9 +124,11 @@ function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3
     },
     'IDE bus master',
   )
-  // PIIX3 function 1 (8086:7010, IDE in compatibility mode with bus mastering): the legacy ports always
-  // decode, the bus master registers are BAR 4. Without a PCI bus they sit at the configured base.
-  const pci = ctx.service(pciBusContract)
+  // PIIX3 function 1 (8086:7010, IDE in compatibility mode with bus mastering): the bus master registers are
+  // BAR 4. The legacy ports always decode, whatever IDETIM.IDE says, as in QEMU and VirtualBox: firmware
+  // that never enumerates PCI (the Boxwood BIOS) still finds its disks. Without a PCI bus the bus master
+  // registers sit at the configured base.
+  const pci = onPci
     ? attachPciFunction(ctx, state.pciConfig, {
         name: 'piix3ide',
         devfn: 0x09,
@@ -108,6 +137,7 @@ function createIde(ctx: DeviceContext, config: { busMasterBase: number }): Piix3
         classCode: 0x01_0180,
         headerType: 0x00,
         bars: [undefined, undefined, undefined, undefined, { kind: 'io', size: 16, region: busMaster }],
+        configWrite: (offset, value, size) => writeIdeConfig(state.pciConfig, offset, value, size),
       })
     : undefined
   if (!pci && config.busMasterBase !== 0) busMaster.map(config.busMasterBase)
