@@ -9,6 +9,7 @@ import type { VBoxEvent } from '../src/index'
 import { socketPathFor } from '../src/service/socket-path'
 import { tempDir, waitFor } from './helpers'
 import { defineScenario } from './scenario'
+import { defineSnapshotChainTests } from './server/snapshot-chain'
 import { defineVmScenario, testDriver } from './vm-scenario'
 
 // The service inherits the environment of the client that starts it.
@@ -21,6 +22,16 @@ async function serviceGone(home: string): Promise<void> {
 }
 
 defineScenario('service', (home) => connectVirtualBox({ homeFolder: home }), serviceGone)
+defineSnapshotChainTests(
+  'service',
+  (home) => connectVirtualBox({ homeFolder: home }),
+  async (home, old) => {
+    // Let the service exit so that the next one loads the registry from the files.
+    await old.close()
+    await serviceGone(home)
+    return connectVirtualBox({ homeFolder: home })
+  },
+)
 defineVmScenario(
   'service',
   (home) => connectVirtualBox({ homeFolder: home }),

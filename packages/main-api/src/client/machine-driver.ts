@@ -15,6 +15,11 @@ export interface DriverMedium {
   readonly deviceType: number
   /** Parent UUID → location, for opening differencing chains. */
   readonly parents: Readonly<Record<string, string>>
+  /**
+   * Locations of the image and its parents, top first. A parent without a UUID (a raw base, which a
+   * differencing image links as {00000000-…}) is found by its position here.
+   */
+  readonly chain?: readonly string[]
 }
 
 /** What the VM process passes to a driver factory. */

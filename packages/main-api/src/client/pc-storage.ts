@@ -6,7 +6,7 @@ import { openImage, type DiskImage } from '@boxwood/devices/disk'
 import { VBoxError } from '../api/errors'
 import { DeviceType, StorageBus, storageBusForControllerType } from '../api/storage-enums'
 import { diskErrorToVBox, diskHost } from '../server/medium'
-import type { MachineDriverConfig } from './machine-driver'
+import type { DriverMedium, MachineDriverConfig } from './machine-driver'
 
 /** The drives of the PC and the images to close at power-off. */
 export interface PcStorage {
@@ -42,7 +42,7 @@ export async function openPcStorage(config: MachineDriverConfig): Promise<PcStor
             throw new VBoxError('VBOX_E_OBJECT_NOT_FOUND', `Medium {${a.mediumId}} is not available`, 'Console')
           const image = await openImage(diskHost, medium.location, {
             readOnly: a.type === DeviceType.DVD,
-            resolveParent: ({ parentUuid }) => (parentUuid ? medium.parents[parentUuid] : undefined),
+            resolveParent: ({ childPath, parentUuid }) => parentLocation(medium, childPath, parentUuid),
           })
           images.push(image)
           drive = createBlockDrive(kind, image)
@@ -58,4 +58,13 @@ export async function openPcStorage(config: MachineDriverConfig): Promise<PcStor
     throw diskErrorToVBox(error)
   }
   return { ide, floppies, close }
+}
+
+/** Where a differencing image of `medium`'s chain finds its parent: by UUID, else by position in the chain. */
+export function parentLocation(medium: DriverMedium, childPath: string, parentUuid: string | undefined) {
+  const byId = parentUuid ? medium.parents[parentUuid] : undefined
+  if (byId) return byId
+  const chain = medium.chain ?? []
+  const index = chain.indexOf(childPath)
+  return index >= 0 ? chain[index + 1] : undefined
 }

@@ -289,8 +289,12 @@ function driverMedia(core: MachineCore): DriverMedium[] {
           'Console',
         )
       const parents: Record<string, string> = {}
-      for (let p: MediumImpl | undefined = m._parent; p; p = p._parent) parents[p._id] = p._location
-      out.push({ id: m._id, location: m._location, format: m._format, deviceType: m._deviceType, parents })
+      const chain = [m._location]
+      for (let p: MediumImpl | undefined = m._parent; p; p = p._parent) {
+        parents[p._id] = p._location
+        chain.push(p._location)
+      }
+      out.push({ id: m._id, location: m._location, format: m._format, deviceType: m._deviceType, parents, chain })
     }
   return out
 }

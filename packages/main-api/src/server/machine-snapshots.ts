@@ -1,10 +1,11 @@
 // Offline snapshots: take (differencing images on every normal disk), restore (fresh diffs on the snapshot's disks),
-// delete (merge a leaf diff into its parent), and ISnapshot (VirtualBox SnapshotImpl.cpp, MachineImpl snapshot
+// delete (merge each disk with its child, also inside longer chains), and ISnapshot (VirtualBox SnapshotImpl.cpp, MachineImpl snapshot
 // tasks; vbox-api.md §1.4, §2.10, §8.2).
 import { randomUUID } from 'node:crypto'
 import { mkdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { VBoxError } from '../api/errors'
+import { enumName } from '../api/enum-util'
 import { VBoxEventType } from '../api/event-types'
 import type { IMachine, IProgress, ISnapshot } from '../api/interfaces'
 import { MachineState } from '../api/machine-enums'
@@ -306,9 +307,11 @@ export async function restoreSnapshot(m: MachineImpl, snapshot: ISnapshot): Prom
 }
 
 /**
- * deleteSnapshot (offline). Each of the snapshot's disks whose only child is a leaf differencing image gets that
- * child merged into it (content copied through the chain), and users of the child are re-pointed to it. Other
- * layouts need the disk library's merge (which rewrites parent UUIDs) and are refused before anything changes.
+ * deleteSnapshot (offline). Each disk of the snapshot that has a child is merged with it:
+ * - a leaf child (the next state's only image) is merged into the snapshot's disk, and its users are re-pointed;
+ * - a child with children of its own (a snapshot inside a longer chain) takes the snapshot's disk in and keeps
+ *   its UUID, so the images below it stay valid (MediumImpl._mergeIntoChildNow).
+ * Layouts that cannot be merged are refused before anything changes.
  */
 export async function deleteSnapshot(m: MachineImpl, id: string): Promise<IProgress> {
   const core = checkOffline(m, 'delete a snapshot')
@@ -323,20 +326,22 @@ export async function deleteSnapshot(m: MachineImpl, id: string): Promise<IProgr
       `Snapshot '${snap.name}' of the machine '${core.name}' has more than one child snapshot (${snap.children.length})`,
       'Machine',
     )
-  const merges: Array<{ parent: MediumImpl; child: MediumImpl }> = []
+  const merges: Array<{ parent: MediumImpl; child: MediumImpl; leaf: boolean }> = []
   for (const c of snap.hardware.storageControllers)
     for (const a of c.attachments) {
       if (a.type !== DeviceType.HardDisk || !a.mediumId) continue
       const parent = core.vbox._findMedium(a.mediumId)
       if (!parent || parent._children.length === 0) continue
-      const child = parent._children[0] as MediumImpl
-      if (parent._children.length > 1 || child._children.length > 0)
+      if (parent._children.length > 1)
         throw new VBoxError(
-          'VBOX_E_NOT_SUPPORTED',
-          `Deleting snapshot '${snap.name}' needs to merge '${parent._location}' inside a longer differencing chain, which needs the merge operation of @boxwood/devices/disk (not available yet)`,
+          'E_FAIL',
+          `Hard disk '${parent._location}' has more than one child hard disk (${parent._children.length})`,
           'Machine',
         )
-      merges.push({ parent, child })
+      const child = parent._children[0] as MediumImpl
+      const leaf = child._children.length === 0
+      if (!leaf) checkChainMerge(snap.name, parent, child)
+      merges.push({ parent, child, leaf })
     }
   return runProgress(
     `Deleting snapshot '${snap.name}'`,
@@ -344,11 +349,15 @@ export async function deleteSnapshot(m: MachineImpl, id: string): Promise<IProgr
     async (task) => {
       await inState(core, MachineState.DeletingSnapshot, async () => {
         let index = 0
-        for (const { parent, child } of merges) {
+        for (const { parent, child, leaf } of merges) {
           task.nextOperation(index++)
-          await child._mergeIntoParentNow()
-          repoint(s, child._id, parent._id)
-          await core.vbox._unregisterMedium(child)
+          if (leaf) {
+            await child._mergeIntoParentNow()
+            repoint(s, child._id, parent._id)
+            await core.vbox._unregisterMedium(child)
+          } else {
+            await parent._mergeIntoChildNow()
+          }
         }
         const parentSnap = parentOf(s.snapshot, wanted)
         if (parentSnap) parentSnap.children.splice(parentSnap.children.indexOf(snap), 1, ...snap.children)
@@ -359,6 +368,26 @@ export async function deleteSnapshot(m: MachineImpl, id: string): Promise<IProgr
       core.vbox._events._fire({ type: VBoxEventType.OnSnapshotDeleted, machineId: core.id, snapshotId: wanted })
     },
   )
+}
+
+/**
+ * Refuses merges inside a chain that Boxwood cannot do without rewriting parent links: VMDK images (a child
+ * checks its parent's CID, which a rebuilt image changes), non-Normal bases, and images of different sizes.
+ */
+function checkChainMerge(snapshot: string, parent: MediumImpl, child: MediumImpl): void {
+  const refuse = (why: string) =>
+    new VBoxError(
+      'VBOX_E_NOT_SUPPORTED',
+      `Cannot delete snapshot '${snapshot}': merging '${parent._location}' into '${child._location}' ${why}`,
+      'Machine',
+    )
+  for (const x of [parent, child, ...child._children])
+    if (x._format.toUpperCase() === 'VMDK')
+      throw refuse(`is not possible for VMDK images ('${x._location}'): they link to their parent's CID`)
+  if (!parent._parent && parent._type !== MediumType.Normal)
+    throw refuse(`is not possible for a base image of type ${enumName(MediumType, parent._type)}`)
+  if (parent._logicalSize !== child._logicalSize)
+    throw refuse(`needs both to have the same size (${parent._logicalSize} and ${child._logicalSize} bytes)`)
 }
 
 /** Replaces medium `from` by `to` in the current state and every snapshot. */

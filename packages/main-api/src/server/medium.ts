@@ -1,7 +1,7 @@
 // IMedium: disk, DVD and floppy images backed by @boxwood/devices/disk (VirtualBox src/VBox/Main/src-server/
 // MediumImpl.cpp; vbox-api.md §2.9, §8.2). Long operations return a Progress.
 import { randomUUID } from 'node:crypto'
-import { mkdir, stat, unlink } from 'node:fs/promises'
+import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import {
   cloneImage,
@@ -404,6 +404,54 @@ export class MediumImpl extends ApiObject implements IMedium {
     await parent._refresh()
   }
 
+  /**
+   * Internal: merges this image into its only child when that child has children of its own (deleting a snapshot
+   * inside a longer chain). The disk library cannot rewrite the grandchildren's parent links, so the child keeps
+   * its UUID (VirtualBox instead merges and re-parents them, MediumImpl::i_mergeTo): it is rebuilt over this
+   * image's parent holding what both images hold, or, when this is a base image, becomes a new base image in this
+   * image's file and format. Then this image goes away. Callers check formats (no VMDK) and sizes first.
+   */
+  async _mergeIntoChildNow(): Promise<MediumImpl> {
+    const child = this._children[0]
+    if (!child || this._children.length !== 1)
+      throw new VBoxError('E_UNEXPECTED', `Medium '${this._location}' does not have exactly one child`, 'Medium')
+    const grandparent = this._parent
+    const target = grandparent ? child._location : this._location
+    const temp = `${target}.merging`
+    try {
+      if (grandparent) await rebuildOver(grandparent, child, temp)
+      else
+        await cloneImage(diskHost, child._location, temp, {
+          format: diskFormatOf(this._format) ?? 'vdi',
+          variant: this._variant & MediumVariant.Fixed ? 'fixed' : 'dynamic',
+          uuid: child._id,
+          resolveParent: child.resolver(),
+        })
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw diskErrorToVBox(error)
+    }
+    await rename(temp, target)
+    await unlink(grandparent ? this._location : child._location)
+    this._children.splice(0)
+    if (grandparent) {
+      grandparent._children.splice(grandparent._children.indexOf(this), 1, child)
+      child._parent = grandparent
+    } else {
+      child._parent = undefined
+      child._location = this._location
+      child._format = this._format
+      child._type = this._type
+      child._description = this._description
+    }
+    this._parent = undefined
+    await this.host._unregisterMedium(this)
+    this._state = MediumState.NotCreated
+    await child._refresh()
+    await this.host._saveMediumRegistry(child)
+    return child
+  }
+
   async cloneTo(target: IMedium, variant: MediumVariant[], parent: IMedium | null): Promise<IProgress> {
     if (parent)
       throw new VBoxError('VBOX_E_NOT_SUPPORTED', 'Cloning into a differencing image is not supported', 'Medium')
@@ -554,9 +602,19 @@ export class MediumImpl extends ApiObject implements IMedium {
     }
   }
 
-  /** Internal: a parent resolver that finds parents by UUID in the media registry. */
+  /**
+   * Internal: a parent resolver that finds parents by UUID in the media registry. Raw images carry no UUID, so a
+   * differencing image on a raw base records {00000000-…} as its parent; that parent comes from the registry's
+   * tree instead (the child's registered parent), as VirtualBox's media registry keeps it.
+   */
   resolver(): ParentResolver {
-    return ({ parentUuid }) => (parentUuid ? this.host._findMedium(parentUuid)?._location : undefined)
+    return ({ childPath, parentUuid }) => {
+      const byId = parentUuid && parentUuid !== NIL_UUID ? this.host._findMedium(parentUuid) : undefined
+      if (byId) return byId._location
+      if (this._location === childPath) return this._parent?._location
+      for (let m = this._parent; m; m = m._parent) if (m._location === childPath) return m._parent?._location
+      return undefined
+    }
   }
 
   private asMedium(m: IMedium): MediumImpl {
@@ -564,6 +622,50 @@ export class MediumImpl extends ApiObject implements IMedium {
     return m
   }
 }
+
+/**
+ * Writes, into a new differencing image at `path` over `base` with `child`'s UUID and format, every chunk where
+ * `child`'s chain reads differently from `base` (so blocks both hold the same way stay unallocated).
+ */
+async function rebuildOver(base: MediumImpl, child: MediumImpl, path: string): Promise<void> {
+  const format = diskFormatOf(child._format)
+  if (format !== 'vdi' && format !== 'vhd' && format !== 'vmdk')
+    throw new VBoxError('VBOX_E_NOT_SUPPORTED', `Medium '${child._location}' is not a differencing image`, 'Medium')
+  const source = await openImage(diskHost, child._location, { readOnly: true, resolveParent: child.resolver() })
+  try {
+    const target = await createDifferencing(diskHost, base._location, path, {
+      format,
+      uuid: child._id,
+      resolveParent: base.resolver(),
+    })
+    try {
+      if (target.size !== source.size)
+        throw new VBoxError(
+          'VBOX_E_NOT_SUPPORTED',
+          `Medium '${child._location}' (${source.size} bytes) and '${base._location}' (${target.size} bytes) differ in size`,
+          'Medium',
+        )
+      const chunk = 1024 * 1024
+      const want = Buffer.alloc(chunk)
+      const have = Buffer.alloc(chunk)
+      for (let offset = 0; offset < source.size; offset += chunk) {
+        const length = Math.min(chunk, source.size - offset)
+        await source.read(offset, want.subarray(0, length))
+        await target.read(offset, have.subarray(0, length))
+        if (!want.subarray(0, length).equals(have.subarray(0, length)))
+          await target.write(offset, want.subarray(0, length))
+      }
+      await target.flush()
+    } finally {
+      await target.close()
+    }
+  } finally {
+    await source.close()
+  }
+}
+
+/** The UUID an image without one (raw) has. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000'
 
 /** A new random medium id. */
 export function newMediumId(): string {
