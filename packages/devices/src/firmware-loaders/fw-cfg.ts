@@ -102,6 +102,10 @@ export const fwCfg = defineDevice({
     bootOrder: { type: 'string', default: '' },
     /** An option ROM offered as "genroms/boxwood.rom" (firmware runs it and boots its BEV). */
     optionRom: { type: 'bytes', optional: true },
+    /** ACPI tables as QEMU offers them: "etc/acpi/rsdp", "etc/acpi/tables" and the "etc/table-loader" script. */
+    acpiRsdp: { type: 'bytes', optional: true },
+    acpiTables: { type: 'bytes', optional: true },
+    tableLoader: { type: 'bytes', optional: true },
   },
   savedState: fwCfgState,
   create(ctx, config) {
@@ -112,6 +116,9 @@ export const fwCfg = defineDevice({
     ]
     if (config.bootOrder) files.push({ name: 'bootorder', data: new TextEncoder().encode(config.bootOrder + '\0') })
     if (config.optionRom) files.push({ name: 'genroms/boxwood.rom', data: config.optionRom })
+    if (config.acpiRsdp) files.push({ name: 'etc/acpi/rsdp', data: config.acpiRsdp })
+    if (config.acpiTables) files.push({ name: 'etc/acpi/tables', data: config.acpiTables })
+    if (config.tableLoader) files.push({ name: 'etc/table-loader', data: config.tableLoader })
     const items = buildFwCfgItems({ ramBytes: config.ramBytes, cpus: config.cpus, files })
 
     ctx
