@@ -133,6 +133,7 @@ export const localApic = defineDevice({
     ctx.provide(apicBusContract, bus)
 
     const source: InterruptSource = {
+      localApic: true, // the CPU reports the APIC in CPUID (Linux then uses it; `noapic` is not needed)
       hasInterrupt() {
         if (extIntActive()) return true
         if (!enabled()) return false

@@ -54,6 +54,12 @@ describe('local APIC and I/O APIC', () => {
     expect(cpu.acknowledge()).toBe(0x09)
   })
 
+  it('presents itself to the CPU as a local APIC (CPUID reports the APIC only then)', () => {
+    expect(machine().cpu.localApic).toBe(true)
+    const picOnly = createTestMachine({ devices: [i8259Pic], ramBytes: 0x20_0000 })
+    expect(picOnly.host.irqs.cpuInterrupts.localApic).toBe(false)
+  })
+
   it('identifies itself and the I/O APIC', () => {
     const { m, lapicR } = machine()
     expect(lapicR(0x30) & 0xff).toBe(0x14)

@@ -10,6 +10,8 @@ import {
   type DeviceInstance,
   type FirmwareCall,
 } from '@boxwood/vmm/device-api'
+import { apicBusContract } from '../../apic/apic-bus'
+import { pciBusContract } from '../../bus/pci/pci-bus'
 import { vgaFirmwareContract } from '../../graphics/vga/vga-firmware-services'
 import { floppyFirmwareContract } from '../../storage/floppy/floppy-services'
 import { ideFirmwareContract } from '../../storage/ide/piix3-ide'
@@ -66,6 +68,12 @@ function createBios(
     rom,
     get vga() {
       return ctx.service(vgaFirmwareContract)
+    },
+    get pci() {
+      return ctx.service(pciBusContract)
+    },
+    get apic() {
+      return ctx.service(apicBusContract) !== undefined
     },
     disks: [],
     bootCd: undefined,

@@ -2,6 +2,7 @@
 // the controllers' firmware services and the drive table. Also the BIOS data area offsets (IBM PC/AT
 // Technical Reference, "BIOS Data Area"; Ralf Brown's Interrupt List, MEMORY.LST).
 import type { ClockView, DeviceLogger, DmaView, MachineControl } from '@boxwood/vmm/device-api'
+import type { PciBus } from '../../bus/pci/pci-bus'
 import type { VgaFirmwareServices } from '../../graphics/vga/vga-firmware-services'
 import type { BiosDisk } from './bios-disks'
 import type { BiosRom } from './rom-image'
@@ -50,6 +51,10 @@ export interface BiosEnv {
   readonly log: DeviceLogger
   readonly rom: BiosRom
   readonly vga: VgaFirmwareServices | undefined
+  /** PCI bus 0 (configuration access for POST and the PCI BIOS). */
+  readonly pci: PciBus | undefined
+  /** True when the machine has the local APIC and I/O APIC (POST then writes an MP table). */
+  readonly apic: boolean
   /** Drives numbered for INT 13h (built at POST). */
   disks: BiosDisk[]
   /** The El Torito boot CD's emulated drive number, once booted from CD. */

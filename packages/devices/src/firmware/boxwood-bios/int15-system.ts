@@ -1,8 +1,9 @@
 // INT 15h system services (IBM PC/AT BIOS; ACPI 6.x §15.1 for the E820h memory map), INT 11h/12h and
 // INT 1Ah time of day from the BDA tick count and the POST CMOS snapshot (MC146818 registers, BCD or binary
-// per status register B).
+// per status register B); INT 1Ah AH=B1h goes to the PCI BIOS (pci-bios.ts).
 import type { BiosCall } from './bios-call'
 import { BDA, type BiosEnv, type HandlerResult } from './bios-env'
+import { pciBios } from './pci-bios'
 import { ROM } from './rom-image'
 
 /** The E820h map: base, length, type (1 usable, 2 reserved). */
@@ -152,6 +153,8 @@ export function int1a(call: BiosCall, env: BiosEnv): HandlerResult {
     case 0x03:
     case 0x05:
       return
+    case 0xb1:
+      return pciBios(call, env)
     default:
       call.ah = 0x86
       call.carry = true

@@ -1,5 +1,6 @@
 // POST, the TypeScript half (the ROM half programmed the PICs, the PIT and copied the CMOS): interrupt vector
-// table, BIOS data area, EBDA, the drive table from the controllers' services, video mode 3 with a banner.
+// table, BIOS data area, EBDA, the drive table from the controllers' services, PCI initialisation, the MP
+// table on APIC machines, video mode 3 with a banner.
 // Spec: IBM PC/AT Technical Reference (IVT, BDA); Ralf Brown's MEMORY.LST.
 import type { FloppyFirmwareServices } from '../../storage/floppy/floppy-services'
 import type { IdeFirmwareServices } from '../../storage/ide/piix3-ide'
@@ -9,6 +10,8 @@ import { BDA, EBDA_SEGMENT, type BiosEnv } from './bios-env'
 import { printString, setVideoMode } from './int10-video'
 import { recordDisks } from './int13-disk'
 import { ticksFromCmos } from './int15-system'
+import { buildMpTable, MP_FLOATING_EBDA_OFFSET, MP_TABLE_ADDRESS } from './mp-table'
+import { initPciBus } from './pci-init'
 import { HLE_VECTORS, ROM } from './rom-image'
 
 /** Builds the INT 13h drive table: diskettes 00h.., hard disks 80h.., CD drives E0h... */
@@ -61,6 +64,20 @@ export function post(call: BiosCall, env: BiosEnv): void {
   call.write16(EBDA_SEGMENT, 0, 1) // EBDA size in KB
   recordDisks(call, env)
   env.machine.setA20(true)
+  const pci = env.pci ? initPciBus(env.pci, env.dma.ramBytes) : []
+  if (env.apic) {
+    // The same addresses and I/O APIC id as the MADT (machine/pc-config.ts) and the APIC devices' defaults.
+    const mp = buildMpTable({
+      localApicAddress: 0xfee0_0000,
+      ioApicAddress: 0xfec0_0000,
+      ioApicId: 1,
+      cpuSignature: 0x633, // the i686 CPU's CPUID.01h EAX: family 6, model 3, stepping 3
+      pci,
+      address: MP_TABLE_ADDRESS,
+    })
+    env.dma.write(MP_TABLE_ADDRESS, mp.table)
+    call.writeBytes(EBDA_SEGMENT, MP_FLOATING_EBDA_OFFSET, mp.floating)
+  }
   env.bootCd = undefined
 
   if (setVideoMode(call, env, 0x03)) {
