@@ -12,6 +12,8 @@ import { bootSectorSource, COUNTER, WORKLOADS, type Workload } from './workloads
 
 const WARMUP_MS = Number(process.env.BOXWOOD_BENCH_WARMUP_MS ?? 1000)
 const MEASURE_MS = Number(process.env.BOXWOOD_BENCH_MS ?? 3000)
+/** Comma-separated substrings of workload names to run (all when unset), e.g. BOXWOOD_BENCH_ONLY=x87,paging. */
+const ONLY = (process.env.BOXWOOD_BENCH_ONLY ?? '').split(',').filter((p) => p !== '')
 const SEABIOS = '/usr/share/seabios/bios.bin'
 const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin'
 
@@ -117,10 +119,12 @@ interface V86Like {
 const fmt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1)).padStart(10)
 
 async function main(): Promise<void> {
-  const haveBios = existsSync(SEABIOS) && existsSync(VGABIOS)
+  // BOXWOOD_BENCH_V86=0 skips v86 (for profiling Boxwood alone with node --cpu-prof).
+  const haveBios = process.env.BOXWOOD_BENCH_V86 !== '0' && existsSync(SEABIOS) && existsSync(VGABIOS)
   console.log(`Guest MIPS per CPU-second of this process (warm-up ${WARMUP_MS} ms, measured ${MEASURE_MS} ms each)`)
   console.log(`${'workload'.padEnd(44)}${'Boxwood'.padStart(10)}${'v86 interp'.padStart(12)}${'v86 JIT'.padStart(10)}`)
   for (const w of WORKLOADS) {
+    if (ONLY.length > 0 && !ONLY.some((p) => w.name.includes(p))) continue
     const sector = assemble(bootSectorSource(w))
     const box = benchBoxwood(w, sector)
     const interp = haveBios ? await benchV86(w, sector, false) : null

@@ -3,6 +3,7 @@
 // binary64 values), NaN propagation and the #I/#D/#Z/#O/#U/#P exceptions (Intel SDM vol. 1 §4.7–4.9, §8.5,
 // table 4-7; vol. 2 FADD…FDIVR, FSQRT). The binary64 path rounds directed modes using the exact error of the
 // round-to-nearest result (TwoSum / Dekker products), so it is correctly rounded in every mode.
+import { binary64Arithmetic, binary64SquareRoot } from './x87-binary64'
 import { EXT_CLASS, RC, nextDown, nextUp, pow2 } from './x87-extended'
 import { softArithmetic, softSquareRoot } from './x87-softfloat'
 import { SW, TMP2, type X87State } from './x87-state'
@@ -173,8 +174,10 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
   // where binary64 arithmetic gives the same bits.
   const pc = (s.controlWord >>> 8) & 3
   if (pc !== 2 || s.rawValid[a] === 1 || s.rawValid[b] === 1) {
-    // Binary64 operands whose exact result is a binary64 value need no rounding at any precision ≥ 53 bits.
     if (pc !== 0 && s.rawValid[a] === 0 && s.rawValid[b] === 0) {
+      // 64-bit precision: binary64 arithmetic plus its error term, rounded once to the 80-bit format.
+      if (pc !== 2 && binary64Arithmetic(s, op, dst, x, y)) return true
+      // Binary64 operands whose exact result is a binary64 value need no rounding at any precision ≥ 53 bits.
       const exact = exactBinary64(s, op, x, y)
       if (exact === exact) {
         s.setC1(false)
@@ -268,7 +271,11 @@ export function squareRoot(s: X87State, dst: number, src: number): boolean {
   const x = s.values[src] as number
   if (x !== x) return propagateNaN(s, dst, src, src)
   if (denormalOperands(s, src, src)) return false
-  if (((s.controlWord >>> 8) & 3) !== 2 || s.rawValid[src] === 1) return softSquareRoot(s, dst, src)
+  const pc = (s.controlWord >>> 8) & 3
+  if (pc !== 2 || s.rawValid[src] === 1) {
+    if (pc !== 0 && s.rawValid[src] === 0 && x > 0 && binary64SquareRoot(s, dst, x)) return true
+    return softSquareRoot(s, dst, src)
+  }
   if (x < 0) {
     if (s.signal(SW.IE)) return false
     s.setIndefinite(dst)

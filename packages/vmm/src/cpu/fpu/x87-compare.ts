@@ -78,7 +78,8 @@ export function examine(s: X87State, reg: number): void {
   if (s.empty[reg] === 1) {
     // Empty: C3=1 C0=1; C1 is the sign bit of whatever the register holds.
     const sign = ((s.ext[reg * 3 + 2] as number) >>> 15) & 1
-    s.setConditions(1, 0, s.rawValid[reg] === 1 ? sign : (s.values[reg] as number) < 0 ? 1 : 0, 1)
+    const value = s.values[reg] as number
+    s.setConditions(1, 0, s.rawValid[reg] === 1 ? sign : value < 0 || Object.is(value, -0) ? 1 : 0, 1)
     return
   }
   const cls = s.classify(reg)

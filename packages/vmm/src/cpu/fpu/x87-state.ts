@@ -9,7 +9,7 @@
 // plain binary64 values do they use binary64 arithmetic, which gives identical bits. FPREM/FPREM1, FSCALE,
 // FXTRACT and FRNDINT are exact too; only the transcendentals work on the binary64 values (operands with more
 // than 53 significant bits are rounded first).
-import { EXT_CLASS, RC, classifyExtended, extendedToFloat64, float64ToExtended } from './x87-extended'
+import { EXT_CLASS, RC, classifyExtended, extendedToFloat64, float64ToExtended, pow2 } from './x87-extended'
 
 /** Status word bits (Intel SDM vol. 1 figure 8-4). */
 export const SW = {
@@ -33,6 +33,8 @@ export const SW = {
 export const EXCEPTION_MASK = 0x3f
 /** Condition code bits C0–C3. */
 export const CONDITION_MASK = SW.C0 | SW.C1 | SW.C2 | SW.C3
+
+const TWO_POW_MINUS_63 = pow2(-63)
 
 /** Scratch slots after the eight physical registers, for memory operands and intermediate values. */
 export const TMP = 8
@@ -155,12 +157,31 @@ export class X87State {
     if (slot < 8) this.empty[slot] = 0
   }
 
-  /** Stores an exact 80-bit value into a slot. */
+  /**
+   * Stores an exact 80-bit value into a slot. A normal value whose significand fits in 53 bits and whose exponent
+   * is in binary64's normal range (and ±0) is exactly a binary64 value: it is kept with `rawValid` = 0, so the
+   * binary64 fast paths (x87-arith.ts, x87-binary64.ts) see it as a plain binary64 operand.
+   */
   setExtended(slot: number, lo: number, hi: number, signExp: number): void {
     const at = slot * 3
     this.ext[at] = lo
     this.ext[at + 1] = hi
     this.ext[at + 2] = signExp & 0xffff
+    const exp = signExp & 0x7fff
+    const sigHi = this.ext[at + 1] as number
+    const sigLo = this.ext[at] as number
+    if (
+      (sigLo & 0x7ff) === 0 &&
+      ((sigHi >= 0x80000000 && exp >= 15361 && exp <= 17406) || (exp | sigHi | sigLo) === 0)
+    ) {
+      // (hi · 2^32 + lo) has at most 53 significant bits here, so both multiplications are exact.
+      const magnitude = (sigHi * 4294967296 + sigLo) * TWO_POW_MINUS_63 * pow2(exp === 0 ? 0 : exp - 16383)
+      this.values[slot] = (signExp & 0x8000) !== 0 ? -magnitude : magnitude
+      this.rawValid[slot] = 0
+      this.denormal[slot] = 0
+      if (slot < 8) this.empty[slot] = 0
+      return
+    }
     this.values[slot] = extendedToFloat64(this.ext, at, RC.NEAREST)
     this.rawValid[slot] = 1
     const cls = classifyExtended(this.ext, at)

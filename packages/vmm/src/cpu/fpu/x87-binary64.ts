@@ -1,0 +1,140 @@
+// Fast x87 arithmetic on binary64 operands at 64-bit precision (PC = extended): FADD/FSUB/FMUL/FDIV/FSQRT
+// computed in binary64 together with the exact or tightly bounded error of the binary64 result, then rounded once
+// to the 80-bit format under the rounding control (Intel SDM vol. 1 §4.8.4, §8.1.5.2; the error-free
+// transformations are Knuth's TwoSum and Dekker's TwoProduct). The result is the same bits as the exact 80-bit
+// path (x87-softfloat.ts); whenever that cannot be guaranteed (results near the ends of the binary64 range, a
+// division or square root too close to a rounding boundary) these functions decline and the caller falls back.
+import { RC, pow2 } from './x87-extended'
+import { SW, type X87State } from './x87-state'
+
+const SPLIT = 134217729 // 2^27 + 1 (Veltkamp split)
+/** Results and operands outside [2^-900, 2^900] take the exact path: error terms stay normal and exact inside. */
+const LOW = pow2(-900)
+const HIGH = pow2(900)
+/** A quotient or root whose scaled error lies this close to a rounding boundary is decided by the exact path. */
+const MARGIN = pow2(-24)
+
+const f64 = new Float64Array(1)
+const f64Words = new Uint32Array(f64.buffer)
+
+/** Dekker's TwoProduct error a·b − RN(a·b) for |a|, |b|, |a·b| in [2^-900, 2^900] (exact there). */
+function productError(a: number, b: number, r: number): number {
+  let c = SPLIT * a
+  const aHi = c - (c - a)
+  const aLo = a - aHi
+  c = SPLIT * b
+  const bHi = c - (c - b)
+  const bLo = b - bHi
+  return aHi * bHi - r + aHi * bLo + aLo * bHi + aLo * bLo
+}
+
+function inRange(v: number): boolean {
+  const a = v < 0 ? -v : v
+  return a >= LOW && a <= HIGH
+}
+
+/**
+ * dst ← x op y (op: 0 add, 1 mul, 4 sub, 6 div; operands already swapped for the reversed forms) for finite
+ * binary64 operands at 64-bit precision. Returns false when the caller must use the exact 80-bit path.
+ */
+export function binary64Arithmetic(s: X87State, op: number, dst: number, x: number, y: number): boolean {
+  if (!inRange(x) || !inRange(y)) return false
+  let r: number
+  let err: number
+  let exactError = true
+  if (op === 1) {
+    r = x * y
+    if (!inRange(r)) return false
+    err = productError(x, y, r)
+  } else if (op === 6) {
+    r = x / y
+    if (!inRange(r)) return false
+    // The remainder x − r·y is exactly representable, and so are both steps of computing it (Sterbenz).
+    const p = r * y
+    const rem = x - p - productError(r, y, p)
+    err = rem / y
+    exactError = rem === 0
+  } else {
+    const y2 = op === 4 ? -y : y
+    r = x + y2
+    if (!inRange(r)) return false
+    const t = r - x
+    err = x - (r - t) + (y2 - t)
+  }
+  return roundToExtended(s, dst, r, err, exactError)
+}
+
+/** dst ← sqrt(x) for a finite positive binary64 x at 64-bit precision; false: use the exact path. */
+export function binary64SquareRoot(s: X87State, dst: number, x: number): boolean {
+  if (!inRange(x)) return false
+  const r = Math.sqrt(x)
+  const p = r * r
+  // x − r² is exactly representable (it lies on the grid of ulp(r)² and below 2·r·ulp(r)), as is x − p.
+  const rem = x - p - productError(r, r, p)
+  // sqrt(x) = r + rem / (r + sqrt(x)) ≈ r + rem / (2r), with a relative error below 2^-51.
+  return roundToExtended(s, dst, r, rem / (2 * r), rem === 0)
+}
+
+/**
+ * Stores the value r + err (r = the binary64 rounding of the true result, |err| ≤ ulp(r)/2, err exact when
+ * `exactError`, else accurate to a few ulps of err with the exact sign) rounded to 64 bits under RC, with #P and
+ * C1. Returns false (nothing stored) when an inexact error term leaves the rounding in doubt.
+ */
+function roundToExtended(s: X87State, dst: number, r: number, err: number, exactError: boolean): boolean {
+  if (err === 0) {
+    s.setC1(false)
+    s.setValue(dst, r)
+    return true
+  }
+  f64[0] = r
+  const wordLo = f64Words[0] as number
+  const wordHi = f64Words[1] as number
+  const negative = wordHi >= 0x80000000
+  let exp = ((wordHi >>> 20) & 0x7ff) - 1023
+  const fraction = wordHi & 0xfffff
+  // Offset of the true result from r in units of the 64-bit grid at r (2^(exp − 63)), towards larger magnitude.
+  let t = err * pow2(63 - exp)
+  if (t === 0) t = err > 0 ? pow2(-1074) : -pow2(-1074) // keep the sign of an error that underflowed
+  if (negative) t = -t
+  // Just below a power of two the grid is twice as fine: count in half units there.
+  const belowPowerOfTwo = t < 0 && fraction === 0 && wordLo === 0
+  if (belowPowerOfTwo) t *= 2
+  const floor = Math.floor(t)
+  const frac = t - floor
+  const rc = s.roundingControl()
+  // An approximate t is never an integer or a half-integer exactly (the true root or quotient does not lie on
+  // the 65-bit grid), but near one its rounding or C1 is in doubt.
+  if (!exactError && (frac < MARGIN || frac > 1 - MARGIN || Math.abs(frac - 0.5) < MARGIN)) return false
+  let k: number
+  if (rc === RC.NEAREST) {
+    k = frac > 0.5 || (frac === 0.5 && (floor & 1) === 1) ? floor + 1 : floor
+  } else {
+    const awayFromZero = rc === RC.UP ? !negative : rc === RC.DOWN ? negative : false
+    k = awayFromZero && frac !== 0 ? floor + 1 : floor
+  }
+  let hi: number
+  let lo: number
+  if (belowPowerOfTwo && k !== 0) {
+    // 2^64 + k units of 2^(exp − 64): the significand lies just under 2^64, one binade lower.
+    hi = 0xffffffff
+    lo = 4294967296 + k
+    exp -= 1
+  } else {
+    hi = (0x80000000 | (fraction << 11) | (wordLo >>> 21)) >>> 0
+    lo = ((wordLo << 11) >>> 0) + k
+    // |k| ≤ 1025 and the low word of r's significand is a multiple of 2^11: at most one borrow, never a carry
+    // past bit 63 (the significand is not a power of two when it borrows).
+    if (lo < 0) {
+      lo += 4294967296
+      hi -= 1
+    }
+  }
+  if (frac !== 0) {
+    s.signal(SW.PE)
+    s.setC1(k > t)
+  } else {
+    s.setC1(false)
+  }
+  s.setExtended(dst, lo, hi, (negative ? 0x8000 : 0) | (exp + 16383))
+  return true
+}

@@ -1,0 +1,105 @@
+// The binary64 fast path at 64-bit precision (x87-binary64.ts) against the exact 80-bit path (x87-softfloat.ts,
+// itself checked against QEMU): for random and boundary-hugging binary64 operands in every rounding mode, both
+// must store the same 80-bit image, status flags and C1 — or the fast path must decline.
+import { describe, expect, it } from 'vitest'
+import { binary64Arithmetic, binary64SquareRoot } from '../../../src/cpu/fpu/x87-binary64'
+import { softArithmetic, softSquareRoot } from '../../../src/cpu/fpu/x87-softfloat'
+import { X87State } from '../../../src/cpu/fpu/x87-state'
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const OPS = [0, 1, 4, 6] as const // add, mul, sub, div (ARITH numbering)
+const SQRT = -1
+
+/** Random binary64 operands: full 53-bit significands, short ones (exact results), and wide exponents. */
+function operand(r: () => number): number {
+  const kind = Math.floor(r() * 4)
+  const sign = r() < 0.5 ? -1 : 1
+  let mant = 1 + Math.floor(r() * 2 ** 26) * 2 ** -26 + Math.floor(r() * 2 ** 26) * 2 ** -52
+  if (kind === 0) mant = 1 + Math.floor(r() * 64) / 64
+  if (kind === 1) mant = 2 - 2 ** -52 * Math.floor(1 + r() * 4) // just below a power of two
+  const exp = kind === 2 ? Math.floor((r() - 0.5) * 1700) : Math.floor((r() - 0.5) * 40)
+  return sign * mant * 2 ** exp
+}
+
+/** Runs one operation through `fast` or the exact path on a fresh state; returns the observable result. */
+function run(op: number, x: number, y: number, rc: number, fast: boolean): string | null {
+  const s = new X87State()
+  s.controlWord = 0x037f | (rc << 10)
+  s.setValue(0, x)
+  s.setValue(1, y)
+  s.statusFlags = 0
+  let done: boolean
+  if (op === SQRT) done = fast ? binary64SquareRoot(s, 2, x) : softSquareRoot(s, 2, 0)
+  else done = fast ? binary64Arithmetic(s, op, 2, x, y) : softArithmetic(s, op, 2, 0, 1)
+  if (!done) return null
+  const at = s.loadExtended(2)
+  const image = [s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')
+  return `${image} sw=${s.statusWord().toString(16)}`
+}
+
+describe('x87 binary64 fast path at 64-bit precision', () => {
+  it('stores exactly what the 80-bit path stores, in every rounding mode', () => {
+    const r = rng(0x64b)
+    let fastCount = 0
+    for (let i = 0; i < 8000; i++) {
+      const op = i % 5 === 4 ? SQRT : (OPS[i % 4] as number)
+      let x = operand(r)
+      const y = operand(r)
+      if (op === SQRT) x = Math.abs(x)
+      if (i % 7 === 0 && op === 1) x = 1 + 2 ** -52 // products with a long tail
+      for (let rc = 0; rc < 4; rc++) {
+        const fast = run(op, x, y, rc, true)
+        if (fast === null) continue
+        fastCount++
+        expect(fast, `op ${op} rc ${rc} ${x} ${y}`).toBe(run(op, x, y, rc, false))
+      }
+    }
+    // The fast path must actually take almost every in-range case (it declines only near rounding boundaries).
+    expect(fastCount).toBeGreaterThan(20000)
+  })
+
+  it('rounds ties and power-of-two boundaries like the exact path', () => {
+    const cases: [number, number, number][] = [
+      [0, 1, 2 ** -64], // exactly half a 64-bit ulp above 1: a tie
+      [0, 1, 3 * 2 ** -65], // three quarters of a 64-bit ulp
+      [4, 1, 2 ** -66], // just below 1: the finer grid under a power of two
+      [4, 1, 2 ** -65 + 2 ** -100],
+      [4, 2, 2 ** -64 + 2 ** -90],
+      [1, 1 + 2 ** -52, 1 + 2 ** -52], // 1 + 2^-51 + 2^-104
+      [1, 1 - 2 ** -53, 1 - 2 ** -53],
+      [6, 1, 3],
+      [6, 2, 3],
+      [6, -1, 7],
+      [SQRT, 2, 0],
+      [SQRT, 3, 0],
+      [SQRT, 1 - 2 ** -53, 0],
+      [SQRT, 4 * (1 + 2 ** -52), 0],
+    ]
+    for (const [op, x, y] of cases) {
+      for (let rc = 0; rc < 4; rc++) {
+        const fast = run(op, x, y, rc, true)
+        // Sums and products have exact error terms: never in doubt. Quotients and roots may decline.
+        if (op !== 6 && op !== SQRT) expect(fast, `op ${op} rc ${rc} ${x} ${y}: declined`).not.toBeNull()
+        if (fast === null) continue
+        expect(fast, `op ${op} rc ${rc} ${x} ${y}`).toBe(run(op, x, y, rc, false))
+      }
+    }
+  })
+
+  it('declines operands and results near the ends of the binary64 range', () => {
+    const s = new X87State()
+    expect(binary64Arithmetic(s, 1, 2, 1e300, 1e300)).toBe(false)
+    expect(binary64Arithmetic(s, 6, 2, 1e-300, 1e300)).toBe(false)
+    expect(binary64Arithmetic(s, 0, 2, 2 ** -1000, 1)).toBe(false)
+    expect(binary64SquareRoot(s, 2, 2 ** -1060)).toBe(false)
+  })
+})
