@@ -182,6 +182,12 @@ export function defineVmScenario(
       const host = await client.virtualBox.getHost()
       const session = await client.getSession()
       expect(await finish(await machine.launchVMProcess(session, 'headless', []))).toMatchObject({ code: 0 })
+      // A running VM's metrics are registered at power-on, before anyone sets them up.
+      const registered = await perf.getMetrics(['CPU/Load/User:', 'RAM/Usage/Used:max'], [machine])
+      expect(registered.map((m) => [m.metricName, m.period])).toEqual([
+        ['CPU/Load/User', 0],
+        ['RAM/Usage/Used:max', 0],
+      ])
       await perf.setupMetrics(['CPU/Load', 'RAM/Usage'], [host, machine], 1, 5)
       await new Promise((r) => setTimeout(r, 2300))
       const data = await perf.queryMetricsData(

@@ -104,10 +104,14 @@ describe('running VMs', () => {
     const setup = await h.ok('metrics', 'setup', '--list', 'host')
     expect(setup).toContain('The following metrics were modified:')
     expect(setup).toMatch(/^host +CPU\/Load$/m)
-    // Main API lists metrics once they are set up (VirtualBox pre-registers the host's).
+    // The list names each sub-metric and aggregate with the period and count set up above.
     const list = await h.ok('metrics', 'list', 'host')
     expect(list).toMatch(/^Object +Metric +Unit +Minimum +Maximum +Period +Count +Description$/m)
-    expect(list).toMatch(/^host +CPU\/Load +% +0 +100000 +1 +1 /m)
+    expect(list).toMatch(/^host +CPU\/Load\/User +% +0 +100000 +1 +1 /m)
+    expect(list).toMatch(/^host +CPU\/Load\/User:avg +% +0 +100000 +1 +1 /m)
+    expect(await h.ok('metrics', 'list', 'runner', 'RAM/Usage/Used:')).toMatch(
+      /^runner +RAM\/Usage\/Used +kB +0 +\d+ +1 +2 /m,
+    )
     await new Promise((r) => setTimeout(r, 1300))
     const query = await h.ok('metrics', 'query', 'runner', 'RAM/Usage/Used')
     expect(query).toMatch(/^runner +RAM\/Usage\/Used +\d+ kB/m)

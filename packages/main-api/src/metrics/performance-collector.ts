@@ -107,6 +107,28 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
     super()
     this.host = host
     this.machines = machines
+    // The host's metrics exist from the start (HostImpl::i_registerMetrics at VBoxSVC start-up); like every metric
+    // they collect nothing (period 0, count 0) until setupMetrics.
+    for (const def of baseMetrics) if (def.target === 'host') this.instances.push(newInstance(def, host))
+  }
+
+  /**
+   * The registered metrics: the host's, plus those of every running VM (VirtualBox registers a VM's metrics when
+   * it powers on and drops them when it stops).
+   */
+  private registered(): MetricInstance[] {
+    const running = this.machines().filter((m) => m._core.vm !== undefined)
+    for (let i = this.instances.length - 1; i >= 0; i--) {
+      const instance = this.instances[i] as MetricInstance
+      if (instance.def.target !== 'vm' || running.includes(instance.object as MachineImpl)) continue
+      if (instance.timer) clearInterval(instance.timer)
+      this.instances.splice(i, 1)
+    }
+    for (const machine of running)
+      for (const def of baseMetrics)
+        if (def.target === 'vm' && !this.instances.some((i) => i.def === def && i.object === machine))
+          this.instances.push(newInstance(def, machine))
+    return this.instances
   }
 
   async getMetricNames() {
@@ -115,8 +137,19 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
     return [...names]
   }
 
+  /** One entry per sub-metric and aggregate (`CPU/Load/User`, `CPU/Load/User:avg`…), as VirtualBox's metric list. */
   async getMetrics(metricNames: string[], objects: MetricObject[]): Promise<IPerformanceMetric[]> {
-    return this.select(metricNames, objects).map((i) => this.describe(i))
+    const wanted = this.objects(objects)
+    const out: IPerformanceMetric[] = []
+    for (const i of this.registered()) {
+      if (!wanted.includes(i.object)) continue
+      for (const sub of i.def.subs)
+        for (const aggregate of [undefined, ...AGGREGATES] as Array<Aggregate | undefined>) {
+          if (metricNames.length > 0 && !metricNames.some((p) => metricMatches(p, i.def.base, sub, aggregate))) continue
+          out.push({ ...this.describe(i), metricName: aggregate ? `${sub}:${aggregate}` : sub })
+        }
+    }
+    return out
   }
 
   async setupMetrics(
@@ -134,33 +167,13 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
     if (!Number.isInteger(count) || count < 1)
       throw new VBoxError('E_INVALIDARG', `Invalid sample count ${count}`, 'PerformanceCollector')
     const out: IPerformanceMetric[] = []
-    for (const object of this.objects(objects)) {
-      const target = object === this.host ? 'host' : 'vm'
-      for (const def of baseMetrics) {
-        if (def.target !== target) continue
-        if (metricNames.length > 0 && !metricNames.some((p) => baseMatches(p, def.base, def.subs))) continue
-        let instance = this.instances.find((i) => i.def === def && i.object === object)
-        if (!instance) {
-          instance = {
-            def,
-            object,
-            period,
-            count,
-            enabled: true,
-            samples: new Map(def.subs.map((s) => [s, []])),
-            sequence: 0,
-            timer: undefined,
-            last: {},
-          }
-          this.instances.push(instance)
-        }
-        instance.period = period
-        instance.count = count
-        instance.enabled = true
-        for (const list of instance.samples.values()) list.length = 0
-        this.schedule(instance)
-        out.push(this.describe(instance))
-      }
+    for (const instance of this.select(metricNames, objects)) {
+      instance.period = period
+      instance.count = count
+      instance.enabled = true
+      for (const list of instance.samples.values()) list.length = 0
+      this.schedule(instance)
+      out.push(this.describe(instance))
     }
     return out
   }
@@ -196,7 +209,7 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
       returnDataLengths: [],
       returnData: [],
     }
-    for (const i of this.instances) {
+    for (const i of this.registered()) {
       if (!wanted.includes(i.object)) continue
       for (const sub of i.def.subs) {
         const samples = i.samples.get(sub) ?? []
@@ -284,6 +297,9 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
 
   private schedule(instance: MetricInstance): void {
     if (instance.timer) clearInterval(instance.timer)
+    instance.timer = undefined
+    // A metric that was never set up has no period: enabling it collects nothing (as in VirtualBox).
+    if (instance.period <= 0) return
     this._sample(instance)
     instance.timer = setInterval(() => this._sample(instance), instance.period * 1000)
     instance.timer.unref()
@@ -307,7 +323,7 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
 
   private select(metricNames: string[], objects: MetricObject[]): MetricInstance[] {
     const wanted = this.objects(objects)
-    return this.instances.filter(
+    return this.registered().filter(
       (i) =>
         wanted.includes(i.object) &&
         (metricNames.length === 0 || metricNames.some((p) => baseMatches(p, i.def.base, i.def.subs))),
@@ -325,6 +341,20 @@ export class PerformanceCollectorImpl extends ApiObject implements IPerformanceC
       minimumValue: i.def.min,
       maximumValue: i.def.max,
     }
+  }
+}
+
+function newInstance(def: BaseMetricDef, object: MetricObject): MetricInstance {
+  return {
+    def,
+    object,
+    period: 0,
+    count: 0,
+    enabled: false,
+    samples: new Map(def.subs.map((sub) => [sub, []])),
+    sequence: 0,
+    timer: undefined,
+    last: {},
   }
 }
 

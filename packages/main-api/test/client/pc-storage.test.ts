@@ -18,6 +18,8 @@ describe('parentLocation', () => {
     const nil = '00000000-0000-0000-0000-000000000000'
     expect(parentLocation(medium, '/vm/Snapshots/{b}.vdi', nil)).toBe('/vm/base.img')
     expect(parentLocation(medium, '/vm/base.img', nil)).toBeUndefined()
-    expect(parentLocation({ ...medium, chain: undefined }, '/vm/Snapshots/{b}.vdi', nil)).toBeUndefined()
+    const { chain, ...withoutChain } = medium
+    expect(chain).toHaveLength(3)
+    expect(parentLocation(withoutChain, '/vm/Snapshots/{b}.vdi', nil)).toBeUndefined()
   })
 })
