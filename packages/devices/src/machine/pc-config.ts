@@ -8,6 +8,7 @@ import type { CharBackend } from '../backends/char-backend'
 import type { InputPort } from '../input/input-port'
 import { buildAcpiTables } from '../acpi/acpi-tables'
 import type { AcpiButtons } from '../acpi/piix4-pm'
+import { buildFwCfgAcpiFiles } from './acpi-table-loader'
 
 /** The ACPI PM block of the standard PC (QEMU's PIIX4 PMBA; SCI on IRQ9; PIIX4 S5 = SLP_TYP 0). */
 export const PC_ACPI = { pmBase: 0x600, sciIrq: 9, s5SleepType: 0, tablesAddress: 0xe0000 } as const
@@ -115,6 +116,9 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
   })
   if (Object.keys(serial).length > 0) devices['serial'] = serial
   const fw = options.firmware
+  const apicTables = options.apic
+    ? { apic: { localApicAddress: 0xfee0_0000, ioApicAddress: 0xfec0_0000, ioApicId: 1 } }
+    : {}
   if (fw.kind === 'linux') {
     devices['linuxboot'] = one({
       config: {
@@ -125,7 +129,7 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
         acpiTables: buildAcpiTables({
           ...PC_ACPI,
           address: PC_ACPI.tablesAddress,
-          ...(options.apic ? { apic: { localApicAddress: 0xfee0_0000, ioApicAddress: 0xfec0_0000, ioApicId: 1 } } : {}),
+          ...apicTables,
         }),
         ...(fw.initrd ? { initrd: fw.initrd } : {}),
       },
@@ -137,7 +141,7 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
         acpiTables: buildAcpiTables({
           ...PC_ACPI,
           address: PC_ACPI.tablesAddress,
-          ...(options.apic ? { apic: { localApicAddress: 0xfee0_0000, ioApicAddress: 0xfec0_0000, ioApicId: 1 } } : {}),
+          ...apicTables,
         }),
       },
     })
@@ -145,9 +149,14 @@ export function buildPcConfig(options: PcConfigOptions): { ramBytes: number; dev
     devices['bootsector'] = one({ config: { image: fw.image, ...(fw.drive !== undefined ? { drive: fw.drive } : {}) } })
   } else if (fw.kind === 'bios') {
     devices['bios'] = one({ config: { image: fw.image } })
+    // SeaBIOS relocates the tables itself (QEMU's table loader), so they are built at address 0.
+    const acpi = buildFwCfgAcpiFiles(buildAcpiTables({ ...PC_ACPI, address: 0, ...apicTables }))
     devices['fw_cfg'] = one({
       config: {
         ramBytes: options.ramBytes,
+        acpiRsdp: acpi.rsdp,
+        acpiTables: acpi.tables,
+        tableLoader: acpi.loader,
         ...(fw.optionRom ? { optionRom: fw.optionRom } : {}),
         ...(fw.bootOrder ? { bootOrder: fw.bootOrder } : {}),
       },
