@@ -11,8 +11,8 @@ import { CACHE_DIR } from './boot-sector'
 import { debianKernelI386Path, MissingPackageError } from './debian'
 import { buildBusyboxInitramfs } from './initramfs'
 
-/** Printed on COM1 by SYSLINUX's configuration (SAY) once it has read its config file from the partition. */
-export const SYSLINUX_MARKER = 'BOXWOOD-SYSLINUX-CONFIG'
+/** Printed on COM1 by SYSLINUX (its SERIAL console) once kernel and initramfs are in memory. */
+export const SYSLINUX_MARKER = 'Loading initrd.gz...ok'
 
 /** First sector of the FAT partition (1 MiB alignment, as partitioning tools do). */
 const PARTITION_LBA = 2048
@@ -83,10 +83,9 @@ function masterBootRecord(totalSectors: number, partitionType: number): Uint8Arr
 }
 
 function syslinuxConfig(cmdline: string): string {
-  // SERIAL before anything prints: SYSLINUX then mirrors its console on COM1 (115200 8N1).
+  // SERIAL first: SYSLINUX then mirrors its console (banner, "Loading vmlinuz... ok") on COM1 at 115200 8N1.
   return [
     'SERIAL 0 115200',
-    `SAY ${SYSLINUX_MARKER}`,
     'PROMPT 0',
     'TIMEOUT 1',
     'DEFAULT linux',
