@@ -376,6 +376,48 @@ export function defineVmScenario(
       expect(await machine.getState()).toBe(MachineState.PoweredOff)
     })
 
+    it('LockType.VM gives a console that powers the VM up; LockType.Write gives the settings only', async () => {
+      const writer = await client.getSession()
+      await machine.lockMachine(writer, LockType.Write)
+      expect(await writer.getType()).toBe(SessionType.WriteLock)
+      expect(await writer.getConsole()).toBeNull()
+      await writer.unlockMachine()
+
+      const host = await client.getSession()
+      await machine.lockMachine(host, LockType.VM)
+      expect(await host.getType()).toBe(SessionType.WriteLock)
+      const console = (await host.getConsole())!
+      expect(console).not.toBeNull()
+      expect(await console.getState()).toBe(MachineState.PoweredOff)
+      await expect(console.getDisplay()).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      // Exclusive like Write: no second lock, no launch by someone else.
+      const other = await client.getSession()
+      await expect(machine.lockMachine(other, LockType.Write)).rejects.toMatchObject({
+        code: 'VBOX_E_INVALID_OBJECT_STATE',
+      })
+      await expect(machine.launchVMProcess(other, 'headless', [])).rejects.toMatchObject({
+        code: 'VBOX_E_INVALID_OBJECT_STATE',
+      })
+      expect(await finish(await console.powerUp())).toMatchObject({ code: 0 })
+      expect(await machine.getState()).toBe(MachineState.Running)
+      expect(await console.getState()).toBe(MachineState.Running)
+      expect(await client.virtualBox.getMachineStates([machine])).toEqual([MachineState.Running])
+      const size = await (await console.getDisplay()).getScreenResolution(0)
+      expect(size.width).toBe(640)
+      await expect(console.powerUp()).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      // A Shared lock links to the hosting session's running VM.
+      await machine.lockMachine(other, LockType.Shared)
+      expect(await (await other.getConsole())?.getState()).toBe(MachineState.Running)
+      await other.unlockMachine()
+      // The VM lives as long as the session that hosts it.
+      await host.unlockMachine()
+      await waitFor(async () => (await machine.getState()) === MachineState.PoweredOff, 10000, 'hosted VM stop')
+      await waitFor(async () => (await machine.getSessionState()) === SessionState.Unlocked, 5000, 'unlock')
+      // The lock is free again.
+      await machine.lockMachine(other, LockType.Write)
+      await other.unlockMachine()
+    })
+
     it('deletes the machine and its log folder', async () => {
       const media = await machine.unregister(CleanupMode.Full)
       expect(await finish(await machine.deleteConfig(media))).toMatchObject({ code: 0 })

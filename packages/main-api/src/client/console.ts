@@ -18,15 +18,17 @@ import type { VmProcessHandle } from './vm-launch'
 /** The console of one running VM. */
 export class ConsoleImpl extends ApiObject implements IConsole {
   readonly interfaceName = 'IConsole'
-  readonly _events = new EventSourceImpl()
+  readonly _events: EventSourceImpl
   readonly _core: MachineCore
   readonly _vm: VmProcessHandle
   private powerButtonHandled = false
 
-  constructor(core: MachineCore, vm: VmProcessHandle) {
+  /** `events`: the event source to fire on (a VM-locked session's console keeps one across power-ups). */
+  constructor(core: MachineCore, vm: VmProcessHandle, events = new EventSourceImpl()) {
     super()
     this._core = core
     this._vm = vm
+    this._events = events
   }
 
   async getMachine(): Promise<IMachine> {

@@ -1,4 +1,5 @@
-// ISession: a client's handle for locking one machine (Write/VM/Shared) or launching it (Remote)
+// ISession: a client's handle for locking one machine (Write/VM/Shared) or launching it (Remote). A Write lock
+// gives the mutable machine only; a VM lock also gives a console that powers the machine up (hosted-console.ts)
 // (VirtualBox src/VBox/Main/src-client/SessionImpl.cpp; vbox-api.md §1.2, §2.3).
 import { VBoxError } from '../api/errors'
 import type { IConsole, IMachine, ISession } from '../api/interfaces'
@@ -6,6 +7,7 @@ import { LockType, SessionState, SessionType } from '../api/machine-enums'
 import { ApiObject } from '../server/api-object'
 import type { CoreSession, MachineCore } from '../server/machine-core'
 import { MachineImpl } from '../server/machine'
+import { HostedConsoleImpl } from './hosted-console'
 
 /** A session. Created by IVirtualBoxClient.getSession(); owned by that client, which unlocks it when it leaves. */
 export class SessionImpl extends ApiObject implements ISession, CoreSession {
@@ -18,6 +20,8 @@ export class SessionImpl extends ApiObject implements ISession, CoreSession {
   _core: MachineCore | undefined
   _lockType: LockType = LockType.Null
   private machine: MachineImpl | undefined
+  /** The console of a VM lock (LockType.VM): this session hosts the machine's VM. */
+  private hosted: HostedConsoleImpl | undefined
 
   constructor(pid: number) {
     super()
@@ -54,6 +58,7 @@ export class SessionImpl extends ApiObject implements ISession, CoreSession {
         `The session is not locked (state: ${stateText(this._state)})`,
         'Session',
       )
+    if (this.hosted) return this.hosted
     return this._core?.vm?.console ?? null
   }
   async unlockMachine(): Promise<void> {
@@ -74,6 +79,7 @@ export class SessionImpl extends ApiObject implements ISession, CoreSession {
     this._lockType = lockType
     this._state = SessionState.Locked
     this.machine = new MachineImpl(core, { kind: 'session', session: this })
+    this.hosted = lockType === LockType.VM ? new HostedConsoleImpl(core, () => this.getMachine()) : undefined
   }
 
   /** Internal: marks the session as spawning (launchVMProcess in progress). */
@@ -87,6 +93,7 @@ export class SessionImpl extends ApiObject implements ISession, CoreSession {
   _released(): void {
     this._core = undefined
     this.machine = undefined
+    this.hosted = undefined
     this._type = SessionType.Null
     this._lockType = LockType.Null
     this._state = SessionState.Unlocked

@@ -15,6 +15,7 @@ import { stateName } from '../server/machine-core'
 import type { MediumImpl } from '../server/medium'
 import type { VirtualBoxImpl } from '../server/virtualbox'
 import { runProgress, type ProgressImpl } from '../server/progress'
+import type { EventSourceImpl } from '../events/event-source'
 import { ConsoleImpl } from './console'
 import type { DriverMedium, MachineDriverConfig } from './machine-driver'
 import type { SessionImpl } from './session'
@@ -50,21 +51,27 @@ export class VmProcessHandle implements VmLink, LockHolder {
   /** Resolves with the VM's hello once the control connection is up. */
   readonly ready: Promise<VmHello>
 
-  private constructor(core: MachineCore, frontend: string, socketPath: string, child: ChildProcess | undefined) {
+  private constructor(
+    core: MachineCore,
+    frontend: string,
+    socketPath: string,
+    child: ChildProcess | undefined,
+    events?: EventSourceImpl,
+  ) {
     this.core = core
     this.frontend = frontend
     this.name = frontend
     this.socketPath = socketPath
     this.child = child
     this.processId = child?.pid ?? 0
-    this.console = new ConsoleImpl(core, this)
+    this.console = new ConsoleImpl(core, this, events)
     this.ready = this.connect()
     this.ready.catch(() => undefined)
     child?.once('exit', () => this.onGone())
   }
 
   /** Spawns a VM process for `core` (detached: it outlives the service). */
-  static spawn(core: MachineCore, frontend: string, env: NodeJS.ProcessEnv): VmProcessHandle {
+  static spawn(core: MachineCore, frontend: string, env: NodeJS.ProcessEnv, events?: EventSourceImpl): VmProcessHandle {
     const logs = join(core.folder, 'Logs')
     mkdirSync(logs, { recursive: true })
     const log = openSync(join(logs, 'VBox.log'), 'a')
@@ -92,7 +99,7 @@ export class VmProcessHandle implements VmLink, LockHolder {
       closeSync(log)
     }
     child.unref()
-    return new VmProcessHandle(core, frontend, socketPath, child)
+    return new VmProcessHandle(core, frontend, socketPath, child, events)
   }
 
   /** Re-attaches to the running VM of `core` left by a previous service, if there is one. */
@@ -358,6 +365,59 @@ export function launchVmProcess(
       }
     },
     { initiator: 'Machine' },
+  )
+}
+
+/**
+ * IConsole.powerUp of a VM-locked session (LockType.VM: "create objects necessary for running a VM in this
+ * process"). Boxwood runs every VM in a VM process of its own; here that process belongs to the session, which
+ * keeps the machine's lock: the VM runs on the committed settings and stops when the session unlocks.
+ */
+export function powerUpHosted(core: MachineCore, events: EventSourceImpl): ProgressImpl {
+  if (core.vm)
+    throw new VBoxError(
+      'VBOX_E_INVALID_VM_STATE',
+      `Cannot power up the machine '${core.name}' because it is already running (machine state: ${stateName(core.state)})`,
+      'Console',
+    )
+  const allowed: MachineState[] = [
+    MachineState.PoweredOff,
+    MachineState.Aborted,
+    MachineState.Teleported,
+    MachineState.Saved,
+    MachineState.AbortedSaved,
+  ]
+  if (!allowed.includes(core.state))
+    throw new VBoxError(
+      'VBOX_E_INVALID_VM_STATE',
+      `Cannot power up the machine '${core.name}' in the state ${stateName(core.state)}`,
+      'Console',
+    )
+  let handle: VmProcessHandle
+  try {
+    handle = VmProcessHandle.spawn(core, 'vm', process.env, events)
+  } catch (error) {
+    throw new VBoxError('VBOX_E_IPRT_ERROR', `Could not start the VM process: ${(error as Error).message}`, 'Console')
+  }
+  core.vm = handle
+  return runProgress(
+    `Starting virtual machine`,
+    [{ description: 'Powering up', weight: 1 }],
+    async () => {
+      try {
+        await handle.ready
+        await powerUpThrough(core, handle)
+      } catch (error) {
+        handle.expectingExit = true
+        if (core.vm === handle) {
+          core.vm = undefined
+          handle.kill('SIGTERM')
+          handle.detach()
+        }
+        throw error
+      }
+    },
+    { initiator: 'Console' },
   )
 }
 

@@ -171,6 +171,16 @@ export class MachineCore {
       return
     }
     if (this.writeHolder !== session) return
+    const vm = this.vm
+    if (vm) {
+      // A VM-locked session hosts its VM, which ends with it (in VirtualBox the VM process goes away): the VM
+      // holds the lock until it has powered off.
+      this.writeHolder = vm
+      this.pending = undefined
+      session._released()
+      void vm.console.powerDown().catch(() => undefined)
+      return
+    }
     this.setSessionState(SessionState.Unlocking)
     this.pending = undefined
     this.writeHolder = undefined
@@ -330,9 +340,8 @@ export class MachineCore {
   }
 }
 
-/** The server's link to a running VM process (implemented by the VM process handle). */
-export interface VmLink {
-  readonly pid: number
+/** The server's link to a running VM process (implemented by the VM process handle), which can hold the lock. */
+export interface VmLink extends LockHolder {
   readonly frontend: string
   readonly console: IConsole
   stateChanged(state: MachineState): void

@@ -84,8 +84,10 @@ export class MachineImpl extends ApiObject implements IMachine, MachineSettingsV
    */
   _isLive(): boolean {
     const core = this._core
-    if (this._view.kind !== 'session' || !core.vm || core.isWriteSession(this._view.session)) return false
-    if (!core.sharedSessions.has(this._view.session as CoreSession)) return false
+    if (this._view.kind !== 'session' || !core.vm) return false
+    const session = this._view.session as CoreSession
+    // A Shared session, or the VM-locked session that hosts the VM.
+    if (!core.sharedSessions.has(session) && !core.isWriteSession(session)) return false
     return core.state === MachineState.Running || core.state === MachineState.Paused
   }
 
