@@ -2,6 +2,7 @@
 
 export { NodeBlockFile } from './disk-file'
 export type { NodeIoMode } from './disk-file'
+export type { HybridIoOptions } from './disk-io-policy'
 export { NodeFileSystem, nodeDiskHost } from './disk-file-system'
 export type { NodeDiskOptions } from './disk-file-system'
 export { lockImageFile } from './disk-lock'
