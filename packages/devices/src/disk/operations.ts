@@ -52,20 +52,41 @@ export async function cloneImage(host: DiskHost, source: string, target: string,
 /** Granularity of zero detection when copying: zero runs this long stay unallocated in the target. */
 const ZERO_RUN = 64 * 1024
 
-/** Copies every non-zero run of `from` into `to`. */
+/**
+ * Copies every non-zero run of `from` into `to`. The next chunk is read while the current one is written (two
+ * buffers), so a host that does large requests on worker threads (Node's thread pool) reads and writes at once.
+ */
 async function copyContent(from: DiskImage, to: DiskImage): Promise<void> {
-  const buffer = new Uint8Array(CHUNK)
-  for (let offset = 0; offset < from.size; offset += CHUNK) {
+  const buffers = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)] as const
+  const readChunk = async (offset: number, buffer: Uint8Array): Promise<Uint8Array> => {
     const part = buffer.subarray(0, Math.min(CHUNK, from.size - offset))
     await from.read(offset, part)
-    let runStart = -1
-    for (let at = 0; at <= part.length; at += ZERO_RUN) {
-      const zero = at === part.length || isZero(part.subarray(at, Math.min(at + ZERO_RUN, part.length)))
-      if (!zero && runStart < 0) runStart = at
-      if (zero && runStart >= 0) {
-        await to.write(offset + runStart, part.subarray(runStart, Math.min(at, part.length)))
-        runStart = -1
-      }
+    return part
+  }
+  let reading = from.size > 0 ? readChunk(0, buffers[0]) : undefined
+  let writing: Promise<void> = Promise.resolve()
+  for (let offset = 0, index = 0; reading; offset += CHUNK, index++) {
+    const part = await reading
+    // The other buffer is free once the previous chunk's writes are done.
+    await writing
+    const next = offset + CHUNK
+    reading = next < from.size ? readChunk(next, buffers[(index + 1) % 2] as Uint8Array) : undefined
+    // Keep a failed read from being reported as unhandled while the writes of this chunk still run.
+    reading?.catch(() => undefined)
+    writing = writeNonZeroRuns(to, offset, part)
+  }
+  await writing
+}
+
+/** Writes the runs of `part` (at `offset` of the disk) that are not all zero, leaving zero runs unallocated. */
+async function writeNonZeroRuns(to: DiskImage, offset: number, part: Uint8Array): Promise<void> {
+  let runStart = -1
+  for (let at = 0; at <= part.length; at += ZERO_RUN) {
+    const zero = at === part.length || isZero(part.subarray(at, Math.min(at + ZERO_RUN, part.length)))
+    if (!zero && runStart < 0) runStart = at
+    if (zero && runStart >= 0) {
+      await to.write(offset + runStart, part.subarray(runStart, Math.min(at, part.length)))
+      runStart = -1
     }
   }
 }

@@ -8,6 +8,7 @@ import type { BlockFile, DiskHost, FileLock, FileSystem } from '../disk/index'
 import { DiskFileError } from '../disk/index'
 import type { NodeIoMode } from './disk-file'
 import { NodeBlockFile } from './disk-file'
+import type { HybridIoOptions } from './disk-io-policy'
 import { lockImageFile } from './disk-lock'
 
 function hostError(path: string, error: unknown, what: string): DiskFileError {
@@ -20,23 +21,28 @@ function hostError(path: string, error: unknown, what: string): DiskFileError {
 /** Options of {@link NodeFileSystem} and {@link nodeDiskHost}. */
 export interface NodeDiskOptions {
   /**
-   * `async` (default) keeps the event loop free; `sync` does reads and writes on the calling thread, which is
-   * several times faster for small requests and right for an emulation worker, never for a server's main thread.
+   * `hybrid` (default) does small requests on the calling thread while they hit the page cache and keeps the event
+   * loop turning; `async` sends every request through libuv's thread pool (never blocks the loop, costs a thread
+   * round trip per request); `sync` does everything on the calling thread (an emulation worker, never a server).
    */
   readonly io?: NodeIoMode
+  /** Tunables of the hybrid mode. */
+  readonly hybrid?: HybridIoOptions
 }
 
 /** The host file system through node:fs/promises. Relative paths resolve against the process's cwd. */
 export class NodeFileSystem implements FileSystem {
   private readonly mode: NodeIoMode
+  private readonly hybrid: HybridIoOptions
 
   constructor(options: NodeDiskOptions = {}) {
-    this.mode = options.io ?? 'async'
+    this.mode = options.io ?? 'hybrid'
+    this.hybrid = options.hybrid ?? {}
   }
 
   async open(path: string, options: { readonly write: boolean }): Promise<BlockFile> {
     try {
-      return new NodeBlockFile(path, await open(path, options.write ? 'r+' : 'r'), this.mode)
+      return new NodeBlockFile(path, await open(path, options.write ? 'r+' : 'r'), this.mode, this.hybrid)
     } catch (error) {
       throw hostError(path, error, 'open')
     }
@@ -44,7 +50,7 @@ export class NodeFileSystem implements FileSystem {
 
   async create(path: string): Promise<BlockFile> {
     try {
-      return new NodeBlockFile(path, await open(path, 'wx+'), this.mode)
+      return new NodeBlockFile(path, await open(path, 'wx+'), this.mode, this.hybrid)
     } catch (error) {
       throw hostError(path, error, 'create')
     }
