@@ -168,6 +168,15 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
   }
   const x = s.values[a] as number
   const y = s.values[b] as number
+  // The common case first: binary64 operands (no 80-bit image, no denormal) at 64-bit precision.
+  if (
+    (s.controlWord & 0x100) !== 0 &&
+    ((s.rawValid[a] as number) | (s.rawValid[b] as number) | (s.denormal[a] as number) | (s.denormal[b] as number)) ===
+      0 &&
+    binary64Arithmetic(s, op, dst, x, y)
+  ) {
+    return true
+  }
   if (x !== x || y !== y) return propagateNaN(s, dst, a, b)
   if (denormalOperands(s, a, b)) return false
   // Exact 80-bit arithmetic unless both operands are plain binary64 values and PC selects double precision,
@@ -175,8 +184,6 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
   const pc = (s.controlWord >>> 8) & 3
   if (pc !== 2 || s.rawValid[a] === 1 || s.rawValid[b] === 1) {
     if (pc !== 0 && s.rawValid[a] === 0 && s.rawValid[b] === 0) {
-      // 64-bit precision: binary64 arithmetic plus its error term, rounded once to the 80-bit format.
-      if (pc !== 2 && binary64Arithmetic(s, op, dst, x, y)) return true
       // Binary64 operands whose exact result is a binary64 value need no rounding at any precision ≥ 53 bits.
       const exact = exactBinary64(s, op, x, y)
       if (exact === exact) {

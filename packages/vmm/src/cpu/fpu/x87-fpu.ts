@@ -62,6 +62,14 @@ export class X87Fpu implements Fpu {
     const s = this.state
     const op = opcode & 7
     const reg = (modrm >>> 3) & 7
+    if (modrm >= 0xc0 && op !== 3 && op !== 7) {
+      // The hot path: register forms of D8–DA and DC–DE are all ordinary waiting instructions.
+      if ((s.statusFlags & SW.ES) !== 0) host.raiseFloatingPointError()
+      s.instructionPointer = instructionPointer
+      s.lastOpcode = (op << 8) | modrm
+      s.codeSelector = host.codeSelector & 0xffff
+      return this.registerForm(op, reg, modrm & 7, host)
+    }
     const isRegister = modrm >= 0xc0
     const kind = classifyInstruction(op, reg, modrm, isRegister)
     if (kind !== NO_WAIT) {
@@ -497,7 +505,7 @@ export class X87Fpu implements Fpu {
   /** dst ← a op b over registers, with stack-underflow handling, then an optional pop. */
   private registerArithmetic(op: number, dst: number, a: number, b: number, popAfter: boolean): void {
     const s = this.state
-    if (s.empty[a] === 1 || s.empty[b] === 1) {
+    if (((s.empty[a] as number) | (s.empty[b] as number)) !== 0) {
       if (s.stackUnderflow()) return
       s.setIndefinite(dst)
     } else if (!arithmetic(s, op, dst, a, b)) {
@@ -515,10 +523,16 @@ export class X87Fpu implements Fpu {
         if (s.empty[sti] === 1) {
           if (s.stackUnderflow()) return
           s.setIndefinite(TMP2)
+          this.push(TMP2)
+        } else if (s.empty[(s.top - 1) & 7] === 1) {
+          // The common case: copy straight into the new top (it is empty, so it is not ST(i)).
+          s.setC1(false)
+          s.top = (s.top - 1) & 7
+          s.copy(s.top, sti)
         } else {
           s.copy(TMP2, sti)
+          this.push(TMP2)
         }
-        this.push(TMP2)
         return
       case 1: // FXCH
         return this.exchange(sti)
@@ -712,7 +726,7 @@ export class X87Fpu implements Fpu {
     if (s.empty[st0] === 1) {
       if (s.stackUnderflow()) return
       s.setIndefinite(sti)
-    } else {
+    } else if (sti !== st0) {
       s.copy(sti, st0)
     }
     s.setC1(false)

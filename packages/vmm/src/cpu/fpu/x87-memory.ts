@@ -25,6 +25,8 @@ import {
 } from './x87-extended'
 import { SW, type X87State } from './x87-state'
 
+const MIN_NORMAL32 = 2 ** -126
+
 /** FLD m32fp / FADD m32fp… operand: exact; NaN payloads kept (in the 80-bit image); denormals marked. */
 export function loadFloat32(s: X87State, slot: number, host: FpuHost, linear: number): void {
   const bits = host.read32(linear) >>> 0
@@ -109,6 +111,15 @@ export function loadBcd(s: X87State, slot: number, host: FpuHost, linear: number
  * cancels the store.
  */
 export function toFloat32Bits(s: X87State, src: number): number {
+  const value = s.values[src] as number
+  if (s.rawValid[src] === 0) {
+    // A binary64 value that binary32 holds exactly (normal, zero or infinite): no rounding, no flags.
+    const single = Math.fround(value)
+    if (single === value && (single >= MIN_NORMAL32 || single <= -MIN_NORMAL32 || single === 0)) {
+      s.setC1(false)
+      return float32Bits(single)
+    }
+  }
   const at = s.loadExtended(src)
   const cls = classifyExtended(s.ext, at)
   const sign = ((s.ext[at + 2] as number) & 0x8000) << 16
