@@ -123,6 +123,20 @@ describe('PIIX3 IDE as PCI function 00:01.1', () => {
     expect(m.irq(14).level).toBe(true)
   })
 
+  it('ends DMA with an error, never a host exception, for a PRD table at the top of the address space', async () => {
+    const { m, cfgWrite } = machine()
+    cfgWrite(0x20, BM)
+    cfgWrite(0x04, 0x0005)
+    m.io.out32(BM + 4, 0xffff_fffc) // the entry's second dword would sit at 4 GiB: the address wraps
+    ataTaskFile(m, 0, 1)
+    m.io.out8(0x1f7, 0xc8)
+    m.io.out8(BM, 0x09)
+    await waitNotBusy(m)
+    // Outside RAM the table reads as all ones: one 64 KiB entry at FFFFFFFEh, not the last; nothing lands in RAM.
+    expect(m.io.in8(BM + 2) & 0x07).toBe(0x05)
+    expect(m.io.in8(0x1f7) & 0x01).toBe(0)
+  })
+
   it('writes by WRITE DMA EXT from a PRD table', async () => {
     const { m, cfgWrite, disk } = machine()
     cfgWrite(0x20, BM)

@@ -665,11 +665,13 @@ export class IdeChannel {
     let done = 0
     while (done < bytes.length) {
       if (s.prdEntry >= MAX_PRD_ENTRIES) return false
+      // Every address wraps at 4 GiB as the 32-bit bus master's does (a table at FFFFFFF8h stays in range).
       const entry = (s.bmPrd + s.prdEntry * 8) >>> 0
       const address = this.dma.readU32(entry) & ~1
-      const raw = this.dma.readU16(entry + 4) & 0xfffe
+      const control = this.dma.readU32((entry + 4) >>> 0)
+      const raw = control & 0xfffe
       const length = raw === 0 ? 0x1_0000 : raw
-      const last = (this.dma.readU32(entry + 4) & 0x8000_0000) !== 0
+      const last = (control & 0x8000_0000) !== 0
       const n = Math.min(length - s.prdOffset, bytes.length - done)
       const gpa = (address + s.prdOffset) >>> 0
       if (gpa + n <= 0x1_0000_0000) {
