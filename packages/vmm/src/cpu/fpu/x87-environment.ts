@@ -20,9 +20,15 @@ export function environmentSize(is32: boolean): number {
 
 /** FNSTENV (and the first part of FNSAVE): stores the environment at `linear`. */
 export function storeEnvironment(s: X87State, host: FpuHost, linear: number): void {
-  const ip = s.instructionPointer >>> 0
-  const dp = s.dataPointer >>> 0
+  let ip = s.instructionPointer >>> 0
+  let dp = s.dataPointer >>> 0
   const fop = s.lastOpcode & 0x7ff
+  if (!host.isProtectedMode) {
+    // Real and V86 mode: the images hold linear pointers, selector · 16 + offset (SDM vol. 1 figures 8-10, 8-12).
+    // After FLDENV/FRSTOR in these modes the selectors are 0 and the offsets already linear.
+    ip = ((s.codeSelector & 0xffff) * 16 + ip) >>> 0
+    dp = ((s.dataSelector & 0xffff) * 16 + dp) >>> 0
+  }
   if (host.is32BitOperand) {
     // Reserved upper halves read as ones, as on Intel processors.
     host.write32(linear, (0xffff0000 | s.controlWord) >>> 0)

@@ -5,8 +5,9 @@
 // image `[lo, hi, signExp]` and a binary64 value. When `rawValid` is 1 the 80-bit image is authoritative and the
 // binary64 value is its round-to-nearest approximation; otherwise the binary64 value is exact and the image is
 // derived on demand. FADD/FSUB/FMUL/FDIV/FSQRT compute exactly on the 80-bit images (x87-softfloat.ts) with
-// precision control and the full exponent range; only when PC selects double precision and both operands are
-// plain binary64 values do they use binary64 arithmetic, which gives identical bits. FPREM/FPREM1, FSCALE,
+// precision control and the full exponent range; when both operands are plain binary64 values they use binary64
+// arithmetic with exact error terms (x87-arith.ts at PC = double, x87-binary64.ts at PC = extended), which gives
+// identical bits. setExtended keeps values that fit binary64 as plain binary64 values. FPREM/FPREM1, FSCALE,
 // FXTRACT and FRNDINT are exact too; only the transcendentals work on the binary64 values (operands with more
 // than 53 significant bits are rounded first).
 import { EXT_CLASS, RC, classifyExtended, extendedToFloat64, float64ToExtended, pow2 } from './x87-extended'

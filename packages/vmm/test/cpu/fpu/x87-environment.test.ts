@@ -4,11 +4,20 @@ import { describe, expect, it } from 'vitest'
 import { FpuStateError } from '../../../src/cpu/fpu/x87-environment'
 import { Driver } from './x87-driver'
 
-/** FLDPI then FADD m64fp (operand offset DP) from instruction pointer `ip`: sets FIP, FDP and FOP 0x405. */
-function withPointers(d: Driver, ip: number): Driver {
+/** FLDPI then FADD m64fp (operand offset `dp`) from instruction pointer `ip`: sets FIP, FDP and FOP 0x405. */
+function withPointers(d: Driver, ip: number, dp = DP): Driver {
   d.reg(0xd9, 0xeb)
   d.host.view.setFloat64(0x180, 1, true)
-  d.fpu.execute(0xdc, 0x05, 0x180, d.host, ip, DP)
+  d.fpu.execute(0xdc, 0x05, 0x180, d.host, ip, dp)
+  return d
+}
+
+/** A driver in real mode with CS = 1000h and the memory operand's segment 3000h (bases 10000h and 30000h). */
+function realMode(): Driver {
+  const d = new Driver()
+  d.host.isProtectedMode = false
+  d.host.codeSelector = 0x1000
+  d.host.dataSelector = 0x3000
   return d
 }
 const DP = 0x32345
@@ -29,9 +38,9 @@ describe('FNSTENV layouts', () => {
     expect(d.fpu.state.controlWord & 0x3f).toBe(0x3f)
   })
 
-  it('32-bit real mode: FIP[15:0], FIP[31:16]<<12 | FOP, FDP split the same way', () => {
-    const d = withPointers(new Driver(), 0x0001_2345)
-    d.host.isProtectedMode = false
+  it('32-bit real mode: linear FIP[15:0], FIP[31:16]<<12 | FOP, FDP split the same way', () => {
+    // CS:IP = 1000:2345 → 12345h; the operand at 3000:2345 → 32345h (= DP).
+    const d = withPointers(realMode(), 0x2345, 0x2345)
     d.mem(0xd9, 6, 0x600)
     const v = d.host.view
     expect(v.getUint16(0x60c, true)).toBe(0x2345)
@@ -54,13 +63,28 @@ describe('FNSTENV layouts', () => {
       DP & 0xffff,
       0x10,
     ])
-    const r = withPointers(new Driver(), 0x5_1234)
+    // Real mode: CS:IP = 1000:F234 → 1F234h, the operand at 3000:FFF0 → 3FFF0h.
+    const r = withPointers(realMode(), 0xf234, 0xfff0)
     r.host.is32BitOperand = false
-    r.host.isProtectedMode = false
     r.mem(0xd9, 6, 0x600)
     const w = r.host.view
-    expect(w.getUint16(0x606, true)).toBe(0x1234)
-    expect(w.getUint16(0x608, true)).toBe((0x5 << 12) | 0x405)
+    expect(w.getUint16(0x606, true)).toBe(0xf234)
+    expect(w.getUint16(0x608, true)).toBe((0x1 << 12) | 0x405)
+    expect(w.getUint16(0x60a, true)).toBe(0xfff0)
+    expect(w.getUint16(0x60c, true)).toBe(0x3 << 12)
+  })
+
+  it('FNSAVE → FRSTOR → FNSTENV in real mode keeps the linear pointers', () => {
+    for (const is32 of [true, false]) {
+      const d = withPointers(realMode(), 0xf234, 0xfff0)
+      d.host.is32BitOperand = is32
+      d.mem(0xd9, 6, 0x600) // FNSTENV
+      d.mem(0xdd, 6, 0x700) // FNSAVE
+      d.mem(0xdd, 4, 0x700) // FRSTOR
+      d.mem(0xd9, 6, 0x680) // FNSTENV again: the same image
+      const size = is32 ? 28 : 14
+      expect([...d.host.memory.subarray(0x680, 0x680 + size)]).toEqual([...d.host.memory.subarray(0x600, 0x600 + size)])
+    }
   })
 
   it('FLDENV restores what FNSTENV stored in every layout', () => {
@@ -82,9 +106,9 @@ describe('FNSTENV layouts', () => {
       expect(after.controlWord).toBe(before.controlWord)
       expect(after.statusWord).toBe(before.statusWord)
       expect(after.tagWord).toBe(before.tagWord)
-      expect(after.instructionPointer).toBe(
-        is32 || !pm ? before.instructionPointer & (is32 ? 0xffffffff : 0xfffff) : 0x5678,
-      )
+      // Outside protected mode the image holds CS·16 + IP (08h·16 + 45678h), kept as a linear pointer.
+      const linear = 0x80 + 0x4_5678
+      expect(after.instructionPointer).toBe(pm ? (is32 ? 0x4_5678 : 0x5678) : is32 ? linear : linear & 0xfffff)
       expect(after.lastOpcode).toBe(pm ? (is32 ? 0x405 : 0) : 0x405)
     }
   })
