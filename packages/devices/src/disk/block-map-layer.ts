@@ -98,6 +98,26 @@ export abstract class BlockMapLayer implements Layer {
     }
   }
 
+  /**
+   * Where the block reads from when known without I/O and final (a data offset, BLOCK_ZERO, or BLOCK_ABSENT),
+   * else undefined. Formats with an in-memory map answer; the default sends every read the long way.
+   */
+  protected peek(_block: number): number | undefined {
+    return undefined
+  }
+
+  readDirect(offset: number, target: Uint8Array): Promise<void> | undefined {
+    const block = Math.floor(offset / this.blockSize)
+    const inBlock = offset - block * this.blockSize
+    if (inBlock + target.length > this.blockSize) return undefined
+    const location = this.peek(block)
+    if (location === undefined) return undefined
+    if (location >= 0) return readZeroPadded(this.file, location + inBlock, target)
+    if (location === BLOCK_ABSENT && this.parent) return undefined
+    target.fill(0)
+    return Promise.resolve()
+  }
+
   /** The block's data offset when known without I/O and writable in place right now, else undefined. */
   protected inPlace(_block: number): number | undefined {
     return undefined

@@ -36,8 +36,17 @@ export class LayerChain implements DiskImage {
     return this.top.sectorSize
   }
 
-  async read(offset: number, target: Uint8Array): Promise<void> {
-    this.checkRange(offset, target.length)
+  read(offset: number, target: Uint8Array): Promise<void> {
+    try {
+      this.checkRange(offset, target.length)
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+    // Small reads whose location the top layer knows without I/O skip the extent walk (the IDE's common case).
+    return this.top.readDirect?.(offset, target) ?? this.readExtents(offset, target)
+  }
+
+  private async readExtents(offset: number, target: Uint8Array): Promise<void> {
     let done = 0
     while (done < target.length) {
       const at = offset + done
@@ -51,10 +60,14 @@ export class LayerChain implements DiskImage {
     }
   }
 
-  async write(offset: number, source: Uint8Array): Promise<void> {
-    this.checkRange(offset, source.length)
-    if (this.readOnly) throw new DiskUsageError('DISK_READ_ONLY', this.path, 'image is open read-only')
-    if (source.length > 0) await this.top.write(offset, source, this.backing)
+  write(offset: number, source: Uint8Array): Promise<void> {
+    try {
+      this.checkRange(offset, source.length)
+      if (this.readOnly) throw new DiskUsageError('DISK_READ_ONLY', this.path, 'image is open read-only')
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
+    return source.length > 0 ? this.top.write(offset, source, this.backing) : Promise.resolve()
   }
 
   async flush(): Promise<void> {

@@ -32,6 +32,10 @@ class RawLayer implements Layer {
     return readZeroPadded(this.file, offset, target)
   }
 
+  readDirect(offset: number, target: Uint8Array): Promise<void> {
+    return readZeroPadded(this.file, offset, target)
+  }
+
   write(offset: number, source: Uint8Array, _backing: BackingReader): Promise<void> {
     return this.file.write(offset, source)
   }

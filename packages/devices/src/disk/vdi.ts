@@ -109,6 +109,13 @@ class VdiLayer extends BlockMapLayer {
     this.markMap(block, block + 1)
   }
 
+  protected override peek(block: number): number | undefined {
+    const entry = this.map[block] ?? ENTRY_FREE
+    if (entry === ENTRY_FREE) return BLOCK_ABSENT
+    if (entry === ENTRY_ZERO) return BLOCK_ZERO
+    return this.offData + entry * (this.blockSize + this.extra) + this.extra
+  }
+
   protected override inPlace(block: number): number | undefined {
     const entry = this.map[block] ?? ENTRY_FREE
     if (entry >= ENTRY_ZERO) return undefined

@@ -133,6 +133,14 @@ class DynamicVhdLayer extends BlockMapLayer {
     return sector === BAT_FREE ? BLOCK_ABSENT : sector * 512 + this.bitmapBytes
   }
 
+  protected override peek(block: number): number | undefined {
+    const sector = this.bat[block] ?? BAT_FREE
+    if (sector === BAT_FREE) return BLOCK_ABSENT
+    // A differencing block counts only once its sector bitmap is known to be full (else `extent` decides).
+    if (this.parent && !(this.bitmaps.has(block) && this.bitmaps.get(block) === undefined)) return undefined
+    return sector * 512 + this.bitmapBytes
+  }
+
   protected override inPlace(block: number): number | undefined {
     const sector = this.bat[block] ?? BAT_FREE
     if (sector === BAT_FREE) return undefined

@@ -119,6 +119,20 @@ class VmdkLayer implements Layer {
     }
   }
 
+  readDirect(offset: number, target: Uint8Array): Promise<void> | undefined {
+    // Inside one flat extent, or one allocated grain whose table is cached: no lookup I/O, no parent.
+    const only = this.extents.length === 1 ? this.extents[0] : undefined
+    if (only?.kind === 'flat' && only.file)
+      return readZeroPadded(only.file, only.flatOffset + offset - only.start, target)
+    if (!only?.sparse) return undefined
+    const inExtent = offset - only.start
+    const grain = Math.floor(inExtent / only.sparse.grainBytes)
+    const inGrain = inExtent - grain * only.sparse.grainBytes
+    if (inGrain + target.length > only.sparse.grainBytes) return undefined
+    const location = only.sparse.peek(grain)
+    return location === undefined ? undefined : readZeroPadded(only.sparse.file, location + inGrain, target)
+  }
+
   write(offset: number, source: Uint8Array, backing: BackingReader): Promise<void> {
     // Fast path: inside one flat extent, or one allocated grain whose table is cached, nothing is allocated.
     const only = this.extents.length === 1 ? this.extents[0] : undefined
