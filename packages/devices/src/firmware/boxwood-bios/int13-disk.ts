@@ -5,6 +5,7 @@
 import { BiosCall } from './bios-call'
 import { geometryOf, sectorsOf, type BiosDisk } from './bios-disks'
 import { BDA, type BiosEnv, type HandlerResult } from './bios-env'
+import { BiosReadCache } from './bios-read-cache'
 import { ROM } from './rom-image'
 
 /** INT 13h status codes. */
@@ -18,33 +19,69 @@ const STATUS = {
   TIMEOUT: 0x80,
 } as const
 
-/** Reads or writes `count` sectors of `disk` at `lba` to/from the linear address `linear`. */
-export async function transfer(
+const readCaches = new WeakMap<BiosDisk, BiosReadCache>()
+
+function readCacheOf(disk: BiosDisk): BiosReadCache {
+  let cache = readCaches.get(disk)
+  if (!cache) readCaches.set(disk, (cache = new BiosReadCache()))
+  return cache
+}
+
+function ioFailed(env: BiosEnv, disk: BiosDisk, lba: number, count: number, error: unknown): number {
+  env.log.warn('INT 13h media I/O failed', { drive: disk.number, lba, count, error: String(error) })
+  return STATUS.TIMEOUT
+}
+
+/**
+ * Reads or writes `count` sectors of `disk` at `lba` to/from the linear address `linear`. Reads that the drive's
+ * read-ahead window already holds complete at once (a number); the others wait for the host (a promise).
+ */
+export function transfer(
   env: BiosEnv,
   disk: BiosDisk,
   lba: number,
   count: number,
   linear: number,
   write: boolean,
-): Promise<number> {
+): number | Promise<number> {
   const medium = disk.drive.medium
   if (!medium) return STATUS.NOT_READY
   if (lba < 0 || lba + count > sectorsOf(disk)) return STATUS.SECTOR_NOT_FOUND
   if (write && medium.readOnly) return STATUS.WRITE_PROTECTED
-  const bytes = new Uint8Array(count * disk.sectorSize)
-  try {
-    if (write) {
-      env.dma.read(linear >>> 0, bytes)
-      await medium.write(lba * disk.sectorSize, bytes)
-    } else {
-      await medium.read(lba * disk.sectorSize, bytes)
-      env.dma.write(linear >>> 0, bytes)
-    }
-  } catch (error) {
-    env.log.warn('INT 13h media I/O failed', { drive: disk.number, lba, count, error: String(error) })
-    return STATUS.TIMEOUT
+  const offset = lba * disk.sectorSize
+  const length = count * disk.sectorSize
+  if (write) {
+    const bytes = new Uint8Array(length)
+    env.dma.read(linear >>> 0, bytes)
+    readCacheOf(disk).clear()
+    return medium.write(offset, bytes).then(
+      () => STATUS.OK,
+      (error: unknown) => ioFailed(env, disk, lba, count, error),
+    )
   }
-  return STATUS.OK
+  if (BiosReadCache.cacheable(medium)) {
+    const cache = readCacheOf(disk)
+    const hit = cache.lookup(medium, offset, length)
+    if (hit) {
+      env.dma.write(linear >>> 0, hit)
+      return STATUS.OK
+    }
+    return cache.fill(medium, offset, length).then(
+      (bytes) => {
+        env.dma.write(linear >>> 0, bytes)
+        return STATUS.OK
+      },
+      (error: unknown) => ioFailed(env, disk, lba, count, error),
+    )
+  }
+  const bytes = new Uint8Array(length)
+  return medium.read(offset, bytes).then(
+    () => {
+      env.dma.write(linear >>> 0, bytes)
+      return STATUS.OK
+    },
+    (error: unknown) => ioFailed(env, disk, lba, count, error),
+  )
 }
 
 function finish(call: BiosCall, env: BiosEnv, disk: BiosDisk | undefined, status: number): void {
@@ -60,13 +97,12 @@ function findDisk(env: BiosEnv, number: number): BiosDisk | undefined {
   return env.disks.find((d) => d.number === number)
 }
 
-async function chsTransfer(
-  call: BiosCall,
-  env: BiosEnv,
-  disk: BiosDisk,
-  write: boolean,
-  verify: boolean,
-): Promise<void> {
+/** Runs `then` with the status now, or once the host I/O behind it completes. */
+function afterTransfer(status: number | Promise<number>, then: (status: number) => void): void | Promise<void> {
+  return typeof status === 'number' ? then(status) : status.then(then)
+}
+
+function chsTransfer(call: BiosCall, env: BiosEnv, disk: BiosDisk, write: boolean, verify: boolean): HandlerResult {
   const g = geometryOf(disk)
   if (!g) return finish(call, env, disk, disk.kind === 'floppy' ? STATUS.TIMEOUT : STATUS.NOT_READY)
   const count = call.al
@@ -82,18 +118,14 @@ async function chsTransfer(
     ? lba + count <= sectorsOf(disk)
       ? STATUS.OK
       : STATUS.SECTOR_NOT_FOUND
-    : await transfer(env, disk, lba, count, BiosCall.linear(call.es, call.bx), write)
-  call.al = status === STATUS.OK ? count : 0
-  finish(call, env, disk, status)
+    : transfer(env, disk, lba, count, BiosCall.linear(call.es, call.bx), write)
+  return afterTransfer(status, (done) => {
+    call.al = done === STATUS.OK ? count : 0
+    finish(call, env, disk, done)
+  })
 }
 
-async function packetTransfer(
-  call: BiosCall,
-  env: BiosEnv,
-  disk: BiosDisk,
-  write: boolean,
-  verify: boolean,
-): Promise<void> {
+function packetTransfer(call: BiosCall, env: BiosEnv, disk: BiosDisk, write: boolean, verify: boolean): HandlerResult {
   const size = call.read8(call.ds, call.si)
   if (size < 0x10) return finish(call, env, disk, STATUS.BAD_COMMAND)
   const count = call.read16(call.ds, call.si + 2)
@@ -107,9 +139,11 @@ async function packetTransfer(
     ? lba + count <= sectorsOf(disk)
       ? STATUS.OK
       : STATUS.SECTOR_NOT_FOUND
-    : await transfer(env, disk, lba, count, linear, write)
-  if (status !== STATUS.OK) call.write16(call.ds, call.si + 2, 0)
-  finish(call, env, disk, status)
+    : transfer(env, disk, lba, count, linear, write)
+  return afterTransfer(status, (done) => {
+    if (done !== STATUS.OK) call.write16(call.ds, call.si + 2, 0)
+    finish(call, env, disk, done)
+  })
 }
 
 function driveParameters(call: BiosCall, env: BiosEnv, disk: BiosDisk): void {
