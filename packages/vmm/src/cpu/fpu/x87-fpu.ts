@@ -20,6 +20,7 @@ import {
 } from './x87-environment'
 import { RC } from './x87-extended'
 import { EFLAGS, assertX87Host, type X87Host } from './x87-host'
+import { exactArithmetic, exactSquareRoot } from './x87-hot'
 import { CONSTANTS, NO_WAIT, ORDINARY, classifyInstruction } from './x87-opcodes'
 import {
   integerResult,
@@ -195,6 +196,7 @@ export class X87Fpu implements Fpu {
       if (!s.stackUnderflow()) s.setIndefinite(st0)
       return
     }
+    if (exactArithmetic(s, reg, st0, st0, TMP)) return
     arithmetic(s, reg, st0, st0, TMP)
   }
 
@@ -421,6 +423,7 @@ export class X87Fpu implements Fpu {
           if (this.compareInto(st0, sti, false) !== ORDER.FAULT && reg === 3) s.pop()
           return
         }
+        if (exactArithmetic(s, reg, st0, st0, sti)) return
         return this.registerArithmetic(reg, st0, st0, sti, false)
       case 4: // DC: ST(i) ← ST(i) op ST(0), with SUB/SUBR and DIV/DIVR swapped; FCOM2/FCOMP3 aliases
       case 6: // DE: the same, then pop; FCOMP5 alias and FCOMPP
@@ -433,6 +436,10 @@ export class X87Fpu implements Fpu {
             return
           }
           if (this.compareInto(st0, sti, false) !== ORDER.FAULT && (reg === 3 || op === 6)) s.pop()
+          return
+        }
+        if (exactArithmetic(s, reg >= 4 ? reg ^ 1 : reg, sti, sti, st0)) {
+          if (op === 6) s.pop()
           return
         }
         return this.registerArithmetic(reg >= 4 ? reg ^ 1 : reg, sti, sti, st0, op === 6)
@@ -643,6 +650,7 @@ export class X87Fpu implements Fpu {
         if (binary(s, BINARY.YL2XP1, st0, st1)) s.pop()
         return
       case 2: // FSQRT
+        if (exactSquareRoot(s, st0)) return
         if (this.underflowed1(st0)) return
         squareRoot(s, st0, st0)
         return

@@ -198,8 +198,11 @@ export class X87State {
   /** Copies slot `src` into `dst` keeping the exact 80-bit image. */
   copy(dst: number, src: number): void {
     this.values[dst] = this.values[src] as number
-    this.rawValid[dst] = this.rawValid[src] as number
+    const raw = this.rawValid[src] as number
+    this.rawValid[dst] = raw
     this.denormal[dst] = this.denormal[src] as number
+    if (dst < 8) this.empty[dst] = 0
+    if (raw === 0) return // the image of a binary64 value is derived on demand
     const d = dst * 3
     const s = src * 3
     this.ext[d] = this.ext[s] as number
@@ -208,13 +211,13 @@ export class X87State {
     if (dst < 8) this.empty[dst] = 0
   }
 
-  /** Makes `ext` hold the exact 80-bit image of a slot; returns its offset in `ext`. */
+  /**
+   * Makes `ext` hold the exact 80-bit image of a slot; returns its offset in `ext`. A binary64 value stays marked
+   * as one (`rawValid` 0), so the binary64 fast paths still take it.
+   */
   loadExtended(slot: number): number {
     const at = slot * 3
-    if (this.rawValid[slot] === 0) {
-      float64ToExtended(this.values[slot] as number, this.ext, at)
-      this.rawValid[slot] = 1
-    }
+    if (this.rawValid[slot] === 0) float64ToExtended(this.values[slot] as number, this.ext, at)
     return at
   }
 

@@ -1,0 +1,94 @@
+// Flat hot paths for the commonest x87 arithmetic: FADD/FSUB(R)/FMUL/FDIV(R) and FSQRT on two plain binary64
+// operands whose exact result is again a binary64 value, at 53- or 64-bit precision (Intel SDM vol. 1 §4.8.4:
+// an exact result needs no rounding, raises no exception and clears C1). Everything else — inexact results,
+// special operands, other precisions — returns false untouched and takes the general path (x87-arith.ts), so
+// these functions only save the calls of the general path, never change a result.
+import { SW, type X87State } from './x87-state'
+
+const SPLIT = 134217729 // 2^27 + 1 (Veltkamp split)
+/** Operands and results in [2^-900, 2^900]: Dekker's error term is exact there. */
+const LOW = 2 ** -900
+const HIGH = 2 ** 900
+
+/**
+ * dst ← a op b (op: ARITH numbering, 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) when exact; `dst` is `a` or `b`.
+ * Returns false without changing anything when the general path must decide.
+ */
+export function exactArithmetic(s: X87State, op: number, dst: number, a: number, b: number): boolean {
+  // PC = 10b or 11b (53 or 64 bits); both operands valid, binary64 (no 80-bit image) and not denormal.
+  if ((s.controlWord & 0x200) === 0) return false
+  const empty = s.empty
+  const raw = s.rawValid
+  const denormal = s.denormal
+  if (((empty[a] as number) | (empty[b] as number) | (raw[a] as number) | (raw[b] as number)) !== 0) return false
+  if (((denormal[a] as number) | (denormal[b] as number)) !== 0) return false
+  let x = s.values[a] as number
+  let y = s.values[b] as number
+  if (op === 5 || op === 7) {
+    const t = x
+    x = y
+    y = t
+    op -= 1
+  }
+  let r: number
+  if (op === 0 || op === 4) {
+    if (op === 4) y = -y
+    r = x + y
+    // TwoSum: the sum is exact when its error term is zero (NaN and ∞ operands make it NaN).
+    const t = r - x
+    if (x - (r - t) + (y - t) !== 0) return false
+  } else {
+    const ax = x < 0 ? -x : x
+    const ay = y < 0 ? -y : y
+    if (!(ax >= LOW && ax <= HIGH && ay >= LOW && ay <= HIGH)) return false
+    let p: number
+    let u: number
+    let v: number
+    if (op === 1) {
+      r = x * y
+      p = r
+      u = x
+      v = y
+    } else if (op === 6) {
+      r = x / y
+      // The quotient is exact when r·y reproduces x exactly.
+      p = r * y
+      if (p !== x) return false
+      u = r
+      v = y
+    } else {
+      return false
+    }
+    let c = SPLIT * u
+    const uHi = c - (c - u)
+    const uLo = u - uHi
+    c = SPLIT * v
+    const vHi = c - (c - v)
+    const vLo = v - vHi
+    if (uHi * vHi - p + uHi * vLo + uLo * vHi + uLo * vLo !== 0) return false
+  }
+  const ar = r < 0 ? -r : r
+  if (!(ar >= LOW && ar <= HIGH)) return false
+  // `dst` is one of the operands: already valid, binary64 and not denormal.
+  s.values[dst] = r
+  s.statusFlags &= ~SW.C1
+  return true
+}
+
+/** ST(0) ← sqrt(ST(0)) when the root is an exact binary64 value; false leaves everything to the general path. */
+export function exactSquareRoot(s: X87State, st0: number): boolean {
+  if ((s.controlWord & 0x200) === 0) return false
+  if (((s.empty[st0] as number) | (s.rawValid[st0] as number) | (s.denormal[st0] as number)) !== 0) return false
+  const x = s.values[st0] as number
+  if (!(x >= LOW && x <= HIGH)) return false
+  const r = Math.sqrt(x)
+  const p = r * r
+  if (p !== x) return false
+  const c = SPLIT * r
+  const hi = c - (c - r)
+  const lo = r - hi
+  if (hi * hi - p + 2 * hi * lo + lo * lo !== 0) return false
+  s.values[st0] = r
+  s.statusFlags &= ~SW.C1
+  return true
+}
