@@ -4,11 +4,12 @@ export default defineConfig({
   // The service and the VM process are started as separate Node processes from dist/ (see src/process/entry-points.ts).
   entry: {
     index: 'src/index.ts',
+    client: 'src/client-entry.ts',
     boxsvc: 'src/service/boxsvc-main.ts',
     'vm-process': 'src/client/vm-process-main.ts',
   },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', client: 'src/client-entry.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -49,6 +49,7 @@ export {
   AudioControllerType,
   AuthType,
   BitmapFormat,
+  CPUPropertyTypeX86,
   ChipsetType,
   CleanupMode,
   CloneMode,
@@ -91,7 +92,6 @@ export type { StorageBusLimits } from './api/storage-enums'
 export { VBoxEventType, eventTypeMatches } from './api/event-types'
 export { enumName, isEnumValue } from './api/enum-util'
 export type { EnumValue } from './api/enum-util'
-export { CPUPropertyTypeX86 } from './server/settings-objects'
 
 // Errors
 export { ResultCode, VBoxError } from './api/errors'

@@ -1,7 +1,7 @@
 // What every command handler gets: the output streams, the (lazily connected) Main API client and the session
 // recipes VBoxManage uses (Write lock for settings, Shared lock for a running VM's console; vbox-api.md §1.2).
-import { LockType } from '@boxwood/main-api'
-import type { IConsole, IMachine, IVirtualBox, IVirtualBoxClient, ISession } from '@boxwood/main-api'
+import { LockType } from '@boxwood/main-api/client'
+import type { IConsole, IMachine, IVirtualBox, IVirtualBoxClient, ISession } from '@boxwood/main-api/client'
 import { CommandError } from './errors'
 import type { CliIo } from './io'
 

@@ -1,6 +1,6 @@
 // Errors of the command-line frontends and their exit codes (VBoxManage: 0 success, 1 failure, 2 syntax error;
 // vbox-api.md §5.1).
-import { VBoxError } from '@boxwood/main-api'
+import { VBoxError } from '@boxwood/main-api/client'
 
 /** VBoxManage's exit codes (RTEXITCODE_*). */
 export const ExitCode = { Success: 0, Failure: 1, Syntax: 2, Init: 3 } as const

@@ -1,6 +1,6 @@
 // The `boxmanage` binary: runs one command against the per-user Boxwood service (VBoxManage's process model:
 // every invocation is a client of VBoxSVC; vbox-api.md §1.1).
-import { connectVirtualBox } from '@boxwood/main-api'
+import { connectVirtualBox } from '@boxwood/main-api/client'
 import { processIo } from './io'
 import { runCli } from './program'
 

@@ -1,8 +1,8 @@
 // Finding media the way VBoxManage accepts them: by UUID among the registered media, or by file name (opened,
 // and so registered, implicitly). File names are resolved against the CLI's working directory, never the
 // service's.
-import { AccessMode, DeviceType } from '@boxwood/main-api'
-import type { IMedium, IVirtualBox } from '@boxwood/main-api'
+import { AccessMode, DeviceType } from '@boxwood/main-api/client'
+import type { IMedium, IVirtualBox } from '@boxwood/main-api/client'
 import { resolve } from 'node:path'
 import { CommandError } from './errors'
 

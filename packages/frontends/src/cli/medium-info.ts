@@ -1,7 +1,7 @@
 // Medium descriptions shared by `list hdds|dvds|floppies` and `showmediuminfo` (VBoxManageDisk.cpp,
 // showMediumInfo; vbox-api.md §5.2, §5.6).
-import { MediumState, MediumType } from '@boxwood/main-api'
-import type { IMedium, IVirtualBox } from '@boxwood/main-api'
+import { MediumState, MediumType } from '@boxwood/main-api/client'
+import type { IMedium, IVirtualBox } from '@boxwood/main-api/client'
 import { choiceName } from './options'
 
 const stateNames = {

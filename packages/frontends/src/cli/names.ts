@@ -12,7 +12,7 @@ import {
   StorageBus,
   StorageControllerType,
   UartType,
-} from '@boxwood/main-api'
+} from '@boxwood/main-api/client'
 
 export const firmwareNames = {
   bios: FirmwareType.BIOS,

@@ -1,7 +1,7 @@
 // Builds the boxmanage command line with commander from the command table, runs one invocation and maps every
 // outcome to VBoxManage's exit codes and `boxmanage: error: …` lines (vbox-api.md §5.1).
 import { Command, CommanderError } from 'commander'
-import type { IVirtualBoxClient } from '@boxwood/main-api'
+import type { IVirtualBoxClient } from '@boxwood/main-api/client'
 import { commandTable } from './command-table'
 import { createContext, type CommandContext } from './context'
 import { ConnectError, errorLines, ExitCode, QuietFailure, UsageError } from './errors'

@@ -1,6 +1,6 @@
 // Progress output as VBoxManage prints it on stderr: `0%...10%...20%...100%` (vbox-api.md §5.1, showProgress()).
-import { VBoxError } from '@boxwood/main-api'
-import type { IProgress } from '@boxwood/main-api'
+import { VBoxError } from '@boxwood/main-api/client'
+import type { IProgress } from '@boxwood/main-api/client'
 import type { CommandContext } from './context'
 
 /**

@@ -1,6 +1,6 @@
 // The snapshot tree as `snapshot list` and showvminfo print it: indented names, the current one marked `*`
 // (VBoxManageSnapshot.cpp / showSnapshots).
-import type { IMachine, ISnapshot } from '@boxwood/main-api'
+import type { IMachine, ISnapshot } from '@boxwood/main-api/client'
 
 /** Lines of the tree, or [] when the machine has no snapshots. */
 export async function snapshotTreeLines(machine: IMachine, details: boolean): Promise<string[]> {

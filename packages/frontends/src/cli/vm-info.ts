@@ -1,7 +1,7 @@
 // Gathers what showvminfo prints about a machine, once, for both output formats (VBoxManageInfo.cpp
 // showVMInfo; vbox-api.md §5.3).
-import { CPUPropertyTypeX86, DeviceType, machineStateShortNames, NATProtocol, PortMode } from '@boxwood/main-api'
-import type { IMachine, IMedium, ISnapshot, IVirtualBox } from '@boxwood/main-api'
+import { CPUPropertyTypeX86, DeviceType, machineStateShortNames, NATProtocol, PortMode } from '@boxwood/main-api/client'
+import type { IMachine, IMedium, ISnapshot, IVirtualBox } from '@boxwood/main-api/client'
 import {
   authTypeNames,
   bootDeviceNames,

@@ -3,8 +3,8 @@
 // display listens, waits until the VM stops, and on SIGINT/SIGTERM saves the VM's state as VBoxHeadless does
 // (powering it off instead when its machine cannot save).
 import { Command, CommanderError } from 'commander'
-import { LockType, MachineState, machineStateShortNames } from '@boxwood/main-api'
-import type { IMachine, IVirtualBoxClient } from '@boxwood/main-api'
+import { LockType, MachineState, machineStateShortNames } from '@boxwood/main-api/client'
+import type { IMachine, IVirtualBoxClient } from '@boxwood/main-api/client'
 import { errorLines, ExitCode, UsageError } from '../cli/errors'
 import type { CliIo } from '../cli/io'
 import { parseOnOff } from '../cli/options'

@@ -1,5 +1,5 @@
 // The `boxheadless` binary: starts a VM and stays in the foreground until it stops; Ctrl-C powers it off.
-import { connectVirtualBox } from '@boxwood/main-api'
+import { connectVirtualBox } from '@boxwood/main-api/client'
 import { processIo } from '../cli/io'
 import { runHeadless } from './headless'
 

@@ -242,3 +242,6 @@ export const SettingsVersion = {
   Future: 99999,
 } as const
 export type SettingsVersion = EnumValue<typeof SettingsVersion>
+
+/** CPUPropertyTypeX86 values Boxwood stores (IPlatformX86.getCPUProperty/setCPUProperty). */
+export const CPUPropertyTypeX86 = { PAE: 1, LongMode: 2, TripleFaultReset: 3, APIC: 4, X2APIC: 5 } as const

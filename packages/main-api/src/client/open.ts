@@ -1,9 +1,8 @@
-// Entry points: the Main API in this process (embedding, tests) — the same objects the service serves.
+// Entry points: the Main API in this process (embedding, tests) — the same objects the service serves. The server
+// side (registry, settings, media, the VM stack behind them) is loaded on the first call, so that importing the
+// package stays cheap for programs that only connect to the service.
 import type { IVirtualBoxClient } from '../api/interfaces'
 import { boxwoodHomeFolder } from '../settings/home'
-import { VirtualBoxImpl } from '../server/virtualbox'
-import { VirtualBoxClientImpl } from './virtualbox-client'
-import { detachVms, reattachVms } from './vm-launch'
 
 /** Options of {@link openVirtualBox}. */
 export interface OpenVirtualBoxOptions {
@@ -16,6 +15,11 @@ export interface OpenVirtualBoxOptions {
  * like VirtualBox, one process must own the registry at a time.
  */
 export async function openVirtualBox(options: OpenVirtualBoxOptions = {}): Promise<IVirtualBoxClient> {
+  const [{ VirtualBoxImpl }, { VirtualBoxClientImpl }, { detachVms, reattachVms }] = await Promise.all([
+    import('../server/virtualbox'),
+    import('./virtualbox-client'),
+    import('./vm-launch'),
+  ])
   const vbox = await VirtualBoxImpl._open({ homeFolder: options.homeFolder ?? boxwoodHomeFolder() })
   await reattachVms(vbox)
   return new VirtualBoxClientImpl(vbox, process.pid, async () => {

@@ -9,7 +9,8 @@ import type {
   INetworkAdapter,
 } from '../api/interfaces'
 import type { IPlatform, IPlatformX86, ISerialPort, IVRDEServer } from '../api/interfaces'
-import { AuthType, ChipsetType, FirmwareType, GraphicsControllerType, NetworkAdapterType } from '../api/machine-enums'
+import { AuthType, ChipsetType, CPUPropertyTypeX86, FirmwareType, GraphicsControllerType } from '../api/machine-enums'
+import { NetworkAdapterType } from '../api/machine-enums'
 import {
   AudioControllerType,
   NetworkAttachmentType,
@@ -59,9 +60,6 @@ export class PlatformImpl extends ApiObject implements IPlatform {
     return new PlatformX86Impl(this.m)
   }
 }
-
-/** CPUPropertyTypeX86 values Boxwood stores. */
-export const CPUPropertyTypeX86 = { PAE: 1, LongMode: 2, TripleFaultReset: 3, APIC: 4, X2APIC: 5 } as const
 
 /** IPlatformX86. */
 export class PlatformX86Impl extends ApiObject implements IPlatformX86 {

@@ -1,7 +1,7 @@
 // `boxmanage clonevm <vm> [--name <n>] [--register] [--basefolder <dir>] [--mode machine] [--options link,…]
 // [--snapshot <s>] [--uuid <uuid>] [--groups <g>]` (VBoxManageMisc.cpp handleCloneVM; vbox-api.md §5.4).
 import type { Command } from 'commander'
-import { CloneMode, CloneOptions, PlatformArchitecture } from '@boxwood/main-api'
+import { CloneMode, CloneOptions, PlatformArchitecture } from '@boxwood/main-api/client'
 import { findMachine, type CommandContext } from '../context'
 import { UsageError } from '../errors'
 import { onAction, parseChoice } from '../options'

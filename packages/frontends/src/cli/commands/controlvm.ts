@@ -1,8 +1,8 @@
 // `boxmanage controlvm <vm> <subcommand> [args]`: changes a running VM through a Shared lock on its console
 // (VBoxManageControlVM.cpp; vbox-api.md §5.4).
 import type { Command } from 'commander'
-import { BitmapFormat } from '@boxwood/main-api'
-import type { IConsole, IMachine, ISession } from '@boxwood/main-api'
+import { BitmapFormat } from '@boxwood/main-api/client'
+import type { IConsole, IMachine, ISession } from '@boxwood/main-api/client'
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { findMachine, withConsole, type CommandContext } from '../context'

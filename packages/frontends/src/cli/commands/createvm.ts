@@ -1,7 +1,7 @@
 // `boxmanage createvm --name <name> [--ostype <id>] [--register] [--basefolder <dir>] [--uuid <uuid>]
 // [--groups <g>,…] [--default]` (VBoxManageMisc.cpp handleCreateVM; vbox-api.md §5.4).
 import { Option, type Command } from 'commander'
-import { PlatformArchitecture } from '@boxwood/main-api'
+import { PlatformArchitecture } from '@boxwood/main-api/client'
 import type { CommandContext } from '../context'
 import { UsageError } from '../errors'
 import { onAction } from '../options'

@@ -2,8 +2,8 @@
 // aliases (createhd/createvdi, showhdinfo/showvdiinfo, clonehd/clonevdi, modifyhd/modifyvdi)
 // (VBoxManageDisk.cpp; vbox-api.md §5.6).
 import type { Command } from 'commander'
-import { AccessMode, DeviceType, MediumVariant } from '@boxwood/main-api'
-import type { IMedium } from '@boxwood/main-api'
+import { AccessMode, DeviceType, MediumVariant } from '@boxwood/main-api/client'
+import type { IMedium } from '@boxwood/main-api/client'
 import { resolve } from 'node:path'
 import type { CommandContext } from '../context'
 import { UsageError } from '../errors'

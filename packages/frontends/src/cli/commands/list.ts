@@ -1,8 +1,8 @@
 // `boxmanage list`: registered VMs, running VMs, OS types, media, host information and system properties
 // (VBoxManageList.cpp; vbox-api.md §5.2).
-import { isOnlineState } from '@boxwood/main-api'
+import { isOnlineState } from '@boxwood/main-api/client'
 import type { Command } from 'commander'
-import type { IMachine, IMedium } from '@boxwood/main-api'
+import type { IMachine, IMedium } from '@boxwood/main-api/client'
 import type { CommandContext } from '../context'
 import { UsageError } from '../errors'
 import { formatRows, mediumRows } from '../medium-info'

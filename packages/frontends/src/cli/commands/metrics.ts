@@ -1,7 +1,7 @@
 // `boxmanage metrics list|setup|query|enable|disable|collect [*|host|<vm> [<metric-list>]]`
 // (VBoxManageMetrics.cpp; vbox-api.md §5.9, §6).
 import type { Command } from 'commander'
-import type { IHost, IMachine, IPerformanceCollector, MetricsData } from '@boxwood/main-api'
+import type { IHost, IMachine, IPerformanceCollector, MetricsData } from '@boxwood/main-api/client'
 import { findMachine, type CommandContext } from '../context'
 import { UsageError } from '../errors'
 import { onAction, parseInteger } from '../options'

@@ -3,8 +3,8 @@
 // vbox-api.md §5.5). All values are parsed before the machine is locked, and a failing setter leaves the
 // settings file untouched (unlocking discards unsaved changes).
 import { Option, type Command } from 'commander'
-import { CPUPropertyTypeX86, PortMode } from '@boxwood/main-api'
-import type { IMachine } from '@boxwood/main-api'
+import { CPUPropertyTypeX86, PortMode } from '@boxwood/main-api/client'
+import type { IMachine } from '@boxwood/main-api/client'
 import { findMachine, withWriteLock, type CommandContext } from '../context'
 import { UsageError } from '../errors'
 import {

@@ -1,7 +1,7 @@
 // `boxmanage registervm <file>` and `unregistervm <vm> [--delete|--delete-all]` (VBoxManageMisc.cpp;
 // vbox-api.md §5.4).
 import type { Command } from 'commander'
-import { CleanupMode } from '@boxwood/main-api'
+import { CleanupMode } from '@boxwood/main-api/client'
 import { findMachine, type CommandContext } from '../context'
 import { onAction } from '../options'
 import { showProgress } from '../progress'

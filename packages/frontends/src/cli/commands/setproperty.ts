@@ -1,7 +1,7 @@
 // `boxmanage setproperty <name> <value>` for the system properties Boxwood has (VBoxManageMisc.cpp
 // handleSetProperty; vbox-api.md §5.10).
 import type { Command } from 'commander'
-import { defaultMachineFolder } from '@boxwood/main-api'
+import { defaultMachineFolder } from '@boxwood/main-api/client'
 import { resolve } from 'node:path'
 import type { CommandContext } from '../context'
 import { UsageError } from '../errors'

@@ -1,7 +1,7 @@
 // `boxmanage showvminfo <vm> [--details] [--machinereadable]` (VBoxManageInfo.cpp; vbox-api.md §5.3).
 import type { Command } from 'commander'
-import type { IMachine } from '@boxwood/main-api'
-import { isOnlineState } from '@boxwood/main-api'
+import type { IMachine } from '@boxwood/main-api/client'
+import { isOnlineState } from '@boxwood/main-api/client'
 import { findMachine, withConsole, type CommandContext } from '../context'
 import { humanLine, machineReadableLine } from '../machinereadable'
 import { onAction } from '../options'

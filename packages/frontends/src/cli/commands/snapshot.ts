@@ -1,7 +1,7 @@
 // `boxmanage snapshot <vm> take|delete|restore|restorecurrent|list|showvminfo|edit …` (VBoxManageSnapshot.cpp;
 // vbox-api.md §5.7). Snapshots are offline in Boxwood: the machine is changed under a Write lock.
 import type { Command } from 'commander'
-import type { IMachine } from '@boxwood/main-api'
+import type { IMachine } from '@boxwood/main-api/client'
 import { findMachine, withWriteLock, type CommandContext } from '../context'
 import { CommandError, QuietFailure, UsageError } from '../errors'
 import { machineReadableLine } from '../machinereadable'

@@ -2,7 +2,7 @@
 // [--medium none|emptydrive|<uuid>|<file>] [--mtype <type>] [--nonrotational on|off] [--hotpluggable on|off]`
 // (VBoxManageStorageController.cpp handleStorageAttach; vbox-api.md §5.6).
 import type { Command } from 'commander'
-import { DeviceType } from '@boxwood/main-api'
+import { DeviceType } from '@boxwood/main-api/client'
 import { findMachine, withWriteLock, type CommandContext } from '../context'
 import { UsageError } from '../errors'
 import { findMedium } from '../media'
