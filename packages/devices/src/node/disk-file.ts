@@ -17,10 +17,16 @@ import {
   writeSync,
 } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
+import { setImmediate } from 'node:timers'
 import type { BlockFile } from '../disk/index'
 import { DiskFileError } from '../disk/index'
 import type { HybridIoOptions } from './disk-io-policy'
-import { HybridIoPolicy } from './disk-io-policy'
+import { HybridIoPolicy, IO_POOL, IO_YIELD } from './disk-io-policy'
+
+/** Resolves on the next turn of the event loop. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
 
 /**
  * How a NodeBlockFile performs I/O: `hybrid` (default) small requests on the calling thread while they are fast,
@@ -45,7 +51,8 @@ export class NodeBlockFile implements BlockFile {
   }
 
   read(offset: number, target: Uint8Array): Promise<number> {
-    const start = this.policy ? this.policy.begin(target.length) : -1
+    const start = this.policy ? this.policy.begin(target.length) : IO_POOL
+    if (start === IO_YIELD) return nextTurn().then(() => this.read(offset, target))
     if (this.sync || start >= 0) {
       try {
         return Promise.resolve(this.readNow(offset, target))
@@ -59,7 +66,8 @@ export class NodeBlockFile implements BlockFile {
   }
 
   write(offset: number, source: Uint8Array): Promise<void> {
-    const start = this.policy ? this.policy.begin(source.length) : -1
+    const start = this.policy ? this.policy.begin(source.length) : IO_POOL
+    if (start === IO_YIELD) return nextTurn().then(() => this.write(offset, source))
     if (this.sync || start >= 0) {
       try {
         this.writeNow(offset, source)
@@ -130,7 +138,7 @@ export class NodeBlockFile implements BlockFile {
   async truncate(length: number): Promise<void> {
     const fd = this.handle.fd
     // Growing a file (new sparse blocks) changes only its size: as cheap as a cached write.
-    const start = this.policy ? this.policy.begin(0) : -1
+    const start = this.policy ? this.policy.begin(0) : IO_POOL
     if (this.sync || start >= 0) {
       try {
         this.syncIo(() => ftruncateSync(fd, length))

@@ -2,17 +2,26 @@
 // read or write that hits the host page cache costs a few microseconds on the calling thread; the thread-pool round
 // trip (queue, worker wake-up, completion wake-up of the event loop) costs 10–200 µs on a busy host, which is most
 // of a 4 KiB request. The hybrid policy takes the fast path while it is fast and bounded, and the thread pool
-// otherwise: for large requests (bulk copies, where workers also overlap reads with writes), for a device that just
-// proved slow (a page-cache miss on a spinning disk), and whenever the event loop has not turned for a while.
+// otherwise: for large requests (bulk copies, where workers also overlap reads with writes) and for a device that
+// proved slow (page-cache misses on a spinning disk). When the event loop has not turned for a while, the next
+// request first lets it turn (one setImmediate, far cheaper than a thread hand-off) and then runs as before.
 
 import { performance } from 'node:perf_hooks'
 import { setImmediate } from 'node:timers'
+
+/** {@link HybridIoPolicy.begin}: do the request on the thread pool. */
+export const IO_POOL = -1
+/** {@link HybridIoPolicy.begin}: let the event loop turn once, then ask again. */
+export const IO_YIELD = -2
 
 /** Tunables of {@link HybridIoPolicy}; the defaults suit an emulated IDE/floppy controller and media tools. */
 export interface HybridIoOptions {
   /** Largest request done on the calling thread (default 64 KiB: one IDE DMA chunk). */
   readonly maxSyncBytes?: number
-  /** A calling-thread request slower than this (ms) marks the device slow (default 2 ms: a page-cache miss). */
+  /**
+   * Two calling-thread requests in a row slower than this (ms) mark the device slow (default 2 ms: page-cache
+   * misses on a spinning disk). One alone may just be the host preempting the thread.
+   */
   readonly slowMs?: number
   /** How long (ms) a slow device stays on the thread pool before the calling thread is tried again (default 50). */
   readonly backoffMs?: number
@@ -47,6 +56,8 @@ export class HybridIoPolicy {
   /** Until when (performance.now() ms) the device counts as slow. */
   private slowUntil = -1
   private backoff: number
+  /** Slow calling-thread requests in a row. */
+  private slowInRow = 0
 
   constructor(options: HybridIoOptions = {}) {
     this.maxSyncBytes = options.maxSyncBytes ?? 64 * 1024
@@ -58,14 +69,14 @@ export class HybridIoPolicy {
   }
 
   /**
-   * Returns the start time (ms) when a request of `length` bytes should run on the calling thread (pass it to
-   * {@link finish}), or -1 for the thread pool.
+   * Returns the start time (ms, at least 0) when a request of `length` bytes should run on the calling thread
+   * (pass it to {@link finish}), {@link IO_POOL} for the thread pool, or {@link IO_YIELD}.
    */
   begin(length: number): number {
-    if (length > this.maxSyncBytes) return -1
+    if (length > this.maxSyncBytes) return IO_POOL
     const now = performance.now()
-    if (now < this.slowUntil) return -1
-    if (streakStart >= 0 && now - streakStart > this.maxStreakMs) return -1
+    if (now < this.slowUntil) return IO_POOL
+    if (streakStart >= 0 && now - streakStart > this.maxStreakMs) return IO_YIELD
     markSyncRequest(now)
     return now
   }
@@ -74,6 +85,7 @@ export class HybridIoPolicy {
   finish(start: number): void {
     const now = performance.now()
     if (now - start <= this.slowMs) {
+      this.slowInRow = 0
       // Fast again after a backoff: the next slow spell starts from the shortest backoff.
       if (this.slowUntil >= 0) {
         this.slowUntil = -1
@@ -81,6 +93,9 @@ export class HybridIoPolicy {
       }
       return
     }
+    // A slow probe after a backoff extends it at once; otherwise wait for a second slow request in a row.
+    if (this.slowUntil < 0 && ++this.slowInRow < 2) return
+    this.slowInRow = 0
     this.slowUntil = now + this.backoff
     this.backoff = Math.min(this.backoff * 2, this.maxBackoffMs)
   }
