@@ -71,6 +71,17 @@ export class X87Fpu implements Fpu {
       s.codeSelector = host.codeSelector & 0xffff
       return this.registerForm(op, reg, modrm & 7, host)
     }
+    if (modrm < 0xc0 && (reg < 4 || (op !== 1 && op !== 5))) {
+      // Memory forms other than D9 /4–/7 and DD /4–/7 (environment, control word, state, status word) are all
+      // ordinary waiting instructions that record both pointers.
+      if ((s.statusFlags & SW.ES) !== 0) host.raiseFloatingPointError()
+      s.instructionPointer = instructionPointer
+      s.lastOpcode = (op << 8) | modrm
+      s.codeSelector = host.codeSelector & 0xffff
+      s.dataPointer = dataPointer
+      s.dataSelector = host.dataSelector & 0xffff
+      return this.memoryForm(op, reg, linear, host)
+    }
     const isRegister = modrm >= 0xc0
     const kind = classifyInstruction(op, reg, modrm, isRegister)
     if (kind !== NO_WAIT) {
