@@ -8,6 +8,10 @@
  * protected mode). The stub's bytes are written out by hand below, instruction by instruction.
  */
 import { bool, defineDevice, defineState, u32 } from '@boxwood/vmm/device-api'
+import { pciBusContract } from '../bus/pci/pci-bus'
+import { initPciBus } from '../firmware/boxwood-bios/pci-init'
+import { programVgaMode } from '../graphics/vga/vga-modes'
+import { vgaFirmwareContract } from '../graphics/vga/vga-firmware-services'
 import { buildE820Map } from './e820'
 import type { E820Entry } from './e820'
 
@@ -207,6 +211,22 @@ export const linuxBoot = defineDevice({
       },
       afterReset() {
         load()
+        // PCI as the firmware leaves it (BARs, PIRQ routing, interrupt lines), which the ACPI _PRT describes.
+        const pci = ctx.service(pciBusContract)
+        if (pci) initPciBus(pci, config.ramBytes)
+        // The zero page promises an 80×25 colour text screen: set it up as the VGA BIOS would have (QEMU runs
+        // SeaBIOS's VGA BIOS before its -kernel boot), so the kernel's VGA console finds a working text mode.
+        const vga = ctx.service(vgaFirmwareContract)
+        if (vga) {
+          programVgaMode(
+            {
+              out8: (port, value) => vga.writePort(port, value),
+              in8: (port) => vga.readPort(port),
+              writeWindow: (offset, value) => vga.writeWindow(offset, value),
+            },
+            3,
+          )
+        }
       },
     }
   },
