@@ -1,6 +1,7 @@
 // Boot test 2 (direct Linux boot): Debian 12's i386 kernel with a busybox initramfs, console on ttyS0, loaded
-// by the machine assembly through the 32-bit boot protocol. Each stage is asserted separately so a failure
-// says how far the boot got (the last serial lines are part of the failure message).
+// by the machine assembly through the 32-bit boot protocol, on the machine variant with the local APIC and
+// I/O APIC (the shell test boots the 8259-only variant; neither needs `noapic`). Each stage is asserted
+// separately so a failure says how far the boot got (the last serial lines are part of the failure message).
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { buildBusyboxInitramfs, debianKernelI386Path } from '@boxwood/guest-builder'
@@ -28,6 +29,8 @@ function bootLinux(): {
         cmdline: 'console=ttyS0 loglevel=7 tsc=reliable',
       },
       serial: [com1],
+      apic: true,
+      vga: true,
       startTime: 1_767_225_600, // 2026-01-01T00:00:00Z
     }),
   )
@@ -46,11 +49,15 @@ function bootLinux(): {
 describe('direct Linux boot (Debian 12 i386 + busybox initramfs)', () => {
   // Budgets are virtual seconds (10 ns per instruction): decompressing the kernel alone is ~2·10^9
   // instructions. Wall time on a loaded 2-core machine is several minutes, hence the long timeout.
-  it('boots the kernel: ACPI S5, the 16550A, the i8042, the RTC time and the initramfs are found', () => {
+  it('boots the kernel: APICs, ACPI S5 and PCI, the 16550A, the i8042, the RTC time and the initramfs', () => {
     const { stage } = bootLinux()
     stage('kernel banner', 'Linux version 6.1', 60)
     stage('E820 map from the zero page', 'BIOS-e820: [mem 0x0000000000100000-0x0000000007ffffff] usable', 1)
+    stage('I/O APIC from the MADT', 'IOAPIC[0]: apic_id 1', 10)
     stage('ACPI tables', 'ACPI: PM: (supports S0 S5)', 20)
+    stage('interrupts through the I/O APIC (\\_PIC)', 'ACPI: Using IOAPIC for interrupt routing', 10)
+    stage('PCI root bridge from the DSDT', 'ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])', 10)
+    stage('VGA on PCI', 'pci 0000:00:02.0: [1234:1111] type 00 class 0x030000', 10)
     stage('initramfs unpacked', 'Freeing initrd memory', 30)
     stage('16550A UART', 'ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A', 30)
     stage('PS/2 keyboard', 'input: AT Translated Set 2 keyboard', 10)

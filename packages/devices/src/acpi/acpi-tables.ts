@@ -1,10 +1,30 @@
 /**
  * ACPI tables for the PC machine: RSDP (rev 0), RSDT, FADT (rev 1 layout) pointing at the PIIX4-style PM I/O
- * block, FACS, and a DSDT whose AML declares the \_S5 soft-off package, optionally a MADT for the local APIC
- * and I/O APIC. The DSDT AML bytes are encoded here by hand (NameOp, PackageOp). Spec: ACPI 6.5 §5.2.5 (RSDP),
- * §5.2.7 (RSDT), §5.2.9 (FADT field offsets), §5.2.10 (FACS), §5.2.12 (MADT), §20.2.5 (AML NameOp/PackageOp
- * encoding, PkgLength), §7.4.2 (\_Sx objects); PIIX4 datasheet §7.2 (SLP_TYP 000b = soft off).
+ * block, FACS, and a DSDT whose AML (aml.ts) declares the \_S5 soft-off package and the PCI root bridge
+ * \_SB.PCI0 (PNP0A03: bus, I/O and memory windows in _CRS; _PRT with the PIRQ routing, by \_PIC mode: ISA
+ * IRQs through the PIIX3 router with the 8259s, I/O APIC pins 16–19 in APIC mode), optionally a MADT for the
+ * local APIC and I/O APIC. Spec: ACPI 6.5 §5.2.5 (RSDP), §5.2.7 (RSDT), §5.2.9 (FADT field offsets), §5.2.10
+ * (FACS), §5.2.12 (MADT), §5.8.1 (\_PIC), §6.2.13 (_PRT), §6.4 (_CRS), §7.4.2 (\_Sx objects); PCI Firmware
+ * Specification 3.2 §4.1 (PNP0A03); PIIX4 datasheet §7.2 (SLP_TYP 000b = soft off).
  */
+import {
+  arg,
+  buffer,
+  device,
+  eisaId,
+  ifThen,
+  integer,
+  method,
+  name,
+  nameString,
+  pkg,
+  resource,
+  returnValue,
+  scope,
+  store,
+} from './aml'
+import type { Aml } from './aml'
+import { PCI_PIRQ_IRQS, PCI_WINDOWS, pirqOf } from '../firmware/boxwood-bios/pci-init'
 
 /** Where the PM I/O block lives and how it signals (must match the `acpi` device config). */
 export interface AcpiPmLayout {
@@ -22,6 +42,11 @@ export interface AcpiTableOptions extends AcpiPmLayout {
   readonly address: number
   /** Add a MADT describing one local APIC and an I/O APIC (with the ISA IRQ0 → GSI2 override). */
   readonly apic?: { readonly localApicAddress: number; readonly ioApicAddress: number; readonly ioApicId: number }
+  /**
+   * The PCI root bridge's interrupt routing (default: the PC's — PIRQ A–D on ISA IRQs 10, 10, 11, 11 as the
+   * firmware programs the PIIX3, and I/O APIC pins 16–19).
+   */
+  readonly pci?: { readonly pirqIrqs: readonly number[]; readonly pirqFirstGsi: number }
 }
 
 const OEM_ID = 'BOXWD '
@@ -54,26 +79,86 @@ function table(signature: string, revision: number, body: Uint8Array): Uint8Arra
   return t
 }
 
-/** The DSDT AML: `Name (\_S5, Package (4) { s5, s5, 0, 0 })`. */
-function dsdtAml(s5: number): Uint8Array {
-  const value = (n: number) => (n === 0 ? [0x00] : n === 1 ? [0x01] : [0x0a, n & 0xff])
-  const elements = [...value(s5), ...value(s5), 0x00, 0x00]
-  const pkgLength = 1 + 1 + elements.length // PkgLength byte + NumElements + elements (< 64: one byte)
-  return Uint8Array.from([0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, pkgLength, 0x04, ...elements])
+/** The _PRT entries of slots 1–31: `Package { slot << 16 | FFFFh, pin 0–3, Zero, GSI }`, GSI by PIRQ. */
+function routingTable(gsiOfPirq: (pirq: number) => number): Aml {
+  const entries: Aml[] = []
+  for (let slot = 1; slot < 32; slot++) {
+    for (let pin = 0; pin < 4; pin++) {
+      entries.push(
+        pkg(
+          integer(((slot << 16) | 0xffff) >>> 0),
+          integer(pin),
+          integer(0),
+          integer(gsiOfPirq(pirqOf(slot, pin + 1))),
+        ),
+      )
+    }
+  }
+  return pkg(...entries)
+}
+
+/** The PCI root bridge \_SB.PCI0 and the \_PIC method that selects its routing table. */
+function pciRootAml(pci: NonNullable<AcpiTableOptions['pci']>): Aml {
+  const crs = [
+    ...resource.busNumbers(0, 0xff),
+    ...resource.ioRange(0x0000, 0x0cf7),
+    ...resource.ioPorts(0x0cf8, 8),
+    ...resource.ioRange(0x0d00, 0xffff),
+    ...resource.memoryRange(0x000a_0000, 0x000b_ffff),
+    ...resource.memoryRange(PCI_WINDOWS.memoryBase, PCI_WINDOWS.memoryLimit - 1),
+    ...resource.end(),
+  ]
+  return [
+    ...name('PICF', integer(0)),
+    // \_PIC(1): the OS uses the I/O APIC, so _PRT answers with GSIs 16–19; \_PIC(0) (the default): ISA IRQs.
+    ...method('\\_PIC', 1, store(arg(0), nameString('\\PICF'))),
+    ...scope(
+      '\\_SB',
+      device(
+        'PCI0',
+        name('_HID', eisaId('PNP0A03')),
+        name('_UID', integer(0)),
+        name('_CRS', buffer(crs)),
+        name(
+          'PRTP',
+          routingTable((pirq) => pci.pirqIrqs[pirq]!),
+        ),
+        name(
+          'PRTA',
+          routingTable((pirq) => pci.pirqFirstGsi + pirq),
+        ),
+        method(
+          '_PRT',
+          0,
+          ifThen(nameString('\\PICF'), returnValue(nameString('PRTA'))),
+          returnValue(nameString('PRTP')),
+        ),
+      ),
+    ),
+  ]
+}
+
+/** The DSDT AML: `Name (\_S5, Package (4) { s5, s5, 0, 0 })`, then the PCI root bridge. */
+function dsdtAml(s5: number, pci: NonNullable<AcpiTableOptions['pci']>): Uint8Array {
+  return Uint8Array.from([...name('_S5', pkg(integer(s5), integer(s5), integer(0), integer(0))), ...pciRootAml(pci)])
 }
 
 /** Builds the tables as one blob to copy to `options.address`; the RSDP is at its start. */
 export function buildAcpiTables(options: AcpiTableOptions): Uint8Array {
   const base = options.address
   const at = { rsdp: 0x00, facs: 0x40, rsdt: 0x80, fadt: 0xc0, madt: 0x140, dsdt: 0x200 } as const
-  const blob = new Uint8Array(0x300)
+  const dsdt = table(
+    'DSDT',
+    1,
+    dsdtAml(options.s5SleepType, options.pci ?? { pirqIrqs: PCI_PIRQ_IRQS, pirqFirstGsi: 16 }),
+  )
+  const blob = new Uint8Array(at.dsdt + dsdt.length)
   const view = new DataView(blob.buffer)
 
   // FACS (64 bytes, 64-byte aligned).
   ascii(blob, at.facs, 'FACS')
   view.setUint32(at.facs + 4, 64, true)
 
-  const dsdt = table('DSDT', 1, dsdtAml(options.s5SleepType))
   blob.set(dsdt, at.dsdt)
 
   const fadtBody = new Uint8Array(116 - 36)
