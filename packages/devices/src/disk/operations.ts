@@ -52,28 +52,39 @@ export async function cloneImage(host: DiskHost, source: string, target: string,
 /** Granularity of zero detection when copying: zero runs this long stay unallocated in the target. */
 const ZERO_RUN = 64 * 1024
 
+/** Chunks of the source being read while one is written (cloneImage's pipeline). */
+const READ_AHEAD = 2
+
 /**
- * Copies every non-zero run of `from` into `to`. The next chunk is read while the current one is written (two
- * buffers), so a host that does large requests on worker threads (Node's thread pool) reads and writes at once.
+ * Copies every non-zero run of `from` into `to`. Reads of the next chunks overlap the writes of the current one,
+ * so a host that does large requests on worker threads (Node's thread pool) keeps both sides busy.
  */
 async function copyContent(from: DiskImage, to: DiskImage): Promise<void> {
-  const buffers = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)] as const
-  const readChunk = async (offset: number, buffer: Uint8Array): Promise<Uint8Array> => {
-    const part = buffer.subarray(0, Math.min(CHUNK, from.size - offset))
-    await from.read(offset, part)
-    return part
+  const buffers = Array.from({ length: READ_AHEAD + 1 }, () => new Uint8Array(CHUNK))
+  const reads: Promise<Uint8Array>[] = []
+  let nextRead = 0
+  const readAhead = () => {
+    if (nextRead >= from.size) return
+    // Chunk k uses buffer k mod (READ_AHEAD + 1): the buffer of the chunk whose writes just finished.
+    const buffer = buffers[(nextRead / CHUNK) % buffers.length] as Uint8Array
+    const part = buffer.subarray(0, Math.min(CHUNK, from.size - nextRead))
+    const read = from.read(nextRead, part).then(() => part)
+    read.catch(() => undefined) // reported when awaited below, not as unhandled while earlier writes run
+    reads.push(read)
+    nextRead += CHUNK
   }
-  let reading = from.size > 0 ? readChunk(0, buffers[0]) : undefined
+  for (let i = 0; i < READ_AHEAD; i++) readAhead()
   let writing: Promise<void> = Promise.resolve()
-  for (let offset = 0, index = 0; reading; offset += CHUNK, index++) {
-    const part = await reading
-    // The other buffer is free once the previous chunk's writes are done.
-    await writing
-    const next = offset + CHUNK
-    reading = next < from.size ? readChunk(next, buffers[(index + 1) % 2] as Uint8Array) : undefined
-    // Keep a failed read from being reported as unhandled while the writes of this chunk still run.
-    reading?.catch(() => undefined)
-    writing = writeNonZeroRuns(to, offset, part)
+  try {
+    for (let offset = 0; offset < from.size; offset += CHUNK) {
+      const part = await (reads.shift() as Promise<Uint8Array>)
+      await writing
+      readAhead()
+      writing = writeNonZeroRuns(to, offset, part)
+    }
+  } finally {
+    // Never leave a write running into an image the caller is about to close (its error, if any, is the one thrown).
+    await writing.catch(() => undefined)
   }
   await writing
 }
@@ -81,14 +92,16 @@ async function copyContent(from: DiskImage, to: DiskImage): Promise<void> {
 /** Writes the runs of `part` (at `offset` of the disk) that are not all zero, leaving zero runs unallocated. */
 async function writeNonZeroRuns(to: DiskImage, offset: number, part: Uint8Array): Promise<void> {
   let runStart = -1
-  for (let at = 0; at <= part.length; at += ZERO_RUN) {
-    const zero = at === part.length || isZero(part.subarray(at, Math.min(at + ZERO_RUN, part.length)))
+  for (let at = 0; at < part.length; at += ZERO_RUN) {
+    const zero = isZero(part.subarray(at, Math.min(at + ZERO_RUN, part.length)))
     if (!zero && runStart < 0) runStart = at
     if (zero && runStart >= 0) {
-      await to.write(offset + runStart, part.subarray(runStart, Math.min(at, part.length)))
+      await to.write(offset + runStart, part.subarray(runStart, at))
       runStart = -1
     }
   }
+  // A run reaching the end of the chunk (also when the disk size is no multiple of ZERO_RUN).
+  if (runStart >= 0) await to.write(offset + runStart, part.subarray(runStart))
 }
 
 /** Grows the image at `path` to `newSize` bytes (IMedium.resize); shrinking is refused. */

@@ -102,6 +102,8 @@ export class SparseExtent {
   private readonly gd: Uint32Array
   private readonly rgd: Uint32Array | undefined
   private readonly tables = new Map<number, Uint32Array>()
+  /** Grain tables being read: concurrent readers share one load (two would trip the shared-sector check). */
+  private readonly loading = new Map<number, Promise<Uint32Array | undefined>>()
   private readonly dirtyTables = new Set<number>()
   private readonly host: DiskHost
   private fileSize: number
@@ -188,9 +190,18 @@ export class SparseExtent {
     return value > GTE_ZERO ? value * 512 : undefined
   }
 
-  private async table(index: number): Promise<Uint32Array | undefined> {
+  private table(index: number): Promise<Uint32Array | undefined> {
     const cached = this.tables.get(index)
-    if (cached) return cached
+    if (cached) return Promise.resolve(cached)
+    let load = this.loading.get(index)
+    if (!load) {
+      load = this.loadTable(index).finally(() => this.loading.delete(index))
+      this.loading.set(index, load)
+    }
+    return load
+  }
+
+  private async loadTable(index: number): Promise<Uint32Array | undefined> {
     const sector = this.gd[index] ?? 0
     if (sector === 0) return undefined
     const bytes = await readExact(this.file, sector * 512, this.header.gtesPerGt * 4, 'VMDK grain table')
