@@ -3,7 +3,7 @@
 // binary64 values), NaN propagation and the #I/#D/#Z/#O/#U/#P exceptions (Intel SDM vol. 1 §4.7–4.9, §8.5,
 // table 4-7; vol. 2 FADD…FDIVR, FSQRT). The binary64 path rounds directed modes using the exact error of the
 // round-to-nearest result (TwoSum / Dekker products), so it is correctly rounded in every mode.
-import { binary64Arithmetic, binary64SquareRoot } from './x87-binary64'
+import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot } from './x87-binary64'
 import { EXT_CLASS, RC, nextDown, nextUp, pow2 } from './x87-extended'
 import { softArithmetic, softSquareRoot } from './x87-softfloat'
 import { SW, TMP2, type X87State } from './x87-state'
@@ -281,6 +281,7 @@ export function squareRoot(s: X87State, dst: number, src: number): boolean {
   const pc = (s.controlWord >>> 8) & 3
   if (pc !== 2 || s.rawValid[src] === 1) {
     if (pc !== 0 && s.rawValid[src] === 0 && x > 0 && binary64SquareRoot(s, dst, x)) return true
+    if ((pc & 1) === 1 && s.rawValid[src] === 1 && extendedSquareRoot(s, dst, src)) return true
     return softSquareRoot(s, dst, src)
   }
   if (x < 0) {

@@ -76,6 +76,27 @@ export function binary64SquareRoot(s: X87State, dst: number, x: number): boolean
 }
 
 /**
+ * dst ← sqrt(x) at 64-bit precision for the positive normal 80-bit value in slot `src` (a 64-bit significand,
+ * exponent within [-900, 900]); false: use the exact path. x is split exactly into H + L (the top and bottom
+ * 32 significand bits), r = RN(sqrt(RN(x))), and the remainder x − r² = (H − p) + L − e (p + e = r² exactly) is
+ * formed with its exact sign and zero-ness: H − p and its sum with L are exact (Sterbenz; both are multiples of
+ * the significand's unit and below 2^33 of them); only the final subtraction of e may round.
+ */
+export function extendedSquareRoot(s: X87State, dst: number, src: number): boolean {
+  const at = src * 3
+  const hi = s.ext[at + 1] as number
+  const se = s.ext[at + 2] as number
+  const e = se - 16383 // sign bit set → far out of range
+  if (hi < 0x80000000 || e < -900 || e > 900) return false
+  const big = hi * pow2(e - 31)
+  const small = (s.ext[at] as number) * pow2(e - 63)
+  const r = Math.sqrt(big + small)
+  const p = r * r
+  const rem = big - p + small - productError(r, r, p)
+  return roundToExtended(s, dst, r, rem / (2 * r), rem === 0)
+}
+
+/**
  * Stores the value r + err (r = the binary64 rounding of the true result, |err| ≤ ulp(r)/2, err exact when
  * `exactError`, else accurate to a few ulps of err with the exact sign) rounded to 64 bits under RC, with #P and
  * C1. Returns false (nothing stored) when an inexact error term leaves the rounding in doubt.

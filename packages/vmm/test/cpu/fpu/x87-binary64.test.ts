@@ -2,7 +2,7 @@
 // itself checked against QEMU): for random and boundary-hugging binary64 operands in every rounding mode, both
 // must store the same 80-bit image, status flags and C1 — or the fast path must decline.
 import { describe, expect, it } from 'vitest'
-import { binary64Arithmetic, binary64SquareRoot } from '../../../src/cpu/fpu/x87-binary64'
+import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot } from '../../../src/cpu/fpu/x87-binary64'
 import { softArithmetic, softSquareRoot } from '../../../src/cpu/fpu/x87-softfloat'
 import { X87State } from '../../../src/cpu/fpu/x87-state'
 
@@ -93,6 +93,41 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
         expect(fast, `op ${op} rc ${rc} ${x} ${y}`).toBe(run(op, x, y, rc, false))
       }
     }
+  })
+
+  it('FSQRT of 64-bit significands rounds like the exact path', () => {
+    const r = rng(0x5a7)
+    let fastCount = 0
+    for (let i = 0; i < 6000; i++) {
+      const hi = (0x80000000 | Math.floor(r() * 2 ** 31)) >>> 0
+      // Random low words, and low words near 0 and 2^32 (roots close to a binary64 value or a tie).
+      const kind = i % 4
+      const lo =
+        kind === 0 ? Math.floor(r() * 64) : kind === 1 ? 0xffffffff - Math.floor(r() * 64) : Math.floor(r() * 2 ** 32)
+      const exp = 16383 + Math.floor((r() - 0.5) * (kind === 3 ? 1700 : 80))
+      for (let rc = 0; rc < 4; rc++) {
+        const results: (string | null)[] = []
+        for (const fast of [true, false]) {
+          const s = new X87State()
+          s.controlWord = 0x037f | (rc << 10)
+          s.setExtended(0, lo, hi, exp)
+          s.statusFlags = 0
+          const done = fast ? extendedSquareRoot(s, 2, 0) : softSquareRoot(s, 2, 0)
+          if (!done) {
+            results.push(null)
+            continue
+          }
+          const at = s.loadExtended(2)
+          results.push(
+            `${[s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')} sw=${s.statusWord().toString(16)}`,
+          )
+        }
+        if (results[0] === null) continue
+        fastCount++
+        expect(results[0], `sqrt ${hi.toString(16)}:${lo.toString(16)} exp ${exp} rc ${rc}`).toBe(results[1])
+      }
+    }
+    expect(fastCount).toBeGreaterThan(15000)
   })
 
   it('declines operands and results near the ends of the binary64 range', () => {
