@@ -49,92 +49,116 @@ export function encodeUncompressed(bgrx: Uint8Array, w: number, h: number, bpp: 
 const PLANAR_RLE = 0x10
 const PLANAR_NO_ALPHA = 0x20
 
-/**
- * RDP 6.0 planar encoding of a `w`×`h` B,G,R,X tile: no alpha plane, no colour loss, each of R, G, B run-length
- * encoded, scan lines bottom-up (the order Bitmap Updates use). Returns null when RLE would be larger than raw.
- */
-export function encodePlanar(bgrx: Uint8Array, w: number, h: number): Uint8Array | null {
-  // Worst case per scan line: ceil(w/15) control bytes + w raw bytes.
-  const maxPlane = h * (w + Math.ceil(w / 15) + 1)
-  const out = new Uint8Array(1 + 3 * maxPlane)
-  out[0] = PLANAR_RLE | PLANAR_NO_ALPHA
-  let pos = 1
-  const line = new Uint8Array(w)
-  for (const channel of [2, 1, 0]) {
-    for (let row = 0; row < h; row++) {
-      const y = h - 1 - row // bottom-up
-      const cur = y * w * 4 + channel
-      if (row === 0) {
-        for (let x = 0; x < w; x++) line[x] = bgrx[cur + x * 4] ?? 0
-      } else {
-        const prev = (y + 1) * w * 4 + channel
-        for (let x = 0; x < w; x++) {
-          // Signed byte delta, mapped so small magnitudes become small codes (3.1.9.1.3).
-          const d = (((bgrx[cur + x * 4] ?? 0) - (bgrx[prev + x * 4] ?? 0)) << 24) >> 24
-          line[x] = d >= 0 ? d << 1 : (-d << 1) - 1
-        }
-      }
-      pos = rleScanLine(line, w, out, pos)
-    }
-  }
-  const raw = 1 + 3 * w * h + 1
-  return pos < raw ? out.subarray(0, pos) : null
+/** Scratch buffers of the planar encoder, grown on demand and reused (tiles are encoded one at a time). */
+let planarOut = new Uint8Array(0)
+let planarPlanes = new Uint8Array(0)
+
+/** Maps a signed byte delta so small magnitudes become small codes (MS-RDPEGDI 3.1.9.1.3). */
+function deltaCode(cur: number, prev: number): number {
+  const d = ((cur - prev) << 24) >> 24
+  return d >= 0 ? d << 1 : (-d << 1) - 1
 }
 
 /**
- * Encodes one scan line as RDP6 RLE segments (control byte: raw count in the high nibble, run length in the
- * low nibble — the spec's example 0x13 is "1 raw value, run of 3"). Every segment that has a run also has at least one raw byte (the
- * run's value), so no decoder needs to guess what a raw-less run repeats; runs are 3..15 per segment.
+ * RDP 6.0 planar encoding of a `w`×`h` B,G,R,X tile: no alpha plane, no colour loss, each of R, G, B run-length
+ * encoded, scan lines bottom-up (the order Bitmap Updates use). Returns null when RLE would be larger than raw,
+ * giving up as soon as the output reaches that size.
  */
-function rleScanLine(line: Uint8Array, w: number, out: Uint8Array, pos: number): number {
-  let x = 0
-  let rawStart = 0
-  while (x < w) {
-    // Length of the run starting at x.
-    const v = line[x] ?? 0
-    let run = 1
-    while (x + run < w && line[x + run] === v) run++
-    if (run >= 4) {
-      // Raw bytes [rawStart, x] (including v), then a run of up to 15 more copies of v.
-      let rawCount = x - rawStart + 1
-      let rawAt = rawStart
-      while (rawCount > 15) {
-        out[pos++] = 15 << 4 // 15 raw, no run
-        out.set(line.subarray(rawAt, rawAt + 15), pos)
-        pos += 15
-        rawAt += 15
-        rawCount -= 15
+export function encodePlanar(bgrx: Uint8Array, w: number, h: number): Uint8Array | null {
+  const n = w * h
+  // Worst case per scan line: ceil(w/15) control bytes + w raw bytes.
+  const maxPlane = h * (w + Math.ceil(w / 15) + 1)
+  if (planarOut.length < 1 + 3 * maxPlane) planarOut = new Uint8Array(1 + 3 * maxPlane)
+  if (planarPlanes.length < 3 * n) planarPlanes = new Uint8Array(3 * n)
+  const out = planarOut
+  const planes = planarPlanes
+  // One pass over the pixels (through a 32-bit view; an unaligned input is copied once) fills the three planes of
+  // scan-line codes, bottom-up: the first line as values, every later one as deltas to the line before it.
+  const aligned = bgrx.byteOffset % 4 === 0 ? bgrx : bgrx.slice(0, n * 4)
+  const px = new Uint32Array(aligned.buffer, aligned.byteOffset, n)
+  const g0 = n
+  const b0 = 2 * n
+  for (let row = 0; row < h; row++) {
+    const cur = (h - 1 - row) * w
+    const o = row * w
+    if (row === 0) {
+      for (let x = 0; x < w; x++) {
+        const p = px[cur + x] as number
+        planes[o + x] = p >>> 16
+        planes[g0 + o + x] = p >>> 8
+        planes[b0 + o + x] = p
       }
-      let rest = run - 1
-      const first = Math.min(15, rest)
-      out[pos++] = (rawCount << 4) | first
-      out.set(line.subarray(rawAt, rawAt + rawCount), pos)
-      pos += rawCount
-      rest -= first
-      // Longer runs continue as [1 raw v + up to 15 run] segments.
-      while (rest >= 4) {
-        const n = Math.min(15, rest - 1)
-        out[pos++] = (1 << 4) | n
-        out[pos++] = v
-        rest -= n + 1
-      }
-      x += run - rest
-      rawStart = x
       continue
     }
-    x += run
+    const prev = cur + w
+    for (let x = 0; x < w; x++) {
+      const p = px[cur + x] as number
+      const q = px[prev + x] as number
+      if (p === q) {
+        planes[o + x] = 0
+        planes[g0 + o + x] = 0
+        planes[b0 + o + x] = 0
+        continue
+      }
+      planes[o + x] = deltaCode(p >>> 16, q >>> 16)
+      planes[g0 + o + x] = deltaCode(p >>> 8, q >>> 8)
+      planes[b0 + o + x] = deltaCode(p, q)
+    }
   }
-  // Trailing raw bytes.
-  let rawAt = rawStart
-  let rawCount = w - rawStart
-  while (rawCount > 0) {
-    const n = Math.min(15, rawCount)
-    out[pos++] = n << 4
-    out.set(line.subarray(rawAt, rawAt + n), pos)
-    pos += n
-    rawAt += n
-    rawCount -= n
+  const raw = 1 + 3 * n + 1
+  out[0] = PLANAR_RLE | PLANAR_NO_ALPHA
+  let pos = 1
+  for (let line = 0; line < 3 * h; line++) {
+    pos = rleScanLine(planes, line * w, w, out, pos)
+    if (pos >= raw) return null
   }
+  return out.slice(0, pos)
+}
+
+/**
+ * Encodes one scan line (`w` codes of `line` from `at`) as RDP6 RLE segments (control byte: raw count in the high
+ * nibble, run length in the low nibble — the spec's example 0x13 is "1 raw value, run of 3"). Every segment that
+ * has a run also has at least one raw byte (the run's value), so no decoder needs to guess what a raw-less run
+ * repeats; runs are 3..15 per segment. Raw bytes go straight to `out` behind a reserved control byte.
+ */
+function rleScanLine(line: Uint8Array, at: number, w: number, out: Uint8Array, pos: number): number {
+  const end = at + w
+  let ctrl = -1 // control byte of the open segment
+  let nraw = 0
+  let x = at
+  while (x < end) {
+    const v = line[x] as number
+    let run = 1
+    while (x + run < end && line[x + run] === v) run++
+    const raws = run >= 4 ? 1 : run
+    for (let k = 0; k < raws; k++) {
+      if (ctrl < 0 || nraw === 15) {
+        if (ctrl >= 0) out[ctrl] = 15 << 4
+        ctrl = pos++
+        nraw = 0
+      }
+      out[pos++] = v
+      nraw++
+    }
+    if (run < 4) {
+      x += run
+      continue
+    }
+    // The open segment ends with a run of up to 15 more copies of v; longer runs continue as [1 raw v + run].
+    let rest = run - 1
+    const first = Math.min(15, rest)
+    out[ctrl] = (nraw << 4) | first
+    ctrl = -1
+    rest -= first
+    while (rest >= 4) {
+      const k = Math.min(15, rest - 1)
+      out[pos++] = (1 << 4) | k
+      out[pos++] = v
+      rest -= k + 1
+    }
+    x += run - rest // up to 3 copies left over start the next raw bytes
+  }
+  if (ctrl >= 0) out[ctrl] = nraw << 4
   return pos
 }
 

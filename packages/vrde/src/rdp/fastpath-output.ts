@@ -88,7 +88,13 @@ export function bitmapPdus(encoded: readonly EncodedTile[], bpp: RdpBpp): Buffer
   let size = 0
   const flush = () => {
     if (batch.length === 0) return
-    const w = new ByteWriter(size + 4)
+    // The fast-path header (as fastPathPdu writes it) and the update go into one buffer: no extra copy.
+    const data = size + 4
+    const w = new ByteWriter(6 + data)
+    w.u8(0)
+      .u16be(0x8000 | (6 + data))
+      .u8(FP_UPDATE.bitmap)
+      .u16le(data)
     w.u16le(1).u16le(batch.length)
     for (const t of batch) {
       w.u16le(t.x)
@@ -101,7 +107,7 @@ export function bitmapPdus(encoded: readonly EncodedTile[], bpp: RdpBpp): Buffer
         .u16le(t.data.length)
         .bytes(t.data)
     }
-    pdus.push(fastPathPdu(FP_UPDATE.bitmap, w.finish()))
+    pdus.push(w.finish())
     batch = []
     size = 0
   }

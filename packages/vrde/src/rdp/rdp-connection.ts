@@ -426,7 +426,9 @@ export class RdpConnection {
       buf = readBgrx(source, t, buf)
       encoded.push(encodeTile(t, buf, this.#bpp, compress))
     }
-    for (const pdu of bitmapPdus(encoded, this.#bpp)) this.#send(pdu)
+    // One write for the whole update: TLS makes its records from it with far fewer calls than one per PDU.
+    const pdus = bitmapPdus(encoded, this.#bpp)
+    if (pdus.length > 0) this.#send(pdus.length === 1 ? (pdus[0] as Buffer) : Buffer.concat(pdus))
   }
 
   #cleanup(): void {
