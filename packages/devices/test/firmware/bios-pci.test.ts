@@ -15,6 +15,8 @@ import { CALL, ROM } from '../../src/firmware/boxwood-bios/rom-image'
 import { EBDA_SEGMENT } from '../../src/firmware/boxwood-bios/bios-env'
 import { vgaDevice } from '../../src/graphics/vga/vga-device'
 import { i8259Pic } from '../../src/pc/i8259-pic'
+import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
+import { bootUntil, nasm } from './boot-helpers'
 
 const BASE = 0x0b00
 const TEST_SLOT = 5
@@ -163,6 +165,81 @@ describe('INT 1Ah AH=B1h PCI BIOS', () => {
     expect(slot).toBeDefined()
     expect(m.memory.read8(slot + 2)).toBe(0x61) // INTA of slot 5 → PIRQB (PIRQRC at 61h)
     expect(m.memory.read16(slot + 3)).toBe((1 << 10) | (1 << 11))
+  })
+})
+
+/** A boot sector that asks the PCI BIOS for the VGA's BAR 0 and compares it with mechanism #1 on the real CPU. */
+const PCI_PROGRAM = `
+bits 16
+org 0x7c00
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7000
+    mov dx, 0x3fb
+    mov al, 0x03
+    out dx, al
+    mov ax, 0xb101
+    xor edi, edi
+    int 0x1a
+    jc fail
+    cmp edx, 0x20494350
+    jne fail
+    cmp bx, 0x0210
+    jne fail
+    mov ax, 0xb102
+    mov cx, 0x1111
+    mov dx, 0x1234
+    xor si, si
+    int 0x1a
+    jc fail
+    mov [devfn], bx
+    mov ax, 0xb10a
+    mov di, 0x10
+    int 0x1a
+    jc fail
+    and ecx, 0xfffffff0
+    cmp ecx, 0xe0000000
+    jne fail
+    movzx eax, word [devfn]
+    shl eax, 8
+    or eax, 0x80000010
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    in eax, dx
+    and eax, 0xfffffff0
+    cmp eax, ecx
+    jne fail
+    mov si, ok
+    jmp print
+fail:
+    mov si, bad
+print:
+    mov dx, 0x3f8
+.next:
+    lodsb
+    test al, al
+    jz .done
+    out dx, al
+    jmp .next
+.done:
+    cli
+    hlt
+ok: db 'PCI-BIOS-OK', 13, 10, 0
+bad: db 'PCI-BIOS-FAIL', 13, 10, 0
+devfn: dw 0
+times 510-($-$$) db 0
+dw 0xaa55
+`
+
+describe('PCI BIOS on the real CPU', () => {
+  it('answers a boot sector through INT 1Ah like configuration mechanism #1 does', async () => {
+    const image = new Uint8Array(64 * 512)
+    image.set(nasm(PCI_PROGRAM))
+    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'PCI-BIOS-')
+    expect(com1.text()).toContain('PCI-BIOS-OK')
   })
 })
 
