@@ -149,6 +149,17 @@ describe('INT 1Ah AH=B1h PCI BIOS', () => {
     expect(int1a(m, { eax: 0xb10a, ebx: 0x0100 | devfn, edi: 0 }).r.ecx >>> 0).toBe(0xffff_ffff)
   })
 
+  it('answers seeded random B1xxh calls without throwing or touching memory outside RAM', () => {
+    const m = pciMachine(true)
+    let x = 4242
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0)
+    for (let i = 0; i < 2000; i++) {
+      const regs = { eax: 0xb100 | (next() % 0x10), ebx: next(), ecx: next(), esi: next() & 0xffff, edi: next() }
+      expect(() => int1a(m, { ...regs, es: next() & 0xffff }, next() & 0xffff)).not.toThrow()
+    }
+    expect(m.logs.filter((l) => l.level === 'error')).toEqual([])
+  })
+
   it('returns the PIRQ routing options (buffer too small first)', () => {
     const m = pciMachine()
     m.memory.write16(0x8000, 0) // size
