@@ -4,6 +4,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { MemoryDisplaySource, VncServer } from '@boxwood/vrde'
@@ -54,12 +55,28 @@ async function vncPasswordFile(password: string): Promise<string> {
 }
 
 describe('vncsnapshot', () => {
-  it('captures a frame equal to the source pixels', async () => {
+  it('captures a frame equal to the source pixels from the port chosen in a TCP/Ports list', async () => {
     const display = new MemoryDisplaySource(320, 240)
     drawBlocks(display)
-    const server = new VncServer({ properties: { 'TCP/Ports': '5960-5999' } }, display, new RecordingInputSink())
+    // The first port of the list is taken: the server moves on to the next free one and reports it.
+    const blocker = createServer()
+    const blocked = await new Promise<number>((resolve) => {
+      blocker.once('error', () => resolve(-1))
+      blocker.listen(0, '127.0.0.1', () => {
+        const a = blocker.address()
+        resolve(typeof a === 'object' && a ? a.port : -1)
+      })
+    })
+    expect(blocked).toBeGreaterThan(0)
+    const server = new VncServer(
+      { properties: { 'TCP/Ports': `${blocked},5960-5999` } },
+      display,
+      new RecordingInputSink(),
+    )
     const { port } = await server.start()
     try {
+      expect(port).toBeGreaterThanOrEqual(5960)
+      expect(server.info.port).toBe(port)
       const out = join(dir, 'snap.png')
       await run('vncsnapshot', ['-quiet', '-quality', '100', vncTarget(port), out], { timeout: 20_000 })
       const image = await readImage(out)
@@ -68,6 +85,7 @@ describe('vncsnapshot', () => {
       expect(countMismatches(display, image, 0, 0, JPEG_TOLERANCE)).toBe(0)
     } finally {
       await server.stop()
+      blocker.close()
     }
   })
 

@@ -38,10 +38,14 @@ export interface VrdeSettings {
   readonly desktopName?: string
 }
 
-/** Parses a VRDE port list: comma-separated ports and `a-b` ranges; `0` or empty means `defaultPort`. */
-export function parsePortList(text: string | undefined, defaultPort: number): number[] {
+/**
+ * Parses a VRDE port list: comma-separated ports and `a-b` ranges, in order, without duplicates. `0` or empty
+ * means the server's default: one port (RDP's 3389, as VirtualBox's VRDP) or a list to try in order (VNC's
+ * 5900–5999, as the VNC extension pack's automatic port).
+ */
+export function parsePortList(text: string | undefined, defaults: number | readonly number[]): number[] {
   const t = (text ?? '').trim()
-  if (t === '' || t === '0') return [defaultPort]
+  if (t === '' || t === '0') return typeof defaults === 'number' ? [defaults] : [...defaults]
   const out: number[] = []
   for (const part of t.split(',')) {
     const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(part)

@@ -22,8 +22,14 @@ import type { Transport, WebSocketLike } from '../transport/transport'
 import { RfbConnection } from './rfb-connection'
 import type { RfbOptions } from './rfb-connection'
 
-/** Default VNC port when TCP/Ports is unset or 0. */
+/** Default VNC port (display :0). */
 export const VNC_DEFAULT_PORT = 5900
+
+/**
+ * Ports tried in order when TCP/Ports is unset or 0: displays :0 to :99, like the VNC extension pack's automatic
+ * port (libvncserver's autoPort), so that several VMs with default settings each get one.
+ */
+export const VNC_AUTO_PORTS: readonly number[] = Array.from({ length: 100 }, (_, i) => VNC_DEFAULT_PORT + i)
 
 /** Unauthenticated connections allowed at once (each is small, but a flood must not exhaust the process). */
 const MAX_PENDING = 64
@@ -89,7 +95,7 @@ export class VncServer implements VrdeServer {
     try {
       this.#port = await listenFirstFree(
         tcp,
-        parsePortList(this.#settings.properties?.['TCP/Ports'], VNC_DEFAULT_PORT),
+        parsePortList(this.#settings.properties?.['TCP/Ports'], VNC_AUTO_PORTS),
         address,
       )
       const wsPorts = this.#settings.properties?.['WebSocket/Ports']

@@ -7,9 +7,11 @@ describe('parsePortList (TCP/Ports)', () => {
     expect(parsePortList('5000,5010-5012', 3389)).toEqual([5000, 5010, 5011, 5012])
     expect(parsePortList(' 7 , 5-6,7', 3389)).toEqual([7, 5, 6])
   })
-  it('treats empty and 0 as the default port', () => {
+  it('treats empty and 0 as the default port or port list', () => {
     expect(parsePortList(undefined, 3389)).toEqual([3389])
     expect(parsePortList('0', 5900)).toEqual([5900])
+    expect(parsePortList(' 0 ', [5900, 5901])).toEqual([5900, 5901])
+    expect(parsePortList('5000', [5900, 5901])).toEqual([5000])
   })
   it('rejects nonsense with a config error', () => {
     for (const bad of ['abc', '70000', '10-5', '1,,2', '-3'])

@@ -1,0 +1,89 @@
+// VncServer ports (VirtualBox's TCP/Ports): lists and ranges bind the first free port and report it; 0 or unset
+// takes the first free VNC display port from 5900 up; a connecting RFB client finds the server on that port.
+import { connect, createServer } from 'node:net'
+import type { Server } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { MemoryDisplaySource } from '../../src/display/memory-display'
+import { VNC_AUTO_PORTS, VncServer } from '../../src/rfb/vnc-server'
+import { RecordingInputSink } from '../helpers/recording-input'
+
+/** Occupies `port` on loopback; resolves null when someone else already holds it (it is busy either way). */
+async function occupy(port: number): Promise<Server | null> {
+  const s = createServer()
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(null))
+    s.listen(port, '127.0.0.1', () => resolve(s))
+  })
+}
+
+/** Reads the 12-byte RFB ProtocolVersion a server sends first. */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1')
+    let text = ''
+    sock.on('data', (d) => {
+      text += d.toString('latin1')
+      if (text.length >= 12) {
+        sock.destroy()
+        resolve(text)
+      }
+    })
+    sock.once('error', reject)
+  })
+}
+
+function server(ports: string | undefined): VncServer {
+  return new VncServer(
+    { properties: ports === undefined ? {} : { 'TCP/Ports': ports }, logger: () => {} },
+    new MemoryDisplaySource(8, 8),
+    new RecordingInputSink(),
+  )
+}
+
+describe('VncServer TCP/Ports', () => {
+  it('binds the first free port of a list with ranges and reports it', async () => {
+    const blockers = [await occupy(13560), await occupy(13562)]
+    const vnc = server('13560,13562-13564')
+    try {
+      const info = await vnc.start()
+      expect(info.port).toBe(13563)
+      expect(vnc.info).toMatchObject({ active: true, port: 13563, address: '127.0.0.1' })
+      expect(await greeting(13563)).toBe('RFB 003.008\n')
+    } finally {
+      await vnc.stop()
+      for (const b of blockers) b?.close()
+    }
+  })
+
+  it('takes the next free display port when TCP/Ports is 0 or unset and 5900 is busy', async () => {
+    const blocker = await occupy(5900)
+    const a = server('0')
+    const b = server(undefined)
+    try {
+      const pa = (await a.start()).port
+      const pb = (await b.start()).port
+      for (const p of [pa, pb]) {
+        expect(p).not.toBe(5900)
+        expect(VNC_AUTO_PORTS).toContain(p)
+        expect(await greeting(p)).toBe('RFB 003.008\n')
+      }
+      expect(pa).not.toBe(pb)
+    } finally {
+      await a.stop()
+      await b.stop()
+      blocker?.close()
+    }
+  })
+
+  it('fails clearly when no port of the list is free, reporting port 0', async () => {
+    const blocker = await occupy(13566)
+    const vnc = server('13566')
+    try {
+      await expect(vnc.start()).rejects.toMatchObject({ code: 'NO_FREE_PORT' })
+      expect(vnc.info.port).toBe(0)
+    } finally {
+      await vnc.stop()
+      blocker?.close()
+    }
+  })
+})
