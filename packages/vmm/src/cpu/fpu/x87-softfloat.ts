@@ -5,17 +5,24 @@
 import { EXT_CLASS, RC, clz64, roundIncremented, roundInexact, rounded, roundSignificand } from './x87-extended'
 import { SW, type X87State } from './x87-state'
 
-// Scratch: the 128-bit significand M (M3 most significant) and the unpacked operands.
-let m3 = 0
-let m2 = 0
-let m1 = 0
-let m0 = 0
+// Scratch in one typed array (uint32 values in module-level variables would be boxed as heap numbers on every
+// store): the 128-bit significand M (M3 most significant), the unpacked significands of the operands A and B,
+// shiftLeft64's result and the square root's radicand.
+const w = new Uint32Array(12)
+const M0 = 0
+const M1 = 1
+const M2 = 2
+const M3 = 3
+const A_HI = 4
+const A_LO = 5
+const B_HI = 6
+const B_LO = 7
+const SH_HI = 8
+const SH_LO = 9
+const RAD_HI = 10
+const RAD_LO = 11
 let aExp = 0
-let aHi = 0
-let aLo = 0
 let bExp = 0
-let bHi = 0
-let bLo = 0
 
 /** Significand width for the precision-control field (00 single, 10 double, 11 and 01 extended). */
 function precisionBits(controlWord: number): number {
@@ -32,8 +39,8 @@ function unpackA(ext: Uint32Array, at: number): void {
   const lz = clz64(hi, lo)
   aExp = (exp === 0 ? 1 : exp) - 16383 - lz
   shiftLeft64(hi, lo, lz)
-  aHi = shHi
-  aLo = shLo
+  w[A_HI] = w[SH_HI]!
+  w[A_LO] = w[SH_LO]!
 }
 
 function unpackB(ext: Uint32Array, at: number): void {
@@ -44,45 +51,43 @@ function unpackB(ext: Uint32Array, at: number): void {
   const lz = clz64(hi, lo)
   bExp = (exp === 0 ? 1 : exp) - 16383 - lz
   shiftLeft64(hi, lo, lz)
-  bHi = shHi
-  bLo = shLo
+  w[B_HI] = w[SH_HI]!
+  w[B_LO] = w[SH_LO]!
 }
 
-let shHi = 0
-let shLo = 0
 function shiftLeft64(hi: number, lo: number, n: number): void {
   if (n === 0) {
-    shHi = hi
-    shLo = lo
+    w[SH_HI] = hi
+    w[SH_LO] = lo
   } else if (n < 32) {
-    shHi = ((hi << n) | (lo >>> (32 - n))) >>> 0
-    shLo = (lo << n) >>> 0
+    w[SH_HI] = ((hi << n) | (lo >>> (32 - n))) >>> 0
+    w[SH_LO] = (lo << n) >>> 0
   } else if (n < 64) {
-    shHi = (lo << (n - 32)) >>> 0
-    shLo = 0
+    w[SH_HI] = (lo << (n - 32)) >>> 0
+    w[SH_LO] = 0
   } else {
-    shHi = 0
-    shLo = 0
+    w[SH_HI] = 0
+    w[SH_LO] = 0
   }
 }
 
 /** Shifts M left until bit 127 is set; returns the shift (128 when M is zero). */
 function normalise(): number {
   let n = 0
-  while (m3 === 0 && n < 128) {
-    if ((m2 | m1 | m0) === 0) return 128
-    m3 = m2
-    m2 = m1
-    m1 = m0
-    m0 = 0
+  while (w[M3]! === 0 && n < 128) {
+    if ((w[M2]! | w[M1]! | w[M0]!) === 0) return 128
+    w[M3] = w[M2]!
+    w[M2] = w[M1]!
+    w[M1] = w[M0]!
+    w[M0] = 0
     n += 32
   }
-  const lz = Math.clz32(m3)
+  const lz = Math.clz32(w[M3]!)
   if (lz > 0) {
-    m3 = ((m3 << lz) | (m2 >>> (32 - lz))) >>> 0
-    m2 = ((m2 << lz) | (m1 >>> (32 - lz))) >>> 0
-    m1 = ((m1 << lz) | (m0 >>> (32 - lz))) >>> 0
-    m0 = (m0 << lz) >>> 0
+    w[M3] = ((w[M3]! << lz) | (w[M2]! >>> (32 - lz))) >>> 0
+    w[M2] = ((w[M2]! << lz) | (w[M1]! >>> (32 - lz))) >>> 0
+    w[M1] = ((w[M1]! << lz) | (w[M0]! >>> (32 - lz))) >>> 0
+    w[M0] = (w[M0]! << lz) >>> 0
   }
   return n + lz
 }
@@ -91,28 +96,28 @@ function normalise(): number {
 function shiftRightSticky(n: number): void {
   if (n <= 0) return
   if (n >= 128) {
-    const any = (m3 | m2 | m1 | m0) !== 0
-    m3 = m2 = m1 = 0
-    m0 = any ? 1 : 0
+    const any = (w[M3]! | w[M2]! | w[M1]! | w[M0]!) !== 0
+    w[M3] = w[M2] = w[M1] = 0
+    w[M0] = any ? 1 : 0
     return
   }
   let sticky = 0
   while (n >= 32) {
-    sticky |= m0
-    m0 = m1
-    m1 = m2
-    m2 = m3
-    m3 = 0
+    sticky |= w[M0]!
+    w[M0] = w[M1]!
+    w[M1] = w[M2]!
+    w[M2] = w[M3]!
+    w[M3] = 0
     n -= 32
   }
   if (n > 0) {
-    sticky |= (m0 << (32 - n)) >>> 0
-    m0 = ((m0 >>> n) | (m1 << (32 - n))) >>> 0
-    m1 = ((m1 >>> n) | (m2 << (32 - n))) >>> 0
-    m2 = ((m2 >>> n) | (m3 << (32 - n))) >>> 0
-    m3 = m3 >>> n
+    sticky |= (w[M0]! << (32 - n)) >>> 0
+    w[M0] = ((w[M0]! >>> n) | (w[M1]! << (32 - n))) >>> 0
+    w[M1] = ((w[M1]! >>> n) | (w[M2]! << (32 - n))) >>> 0
+    w[M2] = ((w[M2]! >>> n) | (w[M3]! << (32 - n))) >>> 0
+    w[M3] = w[M3]! >>> n
   }
-  if (sticky !== 0) m0 = (m0 | 1) >>> 0
+  if (sticky !== 0) w[M0] = (w[M0]! | 1) >>> 0
 }
 
 /**
@@ -130,7 +135,7 @@ function roundAndStore(s: X87State, dst: number, negative: boolean, e: number, b
   const denormalShift = e < -16382 ? -16382 - e : 0
   const drop = 64 - p + denormalShift
   // Only M3:M2 can be kept; M1 supplies the rounding bit when nothing of M3:M2 is dropped, M0 only the sticky.
-  roundSignificand(m3, m2, drop, rc, negative, (m1 | (m0 !== 0 ? 1 : 0)) >>> 0)
+  roundSignificand(w[M3]!, w[M2]!, drop, rc, negative, (w[M1]! | (w[M0]! !== 0 ? 1 : 0)) >>> 0)
   let keptHi = rounded[1] as number
   let keptLo = rounded[0] as number
   let exp = e
@@ -242,9 +247,9 @@ export function softArithmetic(s: X87State, op: number, dst: number, a: number, 
       }
       if (zeroB || zeroA) {
         unpackA(s.ext, zeroB ? pa : pb)
-        m3 = aHi
-        m2 = aLo
-        m1 = m0 = 0
+        w[M3] = w[A_HI]!
+        w[M2] = w[A_LO]!
+        w[M1] = w[M0] = 0
         return roundAndStore(s, dst, zeroB ? signA : signB, aExp)
       }
       unpackA(s.ext, pa)
@@ -299,56 +304,56 @@ function special(s: X87State, dst: number, negative: boolean, infinity: boolean)
 /** a + b for finite non-zero unpacked operands with the given signs. */
 function addMagnitudes(s: X87State, dst: number, signA: boolean, signB: boolean): boolean {
   // Order by magnitude: the larger goes to `a`.
-  if (bExp > aExp || (bExp === aExp && (bHi > aHi || (bHi === aHi && bLo > aLo)))) {
+  if (bExp > aExp || (bExp === aExp && (w[B_HI]! > w[A_HI]! || (w[B_HI]! === w[A_HI]! && w[B_LO]! > w[A_LO]!)))) {
     const e = aExp
     aExp = bExp
     bExp = e
-    let t = aHi
-    aHi = bHi
-    bHi = t
-    t = aLo
-    aLo = bLo
-    bLo = t
+    let t = w[A_HI]!
+    w[A_HI] = w[B_HI]!
+    w[B_HI] = t
+    t = w[A_LO]!
+    w[A_LO] = w[B_LO]!
+    w[B_LO] = t
     const sg = signA
     signA = signB
     signB = sg
   }
   // B aligned into the 128-bit frame.
-  m3 = bHi
-  m2 = bLo
-  m1 = m0 = 0
+  w[M3] = w[B_HI]!
+  w[M2] = w[B_LO]!
+  w[M1] = w[M0] = 0
   shiftRightSticky(aExp - bExp)
-  const b3 = m3
-  const b2 = m2
-  const b1 = m1
-  const b0 = m0
+  const b3 = w[M3]!
+  const b2 = w[M2]!
+  const b1 = w[M1]!
+  const b0 = w[M0]!
   let e = aExp
   if (signA === signB) {
     let sum = b0
-    m0 = sum >>> 0
+    w[M0] = sum >>> 0
     sum = b1 + Math.floor(sum / 4294967296)
-    m1 = sum >>> 0
-    sum = aLo + b2 + Math.floor(sum / 4294967296)
-    m2 = sum >>> 0
-    sum = aHi + b3 + Math.floor(sum / 4294967296)
-    m3 = sum >>> 0
+    w[M1] = sum >>> 0
+    sum = w[A_LO]! + b2 + Math.floor(sum / 4294967296)
+    w[M2] = sum >>> 0
+    sum = w[A_HI]! + b3 + Math.floor(sum / 4294967296)
+    w[M3] = sum >>> 0
     if (sum >= 4294967296) {
       shiftRightSticky(1)
-      m3 = (m3 | 0x80000000) >>> 0
+      w[M3] = (w[M3]! | 0x80000000) >>> 0
       e += 1
     }
   } else {
     let diff = 0 - b0
-    m0 = diff >>> 0
+    w[M0] = diff >>> 0
     let borrow = diff < 0 ? 1 : 0
     diff = 0 - b1 - borrow
-    m1 = diff >>> 0
+    w[M1] = diff >>> 0
     borrow = diff < 0 ? 1 : 0
-    diff = aLo - b2 - borrow
-    m2 = diff >>> 0
+    diff = w[A_LO]! - b2 - borrow
+    w[M2] = diff >>> 0
     borrow = diff < 0 ? 1 : 0
-    diff = aHi - b3 - borrow
-    m3 = diff >>> 0
+    diff = w[A_HI]! - b3 - borrow
+    w[M3] = diff >>> 0
     const shift = normalise()
     if (shift === 128) {
       // Exact cancellation: +0, or −0 when rounding down (IEEE 754 §6.3).
@@ -361,14 +366,14 @@ function addMagnitudes(s: X87State, dst: number, signA: boolean, signB: boolean)
 
 /** M ← aSig · bSig (128-bit product through 16-bit limbs; every column sum stays below 2^53). */
 function multiply(): void {
-  const a0 = aLo & 0xffff
-  const a1 = aLo >>> 16
-  const a2 = aHi & 0xffff
-  const a3 = aHi >>> 16
-  const b0 = bLo & 0xffff
-  const b1 = bLo >>> 16
-  const b2 = bHi & 0xffff
-  const b3 = bHi >>> 16
+  const a0 = w[A_LO]! & 0xffff
+  const a1 = w[A_LO]! >>> 16
+  const a2 = w[A_HI]! & 0xffff
+  const a3 = w[A_HI]! >>> 16
+  const b0 = w[B_LO]! & 0xffff
+  const b1 = w[B_LO]! >>> 16
+  const b2 = w[B_HI]! & 0xffff
+  const b3 = w[B_HI]! >>> 16
   let c = a0 * b0
   const r0 = c % 65536
   c = Math.floor(c / 65536) + a0 * b1 + a1 * b0
@@ -384,10 +389,10 @@ function multiply(): void {
   c = Math.floor(c / 65536) + a3 * b3
   const r6 = c % 65536
   const r7 = Math.floor(c / 65536)
-  m0 = (r0 | (r1 << 16)) >>> 0
-  m1 = (r2 | (r3 << 16)) >>> 0
-  m2 = (r4 | (r5 << 16)) >>> 0
-  m3 = (r6 | (r7 << 16)) >>> 0
+  w[M0] = (r0 | (r1 << 16)) >>> 0
+  w[M1] = (r2 | (r3 << 16)) >>> 0
+  w[M2] = (r4 | (r5 << 16)) >>> 0
+  w[M3] = (r6 | (r7 << 16)) >>> 0
 }
 
 // Long division in radix 2^22 over 16-bit limbs: R (remainder, up to 96 bits) and D (divisor, 64 bits).
@@ -396,17 +401,17 @@ const D = new Int32Array(4)
 
 /** M ← floor(aSig · 2^65 / bSig) with a sticky bit (66 quotient bits), placed at bits 127…62. */
 function divide(): void {
-  D[0] = bLo & 0xffff
-  D[1] = bLo >>> 16
-  D[2] = bHi & 0xffff
-  D[3] = bHi >>> 16
-  R[0] = aLo & 0xffff
-  R[1] = aLo >>> 16
-  R[2] = aHi & 0xffff
-  R[3] = aHi >>> 16
+  D[0] = w[B_LO]! & 0xffff
+  D[1] = w[B_LO]! >>> 16
+  D[2] = w[B_HI]! & 0xffff
+  D[3] = w[B_HI]! >>> 16
+  R[0] = w[A_LO]! & 0xffff
+  R[1] = w[A_LO]! >>> 16
+  R[2] = w[A_HI]! & 0xffff
+  R[3] = w[A_HI]! >>> 16
   R[4] = 0
   R[5] = 0
-  const divisor = bHi * 4294967296 + bLo
+  const divisor = w[B_HI]! * 4294967296 + w[B_LO]!
   // Three quotient digits: 21 + 22 + 22 bits (aSig / bSig < 2, so the first digit stays below 2^22).
   const d0 = quotientDigit(5, divisor)
   const d1 = quotientDigit(6, divisor)
@@ -416,18 +421,22 @@ function divide(): void {
   const qLo = ((d1 % 1024) * 4194304 + d2) >>> 0 // Q mod 2^32
   const q2 = Math.floor(qHi / 4294967296)
   const q1 = qHi >>> 0
-  m3 = ((q2 << 30) | (q1 >>> 2)) >>> 0
-  m2 = ((q1 << 30) | (qLo >>> 2)) >>> 0
-  m1 = (qLo << 30) >>> 0
+  w[M3] = ((q2 << 30) | (q1 >>> 2)) >>> 0
+  w[M2] = ((q1 << 30) | (qLo >>> 2)) >>> 0
+  w[M1] = (qLo << 30) >>> 0
   let rest = 0
   for (let k = 0; k < 6; k++) rest |= R[k] as number
-  m0 = rest !== 0 ? 1 : 0
+  w[M0] = rest !== 0 ? 1 : 0
 }
 
 /** R ← R · 2^(16 + extra); returns the digit floor(R / D) and leaves R mod D. */
 function quotientDigit(extra: number, divisor: number): number {
   // Shift by one limb, then by `extra` bits with carries (R < D < 2^64 beforehand, so 96 bits suffice).
-  R.copyWithin(1, 0, 5)
+  R[5] = R[4]!
+  R[4] = R[3]!
+  R[3] = R[2]!
+  R[2] = R[1]!
+  R[1] = R[0]!
   R[0] = 0
   let carry = 0
   for (let k = 0; k < 6; k++) {
@@ -491,15 +500,15 @@ export function softSquareRoot(s: X87State, dst: number, src: number): boolean {
   if (negative) return invalid(s, dst)
   if (cls === EXT_CLASS.INFINITY) return special(s, dst, false, true)
   unpackA(s.ext, at)
-  radicandHi = aHi
-  radicandLo = aLo
+  w[RAD_HI] = w[A_HI]!
+  w[RAD_LO] = w[A_LO]!
   // Radicand N = aSig · 2^t with (aExp − 63 − t) even; the bit stream is padded to an even length on top.
   const t = ((aExp - 63) & 1) === 0 ? 66 : 67
   const length = 64 + t + ((64 + t) & 1)
   // The top 52 bits of the stream (the significand's top bits) give the first 26 root bits exactly in binary64:
   // q = floor(sqrt(top)) and r = top − q² < 2^27.
   const pad = length - 64 - t
-  const top = aHi * 2 ** (20 - pad) + Math.floor(aLo / 2 ** (12 + pad))
+  const top = w[A_HI]! * 2 ** (20 - pad) + Math.floor(w[A_LO]! / 2 ** (12 + pad))
   let seed = Math.floor(Math.sqrt(top))
   while (seed * seed > top) seed--
   while ((seed + 1) * (seed + 1) <= top) seed++
@@ -545,24 +554,22 @@ export function softSquareRoot(s: X87State, dst: number, src: number): boolean {
     q1 = ((q1 << 1) | (q0 >>> 31)) >>> 0
     q0 = ((q0 << 1) | bit) >>> 0
   }
-  m3 = q2
-  m2 = q1
-  m1 = q0
-  m0 = 0
+  w[M3] = q2
+  w[M2] = q1
+  w[M1] = q0
+  w[M0] = 0
   const sticky = (r2 | r1 | r0) !== 0
   const shift = normalise()
-  if (sticky) m0 = (m0 | 1) >>> 0
+  if (sticky) w[M0] = (w[M0]! | 1) >>> 0
   // value = Q · 2^((aExp − 63 − t)/2) and M = Q · 2^(32 + shift), so M · 2^(e − 127) needs e as below.
   const e = (aExp - 63 - t) / 2 + 95 - shift
   return roundAndStore(s, dst, false, e)
 }
 
-let radicandHi = 0
-let radicandLo = 0
 function radicandBit(pos: number, t: number): number {
   const k = pos - t
   if (k < 0 || k > 63) return 0
-  return k >= 32 ? (radicandHi >>> (k - 32)) & 1 : (radicandLo >>> k) & 1
+  return k >= 32 ? (w[RAD_HI]! >>> (k - 32)) & 1 : (w[RAD_LO]! >>> k) & 1
 }
 
 /**
@@ -595,16 +602,16 @@ export function softRemainder(s: X87State, st0: number, st1: number, ieee: boole
     d = n
     partial = true
   }
-  let r1 = aHi
-  let r0 = aLo
+  let r1 = w[A_HI]!
+  let r0 = w[A_LO]!
   let q = 0
   let scaleExp = bExp // the remainder R is counted in units of 2^(scaleExp − 63)
   if (d < 0) {
     scaleExp = aExp
-    if (ieee && d === -1 && (aHi > bHi || (aHi === bHi && aLo > bLo))) {
+    if (ieee && d === -1 && (w[A_HI]! > w[B_HI]! || (w[A_HI]! === w[B_HI]! && w[A_LO]! > w[B_LO]!))) {
       // |x| > |y|/2: the nearest quotient is 1 and the remainder |y| − |x| (exact, at x's scale).
-      const twoY = shiftLeftOne(bHi, bLo)
-      const diff = subtract64(twoY.hi, twoY.lo, aHi, aLo) // 2|y| − |x| < 2^64: the bit shifted out cancels
+      const twoY = shiftLeftOne(w[B_HI]!, w[B_LO]!)
+      const diff = subtract64(twoY.hi, twoY.lo, w[A_HI]!, w[A_LO]!) // 2|y| − |x| < 2^64: the bit shifted out cancels
       r1 = diff.hi
       r0 = diff.lo
       q = 1
@@ -614,10 +621,10 @@ export function softRemainder(s: X87State, st0: number, st1: number, ieee: boole
     let r2 = 0
     for (let i = 0; i <= d; i++) {
       let bit = 0
-      if (r2 !== 0 || r1 > bHi || (r1 === bHi && r0 >= bLo)) {
-        const low = r0 - bLo
+      if (r2 !== 0 || r1 > w[B_HI]! || (r1 === w[B_HI]! && r0 >= w[B_LO]!)) {
+        const low = r0 - w[B_LO]!
         r0 = low >>> 0
-        r1 = (r1 - bHi - (low < 0 ? 1 : 0)) >>> 0
+        r1 = (r1 - w[B_HI]! - (low < 0 ? 1 : 0)) >>> 0
         bit = 1
       }
       q = ((q << 1) | bit) & 7
@@ -630,10 +637,10 @@ export function softRemainder(s: X87State, st0: number, st1: number, ieee: boole
     if (ieee && !partial) {
       // Round the quotient to nearest: compare 2R with |y|.
       const twice = shiftLeftOne(r1, r0)
-      const above = shiftedOut !== 0 || twice.hi > bHi || (twice.hi === bHi && twice.lo > bLo)
-      const tie = shiftedOut === 0 && twice.hi === bHi && twice.lo === bLo
+      const above = shiftedOut !== 0 || twice.hi > w[B_HI]! || (twice.hi === w[B_HI]! && twice.lo > w[B_LO]!)
+      const tie = shiftedOut === 0 && twice.hi === w[B_HI]! && twice.lo === w[B_LO]!
       if (above || (tie && (q & 1) === 1)) {
-        const diff = subtract64(bHi, bLo, r1, r0)
+        const diff = subtract64(w[B_HI]!, w[B_LO]!, r1, r0)
         r1 = diff.hi
         r0 = diff.lo
         q = (q + 1) & 7
@@ -675,16 +682,16 @@ function packExact(s: X87State, dst: number, negative: boolean, hi: number, lo: 
   shiftLeft64(hi, lo, lz)
   const exp = e - lz + 16383
   if (exp >= 1) {
-    s.setExtended(dst, shLo, shHi, sign | exp)
+    s.setExtended(dst, w[SH_LO]!, w[SH_HI]!, sign | exp)
     return
   }
   // Denormal: shift right by 1 − exp (the bits shifted out are zero: the remainder lies on the operands' grid).
   const n = 1 - exp
-  m3 = shHi
-  m2 = shLo
-  m1 = m0 = 0
+  w[M3] = w[SH_HI]!
+  w[M2] = w[SH_LO]!
+  w[M1] = w[M0] = 0
   shiftRightSticky(n)
-  s.setExtended(dst, m2, m3, sign)
+  s.setExtended(dst, w[M2]!, w[M3]!, sign)
 }
 
 /**
@@ -695,9 +702,9 @@ export function softScale(s: X87State, dst: number, src: number, n: number): boo
   const at = src * 3
   const negative = (s.ext[at + 2] as number) >= 0x8000
   unpackA(s.ext, at)
-  m3 = aHi
-  m2 = aLo
-  m1 = m0 = 0
+  w[M3] = w[A_HI]!
+  w[M2] = w[A_LO]!
+  w[M1] = w[M0] = 0
   return roundAndStore(s, dst, negative, aExp + n, 64)
 }
 
@@ -706,8 +713,8 @@ export function log2Extended(s: X87State, src: number): number {
   unpackA(s.ext, s.loadExtended(src))
   if (aExp === 0 || aExp === -1) {
     // Near 1: log2(1 + t) with t = x − 1 formed exactly from the high word (no cancellation).
-    const t = aHi * 2 ** (aExp - 31) - 1 + aLo * 2 ** (aExp - 63)
+    const t = w[A_HI]! * 2 ** (aExp - 31) - 1 + w[A_LO]! * 2 ** (aExp - 63)
     return Math.log1p(t) * Math.LOG2E
   }
-  return aExp + Math.log2(aHi * 2 ** -31 + aLo * 2 ** -63)
+  return aExp + Math.log2(w[A_HI]! * 2 ** -31 + w[A_LO]! * 2 ** -63)
 }
