@@ -122,7 +122,7 @@ export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
   const lastIndex = first + n - 1
   const lastOp = b.op[lastIndex]!
   // A block ending in a conditional branch or LOOP back to its own start becomes a loop (x86-notes §3.2.7).
-  const selfLoop = (lastOp === OP.jcc || lastOp === OP.loop || lastOp === OP.jmp) && b.imm[lastIndex] === 0 && n > 1
+  const selfLoop = (lastOp === OP.jcc || lastOp === OP.loop || lastOp === OP.jmp) && b.imm[lastIndex] === 0
   const body = selfLoop ? n - 1 : n
   const lines: string[] = ['const regs = c.regs;', 'let k = 0;', 'let done = 0;', 'try {']
   if (selfLoop) lines.push('for (;;) {')

@@ -53,8 +53,8 @@ export const OP = {
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
-const POOL = 1 << 17
-const CACHE_BITS = 14
+const POOL = 1 << 19
+const CACHE_BITS = 16
 export const CACHE_SIZE = 1 << CACHE_BITS
 /** Longest block (instructions). */
 const MAX_BLOCK = 48
@@ -93,12 +93,15 @@ export class BlockCache {
 
   /** Physical pages whose `codePage` byte was set since the last flush (so a flush touches only those). */
   private readonly marked: number[] = []
+  /** Per physical page: 1 while it is in `marked` (each page is listed once). */
+  private readonly listed = new Uint8Array(1 << 20)
 
   /** Drops every block (pool exhausted, or a global change such as a memory-map change). */
   flushAll(): void {
     this.poolUsed = 0
     this.tagPhys.fill(-1)
     for (const page of this.marked) {
+      this.listed[page] = 0
       this.codePage[page] = 0
       this.codeGranules[page * 2] = 0
       this.codeGranules[page * 2 + 1] = 0
@@ -130,6 +133,14 @@ export class BlockCache {
     this.codeGranules[page * 2] = 0
     this.codeGranules[page * 2 + 1] = 0
     this.codePage[page] = 0
+  }
+
+  /**
+   * After a memory-map change: drops the blocks of pages that are no longer plain RAM (`isRam(page)` false).
+   * Blocks on pages that stayed RAM still match RAM, so they survive (PCI BAR sizing remaps MMIO often).
+   */
+  invalidateNonRam(isRam: (page: number) => boolean): void {
+    for (const page of this.marked) if (this.codePage[page] !== 0 && !isRam(page)) this.invalidatePage(page)
   }
 
   /** Invalidates blocks overlapping a physical range written by DMA. */
@@ -168,7 +179,10 @@ export class BlockCache {
     }
     if (n > 0 && this.codePage[page] === 0) {
       this.codePage[page] = 1
-      this.marked.push(page)
+      if (this.listed[page] === 0) {
+        this.listed[page] = 1
+        this.marked.push(page)
+      }
     }
     this.tagPhys[slot] = phys | 0
     this.tagMode[slot] = code32 ? 1 : 0
@@ -185,6 +199,107 @@ export function slotOf(phys: number): number {
   return (phys ^ (phys >>> CACHE_BITS)) & (CACHE_SIZE - 1)
 }
 
+/** The instruction being decoded (module state instead of per-call closures: decoding must not allocate). */
+interface DecodeCursor {
+  b: BlockCache
+  ram: Uint8Array
+  i: number
+  a32: boolean
+  segOverride: number
+  blockPhys: number
+}
+const cur: DecodeCursor = {
+  b: null as unknown as BlockCache,
+  ram: new Uint8Array(0),
+  i: 0,
+  a32: true,
+  segOverride: -1,
+  blockPhys: 0,
+}
+/** 16-bit ModRM base and index registers by r/m (BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX). */
+const BASES16 = [3, 3, 5, 5, 6, 7, 5, 3] as const
+const INDEXES16 = [6, 7, 6, 7, -1, -1, -1, -1] as const
+/** Decode position (physical address of the next byte). */
+let pos = 0
+
+/** ModRM decoding into the current record (advances `pos`); returns the ModRM byte. */
+function modrm(): number {
+  const { b, ram, i, a32, segOverride } = cur
+  const m = ram[pos++]!
+  b.reg[i] = (m >>> 3) & 7
+  const mod = m >>> 6
+  const rm = m & 7
+  if (mod === 3) {
+    b.rm[i] = rm
+    return m
+  }
+  let seg = DS
+  if (!a32) {
+    if (mod === 0 && rm === 6) {
+      b.disp[i] = ram[pos]! | (ram[pos + 1]! << 8)
+      pos += 2
+    } else {
+      b.base[i] = BASES16[rm]!
+      b.index[i] = INDEXES16[rm]!
+      if (rm === 2 || rm === 3 || rm === 6) seg = SS
+    }
+    if (mod === 1) b.disp[i] = (ram[pos++]! << 24) >> 24
+    else if (mod === 2) {
+      b.disp[i] = ram[pos]! | (ram[pos + 1]! << 8)
+      pos += 2
+    }
+  } else {
+    if (rm === 4) {
+      const sib = ram[pos++]!
+      const base = sib & 7
+      const index = (sib >>> 3) & 7
+      if (index !== 4) {
+        b.index[i] = index
+        b.scale[i] = sib >>> 6
+      }
+      if (base === 5 && mod === 0) {
+        b.disp[i] = ram[pos]! | (ram[pos + 1]! << 8) | (ram[pos + 2]! << 16) | (ram[pos + 3]! << 24)
+        pos += 4
+      } else {
+        b.base[i] = base
+        if (base === 4 || base === 5) seg = SS
+      }
+    } else if (rm === 5 && mod === 0) {
+      b.disp[i] = ram[pos]! | (ram[pos + 1]! << 8) | (ram[pos + 2]! << 16) | (ram[pos + 3]! << 24)
+      pos += 4
+    } else {
+      b.base[i] = rm
+      if (rm === 5) seg = SS
+    }
+    if (mod === 1) b.disp[i] = (b.disp[i]! + ((ram[pos++]! << 24) >> 24)) | 0
+    else if (mod === 2) {
+      b.disp[i] = (b.disp[i]! + (ram[pos]! | (ram[pos + 1]! << 8) | (ram[pos + 2]! << 16) | (ram[pos + 3]! << 24))) | 0
+      pos += 4
+    }
+  }
+  b.seg[i] = segOverride >= 0 ? segOverride : seg
+  return m
+}
+function imm8s(): number {
+  return (cur.ram[pos++]! << 24) >> 24
+}
+function immSized(size: number): number {
+  const ram = cur.ram
+  if (size === 1) return ram[pos++]!
+  if (size === 2) {
+    const v = ram[pos]! | (ram[pos + 1]! << 8)
+    pos += 2
+    return v
+  }
+  const v = ram[pos]! | (ram[pos + 1]! << 8) | (ram[pos + 2]! << 16) | (ram[pos + 3]! << 24)
+  pos += 4
+  return v
+}
+/** Branch targets are stored relative to the block start; eip = blockEip + imm. */
+function relTarget(rel: number): number {
+  return (pos - cur.blockPhys + rel) | 0
+}
+
 /**
  * Decodes one instruction at `p` into record `i`. Returns its length, or 0 when it is not a fast instruction or
  * would cross `pageEnd`.
@@ -198,24 +313,24 @@ function decodeOne(
   i: number,
   blockPhys: number,
 ): number {
-  let p = p0
+  pos = p0
   let o32 = code32
   let a32 = code32
   let segOverride = -1
   let rep = 0
   // Leave a margin: the longest fast instruction is 12 bytes after prefixes.
-  if (p + 15 > pageEnd) return 0
+  if (pos + 15 > pageEnd) return 0
   for (let k = 0; k < 4; k++) {
-    const x = ram[p]!
+    const x = ram[pos]!
     if (x === 0xf2 || x === 0xf3) rep = x
     else if (x === 0x66) o32 = !code32
     else if (x === 0x67) a32 = !code32
     else if (x === 0x26 || x === 0x2e || x === 0x36 || x === 0x3e) segOverride = (x >>> 3) & 3
     else if (x === 0x64 || x === 0x65) segOverride = x - 0x60
     else break
-    p++
+    pos++
   }
-  const opc = ram[p++]!
+  const opc = ram[pos++]!
   const osz = o32 ? 4 : 2
   if (opc >= 0xa4 && opc <= 0xaf && opc !== 0xa8 && opc !== 0xa9) {
     // String instructions run through the interpreter's implementation with the decoded prefixes.
@@ -225,7 +340,7 @@ function decodeOne(
     b.seg[i] = segOverride >= 0 ? segOverride : 255
     b.size[i] = osz
     b.a16[i] = a32 ? 0 : 1
-    return p - p0
+    return pos - p0
   }
   if (rep !== 0) return 0
   b.a16[i] = a32 ? 0 : 1
@@ -239,79 +354,12 @@ function decodeOne(
   b.reg[i] = 0
   b.size[i] = osz
 
-  // ModRM decoding into the record; returns the new position.
-  const modrm = (): number => {
-    const m = ram[p++]!
-    b.reg[i] = (m >>> 3) & 7
-    const mod = m >>> 6
-    const rm = m & 7
-    if (mod === 3) {
-      b.rm[i] = rm
-      return m
-    }
-    let seg = DS
-    if (!a32) {
-      const bases = [3, 3, 5, 5, 6, 7, 5, 3]
-      const indexes = [6, 7, 6, 7, -1, -1, -1, -1]
-      if (mod === 0 && rm === 6) {
-        b.disp[i] = ram[p]! | (ram[p + 1]! << 8)
-        p += 2
-      } else {
-        b.base[i] = bases[rm]!
-        b.index[i] = indexes[rm]!
-        if (rm === 2 || rm === 3 || rm === 6) seg = SS
-      }
-      if (mod === 1) b.disp[i] = (ram[p++]! << 24) >> 24
-      else if (mod === 2) {
-        b.disp[i] = ram[p]! | (ram[p + 1]! << 8)
-        p += 2
-      }
-    } else {
-      if (rm === 4) {
-        const sib = ram[p++]!
-        const base = sib & 7
-        const index = (sib >>> 3) & 7
-        if (index !== 4) {
-          b.index[i] = index
-          b.scale[i] = sib >>> 6
-        }
-        if (base === 5 && mod === 0) {
-          b.disp[i] = ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24)
-          p += 4
-        } else {
-          b.base[i] = base
-          if (base === 4 || base === 5) seg = SS
-        }
-      } else if (rm === 5 && mod === 0) {
-        b.disp[i] = ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24)
-        p += 4
-      } else {
-        b.base[i] = rm
-        if (rm === 5) seg = SS
-      }
-      if (mod === 1) b.disp[i] = (b.disp[i]! + ((ram[p++]! << 24) >> 24)) | 0
-      else if (mod === 2) {
-        b.disp[i] = (b.disp[i]! + (ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24))) | 0
-        p += 4
-      }
-    }
-    b.seg[i] = segOverride >= 0 ? segOverride : seg
-    return m
-  }
-  const imm8s = () => (ram[p++]! << 24) >> 24
-  const immSized = (size: number): number => {
-    if (size === 1) return ram[p++]!
-    if (size === 2) {
-      const v = ram[p]! | (ram[p + 1]! << 8)
-      p += 2
-      return v
-    }
-    const v = ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24)
-    p += 4
-    return v
-  }
-  // Branch targets are stored relative to the block start; eip = blockEip + imm.
-  const relTarget = (rel: number) => (p - blockPhys + rel) | 0
+  cur.b = b
+  cur.ram = ram
+  cur.i = i
+  cur.a32 = a32
+  cur.segOverride = segOverride
+  cur.blockPhys = blockPhys
 
   if (opc < 0x40 && (opc & 7) < 6) {
     const kind = opc >>> 3
@@ -322,102 +370,102 @@ function decodeOne(
         b.size[i] = (opc & 1) === 0 ? 1 : osz
         modrm()
         b.op[i] = OP.aluRmReg
-        return p - p0
+        return pos - p0
       case 2:
       case 3:
         b.size[i] = (opc & 1) === 0 ? 1 : osz
         modrm()
         b.op[i] = OP.aluRegRm
-        return p - p0
+        return pos - p0
       default:
         b.size[i] = (opc & 1) === 0 ? 1 : osz
         b.rm[i] = 0
         b.imm[i] = immSized(b.size[i]!)
         b.op[i] = OP.aluRmImm
-        return p - p0
+        return pos - p0
     }
   }
   if (opc >= 0x40 && opc <= 0x4f) {
     b.rm[i] = opc & 7
     b.op[i] = opc < 0x48 ? OP.incRm : OP.decRm
-    return p - p0
+    return pos - p0
   }
   if (opc >= 0x50 && opc <= 0x57) {
     b.reg[i] = opc & 7
     b.op[i] = OP.pushReg
-    return p - p0
+    return pos - p0
   }
   if (opc >= 0x58 && opc <= 0x5f) {
     b.reg[i] = opc & 7
     b.op[i] = OP.popReg
-    return p - p0
+    return pos - p0
   }
   if (opc >= 0x70 && opc <= 0x7f) {
     b.aux[i] = opc & 15
     const rel = imm8s()
     b.imm[i] = relTarget(rel)
     b.op[i] = OP.jcc
-    return p - p0
+    return pos - p0
   }
   if (opc >= 0xb0 && opc <= 0xbf) {
     b.size[i] = opc < 0xb8 ? 1 : osz
     b.reg[i] = opc & 7
     b.imm[i] = immSized(b.size[i]!)
     b.op[i] = OP.movRegImm
-    return p - p0
+    return pos - p0
   }
   if (opc >= 0x91 && opc <= 0x97) {
     b.reg[i] = 0
     b.rm[i] = opc & 7
     b.op[i] = OP.xchgRmReg
-    return p - p0
+    return pos - p0
   }
   if (opc >= 0xd8 && opc <= 0xdf) {
     const m = modrm()
     b.imm[i] = (opc << 8) | m
     b.op[i] = OP.fpu
-    return p - p0
+    return pos - p0
   }
   switch (opc) {
     case 0x0f: {
-      const op2 = ram[p++]!
+      const op2 = ram[pos++]!
       if (op2 >= 0x80 && op2 <= 0x8f) {
         b.aux[i] = op2 & 15
         const rel = osz === 4 ? immSized(4) : (immSized(2) << 16) >> 16
         b.imm[i] = relTarget(rel)
         b.op[i] = OP.jcc
-        return p - p0
+        return pos - p0
       }
       if (op2 >= 0x90 && op2 <= 0x9f) {
         b.aux[i] = op2 & 15
         b.size[i] = 1
         modrm()
         b.op[i] = OP.setcc
-        return p - p0
+        return pos - p0
       }
       if (op2 >= 0x40 && op2 <= 0x4f) {
         b.aux[i] = op2 & 15
         modrm()
         b.op[i] = OP.cmovcc
-        return p - p0
+        return pos - p0
       }
       if (op2 >= 0xc8 && op2 <= 0xcf && osz === 4) {
         b.reg[i] = op2 & 7
         b.op[i] = OP.bswap
-        return p - p0
+        return pos - p0
       }
       switch (op2) {
         case 0xaf:
           modrm()
           b.op[i] = OP.imulRegRm
-          return p - p0
+          return pos - p0
         case 0xb6:
         case 0xb7:
         case 0xbe:
         case 0xbf:
           modrm()
           b.op[i] = op2 === 0xb6 ? OP.movzx8 : op2 === 0xb7 ? OP.movzx16 : op2 === 0xbe ? OP.movsx8 : OP.movsx16
-          return p - p0
+          return pos - p0
         default:
           return 0
       }
@@ -425,60 +473,60 @@ function decodeOne(
     case 0x68:
       b.imm[i] = immSized(osz)
       b.op[i] = OP.pushImm
-      return p - p0
+      return pos - p0
     case 0x6a:
       b.imm[i] = imm8s()
       b.op[i] = OP.pushImm
-      return p - p0
+      return pos - p0
     case 0x69:
     case 0x6b:
       modrm()
       b.imm[i] = opc === 0x6b ? imm8s() : immSized(osz)
       b.op[i] = OP.imulRegRmImm
-      return p - p0
+      return pos - p0
     case 0x80:
     case 0x81:
     case 0x83: {
       b.size[i] = opc === 0x80 ? 1 : osz
       modrm()
       b.aux[i] = b.reg[i]!
-      b.imm[i] = opc === 0x81 ? immSized(osz) : opc === 0x83 ? imm8s() & (osz === 4 ? -1 : 0xffff) : ram[p++]!
+      b.imm[i] = opc === 0x81 ? immSized(osz) : opc === 0x83 ? imm8s() & (osz === 4 ? -1 : 0xffff) : ram[pos++]!
       b.op[i] = OP.aluRmImm
-      return p - p0
+      return pos - p0
     }
     case 0x84:
     case 0x85:
       b.size[i] = opc === 0x84 ? 1 : osz
       modrm()
       b.op[i] = OP.testRmReg
-      return p - p0
+      return pos - p0
     case 0x86:
     case 0x87:
       b.size[i] = opc === 0x86 ? 1 : osz
       modrm()
       b.op[i] = OP.xchgRmReg
-      return p - p0
+      return pos - p0
     case 0x88:
     case 0x89:
       b.size[i] = opc === 0x88 ? 1 : osz
       modrm()
       b.op[i] = OP.movRmReg
-      return p - p0
+      return pos - p0
     case 0x8a:
     case 0x8b:
       b.size[i] = opc === 0x8a ? 1 : osz
       modrm()
       b.op[i] = OP.movRegRm
-      return p - p0
+      return pos - p0
     case 0x8d: {
       const m = modrm()
       if (m >= 0xc0) return 0
       b.op[i] = OP.lea
-      return p - p0
+      return pos - p0
     }
     case 0x90:
       b.op[i] = OP.nop
-      return p - p0
+      return pos - p0
     case 0xa0:
     case 0xa1:
     case 0xa2:
@@ -489,20 +537,20 @@ function decodeOne(
       b.seg[i] = segOverride >= 0 ? segOverride : DS
       b.reg[i] = 0
       b.op[i] = opc < 0xa2 ? OP.movRegRm : OP.movRmReg
-      return p - p0
+      return pos - p0
     case 0x98:
       b.op[i] = OP.cbw
-      return p - p0
+      return pos - p0
     case 0x99:
       b.op[i] = OP.cwd
-      return p - p0
+      return pos - p0
     case 0xa8:
     case 0xa9:
       b.size[i] = opc === 0xa8 ? 1 : osz
       b.rm[i] = 0
       b.imm[i] = immSized(b.size[i]!)
       b.op[i] = OP.testRmImm
-      return p - p0
+      return pos - p0
     case 0xc0:
     case 0xc1:
     case 0xd0:
@@ -512,18 +560,18 @@ function decodeOne(
       b.size[i] = (opc & 1) === 0 ? 1 : osz
       modrm()
       b.aux[i] = b.reg[i]!
-      if (opc <= 0xc1) b.imm[i] = ram[p++]!
+      if (opc <= 0xc1) b.imm[i] = ram[pos++]!
       else b.imm[i] = 1
       b.op[i] = opc >= 0xd2 ? OP.shiftCl : OP.shiftImm
-      return p - p0
+      return pos - p0
     case 0xc2:
-      b.imm[i] = ram[p]! | (ram[p + 1]! << 8)
-      p += 2
+      b.imm[i] = ram[pos]! | (ram[pos + 1]! << 8)
+      pos += 2
       b.op[i] = OP.ret
-      return p - p0
+      return pos - p0
     case 0xc3:
       b.op[i] = OP.ret
-      return p - p0
+      return pos - p0
     case 0xc6:
     case 0xc7: {
       b.size[i] = opc === 0xc6 ? 1 : osz
@@ -531,7 +579,7 @@ function decodeOne(
       if (b.reg[i] !== 0) return 0
       b.imm[i] = immSized(b.size[i]!)
       b.op[i] = OP.movRmImm
-      return p - p0
+      return pos - p0
     }
     case 0xe0:
     case 0xe1:
@@ -540,18 +588,18 @@ function decodeOne(
       b.aux[i] = opc - 0xe0
       b.imm[i] = relTarget(imm8s())
       b.op[i] = OP.loop
-      return p - p0
+      return pos - p0
     case 0xe8:
     case 0xe9: {
       const rel = osz === 4 ? immSized(4) : (immSized(2) << 16) >> 16
       b.imm[i] = relTarget(rel)
       b.op[i] = opc === 0xe8 ? OP.call : OP.jmp
-      return p - p0
+      return pos - p0
     }
     case 0xeb:
       b.imm[i] = relTarget(imm8s())
       b.op[i] = OP.jmp
-      return p - p0
+      return pos - p0
     case 0xf6:
     case 0xf7: {
       b.size[i] = opc === 0xf6 ? 1 : osz
@@ -563,20 +611,20 @@ function decodeOne(
       } else if (k === 2) b.op[i] = OP.notRm
       else if (k === 3) b.op[i] = OP.negRm
       else return 0
-      return p - p0
+      return pos - p0
     }
     case 0xf8:
       b.op[i] = OP.clc
-      return p - p0
+      return pos - p0
     case 0xf9:
       b.op[i] = OP.stc
-      return p - p0
+      return pos - p0
     case 0xfc:
       b.op[i] = OP.cld
-      return p - p0
+      return pos - p0
     case 0xfd:
       b.op[i] = OP.std
-      return p - p0
+      return pos - p0
     case 0xfe:
     case 0xff: {
       b.size[i] = opc === 0xfe ? 1 : osz
@@ -585,7 +633,7 @@ function decodeOne(
       if (k === 0) b.op[i] = OP.incRm
       else if (k === 1) b.op[i] = OP.decRm
       else return 0
-      return p - p0
+      return pos - p0
     }
     default:
       return 0

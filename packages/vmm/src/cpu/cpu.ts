@@ -99,8 +99,13 @@ const TLB_PAGES = 1 << 20
 const FILLED_MAX = 8192
 /** Executions of a cached block before it is compiled to a JavaScript function. */
 const HOT_BLOCK = 16
-/** Instructions run between interrupt checks when nothing forces an earlier check. */
-const CHUNK = 256
+/**
+ * Instructions run between interrupt checks when nothing forces an earlier check. Within `run` only port I/O
+ * and writes outside RAM (MMIO) can change what the interrupt controller presents (timers fire between runs),
+ * and both end the chunk, so this is only a bound; short chunks made every block that straddles a chunk end
+ * fall back from compiled code to the block interpreter.
+ */
+const CHUNK = 1 << 16
 
 /** The CPU. Fields are public for the instruction modules in this folder; embedders use the API above. */
 export class Cpu {
@@ -230,7 +235,7 @@ export class Cpu {
     this.fpuHost.onFerr = options.onFpuError ?? null
     options.memory.onMapChange(() => {
       this.flushTlb(true)
-      this.blocks.flushAll()
+      this.blocks.invalidateNonRam((page) => options.memory.pageIsPlainRam(page))
     })
     options.memory.onExternalWrite((gpa, length) => this.blocks.invalidateRange(gpa, length))
     const fpu = options.fpu === undefined ? new X87Fpu() : options.fpu
@@ -616,7 +621,16 @@ export class Cpu {
     }
     const p = this.physWrite(linear, 1)
     this.memory.write8(p, v)
-    if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
+    this.slowWrite(p, 1)
+  }
+
+  /**
+   * After a write outside the TLB's RAM fast path (MMIO, ROM, a TLB miss): a device may have changed an
+   * interrupt line, so the chunk ends and interrupts are sampled before the next instruction.
+   */
+  private slowWrite(p: number, size: number): void {
+    this.breakChunk = true
+    if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, size)
   }
 
   /** Bulk RAM write by a fast path (REP MOVS/STOS): dirty bits and decoded-code invalidation for [phys, +len). */
@@ -645,7 +659,7 @@ export class Cpu {
       }
       const p = this.physWrite(linear, 2)
       this.memory.write16(p, v)
-      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
+      this.slowWrite(p, 2)
       return
     }
     // Page-crossing: check both pages before writing either byte.
@@ -653,6 +667,7 @@ export class Cpu {
     const p1 = this.physWrite((linear + 1) | 0, 0)
     this.memory.write8(p0, v)
     this.memory.write8(p1, v >>> 8)
+    this.breakChunk = true
     if (this.codePage[p0 >>> 12] !== 0) this.codeWritten(p0, 1)
     if (this.codePage[p1 >>> 12] !== 0) this.codeWritten(p1, 1)
   }
@@ -669,7 +684,7 @@ export class Cpu {
       }
       const p = this.physWrite(linear, 4)
       this.memory.write32(p, v)
-      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
+      this.slowWrite(p, 4)
       return
     }
     const p0 = this.physWrite(linear, 4)
@@ -678,6 +693,7 @@ export class Cpu {
       const lin = (linear + i) | 0
       this.memory.write8((lin ^ linear) >>> 12 === 0 ? p0 + i : p1 - 3 + i, v >>> (8 * i))
     }
+    this.breakChunk = true
     if (this.codePage[p0 >>> 12] !== 0) this.codeWritten(p0, 4 - ((linear + 4) & 3))
     if (this.codePage[p1 >>> 12] !== 0) this.codeWritten(p1 & ~0xfff, (linear + 4) & 3)
   }

@@ -691,6 +691,8 @@ function execute(c: Cpu, op: number): void {
       const size = (op & 1) === 0 ? 1 : opSize(c)
       checkIoPermission(c, port, size)
       setReg(c, size, 0, c.io.ioRead(port, size as 1 | 2 | 4))
+      // A device may have raised or lowered an interrupt line: sample interrupts before the next instruction.
+      c.breakChunk = true
       return
     }
     case 0xe6:
@@ -702,6 +704,7 @@ function execute(c: Cpu, op: number): void {
       checkIoPermission(c, port, size)
       const v = getReg(c, size, 0)
       c.io.ioWrite(port, size === 4 ? v >>> 0 : v, size as 1 | 2 | 4)
+      c.breakChunk = true
       return
     }
     case 0xe8: {

@@ -78,6 +78,7 @@ export function stringInstruction(c: Cpu, op: number): void {
         // INS: check the destination before reading the port (the read may have side effects).
         c.segWrite(ES, di, size)
         const v = c.io.ioRead(regs[2]! & 0xffff, size as 1 | 2 | 4)
+        c.breakChunk = true
         writeMem(c, size, ES, di, v)
         advance(regs, 7, delta, a32)
         break
@@ -85,6 +86,7 @@ export function stringInstruction(c: Cpu, op: number): void {
       default: {
         const v = readMem(c, size, srcSeg, si)
         c.io.ioWrite(regs[2]! & 0xffff, size === 4 ? v >>> 0 : v, size as 1 | 2 | 4)
+        c.breakChunk = true
         advance(regs, 6, delta, a32)
       }
     }
