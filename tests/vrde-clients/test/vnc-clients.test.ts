@@ -122,6 +122,12 @@ describe('vncsnapshot', () => {
       )
       expect(result).toMatch(/authentication failed/i)
       expect(logs.some((l) => /VNC authentication failed/.test(l))).toBe(true)
+      // A second wrong password from the same host (a new connection, so a new source port) waits twice as long.
+      await run('vncsnapshot', ['-passwd', await vncPasswordFile('wrong2'), vncTarget(port), bad], {
+        timeout: 20_000,
+      }).catch(() => undefined)
+      const delays = logs.flatMap((l) => /VNC authentication failed; answering in (\d+) ms/.exec(l)?.[1] ?? [])
+      expect(delays.map(Number)).toEqual([500, 1000])
     } finally {
       await server.stop()
     }

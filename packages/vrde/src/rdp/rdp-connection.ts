@@ -8,6 +8,7 @@ import { ClientDisplayState } from '../display/display-hub'
 import { readBgrx } from '../display/read-pixels'
 import { ProtocolError, VrdeError } from '../errors'
 import type { ServerContext } from '../server/server-context'
+import { clientHost } from '../server/login-throttle'
 import { SEND_HIGH_WATER } from '../server/server-context'
 import { InputBuffer } from '../transport/input-buffer'
 import { StreamTransport } from '../transport/transport'
@@ -315,7 +316,7 @@ export class RdpConnection {
     if (this.#isClosed()) return
     this.#pastLicensing = true
     if (!ok) {
-      const delay = this.#ctx.throttle.fail(this.#addr.replace(/:\d+$/, ''))
+      const delay = this.#ctx.throttle.fail(clientHost(this.#addr))
       this.#ctx.log('warn', `rdp ${this.#addr}: login failed for user "${user}"; answering in ${delay} ms`)
       setTimeout(
         () => this.disconnect(`authentication failed for "${user}"`, ERRINFO.serverInsufficientPrivileges),
@@ -323,7 +324,7 @@ export class RdpConnection {
       ).unref()
       return
     }
-    this.#ctx.throttle.succeed(this.#addr.replace(/:\d+$/, ''))
+    this.#ctx.throttle.succeed(clientHost(this.#addr))
     const verdict = this.#ctx.registry.admit(this)
     if (!verdict.ok) {
       this.#ctx.log('warn', `rdp ${this.#addr}: refused: ${verdict.reason}`)

@@ -8,6 +8,7 @@ import type { DisplayMode } from '@boxwood/devices'
 import { ClientDisplayState } from '../display/display-hub'
 import { readBgrx } from '../display/read-pixels'
 import { ProtocolError, VrdeError } from '../errors'
+import { clientHost } from '../server/login-throttle'
 import type { ServerContext } from '../server/server-context'
 import { SEND_HIGH_WATER } from '../server/server-context'
 import type { Transport } from '../transport/transport'
@@ -170,13 +171,14 @@ export class RfbConnection {
         this.#phase = 'auth-wait'
         const ok = vncAuthCheck(this.#challenge, response, this.#opts.password ?? '')
         const addr = this.#t.remoteAddress
+        const host = clientHost(addr)
         if (ok) {
-          this.#ctx.throttle.succeed(addr)
+          this.#ctx.throttle.succeed(host)
           this.#send(u32(0))
           this.#phase = 'client-init'
           return true
         }
-        const delay = this.#ctx.throttle.fail(addr)
+        const delay = this.#ctx.throttle.fail(host)
         this.#ctx.log('warn', `rfb ${addr}: VNC authentication failed; answering in ${delay} ms`)
         setTimeout(() => {
           if (this.#phase === 'closed') return

@@ -6,6 +6,14 @@ const MAX_DELAY_MS = 16_000
 const FORGET_AFTER_MS = 10 * 60_000
 const MAX_TRACKED = 4096
 
+/**
+ * The host part of a connection's address as the servers write it (`host:port`, optionally followed by a
+ * ` (websocket)` note): failures are counted per host, since every new connection comes from a new port.
+ */
+export function clientHost(remoteAddress: string): string {
+  return remoteAddress.replace(/ \(.*\)$/, '').replace(/:\d+$/, '')
+}
+
 /** Per-address failure counter with exponential back-off. */
 export class LoginThrottle {
   readonly #failures = new Map<string, { count: number; last: number }>()

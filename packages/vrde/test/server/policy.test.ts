@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LoginThrottle } from '../../src/server/login-throttle'
+import { LoginThrottle, clientHost } from '../../src/server/login-throttle'
 import { SessionRegistry } from '../../src/server/session-registry'
 
 function session(log: string[], name: string) {
@@ -41,5 +41,13 @@ describe('LoginThrottle', () => {
     expect(t.failures('h')).toBe(0)
     for (let i = 0; i < 20; i++) t.fail('x')
     expect(t.fail('x')).toBe(16_000)
+  })
+  it('counts failures per host, whatever the source port or transport', () => {
+    expect(clientHost('10.0.0.7:51234')).toBe('10.0.0.7')
+    expect(clientHost('10.0.0.7:40000 (websocket)')).toBe('10.0.0.7')
+    expect(clientHost('::1:5901')).toBe('::1')
+    const t = new LoginThrottle(100)
+    t.fail(clientHost('10.0.0.7:1111'))
+    expect(t.fail(clientHost('10.0.0.7:2222 (websocket)'))).toBe(200)
   })
 })
