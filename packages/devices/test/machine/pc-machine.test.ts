@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import {
   MachineConfigError,
   buildPcConfig,
+  createBlockDrive,
+  createMemoryMedium,
   createMemoryCharBackend,
   createPcMachine,
   parseBzImage,
@@ -29,6 +31,19 @@ describe('PC machine assembly', () => {
     const m = createPcMachine(cfg)
     expect(m.devices.slice(0, 5).map((d) => d.name)).toEqual(['i8259', 'i440fx', 'piix3', 'i8254', 'mc146818'])
     expect(m.devices.filter((d) => d.name === 'serial').map((d) => d.instance)).toEqual([0, 1])
+  })
+
+  it('puts the PIIX3 IDE controller at PCI 00:01.1 next to the ISA bridge at 00:01.0 when drives are attached', () => {
+    const disk = createBlockDrive('hard-disk', createMemoryMedium(new Uint8Array(64 * 512)))
+    const { vm } = createPcMachine(buildPcConfig({ ramBytes: 1 << 20, firmware: { kind: 'none' }, ide: { 0: disk } }))
+    vm.powerOn() // the reset fills the configuration spaces
+    const config = (fn: number, reg: number) => {
+      vm.host.ports.ioWrite(0xcf8, 0x8000_0000 | (1 << 11) | (fn << 8) | reg, 4)
+      return vm.host.ports.ioRead(0xcfc, 4) >>> 0
+    }
+    expect(config(0, 0)).toBe(0x7000_8086)
+    expect(config(1, 0)).toBe(0x7010_8086)
+    expect(config(1, 8) >>> 8).toBe(0x01_0180)
   })
 
   it('runs a boot sector on the CPU that prints on COM1 and halts', () => {
