@@ -18,7 +18,7 @@ import {
   storeEnvironment,
   storeRegister80,
 } from './x87-environment'
-import { RC } from './x87-extended'
+import { RC, float64FromBits } from './x87-extended'
 import { EFLAGS, assertX87Host, type X87Host } from './x87-host'
 import { exactArithmetic, exactSquareRoot } from './x87-hot'
 import { CONSTANTS, NO_WAIT, ORDINARY, classifyInstruction } from './x87-opcodes'
@@ -27,6 +27,7 @@ import {
   loadBcd,
   loadFloat32,
   loadFloat64,
+  loadFloat64Bits,
   loadFloat80,
   loadInt16,
   loadInt32,
@@ -253,9 +254,19 @@ export class X87Fpu implements Fpu {
   private dbMemory(reg: number, linear: number, host: X87Host): void {
     const s = this.state
     switch (reg) {
-      case 0: // FILD m32int
+      case 0: {
+        // FILD m32int: every int32 is a binary64 value; the common case pushes it straight onto an empty slot.
+        const target = (s.top - 1) & 7
+        if (s.empty[target] === 1) {
+          const v = host.read32(linear) | 0
+          s.setC1(false)
+          s.top = target
+          s.setValue(target, v)
+          return
+        }
         loadInt32(s, TMP, host, linear)
         return this.pushLoaded(false)
+      }
       case 1: // FISTTP m32int (truncating)
       case 2: // FIST m32int
       case 3: // FISTP m32int
@@ -281,9 +292,25 @@ export class X87Fpu implements Fpu {
   private ddMemory(reg: number, linear: number, host: X87Host): void {
     const s = this.state
     switch (reg) {
-      case 0: // FLD m64fp
-        loadFloat64(s, TMP, host, linear)
+      case 0: {
+        // FLD m64fp: a normal or zero operand (no #I, no #D) goes straight onto an empty slot.
+        const target = (s.top - 1) & 7
+        if (s.empty[target] === 1) {
+          const lo = host.read32(linear) >>> 0
+          const hi = host.read32(linear + 4) >>> 0
+          const exp = hi & 0x7ff00000
+          if ((exp !== 0 && exp !== 0x7ff00000) || ((hi & 0xfffff) | lo) === 0) {
+            s.setC1(false)
+            s.top = target
+            s.setValue(target, float64FromBits(lo, hi))
+            return
+          }
+          loadFloat64Bits(s, TMP, lo, hi) // read once: the operand may be MMIO
+        } else {
+          loadFloat64(s, TMP, host, linear)
+        }
         return this.pushLoaded(true)
+      }
       case 1: // FISTTP m64int
         return this.storeInteger(64, reg, linear, host)
       case 2: // FST m64fp

@@ -42,8 +42,11 @@ export function loadFloat32(s: X87State, slot: number, host: FpuHost, linear: nu
 
 /** FLD m64fp / FADD m64fp… operand. */
 export function loadFloat64(s: X87State, slot: number, host: FpuHost, linear: number): void {
-  const lo = host.read32(linear) >>> 0
-  const hi = host.read32(linear + 4) >>> 0
+  loadFloat64Bits(s, slot, host.read32(linear) >>> 0, host.read32(linear + 4) >>> 0)
+}
+
+/** A binary64 operand from its bit pattern (low and high words), as {@link loadFloat64}. */
+export function loadFloat64Bits(s: X87State, slot: number, lo: number, hi: number): void {
   if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) !== 0 || lo !== 0)) {
     const at = slot * 3
     float64BitsToExtended(lo, hi, s.ext, at)
