@@ -8,6 +8,17 @@ export interface CliIo {
   err(text: string): void
 }
 
+/**
+ * A reader that goes away (`boxmanage list ostypes | head`) ends the output: the process exits quietly, as a C
+ * program does on SIGPIPE, instead of dying on an unhandled EPIPE error with a stack trace.
+ */
+export function exitQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  })
+}
+
 /** The process's own streams. */
 export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),

@@ -95,63 +95,46 @@ async function run(
   const vbox = client.virtualBox
   const machine = await vbox.findMachine(vm)
   const name = await machine.getName()
-  // The Main API has no per-run VRDE override for a VM process, so the settings are changed for this run and
-  // put back when the VM stops.
-  const restore = await applyVrdeOverrides(client, machine, vrdeOverride, properties)
-  try {
-    const session = await client.getSession()
-    const progress = await machine.launchVMProcess(session, 'headless', [])
-    await progress.waitForCompletion(-1)
-    const failed = (await progress.getResultCode()) !== 0
-    const info = failed ? await progress.getErrorInfo() : null
-    await session.unlockMachine().catch(() => undefined)
-    if (failed) {
-      io.err(`boxheadless: error: Failed to start VM "${name}": ${info?.text ?? 'unknown error'}\n`)
-      return ExitCode.Failure
-    }
-    if (args.startPaused) await pause(client, machine)
-    io.out(`VM "${name}" has been successfully started${args.startPaused ? ' (paused)' : ''}.\n`)
-    await printVrde(client, machine, io)
-    const stopped = await waitUntilStopped(client, machine, options)
-    io.out(`VM "${name}" stopped (${machineStateShortNames[stopped] ?? stopped}).\n`)
-    return stopped === MachineState.Aborted || stopped === MachineState.AbortedSaved
-      ? ExitCode.Failure
-      : ExitCode.Success
-  } finally {
-    await restore()
+  const session = await client.getSession()
+  const progress = await machine.launchVMProcess(session, 'headless', [])
+  await progress.waitForCompletion(-1)
+  const failed = (await progress.getResultCode()) !== 0
+  const info = failed ? await progress.getErrorInfo() : null
+  await session.unlockMachine().catch(() => undefined)
+  if (failed) {
+    io.err(`boxheadless: error: Failed to start VM "${name}": ${info?.text ?? 'unknown error'}\n`)
+    return ExitCode.Failure
   }
+  await applyVrdeOverrides(client, machine, vrdeOverride, properties)
+  if (args.startPaused) await pause(client, machine)
+  io.out(`VM "${name}" has been successfully started${args.startPaused ? ' (paused)' : ''}.\n`)
+  await printVrde(client, machine, io)
+  const stopped = await waitUntilStopped(client, machine, options)
+  io.out(`VM "${name}" stopped (${machineStateShortNames[stopped] ?? stopped}).\n`)
+  return stopped === MachineState.Aborted || stopped === MachineState.AbortedSaved ? ExitCode.Failure : ExitCode.Success
 }
 
+/**
+ * `--vrde on|off` and `--vrdeproperty` hold for this run only (VBoxHeadless's behaviour): they go to the running
+ * VM through a Shared session, which restarts its remote display server, and are never saved, so the settings
+ * file keeps the machine's own values.
+ */
 async function applyVrdeOverrides(
   client: IVirtualBoxClient,
   machine: IMachine,
   enabled: boolean | undefined,
   properties: readonly (readonly [string, string])[],
-): Promise<() => Promise<void>> {
-  if (enabled === undefined && properties.length === 0) return async () => undefined
-  const server = await machine.getVRDEServer()
-  const before = { enabled: await server.getEnabled(), props: new Map<string, string>() }
-  for (const [k] of properties) before.props.set(k, await server.getVRDEProperty(k))
-  const edit = async (apply: (s: Awaited<ReturnType<IMachine['getVRDEServer']>>) => Promise<void>) => {
-    const session = await client.getSession()
-    await machine.lockMachine(session, LockType.Write)
-    try {
-      const m = await session.getMachine()
-      await apply(await m.getVRDEServer())
-      await m.saveSettings()
-    } finally {
-      await session.unlockMachine().catch(() => undefined)
-    }
+): Promise<void> {
+  if (enabled === undefined && properties.length === 0) return
+  const session = await client.getSession()
+  await machine.lockMachine(session, LockType.Shared)
+  try {
+    const server = await (await session.getMachine()).getVRDEServer()
+    for (const [k, v] of properties) await server.setVRDEProperty(k, v)
+    if (enabled !== undefined) await server.setEnabled(enabled)
+  } finally {
+    await session.unlockMachine().catch(() => undefined)
   }
-  await edit(async (s) => {
-    if (enabled !== undefined) await s.setEnabled(enabled)
-    for (const [k, v] of properties) await s.setVRDEProperty(k, v)
-  })
-  return () =>
-    edit(async (s) => {
-      await s.setEnabled(before.enabled)
-      for (const [k, v] of before.props) await s.setVRDEProperty(k, v)
-    }).catch(() => undefined)
 }
 
 async function printVrde(client: IVirtualBoxClient, machine: IMachine, io: CliIo): Promise<void> {

@@ -87,8 +87,9 @@ export function registerMetrics(program: Command, ctx: CommandContext): void {
   })
 }
 
+/** `host` or the machine's name. Service proxies answer every property, so the interface name decides. */
 async function objectName(object: MetricObject): Promise<string> {
-  return 'getName' in object ? object.getName() : 'host'
+  return (object as { interfaceName?: string }).interfaceName === 'IMachine' ? (object as IMachine).getName() : 'host'
 }
 
 async function printAffected(

@@ -27,12 +27,13 @@ export function registerRegistervm(program: Command, ctx: CommandContext): void 
     .option('--delete-all', 'like --delete, and also delete DVD and floppy images attached only to it')
   onAction(unregister, async (vm: string, options: { delete?: boolean; deleteAll?: boolean }) => {
     const machine = await findMachine(ctx, vm)
+    // VBoxManage always detaches everything; without --delete it closes the returned media (a medium another
+    // machine still uses stays open: that error is ignored, as VBoxManage does) and keeps the files.
     const mode = options.deleteAll
       ? CleanupMode.DetachAllReturnHardDisksAndVMRemovable
-      : options.delete
-        ? CleanupMode.DetachAllReturnHardDisksOnly
-        : CleanupMode.UnregisterOnly
+      : CleanupMode.DetachAllReturnHardDisksOnly
     const media = await machine.unregister(mode)
     if (options.delete || options.deleteAll) await showProgress(ctx, await machine.deleteConfig(media))
+    else for (const medium of media) await medium.close().catch(() => undefined)
   })
 }

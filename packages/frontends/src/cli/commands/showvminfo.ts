@@ -1,8 +1,8 @@
 // `boxmanage showvminfo <vm> [--details] [--machinereadable]` (VBoxManageInfo.cpp; vbox-api.md §5.3).
 import type { Command } from 'commander'
 import type { IMachine } from '@boxwood/main-api/client'
-import { isOnlineState } from '@boxwood/main-api/client'
-import { findMachine, withConsole, type CommandContext } from '../context'
+import { isOnlineState, LockType } from '@boxwood/main-api/client'
+import { findMachine, type CommandContext } from '../context'
 import { humanLine, machineReadableLine } from '../machinereadable'
 import { onAction } from '../options'
 import { snapshotTreeLines } from '../snapshot-tree'
@@ -23,30 +23,52 @@ export function registerShowvminfo(program: Command, ctx: CommandContext): void 
   })
 }
 
-/** The running VM's console facts (through a Shared lock), or undefined when it is not running. */
-async function runtimeInfo(ctx: CommandContext, machine: IMachine): Promise<RuntimeInfo | undefined> {
-  if (!isOnlineState(await machine.getState())) return undefined
-  return withConsole(ctx, machine, async (console) => ({ vrdePort: (await console.getVRDEServerInfo()).port })).catch(
-    () => undefined,
-  )
+/**
+ * Runs `show` on the machine as VBoxManageInfo.cpp reads it: a running VM through a Shared lock, so that the
+ * session's machine shows the settings the VM runs with (live VRDE changes included) and its console gives the
+ * runtime facts; any other machine as it is registered.
+ */
+async function withView(
+  ctx: CommandContext,
+  machine: IMachine,
+  show: (view: IMachine, runtime: RuntimeInfo | undefined) => Promise<void>,
+): Promise<void> {
+  if (!isOnlineState(await machine.getState())) return show(machine, undefined)
+  const session = await (await ctx.client()).getSession()
+  try {
+    await machine.lockMachine(session, LockType.Shared)
+  } catch {
+    return show(machine, undefined)
+  }
+  try {
+    const console = await session.getConsole()
+    const runtime = console ? { vrdePort: (await console.getVRDEServerInfo()).port } : undefined
+    await show(await session.getMachine(), runtime)
+  } finally {
+    await session.unlockMachine().catch(() => undefined)
+  }
 }
 
 /** Prints the key="value" form. */
 export async function showVmInfoMachineReadable(ctx: CommandContext, machine: IMachine): Promise<void> {
-  const fields = await collectVmInfo(await ctx.vbox(), machine, await runtimeInfo(ctx, machine))
-  for (const field of fields)
-    if (field.key !== '') ctx.print(machineReadableLine(field.key, field.value, field.quoteKey))
+  await withView(ctx, machine, async (view, runtime) => {
+    const fields = await collectVmInfo(await ctx.vbox(), view, runtime)
+    for (const field of fields)
+      if (field.key !== '') ctx.print(machineReadableLine(field.key, field.value, field.quoteKey))
+  })
 }
 
 /** Prints the human-readable form. */
 export async function showVmInfoHuman(ctx: CommandContext, machine: IMachine): Promise<void> {
-  const fields = await collectVmInfo(await ctx.vbox(), machine, await runtimeInfo(ctx, machine))
-  for (const field of fields) if (field.human) ctx.print(humanLine(field.human[0], field.human[1]))
-  const tree = await snapshotTreeLines(machine, false)
-  if (tree.length > 0) {
-    ctx.print()
-    ctx.print('Snapshots:')
-    ctx.print()
-    for (const line of tree) ctx.print(line)
-  }
+  await withView(ctx, machine, async (view, runtime) => {
+    const fields = await collectVmInfo(await ctx.vbox(), view, runtime)
+    for (const field of fields) if (field.human) ctx.print(humanLine(field.human[0], field.human[1]))
+    const tree = await snapshotTreeLines(view, false)
+    if (tree.length > 0) {
+      ctx.print()
+      ctx.print('Snapshots:')
+      ctx.print()
+      for (const line of tree) ctx.print(line)
+    }
+  })
 }
