@@ -10,6 +10,7 @@ export type VrdeErrorCode =
   | 'CONFIG' // invalid VRDE settings
   | 'NO_FREE_PORT' // none of the configured ports could be bound
   | 'CERTIFICATE' // the TLS certificate could not be loaded or generated
+  | 'CLOSED' // the connection closed while work for it was under way
 
 /** Base error of `@boxwood/vrde`. */
 export class VrdeError extends Error {

@@ -397,6 +397,8 @@ export class RfbConnection {
       this.disconnect(`update failed: ${String(err)}`)
     } finally {
       this.#busy = false
+      // A connection closed during the update left its zlib stream to be destroyed here (see #cleanup).
+      if (this.#isClosed()) this.#destroyDeflate()
     }
     if (st.pending) this.#schedule()
   }
@@ -519,6 +521,7 @@ export class RfbConnection {
 
   /** Feeds `data` to the stream at `level` (switching levels flushes, as deflateParams needs); `sync` flushes. */
   async #deflateAt(z: Deflate, level: number, data: Uint8Array, sync = false): Promise<void> {
+    if (this.#isClosed()) throw new VrdeError('CLOSED', 'connection closed during an update')
     if (level !== this.#deflateLevel) {
       await new Promise<void>((resolve) => z.params(level, zc.Z_DEFAULT_STRATEGY, () => resolve()))
       this.#deflateLevel = level
@@ -538,6 +541,16 @@ export class RfbConnection {
     })
   }
 
+  /** A method, not an inline test: TypeScript would keep the phase narrowed across the awaits of an update. */
+  #isClosed(): boolean {
+    return this.#phase === 'closed'
+  }
+
+  #destroyDeflate(): void {
+    this.#deflate?.destroy()
+    this.#deflate = null
+  }
+
   #cleanup(): void {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
@@ -546,8 +559,9 @@ export class RfbConnection {
     this.#detach = null
     this.#detachInput?.()
     this.#detachInput = null
-    this.#deflate?.destroy()
-    this.#deflate = null
+    // Destroying zlib under an update in flight would make its pending level switch fail an internal assertion
+    // (an uncaught exception): the update ends first and destroys it.
+    if (!this.#busy) this.#destroyDeflate()
     if (this.#admitted) this.#ctx.registry.remove(this)
     this.#ctx.onConnectionClosed(this)
   }

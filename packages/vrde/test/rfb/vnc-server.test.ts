@@ -1,10 +1,13 @@
 // VncServer ports (VirtualBox's TCP/Ports): lists and ranges bind the first free port and report it; 0 or unset
 // takes the first free VNC display port from 5900 up; a connecting RFB client finds the server on that port.
+// Flow control: a client that keeps asking for updates but never reads neither stalls the others nor grows the
+// server's memory.
 import { connect, createServer } from 'node:net'
 import type { Server } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { MemoryDisplaySource } from '../../src/display/memory-display'
 import { VNC_AUTO_PORTS, VncServer } from '../../src/rfb/vnc-server'
+import { rfbBenchClient } from '../../bench/rfb-bench-client'
 import { RecordingInputSink } from '../helpers/recording-input'
 
 /** Occupies `port` on loopback; resolves null when someone else already holds it (it is busy either way). */
@@ -86,4 +89,65 @@ describe('VncServer TCP/Ports', () => {
       blocker?.close()
     }
   })
+})
+
+async function until(probe: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (probe()) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return probe()
+}
+
+function noise(d: MemoryDisplaySource, seed: number): void {
+  const fb = d.framebuffer()
+  let s = seed >>> 0
+  for (let i = 0; i < fb.length; i++) fb[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24
+  d.invalidate()
+}
+
+describe('VncServer with a client that never reads', () => {
+  it('keeps serving a fast client, with bounded memory for the stalled one', async () => {
+    const display = new MemoryDisplaySource(256, 192)
+    noise(display, 1)
+    const vnc = new VncServer(
+      { properties: { 'TCP/Ports': '13570-13579' }, allowMultiConnection: true, logger: () => {} },
+      display,
+      new RecordingInputSink(),
+    )
+    const { port } = await vnc.start()
+    // The stalled client writes its whole handshake blind (security None, Raw only), then asks for an update
+    // every few milliseconds, but never reads a byte.
+    const stalled = connect(port, '127.0.0.1')
+    stalled.pause()
+    stalled.on('error', () => {})
+    const request = Buffer.from([3, 1, 0, 0, 0, 0, 1, 0, 0, 192])
+    stalled.write(
+      Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 1]), Buffer.from([2, 0, 0, 1, 0, 0, 0, 0])]),
+    )
+    const nagging = setInterval(() => stalled.write(request), 3)
+    const fast = await rfbBenchClient(port)
+    try {
+      await until(() => fast.bytes > 0)
+      const frameBytes = 256 * 192 * 3 // ZRLE of noise: raw tiles, 3 bytes a pixel
+      for (let i = 0; i < 300; i++) {
+        noise(display, i + 2)
+        await new Promise((r) => setImmediate(r))
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5))
+      }
+      expect(await until(() => fast.bytes > 20 * frameBytes, 20_000)).toBe(true)
+      // The stalled client got only what fits in socket buffers, one high-water mark and a frame: far from the
+      // ~60 MB of 300 Raw frames.
+      const sentToStalled = vnc.info.bytesSent - fast.bytes
+      expect(sentToStalled).toBeGreaterThan(256 * 192 * 4)
+      expect(sentToStalled).toBeLessThan(12 * 1024 * 1024)
+      expect(vnc.info.numberOfClients).toBe(2)
+    } finally {
+      clearInterval(nagging)
+      stalled.destroy()
+      fast.close()
+      await vnc.stop()
+    }
+  }, 60_000)
 })
