@@ -3,7 +3,7 @@
 // binary64 values), NaN propagation and the #I/#D/#Z/#O/#U/#P exceptions (Intel SDM vol. 1 §4.7–4.9, §8.5,
 // table 4-7; vol. 2 FADD…FDIVR, FSQRT). The binary64 path rounds directed modes using the exact error of the
 // round-to-nearest result (TwoSum / Dekker products), so it is correctly rounded in every mode.
-import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot } from './x87-binary64'
+import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot, productError as dekkerError } from './x87-binary64'
 import { EXT_CLASS, RC, nextDown, nextUp, pow2 } from './x87-extended'
 import { softArithmetic, softSquareRoot } from './x87-softfloat'
 import { SW, TMP2, type X87State } from './x87-state'
@@ -11,7 +11,6 @@ import { SW, TMP2, type X87State } from './x87-state'
 /** Operation numbers: the ModRM reg field of D8/DA/DC/DE. */
 export const ARITH = { ADD: 0, MUL: 1, SUB: 4, SUBR: 5, DIV: 6, DIVR: 7 } as const
 
-const SPLIT = 134217729 // 2^27 + 1 (Veltkamp split)
 const SAFE_MAX = pow2(995)
 const SAFE_MIN = pow2(-969)
 
@@ -32,13 +31,7 @@ function productError(a: number, b: number, r: number): number {
     r *= pow2(600)
     scaleBack = pow2(-600)
   }
-  let c = SPLIT * a
-  const aHi = c - (c - a)
-  const aLo = a - aHi
-  c = SPLIT * b
-  const bHi = c - (c - b)
-  const bLo = b - bHi
-  const err = aHi * bHi - r + aHi * bLo + aLo * bHi + aLo * bLo
+  const err = dekkerError(a, b, r)
   // Scaling back may underflow the error to zero; keep its sign so directed rounding still sees it.
   const scaled = err * scaleBack
   return scaled === 0 && err !== 0 ? (err > 0 ? pow2(-1074) : -pow2(-1074)) : scaled

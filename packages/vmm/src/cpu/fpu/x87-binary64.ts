@@ -17,8 +17,11 @@ const MARGIN = pow2(-24)
 const f64 = new Float64Array(1)
 const f64Words = new Uint32Array(f64.buffer)
 
-/** Dekker's TwoProduct error a·b − RN(a·b) for |a|, |b|, |a·b| in [2^-900, 2^900] (exact there). */
-function productError(a: number, b: number, r: number): number {
+/**
+ * Dekker's TwoProduct error a·b − r for r = RN(a·b), exact while the Veltkamp split cannot overflow and the
+ * partial products cannot underflow (|a|, |b|, |a·b| in [2^-900, 2^900] is safe).
+ */
+export function productError(a: number, b: number, r: number): number {
   let c = SPLIT * a
   const aHi = c - (c - a)
   const aLo = a - aHi

@@ -3,9 +3,9 @@
 // an exact result needs no rounding, raises no exception and clears C1). Everything else — inexact results,
 // special operands, other precisions — returns false untouched and takes the general path (x87-arith.ts), so
 // these functions only save the calls of the general path, never change a result.
+import { productError } from './x87-binary64'
 import { SW, type X87State } from './x87-state'
 
-const SPLIT = 134217729 // 2^27 + 1 (Veltkamp split)
 /** Operands and results in [2^-900, 2^900]: Dekker's error term is exact there. */
 const LOW = 2 ** -900
 const HIGH = 2 ** 900
@@ -59,13 +59,7 @@ export function exactArithmetic(s: X87State, op: number, dst: number, a: number,
     } else {
       return false
     }
-    let c = SPLIT * u
-    const uHi = c - (c - u)
-    const uLo = u - uHi
-    c = SPLIT * v
-    const vHi = c - (c - v)
-    const vLo = v - vHi
-    if (uHi * vHi - p + uHi * vLo + uLo * vHi + uLo * vLo !== 0) return false
+    if (productError(u, v, p) !== 0) return false
   }
   const ar = r < 0 ? -r : r
   if (!(ar >= LOW && ar <= HIGH)) return false
@@ -84,10 +78,7 @@ export function exactSquareRoot(s: X87State, st0: number): boolean {
   const r = Math.sqrt(x)
   const p = r * r
   if (p !== x) return false
-  const c = SPLIT * r
-  const hi = c - (c - r)
-  const lo = r - hi
-  if (hi * hi - p + 2 * hi * lo + lo * lo !== 0) return false
+  if (productError(r, r, p) !== 0) return false
   s.values[st0] = r
   s.statusFlags &= ~SW.C1
   return true

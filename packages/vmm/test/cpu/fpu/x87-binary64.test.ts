@@ -5,16 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot } from '../../../src/cpu/fpu/x87-binary64'
 import { softArithmetic, softSquareRoot } from '../../../src/cpu/fpu/x87-softfloat'
 import { X87State } from '../../../src/cpu/fpu/x87-state'
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { rng } from './seeded-random'
 
 const OPS = [0, 1, 4, 6] as const // add, mul, sub, div (ARITH numbering)
 const SQRT = -1

@@ -11,16 +11,7 @@ import {
   roundSignificand,
   rounded,
 } from '../../../src/cpu/fpu/x87-extended'
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { rng } from './seeded-random'
 
 /** Exact value of an extended as a rational numerator/denominator pair of bigints (finite only). */
 function extendedRational(ext: Uint32Array): { num: bigint; den: bigint } {
