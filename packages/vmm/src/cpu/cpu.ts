@@ -19,6 +19,8 @@ import type { FirmwareRegisters } from '../device-api/device'
 import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-registers'
 import { codeBreakpointHit, dataBreakpointHits, dataBreakpointsArmed, pageWatched } from './debug-registers'
 import {
+  AC,
+  AC_VECTOR,
   ARITH_FLAGS,
   ATTR_CODE,
   ATTR_DB,
@@ -26,6 +28,7 @@ import {
   ATTR_P,
   ATTR_S,
   ATTR_WRITABLE,
+  CR0_AM,
   CR0_ET,
   CR0_PE,
   CR0_PG,
@@ -587,23 +590,47 @@ export class Cpu {
     return this.memory.read8(this.physRead(linear, 1))
   }
 
+  /** True when misaligned data accesses raise #AC: CR0.AM, EFLAGS.AC and CPL 3 (SDM vol. 3A 6.15, vector 17). */
+  alignCheckActive(): boolean {
+    return (this.cr0 & CR0_AM) !== 0 && (this.flags & AC) !== 0 && this.cpl === 3
+  }
+
+  /** #AC(0) for a misaligned access when alignment checking is on; after translation (#PF has priority). */
+  private checkAlign(): void {
+    if (this.alignCheckActive()) this.fault(AC_VECTOR, 0)
+  }
+
   readLin16(linear: number): number {
     if ((linear & 0xfff) !== 0xfff) {
       const e = this.tlbR[linear >>> 12]!
-      if ((e & 3) === 3) return this.ramView.getUint16(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
-      return this.memory.read16(this.physRead(linear, 2))
+      if ((e & 3) === 3) {
+        if ((linear & 1) !== 0) this.checkAlign()
+        return this.ramView.getUint16(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
+      }
+      const p = this.physRead(linear, 2)
+      if ((linear & 1) !== 0) this.checkAlign()
+      return this.memory.read16(p)
     }
-    return this.readLin8(linear) | (this.readLin8((linear + 1) | 0) << 8)
+    const v = this.readLin8(linear) | (this.readLin8((linear + 1) | 0) << 8)
+    this.checkAlign()
+    return v
   }
 
   readLin32(linear: number): number {
     if ((linear & 0xfff) <= 0xffc) {
       const e = this.tlbR[linear >>> 12]!
-      if ((e & 3) === 3) return this.ramView.getInt32(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
-      return this.memory.read32(this.physRead(linear, 4))
+      if ((e & 3) === 3) {
+        if ((linear & 3) !== 0) this.checkAlign()
+        return this.ramView.getInt32(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
+      }
+      const p = this.physRead(linear, 4)
+      if ((linear & 3) !== 0) this.checkAlign()
+      return this.memory.read32(p)
     }
     const lo = this.readLin16Split(linear)
-    return lo | (this.readLin16Split((linear + 2) | 0) << 16)
+    const v = lo | (this.readLin16Split((linear + 2) | 0) << 16)
+    this.checkAlign()
+    return v
   }
 
   private readLin16Split(linear: number): number {
@@ -651,6 +678,7 @@ export class Cpu {
     if ((linear & 0xfff) !== 0xfff) {
       const e = this.tlbW[linear >>> 12]!
       if ((e & 3) === 3) {
+        if ((linear & 1) !== 0) this.checkAlign()
         const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
         this.ramView.setUint16(p, v, true)
         this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
@@ -658,6 +686,7 @@ export class Cpu {
         return
       }
       const p = this.physWrite(linear, 2)
+      if ((linear & 1) !== 0) this.checkAlign()
       this.memory.write16(p, v)
       this.slowWrite(p, 2)
       return
@@ -665,6 +694,7 @@ export class Cpu {
     // Page-crossing: check both pages before writing either byte.
     const p0 = this.physWrite(linear, 2)
     const p1 = this.physWrite((linear + 1) | 0, 0)
+    this.checkAlign()
     this.memory.write8(p0, v)
     this.memory.write8(p1, v >>> 8)
     this.breakChunk = true
@@ -676,6 +706,7 @@ export class Cpu {
     if ((linear & 0xfff) <= 0xffc) {
       const e = this.tlbW[linear >>> 12]!
       if ((e & 3) === 3) {
+        if ((linear & 3) !== 0) this.checkAlign()
         const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
         this.ramView.setInt32(p, v, true)
         this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
@@ -683,12 +714,14 @@ export class Cpu {
         return
       }
       const p = this.physWrite(linear, 4)
+      if ((linear & 3) !== 0) this.checkAlign()
       this.memory.write32(p, v)
       this.slowWrite(p, 4)
       return
     }
     const p0 = this.physWrite(linear, 4)
     const p1 = this.physWrite((linear + 3) | 0, 0)
+    this.checkAlign()
     for (let i = 0; i < 4; i++) {
       const lin = (linear + i) | 0
       this.memory.write8((lin ^ linear) >>> 12 === 0 ? p0 + i : p1 - 3 + i, v >>> (8 * i))

@@ -135,6 +135,8 @@ function fastForward(c: Cpu, movs: boolean, size: number, srcSeg: number, count:
       chunk = Math.min(chunk, Math.floor((0x1000 - (sLin & 0xfff)) / size))
     }
     if (chunk < 1) return n
+    // Misaligned elements under alignment checking raise #AC: leave them to the element-wise path.
+    if (size > 1 && ((dLin | sLin) & (size - 1)) !== 0 && c.alignCheckActive()) return n
     const de = c.tlbW[dLin >>> 12]!
     if ((de & 3) !== 3) return n
     const bytes = chunk * size
