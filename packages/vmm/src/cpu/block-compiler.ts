@@ -6,7 +6,8 @@ import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { jccTaken, step } from './block-exec'
 import { ARITH_FLAGS, CF } from './constants'
-import { lazyCF } from './flags'
+import { shift } from './alu'
+import { condition, lazyCF } from './flags'
 
 /**
  * A compiled block: runs the block from `blockEip` (looping while it branches back to itself and at most
@@ -20,6 +21,8 @@ interface Helpers {
   readonly step: typeof step
   readonly jccTaken: typeof jccTaken
   readonly lazyCF: typeof lazyCF
+  readonly shift: typeof shift
+  readonly condition: typeof condition
 }
 
 const ALU32: Record<number, [string, number]> = {
@@ -43,6 +46,79 @@ function eaExpr(b: BlockCache, i: number): string {
 /** Code that records lazy flags for a 32-bit result `r` of operands `a`, `v`. */
 function lazy(op: number): string {
   return `c.lzOp = ${op}; c.lzShift = 31; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
+}
+
+/** Expression reading 8-bit register `r` (AL…BL, AH…BH). */
+function reg8(r: number): string {
+  return r < 4 ? `(regs[${r}] & 0xff)` : `((regs[${r - 4}] >> 8) & 0xff)`
+}
+
+/** Code that ends the block after a store that hit decoded code (the rest of the block may be stale). */
+function afterStore(b: BlockCache, i: number, k: number): string {
+  return ` if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
+}
+
+/** Code that jumps to `target` (an expression) after the CS limit check and leaves the block. */
+function leave(target: string, k: number): string {
+  return `if ((${target} >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.eip = ${target}; return ${k + 1}`
+}
+
+/** Snippets for control transfers, stack and extension instructions (32-bit operand size). */
+function snippetMore(b: BlockCache, i: number, k: number): string | null {
+  const rm = b.rm[i]!
+  const reg = b.reg[i]!
+  const memOk = b.a16[i] === 0
+  const mem32 = () => `c.read32(${b.seg[i]!}, ${eaExpr(b, i)})`
+  switch (b.op[i]!) {
+    case OP.pushReg:
+      return `c.push32(regs[${reg}]);${afterStore(b, i, k)}`
+    case OP.pushImm:
+      return `c.push32(${b.imm[i]!});${afterStore(b, i, k)}`
+    case OP.popReg:
+      // POP ESP loads the value read before ESP moved.
+      return `{ const v = c.peek32(0); c.adjustSp(4); regs[${reg}] = v; }`
+    case OP.movRmImm:
+      if (rm >= 0) return `regs[${rm}] = ${b.imm[i]!};`
+      return memOk ? `c.write32(${b.seg[i]!}, ${eaExpr(b, i)}, ${b.imm[i]!});${afterStore(b, i, k)}` : null
+    case OP.movzx8:
+    case OP.movsx8: {
+      const v = rm >= 0 ? reg8(rm) : memOk ? `c.read8(${b.seg[i]!}, ${eaExpr(b, i)})` : null
+      if (v === null) return null
+      return b.op[i] === OP.movzx8 ? `regs[${reg}] = ${v};` : `regs[${reg}] = (${v} << 24) >> 24;`
+    }
+    case OP.movzx16:
+    case OP.movsx16: {
+      const v = rm >= 0 ? `(regs[${rm}] & 0xffff)` : memOk ? `c.read16(${b.seg[i]!}, ${eaExpr(b, i)})` : null
+      if (v === null) return null
+      return b.op[i] === OP.movzx16 ? `regs[${reg}] = ${v};` : `regs[${reg}] = (${v} << 16) >> 16;`
+    }
+    case OP.shiftImm: {
+      const count = b.imm[i]!
+      if (rm < 0 || (count & 31) === 0) return null
+      return `regs[${rm}] = h.shift(c, ${b.aux[i]!}, regs[${rm}], ${count}, 4);`
+    }
+    case OP.testRmImm: {
+      const a = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
+      if (a === null) return null
+      return `{ const a = ${a}; const v = ${b.imm[i]!}; const r = a & v; ${lazy(2)} }`
+    }
+    case OP.cmovcc: {
+      // CMOVcc reads its source whether or not the condition holds.
+      const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
+      if (v === null) return null
+      return `{ const v = ${v}; if (h.condition(c, ${b.aux[i]!})) regs[${reg}] = v; }`
+    }
+    case OP.nop:
+      return ''
+    case OP.jmp:
+      return `{ const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
+    case OP.call:
+      return `{ const t = (blockEip + ${b.imm[i]!}) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.push32((blockEip + ${b.end[i]!}) | 0); c.eip = t; return ${k + 1} }`
+    case OP.ret:
+      return `{ const t = c.peek32(0); if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.adjustSp(${4 + b.imm[i]!}); c.eip = t; return ${k + 1} }`
+    default:
+      return null
+  }
 }
 
 /** Generated code for one record, or null to call `step`. `k` is its index in the block. */
@@ -109,9 +185,9 @@ function snippet(b: BlockCache, i: number, k: number): string | null {
       return `{ const si = regs[6]; regs[0] = c.read32(${seg}, si); regs[6] = (si + ((c.flags & 0x400) !== 0 ? -4 : 4)) | 0; }`
     }
     case OP.jcc:
-      return `if (h.jccTaken(c, ${b.aux[i]!})) { const t = (blockEip + ${b.imm[i]!}) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.eip = t; return ${k + 1} }`
+      return `if (h.jccTaken(c, ${b.aux[i]!})) { const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
     default:
-      return null
+      return snippetMore(b, i, k)
   }
 }
 
@@ -152,7 +228,7 @@ export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
     lines.push(`c.eip = (blockEip + ${b.end[lastIndex]!}) | 0;`, `return ${n};`)
   }
   lines.push('} catch (e) { c.instructionsRetired += done; c.blockFaultIndex = k; throw e }')
-  const helpers: Helpers = { b, step, jccTaken, lazyCF }
+  const helpers: Helpers = { b, step, jccTaken, lazyCF, shift, condition }
   // The generated source is built only from decoded integers and fixed templates above.
   const factory = new Function('h', `return function compiledBlock(c, blockEip, limit) {\n${lines.join('\n')}\n}`)
   return factory(helpers) as CompiledBlock
