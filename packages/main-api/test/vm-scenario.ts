@@ -4,7 +4,7 @@
 // (test/fixtures/test-machine-driver.ts) until the PC platform exists.
 import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -19,31 +19,7 @@ import {
   openEventStream,
 } from '../src/index'
 import type { IMachine, IVirtualBoxClient, MachineStateChangedEvent, VBoxEvent } from '../src/index'
-import { finish, listFiles, tempDir, waitFor } from './helpers'
-
-/** A TCP port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:`port` (the remote display server's port probe). */
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
+import { canConnect, finish, freePort, listFiles, tempDir, waitFor } from './helpers'
 
 /** Path of the test machine driver module. */
 export const testDriver = join(import.meta.dirname, 'fixtures', 'test-machine-driver.ts')

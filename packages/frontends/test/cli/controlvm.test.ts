@@ -3,20 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect } from 'node:net'
-import { createHarness, freePort, parseMachineReadable, waitFor, type Harness } from '../helpers'
-
-/** True when 127.0.0.1:`port` accepts a TCP connection (the remote display server's port probe). */
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
+import { canConnect, createHarness, freePort, parseMachineReadable, waitFor, type Harness } from '../helpers'
 
 describe('controlvm on a test machine', () => {
   let h: Harness

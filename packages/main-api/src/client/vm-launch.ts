@@ -11,7 +11,7 @@ import { MachineState, SessionState, SessionType, LockType } from '../api/machin
 import { cloneSettings, type VrdeSettings } from '../settings/machine-settings'
 import { entryPoint } from '../process/entry-points'
 import type { LockHolder, MachineCore, VmLink } from '../server/machine-core'
-import { stateName } from '../server/machine-core'
+import { startableStates, stateName } from '../server/machine-core'
 import type { MediumImpl } from '../server/medium'
 import type { VirtualBoxImpl } from '../server/virtualbox'
 import { runProgress, type ProgressImpl } from '../server/progress'
@@ -380,14 +380,7 @@ export function powerUpHosted(core: MachineCore, events: EventSourceImpl): Progr
       `Cannot power up the machine '${core.name}' because it is already running (machine state: ${stateName(core.state)})`,
       'Console',
     )
-  const allowed: MachineState[] = [
-    MachineState.PoweredOff,
-    MachineState.Aborted,
-    MachineState.Teleported,
-    MachineState.Saved,
-    MachineState.AbortedSaved,
-  ]
-  if (!allowed.includes(core.state))
+  if (!startableStates.includes(core.state))
     throw new VBoxError(
       'VBOX_E_INVALID_VM_STATE',
       `Cannot power up the machine '${core.name}' in the state ${stateName(core.state)}`,

@@ -39,6 +39,15 @@ export interface CoreSession extends LockHolder {
   _released(): void
 }
 
+/** States a machine can be powered up from (launchVMProcess, Console.powerUp). */
+export const startableStates: readonly MachineState[] = [
+  MachineState.PoweredOff,
+  MachineState.Aborted,
+  MachineState.Teleported,
+  MachineState.Saved,
+  MachineState.AbortedSaved,
+]
+
 /** Formats a state for messages the way VirtualBox does ("PoweredOff"). */
 export function stateName(state: MachineState): string {
   const entry = Object.entries(MachineState).find(([, v]) => v === state)

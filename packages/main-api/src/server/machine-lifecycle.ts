@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { VBoxError } from '../api/errors'
 import type { IMachine, IMedium, IProgress, ISession } from '../api/interfaces'
 import type { LockType } from '../api/machine-enums'
-import { CleanupMode, CloneMode, CloneOptions, MachineState, SessionState } from '../api/machine-enums'
+import { CleanupMode, CloneMode, CloneOptions, SessionState } from '../api/machine-enums'
 import { DeviceType, MediumState } from '../api/storage-enums'
 import { cloneSettings } from '../settings/machine-settings'
 import type { SnapshotSettings } from '../settings/machine-settings'
@@ -14,7 +14,7 @@ import { SessionImpl } from '../client/session'
 import { launchVmProcess } from '../client/vm-launch'
 import { generateMacAddress } from './host'
 import { MachineImpl, findSnapshotSettings } from './machine'
-import { stateName } from './machine-core'
+import { startableStates, stateName } from './machine-core'
 import { MediumImpl, diskErrorToVBox, diskFormatOf, newMediumId } from './medium'
 import { MediumType } from '../api/storage-enums'
 import { runProgress } from './progress'
@@ -65,14 +65,7 @@ export async function launchVMProcess(
       `The '${name}' frontend is not available in Boxwood yet; use 'headless'`,
       'Machine',
     )
-  const allowed: MachineState[] = [
-    MachineState.PoweredOff,
-    MachineState.Aborted,
-    MachineState.Teleported,
-    MachineState.Saved,
-    MachineState.AbortedSaved,
-  ]
-  if (!allowed.includes(core.state))
+  if (!startableStates.includes(core.state))
     throw new VBoxError(
       'VBOX_E_INVALID_VM_STATE',
       `The machine '${core.name}' is already running or busy (machine state: ${stateName(core.state)})`,
