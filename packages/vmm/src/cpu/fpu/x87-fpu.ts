@@ -18,7 +18,7 @@ import {
   storeEnvironment,
   storeRegister80,
 } from './x87-environment'
-import { RC, float64FromBits } from './x87-extended'
+import { RC, float32FromBits, float64FromBits } from './x87-extended'
 import { EFLAGS, assertX87Host, type X87Host } from './x87-host'
 import { exactArithmetic, exactSquareRoot } from './x87-hot'
 import { CONSTANTS, NO_WAIT, ORDINARY, classifyInstruction } from './x87-opcodes'
@@ -26,6 +26,7 @@ import {
   integerResult,
   loadBcd,
   loadFloat32,
+  loadFloat32Bits,
   loadFloat64,
   loadFloat64Bits,
   loadFloat80,
@@ -215,9 +216,20 @@ export class X87Fpu implements Fpu {
   private d9Memory(reg: number, linear: number, host: X87Host): void {
     const s = this.state
     switch (reg) {
-      case 0: // FLD m32fp
-        loadFloat32(s, TMP, host, linear)
+      case 0: {
+        // FLD m32fp: a normal or zero operand (no #I, no #D) goes straight onto an empty slot.
+        const target = (s.top - 1) & 7
+        const bits = host.read32(linear) >>> 0
+        const exp = bits & 0x7f800000
+        if (s.empty[target] === 1 && ((exp !== 0 && exp !== 0x7f800000) || (bits & 0x7fffff) === 0)) {
+          s.setC1(false)
+          s.top = target
+          s.setValue(target, float32FromBits(bits))
+          return
+        }
+        loadFloat32Bits(s, TMP, bits) // read once: the operand may be MMIO
         return this.pushLoaded(true)
+      }
       case 2: // FST m32fp
       case 3: {
         // FSTP m32fp

@@ -29,7 +29,11 @@ const MIN_NORMAL32 = 2 ** -126
 
 /** FLD m32fp / FADD m32fp… operand: exact; NaN payloads kept (in the 80-bit image); denormals marked. */
 export function loadFloat32(s: X87State, slot: number, host: FpuHost, linear: number): void {
-  const bits = host.read32(linear) >>> 0
+  loadFloat32Bits(s, slot, host.read32(linear) >>> 0)
+}
+
+/** A binary32 operand from its bit pattern, as {@link loadFloat32}. */
+export function loadFloat32Bits(s: X87State, slot: number, bits: number): void {
   if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) {
     const at = slot * 3
     float32BitsToExtended(bits, s.ext, at)
