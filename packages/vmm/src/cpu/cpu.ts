@@ -17,7 +17,14 @@ import type { IoBus } from '../io/io-bus'
 import type { PhysicalMemory } from '../memory/physical-memory'
 import type { FirmwareRegisters } from '../device-api/device'
 import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-registers'
-import { codeBreakpointHit, dataBreakpointHits, dataBreakpointsArmed, pageWatched } from './debug-registers'
+import {
+  codeBreakpointHit,
+  dataBreakpointHits,
+  dataBreakpointsArmed,
+  ioBreakpointHits,
+  ioBreakpointsArmed,
+  pageWatched,
+} from './debug-registers'
 import {
   AC,
   AC_VECTOR,
@@ -194,6 +201,8 @@ export class Cpu {
   lastException: { vector: number; errorCode: number | null } | null = null
   /** Data breakpoints are armed (DR7 R/W = 01 or 11 on an enabled breakpoint). */
   private watchData = false
+  /** I/O breakpoints are armed (CR4.DE and DR7 R/W = 10 on an enabled breakpoint). */
+  private watchIo = false
   /** B0–B3 bits of data breakpoints hit by the current instruction. */
   private pendingDataBreak = 0
   private firstException: { vector: number; errorCode: number | null } | null = null
@@ -276,6 +285,7 @@ export class Cpu {
     this.dr[6] = 0xffff0ff0 | 0
     this.dr[7] = 0x400
     this.watchData = false
+    this.watchIo = false
     this.cpl = 0
     for (let s = 0; s < 6; s++) this.setSegRaw(s, 0, 0, 0xffff, 0x93)
     this.setSegRaw(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b)
@@ -1030,9 +1040,15 @@ export class Cpu {
     }
   }
 
+  /** An I/O instruction accesses `size` bytes at `port`: records I/O breakpoint hits (#DB after the instruction). */
+  noteIoAccess(port: number, size: number): void {
+    if (this.watchIo) this.pendingDataBreak |= ioBreakpointHits(this.dr, port, size)
+  }
+
   /** Recomputes the data-breakpoint watch after DR0–DR3 or DR7 change (pages with watches leave the fast path). */
   updateDebugWatch(): void {
     this.watchData = dataBreakpointsArmed(this.dr)
+    this.watchIo = ioBreakpointsArmed(this.dr, this.cr4)
     this.flushTlb(true)
     this.breakChunk = true
   }

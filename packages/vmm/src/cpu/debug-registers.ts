@@ -1,5 +1,7 @@
 // Debug-register breakpoints (Intel SDM vol. 3B 17.2–17.3): which DR0–DR3 entries DR7 arms, and matching of
-// instruction fetches and data accesses against them. The CPU raises #DB from the results.
+// instruction fetches, data accesses and (with CR4.DE) I/O port accesses against them. The CPU raises #DB from
+// the results.
+import { CR4_DE } from './constants'
 
 /** Bytes covered by a DR7 LEN field (00 → 1, 01 → 2, 10 → 8, 11 → 4). */
 const LENGTHS = [1, 2, 8, 4] as const
@@ -20,6 +22,27 @@ export function dataBreakpointsArmed(dr: Int32Array): boolean {
     if (enabled(dr7, i) && (rw === 1 || rw === 3)) return true
   }
   return false
+}
+
+/** True when CR4.DE is set and some enabled breakpoint watches I/O ports (R/W 10). */
+export function ioBreakpointsArmed(dr: Int32Array, cr4: number): boolean {
+  if ((cr4 & CR4_DE) === 0) return false
+  const dr7 = dr[7]!
+  for (let i = 0; i < 4; i++) if (enabled(dr7, i) && rwField(dr7, i) === 2) return true
+  return false
+}
+
+/** B0–B3 bits of the I/O breakpoints (R/W 10, only meaningful with CR4.DE) an access to `port` hits. */
+export function ioBreakpointHits(dr: Int32Array, port: number, size: number): number {
+  const dr7 = dr[7]!
+  let hits = 0
+  for (let i = 0; i < 4; i++) {
+    if (!enabled(dr7, i) || rwField(dr7, i) !== 2) continue
+    const len = LENGTHS[(dr7 >>> (18 + i * 4)) & 3]!
+    const start = dr[i]! & 0xffff & ~(len - 1)
+    if (port < start + len && start < port + size) hits |= 1 << i
+  }
+  return hits
 }
 
 /** True if a breakpoint address lies on linear page `page` (its accesses must leave the TLB fast path). */

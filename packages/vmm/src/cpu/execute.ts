@@ -690,6 +690,7 @@ function execute(c: Cpu, op: number): void {
       const port = op < 0xe8 ? c.fetch8() : regs[2]! & 0xffff
       const size = (op & 1) === 0 ? 1 : opSize(c)
       checkIoPermission(c, port, size)
+      c.noteIoAccess(port, size)
       setReg(c, size, 0, c.io.ioRead(port, size as 1 | 2 | 4))
       // A device may have raised or lowered an interrupt line: sample interrupts before the next instruction.
       c.breakChunk = true
@@ -702,6 +703,7 @@ function execute(c: Cpu, op: number): void {
       const port = op < 0xe8 ? c.fetch8() : regs[2]! & 0xffff
       const size = (op & 1) === 0 ? 1 : opSize(c)
       checkIoPermission(c, port, size)
+      c.noteIoAccess(port, size)
       const v = getReg(c, size, 0)
       c.io.ioWrite(port, size === 4 ? v >>> 0 : v, size as 1 | 2 | 4)
       c.breakChunk = true

@@ -37,7 +37,10 @@ export function stringInstruction(c: Cpu, op: number): void {
   const srcSeg = c.segOverride >= 0 ? c.segOverride : DS
   const isCompare = op === 0xa6 || op === 0xa7 || op === 0xae || op === 0xaf
   const kind = op & 0xfe
-  if (kind === 0x6c || kind === 0x6e) checkIoPermission(c, regs[2]! & 0xffff, size)
+  if (kind === 0x6c || kind === 0x6e) {
+    checkIoPermission(c, regs[2]! & 0xffff, size)
+    c.noteIoAccess(regs[2]! & 0xffff, size)
+  }
   let n = rep !== 0 ? (a32 ? regs[1]! >>> 0 : regs[1]! & 0xffff) : 1
   if (n === 0) return
   if (rep !== 0 && delta > 0 && (kind === 0xa4 || kind === 0xaa)) {

@@ -119,6 +119,8 @@ export function moveToCr(c: Cpu, n: number, v: number): void {
       const old = c.cr4
       c.cr4 = v
       if (((old ^ v) & (CR4_PGE | CR4_PSE)) !== 0) c.flushTlb(true)
+      // CR4.DE turns DR7 R/W = 10 into I/O breakpoints.
+      if (((old ^ v) & CR4_DE) !== 0) c.updateDebugWatch()
       return
     }
     default:

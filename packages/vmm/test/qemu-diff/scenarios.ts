@@ -544,6 +544,23 @@ bits 32
   mov edx, 4`,
   ),
   c(
+    'I/O breakpoint (CR4.DE, DR2 R/W = 10, 2 bytes): OUT to a watched port traps #DB after the instruction',
+    `  mov eax, cr4
+  or eax, 8
+  mov cr4, eax
+  mov eax, 0x80
+  mov dr2, eax
+  mov eax, 0x620 | (0x6 << 24)
+  mov dr7, eax
+  mov dx, 0x84
+  mov al, 1
+  out dx, al
+  mov ebx, 7
+  mov al, 2
+  out 0x81, al
+  mov ecx, 9`,
+  ),
+  c(
     'instruction breakpoint (DR1) faults #DB before the instruction',
     `  mov eax, .bp
   mov dr1, eax
