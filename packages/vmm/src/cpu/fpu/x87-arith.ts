@@ -3,7 +3,13 @@
 // binary64 values), NaN propagation and the #I/#D/#Z/#O/#U/#P exceptions (Intel SDM vol. 1 §4.7–4.9, §8.5,
 // table 4-7; vol. 2 FADD…FDIVR, FSQRT). The binary64 path rounds directed modes using the exact error of the
 // round-to-nearest result (TwoSum / Dekker products), so it is correctly rounded in every mode.
-import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot, productError as dekkerError } from './x87-binary64'
+import {
+  binary64Arithmetic,
+  binary64SquareRoot,
+  extendedDivide,
+  extendedSquareRoot,
+  productError as dekkerError,
+} from './x87-binary64'
 import { EXT_CLASS, RC, nextDown, nextUp, pow2 } from './x87-extended'
 import { softArithmetic, softSquareRoot } from './x87-softfloat'
 import { SW, TMP2, type X87State } from './x87-state'
@@ -185,6 +191,7 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
         return true
       }
     }
+    if ((pc & 1) === 1 && op === ARITH.DIV && extendedDivide(s, dst, a, b)) return true
     return softArithmetic(s, op, dst, a, b)
   }
   let r: number

@@ -100,6 +100,42 @@ export function extendedSquareRoot(s: X87State, dst: number, src: number): boole
 }
 
 /**
+ * dst ← a / b at 64-bit precision for normal 80-bit values (64-bit significands, exponents within [-800, 800]);
+ * false: use the exact path. Each operand splits exactly into its top and bottom 32 significand bits (X1 + X2,
+ * Y1 + Y2) and q = RN(RN(x) / RN(y)) lies within a few ulps of x / y. The remainder x − q·y is summed as
+ * X1 − p1 + X2 − p2 − e1 − e2 (q·Y1 = p1 + e1, q·Y2 = p2 + e2 exactly): the first two steps are exact (Sterbenz;
+ * multiples of the dividend's unit below 2^35 of them) and the last three round by at most 2^-100 of x, so the
+ * offset from q in 64-bit units is known within 2^-35, far inside the margin roundToExtended demands.
+ */
+export function extendedDivide(s: X87State, dst: number, a: number, b: number): boolean {
+  const pa = s.loadExtended(a)
+  const pb = s.loadExtended(b)
+  const ext = s.ext
+  const aHi = ext[pa + 1] as number
+  const bHi = ext[pb + 1] as number
+  const aSe = ext[pa + 2] as number
+  const bSe = ext[pb + 2] as number
+  const ea = (aSe & 0x7fff) - 16383
+  const eb = (bSe & 0x7fff) - 16383
+  if (aHi < 0x80000000 || bHi < 0x80000000 || ea < -800 || ea > 800 || eb < -800 || eb > 800) return false
+  const xSign = aSe >= 0x8000 ? -1 : 1
+  const ySign = bSe >= 0x8000 ? -1 : 1
+  const x1 = xSign * aHi * pow2(ea - 31)
+  const x2 = xSign * (ext[pa] as number) * pow2(ea - 63)
+  const y1 = ySign * bHi * pow2(eb - 31)
+  const y2 = ySign * (ext[pb] as number) * pow2(eb - 63)
+  const q = (x1 + x2) / (y1 + y2)
+  if (!inRange(q)) return false
+  const p1 = q * y1
+  const p2 = q * y2
+  const e2 = p2 === 0 ? 0 : productError(q, y2, p2)
+  const rem = x1 - p1 + x2 - p2 - productError(q, y1, p1) - e2
+  // rem is only known approximately, never exactly zero: a (nearly) exact quotient is declined.
+  if (rem === 0) return false
+  return roundToExtended(s, dst, q, rem / (y1 + y2), false)
+}
+
+/**
  * Stores the value r + err (r = the binary64 rounding of the true result, |err| ≤ ulp(r)/2, err exact when
  * `exactError`, else accurate to a few ulps of err with the exact sign) rounded to 64 bits under RC, with #P and
  * C1. Returns false (nothing stored) when an inexact error term leaves the rounding in doubt.
@@ -146,11 +182,16 @@ function roundToExtended(s: X87State, dst: number, r: number, err: number, exact
   } else {
     hi = (0x80000000 | (fraction << 11) | (wordLo >>> 21)) >>> 0
     lo = ((wordLo << 11) >>> 0) + k
-    // |k| ≤ 1025 and the low word of r's significand is a multiple of 2^11: at most one borrow, never a carry
-    // past bit 63 (the significand is not a power of two when it borrows).
+    // r may lie a few binary64 ulps from the true value (FDIV/FSQRT of 64-bit significands): carry or borrow one
+    // word, and leave a result that crossed a power of two (a different grid) to the exact path.
     if (lo < 0) {
       lo += 4294967296
       hi -= 1
+      if (hi < 0x80000000) return false
+    } else if (lo >= 4294967296) {
+      lo -= 4294967296
+      hi += 1
+      if (hi > 0xffffffff) return false
     }
   }
   if (frac !== 0) {

@@ -2,7 +2,12 @@
 // itself checked against QEMU): for random and boundary-hugging binary64 operands in every rounding mode, both
 // must store the same 80-bit image, status flags and C1 — or the fast path must decline.
 import { describe, expect, it } from 'vitest'
-import { binary64Arithmetic, binary64SquareRoot, extendedSquareRoot } from '../../../src/cpu/fpu/x87-binary64'
+import {
+  binary64Arithmetic,
+  binary64SquareRoot,
+  extendedDivide,
+  extendedSquareRoot,
+} from '../../../src/cpu/fpu/x87-binary64'
 import { softArithmetic, softSquareRoot } from '../../../src/cpu/fpu/x87-softfloat'
 import { X87State } from '../../../src/cpu/fpu/x87-state'
 import { rng } from './seeded-random'
@@ -116,6 +121,45 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
         if (results[0] === null) continue
         fastCount++
         expect(results[0], `sqrt ${hi.toString(16)}:${lo.toString(16)} exp ${exp} rc ${rc}`).toBe(results[1])
+      }
+    }
+    expect(fastCount).toBeGreaterThan(15000)
+  })
+
+  it('FDIV of 64-bit significands rounds like the exact path', () => {
+    const r = rng(0xd17)
+    const word = (i: number): number =>
+      i % 3 === 0 ? Math.floor(r() * 16) : i % 3 === 1 ? 0xffffffff - Math.floor(r() * 16) : Math.floor(r() * 2 ** 32)
+    let fastCount = 0
+    for (let i = 0; i < 5000; i++) {
+      const aHi = (0x80000000 | Math.floor(r() * 2 ** 31)) >>> 0
+      const bHi = i % 5 === 0 ? 0x80000000 : (0x80000000 | Math.floor(r() * 2 ** 31)) >>> 0
+      const aLo = word(i)
+      const bLo = i % 7 === 0 ? 0 : word(i + 1)
+      const wide = i % 4 === 3 ? 1500 : 60
+      const aSe = (r() < 0.5 ? 0x8000 : 0) | (16383 + Math.floor((r() - 0.5) * wide))
+      const bSe = (r() < 0.5 ? 0x8000 : 0) | (16383 + Math.floor((r() - 0.5) * wide))
+      for (let rc = 0; rc < 4; rc++) {
+        const results: (string | null)[] = []
+        for (const fast of [true, false]) {
+          const s = new X87State()
+          s.controlWord = 0x037f | (rc << 10)
+          s.setExtended(0, aLo, aHi, aSe)
+          s.setExtended(1, bLo, bHi, bSe)
+          s.statusFlags = 0
+          const done = fast ? extendedDivide(s, 2, 0, 1) : softArithmetic(s, 6, 2, 0, 1)
+          if (!done) {
+            results.push(null)
+            continue
+          }
+          const at = s.loadExtended(2)
+          const image = [s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')
+          results.push(`${image} sw=${s.statusWord().toString(16)}`)
+        }
+        if (results[0] === null) continue
+        fastCount++
+        const name = `${aSe.toString(16)}:${aHi.toString(16)}:${aLo.toString(16)} / ${bSe.toString(16)}:${bHi.toString(16)}:${bLo.toString(16)} rc ${rc}`
+        expect(results[0], name).toBe(results[1])
       }
     }
     expect(fastCount).toBeGreaterThan(15000)
