@@ -139,6 +139,7 @@ describe('every documented boxmanage command', () => {
       'null',
       'secret',
     ])
+    expect(ok('list', '--long', 'vms')).toMatch(new RegExp(`^Name: +cmd\n[\\s\\S]*^UUID: +${UUID}$`, 'm'))
     ok('modifyvm', 'cmd', '--vrde', 'off', '--name', 'renamed')
     expect(ok('list', 'vms')).toBe(`"renamed" {${UUID}}\n`)
     ok('modifyvm', UUID, '--name', 'cmd')
