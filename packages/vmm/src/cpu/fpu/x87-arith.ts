@@ -7,6 +7,7 @@ import {
   binary64Arithmetic,
   binary64SquareRoot,
   extendedDivide,
+  extendedMultiply,
   extendedSquareRoot,
   productError as dekkerError,
 } from './x87-binary64'
@@ -191,7 +192,11 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
         return true
       }
     }
-    if ((pc & 1) === 1 && op === ARITH.DIV && extendedDivide(s, dst, a, b)) return true
+    if ((pc & 1) === 1) {
+      // 64-bit precision with 80-bit operands: binary64 approximations with tightly bounded errors.
+      if (op === ARITH.DIV && extendedDivide(s, dst, a, b)) return true
+      if (op === ARITH.MUL && extendedMultiply(s, dst, a, b)) return true
+    }
     return softArithmetic(s, op, dst, a, b)
   }
   let r: number

@@ -11,8 +11,11 @@ const SPLIT = 134217729 // 2^27 + 1 (Veltkamp split)
 /** Results and operands outside [2^-900, 2^900] take the exact path: error terms stay normal and exact inside. */
 const LOW = pow2(-900)
 const HIGH = pow2(900)
-/** A quotient or root whose scaled error lies this close to a rounding boundary is decided by the exact path. */
-const MARGIN = pow2(-24)
+/**
+ * A result whose offset from the binary64 approximation, in 64-bit units, lies this close to a rounding boundary
+ * is decided by the exact path. The approximate offsets below are accurate to 2^-16 or better.
+ */
+const MARGIN = pow2(-12)
 
 const f64 = new Float64Array(1)
 const f64Words = new Uint32Array(f64.buffer)
@@ -108,22 +111,11 @@ export function extendedSquareRoot(s: X87State, dst: number, src: number): boole
  * offset from q in 64-bit units is known within 2^-35, far inside the margin roundToExtended demands.
  */
 export function extendedDivide(s: X87State, dst: number, a: number, b: number): boolean {
-  const pa = s.loadExtended(a)
-  const pb = s.loadExtended(b)
-  const ext = s.ext
-  const aHi = ext[pa + 1] as number
-  const bHi = ext[pb + 1] as number
-  const aSe = ext[pa + 2] as number
-  const bSe = ext[pb + 2] as number
-  const ea = (aSe & 0x7fff) - 16383
-  const eb = (bSe & 0x7fff) - 16383
-  if (aHi < 0x80000000 || bHi < 0x80000000 || ea < -800 || ea > 800 || eb < -800 || eb > 800) return false
-  const xSign = aSe >= 0x8000 ? -1 : 1
-  const ySign = bSe >= 0x8000 ? -1 : 1
-  const x1 = xSign * aHi * pow2(ea - 31)
-  const x2 = xSign * (ext[pa] as number) * pow2(ea - 63)
-  const y1 = ySign * bHi * pow2(eb - 31)
-  const y2 = ySign * (ext[pb] as number) * pow2(eb - 63)
+  if (!splitOperands(s, a, b, 800)) return false
+  const x1 = split[0] as number
+  const x2 = split[1] as number
+  const y1 = split[2] as number
+  const y2 = split[3] as number
   const q = (x1 + x2) / (y1 + y2)
   if (!inRange(q)) return false
   const p1 = q * y1
@@ -133,6 +125,61 @@ export function extendedDivide(s: X87State, dst: number, a: number, b: number): 
   // rem is only known approximately, never exactly zero: a (nearly) exact quotient is declined.
   if (rem === 0) return false
   return roundToExtended(s, dst, q, rem / (y1 + y2), false)
+}
+
+/** The operands of the 64-bit-significand paths split exactly into top and bottom 32 significand bits. */
+const split = new Float64Array(4)
+
+/** Splits slots a and b into split = [X1, X2, Y1, Y2]; false when either is not normal or |exponent| > limit. */
+function splitOperands(s: X87State, a: number, b: number, limit: number): boolean {
+  const pa = s.loadExtended(a)
+  const pb = s.loadExtended(b)
+  const ext = s.ext
+  const aHi = ext[pa + 1] as number
+  const bHi = ext[pb + 1] as number
+  const aSe = ext[pa + 2] as number
+  const bSe = ext[pb + 2] as number
+  const ea = (aSe & 0x7fff) - 16383
+  const eb = (bSe & 0x7fff) - 16383
+  if (aHi < 0x80000000 || bHi < 0x80000000 || ea < -limit || ea > limit || eb < -limit || eb > limit) return false
+  const xSign = aSe >= 0x8000 ? -1 : 1
+  const ySign = bSe >= 0x8000 ? -1 : 1
+  split[0] = xSign * aHi * pow2(ea - 31)
+  split[1] = xSign * (ext[pa] as number) * pow2(ea - 63)
+  split[2] = ySign * bHi * pow2(eb - 31)
+  split[3] = ySign * (ext[pb] as number) * pow2(eb - 63)
+  return true
+}
+
+/**
+ * dst ← a · b at 64-bit precision for normal 80-bit values with exponents within [-400, 400]; false: use the
+ * exact path. r = RN(RN(x) · RN(y)) and the error x·y − r = (X1·Y1 − r) + X1·Y2 + X2·Y1 + X2·Y2, with the three
+ * large products split exactly (Dekker): X1·Y1's rounded part minus r is exact (Sterbenz), and every later
+ * partial sum stays below 2^-30 of the product, so the error is known within 2^-80 of it (2^-16 of a unit).
+ */
+export function extendedMultiply(s: X87State, dst: number, a: number, b: number): boolean {
+  if (!splitOperands(s, a, b, 400)) return false
+  const x1 = split[0] as number
+  const x2 = split[1] as number
+  const y1 = split[2] as number
+  const y2 = split[3] as number
+  const r = (x1 + x2) * (y1 + y2)
+  if (!inRange(r)) return false
+  const p11 = x1 * y1
+  const c1 = x1 * y2
+  const c2 = x2 * y1
+  const err =
+    p11 -
+    r +
+    c1 +
+    c2 +
+    productError(x1, y1, p11) +
+    (c1 === 0 ? 0 : productError(x1, y2, c1)) +
+    (c2 === 0 ? 0 : productError(x2, y1, c2)) +
+    x2 * y2
+  // An exact or tied product is only known approximately here: the exact path decides it.
+  if (err === 0) return false
+  return roundToExtended(s, dst, r, err, false)
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   binary64Arithmetic,
   binary64SquareRoot,
   extendedDivide,
+  extendedMultiply,
   extendedSquareRoot,
 } from '../../../src/cpu/fpu/x87-binary64'
 import { softArithmetic, softSquareRoot } from '../../../src/cpu/fpu/x87-softfloat'
@@ -126,8 +127,11 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
     expect(fastCount).toBeGreaterThan(15000)
   })
 
-  it('FDIV of 64-bit significands rounds like the exact path', () => {
-    const r = rng(0xd17)
+  it.each([
+    ['FDIV', 6, 0xd17, 800],
+    ['FMUL', 1, 0x3a1, 400],
+  ] as const)('%s of 64-bit significands rounds like the exact path', (_name, op, seed, range) => {
+    const r = rng(seed)
     const word = (i: number): number =>
       i % 3 === 0 ? Math.floor(r() * 16) : i % 3 === 1 ? 0xffffffff - Math.floor(r() * 16) : Math.floor(r() * 2 ** 32)
     let fastCount = 0
@@ -136,7 +140,7 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
       const bHi = i % 5 === 0 ? 0x80000000 : (0x80000000 | Math.floor(r() * 2 ** 31)) >>> 0
       const aLo = word(i)
       const bLo = i % 7 === 0 ? 0 : word(i + 1)
-      const wide = i % 4 === 3 ? 1500 : 60
+      const wide = i % 4 === 3 ? 2 * range - 100 : 60
       const aSe = (r() < 0.5 ? 0x8000 : 0) | (16383 + Math.floor((r() - 0.5) * wide))
       const bSe = (r() < 0.5 ? 0x8000 : 0) | (16383 + Math.floor((r() - 0.5) * wide))
       for (let rc = 0; rc < 4; rc++) {
@@ -147,7 +151,8 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
           s.setExtended(0, aLo, aHi, aSe)
           s.setExtended(1, bLo, bHi, bSe)
           s.statusFlags = 0
-          const done = fast ? extendedDivide(s, 2, 0, 1) : softArithmetic(s, 6, 2, 0, 1)
+          const fastPath = op === 6 ? extendedDivide : extendedMultiply
+          const done = fast ? fastPath(s, 2, 0, 1) : softArithmetic(s, op, 2, 0, 1)
           if (!done) {
             results.push(null)
             continue
@@ -158,7 +163,7 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
         }
         if (results[0] === null) continue
         fastCount++
-        const name = `${aSe.toString(16)}:${aHi.toString(16)}:${aLo.toString(16)} / ${bSe.toString(16)}:${bHi.toString(16)}:${bLo.toString(16)} rc ${rc}`
+        const name = `op ${op} ${aSe.toString(16)}:${aHi.toString(16)}:${aLo.toString(16)} ${bSe.toString(16)}:${bHi.toString(16)}:${bLo.toString(16)} rc ${rc}`
         expect(results[0], name).toBe(results[1])
       }
     }
