@@ -73,6 +73,8 @@ export class RdpConnection {
   readonly #in = new InputBuffer(MAX_INPUT)
   #t: Transport | null = null
   #phase: Phase = 'x224'
+  /** Set once the session has been active: later Demand Actives are reactivations (guest mode changes). */
+  #wasActive = false
   #requestedProtocols = 0
   #gcc: ConnectInitial | null = null
   #bpp: RdpBpp = 32
@@ -211,7 +213,18 @@ export class RdpConnection {
     this.#cleanup()
   }
 
+  /**
+   * Input the client sent before it saw a Deactivate All (a guest mode change) arrives while it re-activates:
+   * it is dropped, as the session is not active (MS-RDPBCGR 1.3.1.3), rather than taken as a protocol error.
+   */
+  #inputDuringReactivation(): boolean {
+    if (this.#phase !== 'capabilities' || !this.#wasActive) return false
+    this.#ctx.log('debug', `rdp ${this.#addr}: input dropped during reactivation`)
+    return true
+  }
+
   #onFastPathInput(frame: Uint8Array): void {
+    if (this.#inputDuringReactivation()) return
     if (this.#phase !== 'active' && this.#phase !== 'finalize') {
       throw new ProtocolError(`fast-path input in phase ${this.#phase}`)
     }
@@ -290,6 +303,7 @@ export class RdpConnection {
         this.#finishActivation()
         return
       case PDUTYPE2.input:
+        if (this.#inputDuringReactivation()) return
         if (this.#phase !== 'finalize' && this.#phase !== 'active')
           throw new ProtocolError(`input in phase ${this.#phase}`)
         this.#input.slowPath(body)
@@ -351,6 +365,7 @@ export class RdpConnection {
     this.#sendSlow(controlPdu(SHARE_ID, 2))
     this.#sendSlow(fontMapPdu(SHARE_ID))
     this.#phase = 'active'
+    this.#wasActive = true
     if (this.#handshakeTimer) {
       clearTimeout(this.#handshakeTimer)
       this.#handshakeTimer = null

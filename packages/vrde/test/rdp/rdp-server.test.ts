@@ -118,7 +118,8 @@ describe('RdpServer with a scripted client', () => {
 
   it('reactivates the client on a mode change (Deactivate All, Demand Active) and repaints', async () => {
     const display = new MemoryDisplaySource(128, 96)
-    const server = new RdpServer(settings(), display, new RecordingInputSink())
+    const input = new RecordingInputSink()
+    const server = new RdpServer(settings(), display, input)
     const { port } = await server.start()
     const c = await rdpTestClient(port)
     try {
@@ -127,9 +128,16 @@ describe('RdpServer with a scripted client', () => {
       display.setMode(64, 40)
       expect(await until(() => c.shareTypes.filter((t) => t === 1).length === 2)).toBe(true)
       expect(c.shareTypes.slice(-2)).toEqual([6, 1])
+      // Keys the client sent before it saw the Deactivate All arrive now: dropped, not a reason to disconnect.
+      c.send(fastPathKey(0x1e, false))
+      c.send(dataPdu(0x1c, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0x1e, 0, 0, 0])))
       const before = c.fastPathPdus
       for (const pdu of activationSequence(64, 40).slice(7)) c.send(pdu) // Confirm Active … Font List again
       expect(await until(() => c.fastPathPdus > before)).toBe(true)
+      expect(input.scancodes).toEqual([])
+      c.send(fastPathKey(0x1e, false))
+      expect(await until(() => input.scancodes.length > 0)).toBe(true)
+      expect(input.scancodes).toEqual([0x1e])
     } finally {
       c.close()
       await server.stop()

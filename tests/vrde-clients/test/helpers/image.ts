@@ -1,7 +1,7 @@
 // Screenshots and image comparison through ImageMagick (`import`, `convert`), no npm image library needed.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import type { MemoryDisplaySource } from '@boxwood/vrde'
+import type { DisplaySource } from '@boxwood/devices'
 
 const run = promisify(execFile)
 
@@ -33,9 +33,10 @@ export async function screenshotRoot(display: string, width: number): Promise<Rg
  * Counts pixels of `image` (at offset ox, oy) that differ from the display source by more than `tolerance`
  * per channel (tolerance > 0 for lossy colour depths such as 16 bpp).
  */
-export function countMismatches(source: MemoryDisplaySource, image: RgbImage, ox = 0, oy = 0, tolerance = 0): number {
-  const { width, height, stride } = source.mode
-  const fb = source.framebuffer()
+export function countMismatches(source: DisplaySource, image: RgbImage, ox = 0, oy = 0, tolerance = 0): number {
+  const { width, height, stride, offset, format } = source.mode
+  if (format !== 'x8r8g8b8') throw new Error(`countMismatches compares x8r8g8b8 screens, not ${format}`)
+  const fb = source.framebuffer().subarray(offset)
   let bad = 0
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
