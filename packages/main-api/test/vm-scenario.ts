@@ -381,6 +381,13 @@ export function defineVmScenario(
       const size = await (await console.getDisplay()).getScreenResolution(0)
       expect(size.width).toBe(640)
       await expect(console.powerUp()).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
+      // The hosting session changes the VRDE server live like a Shared one; discarding keeps its lock usable.
+      const hostMachine = await host.getMachine()
+      await (await hostMachine.getVRDEServer()).setVRDEProperty('TCP/Address', '0.0.0.0')
+      expect(await (await hostMachine.getVRDEServer()).getVRDEProperty('TCP/Address')).toBe('0.0.0.0')
+      await hostMachine.discardSettings()
+      expect(await (await hostMachine.getVRDEServer()).getVRDEProperty('TCP/Address')).toBe('127.0.0.1')
+      await expect(hostMachine.setMemorySize(64)).rejects.toMatchObject({ code: 'VBOX_E_INVALID_VM_STATE' })
       // A Shared lock links to the hosting session's running VM.
       await machine.lockMachine(other, LockType.Shared)
       expect(await (await other.getConsole())?.getState()).toBe(MachineState.Running)
@@ -392,6 +399,19 @@ export function defineVmScenario(
       // The lock is free again.
       await machine.lockMachine(other, LockType.Write)
       await other.unlockMachine()
+      // A VM lock on a powered-off machine keeps a mutable machine after a power-up and power-down.
+      await machine.lockMachine(host, LockType.VM)
+      const again = (await host.getConsole())!
+      expect(await finish(await again.powerUp())).toMatchObject({ code: 0 })
+      expect(await finish(await again.powerDown())).toMatchObject({ code: 0 })
+      await waitFor(async () => (await machine.getState()) === MachineState.PoweredOff, 10000, 'power-off')
+      const editable = await host.getMachine()
+      await editable.setMemorySize(201)
+      await editable.saveSettings()
+      expect(await machine.getMemorySize()).toBe(201)
+      expect(await machine.getSessionState()).toBe(SessionState.Locked)
+      await host.unlockMachine()
+      expect(await machine.getSessionState()).toBe(SessionState.Unlocked)
     })
 
     it('deletes the machine and its log folder', async () => {

@@ -223,7 +223,9 @@ export class MachineCore {
   /** Drops live changes that were not saved, putting the VM back on the saved VRDE settings. */
   async discardLive(): Promise<void> {
     const pending = this.pending
-    this.pending = undefined
+    // A session that holds the write lock (a VM lock hosting the VM) keeps a mutable copy; otherwise the VM process
+    // holds the lock and there is none.
+    this.pending = this.writeHolder?.kind === 'session' ? cloneSettings(this.settings) : undefined
     const vm = this.vm
     if (pending && vm && JSON.stringify(pending.hardware.vrde) !== JSON.stringify(this.settings.hardware.vrde))
       await vm.vrdeChanged(cloneSettings(this.settings.hardware.vrde))
