@@ -12,6 +12,7 @@ import type { VrdeLogger } from '@boxwood/vrde'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countMismatches, readImage, screenshotRoot, waitFor } from './helpers/image'
 import { RecordingInputSink } from '../../../packages/vrde/test/helpers/recording-input'
+import { rfbBenchClient } from '../../../packages/vrde/bench/rfb-bench-client'
 import { drawTestPattern } from './helpers/test-pattern'
 import { startXvfb, stopProcess } from './helpers/xvfb'
 
@@ -130,6 +131,48 @@ describe('vncsnapshot', () => {
       expect(delays.map(Number)).toEqual([500, 1000])
     } finally {
       await server.stop()
+    }
+  })
+})
+
+describe('VRDE connection policy with vncsnapshot', () => {
+  it('refuses a second client in single mode, replaces the first with reuse, and caps multi-connection mode', async () => {
+    const display = new MemoryDisplaySource(64, 48)
+    drawBlocks(display)
+    const snap = join(dir, 'policy.png')
+    const snapshot = () =>
+      run('vncsnapshot', ['-quiet', '-quality', '100', vncTarget(port), snap], { timeout: 20_000 }).then(
+        () => 'ok',
+        () => 'failed',
+      )
+    let port = 0
+    for (const [policy, expected] of [
+      [{}, 'failed'],
+      [{ reuseSingleConnection: true }, 'ok'],
+      [{ allowMultiConnection: true, maxConnections: 1 }, 'failed'],
+      [{ allowMultiConnection: true, maxConnections: 2 }, 'ok'],
+    ] as const) {
+      const logs: string[] = []
+      const server = new VncServer(
+        { properties: { 'TCP/Ports': '5960-5999' }, logger: collectingLogger(logs), ...policy },
+        display,
+        new RecordingInputSink(),
+      )
+      port = (await server.start()).port
+      // The first client holds its session (a scripted RFB client that keeps asking for updates).
+      const first = await rfbBenchClient(port)
+      try {
+        await waitFor(() => server.info.numberOfClients === 1, 5000)
+        const outcome = await snapshot()
+        expect(outcome, `${JSON.stringify(policy)}: ${logs.join(' | ')}`).toBe(expected)
+        if (expected === 'failed') expect(logs.some((l) => /refused|REFUSED/.test(l))).toBe(true)
+        if ('reuseSingleConnection' in policy) {
+          expect(logs.some((l) => /replaced by a new client/.test(l))).toBe(true)
+        }
+      } finally {
+        first.close()
+        await server.stop()
+      }
     }
   })
 })
