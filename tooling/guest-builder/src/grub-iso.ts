@@ -14,6 +14,9 @@ export const GRUB_MENU_ENTRY = 'Boxwood Linux (busybox on ttyS0)'
 /** Where grub-pc-bin installs the i386-pc modules and images. */
 const GRUB_I386_PC = '/usr/lib/grub/i386-pc'
 
+/** GRUB prints this on its terminals once it has read the kernel and the initramfs from the medium. */
+export const GRUB_LOADED_MARKER = 'BOXWOOD-GRUB-LOADED'
+
 /** What to put into the GRUB ISO. */
 export interface GrubIsoOptions {
   /** The kernel command line (default: console on ttyS0). */
@@ -42,6 +45,7 @@ export function grubConfig(options: GrubIsoOptions = {}): string {
     `menuentry '${GRUB_MENU_ENTRY}' {`,
     `  linux /boot/vmlinuz ${cmdline}`,
     '  initrd /boot/initrd.gz',
+    `  echo '${GRUB_LOADED_MARKER}'`,
     '}',
     '',
   ].join('\n')

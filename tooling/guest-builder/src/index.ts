@@ -7,5 +7,5 @@ export { assemble, buildBevBootRom, diskImageWithBootSector, CACHE_DIR } from '.
 export { seabiosPath as seabiosBiosPath } from './debian'
 export { buildLinuxHddImage, SYSLINUX_MARKER } from './hdd-image'
 export type { LinuxHddImage, LinuxHddOptions } from './hdd-image'
-export { buildGrubIso, grubConfig, GRUB_MENU_ENTRY } from './grub-iso'
+export { buildGrubIso, grubConfig, GRUB_LOADED_MARKER, GRUB_MENU_ENTRY } from './grub-iso'
 export type { GrubIso, GrubIsoOptions } from './grub-iso'
