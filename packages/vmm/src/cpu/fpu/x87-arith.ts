@@ -6,6 +6,7 @@
 import {
   binary64Arithmetic,
   binary64SquareRoot,
+  extendedAdd,
   extendedDivide,
   extendedMultiply,
   extendedSquareRoot,
@@ -196,6 +197,7 @@ export function arithmetic(s: X87State, op: number, dst: number, a: number, b: n
       // 64-bit precision with 80-bit operands: binary64 approximations with tightly bounded errors.
       if (op === ARITH.DIV && extendedDivide(s, dst, a, b)) return true
       if (op === ARITH.MUL && extendedMultiply(s, dst, a, b)) return true
+      if ((op === ARITH.ADD || op === ARITH.SUB) && extendedAdd(s, dst, a, b, op === ARITH.SUB)) return true
     }
     return softArithmetic(s, op, dst, a, b)
   }

@@ -168,18 +168,76 @@ export function extendedMultiply(s: X87State, dst: number, a: number, b: number)
   const p11 = x1 * y1
   const c1 = x1 * y2
   const c2 = x2 * y1
-  const err =
-    p11 -
-    r +
-    c1 +
-    c2 +
-    productError(x1, y1, p11) +
-    (c1 === 0 ? 0 : productError(x1, y2, c1)) +
-    (c2 === 0 ? 0 : productError(x2, y1, c2)) +
-    x2 * y2
-  // An exact or tied product is only known approximately here: the exact path decides it.
-  if (err === 0) return false
-  return roundToExtended(s, dst, r, err, false)
+  const c3 = x2 * y2
+  // The eight exact parts of x·y − r, largest first; summed with TwoSum so that when nothing rounds the error is
+  // exact (then ties and exact products are decided here instead of declined).
+  terms[0] = p11 - r
+  terms[1] = c1
+  terms[2] = c2
+  terms[3] = productError(x1, y1, p11)
+  terms[4] = c1 === 0 ? 0 : productError(x1, y2, c1)
+  terms[5] = c2 === 0 ? 0 : productError(x2, y1, c2)
+  terms[6] = c3
+  terms[7] = c3 === 0 ? 0 : productError(x2, y2, c3)
+  return roundSum(s, dst, r, 8)
+}
+
+/** Summands of the error terms (see extendedMultiply and extendedAdd). */
+const terms = new Float64Array(8)
+
+/**
+ * Sums terms[0..n) with TwoSum (the partial sums stay small: see the callers) and rounds r plus that sum. When
+ * no addition rounded the sum is exact; otherwise it is accurate far inside roundToExtended's margin.
+ */
+function roundSum(s: X87State, dst: number, r: number, n: number): boolean {
+  let sum = terms[0] as number
+  let lost = 0
+  let exact = true
+  for (let i = 1; i < n; i++) {
+    const term = terms[i] as number
+    const next = sum + term
+    const e = twoSumError(sum, term, next)
+    if (e !== 0) {
+      exact = false
+      lost += e
+    }
+    sum = next
+  }
+  const err = sum + lost
+  if (err === 0 && !exact) return false
+  return roundToExtended(s, dst, r, err, exact)
+}
+
+/**
+ * dst ← a + b (or a − b when `subtract`) at 64-bit precision for normal 80-bit values with exponents within
+ * [-900, 900], without heavy cancellation (|result| ≥ 2^-4 of the larger operand); false: use the exact path.
+ * r = RN(RN(x) + RN(y)); the error (X1 + Y1 − r) + X2 + Y2 starts from TwoSum(X1, Y1) = s1 + e1, s1 − r is exact
+ * (Sterbenz), and the later partial sums stay below 2^-29 of the larger operand, so even when they round the
+ * error is known within 2^-81 of it (2^-13 of a unit of the result).
+ */
+export function extendedAdd(s: X87State, dst: number, a: number, b: number, subtract: boolean): boolean {
+  if (!splitOperands(s, a, b, 900)) return false
+  const x1 = split[0] as number
+  const x2 = split[1] as number
+  const y1 = subtract ? -(split[2] as number) : (split[2] as number)
+  const y2 = subtract ? -(split[3] as number) : (split[3] as number)
+  const r = x1 + x2 + (y1 + y2)
+  const ar = r < 0 ? -r : r
+  const ax = x1 < 0 ? -x1 : x1
+  const ay = y1 < 0 ? -y1 : y1
+  if (!(ar >= (ax > ay ? ax : ay) * 0.0625) || !inRange(r)) return false
+  const s1 = x1 + y1
+  terms[0] = s1 - r
+  terms[1] = twoSumError(x1, y1, s1)
+  terms[2] = x2
+  terms[3] = y2
+  return roundSum(s, dst, r, 4)
+}
+
+/** Knuth's TwoSum error a + b − s for s = RN(a + b) (exact for finite values). */
+function twoSumError(a: number, b: number, s: number): number {
+  const t = s - a
+  return a - (s - t) + (b - t)
 }
 
 /**
