@@ -4,7 +4,15 @@ import { existsSync, statSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { connectVirtualBox, LockType, PlatformArchitecture, VBoxEventType, openEventStream } from '../src/index'
+import {
+  connectVirtualBox,
+  LockType,
+  MachineState,
+  PlatformArchitecture,
+  SessionState,
+  VBoxEventType,
+  openEventStream,
+} from '../src/index'
 import type { VBoxEvent } from '../src/index'
 import { socketPathFor } from '../src/service/socket-path'
 import { tempDir, waitFor } from './helpers'
@@ -128,6 +136,35 @@ describe('boxsvc', () => {
     await collecting
     await b.close()
     await serviceGone(home)
+  })
+})
+
+describe('boxsvc and LockType.VM', () => {
+  it('powers off the VM of a client that hosted it (LockType.VM) and went away', async () => {
+    const dir = await tempDir('svc-vmlock')
+    try {
+      const home = join(dir.path, 'home')
+      const a = await connectVirtualBox({ homeFolder: home })
+      const b = await connectVirtualBox({ homeFolder: home })
+      await (await a.virtualBox.getSystemProperties()).setDefaultMachineFolder(join(dir.path, 'VMs'))
+      const m = await a.virtualBox.createMachine('', 'hosted', PlatformArchitecture.x86, [], 'Other', '')
+      await m.saveSettings()
+      await a.virtualBox.registerMachine(m)
+      const session = await a.getSession()
+      await m.lockMachine(session, LockType.VM)
+      const progress = await (await session.getConsole())!.powerUp()
+      await progress.waitForCompletion(-1)
+      expect(await progress.getResultCode()).toBe(0)
+      const fromB = await b.virtualBox.findMachine('hosted')
+      expect(await fromB.getState()).toBe(MachineState.Running)
+      await a.close()
+      await waitFor(async () => (await fromB.getState()) === MachineState.PoweredOff, 15000, 'hosted VM power-off')
+      await waitFor(async () => (await fromB.getSessionState()) === SessionState.Unlocked, 5000, 'unlock')
+      await b.close()
+      await serviceGone(home)
+    } finally {
+      await dir.cleanup()
+    }
   })
 })
 
