@@ -1,5 +1,6 @@
-// The i686 integer CPU (VirtualBox CPUM + IEM): architectural state, the TLB and 2-level paging, segmented
-// memory access, the run loop and the embedding / single-step API. Spec: Intel SDM vol. 3A ch. 2–6, vol. 2.
+// The i686 integer CPU (VirtualBox CPUM + IEM): architectural state, the TLB-backed linear and segmented memory
+// access paths, instruction fetch, the stack and the embedding / single-step API; paging walks live in paging.ts,
+// the run loop in run-loop.ts, segment caches in segment-cache.ts. Spec: Intel SDM vol. 3A ch. 2–6, vol. 2.
 //
 // Embedding API (stable; see packages/vmm/README.md):
 //   const cpu = new Cpu({ memory, io, interrupts })   // memory: PhysicalMemory, io: IoBus, interrupts: InterruptSource
@@ -17,31 +18,15 @@ import type { IoBus } from '../io/io-bus'
 import type { PhysicalMemory } from '../memory/physical-memory'
 import type { FirmwareRegisters } from '../device-api/device'
 import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-registers'
-import {
-  codeBreakpointHit,
-  dataBreakpointHits,
-  dataBreakpointsArmed,
-  ioBreakpointHits,
-  ioBreakpointsArmed,
-  pageWatched,
-} from './debug-registers'
+import { dataBreakpointHits, dataBreakpointsArmed, ioBreakpointHits, ioBreakpointsArmed } from './debug-registers'
 import {
   AC,
   AC_VECTOR,
   ARITH_FLAGS,
-  ATTR_CODE,
   ATTR_DB,
-  ATTR_EXPAND_DOWN,
-  ATTR_P,
-  ATTR_S,
-  ATTR_WRITABLE,
   CR0_AM,
-  CR0_ET,
   CR0_PE,
   CR0_PG,
-  CR0_WP,
-  CR4_PGE,
-  CR4_PSE,
   CS,
   DS,
   EFLAGS_WRITABLE,
@@ -50,27 +35,25 @@ import {
   GP,
   GS,
   IF,
-  LDTR,
-  PF_VECTOR,
-  RF,
   SS,
   SS_VECTOR,
   TF,
-  TR,
   VM,
 } from './constants'
-import { GUEST_FAULT, GuestFault as GuestFaultClass, TRIPLE_FAULT } from './fault'
+import { GUEST_FAULT } from './fault'
 import { computeLazy } from './flags'
 import type { Fpu } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
 import { CpuFpuHost } from './fpu-host'
-import { executeInstruction } from './execute'
-import { BlockCache, CACHE_SIZE, slotOf } from './block-decoder'
-import { runBlock } from './block-exec'
-import { compileBlock, type CompiledBlock } from './block-compiler'
-import { deliverInterrupt } from './interrupts'
+import { BlockCache, CACHE_SIZE } from './block-decoder'
+import type { CompiledBlock } from './block-compiler'
+import { resetCpu } from './cpu-reset'
 import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
 import { loadCpuState, saveCpuState } from './cpu-saved-state'
+import { flushTlb, invalidatePage, translate } from './paging'
+import { runCpu, stepCpu } from './run-loop'
+import { deriveAllSegs, deriveSeg, loadSegReal, setSegRaw } from './segment-cache'
+import { FILLED_MAX, TLB_PAGES, TLB_VALID } from './tlb-entry'
 
 /** Why `run` returned. */
 export type CpuExitReason = 'budget' | 'halted' | 'triple-fault' | 'stopped'
@@ -102,20 +85,8 @@ export interface CpuOptions {
   readonly compileThreshold?: number
 }
 
-const TLB_VALID = 1
-const TLB_RAM = 2
-const TLB_GLOBAL = 4
-const TLB_PAGES = 1 << 20
-const FILLED_MAX = 8192
 /** Executions of a cached block before it is compiled to a JavaScript function. */
 const HOT_BLOCK = 16
-/**
- * Instructions run between interrupt checks when nothing forces an earlier check. Within `run` only port I/O
- * and writes outside RAM (MMIO) can change what the interrupt controller presents (timers fire between runs),
- * and both end the chunk, so this is only a bound; short chunks made every block that straddles a chunk end
- * fall back from compiled code to the block interpreter.
- */
-const CHUNK = 1 << 16
 
 /** The CPU. Fields are public for the instruction modules in this folder; embedders use the API above. */
 export class Cpu {
@@ -126,7 +97,7 @@ export class Cpu {
   readonly ramView: DataView
   /** RAM as aligned little-endian dwords (bulk STOSD). */
   readonly ram32: Int32Array
-  private readonly dirty: Int32Array
+  readonly dirty: Int32Array
   readonly readTsc: (() => number) | null
   fpu: Fpu | null = null
   readonly fpuHost: CpuFpuHost
@@ -178,7 +149,7 @@ export class Cpu {
   shadow = false
   /** Set by instructions that may enable an interrupt (STI, POPF, IRET, mode switches): end the chunk. */
   breakChunk = false
-  private stopRequested = false
+  stopRequested = false
   nmiBlocked = false
   /** Derived mode facts, refreshed by `updateMode`. */
   protectedMode = false
@@ -197,38 +168,38 @@ export class Cpu {
   faultVector = 0
   faultError = -1
   /** Nesting while delivering: 0 none, 1 delivering a fault, 2 delivering #DF. */
-  private deliveryDepth = 0
+  deliveryDepth = 0
   lastException: { vector: number; errorCode: number | null } | null = null
   /** Data breakpoints are armed (DR7 R/W = 01 or 11 on an enabled breakpoint). */
-  private watchData = false
+  watchData = false
   /** I/O breakpoints are armed (CR4.DE and DR7 R/W = 10 on an enabled breakpoint). */
-  private watchIo = false
+  watchIo = false
   /** B0–B3 bits of data breakpoints hit by the current instruction. */
-  private pendingDataBreak = 0
-  private firstException: { vector: number; errorCode: number | null } | null = null
+  pendingDataBreak = 0
+  firstException: { vector: number; errorCode: number | null } | null = null
 
   // ---- TLB and fetch cache ----
-  private readonly tlbRS = new Int32Array(TLB_PAGES)
-  private readonly tlbWS = new Int32Array(TLB_PAGES)
-  private readonly tlbRU = new Int32Array(TLB_PAGES)
-  private readonly tlbWU = new Int32Array(TLB_PAGES)
+  readonly tlbRS = new Int32Array(TLB_PAGES)
+  readonly tlbWS = new Int32Array(TLB_PAGES)
+  readonly tlbRU = new Int32Array(TLB_PAGES)
+  readonly tlbWU = new Int32Array(TLB_PAGES)
   tlbR = this.tlbRS
   tlbW = this.tlbWS
-  private readonly filled = new Int32Array(FILLED_MAX)
-  private filledCount = 0
-  private filledOverflow = false
+  readonly filled = new Int32Array(FILLED_MAX)
+  filledCount = 0
+  filledOverflow = false
   fetchTag = -1
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
   readonly blocks = new BlockCache()
   /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
-  private readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
-  private readonly hotness = new Uint8Array(CACHE_SIZE)
-  private readonly useBlocks: boolean
-  private compileThreshold: number
+  readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
+  readonly hotness = new Uint8Array(CACHE_SIZE)
+  readonly useBlocks: boolean
+  compileThreshold: number
   /** Index within the block of the instruction that faulted in compiled code. */
   blockFaultIndex = 0
-  private readonly codePage = this.blocks.codePage
+  readonly codePage = this.blocks.codePage
 
   constructor(options: CpuOptions) {
     this.memory = options.memory
@@ -271,43 +242,7 @@ export class Cpu {
 
   /** Power-on / RESET state (SDM vol. 3A 9.1.1). */
   reset(): void {
-    this.blocks.flushAll()
-    this.regs.fill(0)
-    this.regs[2] = 0x0633 // EDX: family 6, model 3, stepping 3
-    this.eip = 0xfff0
-    this.flags = 2
-    this.lzMask = 0
-    this.cr0 = CR0_ET | 0x60000000
-    this.cr2 = 0
-    this.cr3 = 0
-    this.cr4 = 0
-    this.dr.fill(0)
-    this.dr[6] = 0xffff0ff0 | 0
-    this.dr[7] = 0x400
-    this.watchData = false
-    this.watchIo = false
-    this.cpl = 0
-    for (let s = 0; s < 6; s++) this.setSegRaw(s, 0, 0, 0xffff, 0x93)
-    this.setSegRaw(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b)
-    this.setSegRaw(LDTR, 0, 0, 0xffff, 0x82)
-    this.setSegRaw(TR, 0, 0, 0xffff, 0x8b)
-    this.gdtBase = 0
-    this.gdtLimit = 0xffff
-    this.idtBase = 0
-    this.idtLimit = 0xffff
-    this.tscOffset = -this.instructionsRetired
-    this.sysenterCs = this.sysenterEsp = this.sysenterEip = 0
-    this.apicBase = 0xfee00900 | 0
-    this.patLo = 0x00070406
-    this.patHi = 0x00070406
-    this.mtrrDefType = 0
-    this.halted = false
-    this.shadow = false
-    this.nmiBlocked = false
-    this.deliveryDepth = 0
-    this.fpu?.reset()
-    this.updateMode()
-    this.flushTlb(true)
+    resetCpu(this)
   }
 
   // ---- flags ----
@@ -377,65 +312,22 @@ export class Cpu {
 
   /** Loads a segment register's visible and hidden parts as given, and derives the access checks. */
   setSegRaw(seg: number, sel: number, base: number, limit: number, attr: number): void {
-    this.segSel[seg] = sel & 0xffff
-    this.segBase[seg] = base | 0
-    this.segLimit[seg] = limit | 0
-    this.segAttr[seg] = attr
-    this.deriveSeg(seg)
-    if (seg === CS) this.fetchTag = -1
+    setSegRaw(this, seg, sel, base, limit, attr)
   }
 
   /** Recomputes segLo/segHi/segOk of one segment from its hidden part and the mode. */
   deriveSeg(seg: number): void {
-    const attr = this.segAttr[seg]!
-    const limit = this.segLimit[seg]! >>> 0
-    if ((attr & ATTR_P) === 0 || (this.protectedMode && !this.v86 && (attr & ATTR_S) === 0 && seg < 6)) {
-      this.segOk[seg] = 0
-      this.segLo[seg] = 1
-      this.segHi[seg] = 0
-      return
-    }
-    if ((attr & (ATTR_CODE | ATTR_EXPAND_DOWN)) === ATTR_EXPAND_DOWN && (attr & ATTR_S) !== 0) {
-      this.segLo[seg] = limit + 1
-      this.segHi[seg] = (attr & ATTR_DB) !== 0 ? 0xffffffff : 0xffff
-    } else {
-      this.segLo[seg] = 0
-      // A 4 GB expand-up segment wraps around instead of faulting (as real processors and Bochs do).
-      this.segHi[seg] = limit === 0xffffffff ? limit + 3 : limit
-    }
-    let ok: number
-    if (!this.protectedMode || this.v86) ok = 3
-    else if ((attr & ATTR_CODE) !== 0) ok = (attr & ATTR_WRITABLE) !== 0 ? 1 : 0
-    else ok = (attr & ATTR_WRITABLE) !== 0 ? 3 : 1
-    this.segOk[seg] = ok
+    deriveSeg(this, seg)
   }
 
   /** Re-derives all segment checks (after a mode change). */
   deriveAllSegs(): void {
-    for (let s = 0; s < 8; s++) this.deriveSeg(s)
+    deriveAllSegs(this)
   }
 
   /** Loads a segment register in real or V86 mode (base = selector × 16). */
   loadSegReal(seg: number, sel: number): void {
-    sel &= 0xffff
-    this.segSel[seg] = sel
-    this.segBase[seg] = sel << 4
-    if (this.v86) {
-      this.segLimit[seg] = 0xffff
-      this.segAttr[seg] = seg === CS ? 0xfb : 0xf3
-    } else if (seg === CS) {
-      // Real mode keeps the cached limit (unreal mode) but CS becomes a 16-bit code segment.
-      this.segAttr[seg] = (this.segAttr[seg]! & ~ATTR_DB) | ATTR_P | ATTR_S | ATTR_CODE | ATTR_WRITABLE
-    } else {
-      this.segAttr[seg] = this.segAttr[seg]! | ATTR_P | ATTR_S | ATTR_WRITABLE
-    }
-    this.deriveSeg(seg)
-    if (seg === CS) {
-      this.fetchTag = -1
-      this.code32 = !this.v86 && (this.segAttr[CS]! & ATTR_DB) !== 0
-    } else if (seg === SS) {
-      this.stack32 = (this.segAttr[SS]! & ATTR_DB) !== 0
-    }
+    loadSegReal(this, seg, sel)
   }
 
   // ---- faults ----
@@ -464,117 +356,17 @@ export class Cpu {
 
   /** Flushes the TLB; `all` also drops global pages. */
   flushTlb(all: boolean): void {
-    this.fetchTag = -1
-    if (this.filledOverflow) {
-      this.tlbRS.fill(0)
-      this.tlbWS.fill(0)
-      this.tlbRU.fill(0)
-      this.tlbWU.fill(0)
-      this.filledOverflow = false
-      this.filledCount = 0
-      return
-    }
-    let keep = 0
-    for (let i = 0; i < this.filledCount; i++) {
-      const p = this.filled[i]!
-      if (!all && ((this.tlbRS[p]! | this.tlbRU[p]! | this.tlbWS[p]! | this.tlbWU[p]!) & TLB_GLOBAL) !== 0) {
-        this.filled[keep++] = p
-        continue
-      }
-      this.tlbRS[p] = 0
-      this.tlbWS[p] = 0
-      this.tlbRU[p] = 0
-      this.tlbWU[p] = 0
-    }
-    this.filledCount = keep
+    flushTlb(this, all)
   }
 
   /** INVLPG: drops one page (even a global one). */
   invalidatePage(linear: number): void {
-    const p = linear >>> 12
-    this.tlbRS[p] = 0
-    this.tlbWS[p] = 0
-    this.tlbRU[p] = 0
-    this.tlbWU[p] = 0
-    this.fetchTag = -1
+    invalidatePage(this, linear)
   }
 
-  /**
-   * Translates a linear address for an access by `user` (CPL 3, or a supervisor access when false), walking
-   * the page tables and setting A/D bits; fills the TLB. Returns the physical address (A20 applied, unsigned).
-   */
+  /** Translates a linear address for an access (paging.ts); fills the TLB. */
   translate(linear: number, write: boolean, user: boolean): number {
-    const page = linear >>> 12
-    let physPage: number
-    let writable = true
-    let global = false
-    if ((this.cr0 & CR0_PG) === 0) {
-      physPage = page << 12
-    } else {
-      const mem = this.memory
-      const pdeAddr = (this.cr3 & ~0xfff) | ((linear >>> 20) & 0xffc)
-      const pde = this.readTableEntry(pdeAddr)
-      if ((pde & 1) === 0) this.pageFault(linear, 0, write, user)
-      if ((pde & 0x80) !== 0 && (this.cr4 & CR4_PSE) !== 0) {
-        this.checkPagePerms(linear, pde, write, user)
-        const upd = pde | 0x20 | (write ? 0x40 : 0)
-        if (upd !== pde) mem.write32(pdeAddr, upd)
-        writable = (upd & 0x40) !== 0 && this.pagePermits(pde, user)
-        global = (pde & 0x100) !== 0 && (this.cr4 & CR4_PGE) !== 0
-        physPage = (pde & 0xffc00000) | (linear & 0x3ff000)
-      } else {
-        const pteAddr = (pde & ~0xfff) | ((linear >>> 10) & 0xffc)
-        const pte = this.readTableEntry(pteAddr)
-        if ((pte & 1) === 0) this.pageFault(linear, 0, write, user)
-        const combined = pde & pte
-        this.checkPagePerms(linear, combined, write, user)
-        if ((pde & 0x20) === 0) mem.write32(pdeAddr, pde | 0x20)
-        const upd = pte | 0x20 | (write ? 0x40 : 0)
-        if (upd !== pte) mem.write32(pteAddr, upd)
-        writable = (upd & 0x40) !== 0 && this.pagePermits(combined, user)
-        global = (pte & 0x100) !== 0 && (this.cr4 & CR4_PGE) !== 0
-        physPage = pte & ~0xfff
-      }
-    }
-    physPage &= this.memory.a20Mask
-    const entry =
-      physPage |
-      TLB_VALID |
-      (this.memory.pageIsPlainRam(physPage >>> 12) && !(this.watchData && pageWatched(this.dr, page)) ? TLB_RAM : 0) |
-      (global ? TLB_GLOBAL : 0)
-    if (this.filledCount < FILLED_MAX) this.filled[this.filledCount++] = page
-    else this.filledOverflow = true
-    if (user) {
-      this.tlbRU[page] = entry
-      if (writable) this.tlbWU[page] = entry
-    } else {
-      this.tlbRS[page] = entry
-      if (writable) this.tlbWS[page] = entry
-    }
-    return (physPage | (linear & 0xfff)) >>> 0
-  }
-
-  /** Reads a page-directory or page-table entry (straight from RAM when the table lives in plain RAM). */
-  private readTableEntry(addr: number): number {
-    const a = (addr & this.memory.a20Mask) >>> 0
-    if (a + 3 < this.memory.ramBytes && this.memory.pageIsPlainRam(a >>> 12)) return this.ramView.getInt32(a, true)
-    return this.memory.read32(a)
-  }
-
-  /** Whether a write is permitted by the combined page bits for this privilege (CR0.WP for supervisor). */
-  private pagePermits(bits: number, user: boolean): boolean {
-    if ((bits & 2) !== 0) return true
-    return !user && (this.cr0 & CR0_WP) === 0
-  }
-
-  private checkPagePerms(linear: number, bits: number, write: boolean, user: boolean): void {
-    if (user && (bits & 4) === 0) this.pageFault(linear, 1, write, user)
-    if (write && !this.pagePermits(bits, user)) this.pageFault(linear, 1, write, user)
-  }
-
-  private pageFault(linear: number, present: number, write: boolean, user: boolean): never {
-    this.cr2 = linear
-    return this.fault(PF_VECTOR, present | (write ? 2 : 0) | (user ? 4 : 0))
+    return translate(this, linear, write, user)
   }
 
   /** Physical address for a read of `size` bytes (0: instruction fetch) at the current privilege. */
@@ -919,125 +711,9 @@ export class Cpu {
     this.breakChunk = true
   }
 
-  /** Executes up to `maxInstructions` instructions. */
+  /** Executes up to `maxInstructions` instructions (run-loop.ts). */
   run(maxInstructions: number): CpuExit {
-    const start = this.instructionsRetired
-    const end = start + Math.max(0, Math.floor(maxInstructions))
-    this.stopRequested = false
-    while (this.instructionsRetired < end) {
-      if (this.stopRequested) {
-        this.stopRequested = false
-        return { reason: 'stopped', retired: this.instructionsRetired - start }
-      }
-      try {
-        if (this.checkInterrupts()) continue
-      } catch (e) {
-        if (!this.handleThrow(e)) return { reason: 'triple-fault', retired: this.instructionsRetired - start }
-        continue
-      }
-      if (this.halted) return { reason: 'halted', retired: this.instructionsRetired - start }
-      const slow = this.shadow || (this.flags & TF) !== 0 || (this.dr[7]! & 0xff) !== 0
-      const chunkEnd = slow ? this.instructionsRetired + 1 : Math.min(end, this.instructionsRetired + CHUNK)
-      this.shadow = false
-      this.breakChunk = false
-      try {
-        if (slow) this.stepOne()
-        else {
-          this.runChunk(chunkEnd)
-        }
-      } catch (e) {
-        if (!this.handleThrow(e)) return { reason: 'triple-fault', retired: this.instructionsRetired - start }
-      }
-    }
-    return { reason: this.halted ? 'halted' : 'budget', retired: this.instructionsRetired - start }
-  }
-
-  /** Runs instructions until `chunkEnd` retired or something ends the chunk: cached blocks where possible. */
-  private runChunk(chunkEnd: number): void {
-    const blocks = this.blocks
-    const tagPhys = blocks.tagPhys
-    const tagMode = blocks.tagMode
-    const tagGen = blocks.tagGen
-    const pageGen = blocks.pageGen
-    while (this.instructionsRetired < chunkEnd) {
-      const eip = this.eip
-      const csLimit = this.segLimit[CS]! >>> 0
-      const lin = (this.segBase[CS]! + eip) | 0
-      const e = this.tlbR[lin >>> 12]!
-      if ((e & 3) === 3 && eip >>> 0 <= csLimit && this.useBlocks) {
-        const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
-        const mode = this.code32 ? 1 : 0
-        let slot = slotOf(phys)
-        if (tagPhys[slot] !== (phys | 0) || tagMode[slot] !== mode || tagGen[slot] !== pageGen[phys >>> 12]) {
-          slot = blocks.decode(this.ram, phys, this.code32, slot)
-          this.compiled[slot] = undefined
-          this.hotness[slot] = 0
-        }
-        const count = blocks.count[slot]!
-        if (count > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
-          let fn = this.compiled[slot]
-          if (fn === undefined && this.hotness[slot]! >= this.compileThreshold) fn = this.compile(slot)
-          if (fn !== undefined && count <= chunkEnd - this.instructionsRetired) {
-            try {
-              this.instructionsRetired += fn(this, eip, chunkEnd - this.instructionsRetired)
-            } catch (e) {
-              const k = this.blockFaultIndex
-              this.instructionsRetired += k
-              this.startEip = (eip + blocks.start[blocks.first[slot]! + k]!) | 0
-              this.startEsp = this.regs[4]!
-              throw e
-            }
-          } else {
-            runBlock(this, blocks, slot, eip, chunkEnd - this.instructionsRetired)
-            if (this.hotness[slot]! < 255) this.hotness[slot]!++
-          }
-          if (this.breakChunk) return
-          continue
-        }
-      }
-      this.startEip = eip
-      this.startEsp = this.regs[4]!
-      executeInstruction(this)
-      this.instructionsRetired++
-      if (this.breakChunk) return
-    }
-  }
-
-  /** Compiles a hot block; where code generation is forbidden (a strict Content-Security-Policy), stays on blocks. */
-  private compile(slot: number): CompiledBlock | undefined {
-    try {
-      return (this.compiled[slot] = compileBlock(this.blocks, slot))
-    } catch (e) {
-      if (e instanceof GuestFaultClass || e === TRIPLE_FAULT) throw e
-      this.compileThreshold = Infinity
-      return undefined
-    }
-  }
-
-  /** One instruction with TF / debug-register handling. */
-  private stepOne(): void {
-    const tf = (this.flags & TF) !== 0
-    this.startEip = this.eip
-    this.startEsp = this.regs[4]!
-    if ((this.dr[7]! & 0xff) !== 0 && (this.flags & RF) === 0) {
-      const hit = codeBreakpointHit(this.dr, (this.segBase[CS]! + this.eip) | 0)
-      if (hit >= 0) {
-        this.dr[6] = (this.dr[6]! & ~0xf) | (1 << hit)
-        this.fault(1, -1)
-      }
-    }
-    this.flags &= ~RF
-    this.pendingDataBreak = 0
-    executeInstruction(this)
-    this.instructionsRetired++
-    if (tf || this.pendingDataBreak !== 0) {
-      // A trap: a fault while delivering it returns to the next instruction, not the one just retired.
-      this.startEip = this.eip
-      this.startEsp = this.regs[4]!
-      this.dr[6] = (this.dr[6]! & ~0xf) | this.pendingDataBreak | (tf ? 0x4000 : 0)
-      this.pendingDataBreak = 0
-      deliverInterrupt(this, 1, 'exception', -1)
-    }
+    return runCpu(this, maxInstructions)
   }
 
   /** An I/O instruction accesses `size` bytes at `port`: records I/O breakpoint hits (#DB after the instruction). */
@@ -1053,103 +729,12 @@ export class Cpu {
     this.breakChunk = true
   }
 
-  /** Delivers NMI or INTR if one is pending and allowed. Returns true if one was delivered. */
-  private checkInterrupts(): boolean {
-    if (this.shadow) return false
-    // A fault while delivering restarts nothing: the return address is the current instruction boundary.
-    this.startEip = this.eip
-    this.startEsp = this.regs[4]!
-    const src = this.interrupts
-    if (!this.nmiBlocked && src.hasNmi()) {
-      src.acknowledgeNmi()
-      this.halted = false
-      this.nmiBlocked = true
-      deliverInterrupt(this, 2, 'external', -1)
-      return true
-    }
-    if ((this.flags & IF) !== 0 && src.hasInterrupt()) {
-      const vector = src.acknowledge() & 0xff
-      this.halted = false
-      deliverInterrupt(this, vector, 'external', -1)
-      return true
-    }
-    return false
-  }
-
-  /** Handles an exception thrown by an instruction; returns false on triple fault. */
-  private handleThrow(e: unknown): boolean {
-    if (e === TRIPLE_FAULT) {
-      this.deliveryDepth = 0
-      return false
-    }
-    if (e !== GUEST_FAULT) throw e
-    this.eip = this.startEip
-    this.regs[4] = this.startEsp
-    return this.deliverFault(this.faultVector, this.faultError)
-  }
-
-  /** Delivers a fault with double-fault and triple-fault escalation (SDM vol. 3A table 6-5). */
-  private deliverFault(vector: number, errorCode: number): boolean {
-    this.lastException = { vector, errorCode: errorCode < 0 ? null : errorCode }
-    this.firstException ??= this.lastException
-    let v = vector
-    let err = errorCode
-    for (;;) {
-      try {
-        this.deliveryDepth++
-        deliverInterrupt(this, v, 'exception', err)
-        this.deliveryDepth = 0
-        return true
-      } catch (e) {
-        if (e !== GUEST_FAULT) throw e
-        const second = this.faultVector
-        if (v === 8) {
-          this.deliveryDepth = 0
-          return false
-        }
-        const contributory = (x: number) => x === 0 || (x >= 10 && x <= 13)
-        if ((contributory(v) && contributory(second)) || (v === 14 && (contributory(second) || second === 14))) {
-          v = 8
-          err = 0
-        } else {
-          v = second
-          err = this.faultError
-        }
-        this.lastException = { vector: v, errorCode: err < 0 ? null : err }
-      }
-    }
-  }
-
   /**
    * Executes exactly one instruction (or delivers one pending interrupt) and reports any exception it raised.
    * A halted CPU stays halted unless an interrupt is pending.
    */
   step(): CpuExit {
-    this.lastException = null
-    this.firstException = null
-    const before = this.instructionsRetired
-    try {
-      if (this.checkInterrupts()) return { reason: 'budget', retired: 0 }
-    } catch (e) {
-      return this.stepResult(before, !this.handleThrow(e))
-    }
-    if (this.halted) return { reason: 'halted', retired: 0 }
-    this.shadow = false
-    try {
-      this.stepOne()
-    } catch (e) {
-      return this.stepResult(before, !this.handleThrow(e))
-    }
-    return this.stepResult(before, false)
-  }
-
-  /** Reports the first exception the instruction raised (escalations to #DF/shutdown follow from it). */
-  private stepResult(before: number, triple: boolean): CpuExit {
-    const retired = this.instructionsRetired - before
-    const reason: CpuExitReason = triple ? 'triple-fault' : this.halted ? 'halted' : 'budget'
-    const first = this.firstException
-    if (first !== null) return { reason, retired, exception: first }
-    return this.lastException !== null ? { reason, retired, exception: this.lastException } : { reason, retired }
+    return stepCpu(this)
   }
 
   /** Time-stamp counter (64-bit as a number, exact up to 2^53). */
