@@ -19,6 +19,8 @@ export interface BootTimes {
   readonly poweroffMs: number
   /** Guest instructions retired up to the prompt, when the emulator reports them (0 otherwise). */
   readonly instructions: number
+  /** CPU seconds of an emulator running in another process (QEMU), measured by its runner. */
+  readonly cpuS?: number
 }
 
 /** Builds the guest (console on ttyS0 at the same RAM size everywhere). */

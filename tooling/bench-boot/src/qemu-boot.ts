@@ -2,10 +2,22 @@
 // -kernel/-initrd/-append, the same RAM size, console on the serial port (stdio); times spawn → shell prompt →
 // process exit after `poweroff` (QEMU exits when the guest powers off through ACPI S5).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BootGuest, BootTimes } from './guest'
+
+/** User + system CPU seconds of a running process (Linux /proc; 0 where unavailable). */
+function processCpuS(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'latin1')
+      .split(') ')[1]!
+      .split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
 
 /** Boots `guest` on QEMU TCG; resolves with the wall-clock milestones (ms since the process was spawned). */
 export async function bootQemu(guest: BootGuest, options: { timeoutMs: number; echo?: boolean }): Promise<BootTimes> {
@@ -34,6 +46,9 @@ export async function bootQemu(guest: BootGuest, options: { timeoutMs: number; e
       let text = ''
       let promptMs = -1
       let stderr = ''
+      // QEMU's CPU time, sampled while it runs (it cannot be read after the process is gone).
+      let cpuS = 0
+      const sampler = setInterval(() => (cpuS = Math.max(cpuS, processCpuS(qemu.pid))), 100)
       qemu.stderr.on('data', (d: Buffer) => (stderr += d.toString('latin1')))
       qemu.stdout.on('data', (d: Buffer) => {
         const chunk = d.toString('latin1')
@@ -46,12 +61,14 @@ export async function bootQemu(guest: BootGuest, options: { timeoutMs: number; e
       })
       qemu.on('error', (e) => {
         clearTimeout(timer)
+        clearInterval(sampler)
         reject(e)
       })
       qemu.on('exit', (code) => {
         clearTimeout(timer)
+        clearInterval(sampler)
         if (promptMs < 0) reject(new Error(`QEMU exited (${String(code)}) before the prompt: ${stderr.trim()}`))
-        else resolve({ promptMs, poweroffMs: performance.now() - t0, instructions: 0 })
+        else resolve({ promptMs, poweroffMs: performance.now() - t0, instructions: 0, cpuS })
       })
     })
   } finally {
