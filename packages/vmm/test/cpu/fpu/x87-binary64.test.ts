@@ -38,6 +38,11 @@ function run(op: number, x: number, y: number, rc: number, fast: boolean): strin
   let done: boolean
   if (op === SQRT) done = fast ? binary64SquareRoot(s, 2, x) : softSquareRoot(s, 2, 0)
   else done = fast ? binary64Arithmetic(s, op, 2, x, y) : softArithmetic(s, op, 2, 0, 1)
+  return outcome(s, done)
+}
+
+/** What an operation left in slot 2 (80-bit image) and the status word, or null when it declined. */
+function outcome(s: X87State, done: boolean): string | null {
   if (!done) return null
   const at = s.loadExtended(2)
   const image = [s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')
@@ -110,15 +115,7 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
           s.controlWord = 0x037f | (rc << 10)
           s.setExtended(0, lo, hi, exp)
           s.statusFlags = 0
-          const done = fast ? extendedSquareRoot(s, 2, 0) : softSquareRoot(s, 2, 0)
-          if (!done) {
-            results.push(null)
-            continue
-          }
-          const at = s.loadExtended(2)
-          results.push(
-            `${[s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')} sw=${s.statusWord().toString(16)}`,
-          )
+          results.push(outcome(s, fast ? extendedSquareRoot(s, 2, 0) : softSquareRoot(s, 2, 0)))
         }
         if (results[0] === null) continue
         fastCount++
@@ -160,13 +157,7 @@ describe('x87 binary64 fast path at 64-bit precision', () => {
           else if (op === 6) done = extendedDivide(s, 2, 0, 1)
           else if (op === 1) done = extendedMultiply(s, 2, 0, 1)
           else done = extendedAdd(s, 2, 0, 1, op === 4)
-          if (!done) {
-            results.push(null)
-            continue
-          }
-          const at = s.loadExtended(2)
-          const image = [s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')
-          results.push(`${image} sw=${s.statusWord().toString(16)}`)
+          results.push(outcome(s, done))
         }
         if (results[0] === null) continue
         fastCount++
