@@ -10,6 +10,7 @@ import type { DisplaySource, VgaInstance } from '@boxwood/devices'
 import { RdpServer, VncServer } from '@boxwood/vrde'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countMismatches, screenshotRoot, waitFor } from './helpers/image'
+import { startTigerVnc } from './helpers/tigervnc'
 import { startXvfb, stopProcess } from './helpers/xvfb'
 
 let certDir = ''
@@ -56,18 +57,7 @@ describe('a booting guest served over RDP and VNC', () => {
       [`/v:127.0.0.1:${rdpPort}`, '/sec:tls', '/cert:ignore', '-decorations', '-grab-keyboard', '/log-level:WARN'],
       { env: { ...process.env, DISPLAY: rdpX.display, HOME: certDir }, stdio: 'ignore' },
     )
-    const vncClient = spawn(
-      'xtigervncviewer',
-      [
-        '-FullScreen',
-        '-AutoSelect=0',
-        '-PreferredEncoding=ZRLE',
-        '-FullColor',
-        '-RemoteResize=0',
-        `127.0.0.1::${vncPort}`,
-      ],
-      { env: { ...process.env, DISPLAY: vncX.display }, stdio: 'ignore' },
-    )
+    const vncClient = startTigerVnc(vncX.display, vncPort)
     try {
       // Both clients are in before the guest draws anything.
       expect(await waitFor(() => rdp.info.numberOfClients === 1 && vnc.info.numberOfClients === 1, 20_000, 100)).toBe(

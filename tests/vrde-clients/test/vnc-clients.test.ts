@@ -14,6 +14,7 @@ import { countMismatches, readImage, screenshotRoot, waitFor } from './helpers/i
 import { RecordingInputSink } from '../../../packages/vrde/test/helpers/recording-input'
 import { rfbBenchClient } from '../../../packages/vrde/bench/rfb-bench-client'
 import { drawTestPattern } from './helpers/test-pattern'
+import { startTigerVnc } from './helpers/tigervnc'
 import { startXvfb, stopProcess } from './helpers/xvfb'
 
 const run = promisify(execFile)
@@ -190,18 +191,7 @@ describe('TigerVNC viewer', () => {
     const { port } = await server.start()
     const x = await startXvfb(400, 300)
     const env = { ...process.env, DISPLAY: x.display }
-    const viewer = spawn(
-      'xtigervncviewer',
-      [
-        '-FullScreen',
-        '-AutoSelect=0',
-        '-PreferredEncoding=ZRLE',
-        '-FullColor',
-        '-RemoteResize=0',
-        `127.0.0.1::${port}`,
-      ],
-      { env, stdio: 'ignore' },
-    )
+    const viewer = startTigerVnc(x.display, port)
     try {
       const shown = await waitFor(
         async () => countMismatches(display, await screenshotRoot(x.display, 400)) === 0,

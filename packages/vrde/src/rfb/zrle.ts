@@ -3,7 +3,7 @@
 // Hot loop: one pass per tile computes pixel values (a masked 32-bit read for the server's own layout, per-channel
 // lookup tables otherwise), runs and a palette kept in a small open-addressed hash table; every buffer is owned
 // by the encoder and reused, so an update allocates nothing per tile.
-import { cpixelLayout } from './pixel-format'
+import { cpixelLayout, isServerFormat } from './pixel-format'
 import type { RfbPixelFormat } from './pixel-format'
 
 const TILE = 64
@@ -29,21 +29,6 @@ function channelTables(pf: RfbPixelFormat): [Uint32Array, Uint32Array, Uint32Arr
     return t
   }
   return [make(pf.blueMax, pf.blueShift), make(pf.greenMax, pf.greenShift), make(pf.redMax, pf.redShift)]
-}
-
-/** True when a CPIXEL is exactly the low three bytes (B, G, R) of the server's B,G,R,X pixel. */
-function isDirectCpixel(pf: RfbPixelFormat): boolean {
-  return (
-    pf.bitsPerPixel === 32 &&
-    !pf.bigEndian &&
-    pf.depth <= 24 &&
-    pf.redMax === 255 &&
-    pf.greenMax === 255 &&
-    pf.blueMax === 255 &&
-    pf.redShift === 16 &&
-    pf.greenShift === 8 &&
-    pf.blueShift === 0
-  )
 }
 
 /** Encodes B,G,R,X rectangles as ZRLE tile data for one client pixel format, reusing its buffers. */
@@ -74,7 +59,8 @@ export class ZrleEncoder {
     this.#cb = bytes
     this.#big = pf.bigEndian
     this.#shift = bytes === 3 && !skipHigh ? 8 : 0
-    this.#direct = isDirectCpixel(pf)
+    // A CPIXEL is then exactly the low three bytes (B, G, R) of the server's B,G,R,X pixel.
+    this.#direct = isServerFormat(pf) && pf.depth <= 24
     ;[this.#tb, this.#tg, this.#tr] = channelTables(pf)
   }
 

@@ -10,6 +10,7 @@ import { createVrdeServer } from '../../src/server/create-server'
 import { VncServer } from '../../src/rfb/vnc-server'
 import { activationSequence, dataPdu, fastPathKey, rdpTestClient } from '../helpers/rdp-client'
 import { RecordingInputSink } from '../helpers/recording-input'
+import { noise, until } from '../helpers/until'
 
 let certDir = ''
 beforeAll(async () => {
@@ -26,22 +27,6 @@ function settings(extra: Partial<VrdeSettings> = {}, logs: string[] = []): VrdeS
     logger: (l, m) => logs.push(`${l} ${m}`),
     ...extra,
   }
-}
-
-async function until(probe: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (probe()) return true
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  return probe()
-}
-
-function noise(d: MemoryDisplaySource, seed: number): void {
-  const fb = d.framebuffer()
-  let s = seed >>> 0
-  for (let i = 0; i < fb.length; i++) fb[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24
-  d.invalidate()
 }
 
 describe('RdpServer with a scripted client', () => {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../src/errors'
 import { cpixelLayout, decodePixelFormat, encodePixelFormat, translatePixels } from '../../src/rfb/pixel-format'
-import type { RfbPixelFormat } from '../../src/rfb/pixel-format'
 import { vncAuthCheck, vncAuthResponse } from '../../src/rfb/vnc-auth'
+import { RGB565_BE } from '../helpers/pixel-formats'
 
-const rgb565be: RfbPixelFormat = {
-  bitsPerPixel: 16,
-  depth: 16,
-  bigEndian: true,
-  trueColour: true,
-  redMax: 31,
-  greenMax: 63,
-  blueMax: 31,
-  redShift: 11,
-  greenShift: 5,
-  blueShift: 0,
-}
+const rgb565be = RGB565_BE
 
 describe('RFB pixel formats', () => {
   it('round-trips PIXEL_FORMAT and rejects colour maps and impossible shifts', () => {

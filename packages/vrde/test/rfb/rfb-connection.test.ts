@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { DisplayHub } from '../../src/display/display-hub'
 import { MemoryDisplaySource } from '../../src/display/memory-display'
-import { RfbConnection } from '../../src/rfb/rfb-connection'
-import { LoginThrottle } from '../../src/server/login-throttle'
-import { SessionRegistry } from '../../src/server/session-registry'
-import { MemoryTransport } from '../helpers/memory-transport'
 import { RecordingInputSink } from '../helpers/recording-input'
+import { openRfbSession } from '../helpers/rfb-session'
 
 const tick = () => new Promise((r) => setTimeout(r, 30))
 
 function setup() {
   const display = new MemoryDisplaySource(32, 16)
   const input = new RecordingInputSink()
-  const t = new MemoryTransport()
-  new RfbConnection(
-    t,
-    {
-      hub: new DisplayHub(display),
-      input,
-      registry: new SessionRegistry({ allowMultiConnection: true, reuseSingleConnection: false, maxConnections: 4 }),
-      throttle: new LoginThrottle(1),
-      log: () => {},
-      stats: { bytesSent: 0, bytesReceived: 0 },
-      onConnectionClosed: () => {},
-    },
-    { desktopName: 'test', handshakeTimeoutMs: 10_000 },
-  )
-  t.feed(Buffer.from('RFB 003.008\n'))
-  t.feed(Buffer.from([1, 1])) // security None, shared
+  const t = openRfbSession(display, input)
   return { display, input, t }
 }
 

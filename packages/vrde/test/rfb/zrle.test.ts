@@ -8,30 +8,16 @@ import { MemoryDisplaySource } from '../../src/display/memory-display'
 import { SERVER_PIXEL_FORMAT, pixelValue } from '../../src/rfb/pixel-format'
 import type { RfbPixelFormat } from '../../src/rfb/pixel-format'
 import { ZrleEncoder } from '../../src/rfb/zrle'
-import { DisplayHub } from '../../src/display/display-hub'
-import { RfbConnection } from '../../src/rfb/rfb-connection'
-import { LoginThrottle } from '../../src/server/login-throttle'
-import { SessionRegistry } from '../../src/server/session-registry'
-import { MemoryTransport } from '../helpers/memory-transport'
 import { RecordingInputSink } from '../helpers/recording-input'
+import { RGB565_BE } from '../helpers/pixel-formats'
+import { openRfbSession } from '../helpers/rfb-session'
 import { decodeZrleTiles } from '../helpers/zrle-decode'
 
 const FORMATS: Record<string, RfbPixelFormat> = {
   server: SERVER_PIXEL_FORMAT,
   'R/B swapped (vncsnapshot)': { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16 },
   'colour in the high bytes': { ...SERVER_PIXEL_FORMAT, redShift: 24, greenShift: 16, blueShift: 8 },
-  '16 bpp big-endian': {
-    ...SERVER_PIXEL_FORMAT,
-    bitsPerPixel: 16,
-    depth: 16,
-    bigEndian: true,
-    redMax: 31,
-    greenMax: 63,
-    blueMax: 31,
-    redShift: 11,
-    greenShift: 5,
-    blueShift: 0,
-  },
+  '16 bpp big-endian': RGB565_BE,
   '8 bpp bgr233': {
     ...SERVER_PIXEL_FORMAT,
     bitsPerPixel: 8,
@@ -138,22 +124,7 @@ describe('ZRLE over an RFB connection', () => {
     const w = 320
     const h = 192
     const display = new MemoryDisplaySource(w, h)
-    const t = new MemoryTransport()
-    new RfbConnection(
-      t,
-      {
-        hub: new DisplayHub(display),
-        input: new RecordingInputSink(),
-        registry: new SessionRegistry({ allowMultiConnection: true, reuseSingleConnection: false, maxConnections: 4 }),
-        throttle: new LoginThrottle(1),
-        log: () => {},
-        stats: { bytesSent: 0, bytesReceived: 0 },
-        onConnectionClosed: () => {},
-      },
-      { desktopName: 'test', handshakeTimeoutMs: 10_000 },
-    )
-    t.feed(Buffer.from('RFB 003.008\n'))
-    t.feed(Buffer.from([1, 1])) // security None, shared
+    const t = openRfbSession(display, new RecordingInputSink())
     t.feed(Buffer.from([2, 0, 0, 1, 0, 0, 0, 16])) // SetEncodings: ZRLE
     const inflate = createInflate()
     const inflateChunk = (data: Uint8Array) =>
@@ -210,26 +181,7 @@ describe('ZRLE over an RFB connection', () => {
     for (let ticks = 0; ticks < 12; ticks++) {
       const display = new MemoryDisplaySource(320, 192)
       display.framebuffer().set(mixedPicture(320, 192, ticks))
-      const t = new MemoryTransport()
-      new RfbConnection(
-        t,
-        {
-          hub: new DisplayHub(display),
-          input: new RecordingInputSink(),
-          registry: new SessionRegistry({
-            allowMultiConnection: true,
-            reuseSingleConnection: false,
-            maxConnections: 4,
-          }),
-          throttle: new LoginThrottle(1),
-          log: () => {},
-          stats: { bytesSent: 0, bytesReceived: 0 },
-          onConnectionClosed: () => {},
-        },
-        { desktopName: 'test', handshakeTimeoutMs: 10_000 },
-      )
-      t.feed(Buffer.from('RFB 003.008\n'))
-      t.feed(Buffer.from([1, 1]))
+      const t = openRfbSession(display, new RecordingInputSink())
       t.feed(Buffer.from([2, 0, 0, 1, 0, 0, 0, 16]))
       t.feed(Buffer.from([3, 0, 0, 0, 0, 0, 1, 64, 0, 192]))
       for (let i = 0; i < ticks; i++) await new Promise((r) => setImmediate(r))
