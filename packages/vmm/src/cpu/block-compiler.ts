@@ -121,8 +121,59 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
   }
 }
 
+/** Statement writing the 8-bit value expression `v` (already 0..255) to register `r` (AL…BL, AH…BH). */
+function setReg8(r: number, v: string): string {
+  return r < 4
+    ? `regs[${r}] = (regs[${r}] & ~0xff) | ${v};`
+    : `regs[${r - 4}] = (regs[${r - 4}] & ~0xff00) | (${v} << 8);`
+}
+
+/** Snippets for byte-sized ALU, MOV and TEST forms (lazy flags with sign bit 7). */
+function snippet8(b: BlockCache, i: number, k: number): string | null {
+  const rm = b.rm[i]!
+  const reg = b.reg[i]!
+  const op = b.op[i]!
+  if (rm < 0 && b.a16[i] !== 0) return null
+  const seg = b.seg[i]!
+  // Memory operands compute their offset once into `o`.
+  const at = rm < 0 ? `const o = ${eaExpr(b, i)}; ` : ''
+  const rmRead = rm >= 0 ? reg8(rm) : `c.read8(${seg}, o)`
+  const rmWrite = (v: string) => (rm >= 0 ? setReg8(rm, v) : `c.write8(${seg}, o, ${v});${afterStore(b, i, k)}`)
+  const lazy8 = (lz: number) =>
+    `c.lzOp = ${lz}; c.lzShift = 7; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
+  switch (op) {
+    case OP.aluRmReg:
+    case OP.aluRmImm:
+    case OP.aluRegRm: {
+      const alu = ALU32[b.aux[i]!]
+      if (alu === undefined) return null
+      const write = b.aux[i] !== 7
+      const r = `const r = (${alu[0]}) & 0xff;`
+      if (op === OP.aluRegRm) {
+        return `{ ${at}const a = ${reg8(reg)}; const v = ${rmRead}; ${r} ${lazy8(alu[1])}${write ? ` ${setReg8(reg, 'r')}` : ''} }`
+      }
+      const src = op === OP.aluRmImm ? String(b.imm[i]! & 0xff) : reg8(reg)
+      return `{ ${at}const a = ${rmRead}; const v = ${src}; ${r} ${lazy8(alu[1])}${write ? ` ${rmWrite('r')}` : ''} }`
+    }
+    case OP.testRmReg:
+    case OP.testRmImm: {
+      const src = op === OP.testRmImm ? String(b.imm[i]! & 0xff) : reg8(reg)
+      return `{ ${at}const a = ${rmRead}; const v = ${src}; const r = a & v; ${lazy8(2)} }`
+    }
+    case OP.movRegRm:
+      return `{ ${at}const v = ${rmRead}; ${setReg8(reg, 'v')} }`
+    case OP.movRmReg:
+      return `{ ${at}const v = ${reg8(reg)}; ${rmWrite('v')} }`
+    case OP.movRmImm:
+      return `{ ${at}${rmWrite(String(b.imm[i]! & 0xff))} }`
+    default:
+      return null
+  }
+}
+
 /** Generated code for one record, or null to call `step`. `k` is its index in the block. */
 function snippet(b: BlockCache, i: number, k: number): string | null {
+  if (b.size[i] === 1) return snippet8(b, i, k)
   if (b.size[i] !== 4) return null
   const rm = b.rm[i]!
   const reg = b.reg[i]!
