@@ -5,7 +5,7 @@ import { constants as zc, createInflate } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MemoryDisplaySource } from '../../src/display/memory-display'
-import { SERVER_PIXEL_FORMAT, pixelValue } from '../../src/rfb/pixel-format'
+import { SERVER_PIXEL_FORMAT, encodePixelFormat, pixelValue } from '../../src/rfb/pixel-format'
 import type { RfbPixelFormat } from '../../src/rfb/pixel-format'
 import { ZrleEncoder } from '../../src/rfb/zrle'
 import { RecordingInputSink } from '../helpers/recording-input'
@@ -120,7 +120,7 @@ describe('ZrleEncoder', () => {
 })
 
 describe('ZRLE over an RFB connection', () => {
-  it('keeps one zlib stream valid across updates mixing stored raw tiles and deflated tiles', async () => {
+  it('keeps one zlib stream valid across updates mixing stored and deflated tiles, and across a pixel format change', async () => {
     const w = 320
     const h = 192
     const display = new MemoryDisplaySource(w, h)
@@ -143,6 +143,9 @@ describe('ZRLE over an RFB connection', () => {
     try {
       for (let frame = 0; frame < 4; frame++) {
         const px = mixedPicture(w, h, frame + 1)
+        // From frame 2 on the client asks for another pixel format: the zlib stream must carry on regardless.
+        const pf = frame >= 2 ? RGB565_BE : SERVER_PIXEL_FORMAT
+        if (frame === 2) t.feed(Buffer.concat([Buffer.from([0, 0, 0, 0]), encodePixelFormat(RGB565_BE)]))
         t.sent.length = 0
         display.framebuffer().set(px)
         display.invalidate()
@@ -162,10 +165,10 @@ describe('ZRLE over an RFB connection', () => {
           const len = out.readUInt32BE(p + 12)
           const raw = await inflateChunk(out.subarray(p + 16, p + 16 + len))
           p += 16 + len
-          const decoded = decodeZrleTiles(SERVER_PIXEL_FORMAT, raw, rw, rh)
+          const decoded = decodeZrleTiles(pf, raw, rw, rh)
           for (let i = 0; i < decoded.length; i++) {
             const at = (y + Math.floor(i / rw)) * w + x + (i % rw)
-            if (decoded[i] !== pixelValue(SERVER_PIXEL_FORMAT, px, at)) throw new Error(`frame ${frame}: pixel ${at}`)
+            if (decoded[i] !== pixelValue(pf, px, at)) throw new Error(`frame ${frame}: pixel ${at}`)
           }
           pixels += decoded.length
         }
