@@ -34,13 +34,17 @@ type Format = keyof typeof qemuFormat
 /** Seconds of one run of each contender, in the order qemu-img, Boxwood hybrid, Boxwood async. */
 type Runs = readonly [() => Promise<number> | number, () => Promise<number>, () => Promise<number>]
 
-/** Runs the contenders in turn REPEAT times; returns each one's best time. */
+/** Runs the contenders in turn REPEAT times (rotating who goes first); returns each one's best time. */
 async function bestOfTurns(name: string, runs: Runs): Promise<[number, number, number]> {
   const best: [number, number, number] = [Infinity, Infinity, Infinity]
   for (let i = 0; i < REPEAT; i++) {
     // Progress on stderr: the whole bench takes minutes on a busy machine.
     process.stderr.write(`bench-disk: ${name}, round ${i + 1} of ${REPEAT}\n`)
-    for (let c = 0; c < 3; c++) best[c] = Math.min(best[c] as number, await (runs[c] as Runs[number])())
+    // Each round starts with another contender: whoever runs right after a big write pays for its writeback.
+    for (let k = 0; k < 3; k++) {
+      const c = (i + k) % 3
+      best[c] = Math.min(best[c] as number, await (runs[c] as Runs[number])())
+    }
   }
   return best
 }
