@@ -43,7 +43,9 @@ export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions)
     if (prompt < 0 && text.includes(guest.prompt)) {
       prompt = performance.now() - t0
       instructionsAtPrompt = vm.cpu.instructionsRetired
-      com1.push('poweroff\n')
+      // Typed from the host event loop, as a user would: this listener runs inside the guest's UART write, and
+      // input pushed from there re-enters the UART mid-access.
+      setTimeout(() => com1.push('poweroff\n'), 0)
     }
   })
   const runner = new VmRunner(vm)
