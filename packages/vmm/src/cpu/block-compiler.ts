@@ -6,7 +6,7 @@ import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { jccTaken, step } from './block-exec'
 import { ARITH_FLAGS, CF } from './constants'
-import { shift } from './alu'
+import { imulTrunc, shift } from './alu'
 import { condition, lazyCF } from './flags'
 
 /**
@@ -22,6 +22,7 @@ interface Helpers {
   readonly jccTaken: typeof jccTaken
   readonly lazyCF: typeof lazyCF
   readonly shift: typeof shift
+  readonly imulTrunc: typeof imulTrunc
   readonly condition: typeof condition
 }
 
@@ -101,6 +102,13 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       const a = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
       if (a === null) return null
       return `{ const a = ${a}; const v = ${b.imm[i]!}; const r = a & v; ${lazy(2)} }`
+    }
+    case OP.imulRegRm:
+    case OP.imulRegRmImm: {
+      const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
+      if (v === null) return null
+      const other = b.op[i] === OP.imulRegRm ? `regs[${reg}]` : String(b.imm[i]!)
+      return `regs[${reg}] = h.imulTrunc(c, ${other}, ${v}, 4);`
     }
     case OP.cmovcc: {
       // CMOVcc reads its source whether or not the condition holds.
@@ -279,7 +287,7 @@ export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
     lines.push(`c.eip = (blockEip + ${b.end[lastIndex]!}) | 0;`, `return ${n};`)
   }
   lines.push('} catch (e) { c.instructionsRetired += done; c.blockFaultIndex = k; throw e }')
-  const helpers: Helpers = { b, step, jccTaken, lazyCF, shift, condition }
+  const helpers: Helpers = { b, step, jccTaken, lazyCF, shift, condition, imulTrunc }
   // The generated source is built only from decoded integers and fixed templates above.
   const factory = new Function('h', `return function compiledBlock(c, blockEip, limit) {\n${lines.join('\n')}\n}`)
   return factory(helpers) as CompiledBlock
