@@ -6,8 +6,9 @@
 // the same drive to GRUB's menu, and GRUB loads kernel and initramfs through it (the rest of that boot is what
 // the Boxwood case and guest 2 already cover; a second full Linux boot would cost minutes of CI).
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildGrubIso,
   GRUB_LOADED_MARKER,
@@ -126,6 +127,7 @@ describe('a GRUB ISO on the ATAPI CD', () => {
   beforeAll(() => {
     iso = buildGrubIso({ cmdline: 'console=ttyS0 loglevel=4 tsc=reliable' })
   })
+  afterAll(() => rmSync(dirname(iso.path), { recursive: true, force: true }))
 
   it('Boxwood BIOS: GRUB’s menu on COM1 and the screen; Enter boots Linux to the shell; poweroff', async () => {
     const { vm, vga, com1, stage } = bootFromCd(iso, { kind: 'boxwood' })
