@@ -44,9 +44,9 @@ function eaExpr(b: BlockCache, i: number): string {
   return b.a16[i] !== 0 ? `((${sum}) & 0xffff)` : `((${sum}) | 0)`
 }
 
-/** Code that records lazy flags for a 32-bit result `r` of operands `a`, `v`. */
-function lazy(op: number): string {
-  return `c.lzOp = ${op}; c.lzShift = 31; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
+/** Code that records lazy flags for a result `r` of operands `a`, `v` (`shift`: sign bit, 31 or 7). */
+function lazy(op: number, shift = 31): string {
+  return `c.lzOp = ${op}; c.lzShift = ${shift}; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
 }
 
 /** Expression reading 8-bit register `r` (AL…BL, AH…BH). */
@@ -147,8 +147,6 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
   const at = rm < 0 ? `const o = ${eaExpr(b, i)}; ` : ''
   const rmRead = rm >= 0 ? reg8(rm) : `c.read8(${seg}, o)`
   const rmWrite = (v: string) => (rm >= 0 ? setReg8(rm, v) : `c.write8(${seg}, o, ${v});${afterStore(b, i, k)}`)
-  const lazy8 = (lz: number) =>
-    `c.lzOp = ${lz}; c.lzShift = 7; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
   switch (op) {
     case OP.aluRmReg:
     case OP.aluRmImm:
@@ -158,15 +156,15 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
       const write = b.aux[i] !== 7
       const r = `const r = (${alu[0]}) & 0xff;`
       if (op === OP.aluRegRm) {
-        return `{ ${at}const a = ${reg8(reg)}; const v = ${rmRead}; ${r} ${lazy8(alu[1])}${write ? ` ${setReg8(reg, 'r')}` : ''} }`
+        return `{ ${at}const a = ${reg8(reg)}; const v = ${rmRead}; ${r} ${lazy(alu[1], 7)}${write ? ` ${setReg8(reg, 'r')}` : ''} }`
       }
       const src = op === OP.aluRmImm ? String(b.imm[i]! & 0xff) : reg8(reg)
-      return `{ ${at}const a = ${rmRead}; const v = ${src}; ${r} ${lazy8(alu[1])}${write ? ` ${rmWrite('r')}` : ''} }`
+      return `{ ${at}const a = ${rmRead}; const v = ${src}; ${r} ${lazy(alu[1], 7)}${write ? ` ${rmWrite('r')}` : ''} }`
     }
     case OP.testRmReg:
     case OP.testRmImm: {
       const src = op === OP.testRmImm ? String(b.imm[i]! & 0xff) : reg8(reg)
-      return `{ ${at}const a = ${rmRead}; const v = ${src}; const r = a & v; ${lazy8(2)} }`
+      return `{ ${at}const a = ${rmRead}; const v = ${src}; const r = a & v; ${lazy(2, 7)} }`
     }
     case OP.movRegRm:
       return `{ ${at}const v = ${rmRead}; ${setReg8(reg, 'v')} }`
