@@ -42,6 +42,7 @@ export type {
   MediumFormatInfo,
   MetricsData,
   ScreenResolution,
+  VideoModeHint,
 } from './api/interfaces'
 
 // Enumerations (VirtualBox 7.1 names and values)

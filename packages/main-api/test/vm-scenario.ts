@@ -126,6 +126,21 @@ export function defineVmScenario(
       await expect(display.takeScreenShotToArray(1, 0, 0, BitmapFormat.PNG)).rejects.toMatchObject({
         code: 'E_INVALIDARG',
       })
+      // A hint is kept by the VM (VirtualBox keeps it for guests without additions); a disabled one is not
+      // passed to the guest, so the screen keeps its size.
+      expect(await display.getVideoModeHint(0)).toMatchObject({ enabled: true, width: 0, height: 0, bitsPerPixel: 0 })
+      await display.setVideoModeHint(0, false, true, 8, 16, 1024, 768, 32, true)
+      expect(await display.getVideoModeHint(0)).toEqual({
+        enabled: false,
+        changeOrigin: true,
+        originX: 8,
+        originY: 16,
+        width: 1024,
+        height: 768,
+        bitsPerPixel: 32,
+      })
+      expect(await display.getScreenResolution(0)).toMatchObject({ width: 640, height: 480 })
+      await expect(display.getVideoModeHint(1)).rejects.toMatchObject({ code: 'E_INVALIDARG' })
       await session.unlockMachine()
     })
 

@@ -359,6 +359,17 @@ export interface ScreenResolution {
   readonly guestMonitorStatus: GuestMonitorStatus
 }
 
+/** The last video mode hint of a screen (IDisplay.getVideoModeHint). */
+export interface VideoModeHint {
+  readonly enabled: boolean
+  readonly changeOrigin: boolean
+  readonly originX: number
+  readonly originY: number
+  readonly width: number
+  readonly height: number
+  readonly bitsPerPixel: number
+}
+
 /** IDisplay. */
 export interface IDisplay {
   getScreenResolution(screenId: number): Promise<ScreenResolution>
@@ -375,6 +386,8 @@ export interface IDisplay {
     bitsPerPixel: number,
     notify: boolean,
   ): Promise<void>
+  /** The last hint set for the screen; all zeros (enabled) before any hint, as in VirtualBox. */
+  getVideoModeHint(display: number): Promise<VideoModeHint>
 }
 
 /** IKeyboard: PC set-1 scancodes. */

@@ -4,7 +4,7 @@
 import { VBoxError } from '../api/errors'
 import { VBoxEventType } from '../api/event-types'
 import type { IConsole, IDisplay, IEventSource, IKeyboard, IMachine, IMouse, IProgress } from '../api/interfaces'
-import type { IVRDEServerInfo, ScreenResolution } from '../api/interfaces'
+import type { IVRDEServerInfo, ScreenResolution, VideoModeHint } from '../api/interfaces'
 import { BitmapFormat, GuestMonitorStatus, MachineState } from '../api/machine-enums'
 import { EventSourceImpl } from '../events/event-source'
 import { ApiObject } from '../server/api-object'
@@ -210,13 +210,16 @@ export class DisplayImpl extends ApiObject implements IDisplay {
     bitsPerPixel: number,
     notify: boolean,
   ) {
-    void changeOrigin
-    void originX
-    void originY
     void notify
     this.checkScreen(display)
     this.console._requireRunning('set a video mode hint')
-    if (enabled) await this.console._vm.call('setVideoModeHint', display, width, height, bitsPerPixel)
+    const hint: VideoModeHint = { enabled, changeOrigin, originX, originY, width, height, bitsPerPixel }
+    await this.console._vm.call('setVideoModeHint', display, hint)
+  }
+  async getVideoModeHint(display: number): Promise<VideoModeHint> {
+    this.checkScreen(display)
+    this.console._requireRunning('read the video mode hint')
+    return this.console._vm.call('getVideoModeHint', display)
   }
   private checkScreen(screenId: number) {
     const monitors = this.console._core.settings.hardware.monitorCount

@@ -6,6 +6,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createServer, type Socket } from 'node:net'
 import { toVBoxError, VBoxError } from '../api/errors'
+import type { VideoModeHint } from '../api/interfaces'
 import { captureRgba } from './framebuffer'
 import { loadMachineDriverFactory, type MachineDriver } from './machine-driver'
 import { frameReader, sendFrame } from './vm-channel'
@@ -36,6 +37,17 @@ let vrdeSettings: VrdeSettings | undefined
 let stopping = false
 let controller: Socket | undefined
 let orphanTimer: NodeJS.Timeout | undefined
+/** The last video mode hint per screen (IDisplay.setVideoModeHint / getVideoModeHint). */
+const videoModeHints = new Map<number, VideoModeHint>()
+const NO_VIDEO_MODE_HINT: VideoModeHint = {
+  enabled: true,
+  changeOrigin: false,
+  originX: 0,
+  originY: 0,
+  width: 0,
+  height: 0,
+  bitsPerPixel: 0,
+}
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} VM ${machineId}: ${message}\n`)
@@ -142,11 +154,16 @@ const handlers: {
     return { width: mode.width, height: mode.height, bitsPerPixel: bpp }
   },
   takeScreenshot: () => captureRgba(display()),
-  setVideoModeHint: (screenId, w, h, bpp) => {
+  setVideoModeHint: (screenId, hint) => {
     const d = running()
-    if (!d.setVideoModeHint)
-      throw new VBoxError('VBOX_E_NOT_SUPPORTED', 'The guest does not take video mode hints', 'Display')
-    d.setVideoModeHint(screenId, w, h, bpp)
+    videoModeHints.set(screenId, hint)
+    // Like VirtualBox without guest additions: the hint is kept (and readable back); only a guest that can
+    // take hints acts on it.
+    if (hint.enabled && d.setVideoModeHint) d.setVideoModeHint(screenId, hint.width, hint.height, hint.bitsPerPixel)
+  },
+  getVideoModeHint: (screenId) => {
+    running()
+    return videoModeHints.get(screenId) ?? NO_VIDEO_MODE_HINT
   },
   putScancodes: (codes) => {
     input().putScancodes(codes)

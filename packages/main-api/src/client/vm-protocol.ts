@@ -1,6 +1,7 @@
 // Messages between the service (or in-process VirtualBox) and a VM process, over the VM's control socket
 // (vm-channel.ts). VirtualBox uses its IPC for the same.
 import type { VirtualBoxErrorInfo } from '../api/errors'
+import type { VideoModeHint } from '../api/interfaces'
 import type { VrdeSettings } from '../settings/machine-settings'
 import type { MachineDriverConfig, MachineDriverEvent } from './machine-driver'
 
@@ -16,7 +17,9 @@ export interface VmMethods {
   powerButton(): boolean
   getScreenResolution(screenId: number): { width: number; height: number; bitsPerPixel: number }
   takeScreenshot(screenId: number): { width: number; height: number; rgba: Uint8Array }
-  setVideoModeHint(screenId: number, width: number, height: number, bitsPerPixel: number): void
+  /** Records the hint (VirtualBox keeps it for guests that can't take it yet) and passes it on if the guest can. */
+  setVideoModeHint(screenId: number, hint: VideoModeHint): void
+  getVideoModeHint(screenId: number): VideoModeHint
   putScancodes(scancodes: number[]): number
   getMouseCapabilities(): { absolute: boolean; relative: boolean }
   putMouseEvent(dx: number, dy: number, dz: number, dw: number, buttons: number): void
