@@ -3,7 +3,7 @@
 // Boxwood it echoes its serial port (TCP server mode) and keys typed with controlvm.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createConnection } from 'node:net'
+import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
@@ -132,11 +132,12 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     const port = await freePort()
     home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
     home.ok('startvm', 'demo')
-    // Connected before the guest boots, the console first shows its banner; only then is the UART set up to
-    // receive (its initialisation resets the FIFO).
+    // The banner comes after the UART is set up to receive (its initialisation resets the FIFO). A TCP server
+    // port drops output while no client is connected, so connect first, then reset for a banner we can see.
     let received = ''
-    const socket = createConnection(port, '127.0.0.1')
+    const socket = await connectWithRetry(port)
     socket.on('data', (d) => (received += d.toString('latin1')))
+    home.ok('controlvm', 'demo', 'reset')
     await waitFor(() => received.includes(DEMO_BANNER))
     socket.write('echo me\r')
     await waitFor(() => received.includes('echo me\r'), 10_000).catch((error: Error) => {
@@ -219,9 +220,12 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     const port = await freePort()
     home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
     home.ok('startvm', 'demo')
+    // A TCP server port drops what the guest writes while no client is connected (as in VirtualBox), and the
+    // guest may print its banner before this client gets in: connect first, then reset so the banner comes again.
     let received = ''
-    const socket = createConnection(port, '127.0.0.1')
+    const socket = await connectWithRetry(port)
     socket.on('data', (d) => (received += d.toString('latin1')))
+    home.ok('controlvm', 'demo', 'reset')
     await waitFor(() => received.includes(DEMO_BANNER))
     await new Promise((r) => setTimeout(r, 500))
     const before = join(home.dir, 'before.png')
@@ -249,3 +253,18 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     home.ok('controlvm', 'demo', 'poweroff')
   })
 })
+
+/** Connects to a loopback port that may not be listening yet (the VM process opens it while starting). */
+async function connectWithRetry(port: number, timeoutMs = 20_000): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const socket = createConnection(port, '127.0.0.1')
+    const error = await new Promise<Error | undefined>((resolve) =>
+      socket.once('connect', () => resolve(undefined)).once('error', resolve),
+    )
+    if (!error) return socket
+    socket.destroy()
+    if (Date.now() > deadline) throw error
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
