@@ -3,12 +3,12 @@
 // Boxwood it echoes its serial port (TCP server mode) and keys typed with controlvm.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createConnection, type Socket } from 'node:net'
+import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
-import { canConnect, freePort } from './net'
+import { canConnect, connectWithRetry, freePort } from './net'
 
 /** Runs the disk in QEMU (SeaBIOS, std VGA) until the banner appears, then screendumps it to a PNG. */
 async function runInQemu(dir: string, disk: string): Promise<{ serial: string; png: string }> {
@@ -253,18 +253,3 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     home.ok('controlvm', 'demo', 'poweroff')
   })
 })
-
-/** Connects to a loopback port that may not be listening yet (the VM process opens it while starting). */
-async function connectWithRetry(port: number, timeoutMs = 20_000): Promise<Socket> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const socket = createConnection(port, '127.0.0.1')
-    const error = await new Promise<Error | undefined>((resolve) =>
-      socket.once('connect', () => resolve(undefined)).once('error', resolve),
-    )
-    if (!error) return socket
-    socket.destroy()
-    if (Date.now() > deadline) throw error
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}

@@ -1,5 +1,6 @@
-// TCP helpers for the end-to-end tests: a port nobody listens on, and a connect probe.
-import { connect, createServer } from 'node:net'
+// TCP helpers for the end-to-end tests: a port nobody listens on, a connect probe, and a connect that waits for a
+// listener.
+import { connect, createServer, type Socket } from 'node:net'
 
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -23,4 +24,19 @@ export function canConnect(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
+}
+
+/** Connects to a loopback port that may not be listening yet (the VM process opens it while starting). */
+export async function connectWithRetry(port: number, timeoutMs = 20_000): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const socket = connect(port, '127.0.0.1')
+    const error = await new Promise<Error | undefined>((resolve) =>
+      socket.once('connect', () => resolve(undefined)).once('error', resolve),
+    )
+    if (!error) return socket
+    socket.destroy()
+    if (Date.now() > deadline) throw error
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }
