@@ -5,6 +5,7 @@
 import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { jccTaken, step } from './block-exec'
+import { executeFpuRecord } from './block-fpu'
 import { ARITH_FLAGS, CF } from './constants'
 import { imulTrunc, shift } from './alu'
 import { condition, lazyCF } from './flags'
@@ -24,6 +25,7 @@ interface Helpers {
   readonly shift: typeof shift
   readonly imulTrunc: typeof imulTrunc
   readonly condition: typeof condition
+  readonly fpu: typeof executeFpuRecord
 }
 
 const ALU32: Record<number, [string, number]> = {
@@ -118,6 +120,9 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
     }
     case OP.nop:
       return ''
+    case OP.fpu:
+      // x87 records call the FPU directly rather than through the interpreter's switch.
+      return `h.fpu(c, h.b, ${i}, blockEip);${afterStore(b, i, k)}`
     case OP.jmp:
       return `{ const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
     case OP.call:
@@ -285,7 +290,7 @@ export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
     lines.push(`c.eip = (blockEip + ${b.end[lastIndex]!}) | 0;`, `return ${n};`)
   }
   lines.push('} catch (e) { c.instructionsRetired += done; c.blockFaultIndex = k; throw e }')
-  const helpers: Helpers = { b, step, jccTaken, lazyCF, shift, condition, imulTrunc }
+  const helpers: Helpers = { b, step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: executeFpuRecord }
   // The generated source is built only from decoded integers and fixed templates above.
   const factory = new Function('h', `return function compiledBlock(c, blockEip, limit) {\n${lines.join('\n')}\n}`)
   return factory(helpers) as CompiledBlock

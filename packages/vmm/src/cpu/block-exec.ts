@@ -1,12 +1,13 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { ARITH_FLAGS, CF, CR0_EM, CR0_TS, CS, DF, DS, ES, NM, ZF } from './constants'
+import { ARITH_FLAGS, CF, CS, DF, DS, ES, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, imulTrunc, incDec, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
 import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, readMem, setReg, writeMem } from './operands'
 import { stringInstruction } from './string-io'
+import { executeFpuRecord } from './block-fpu'
 
 /** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
 function alu32(c: Cpu, kind: number, a: number, b: number): number {
@@ -47,7 +48,7 @@ function alu32(c: Cpu, kind: number, a: number, b: number): number {
 }
 
 /** Effective-address offset of record `i`. */
-function ea(c: Cpu, b: BlockCache, i: number): number {
+export function ea(c: Cpu, b: BlockCache, i: number): number {
   let off = b.disp[i]!
   const base = b.base[i]!
   if (base >= 0) off += c.regs[base]!
@@ -413,25 +414,9 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
         regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
         break
       }
-      case OP.fpu: {
-        if ((c.cr0 & (CR0_EM | CR0_TS)) !== 0) c.fault(NM, -1)
-        const fpu = c.fpu
-        if (fpu === null) c.ud()
-        const word = b.imm[i]!
-        let linear = 0
-        let off = 0
-        if (b.rm[i]! < 0) {
-          const seg = b.seg[i]!
-          off = ea(c, b, i)
-          linear = c.segRead(seg, off, 1)
-          c.fpuHost.dataSelector = c.segSel[seg]!
-        }
-        // The x87 module reads the operand size (FSAVE/FSTENV layouts) and the instruction pointer.
-        c.opSize32 = size === 4
-        c.startEip = (blockEip + b.start[i]!) | 0
-        fpu.execute(word >>> 8, word & 0xff, linear, c.fpuHost, c.startEip, off)
+      case OP.fpu:
+        executeFpuRecord(c, b, i, blockEip)
         break
-      }
       case OP.string: {
         const opc = b.imm[i]!
         if (b.aux[i] === 0 && (opc & 0xfe) === 0xac) {
