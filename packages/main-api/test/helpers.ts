@@ -1,7 +1,6 @@
 // Test helpers: temporary home folders and small media files.
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import type { IProgress } from '../src/api/interfaces'
 
@@ -61,26 +60,5 @@ export async function waitFor(
   }
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-/** True when 127.0.0.1:`port` accepts a TCP connection (the remote display server's port probe). */
-export function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
+// Loopback TCP probes live in the shared test workspace; re-exported so the suites import every helper from here.
+export { canConnect, freePort } from '@boxwood/test-net'

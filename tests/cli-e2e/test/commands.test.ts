@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canConnect, freePort } from '@boxwood/test-net'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
-import { canConnect, freePort } from './net'
 
 const UUID = '6b0c5a3e-9d1f-4e27-8c44-2f5e7a9b1c30'
 

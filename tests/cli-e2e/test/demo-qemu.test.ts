@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canConnect, connectWithRetry, freePort } from '@boxwood/test-net'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
-import { canConnect, connectWithRetry, freePort } from './net'
 
 /** Runs the disk in QEMU (SeaBIOS, std VGA) until the banner appears, then screendumps it to a PNG. */
 async function runInQemu(dir: string, disk: string): Promise<{ serial: string; png: string }> {
