@@ -8,7 +8,9 @@ import {
   CR4_DE,
   CR4_PGE,
   CR4_PSE,
+  CR4_PVI,
   CR4_SUPPORTED,
+  CR4_VME,
   CR4_OSFXSR,
   MSR_APIC_BASE,
   MSR_MTRRCAP,
@@ -26,6 +28,7 @@ export const CPUID_SIGNATURE = 0x0633
 
 /** CPUID leaf 1 EDX feature bits that this CPU implements (FPU and FXSR are added when the x87 module is attached). */
 export const CPUID_FEATURES_EDX =
+  (1 << 1) | // VME (with PVI)
   (1 << 3) | // PSE
   (1 << 4) | // TSC
   (1 << 5) | // MSR
@@ -114,7 +117,7 @@ export function moveToCr(c: Cpu, n: number, v: number): void {
       c.flushTlb(false)
       return
     case 4: {
-      if ((v & ~CR4_SUPPORTED) !== 0) c.gp(0)
+      if ((v & ~(CR4_SUPPORTED | CR4_VME | CR4_PVI)) !== 0) c.gp(0)
       if ((v & CR4_OSFXSR) !== 0 && c.fpu === null) c.gp(0)
       const old = c.cr4
       c.cr4 = v
