@@ -12,18 +12,14 @@ import {
   ES,
   FS,
   GS,
-  IF,
-  IOPL,
   NM,
   OF,
   OF_VECTOR,
   PF,
   SF,
   SS,
-  VM,
   ZF,
   BR,
-  RF,
 } from './constants'
 import type { Cpu } from './cpu'
 import { aad, aam, alu, asciiAdjust, decimalAdjust, imulTrunc, incDec, shift } from './alu'
@@ -50,6 +46,7 @@ import {
   writeRm,
 } from './operands'
 import { checkIoPermission, stringInstruction } from './string-io'
+import { popFlags, pushFlags, setInterruptFlag, v86SoftwareInterrupt } from './virtual-interrupts'
 
 /** One-byte opcodes that accept LOCK (with a memory destination). */
 const LOCKABLE = new Uint8Array(256)
@@ -150,20 +147,6 @@ function fpuEscape(c: Cpu, op: number): void {
   const fpu = c.fpu
   if (fpu === null) c.ud()
   fpu.execute(op, modrm, linear, c.fpuHost, c.startEip, off)
-}
-
-/** POPF/POPFD with the privilege rules for IOPL, IF, VM, RF. */
-function popFlags(c: Cpu): void {
-  if (c.v86 && (c.flags & IOPL) !== IOPL) c.gp(0)
-  const v = c.pop()
-  const old = c.getEflags()
-  let keep = VM | RF | 0x180000 // VM, RF, VIF, VIP are never changed by POPF
-  if (c.protectedMode && !c.v86) {
-    if (c.cpl > 0) keep |= IOPL
-    if (c.cpl > (old & IOPL) >>> 12) keep |= IF
-  } else if (c.v86) keep |= IOPL
-  if (!c.opSize32) keep |= ~0xffff
-  c.setEflags((old & keep) | (v & ~keep & ~RF))
 }
 
 /** Executes opcode `op` (prefixes already consumed). */
@@ -513,12 +496,9 @@ function execute(c: Cpu, op: number): void {
       if ((c.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) c.fault(NM, -1)
       c.fpu?.wait(c.fpuHost)
       return
-    case 0x9c: {
-      if (c.v86 && (c.flags & IOPL) !== IOPL) c.gp(0)
-      const f = c.getEflags() & ~(VM | RF)
-      c.push(f)
+    case 0x9c:
+      pushFlags(c)
       return
-    }
     case 0x9d:
       popFlags(c)
       return
@@ -756,13 +736,7 @@ function execute(c: Cpu, op: number): void {
       return
     case 0xfa:
     case 0xfb:
-      if (c.protectedMode && c.cpl > (c.flags & IOPL) >>> 12) c.gp(0)
-      if (op === 0xfa) c.flags &= ~IF
-      else if ((c.flags & IF) === 0) {
-        c.flags |= IF
-        c.shadow = true
-        c.breakChunk = true
-      }
+      setInterruptFlag(c, op === 0xfb)
       return
     case 0xfc:
       c.flags &= ~DF
@@ -783,8 +757,11 @@ function imrm(c: Cpu, a: number, imm: number, size: number): number {
   return imulTrunc(c, a, imm, size)
 }
 
-/** INT n / INT3 / INTO: V86 with IOPL < 3 faults (#GP(0)) for INT n; the DPL check uses the gate. */
+/**
+ * INT n / INT3 / INTO. In V86 mode INT n follows table 20-2 (IOPL, CR4.VME and the TSS redirection bitmap);
+ * INT3 and INTO always go through the IDT, where the gate's DPL is checked.
+ */
 function softwareInterrupt(c: Cpu, vector: number, isTrap: boolean): void {
-  if (c.v86 && (c.flags & IOPL) !== IOPL && !isTrap) c.gp(0)
+  if (c.v86 && !isTrap && v86SoftwareInterrupt(c, vector)) return
   deliverInterrupt(c, vector, 'software', -1)
 }

@@ -16,6 +16,7 @@ import {
 } from './descriptors'
 import { checkNewSs, tssStack } from './interrupts'
 import { taskSwitch } from './task-switch'
+import { virtualIret } from './virtual-interrupts'
 
 /** Loads CS from `desc` with RPL = `cpl` and jumps to `eip` after the limit check. */
 function loadCsAndJump(c: Cpu, sel: number, cpl: number, eip: number): void {
@@ -239,7 +240,10 @@ export function interruptReturn(c: Cpu): void {
     return
   }
   if (c.v86) {
-    if ((c.flags & IOPL) !== IOPL) c.gp(0)
+    if ((c.flags & IOPL) !== IOPL) {
+      virtualIret(c)
+      return
+    }
     const eip = c.opSize32 ? c.peek32(0) : c.peek16(0)
     const cs = c.opSize32 ? c.peek32(4) : c.peek16(2)
     const fl = c.opSize32 ? c.peek32(8) : c.peek16(4)
@@ -265,8 +269,9 @@ export function interruptReturn(c: Cpu): void {
   const oldCpl = c.cpl
   const iopl = (c.flags & IOPL) >>> 12
   returnToSelector(c, sel, eip, size, 0, true)
-  let keep = VM | VIF | VIP
-  if (oldCpl > 0) keep |= IOPL
+  // VIF and VIP are loaded only by IRETD from CPL 0 (how a kernel sets them up for CR4.PVI code at CPL 3).
+  let keep = VM
+  if (oldCpl > 0) keep |= IOPL | VIF | VIP
   if (oldCpl > iopl) keep |= IF
   if (!c.opSize32) keep |= ~0xffff
   c.setEflags((c.getEflags() & keep) | (fl & ~keep))
