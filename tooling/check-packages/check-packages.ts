@@ -1,11 +1,13 @@
 // Packs public packages exactly as they would be published (`pnpm pack` applies publishConfig and workspace:
-// ranges) and lints each tarball with publint and @arethetypeswrong/cli. Each package's `check` script runs it
-// on its own folder (`check-packages.ts .`, after turbo has built it); with no argument it checks every package.
+// ranges) and lints each tarball with publint and @arethetypeswrong/cli; first checks that the package's entry
+// files list their exports by name (./entry-exports.ts). Each package's `check` script runs it on its own folder
+// (`check-packages.ts .`, after turbo has built it); with no argument it checks every package.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { checkEntryExports, formatEntryExportViolation } from './entry-exports'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const bin = (name: string) => join(root, 'tooling/check-packages/node_modules/.bin', name)
@@ -25,6 +27,9 @@ try {
     if (!existsSync(manifestPath)) continue
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; private?: boolean }
     if (manifest.private) continue
+    for (const violation of checkEntryExports(dir)) {
+      failures.push(`${manifest.name}: ${formatEntryExportViolation(violation)}`)
+    }
     const out = execFileSync('pnpm', ['pack', '--pack-destination', packDir], { cwd: dir, encoding: 'utf8' })
     const tarball = out.trim().split('\n').pop() ?? ''
     console.log(`check-packages: ${manifest.name} → ${tarball}`)
