@@ -1,7 +1,8 @@
 // Subpath entry `@boxwood/main-api/client`: what a client of the boxsvc service needs — connectVirtualBox, the
 // interfaces, enumerations, errors and event helpers — without the in-process API, the VM stack (@boxwood/vmm,
 // @boxwood/devices, @boxwood/vrde) or the settings code, so that a CLI starts fast (VirtualBox's VBoxManage loads
-// only the client side of Main, VBoxC). Every export is listed by name.
+// only the client side of Main, VBoxC). Every export is listed by name; the main entry (./index) re-exports all of
+// them, so a name added here is public in both entries.
 
 // Entry points
 export { connectVirtualBox } from './service/connect'
