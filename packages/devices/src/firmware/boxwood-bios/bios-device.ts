@@ -1,7 +1,9 @@
 // The Boxwood BIOS device (VirtualBox's 'pcbios' role): a ROM built at run time from TypeScript (rom-image.ts)
 // mapped at F0000h and at the top of 4 GB, and a firmware-call port range whose ports trap the ROM stubs into
-// the handlers here (the DOSBox approach: a high-level-emulated BIOS). Handlers that wait for host media I/O
-// make the stub re-execute its OUT until their promise settles; INT 16h waits with STI;HLT for a key.
+// the handlers here (the DOSBox approach: a high-level-emulated BIOS). A handler waiting for host media I/O
+// sends the stub to the ROM's I/O wait, which sleeps in HLT until the BIOS pulses IRQ 14 on completion (a real
+// BIOS waits for its disk controller's interrupt the same way) and then re-executes the OUT to collect the
+// result; INT 16h waits with STI;HLT for a key.
 import {
   defineDevice,
   defineState,
@@ -47,6 +49,9 @@ interface InFlight {
   readonly call: BiosCall
 }
 
+/** The IRQ a disk controller raises when an operation completes (primary IDE); the BIOS's I/O wait sleeps on it. */
+const IO_DONE_IRQ = 14
+
 function createBios(
   ctx: DeviceContext,
   config: { callBase: number; acpiTables: Uint8Array | undefined; acpiAddress: number },
@@ -58,7 +63,15 @@ function createBios(
   )
   ctx.rom(rom.image, 'Boxwood BIOS').map(0xf_0000)
   ctx.rom(rom.image, 'Boxwood BIOS (high alias)').map(0xffff_0000)
-  const inflight = new Map<number, InFlight>()
+  // Calls waiting for the host, by vector and caller stack: an interrupt taken while one waits may call the
+  // same service again (a nested call has its own stack frame).
+  const inflight = new Map<string, InFlight>()
+  const ioDone = ctx.irq(IO_DONE_IRQ)
+  /** Sends the stub to the ROM's I/O wait, which comes back to the stub's OUT. */
+  const waitForHost = (regs: FirmwareCall['regs'], stub: number): void => {
+    regs.eip = rom.entries.ioWait
+    regs.ebx = ((regs.ebx & 0xffff_0000) | (stub + ROM.STUB_RETRY)) >>> 0
+  }
 
   const env: BiosEnv = {
     dma: ctx.dma,
@@ -106,13 +119,14 @@ function createBios(
     const handler = HANDLERS[offset]
     if (!handler) return
     const stub = ROM.stub(offset)
-    const pending = inflight.get(offset)
+    const key = `${offset}:${BiosCall.linear(fw.regs.ss, fw.regs.esp)}`
+    const pending = inflight.get(key)
     if (pending) {
       if (!pending.settled) {
-        fw.regs.eip = stub + ROM.STUB_RETRY
+        waitForHost(fw.regs, stub)
         return
       }
-      inflight.delete(offset)
+      inflight.delete(key)
       pending.call.applyTo(fw.regs)
       return
     }
@@ -129,16 +143,19 @@ function createBios(
     }
     if (result instanceof Promise) {
       const op: InFlight = { settled: false, call }
-      inflight.set(offset, op)
-      result.then(
-        () => (op.settled = true),
-        (error: unknown) => {
-          ctx.log.error('BIOS handler failed', { vector: offset, error: String(error) })
-          call.carry = true
-          op.settled = true
-        },
-      )
-      fw.regs.eip = stub + ROM.STUB_RETRY
+      inflight.set(key, op)
+      const settle = (): void => {
+        // A reset while the host worked forgot the call; its completion must not interrupt the new boot.
+        if (inflight.get(key) !== op) return
+        op.settled = true
+        ioDone.pulse()
+      }
+      result.then(settle, (error: unknown) => {
+        ctx.log.error('BIOS handler failed', { vector: offset, error: String(error) })
+        call.carry = true
+        settle()
+      })
+      waitForHost(fw.regs, stub)
       return
     }
     if (result === 'retry') {

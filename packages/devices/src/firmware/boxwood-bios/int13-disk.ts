@@ -1,7 +1,7 @@
 // INT 13h disk services (IBM PC/AT BIOS interface; Phoenix "BIOS Enhanced Disk Drive Specification" 3.0 for
 // AH=41h..48h; El Torito "Bootable CD-ROM Format Specification" 1.0 §5 for AH=4Bh): diskettes, hard disks
 // with CHS (translated geometry) and LBA packets, and the El Torito no-emulation CD. Media I/O is async: the
-// handlers return a promise and the stub re-executes its OUT until it settles.
+// handlers return a promise and the stub sleeps in the ROM's I/O wait until it settles (bios-device.ts).
 import { BiosCall } from './bios-call'
 import { geometryOf, sectorsOf, type BiosDisk } from './bios-disks'
 import { BDA, type BiosEnv, type HandlerResult } from './bios-env'
