@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
 
 /** A boot program: prints a banner by INT 10h teletype and COM1, proves INT 13h/15h/12h work, halts. */
 const PROGRAM = (org: string) => `
@@ -26,7 +26,7 @@ start:
     mov al, 0x03
     out dx, al
     mov si, banner
-    call print
+    call tty_print
     ; INT 13h extensions: read the sector after this one (or CD block 0 of the image) to 0x8000 by LBA.
     mov ah, 0x41
     mov bx, 0x55aa
@@ -55,7 +55,7 @@ start:
     cmp dword [0x8000], 0x5353454d   ; 'MESS'
     jne fail
     mov si, 0x8000
-    call print
+    call tty_print
 %ifndef CD
     ; CHS: cylinder 0, head 0, sector 2 is the same sector.
     mov ax, 0x0201
@@ -84,34 +84,15 @@ start:
     cmp ax, 639
     jne fail
     mov si, okmsg
-    call print
+    call tty_print
 .halt:
     hlt
     jmp .halt
 fail:
     mov si, failmsg
-    call print
+    call tty_print
     jmp start.halt
-print:
-    lodsb
-    test al, al
-    jz .done
-    push ax
-    mov ah, 0x0e
-    mov bx, 0x0007
-    int 0x10
-    mov dx, 0x3fd
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop ax
-    mov dx, 0x3f8
-    out dx, al
-    jmp print
-.done:
-    ret
-drive: db 0
+${PRINT_ROUTINES}drive: db 0
 dap: db 0x10, 0
      dw 1
      dw 0x8000, 0
@@ -247,21 +228,15 @@ org 0x7c00
     int 0x10
     mov dword [es:0], 0x0000ff00
     mov si, ok
-    jmp print
+    jmp report
 fail:
     mov si, bad
-print:
-    mov dx, 0x3f8
-.next:
-    lodsb
-    test al, al
-    jz .halt
-    out dx, al
-    jmp .next
+report:
+    call com1_print
 .halt:
     hlt
     jmp .halt
-ok: db 'VBE-OK', 10, 0
+${PRINT_ROUTINES}ok: db 'VBE-OK', 10, 0
 bad: db 'VBE-FAIL', 10, 0
 times 510-($-$$) db 0
 dw 0xaa55

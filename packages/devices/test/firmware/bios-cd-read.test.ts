@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium, type BlockMedium } from '../../src/backends/block-backend'
 import { scratchDir } from '../storage/ide-helpers'
-import { bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
 
 const STAMPED = 1024
 const CHUNK = 9
@@ -72,7 +72,7 @@ org 0x7c00
     cmp word [dap + 2], 0
     jne fail
     mov si, pass1
-    call print
+    call com1_print
     ; Wait for the host to swap the medium (it sends one byte), then read sector 0 of the stamps again.
     mov dx, 0x3fd
 .wait:
@@ -86,7 +86,7 @@ org 0x7c00
     mov ecx, 1
     call readcheck
     mov si, okmsg
-    call print
+    call com1_print
 .halt:
     hlt
     jmp .halt
@@ -128,26 +128,10 @@ readcheck:
 
 fail:
     mov si, failmsg
-    call print
+    call com1_print
     jmp $
 
-print:
-    lodsb
-    test al, al
-    jz .done
-    push ax
-    mov dx, 0x3fd
-.tx:
-    in al, dx
-    test al, 0x20
-    jz .tx
-    pop ax
-    mov dx, 0x3f8
-    out dx, al
-    jmp print
-.done:
-    ret
-
+${PRINT_ROUTINES}
 drive: db 0
 salt: db 0
 first: dd 0

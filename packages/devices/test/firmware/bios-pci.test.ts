@@ -16,7 +16,7 @@ import { EBDA_SEGMENT } from '../../src/firmware/boxwood-bios/bios-env'
 import { vgaDevice } from '../../src/graphics/vga/vga-device'
 import { i8259Pic } from '../../src/pc/i8259-pic'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
 
 const BASE = 0x0b00
 const TEST_SLOT = 5
@@ -223,21 +223,14 @@ org 0x7c00
     cmp eax, ecx
     jne fail
     mov si, ok
-    jmp print
+    jmp report
 fail:
     mov si, bad
-print:
-    mov dx, 0x3f8
-.next:
-    lodsb
-    test al, al
-    jz .done
-    out dx, al
-    jmp .next
-.done:
+report:
+    call com1_print
     cli
     hlt
-ok: db 'PCI-BIOS-OK', 13, 10, 0
+${PRINT_ROUTINES}ok: db 'PCI-BIOS-OK', 13, 10, 0
 bad: db 'PCI-BIOS-FAIL', 13, 10, 0
 devfn: dw 0
 times 510-($-$$) db 0

@@ -10,12 +10,67 @@ import type { DevicesTree } from '../../src/machine/config-tree'
 import type { VgaInstance } from '../../src/graphics/vga/vga-device'
 import type { BlockDrive } from '../../src/backends/block-backend'
 
+/** Assembles nasm `source` as a flat binary (`nasm -f bin`). */
 export function nasm(source: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'boxwood-nasm-'))
   writeFileSync(join(dir, 'p.asm'), source)
   execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'p.bin'), join(dir, 'p.asm')])
   return new Uint8Array(readFileSync(join(dir, 'p.bin')))
 }
+
+/**
+ * nasm source of the output routines the boot programs share; paste it once after a program's code (it defines
+ * the global labels below, each with its own local labels). Spec: NS16550A datasheet (LSR bit 5 THRE), IBM PC BIOS
+ * INT 10h AH=0Eh (teletype output).
+ * - `com1_putc`: AL to COM1 (3F8h) once the transmitter holding register is empty; keeps every register.
+ * - `com1_print`: the NUL-terminated string at DS:SI to COM1; advances SI, keeps the other registers.
+ * - `tty_print`: the same string by INT 10h teletype on page 0 (grey on black) first, then to COM1, character by
+ *   character, so that the screen is never behind COM1 (tests stop on a COM1 marker and then read the screen).
+ */
+export const PRINT_ROUTINES = `
+com1_putc:
+    push dx
+    push ax
+    mov dx, 0x3fd
+.wait:
+    in al, dx
+    test al, 0x20
+    jz .wait
+    pop ax
+    mov dx, 0x3f8
+    out dx, al
+    pop dx
+    ret
+com1_print:
+    push ax
+.next:
+    lodsb
+    test al, al
+    jz .done
+    call com1_putc
+    jmp .next
+.done:
+    pop ax
+    ret
+tty_print:
+    push ax
+    push bx
+.next:
+    lodsb
+    test al, al
+    jz .done
+    push ax
+    mov ah, 0x0e
+    mov bx, 0x0007
+    int 0x10
+    pop ax
+    call com1_putc
+    jmp .next
+.done:
+    pop bx
+    pop ax
+    ret
+`
 
 export interface BootOptions {
   readonly luns: { readonly ide?: Record<number, unknown>; readonly floppy?: Record<number, unknown> }
