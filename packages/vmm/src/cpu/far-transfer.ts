@@ -16,7 +16,7 @@ import {
 } from './descriptors'
 import { checkNewSs, tssStack } from './interrupts'
 import { taskSwitch } from './task-switch'
-import { virtualIret } from './virtual-interrupts'
+import { checkVirtualInterruptPending, virtualIret } from './virtual-interrupts'
 
 /** Loads CS from `desc` with RPL = `cpl` and jumps to `eip` after the limit check. */
 function loadCsAndJump(c: Cpu, sel: number, cpl: number, eip: number): void {
@@ -257,6 +257,7 @@ export function interruptReturn(c: Cpu): void {
   if ((c.flags & NT) !== 0) {
     const link = c.readSys16(c.segBase[TR]!)
     taskSwitch(c, link, 'iret', -1)
+    checkVirtualInterruptPending(c)
     return
   }
   const eip = c.opSize32 ? c.peek32(0) : c.peek16(0)
@@ -264,6 +265,7 @@ export function interruptReturn(c: Cpu): void {
   const fl = c.opSize32 ? c.peek32(8) : c.peek16(4)
   if ((fl & VM) !== 0 && c.cpl === 0 && c.opSize32) {
     returnToV86(c, eip, sel, fl)
+    checkVirtualInterruptPending(c)
     return
   }
   const oldCpl = c.cpl
@@ -276,6 +278,7 @@ export function interruptReturn(c: Cpu): void {
   if (!c.opSize32) keep |= ~0xffff
   c.setEflags((c.getEflags() & keep) | (fl & ~keep))
   c.updateMode()
+  checkVirtualInterruptPending(c)
 }
 
 function returnToV86(c: Cpu, eip: number, cs: number, fl: number): void {

@@ -85,6 +85,21 @@ export function virtualIret(c: Cpu): void {
   loadVirtualFlags(c, fl)
 }
 
+/**
+ * After an IRET: at CPL 3 with IOPL < 3, VIF and VIP both set while VME (V86 mode) or PVI (protected mode) is on
+ * raise #GP(0) at the beginning of the next instruction, so the monitor delivers the pending virtual interrupt
+ * (SDM vol. 3A 20.3.2; only POPF, IRET or a task switch can get there, and POPF and the V86 IRET fault first).
+ * The IRET has retired; the fault is reported at the new CS:EIP, before any external interrupt.
+ */
+export function checkVirtualInterruptPending(c: Cpu): void {
+  if ((c.flags & (VIF | VIP)) !== (VIF | VIP) || c.cpl !== 3 || (c.flags & IOPL) === IOPL) return
+  if ((c.cr4 & (c.v86 ? CR4_VME : CR4_PVI)) === 0) return
+  c.instructionsRetired++
+  c.startEip = c.eip
+  c.startEsp = c.regs[4]!
+  c.gp(0)
+}
+
 /** A FLAGS image that would set IF while VIP is pending, or set TF, is #GP(0) (POPF and IRET under VME). */
 function checkVirtualImage(c: Cpu, image: number): void {
   if (((image & IF) !== 0 && (c.flags & VIP) !== 0) || (image & TF) !== 0) c.gp(0)

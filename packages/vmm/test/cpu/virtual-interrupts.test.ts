@@ -392,9 +392,10 @@ ring3:
     for (let i = 0; i < 6; i++) toRing3.cpu.step()
     expect(toRing3.cpu.cpl).toBe(3)
     expect(eflags(toRing3.cpu) & (VIF | VIP)).toBe(VIF | VIP)
+    // Without PVI the processor does not look at VIF/VIP (SDM vol. 3A 2.3): no pending-interrupt fault here.
     const atRing3 = ring3Machine(
       'push cs\npop eax\npushfd\nand dword [esp], ~0x180000\npush eax\npush dword done\niretd\ndone: hlt',
-      CR4_PVI,
+      0,
       0,
       VIF | VIP,
     )
@@ -402,6 +403,68 @@ ring3:
     expect(atRing3.cpu.cpl).toBe(3)
     expect(atRing3.cpu.eip).toBe(0x10011) // `done`, after the 17 bytes above
     expect(eflags(atRing3.cpu) & (VIF | VIP)).toBe(VIF | VIP)
+  })
+})
+
+describe('VIF and VIP both set at the start of an instruction (SDM vol. 3A 20.3.2)', () => {
+  /** Ring-0 code that IRETDs to `target` with EFLAGS `image` (ring 3 when the image has no VM). */
+  function iretTo(image: number, cr4: number, v86: boolean): TestMachine {
+    const frame = v86
+      ? 'push dword 0\npush dword 0\npush dword 0\npush dword 0\npush dword 0\npush dword 0x6ff0\n' +
+        `push dword 0x${(image | VM).toString(16)}\npush dword 0x0700\npush dword 0`
+      : `push dword 0x2b\npush dword 0x70000\npush dword 0x${image.toString(16)}\npush dword 0x23\npush dword 0x10100`
+    const m = protectedMachine(`${frame}\niretd\n`, [
+      [0x18, (TSS << 16) | 0x67, 0x00008b00],
+      [0x20, 0x0000ffff, 0x00cffb00],
+      [0x28, 0x0000ffff, 0x00cff300],
+    ])
+    m.memory.write32(TSS + 4, 0x80000)
+    m.memory.write32(TSS + 8, 0x10)
+    m.memory.write8(0x10100, 0x90)
+    m.memory.write8(V86_CS * 16, 0x90)
+    const s = m.cpu.getState()
+    s.tr = { selector: 0x18, base: TSS, limit: 0x67, attributes: 0x8b }
+    s.cr4 = cr4
+    m.cpu.setState(s)
+    return m
+  }
+  const pushes = (v86: boolean) => (v86 ? 9 : 5)
+
+  it('IRETD to ring 3 with PVI: #GP(0) at the target, after the IRETD retired', () => {
+    const m = iretTo(0x202 | VIF | VIP, CR4_PVI, false)
+    for (let i = 0; i < pushes(false); i++) m.cpu.step()
+    const r = m.cpu.step()
+    expect(r.exception).toEqual(GP0)
+    expect(r.retired).toBe(1)
+    const esp = m.cpu.regs[4]! >>> 0
+    expect(m.memory.read32(esp + 4)).toBe(0x10100) // the first instruction of the ring-3 code
+    expect(m.memory.read32(esp + 8)).toBe(0x23)
+    expect(m.memory.read32(esp + 12) & (VIF | VIP)).toBe(VIF | VIP)
+  })
+
+  it('IRETD into a V86 task with VME: #GP(0) at its first instruction', () => {
+    const m = iretTo(0x202 | VIF | VIP, CR4_VME, true)
+    for (let i = 0; i < pushes(true); i++) m.cpu.step()
+    expect(m.cpu.step().exception).toEqual(GP0)
+    const esp = m.cpu.regs[4]! >>> 0
+    expect(m.memory.read32(esp + 4)).toBe(0)
+    expect(m.memory.read32(esp + 8)).toBe(V86_CS)
+  })
+
+  it('is not checked at IOPL 3, without VME/PVI, or with only one of the flags', () => {
+    for (const [image, cr4, v86] of [
+      [0x3202 | VIF | VIP, CR4_VME, true],
+      [0x3202 | VIF | VIP, CR4_PVI, false],
+      [0x202 | VIF | VIP, CR4_PVI, true],
+      [0x202 | VIF | VIP, CR4_VME, false],
+      [0x202 | VIF, CR4_VME | CR4_PVI, true],
+      [0x202 | VIP, CR4_VME | CR4_PVI, false],
+    ] as const) {
+      const m = iretTo(image, cr4, v86)
+      for (let i = 0; i < pushes(v86); i++) m.cpu.step()
+      expect(m.cpu.step().exception, `${image.toString(16)} ${cr4} ${v86}`).toBeUndefined()
+      expect(m.cpu.step().exception).toBeUndefined() // the NOP
+    }
   })
 })
 
