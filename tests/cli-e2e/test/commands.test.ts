@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { canConnect, freePort } from '@boxwood/test-net'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
+import { argv } from './argv'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
 
 const UUID = '6b0c5a3e-9d1f-4e27-8c44-2f5e7a9b1c30'
@@ -72,44 +73,10 @@ describe('every documented boxmanage command', () => {
       ok('createvm', '--name', 'cmd', '--ostype', 'Other', '--register', '--basefolder', base, '--uuid', UUID),
     ).toContain(`Settings file: '${join(base, 'cmd', 'cmd.vbox')}'`)
     ok(
-      'modifyvm',
-      'cmd',
-      '--memory',
-      '16',
-      '--cpus',
-      '2',
-      '--ostype',
-      'Debian',
-      '--firmware',
-      'bios',
-      '--graphicscontroller',
-      'vboxvga',
-      '--vram',
-      '16',
-      '--description',
-      'all the commands',
-      '--vrde',
-      'off',
-      '--vrde-port',
-      '5999',
-      '--vrde-address',
-      '127.0.0.1',
-      '--vrde-auth-type',
-      'null',
-      '--vrde-extpack',
-      'VNC',
-      '--vrde-property',
-      'VNCPassword=secret',
-      '--boot1',
-      'disk',
-      '--boot2',
-      'none',
-      '--uart1',
-      '0x3f8',
-      '4',
-      '--uart-mode1',
-      'file',
-      serial,
+      ...argv`modifyvm cmd --memory 16 --cpus 2 --ostype Debian --firmware bios --graphicscontroller vboxvga --vram 16
+      --description ${'all the commands'} --vrde off --vrde-port 5999 --vrde-address 127.0.0.1 --vrde-auth-type null
+      --vrde-extpack VNC --vrde-property VNCPassword=secret --boot1 disk --boot2 none --uart1 0x3f8 4 --uart-mode1 file
+      ${serial}`,
     )
     const i = info()
     expect(
@@ -174,34 +141,8 @@ describe('every documented boxmanage command', () => {
     ok('storagectl', 'cmd', '--name', 'FDC', '--add', 'floppy')
     // The demo disk is raw: its snapshots get differencing images with a UUID-less parent.
     ok('storageattach', 'cmd', '--storagectl', 'IDE', '--port', '0', '--device', '0', '--type', 'hdd', '--medium', disk)
-    ok(
-      'storageattach',
-      'cmd',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '1',
-      '--device',
-      '0',
-      '--type',
-      'dvddrive',
-      '--medium',
-      'emptydrive',
-    )
-    ok(
-      'storageattach',
-      'cmd',
-      '--storagectl',
-      'FDC',
-      '--port',
-      '0',
-      '--device',
-      '0',
-      '--type',
-      'fdd',
-      '--medium',
-      'emptydrive',
-    )
+    ok(...argv`storageattach cmd --storagectl IDE --port 1 --device 0 --type dvddrive --medium emptydrive`)
+    ok(...argv`storageattach cmd --storagectl FDC --port 0 --device 0 --type fdd --medium emptydrive`)
     let i = info()
     expect([i.get('IDE-0-0'), i.get('IDE-1-0'), i.get('FDC-0-0')]).toEqual([disk, 'emptydrive', 'emptydrive'])
     ok('storageattach', 'cmd', '--storagectl', 'FDC', '--port', '0', '--device', '0', '--medium', 'none')

@@ -3,11 +3,12 @@
 // Boxwood it echoes its serial port (TCP server mode) and keys typed with controlvm.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createConnection } from 'node:net'
+import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { canConnect, connectWithRetry, freePort } from '@boxwood/test-net'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
+import { argv } from './argv'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
 
 /** Runs the disk in QEMU (SeaBIOS, std VGA) until the banner appears, then screendumps it to a PNG. */
@@ -57,6 +58,43 @@ async function runInQemu(dir: string, disk: string): Promise<{ serial: string; p
   return { serial: readFileSync(serial, 'latin1'), png }
 }
 
+/** COM1 of the running demo VM, seen by a TCP client. */
+interface SerialClient {
+  readonly socket: Socket
+  /** What COM1 sent since the connection or the last `clear()`. */
+  text(): string
+  clear(): void
+  /** Waits until `text()` contains `expected`; the timeout error quotes what COM1 did send. */
+  waitFor(expected: string, timeoutMs?: number): Promise<void>
+}
+
+/**
+ * Puts COM1 in TCP server mode on a free port, starts the VM, connects and resets the guest, then waits for its
+ * banner. A TCP server port drops what the guest writes while no client is connected (as in VirtualBox), and the
+ * guest may print its banner (which comes after its UART set-up resets the FIFO) before the client gets in: so
+ * connect first, then reset for a banner the client sees.
+ */
+async function startWithSerialClient(home: E2eHome): Promise<SerialClient> {
+  const port = await freePort()
+  home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
+  home.ok('startvm', 'demo')
+  let received = ''
+  const socket = await connectWithRetry(port)
+  socket.on('data', (d: Buffer) => (received += d.toString('latin1')))
+  const client: SerialClient = {
+    socket,
+    text: () => received,
+    clear: () => (received = ''),
+    waitFor: (expected, timeoutMs = 10_000) =>
+      waitFor(() => received.includes(expected), timeoutMs).catch((error: Error) => {
+        throw new Error(`${error.message}; COM1 gave ${JSON.stringify(received)}`)
+      }),
+  }
+  home.ok('controlvm', 'demo', 'reset')
+  await client.waitFor(DEMO_BANNER, 20_000)
+  return client
+}
+
 describe('the demo guest on Boxwood and on QEMU', () => {
   let home: E2eHome
   let disk: string
@@ -66,35 +104,10 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     writeDemoDisk(disk)
     home.ok('setproperty', 'machinefolder', join(home.dir, 'VMs'))
     home.ok('createvm', '--name', 'demo', '--register')
-    home.ok(
-      'modifyvm',
-      'demo',
-      '--memory',
-      '16',
-      '--boot1',
-      'disk',
-      '--uart1',
-      '0x3f8',
-      '4',
-      '--uart-mode1',
-      'file',
-      join(home.dir, 'com1.log'),
-    )
+    const log = join(home.dir, 'com1.log')
+    home.ok(...argv`modifyvm demo --memory 16 --boot1 disk --uart1 0x3f8 4 --uart-mode1 file ${log}`)
     home.ok('storagectl', 'demo', '--name', 'IDE', '--add', 'ide')
-    home.ok(
-      'storageattach',
-      'demo',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '0',
-      '--device',
-      '0',
-      '--type',
-      'hdd',
-      '--medium',
-      disk,
-    )
+    home.ok(...argv`storageattach demo --storagectl IDE --port 0 --device 0 --type hdd --medium ${disk}`)
   })
   afterAll(() => {
     home.boxmanage('controlvm', 'demo', 'poweroff')
@@ -129,38 +142,16 @@ describe('the demo guest on Boxwood and on QEMU', () => {
   })
 
   it('echoes what arrives on its serial port (TCP server mode)', async () => {
-    const port = await freePort()
-    home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
-    home.ok('startvm', 'demo')
-    // The banner comes after the UART is set up to receive (its initialisation resets the FIFO). A TCP server
-    // port drops output while no client is connected, so connect first, then reset for a banner we can see.
-    let received = ''
-    const socket = await connectWithRetry(port)
-    socket.on('data', (d) => (received += d.toString('latin1')))
-    home.ok('controlvm', 'demo', 'reset')
-    await waitFor(() => received.includes(DEMO_BANNER))
-    socket.write('echo me\r')
-    await waitFor(() => received.includes('echo me\r'), 10_000).catch((error: Error) => {
-      throw new Error(`${error.message}; COM1 gave ${JSON.stringify(received)}`)
-    })
-    socket.destroy()
+    const com1 = await startWithSerialClient(home)
+    com1.socket.write('echo me\r')
+    await com1.waitFor('echo me\r')
+    com1.socket.destroy()
     home.ok('controlvm', 'demo', 'poweroff')
   })
 
   it('shows its screen to a VNC client (vncsnapshot) as screenshotpng captures it', async () => {
     const port = await freePort()
-    home.ok(
-      'modifyvm',
-      'demo',
-      '--vrde',
-      'on',
-      '--vrde-extpack',
-      'VNC',
-      '--vrde-port',
-      String(port),
-      '--vrde-address',
-      '127.0.0.1',
-    )
+    home.ok(...argv`modifyvm demo --vrde on --vrde-extpack VNC --vrde-port ${port} --vrde-address 127.0.0.1`)
     home.ok('startvm', 'demo')
     await new Promise((r) => setTimeout(r, 1500))
     expect(machineReadable(home.ok('showvminfo', 'demo', '--machinereadable')).get('vrdeport')).toBe(String(port))
@@ -217,27 +208,16 @@ describe('the demo guest on Boxwood and on QEMU', () => {
   })
 
   it('echoes keys typed on its keyboard to COM1 and draws a block per key', async () => {
-    const port = await freePort()
-    home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
-    home.ok('startvm', 'demo')
-    // A TCP server port drops what the guest writes while no client is connected (as in VirtualBox), and the
-    // guest may print its banner before this client gets in: connect first, then reset so the banner comes again.
-    let received = ''
-    const socket = await connectWithRetry(port)
-    socket.on('data', (d) => (received += d.toString('latin1')))
-    home.ok('controlvm', 'demo', 'reset')
-    await waitFor(() => received.includes(DEMO_BANNER))
+    const com1 = await startWithSerialClient(home)
     await new Promise((r) => setTimeout(r, 500))
     const before = join(home.dir, 'before.png')
     home.ok('controlvm', 'demo', 'screenshotpng', before)
-    received = ''
+    com1.clear()
     home.ok('controlvm', 'demo', 'keyboardputstring', 'Hi there')
-    await waitFor(() => received.includes('hi there'), 10_000).catch((error: Error) => {
-      throw new Error(`${error.message}; COM1 gave ${JSON.stringify(received)}`)
-    })
-    socket.destroy()
+    await com1.waitFor('hi there')
+    com1.socket.destroy()
     // Shift has no character: exactly the eight letters and the space arrive.
-    expect(received).toBe('hi there')
+    expect(com1.text()).toBe('hi there')
     const after = join(home.dir, 'after.png')
     home.ok('controlvm', 'demo', 'screenshotpng', after)
     let changed = ''

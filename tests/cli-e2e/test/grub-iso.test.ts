@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { argv } from './argv'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
 
 const MARKER = 'BOXWOOD-GRUB-OK'
@@ -33,36 +34,12 @@ describe('a GRUB ISO booted headless', () => {
     home.ok('createvm', '--name', 'grub', '--ostype', 'Other', '--register')
     home.ok('modifyvm', 'grub', '--memory', '64', '--boot1', 'dvd', '--boot2', 'disk', '--uart1', '0x3f8', '4')
     home.ok('modifyvm', 'grub', '--uart-mode1', 'file', serial)
-    home.ok('createmedium', 'disk', '--filename', join(vms, 'grub', 'grub.vdi'), '--size', '32')
+    const vdi = join(vms, 'grub', 'grub.vdi')
+    home.ok('createmedium', 'disk', '--filename', vdi, '--size', '32')
     home.ok('storagectl', 'grub', '--name', 'IDE', '--add', 'ide')
-    home.ok(
-      'storageattach',
-      'grub',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '0',
-      '--device',
-      '0',
-      '--type',
-      'hdd',
-      '--medium',
-      join(vms, 'grub', 'grub.vdi'),
-    )
-    home.ok(
-      'storageattach',
-      'grub',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '1',
-      '--device',
-      '0',
-      '--type',
-      'dvddrive',
-      '--medium',
-      join(home.dir, 'grub.iso'),
-    )
+    home.ok(...argv`storageattach grub --storagectl IDE --port 0 --device 0 --type hdd --medium ${vdi}`)
+    const iso = join(home.dir, 'grub.iso')
+    home.ok(...argv`storageattach grub --storagectl IDE --port 1 --device 0 --type dvddrive --medium ${iso}`)
     home.ok('startvm', 'grub', '--type', 'headless')
     await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(MARKER), 100_000)
     expect(machineReadable(home.ok('showvminfo', 'grub', '--machinereadable')).get('VMState')).toBe('running')

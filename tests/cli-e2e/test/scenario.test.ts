@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-disk'
+import { argv } from './argv'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
 
 describe('boxmanage end to end', () => {
@@ -48,22 +49,7 @@ describe('boxmanage end to end', () => {
     expect(home.ok('createvm', '--name', 'e2e', '--ostype', 'Other', '--register')).toContain(
       "Virtual machine 'e2e' is created and registered.",
     )
-    home.ok(
-      'modifyvm',
-      'e2e',
-      '--memory',
-      '16',
-      '--boot1',
-      'disk',
-      '--boot2',
-      'dvd',
-      '--uart1',
-      '0x3f8',
-      '4',
-      '--uart-mode1',
-      'file',
-      serial,
-    )
+    home.ok(...argv`modifyvm e2e --memory 16 --boot1 disk --boot2 dvd --uart1 0x3f8 4 --uart-mode1 file ${serial}`)
     const vdi = join(vms, 'e2e', 'e2e.vdi')
     const created = home.boxmanage('createmedium', 'disk', '--filename', vdi, '--size', '64')
     expect(created.code).toBe(0)
@@ -75,48 +61,9 @@ describe('boxmanage end to end', () => {
       /^Clone medium created in format 'VDI'/,
     )
     home.ok('closemedium', 'disk', bootDisk)
-    home.ok(
-      'storageattach',
-      'e2e',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '0',
-      '--device',
-      '0',
-      '--type',
-      'hdd',
-      '--medium',
-      bootVdi,
-    )
-    home.ok(
-      'storageattach',
-      'e2e',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '0',
-      '--device',
-      '1',
-      '--type',
-      'hdd',
-      '--medium',
-      vdi,
-    )
-    home.ok(
-      'storageattach',
-      'e2e',
-      '--storagectl',
-      'IDE',
-      '--port',
-      '1',
-      '--device',
-      '0',
-      '--type',
-      'dvddrive',
-      '--medium',
-      iso,
-    )
+    home.ok(...argv`storageattach e2e --storagectl IDE --port 0 --device 0 --type hdd --medium ${bootVdi}`)
+    home.ok(...argv`storageattach e2e --storagectl IDE --port 0 --device 1 --type hdd --medium ${vdi}`)
+    home.ok(...argv`storageattach e2e --storagectl IDE --port 1 --device 0 --type dvddrive --medium ${iso}`)
     const info = machineReadable(home.ok('showvminfo', 'e2e', '--machinereadable'))
     expect(info.get('IDE-0-0')).toBe(join(vms, 'e2e', 'boot.vdi'))
     expect(info.get('IDE-0-1')).toBe(vdi)
