@@ -10,8 +10,19 @@ export interface BiosDisk {
   readonly drive: BlockDrive
   /** Bytes per sector INT 13h uses (2048 for CDs). */
   readonly sectorSize: number
-  /** For the El Torito boot CD: the boot image's location, load segment and 512-byte sector count. */
-  readonly image?: { readonly lba: number; readonly segment: number; readonly sectors: number }
+  /** The geometry INT 13h reports, when not derived from the medium's size (an emulated El Torito hard disk). */
+  readonly geometry?: BiosGeometry
+  /**
+   * For the El Torito boot drive: the boot image's first CD sector, load segment, 512-byte sector count, the
+   * catalog's media type (0 no emulation, 1–3 diskettes, 4 hard disk) and, for an emulated drive, the CD.
+   */
+  readonly image?: {
+    readonly lba: number
+    readonly segment: number
+    readonly sectors: number
+    readonly media: number
+    readonly cd?: BiosDisk
+  }
 }
 
 /** CHS geometry. */
@@ -51,6 +62,7 @@ export function hardDiskGeometry(totalSectors: number): BiosGeometry {
 export function geometryOf(disk: BiosDisk): BiosGeometry | undefined {
   const medium = disk.drive.medium
   if (!medium) return undefined
+  if (disk.geometry) return disk.geometry
   if (disk.kind === 'floppy') return floppyGeometry(medium.size).geometry
   return hardDiskGeometry(Math.floor(medium.size / disk.sectorSize))
 }

@@ -1,14 +1,12 @@
 // INT 19h bootstrap and INT 18h: the boot order from CMOS (0x3D low/high nibble, 0x38 high nibble: 1 floppy,
 // 2 hard disk, 3 CD — the encoding Bochs/SeaBIOS use), boot sectors with the 55AAh signature loaded at
-// 0000:7C00, and El Torito no-emulation CD boot (Bootable CD-ROM Format Specification 1.0: Boot Record
-// Volume Descriptor at sector 17, validation and initial/default entries of the boot catalog).
+// 0000:7C00, and El Torito CD boot without emulation or with diskette/hard-disk emulation (el-torito.ts).
 import type { BiosCall } from './bios-call'
 import { type BiosDisk } from './bios-disks'
 import type { BiosEnv, HandlerResult } from './bios-env'
 import { printString } from './int10-video'
+import { CD_DRIVE_NUMBER, emulateDrive, MEDIA, readBootEntry, terminateEmulation } from './el-torito'
 import { transfer } from './int13-disk'
-
-const CD_DRIVE_NUMBER = 0xe0
 
 async function readBytes(env: BiosEnv, disk: BiosDisk, lba: number, count: number): Promise<Uint8Array | undefined> {
   const medium = disk.drive.medium
@@ -33,32 +31,32 @@ async function bootSector(call: BiosCall, env: BiosEnv, disk: BiosDisk, checkSig
 }
 
 async function bootCd(call: BiosCall, env: BiosEnv, disk: BiosDisk): Promise<boolean> {
-  const brvd = await readBytes(env, disk, 17, 1)
-  if (!brvd) return false
-  const ident = String.fromCharCode(...brvd.subarray(1, 6))
-  const system = String.fromCharCode(...brvd.subarray(7, 30))
-  if (brvd[0] !== 0 || ident !== 'CD001' || system !== 'EL TORITO SPECIFICATION') return false
-  const catalogLba = new DataView(brvd.buffer).getUint32(0x47, true)
-  const catalog = await readBytes(env, disk, catalogLba, 1)
-  if (!catalog) return false
-  const view = new DataView(catalog.buffer)
-  let sum = 0
-  for (let i = 0; i < 32; i += 2) sum = (sum + view.getUint16(i, true)) & 0xffff
-  if (catalog[0] !== 0x01 || catalog[0x1e] !== 0x55 || catalog[0x1f] !== 0xaa || sum !== 0) return false
-  const entry = catalog.subarray(0x20, 0x40)
-  if (entry[0] !== 0x88) return false
-  if ((entry[1]! & 0x0f) !== 0) {
-    env.log.warn('El Torito floppy/hard-disk emulation is not supported; only no-emulation images boot')
+  const read = (lba: number, count: number) => readBytes(env, disk, lba, count)
+  const entry = await readBootEntry(read)
+  if (!entry) return false
+  if (entry.media === MEDIA.NONE) {
+    const cdSectors = Math.ceil((entry.sectors * 512) / 2048)
+    const status = await transfer(env, disk, entry.lba, cdSectors, entry.segment * 16, false)
+    if (status !== 0) return false
+    env.bootCd = { ...disk, number: CD_DRIVE_NUMBER, image: { ...entry } }
+    call.jump = { cs: entry.segment, ip: 0, ss: 0, sp: 0x7c00, dl: CD_DRIVE_NUMBER }
+    return true
+  }
+  const emulated = await emulateDrive(env, disk, entry, read)
+  if (!emulated) {
+    env.log.warn('El Torito: the emulated boot image does not fit the CD or has no partition table', { ...entry })
     return false
   }
-  const segment = view.getUint16(0x22, true) || 0x07c0
-  const virtualSectors = view.getUint16(0x26, true) || 1
-  const rba = view.getUint32(0x28, true)
-  const cdSectors = Math.ceil((virtualSectors * 512) / 2048)
-  const status = await transfer(env, disk, rba, cdSectors, segment * 16, false)
-  if (status !== 0) return false
-  env.bootCd = { ...disk, number: CD_DRIVE_NUMBER, image: { lba: rba, segment, sectors: virtualSectors } }
-  call.jump = { cs: segment, ip: 0, ss: 0, sp: 0x7c00, dl: CD_DRIVE_NUMBER }
+  // The emulated drive's first sectors go to the load segment; the image starts like a boot sector there.
+  const status = await transfer(env, emulated, 0, entry.sectors, entry.segment * 16, false)
+  if (status !== 0) {
+    terminateEmulation(env, emulated)
+    return false
+  }
+  env.bootCd = emulated
+  // The usual load segment 07C0h starts the image at 0000:7C00, where a diskette or MBR boot sector expects it.
+  const [cs, ip] = entry.segment === 0x07c0 ? [0, 0x7c00] : [entry.segment, 0]
+  call.jump = { cs, ip, ss: 0, sp: 0x7c00, dl: emulated.number }
   return true
 }
 

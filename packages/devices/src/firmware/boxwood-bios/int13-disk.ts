@@ -1,11 +1,13 @@
 // INT 13h disk services (IBM PC/AT BIOS interface; Phoenix "BIOS Enhanced Disk Drive Specification" 3.0 for
 // AH=41h..48h; El Torito "Bootable CD-ROM Format Specification" 1.0 §5 for AH=4Bh): diskettes, hard disks
-// with CHS (translated geometry) and LBA packets, and the El Torito no-emulation CD. Media I/O is async: the
+// with CHS (translated geometry) and LBA packets, and the El Torito boot drive (no-emulation CD, or the
+// emulated diskette/hard disk of el-torito.ts, which are ordinary drives here). Media I/O is async: the
 // handlers return a promise and the stub sleeps in the ROM's I/O wait until it settles (bios-device.ts).
 import { BiosCall } from './bios-call'
 import { geometryOf, sectorsOf, type BiosDisk } from './bios-disks'
 import { BDA, type BiosEnv, type HandlerResult } from './bios-env'
 import { BiosReadCache } from './bios-read-cache'
+import { terminateEmulation } from './el-torito'
 import { ROM } from './rom-image'
 
 /** INT 13h status codes. */
@@ -165,10 +167,40 @@ function driveParameters(call: BiosCall, env: BiosEnv, disk: BiosDisk): void {
   finish(call, env, disk, STATUS.OK)
 }
 
+/**
+ * AH=4Bh, El Torito terminate emulation (AL=00h) / get status (AL=01h): the specification packet at DS:SI
+ * (§5.4: media type, drive number, image LBA, load segment, sector count, emulated geometry).
+ */
+function elToritoStatus(call: BiosCall, env: BiosEnv, disk: BiosDisk): void {
+  const image = disk.image
+  if (disk !== env.bootCd || !image || (call.al !== 0x00 && call.al !== 0x01)) {
+    return finish(call, env, disk, STATUS.BAD_COMMAND)
+  }
+  const packet = new Uint8Array(0x13)
+  const v = new DataView(packet.buffer)
+  packet[0] = 0x13
+  packet[1] = image.media
+  packet[2] = disk.number
+  v.setUint32(4, image.lba, true)
+  v.setUint16(0x0c, image.segment, true)
+  v.setUint16(0x0e, image.sectors, true)
+  const g = image.media === 0 ? undefined : geometryOf(disk)
+  if (g) {
+    const maxCyl = g.cylinders - 1
+    packet[0x10] = maxCyl & 0xff
+    packet[0x11] = (g.sectors & 0x3f) | ((maxCyl >> 2) & 0xc0)
+    packet[0x12] = g.heads - 1
+  }
+  call.writeBytes(call.ds, call.si, packet)
+  if (call.al === 0x00 && image.cd) terminateEmulation(env, disk)
+  finish(call, env, disk, STATUS.OK)
+}
+
 /** INT 13h. */
 export function int13(call: BiosCall, env: BiosEnv): HandlerResult {
-  const disk = findDisk(env, call.dl)
   const fn = call.ah
+  // AH=4Bh with DL=7Fh means "the El Torito boot drive, whatever its number".
+  const disk = fn === 0x4b && call.dl === 0x7f ? env.bootCd : findDisk(env, call.dl)
   if (fn === 0x00 || fn === 0x0d) return finish(call, env, disk, STATUS.OK) // reset
   if (fn === 0x01) {
     call.al = call.read8(0x40, disk?.kind === 'floppy' ? 0x41 : 0x74)
@@ -241,21 +273,8 @@ export function int13(call: BiosCall, env: BiosEnv): HandlerResult {
       return finish(call, env, disk, STATUS.OK)
     case 0x48:
       return driveParameters(call, env, disk)
-    case 0x4b: {
-      // El Torito terminate emulation / get status: the specification packet.
-      if (disk !== env.bootCd || (call.al !== 0x00 && call.al !== 0x01))
-        return finish(call, env, disk, STATUS.BAD_COMMAND)
-      const packet = new Uint8Array(0x13)
-      packet[0] = 0x13
-      packet[1] = 0x00 // no emulation
-      packet[2] = disk.number
-      const v = new DataView(packet.buffer)
-      v.setUint32(4, disk.image?.lba ?? 0, true)
-      v.setUint16(0x0c, disk.image?.segment ?? 0x07c0, true)
-      v.setUint16(0x0e, disk.image?.sectors ?? 0, true)
-      call.writeBytes(call.ds, call.si, packet)
-      return finish(call, env, disk, STATUS.OK)
-    }
+    case 0x4b:
+      return elToritoStatus(call, env, disk)
     default:
       return finish(call, env, disk, STATUS.BAD_COMMAND)
   }
