@@ -43,10 +43,11 @@ export const CR4_PVI = 0x2
 export const CR4_TSD = 0x4
 export const CR4_DE = 0x8
 export const CR4_PSE = 0x10
+export const CR4_PAE = 0x20
 export const CR4_PGE = 0x80
 export const CR4_PCE = 0x100
 export const CR4_OSFXSR = 0x200
-export const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR
+export const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR
 
 /** Segment register indices in the segment arrays (LDTR and TR share them for their hidden parts). */
 export const ES = 0
@@ -108,3 +109,13 @@ export const MSR_SYSENTER_ESP = 0x175
 export const MSR_SYSENTER_EIP = 0x176
 export const MSR_PAT = 0x277
 export const MSR_MTRR_DEF_TYPE = 0x2ff
+/** P6-family performance counters and their event selects (Intel SDM vol. 3B 19.6.1, 18.22). */
+export const MSR_PERFCTR0 = 0xc1
+export const MSR_PERFCTR1 = 0xc2
+export const MSR_PERFEVTSEL0 = 0x186
+export const MSR_PERFEVTSEL1 = 0x187
+/** P6 performance counters are 40 bits wide. */
+export const PERFCTR_RANGE = 2 ** 40
+/** IA32_EFER (Intel SDM vol. 3A 2.2.1, 4.1.1): only NXE exists on a CPU without long mode and SYSCALL. */
+export const MSR_EFER = 0xc0000080
+export const EFER_NXE = 0x800

@@ -35,6 +35,10 @@ export function resetCpu(c: Cpu): void {
   c.patLo = 0x00070406
   c.patHi = 0x00070406
   c.mtrrDefType = 0
+  c.efer = 0
+  c.pdpte.fill(0)
+  c.perfEvtSel.fill(0)
+  c.perfCtr.fill(0)
   c.halted = false
   c.shadow = false
   c.nmiBlocked = false

@@ -1,5 +1,6 @@
 // Saved-state bytes of the CPU unit: a versioned little-endian layout of every architectural field, followed by
-// the length and bytes of the FPU module's own unit. Version 1.
+// the length and bytes of the FPU module's own unit. Version 2 appends EFER, the PAE PDPTE registers and the P6
+// performance-counter MSRs to version 1's fields (version 1 still loads: those start at zero).
 import type { Cpu } from './cpu'
 
 /** Malformed CPU saved state. */
@@ -12,9 +13,10 @@ export class CpuStateError extends Error {
 }
 
 const MAGIC = 0x55504342 // "BCPU"
-const VERSION = 1
-/** Number of int32 fields in the fixed part. */
-const FIXED_WORDS = 69
+const VERSION = 2
+/** Number of int32 fields in the fixed part, per version. */
+const FIXED_WORDS_V1 = 69
+const FIXED_WORDS = FIXED_WORDS_V1 + 1 + 8 + 2 + 4
 
 function fields(c: Cpu): number[] {
   const out: number[] = [...c.regs, c.eip, c.getEflags()]
@@ -24,6 +26,9 @@ function fields(c: Cpu): number[] {
   out.push(c.sysenterCs, c.sysenterEsp, c.sysenterEip, c.apicBase, c.patLo, c.patHi, c.mtrrDefType)
   out.push((tsc % 4294967296) | 0, Math.floor(tsc / 4294967296) | 0)
   out.push((c.halted ? 1 : 0) | (c.shadow ? 2 : 0) | (c.nmiBlocked ? 4 : 0))
+  // Version 2.
+  out.push(c.efer, ...c.pdpte, c.perfEvtSel[0]!, c.perfEvtSel[1]!)
+  for (const v of c.perfCtr) out.push((v % 4294967296) | 0, Math.floor(v / 4294967296) | 0)
   return out
 }
 
@@ -42,14 +47,17 @@ export function saveCpuState(c: Cpu): Uint8Array {
   return bytes
 }
 
-/** Restores the CPU unit; throws CpuStateError for bytes that are not a version-1 CPU unit. */
+/** Restores the CPU unit; throws CpuStateError for bytes that are not a version-1 or -2 CPU unit. */
 export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
   if (bytes.length < 12) throw new CpuStateError('CPU state is truncated')
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (v.getUint32(0, true) !== MAGIC) throw new CpuStateError('not a CPU state unit')
-  if (v.getUint32(4, true) !== VERSION) throw new CpuStateError(`unsupported CPU state version ${v.getUint32(4, true)}`)
+  const version = v.getUint32(4, true)
+  if (version !== 1 && version !== VERSION) throw new CpuStateError(`unsupported CPU state version ${version}`)
   const n = v.getUint32(8, true)
-  if (n !== FIXED_WORDS || bytes.length < 16 + n * 4) throw new CpuStateError('CPU state has the wrong size')
+  if (n !== (version === 1 ? FIXED_WORDS_V1 : FIXED_WORDS) || bytes.length < 16 + n * 4) {
+    throw new CpuStateError('CPU state has the wrong size')
+  }
   const fpuLength = v.getUint32(12 + n * 4, true)
   if (bytes.length !== 16 + n * 4 + fpuLength) throw new CpuStateError('CPU state has the wrong size')
   let p = 12
@@ -84,6 +92,19 @@ export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
   const hi = next() >>> 0
   state.msr.tsc = hi * 4294967296 + lo
   const misc = next()
+  state.msr.efer = 0
+  state.pdpte = [0, 0, 0, 0, 0, 0, 0, 0]
+  state.msr.perfEvtSel = [0, 0]
+  state.msr.perfCtr = [0, 0]
+  if (version >= 2) {
+    state.msr.efer = next() >>> 0
+    state.pdpte = Array.from({ length: 8 }, () => next() >>> 0)
+    state.msr.perfEvtSel = [next() >>> 0, next() >>> 0]
+    for (let i = 0; i < 2; i++) {
+      const ctrLo = next() >>> 0
+      state.msr.perfCtr[i] = (next() & 0xff) * 4294967296 + ctrLo
+    }
+  }
   state.halted = (misc & 1) !== 0
   state.fpu = null
   c.setState(state)

@@ -1,6 +1,6 @@
 // The complete architectural state of the CPU as a plain object, for the single-step API, debuggers and
 // test harnesses (get → modify → set round-trips exactly).
-import { ATTR_DB, CR0_PE, SS, VM } from './constants'
+import { ATTR_DB, CR0_PE, EFER_NXE, PERFCTR_RANGE, SS, VM } from './constants'
 import type { Cpu } from './cpu'
 import type { FpuArchState } from './fpu/fpu-contract'
 
@@ -46,6 +46,11 @@ export interface CpuState {
   cr4: number
   /** DR0–DR7 (DR4/DR5 are aliases and kept as 0). */
   dr: number[]
+  /**
+   * The PAE PDPTE registers as loaded from CR3 (low, high dword of entries 0–3). They are what PAE walks use, and
+   * may differ from memory until the next CR3 load (SDM vol. 3A 4.4.1).
+   */
+  pdpte: number[]
   /** Current privilege level (normally CS.RPL; kept separately as the hardware does). */
   cpl: number
   halted: boolean
@@ -59,6 +64,11 @@ export interface CpuState {
     pat: [number, number]
     mtrrDefType: number
     tsc: number
+    /** IA32_EFER (only NXE, bit 11). */
+    efer: number
+    /** P6 performance counters: PERFEVTSEL0/1 and PERFCTR0/1 (40-bit values). */
+    perfEvtSel: [number, number]
+    perfCtr: [number, number]
   }
 }
 
@@ -83,6 +93,7 @@ export function cpuStateFromCpu(c: Cpu): CpuState {
     cr3: c.cr3 >>> 0,
     cr4: c.cr4 >>> 0,
     dr: Array.from(c.dr, (v) => v >>> 0),
+    pdpte: Array.from(c.pdpte, (v) => v >>> 0),
     cpl: c.cpl,
     halted: c.halted,
     fpu: c.fpu?.getState() ?? null,
@@ -94,6 +105,9 @@ export function cpuStateFromCpu(c: Cpu): CpuState {
       pat: [c.patLo >>> 0, c.patHi >>> 0] as [number, number],
       mtrrDefType: c.mtrrDefType,
       tsc: c.tsc(),
+      efer: c.efer >>> 0,
+      perfEvtSel: [c.perfEvtSel[0]! >>> 0, c.perfEvtSel[1]! >>> 0] as [number, number],
+      perfCtr: [c.perfCtr[0]!, c.perfCtr[1]!] as [number, number],
     },
   } as Partial<CpuState> as CpuState
   REG_NAMES.forEach((n, i) => (s[n] = c.regs[i]! >>> 0))
@@ -110,6 +124,7 @@ export function cpuStateToCpu(c: Cpu, s: CpuState): void {
   c.cr3 = s.cr3 | 0
   c.cr4 = s.cr4 | 0
   s.dr.forEach((v, i) => (c.dr[i] = v))
+  for (let i = 0; i < 8; i++) c.pdpte[i] = s.pdpte[i] ?? 0
   c.gdtBase = s.gdtr.base | 0
   c.gdtLimit = s.gdtr.limit & 0xffff
   c.idtBase = s.idtr.base | 0
@@ -137,6 +152,11 @@ export function cpuStateToCpu(c: Cpu, s: CpuState): void {
   c.patLo = s.msr.pat[0] | 0
   c.patHi = s.msr.pat[1] | 0
   c.mtrrDefType = s.msr.mtrrDefType
+  c.efer = s.msr.efer & EFER_NXE
+  c.perfEvtSel[0] = s.msr.perfEvtSel[0]
+  c.perfEvtSel[1] = s.msr.perfEvtSel[1]
+  c.perfCtr[0] = s.msr.perfCtr[0] % PERFCTR_RANGE
+  c.perfCtr[1] = s.msr.perfCtr[1] % PERFCTR_RANGE
   c.tscOffset = s.msr.tsc - (c.tsc() - c.tscOffset)
   if (s.fpu !== null && c.fpu !== null) c.fpu.setState(s.fpu)
   c.updateDebugWatch()

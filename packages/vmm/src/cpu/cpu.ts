@@ -50,10 +50,10 @@ import type { CompiledBlock } from './block-compiler'
 import { resetCpu } from './cpu-reset'
 import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
 import { loadCpuState, saveCpuState } from './cpu-saved-state'
-import { flushTlb, invalidatePage, translate } from './paging'
+import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, flushTlb, invalidatePage, translate, type AccessKind } from './paging'
 import { runCpu, stepCpu } from './run-loop'
 import { deriveAllSegs, deriveSeg, loadSegReal, setSegRaw } from './segment-cache'
-import { FILLED_MAX, TLB_PAGES, TLB_VALID } from './tlb-entry'
+import { FILLED_MAX, TLB_DATA_FAST, TLB_FETCH_FAST, TLB_NX, TLB_PAGES, TLB_VALID } from './tlb-entry'
 
 /** Why `run` returned. */
 export type CpuExitReason = 'budget' | 'halted' | 'triple-fault' | 'stopped'
@@ -141,6 +141,11 @@ export class Cpu {
   patLo = 0
   patHi = 0
   mtrrDefType = 0
+  /** IA32_EFER: only NXE (bit 11) is implemented. */
+  efer = 0
+  /** P6 performance counters (PERFEVTSEL0/1 and PERFCTR0/1 as 40-bit values); see system.ts. */
+  readonly perfEvtSel = new Int32Array(2)
+  readonly perfCtr = new Float64Array(2)
 
   // ---- execution state ----
   instructionsRetired = 0
@@ -185,6 +190,12 @@ export class Cpu {
   readonly tlbWU = new Int32Array(TLB_PAGES)
   tlbR = this.tlbRS
   tlbW = this.tlbWS
+  /** The PAE PDPTE registers (low, high dword × 4), loaded from CR3 by paging.ts `loadPdptes`. */
+  readonly pdpte = new Int32Array(8)
+  /** Where `loadPdptes` assembles new entries before committing them (a #GP leaves `pdpte` unchanged). */
+  readonly pdpteScratch = new Int32Array(8)
+  /** Per physical 4 KB page: 1 when plain RAM (the memory's own table, read by page walks and TLB fills). */
+  readonly plainRam: Uint8Array
   readonly filled = new Int32Array(FILLED_MAX)
   filledCount = 0
   filledOverflow = false
@@ -210,6 +221,7 @@ export class Cpu {
     const ram = options.memory.ram
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.byteLength >>> 2)
     this.dirty = options.memory.dirty
+    this.plainRam = options.memory.plainRam
     this.readTsc = options.readTsc ?? null
     const engine = options.engine ?? 'compiled'
     this.useBlocks = engine !== 'interpreter'
@@ -364,32 +376,41 @@ export class Cpu {
     invalidatePage(this, linear)
   }
 
-  /** Translates a linear address for an access (paging.ts); fills the TLB. */
-  translate(linear: number, write: boolean, user: boolean): number {
-    return translate(this, linear, write, user)
+  /** Translates a linear address for an access of `kind` (paging.ts); fills the TLB. */
+  translate(linear: number, kind: AccessKind, user: boolean): number {
+    return translate(this, linear, kind, user)
   }
 
-  /** Physical address for a read of `size` bytes (0: instruction fetch) at the current privilege. */
+  /** Physical address for a data read of `size` bytes at the current privilege (a valid entry or a walk). */
   private physRead(linear: number, size: number): number {
-    if (this.watchData && size > 0) this.pendingDataBreak |= dataBreakpointHits(this.dr, linear, size, false)
-    return this.translate(linear, false, this.cpl === 3)
+    if (this.watchData) this.pendingDataBreak |= dataBreakpointHits(this.dr, linear, size, false)
+    const e = this.tlbR[linear >>> 12]!
+    if ((e & TLB_VALID) !== 0) return ((e & ~0xfff) | (linear & 0xfff)) >>> 0
+    return translate(this, linear, ACCESS_READ, this.cpl === 3)
   }
 
   private physWrite(linear: number, size: number): number {
     if (this.watchData) this.pendingDataBreak |= dataBreakpointHits(this.dr, linear, size, true)
-    const user = this.cpl === 3
-    const w = user ? this.tlbWU : this.tlbWS
-    const e = w[linear >>> 12]!
+    const e = this.tlbW[linear >>> 12]!
     if ((e & TLB_VALID) !== 0) return ((e & ~0xfff) | (linear & 0xfff)) >>> 0
-    return this.translate(linear, true, user)
+    return translate(this, linear, ACCESS_WRITE, this.cpl === 3)
   }
 
   // ---- linear memory access at the current privilege ----
+  // Each access is a small fast path (a TLB entry for plain RAM, within one page), kept small so V8 inlines it
+  // into the compiled blocks that call it, and a slow path: TLB miss (walk, then RAM directly when the page is
+  // RAM), MMIO/ROM, page crossings, alignment checks, data breakpoints.
 
   readLin8(linear: number): number {
     const e = this.tlbR[linear >>> 12]!
-    if ((e & 3) === 3) return this.ram[((e & ~0xfff) | (linear & 0xfff)) >>> 0]!
-    return this.memory.read8(this.physRead(linear, 1))
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ram[((e & ~0xfff) | (linear & 0xfff)) >>> 0]!
+    return this.readLin8Slow(linear)
+  }
+
+  private readLin8Slow(linear: number): number {
+    const p = this.physRead(linear, 1)
+    if ((this.tlbR[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ram[p]!
+    return this.memory.read8(p)
   }
 
   /** True when misaligned data accesses raise #AC: CR0.AM, EFLAGS.AC and CPL 3 (SDM vol. 3A 6.15, vector 17). */
@@ -403,14 +424,18 @@ export class Cpu {
   }
 
   readLin16(linear: number): number {
+    const e = this.tlbR[linear >>> 12]!
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 1) === 0 || this.misalignedOk(linear, 0xffe))) {
+      return this.ramView.getUint16(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
+    }
+    return this.readLin16Slow(linear)
+  }
+
+  private readLin16Slow(linear: number): number {
     if ((linear & 0xfff) !== 0xfff) {
-      const e = this.tlbR[linear >>> 12]!
-      if ((e & 3) === 3) {
-        if ((linear & 1) !== 0) this.checkAlign()
-        return this.ramView.getUint16(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
-      }
       const p = this.physRead(linear, 2)
       if ((linear & 1) !== 0) this.checkAlign()
+      if ((this.tlbR[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ramView.getUint16(p, true)
       return this.memory.read16(p)
     }
     const v = this.readLin8(linear) | (this.readLin8((linear + 1) | 0) << 8)
@@ -419,14 +444,23 @@ export class Cpu {
   }
 
   readLin32(linear: number): number {
+    const e = this.tlbR[linear >>> 12]!
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 3) === 0 || this.misalignedOk(linear, 0xffc))) {
+      return this.ramView.getInt32(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
+    }
+    return this.readLin32Slow(linear)
+  }
+
+  /** A misaligned access within one page with alignment checking off: still the fast path. */
+  private misalignedOk(linear: number, lastOffset: number): boolean {
+    return (linear & 0xfff) <= lastOffset && !this.alignCheckActive()
+  }
+
+  private readLin32Slow(linear: number): number {
     if ((linear & 0xfff) <= 0xffc) {
-      const e = this.tlbR[linear >>> 12]!
-      if ((e & 3) === 3) {
-        if ((linear & 3) !== 0) this.checkAlign()
-        return this.ramView.getInt32(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
-      }
       const p = this.physRead(linear, 4)
       if ((linear & 3) !== 0) this.checkAlign()
+      if ((this.tlbR[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ramView.getInt32(p, true)
       return this.memory.read32(p)
     }
     const lo = this.readLin16Split(linear)
@@ -441,21 +475,35 @@ export class Cpu {
 
   writeLin8(linear: number, v: number): void {
     const e = this.tlbW[linear >>> 12]!
-    if ((e & 3) === 3) {
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ram[p] = v
-      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
+      this.noteRamWrite(p, 1)
       return
     }
+    this.writeLin8Slow(linear, v)
+  }
+
+  private writeLin8Slow(linear: number, v: number): void {
     const p = this.physWrite(linear, 1)
+    if ((this.tlbW[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
+      this.ram[p] = v
+      this.noteRamWrite(p, 1)
+      return
+    }
     this.memory.write8(p, v)
     this.slowWrite(p, 1)
   }
 
+  /** A CPU store to plain RAM: the page's dirty bit, and decoded code on the page is checked. */
+  private noteRamWrite(p: number, size: number): void {
+    this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+    if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, size)
+  }
+
   /**
-   * After a write outside the TLB's RAM fast path (MMIO, ROM, a TLB miss): a device may have changed an
-   * interrupt line, so the chunk ends and interrupts are sampled before the next instruction.
+   * After a write outside the TLB's RAM fast path (MMIO, ROM): a device may have changed an interrupt line, so
+   * the chunk ends and interrupts are sampled before the next instruction.
    */
   private slowWrite(p: number, size: number): void {
     this.breakChunk = true
@@ -477,18 +525,25 @@ export class Cpu {
   }
 
   writeLin16(linear: number, v: number): void {
+    const e = this.tlbW[linear >>> 12]!
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 1) === 0 || this.misalignedOk(linear, 0xffe))) {
+      const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
+      this.ramView.setUint16(p, v, true)
+      this.noteRamWrite(p, 2)
+      return
+    }
+    this.writeLin16Slow(linear, v)
+  }
+
+  private writeLin16Slow(linear: number, v: number): void {
     if ((linear & 0xfff) !== 0xfff) {
-      const e = this.tlbW[linear >>> 12]!
-      if ((e & 3) === 3) {
-        if ((linear & 1) !== 0) this.checkAlign()
-        const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
-        this.ramView.setUint16(p, v, true)
-        this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-        if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
-        return
-      }
       const p = this.physWrite(linear, 2)
       if ((linear & 1) !== 0) this.checkAlign()
+      if ((this.tlbW[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
+        this.ramView.setUint16(p, v, true)
+        this.noteRamWrite(p, 2)
+        return
+      }
       this.memory.write16(p, v)
       this.slowWrite(p, 2)
       return
@@ -505,18 +560,25 @@ export class Cpu {
   }
 
   writeLin32(linear: number, v: number): void {
+    const e = this.tlbW[linear >>> 12]!
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 3) === 0 || this.misalignedOk(linear, 0xffc))) {
+      const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
+      this.ramView.setInt32(p, v, true)
+      this.noteRamWrite(p, 4)
+      return
+    }
+    this.writeLin32Slow(linear, v)
+  }
+
+  private writeLin32Slow(linear: number, v: number): void {
     if ((linear & 0xfff) <= 0xffc) {
-      const e = this.tlbW[linear >>> 12]!
-      if ((e & 3) === 3) {
-        if ((linear & 3) !== 0) this.checkAlign()
-        const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
-        this.ramView.setInt32(p, v, true)
-        this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-        if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
-        return
-      }
       const p = this.physWrite(linear, 4)
       if ((linear & 3) !== 0) this.checkAlign()
+      if ((this.tlbW[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
+        this.ramView.setInt32(p, v, true)
+        this.noteRamWrite(p, 4)
+        return
+      }
       this.memory.write32(p, v)
       this.slowWrite(p, 4)
       return
@@ -537,7 +599,7 @@ export class Cpu {
   readSys32(linear: number): number {
     if ((this.cr0 & CR0_PG) === 0) return this.memory.read32(linear & this.memory.a20Mask)
     let v = 0
-    for (let i = 0; i < 4; i++) v |= this.memory.read8(this.translate((linear + i) | 0, false, false)) << (8 * i)
+    for (let i = 0; i < 4; i++) v |= this.memory.read8(translate(this, (linear + i) | 0, ACCESS_READ, false)) << (8 * i)
     return v
   }
 
@@ -547,11 +609,12 @@ export class Cpu {
 
   readSys8(linear: number): number {
     if ((this.cr0 & CR0_PG) === 0) return this.memory.read8(linear & this.memory.a20Mask)
-    return this.memory.read8(this.translate(linear, false, false))
+    return this.memory.read8(translate(this, linear, ACCESS_READ, false))
   }
 
   writeSys8(linear: number, v: number): void {
-    const p = (this.cr0 & CR0_PG) === 0 ? (linear & this.memory.a20Mask) >>> 0 : this.translate(linear, true, false)
+    const p =
+      (this.cr0 & CR0_PG) === 0 ? (linear & this.memory.a20Mask) >>> 0 : translate(this, linear, ACCESS_WRITE, false)
     this.memory.write8(p, v)
     if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
   }
@@ -611,20 +674,20 @@ export class Cpu {
     return this.fetchSlow(lin)
   }
 
+  /** Fetch outside the current fetch page: a TLB entry that allows fetches, else a walk for an instruction fetch. */
   private fetchSlow(lin: number): number {
-    const e = this.tlbR[lin >>> 12]!
-    if ((e & 3) === 3) {
+    let e = this.tlbR[lin >>> 12]!
+    if ((e & (TLB_VALID | TLB_NX)) !== TLB_VALID) {
+      const p = translate(this, lin, ACCESS_FETCH, this.cpl === 3)
+      e = this.tlbR[lin >>> 12]!
+      if ((e & TLB_VALID) === 0) return this.memory.read8(p) // beyond 4 GB: never cached
+    }
+    if ((e & TLB_FETCH_FAST) === TLB_FETCH_FAST) {
       this.fetchTag = lin >>> 12
       this.fetchPhys = (e & ~0xfff) >>> 0
       return this.ram[this.fetchPhys + (lin & 0xfff)]!
     }
-    const p = this.physRead(lin, 0)
-    const e2 = this.tlbR[lin >>> 12]!
-    if ((e2 & 3) === 3) {
-      this.fetchTag = lin >>> 12
-      this.fetchPhys = (e2 & ~0xfff) >>> 0
-    }
-    return this.memory.read8(p)
+    return this.memory.read8(((e & ~0xfff) | (lin & 0xfff)) >>> 0)
   }
 
   fetch16(): number {

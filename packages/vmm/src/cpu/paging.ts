@@ -1,10 +1,35 @@
-// Two-level paging and the TLB (Intel SDM vol. 3A 4.3, 4.10): page walks with 4 KB and 4 MB (PSE) pages,
-// accessed/dirty bits, user/supervisor and CR0.WP checks, global pages (PGE), and the four direct-mapped TLB
-// arrays (read/write × supervisor/user) the CPU's fast paths index by linear page number.
+// Paging and the TLB (Intel SDM vol. 3A 4.3 32-bit paging, 4.4 PAE paging, 4.6 access rights, 4.7 page-fault
+// error codes, 4.8 accessed/dirty flags, 4.10 TLBs): walks with 4 KB, 4 MB (PSE) and 2 MB (PAE) pages, the four
+// PAE PDPTE registers, execute-disable (EFER.NXE), reserved-bit faults, user/supervisor and CR0.WP checks, global
+// pages, and the four direct-mapped TLB arrays (read/write × supervisor/user) indexed by linear page number.
 import type { Cpu } from './cpu'
-import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, PF_VECTOR } from './constants'
+import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, PF_VECTOR } from './constants'
 import { pageWatched } from './debug-registers'
-import { FILLED_MAX, TLB_GLOBAL, TLB_RAM, TLB_VALID } from './tlb-entry'
+import { FILLED_MAX, TLB_CODE, TLB_GLOBAL, TLB_NX, TLB_RAM, TLB_VALID } from './tlb-entry'
+
+/** Kinds of access a translation is for (the page-fault error code and the execute-disable check differ). */
+export const ACCESS_READ = 0
+export const ACCESS_WRITE = 1
+export const ACCESS_FETCH = 2
+export type AccessKind = typeof ACCESS_READ | typeof ACCESS_WRITE | typeof ACCESS_FETCH
+
+/** Page-fault error-code bits (SDM vol. 3A 4.7). */
+const PFE_P = 1
+const PFE_W = 2
+const PFE_U = 4
+const PFE_RSVD = 8
+const PFE_ID = 16
+
+/** 2^32, for physical addresses above 4 GB (PAE entries carry bits 35:32). */
+const TWO_32 = 4294967296
+/** MAXPHYADDR 36 (as CPUs with PAE and no CPUID leaf 0x80000008): bits 63:36 of an entry are reserved. */
+const HIGH_RESERVED = 0xfffffff0 | 0
+/** High dword of a PAE entry with NXE set: bit 63 is XD, bits 62:36 reserved. */
+const HIGH_RESERVED_NXE = 0x7ffffff0
+/** Reserved bits of a present PDPTE's low dword (bits 2:1 and 8:5; SDM vol. 3A table 4-8). */
+const PDPTE_RESERVED_LO = 0x1e6
+/** Reserved bits of a PAE 2 MB page's PDE low dword (bits 20:13). */
+const PDE2M_RESERVED_LO = 0x1fe000
 
 /** Flushes the TLB; `all` also drops global pages. */
 export function flushTlb(c: Cpu, all: boolean): void {
@@ -18,17 +43,23 @@ export function flushTlb(c: Cpu, all: boolean): void {
     c.filledCount = 0
     return
   }
+  const filled = c.filled
+  const rs = c.tlbRS
+  const ws = c.tlbWS
+  const ru = c.tlbRU
+  const wu = c.tlbWU
   let keep = 0
-  for (let i = 0; i < c.filledCount; i++) {
-    const p = c.filled[i]!
-    if (!all && ((c.tlbRS[p]! | c.tlbRU[p]! | c.tlbWS[p]! | c.tlbWU[p]!) & TLB_GLOBAL) !== 0) {
-      c.filled[keep++] = p
+  const n = c.filledCount
+  for (let i = 0; i < n; i++) {
+    const p = filled[i]!
+    if (!all && ((rs[p]! | ru[p]!) & TLB_GLOBAL) !== 0) {
+      filled[keep++] = p
       continue
     }
-    c.tlbRS[p] = 0
-    c.tlbWS[p] = 0
-    c.tlbRU[p] = 0
-    c.tlbWU[p] = 0
+    rs[p] = 0
+    ws[p] = 0
+    ru[p] = 0
+    wu[p] = 0
   }
   c.filledCount = keep
 }
@@ -44,79 +75,177 @@ export function invalidatePage(c: Cpu, linear: number): void {
 }
 
 /**
- * Translates a linear address for an access by `user` (CPL 3, or a supervisor access when false), walking
- * the page tables and setting A/D bits; fills the TLB. Returns the physical address (A20 applied, unsigned).
+ * Loads the four PAE page-directory-pointer-table entries from CR3 (SDM vol. 3A 4.4.1): on MOV CR3 in PAE mode,
+ * when MOV CR0/CR4 enables PAE paging or changes PG/CD/NW/PAE/PGE/PSE under it, and on task switches. A present
+ * entry with a reserved bit set raises #GP(0) and leaves the registers unchanged.
  */
-export function translate(c: Cpu, linear: number, write: boolean, user: boolean): number {
-  const page = linear >>> 12
-  let physPage: number
-  let writable = true
-  let global = false
-  if ((c.cr0 & CR0_PG) === 0) {
-    physPage = page << 12
-  } else {
-    const mem = c.memory
-    const pdeAddr = (c.cr3 & ~0xfff) | ((linear >>> 20) & 0xffc)
-    const pde = readTableEntry(c, pdeAddr)
-    if ((pde & 1) === 0) pageFault(c, linear, 0, write, user)
-    if ((pde & 0x80) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
-      checkPagePerms(c, linear, pde, write, user)
-      const upd = pde | 0x20 | (write ? 0x40 : 0)
-      if (upd !== pde) mem.write32(pdeAddr, upd)
-      writable = (upd & 0x40) !== 0 && pagePermits(c, pde, user)
-      global = (pde & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
-      physPage = (pde & 0xffc00000) | (linear & 0x3ff000)
-    } else {
-      const pteAddr = (pde & ~0xfff) | ((linear >>> 10) & 0xffc)
-      const pte = readTableEntry(c, pteAddr)
-      if ((pte & 1) === 0) pageFault(c, linear, 0, write, user)
-      const combined = pde & pte
-      checkPagePerms(c, linear, combined, write, user)
-      if ((pde & 0x20) === 0) mem.write32(pdeAddr, pde | 0x20)
-      const upd = pte | 0x20 | (write ? 0x40 : 0)
-      if (upd !== pte) mem.write32(pteAddr, upd)
-      writable = (upd & 0x40) !== 0 && pagePermits(c, combined, user)
-      global = (pte & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
-      physPage = pte & ~0xfff
-    }
+export function loadPdptes(c: Cpu, cr3: number): void {
+  const base = (cr3 & ~0x1f) >>> 0
+  const loaded = c.pdpteScratch
+  for (let i = 0; i < 4; i++) {
+    const lo = readEntry(c, base + i * 8, 0)
+    const hi = readEntry(c, base + i * 8 + 4, 0)
+    if ((lo & 1) !== 0 && ((lo & PDPTE_RESERVED_LO) !== 0 || (hi & HIGH_RESERVED) !== 0)) c.gp(0)
+    loaded[i * 2] = lo
+    loaded[i * 2 + 1] = hi
   }
-  physPage &= c.memory.a20Mask
-  const entry =
-    physPage |
-    TLB_VALID |
-    (c.memory.pageIsPlainRam(physPage >>> 12) && !(c.watchData && pageWatched(c.dr, page)) ? TLB_RAM : 0) |
-    (global ? TLB_GLOBAL : 0)
+  c.pdpte.set(loaded)
+}
+
+/**
+ * Translates a linear address for an access of `kind` by `user` (CPL 3, or a supervisor access when false),
+ * walking the page tables and setting A/D bits; fills the TLB. Returns the physical address (A20 applied,
+ * unsigned; at or above 2^32 for PAE pages beyond 4 GB, which are never cached and read as unassigned space).
+ */
+export function translate(c: Cpu, linear: number, kind: AccessKind, user: boolean): number {
+  if ((c.cr0 & CR0_PG) === 0) return fill(c, linear, linear & ~0xfff, 0, true, false, false, user)
+  return (c.cr4 & CR4_PAE) !== 0 ? walkPae(c, linear, kind, user) : walkLegacy(c, linear, kind, user)
+}
+
+/** 32-bit paging (SDM vol. 3A 4.3): page directory → page table, or a 4 MB page when CR4.PSE and PDE.PS. */
+function walkLegacy(c: Cpu, linear: number, kind: AccessKind, user: boolean): number {
+  const write = kind === ACCESS_WRITE
+  const pdeAddr = ((c.cr3 & ~0xfff) | ((linear >>> 20) & 0xffc)) >>> 0
+  const pde = readEntry(c, pdeAddr, 0)
+  if ((pde & 1) === 0) pageFault(c, linear, 0, kind, user)
+  if ((pde & 0x80) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
+    checkRights(c, linear, pde, false, kind, user)
+    const upd = pde | 0x20 | (write ? 0x40 : 0)
+    if (upd !== pde) writeEntry(c, pdeAddr, upd)
+    const global = (pde & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
+    return fill(c, linear, (pde & 0xffc00000) | (linear & 0x3ff000), 0, writeOk(c, upd, user), global, false, user)
+  }
+  // The directory entry is accessed as soon as the walk uses it, before the table entry is checked.
+  if ((pde & 0x20) === 0) writeEntry(c, pdeAddr, pde | 0x20)
+  const pteAddr = ((pde & ~0xfff) | ((linear >>> 10) & 0xffc)) >>> 0
+  const pte = readEntry(c, pteAddr, 0)
+  if ((pte & 1) === 0) pageFault(c, linear, 0, kind, user)
+  const rights = pde & pte
+  checkRights(c, linear, rights, false, kind, user)
+  const upd = pte | 0x20 | (write ? 0x40 : 0)
+  if (upd !== pte) writeEntry(c, pteAddr, upd)
+  const global = (pte & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
+  return fill(c, linear, pte & ~0xfff, 0, writeOk(c, (rights & ~0x40) | (upd & 0x40), user), global, false, user)
+}
+
+/** PAE paging (SDM vol. 3A 4.4): PDPTE register → page directory → page table, or a 2 MB page when PDE.PS. */
+function walkPae(c: Cpu, linear: number, kind: AccessKind, user: boolean): number {
+  const write = kind === ACCESS_WRITE
+  const nxe = (c.efer & EFER_NXE) !== 0
+  const highReserved = nxe ? HIGH_RESERVED_NXE : HIGH_RESERVED
+  const i = (linear >>> 30) << 1
+  const pdpLo = c.pdpte[i]!
+  if ((pdpLo & 1) === 0) pageFault(c, linear, 0, kind, user)
+  const pdeHiAddr = c.pdpte[i + 1]! & 0xf
+  const pdeAddr = ((pdpLo & ~0xfff) | ((linear >>> 18) & 0xff8)) >>> 0
+  const pde = readEntry(c, pdeAddr, pdeHiAddr)
+  if ((pde & 1) === 0) pageFault(c, linear, 0, kind, user)
+  const pdeHi = readEntry(c, pdeAddr + 4, pdeHiAddr)
+  if ((pdeHi & highReserved) !== 0) pageFault(c, linear, PFE_P | PFE_RSVD, kind, user)
+  if ((pde & 0x80) !== 0) {
+    if ((pde & PDE2M_RESERVED_LO) !== 0) pageFault(c, linear, PFE_P | PFE_RSVD, kind, user)
+    const nx = nxe && pdeHi < 0
+    checkRights(c, linear, pde, nx, kind, user)
+    const upd = pde | 0x20 | (write ? 0x40 : 0)
+    if (upd !== pde) writeEntry(c, pdeAddr, upd, pdeHiAddr)
+    const global = (pde & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
+    const lo = (pde & 0xffe00000) | (linear & 0x1ff000)
+    return fill(c, linear, lo, pdeHi & 0xf, writeOk(c, upd, user), global, nx, user)
+  }
+  if ((pde & 0x20) === 0) writeEntry(c, pdeAddr, pde | 0x20, pdeHiAddr)
+  const pteHiAddr = pdeHi & 0xf
+  const pteAddr = ((pde & ~0xfff) | ((linear >>> 9) & 0xff8)) >>> 0
+  const pte = readEntry(c, pteAddr, pteHiAddr)
+  if ((pte & 1) === 0) pageFault(c, linear, 0, kind, user)
+  const pteHi = readEntry(c, pteAddr + 4, pteHiAddr)
+  if ((pteHi & highReserved) !== 0) pageFault(c, linear, PFE_P | PFE_RSVD, kind, user)
+  const rights = pde & pte
+  const nx = nxe && (pdeHi | pteHi) < 0
+  checkRights(c, linear, rights, nx, kind, user)
+  const upd = pte | 0x20 | (write ? 0x40 : 0)
+  if (upd !== pte) writeEntry(c, pteAddr, upd, pteHiAddr)
+  const global = (pte & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
+  const dirtyWritable = writeOk(c, (rights & ~0x40) | (upd & 0x40), user)
+  return fill(c, linear, pte & ~0xfff, pteHi & 0xf, dirtyWritable, global, nx, user)
+}
+
+/**
+ * Caches a translation of the page at `linear` to the physical page `hi`:`lo` and returns the physical address.
+ * `dirtyWritable`: writes may hit the entry (permitted and the leaf's dirty bit already set).
+ */
+function fill(
+  c: Cpu,
+  linear: number,
+  lo: number,
+  hi: number,
+  dirtyWritable: boolean,
+  global: boolean,
+  nx: boolean,
+  user: boolean,
+): number {
+  const physPage = (lo & c.memory.a20Mask) >>> 0
+  const address = (physPage | (linear & 0xfff)) >>> 0
+  // Beyond 4 GB there is nothing (RAM and MMIO live below): not cached, so every access comes back here.
+  if (hi !== 0) return hi * TWO_32 + address
+  const page = linear >>> 12
+  let entry = physPage | TLB_VALID | (global ? TLB_GLOBAL : 0) | (nx ? TLB_NX : 0)
+  if (c.plainRam[physPage >>> 12] === 1 && !(c.watchData && pageWatched(c.dr, page))) {
+    entry |= nx ? TLB_RAM : TLB_RAM | TLB_CODE
+  }
   if (c.filledCount < FILLED_MAX) c.filled[c.filledCount++] = page
   else c.filledOverflow = true
   if (user) {
     c.tlbRU[page] = entry
-    if (writable) c.tlbWU[page] = entry
+    if (dirtyWritable) c.tlbWU[page] = entry
   } else {
     c.tlbRS[page] = entry
-    if (writable) c.tlbWS[page] = entry
+    if (dirtyWritable) c.tlbWS[page] = entry
   }
-  return (physPage | (linear & 0xfff)) >>> 0
+  return address
 }
 
-/** Reads a page-directory or page-table entry (straight from RAM when the table lives in plain RAM). */
-function readTableEntry(c: Cpu, addr: number): number {
+/**
+ * Reads the dword of a paging-structure entry at physical `hi`:`addr` (straight from RAM when the table lives in
+ * plain RAM); above 4 GB nothing answers and the entry reads as all ones.
+ */
+function readEntry(c: Cpu, addr: number, hi: number): number {
+  if (hi !== 0) return -1
   const a = (addr & c.memory.a20Mask) >>> 0
-  if (a + 3 < c.memory.ramBytes && c.memory.pageIsPlainRam(a >>> 12)) return c.ramView.getInt32(a, true)
+  if (c.plainRam[a >>> 12] === 1) return c.ram32[a >>> 2]!
   return c.memory.read32(a)
 }
 
-/** Whether a write is permitted by the combined page bits for this privilege (CR0.WP for supervisor). */
-function pagePermits(c: Cpu, bits: number, user: boolean): boolean {
+/** Writes back an entry's low dword with new accessed/dirty bits (decoded code on that page is invalidated). */
+function writeEntry(c: Cpu, addr: number, v: number, hi = 0): void {
+  if (hi !== 0) return
+  const a = (addr & c.memory.a20Mask) >>> 0
+  c.memory.write32(a, v)
+  if (c.codePage[a >>> 12] !== 0 && c.blocks.noteWrite(a, 4)) c.breakChunk = true
+}
+
+/** Whether a write is permitted by the combined R/W and D bits for this privilege (CR0.WP for supervisor). */
+function writeOk(c: Cpu, bits: number, user: boolean): boolean {
+  if ((bits & 0x40) === 0) return false
   if ((bits & 2) !== 0) return true
   return !user && (c.cr0 & CR0_WP) === 0
 }
 
-function checkPagePerms(c: Cpu, linear: number, bits: number, write: boolean, user: boolean): void {
-  if (user && (bits & 4) === 0) pageFault(c, linear, 1, write, user)
-  if (write && !pagePermits(c, bits, user)) pageFault(c, linear, 1, write, user)
+/** Access rights (SDM vol. 3A 4.6): user access to supervisor pages, writes to read-only pages, XD fetches. */
+function checkRights(c: Cpu, linear: number, bits: number, nx: boolean, kind: AccessKind, user: boolean): void {
+  if (
+    (user && (bits & 4) === 0) ||
+    (kind === ACCESS_WRITE && (bits & 2) === 0 && (user || (c.cr0 & CR0_WP) !== 0)) ||
+    (kind === ACCESS_FETCH && nx)
+  ) {
+    pageFault(c, linear, PFE_P, kind, user)
+  }
 }
 
-function pageFault(c: Cpu, linear: number, present: number, write: boolean, user: boolean): never {
+/** #PF with CR2 = `linear`; `bits` holds P and RSVD, the access kind and privilege add W/R, U/S and I/D. */
+function pageFault(c: Cpu, linear: number, bits: number, kind: AccessKind, user: boolean): never {
   c.cr2 = linear
-  return c.fault(PF_VECTOR, present | (write ? 2 : 0) | (user ? 4 : 0))
+  let code = bits | (kind === ACCESS_WRITE ? PFE_W : 0) | (user ? PFE_U : 0)
+  // I/D is reported for fetches only where execute-disable exists: PAE paging with EFER.NXE (no SMEP here).
+  if (kind === ACCESS_FETCH && (c.cr4 & CR4_PAE) !== 0 && (c.efer & EFER_NXE) !== 0) code |= PFE_ID
+  return c.fault(PF_VECTOR, code)
 }

@@ -5,6 +5,7 @@ import type { Cpu } from './cpu'
 import { alu } from './alu'
 import { lazyZF } from './flags'
 import { readMem, writeMem, getReg, setReg } from './operands'
+import { TLB_DATA_FAST } from './tlb-entry'
 
 /** Iterations of a REP instruction before it yields (EIP stays on the instruction so it resumes). */
 const REP_SLICE = 4096
@@ -141,7 +142,7 @@ function fastForward(c: Cpu, movs: boolean, size: number, srcSeg: number, count:
     // Misaligned elements under alignment checking raise #AC: leave them to the element-wise path.
     if (size > 1 && ((dLin | sLin) & (size - 1)) !== 0 && c.alignCheckActive()) return n
     const de = c.tlbW[dLin >>> 12]!
-    if ((de & 3) !== 3) return n
+    if ((de & TLB_DATA_FAST) !== TLB_DATA_FAST) return n
     const bytes = chunk * size
     // Segment checks for the first and last element (expand-up or expand-down alike).
     c.segWrite(ES, di, size)
@@ -149,7 +150,7 @@ function fastForward(c: Cpu, movs: boolean, size: number, srcSeg: number, count:
     const dPhys = ((de & ~0xfff) | (dLin & 0xfff)) >>> 0
     if (movs) {
       const se = c.tlbR[sLin >>> 12]!
-      if ((se & 3) !== 3) return n
+      if ((se & TLB_DATA_FAST) !== TLB_DATA_FAST) return n
       c.segRead(srcSeg, si, size)
       c.segRead(srcSeg, si + bytes - size, size)
       const sPhys = ((se & ~0xfff) | (sLin & 0xfff)) >>> 0

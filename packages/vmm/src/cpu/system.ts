@@ -1,27 +1,37 @@
 // Control and debug registers, CPUID and model-specific registers (Intel SDM vol. 3A 2.5, 17.2; vol. 2 CPUID,
 // RDMSR/WRMSR; vol. 3B 11.11 MTRRs, 11.12 PAT). CPUID reports only features that are implemented.
 import {
+  CR0_CD,
   CR0_ET,
+  CR0_NW,
   CR0_PE,
   CR0_PG,
   CR0_WP,
   CR4_DE,
+  CR4_PAE,
   CR4_PGE,
   CR4_PSE,
   CR4_PVI,
   CR4_SUPPORTED,
   CR4_VME,
   CR4_OSFXSR,
+  EFER_NXE,
   MSR_APIC_BASE,
+  MSR_EFER,
   MSR_MTRRCAP,
   MSR_MTRR_DEF_TYPE,
   MSR_PAT,
+  MSR_PERFCTR0,
+  MSR_PERFCTR1,
+  MSR_PERFEVTSEL0,
+  MSR_PERFEVTSEL1,
   MSR_SYSENTER_CS,
   MSR_SYSENTER_EIP,
   MSR_SYSENTER_ESP,
   MSR_TSC,
 } from './constants'
 import type { Cpu } from './cpu'
+import { loadPdptes } from './paging'
 
 /** Family 6, model 3, stepping 3 (Pentium II class i686). */
 export const CPUID_SIGNATURE = 0x0633
@@ -32,11 +42,18 @@ export const CPUID_FEATURES_EDX =
   (1 << 3) | // PSE
   (1 << 4) | // TSC
   (1 << 5) | // MSR
+  (1 << 6) | // PAE
   (1 << 8) | // CX8
   (1 << 11) | // SEP
   (1 << 13) | // PGE
   (1 << 15) | // CMOV
   (1 << 16) // PAT
+
+/** The highest extended CPUID leaf (CPUID 0x8000_0000 EAX). */
+export const CPUID_MAX_EXTENDED_LEAF = 0x80000001 | 0
+
+/** CPUID 0x8000_0001 EDX: execute-disable (bit 20, NX; EFER.NXE and PAE XD pages). */
+export const CPUID_EXT_FEATURES_EDX = 1 << 20
 
 /** MSR IA32_APIC_BASE bit 11: the local APIC is globally enabled. */
 const APIC_GLOBAL_ENABLE = 1 << 11
@@ -68,12 +85,21 @@ export function cpuid(c: Cpu): void {
     r[2] = featuresEdx(c)
     return
   }
-  // Leaves above the maximum return the highest basic leaf's data on Intel; we return zeros for unknown
-  // extended leaves (0x8000_0000 reports no extended leaves).
+  // Extended leaves: 0x8000_0001 only, for the NX bit (Intel leaves its EAX/EBX/ECX and the rest of EDX zero
+  // on a CPU without long mode or SYSCALL).
   r[0] = 0
   r[1] = 0
   r[2] = 0
   r[3] = 0
+  if (leaf === 0x80000000) {
+    r[0] = CPUID_MAX_EXTENDED_LEAF
+    return
+  }
+  if (leaf === 0x80000001) {
+    r[2] = CPUID_EXT_FEATURES_EDX
+    return
+  }
+  // Basic leaves above the maximum return the highest basic leaf's data on Intel; unknown extended leaves zeros.
   if (leaf > 1 && leaf < 0x80000000) {
     r[0] = CPUID_SIGNATURE
     r[2] = featuresEdx(c)
@@ -101,7 +127,12 @@ export function moveToCr(c: Cpu, n: number, v: number): void {
       if ((v & CR0_PG) !== 0 && (v & CR0_PE) === 0) c.gp(0)
       if ((v & 0x40000000) === 0 && (v & 0x20000000) !== 0) c.gp(0) // NW without CD
       const old = c.cr0
-      c.cr0 = (v & 0xe005003f) | CR0_ET
+      const next = (v & 0xe005003f) | CR0_ET
+      // Turning on PAE paging, or changing PG/CD/NW under it, reloads the PDPTEs (#GP leaves CR0 unchanged).
+      if ((next & CR0_PG) !== 0 && (c.cr4 & CR4_PAE) !== 0 && ((old ^ next) & (CR0_PG | CR0_CD | CR0_NW)) !== 0) {
+        loadPdptes(c, c.cr3)
+      }
+      c.cr0 = next
       if (((old ^ c.cr0) & (CR0_PG | CR0_WP | CR0_PE)) !== 0) c.flushTlb(true)
       if (((old ^ c.cr0) & CR0_PE) !== 0) {
         c.updateMode()
@@ -113,15 +144,17 @@ export function moveToCr(c: Cpu, n: number, v: number): void {
       c.cr2 = v
       return
     case 3:
-      c.cr3 = v & ~0xfe7
-      c.flushTlb(false)
+      loadCr3(c, v)
       return
     case 4: {
       if ((v & ~(CR4_SUPPORTED | CR4_VME | CR4_PVI)) !== 0) c.gp(0)
       if ((v & CR4_OSFXSR) !== 0 && c.fpu === null) c.gp(0)
       const old = c.cr4
+      if ((c.cr0 & CR0_PG) !== 0 && (v & CR4_PAE) !== 0 && ((old ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE)) !== 0) {
+        loadPdptes(c, c.cr3)
+      }
       c.cr4 = v
-      if (((old ^ v) & (CR4_PGE | CR4_PSE)) !== 0) c.flushTlb(true)
+      if (((old ^ v) & (CR4_PGE | CR4_PSE | CR4_PAE)) !== 0) c.flushTlb(true)
       // CR4.DE turns DR7 R/W = 10 into I/O breakpoints.
       if (((old ^ v) & CR4_DE) !== 0) c.updateDebugWatch()
       return
@@ -129,6 +162,17 @@ export function moveToCr(c: Cpu, n: number, v: number): void {
     default:
       c.ud()
   }
+}
+
+/**
+ * Loads CR3 (MOV CR3, task switches): with PAE paging on, the PDPTEs are loaded first (#GP(0) on a reserved
+ * bit, CR3 unchanged). Non-global TLB entries are flushed. All 32 bits are kept, as QEMU and hardware read
+ * them back; the walks use bits 31:12 (32-bit paging) or 31:5 (PAE).
+ */
+export function loadCr3(c: Cpu, v: number): void {
+  if ((c.cr0 & CR0_PG) !== 0 && (c.cr4 & CR4_PAE) !== 0) loadPdptes(c, v)
+  c.cr3 = v
+  c.flushTlb(false)
 }
 
 export function moveFromDr(c: Cpu, n: number): number {
@@ -182,6 +226,20 @@ export function readMsr(c: Cpu, msr: number): void {
     case MSR_MTRR_DEF_TYPE:
       lo = c.mtrrDefType
       break
+    case MSR_EFER:
+      lo = c.efer
+      break
+    case MSR_PERFEVTSEL0:
+    case MSR_PERFEVTSEL1:
+      lo = c.perfEvtSel[msr - MSR_PERFEVTSEL0]!
+      break
+    case MSR_PERFCTR0:
+    case MSR_PERFCTR1: {
+      const v = c.perfCtr[msr - MSR_PERFCTR0]!
+      lo = (v % 4294967296) | 0
+      hi = Math.floor(v / 4294967296)
+      break
+    }
     default:
       c.gp(0)
   }
@@ -220,6 +278,25 @@ export function writeMsr(c: Cpu, msr: number, lo: number, hi: number): void {
     case MSR_MTRR_DEF_TYPE:
       if (hi !== 0 || (lo & ~0xcff) !== 0) c.gp(0)
       c.mtrrDefType = lo
+      return
+    case MSR_EFER:
+      // Only NXE exists here (no LME/SCE: no long mode, no SYSCALL); other bits are reserved.
+      if (hi !== 0 || (lo & ~EFER_NXE) !== 0) c.gp(0)
+      // TLB entries remember execute-disable decisions made under the old NXE.
+      if (((c.efer ^ lo) & EFER_NXE) !== 0) c.flushTlb(true)
+      c.efer = lo
+      return
+    // P6 performance monitoring (SDM vol. 3B 19.6.1 "P6 family"; event selects 32 bits, counters 40 bits of which
+    // WRMSR sets the low 32 and sign-extends bit 31). The MSRs keep what software writes; no event is counted
+    // (QEMU's TCG does not count P6 events either), so enabled counters hold their value and never overflow.
+    case MSR_PERFEVTSEL0:
+    case MSR_PERFEVTSEL1:
+      if (hi !== 0) c.gp(0)
+      c.perfEvtSel[msr - MSR_PERFEVTSEL0] = lo
+      return
+    case MSR_PERFCTR0:
+    case MSR_PERFCTR1:
+      c.perfCtr[msr - MSR_PERFCTR0] = (lo >>> 0) + (lo < 0 ? 0xff * 4294967296 : 0)
       return
     default:
       c.gp(0)

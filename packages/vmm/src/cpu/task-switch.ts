@@ -4,6 +4,7 @@ import { ATTR_P, CR0_PG, CR0_TS, CS, DS, ES, FS, GP, GS, LDTR, NP, NT, SS, TR, T
 import type { Cpu } from './cpu'
 import { desc, descAttr, descBase, descLimit, loadSeg, readDescriptor, setAccessed, isCode } from './descriptors'
 import { GUEST_FAULT } from './fault'
+import { loadCr3 } from './system'
 
 /** What caused the switch (decides busy bits, NT and the back link). */
 export type TaskSwitchSource = 'jmp' | 'call' | 'iret'
@@ -83,10 +84,8 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSwitchSource, errorC
   }
   c.setSegRaw(TR, sel, newBase, newLimit, (attr | 2) & 0xf0ff)
   c.cr0 |= CR0_TS
-  if (new32 && (c.cr0 & CR0_PG) !== 0 && ncr3 !== c.cr3) {
-    c.cr3 = ncr3
-    c.flushTlb(false)
-  }
+  // The new task's CR3 (and, under PAE paging, its PDPTEs) is always loaded, as QEMU and hardware do.
+  if (new32 && (c.cr0 & CR0_PG) !== 0) loadCr3(c, ncr3)
   c.eip = neip
   for (let r = 0; r < 8; r++) c.regs[r] = nregs[r]!
   c.setEflags(nflags)

@@ -1,12 +1,22 @@
 // TLB entry layout shared by the paging walk and the CPU's fast paths: the physical page base with flag bits in
-// the low 12 bits (as v86 and JSLinux do); an entry with VALID and RAM set is served straight from guest RAM.
+// the low 12 bits (as v86 and JSLinux do). Data accesses take the RAM fast path when VALID and RAM are set;
+// instruction fetches (run-loop.ts, Cpu.fetch8) when VALID and CODE are set, so an execute-disable page (PAE
+// XD, Intel SDM vol. 3A 4.6) keeps its data fast path while every fetch from it walks and faults.
 
 /** The entry holds a translation. */
 export const TLB_VALID = 1
-/** The page is plain RAM (no MMIO/ROM, no data breakpoint): accesses may use the RAM fast path. */
-export const TLB_RAM = 2
+/** The page is plain RAM and executable: instruction fetches may be served straight from guest RAM. */
+export const TLB_CODE = 2
 /** The translation came from a global page (survives CR3 reloads). */
 export const TLB_GLOBAL = 4
+/** The page is plain RAM (no MMIO/ROM, no data breakpoint): data accesses may use the RAM fast path. */
+export const TLB_RAM = 8
+/** The page is execute-disable: instruction fetches must walk (and fault) even when the entry is valid. */
+export const TLB_NX = 16
+/** VALID | RAM: the data fast-path test is `(entry & TLB_DATA_FAST) === TLB_DATA_FAST`. */
+export const TLB_DATA_FAST = TLB_VALID | TLB_RAM
+/** VALID | CODE: the fetch fast-path test (run-loop.ts writes it as `(e & 3) === 3`). */
+export const TLB_FETCH_FAST = TLB_VALID | TLB_CODE
 /** Entries per TLB array (one per 4 KB linear page). */
 export const TLB_PAGES = 1 << 20
 /** Filled entries remembered for a cheap flush; beyond this a flush clears the whole arrays. */

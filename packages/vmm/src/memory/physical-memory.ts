@@ -46,6 +46,11 @@ export class PhysicalMemory implements GuestMemory {
   a20Mask = -1
   /** Per 4 KB page: region index + 1 of a ROM/MMIO region touching the page, else 0 (RAM or unassigned). */
   private readonly pageRegion = new Uint16Array(PAGE_COUNT)
+  /**
+   * Per 4 KB page: 1 when the whole page is RAM with no ROM/MMIO on it (what `pageIsPlainRam` answers), kept as
+   * bytes so the CPU's page walks and TLB fills test it with one load. Read-only for users of this class.
+   */
+  readonly plainRam = new Uint8Array(PAGE_COUNT)
   private readonly regions: (Region | null)[] = []
   /** One bit per 4 KB page written since the last `collectDirtyPages`. */
   readonly dirty = new Int32Array(PAGE_COUNT >>> 5)
@@ -63,6 +68,7 @@ export class PhysicalMemory implements GuestMemory {
     const buffer = options.shared === true ? new SharedArrayBuffer(ramBytes) : new ArrayBuffer(ramBytes)
     this.ram = new Uint8Array(buffer)
     this.ramView = new DataView(buffer)
+    this.plainRam.fill(1, 0, ramBytes >>> PAGE_SHIFT)
   }
 
   get a20Enabled(): boolean {
@@ -116,7 +122,10 @@ export class PhysicalMemory implements GuestMemory {
     if (index >= 0xffff) throw new GuestMemoryError('invalid-range', 'too many memory regions')
     const region: Region = { start: gpa, end, description, rom, mmio }
     this.regions[index] = region
-    for (let p = gpa >>> PAGE_SHIFT; p <= (end - 1) >>> PAGE_SHIFT; p++) this.pageRegion[p] = index + 1
+    for (let p = gpa >>> PAGE_SHIFT; p <= (end - 1) >>> PAGE_SHIFT; p++) {
+      this.pageRegion[p] = index + 1
+      this.plainRam[p] = 0
+    }
     this.notifyMapChange()
     let mapped = true
     return {
@@ -133,6 +142,7 @@ export class PhysicalMemory implements GuestMemory {
           this.regions.forEach((r, i) => {
             if (r !== null && r.start >>> PAGE_SHIFT <= p && (r.end - 1) >>> PAGE_SHIFT >= p) this.pageRegion[p] = i + 1
           })
+          this.plainRam[p] = this.pageRegion[p] === 0 && p < this.ramBytes >>> PAGE_SHIFT ? 1 : 0
         }
         this.notifyMapChange()
       },
@@ -145,7 +155,7 @@ export class PhysicalMemory implements GuestMemory {
 
   /** True when the whole 4 KB page at physical page number `page` is RAM with no ROM/MMIO on it. */
   pageIsPlainRam(page: number): boolean {
-    return this.pageRegion[page] === 0 && page < this.ramBytes >>> PAGE_SHIFT
+    return this.plainRam[page] === 1
   }
 
   /** The region containing `gpa` (unsigned), or null. */
@@ -159,9 +169,12 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   // ---- CPU physical accesses (after paging; `gpa` is masked by A20 here) ----
+  // PAE page tables can point above 4 GB (MAXPHYADDR 36); nothing is mapped there: reads return all ones
+  // and writes are dropped.
 
   /** Reads one byte at a guest-physical address: RAM, ROM, MMIO, or 0xFF for unassigned space. */
   read8(gpa: number): number {
+    if (gpa > 0xffffffff) return 0xff
     const a = (gpa & this.a20Mask) >>> 0
     const hint = this.pageRegion[a >>> PAGE_SHIFT]
     if (hint === 0 && a < this.ramBytes) return this.ram[a]!
@@ -169,6 +182,7 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   read16(gpa: number): number {
+    if (gpa > 0xffffffff) return 0xffff
     const a = (gpa & this.a20Mask) >>> 0
     if ((a & 0xfff) <= 0xffe && this.pageRegion[a >>> PAGE_SHIFT] === 0 && a + 1 < this.ramBytes) {
       return this.ramView.getUint16(a, true)
@@ -181,6 +195,7 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   read32(gpa: number): number {
+    if (gpa > 0xffffffff) return -1
     const a = (gpa & this.a20Mask) >>> 0
     if ((a & 0xfff) <= 0xffc && this.pageRegion[a >>> PAGE_SHIFT] === 0 && a + 3 < this.ramBytes) {
       return this.ramView.getInt32(a, true)
@@ -193,6 +208,7 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   write8(gpa: number, v: number): void {
+    if (gpa > 0xffffffff) return
     const a = (gpa & this.a20Mask) >>> 0
     if (this.pageRegion[a >>> PAGE_SHIFT] === 0 && a < this.ramBytes) {
       this.ram[a] = v
@@ -203,6 +219,7 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   write16(gpa: number, v: number): void {
+    if (gpa > 0xffffffff) return
     const a = (gpa & this.a20Mask) >>> 0
     if ((a & 0xfff) <= 0xffe && this.pageRegion[a >>> PAGE_SHIFT] === 0 && a + 1 < this.ramBytes) {
       this.ramView.setUint16(a, v, true)
@@ -218,6 +235,7 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   write32(gpa: number, v: number): void {
+    if (gpa > 0xffffffff) return
     const a = (gpa & this.a20Mask) >>> 0
     if ((a & 0xfff) <= 0xffc && this.pageRegion[a >>> PAGE_SHIFT] === 0 && a + 3 < this.ramBytes) {
       this.ramView.setInt32(a, v, true)

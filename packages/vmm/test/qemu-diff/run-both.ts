@@ -18,8 +18,8 @@ export function buildImage(cases: string, realCases = ''): Uint8Array {
   return assemble(firmwareSource(cases, realCases))
 }
 
-/** Runs the image in qemu-system-i386 and returns what the guest wrote to COM1. */
-export async function runQemu(image: Uint8Array): Promise<Uint8Array> {
+/** Runs the image in qemu-system-i386 (CPU model `cpu`) and returns what the guest wrote to COM1. */
+export async function runQemu(image: Uint8Array, cpu = 'pentium3'): Promise<Uint8Array> {
   const dir = mkdtempSync(join(tmpdir(), 'boxwood-qemu-diff-'))
   try {
     const bios = join(dir, 'bios.bin')
@@ -29,7 +29,7 @@ export async function runQemu(image: Uint8Array): Promise<Uint8Array> {
       '-accel',
       'tcg',
       '-cpu',
-      'pentium3',
+      cpu,
       '-m',
       '32',
       '-bios',
