@@ -23,8 +23,20 @@ export interface E2eHome {
   readonly env: NodeJS.ProcessEnv
   boxmanage(...args: string[]): { code: number; stdout: string; stderr: string }
   ok(...args: string[]): string
-  boxheadless(...args: string[]): ChildProcess
+  /** Starts boxheadless in the foreground with `args`. */
+  boxheadless(...args: string[]): HeadlessRun
   cleanup(): void
+}
+
+/** A boxheadless process with what it has printed. */
+export interface HeadlessRun {
+  readonly child: ChildProcess
+  /** Everything it printed so far, stdout and stderr as they arrived. */
+  output(): string
+  /** Its exit code (null when a signal ended it). */
+  readonly exited: Promise<number | null>
+  /** Waits until its output contains `text`; the timeout error quotes the output. */
+  waitFor(text: string): Promise<void>
 }
 
 /** Creates a temporary home folder (`BOXWOOD_USER_HOME`) and machine folder. */
@@ -50,8 +62,21 @@ export function createHome(prefix: string): E2eHome {
       if (r.code !== 0) throw new Error(`boxmanage ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`)
       return r.stdout
     },
-    boxheadless: (...args) =>
-      spawn(binaryPath('boxheadless'), args, { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
+    boxheadless(...args) {
+      const child = spawn(binaryPath('boxheadless'), args, { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+      return {
+        child,
+        output: () => out,
+        exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+        waitFor: (text) =>
+          waitFor(() => out.includes(text)).catch((error: Error) => {
+            throw new Error(`${error.message}; boxheadless printed: ${out}`)
+          }),
+      }
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   }
 }

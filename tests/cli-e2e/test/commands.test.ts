@@ -239,21 +239,15 @@ describe('every documented boxmanage command', () => {
 
   it('boxheadless --vrde on --vrdeproperty serves the display for one run and saves on SIGINT', async () => {
     const port = await freePort()
-    const child = home.boxheadless('--startvm', 'cmd', '--vrde', 'on', '--vrdeproperty', `TCP/Ports=${port}`)
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
-    await waitFor(() => out.includes('VRDE server')).catch((error: Error) => {
-      throw new Error(`${error.message}; boxheadless printed: ${out}`)
-    })
-    expect(out).toContain(String(port))
+    const headless = home.boxheadless('--startvm', 'cmd', '--vrde', 'on', '--vrdeproperty', `TCP/Ports=${port}`)
+    await headless.waitFor('VRDE server')
+    expect(headless.output()).toContain(String(port))
     expect(await canConnect(port)).toBe(true)
     // showvminfo reads a running VM through its session: the run's settings and the port in use.
     const running = info()
     expect([running.get('vrde'), running.get('vrdeport')]).toEqual(['on', String(port)])
-    child.kill('SIGINT')
-    expect(await exited).toBe(0)
+    headless.child.kill('SIGINT')
+    expect(await headless.exited).toBe(0)
     expect(info().get('VMState')).toBe('saved')
     // The run's VRDE settings were for that run only.
     expect(info().get('vrde')).toBe('off')

@@ -109,19 +109,13 @@ describe('boxmanage end to end', () => {
   })
 
   it('boxheadless runs the VM in the foreground and saves its state on SIGINT', async () => {
-    const child = home.boxheadless('--startvm', 'e2e')
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
-    await waitFor(() => out.includes('VRDE server')).catch((error: Error) => {
-      throw new Error(`${error.message}; boxheadless printed: ${out}`)
-    })
-    expect(out).toContain('VM "e2e" has been successfully started.')
+    const headless = home.boxheadless('--startvm', 'e2e')
+    await headless.waitFor('VRDE server')
+    expect(headless.output()).toContain('VM "e2e" has been successfully started.')
     expect(state()).toBe('running')
-    child.kill('SIGINT')
-    expect(await exited).toBe(0)
-    expect(out).toContain('VM "e2e" stopped (saved).')
+    headless.child.kill('SIGINT')
+    expect(await headless.exited).toBe(0)
+    expect(headless.output()).toContain('VM "e2e" stopped (saved).')
     expect(state()).toBe('saved')
     // The next start resumes the saved VM; discardstate would drop it instead.
     home.ok('startvm', 'e2e')
