@@ -61,6 +61,7 @@ export function farJump(c: Cpu, sel: number, offset: number): void {
     if (dpl < c.cpl || dpl < (sel & 3)) c.gp(sel & 0xfffc)
     if ((attr & ATTR_P) === 0) c.fault(NP, sel & 0xfffc)
     taskSwitch(c, type === 5 ? desc.lo >>> 16 : sel, 'jmp', -1)
+    checkVirtualInterruptPending(c)
     return
   }
   if (type !== 4 && type !== 0xc) c.gp(sel & 0xfffc)
@@ -115,6 +116,7 @@ export function farCall(c: Cpu, sel: number, offset: number): void {
     if (dpl < c.cpl || dpl < (sel & 3)) c.gp(sel & 0xfffc)
     if ((attr & ATTR_P) === 0) c.fault(NP, sel & 0xfffc)
     taskSwitch(c, type === 5 ? desc.lo >>> 16 : sel, 'call', -1)
+    checkVirtualInterruptPending(c)
     return
   }
   if (type !== 4 && type !== 0xc) c.gp(sel & 0xfffc)

@@ -4,6 +4,7 @@ import { AC, ATTR_DB, ATTR_P, CS, DS, ES, FS, GP, GS, IF, NP, NT, RF, SS, SS_VEC
 import type { Cpu } from './cpu'
 import { desc, descAttr, descBase, descLimit, isCode, isConforming, readDescriptor, setAccessed } from './descriptors'
 import { taskSwitch } from './task-switch'
+import { checkVirtualInterruptPending } from './virtual-interrupts'
 
 /** How the event arose: an exception, an external interrupt (INTR/NMI), or INT n/INT3/INTO (DPL-checked). */
 export type InterruptKind = 'exception' | 'external' | 'software'
@@ -72,6 +73,8 @@ function deliverProtected(c: Cpu, vector: number, kind: InterruptKind, errorCode
   if ((hi & 0x8000) === 0) c.fault(NP, idtErr)
   if (type === 5) {
     taskSwitch(c, lo >>> 16, 'call', errorCode)
+    // INT n retires here; for events delivered by the run loop the new task's first instruction is not checked.
+    if (kind === 'software') checkVirtualInterruptPending(c)
     return
   }
   const gate32 = (type & 8) !== 0

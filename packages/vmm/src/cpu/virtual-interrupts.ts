@@ -86,10 +86,11 @@ export function virtualIret(c: Cpu): void {
 }
 
 /**
- * After an IRET: at CPL 3 with IOPL < 3, VIF and VIP both set while VME (V86 mode) or PVI (protected mode) is on
- * raise #GP(0) at the beginning of the next instruction, so the monitor delivers the pending virtual interrupt
- * (SDM vol. 3A 20.3.2; only POPF, IRET or a task switch can get there, and POPF and the V86 IRET fault first).
- * The IRET has retired; the fault is reported at the new CS:EIP, before any external interrupt.
+ * After IRET or a task switch by JMP/CALL/INT n: at CPL 3 with IOPL < 3, VIF and VIP both set while VME (V86
+ * mode) or PVI (protected mode) is on raise #GP(0) at the beginning of the next instruction, so the monitor can
+ * deliver the pending virtual interrupt (SDM vol. 3A 20.3.2: only POPF, IRET or a task switch get there, and the
+ * VME forms of POPF and IRET fault first). The instruction has retired; the fault is reported at the new CS:EIP
+ * (ahead of any external interrupt, a simplification of the SDM's priorities).
  */
 export function checkVirtualInterruptPending(c: Cpu): void {
   if ((c.flags & (VIF | VIP)) !== (VIF | VIP) || c.cpl !== 3 || (c.flags & IOPL) === IOPL) return

@@ -468,6 +468,62 @@ describe('VIF and VIP both set at the start of an instruction (SDM vol. 3A 20.3.
   })
 })
 
+describe('entering a V86 task by a task switch with VIF and VIP set', () => {
+  /** Current TSS A at 0x31000 (0x28, busy); TSS B at 0x30000 (0x30) holds a V86 task at 0700:0000 (a NOP). */
+  function taskMachine(source: string, taskFlags: number): TestMachine {
+    const tss = (sel: number, base: number, type: number): [number, number, number] => [
+      sel,
+      ((base & 0xffff) << 16) | 0x67,
+      (base & 0xff000000) | ((base >>> 16) & 0xff) | (type << 8),
+    ]
+    const m = protectedMachine(source, [
+      tss(0x28, 0x31000, 0x8b),
+      tss(0x30, 0x30000, 0x89),
+      [0x38, 0x00300000, 0x0000e500], // task gate → TSS B
+    ])
+    const mem = m.memory
+    const b = 0x30000
+    mem.write32(b + 4, 0x80000) // ESP0
+    mem.write32(b + 8, 0x10) // SS0
+    mem.write32(b + 0x20, 0) // EIP
+    mem.write32(b + 0x24, 2 | IF | VM | taskFlags)
+    mem.write32(b + 0x38, 0x6ff0) // ESP
+    mem.write32(b + 0x4c, V86_CS) // CS; ES SS DS FS GS stay 0
+    mem.write8(V86_CS * 16, 0x90)
+    mem.write32(0x2000 + 5 * 8, 0x00300000) // IDT vector 5: a task gate → TSS B
+    mem.write32(0x2000 + 5 * 8 + 4, 0x0000e500)
+    const s = m.cpu.getState()
+    s.tr = { selector: 0x28, base: 0x31000, limit: 0x67, attributes: 0x8b }
+    s.cr4 = CR4_VME
+    m.cpu.setState(s)
+    return m
+  }
+
+  for (const [how, source] of [
+    ['JMP', 'jmp 0x30:0'],
+    ['CALL', 'call 0x30:0'],
+    ['a task gate', 'jmp 0x38:0'],
+    ['INT n through an IDT task gate', 'int 5'],
+  ] as const) {
+    it(`by ${how}: #GP(0) at the task's first instruction; with VIP clear it runs`, () => {
+      const m = taskMachine(source, VIF | VIP)
+      const r = m.cpu.step()
+      expect(r.exception).toEqual(GP0)
+      expect(r.retired).toBe(1)
+      expect(m.cpu.segSel[7]).toBe(0x30)
+      const esp = m.cpu.regs[4]! >>> 0
+      expect(m.memory.read32(esp + 4)).toBe(0)
+      expect(m.memory.read32(esp + 8)).toBe(V86_CS)
+      expect(m.memory.read32(esp + 12) & (VM | VIF | VIP)).toBe(VM | VIF | VIP)
+      const ok = taskMachine(source, VIF)
+      expect(ok.cpu.step().exception).toBeUndefined()
+      expect(ok.cpu.step().exception).toBeUndefined()
+      expect(ok.cpu.eip).toBe(1)
+      expect(ok.cpu.v86).toBe(true)
+    })
+  }
+})
+
 describe('CPUID and CR4', () => {
   it('reports VME in CPUID leaf 1 and accepts CR4.VME and CR4.PVI', () => {
     const m = protectedMachine('mov eax, 1\ncpuid\nmov eax, cr4\nor eax, 3\nmov cr4, eax\nmov ebx, cr4\nhlt')
