@@ -2,6 +2,7 @@
 // differential test (Intel SDM vol. 3A 20.3–20.4, table 20-2). Each case sets up the TSS with a software
 // interrupt redirection bitmap, enters a V86 task (or ring 3) by IRETD and leaves it by INT3 or a #GP; the
 // recorders below save the interrupted EFLAGS (VIF, VIP, IF, IOPL) and ESP into the dumped data area.
+import { LAYOUT } from '../qemu-diff/runtime'
 import type { Scenario } from '../qemu-diff/scenarios'
 
 const VIF = 0x80000
@@ -102,6 +103,40 @@ ${setup}
 bits 16
 .code:
 ${v86Code}
+.code_end:
+bits 32`,
+  )
+}
+
+/**
+ * A JMP to a second TSS (0x40 at 0x14000) whose task is V86 code at 0700:0000 with `eflags` (DS = 0800, SS:SP =
+ * 0000:6FF0, ring-0 stack from the new TSS).
+ */
+function taskSwitchToV86(name: string, eflags: number): Scenario {
+  return c(
+    name,
+    `  VME_SETUP 1, 0x2088
+  mov edi, 0x14000
+  mov ecx, 0x68 / 4
+  xor eax, eax
+  rep stosd
+  mov dword [0x14000 + 4], ${LAYOUT.stackTop - 0x1000}
+  mov dword [0x14000 + 8], 0x10
+  mov dword [0x14000 + 0x24], 0x${(eflags | VM | 2).toString(16)}
+  mov dword [0x14000 + 0x38], 0x6ff0
+  mov dword [0x14000 + 0x4c], 0x0700
+  mov dword [0x14000 + 0x54], 0x0800
+  mov word [0x14000 + 0x66], 0x68
+  mov esi, .code
+  mov edi, 0x7000
+  mov ecx, .code_end - .code
+  rep movsb
+  SETDESC 0x40, 0x14000, 0x67, 0x89, 0
+  jmp 0x40:0
+bits 16
+.code:
+  mov ax, 1
+  int3
 .code_end:
 bits 32`,
   )
@@ -241,6 +276,8 @@ export const VME_SCENARIOS: readonly Scenario[] = [
     '',
     0x88 - 32 + 4,
   ),
+  taskSwitchToV86('JMP to a V86 task with VIF and VIP set: #GP(0) at its first instruction', IF | VIF | VIP),
+  taskSwitchToV86('JMP to a V86 task with VIF set and VIP clear runs it', IF | VIF),
   c(
     'PVI, CPL 3, IOPL 0: CLI/STI change VIF',
     `  VME_SETUP 2, 0x2088

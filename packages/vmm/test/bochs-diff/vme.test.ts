@@ -20,6 +20,8 @@ describe.skipIf(!haveBochs())('VME and PVI vs Bochs', () => {
     expect(byName('VME, IOPL 0: STI with VIP').vector).toBe('d')
     expect(byName('VME, IOPL 0: entering the task').vector).toBe('d')
     expect(byName('VME, IOPL 0: entering the task').eip).toBe('0')
+    expect(byName('JMP to a V86 task with VIF and VIP').vector).toBe('d')
+    expect(byName('JMP to a V86 task with VIF set').vector).toBe('3')
     for (const engine of ENGINES) {
       const mismatch = firstMismatch(
         oracle,
