@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
 
 /** The boot program; the defines say what its drive must look like. */
 const program = (defines: Record<string, number>) =>
@@ -85,25 +85,15 @@ main:
     cmp dword [0x8200], 'REAL'
     jne fail
     mov si, okMsg
-    call say
+    call com1_print
 .halt:
     hlt
     jmp .halt
 fail:
     mov si, failMsg
-    call say
+    call com1_print
     jmp main.halt
-say:
-    mov dx, 0x3f8
-.next:
-    lodsb
-    test al, al
-    jz .done
-    out dx, al
-    jmp .next
-.done:
-    ret
-drive: db 0
+${PRINT_ROUTINES}drive: db 0
 dap: db 0x10, 0
      dw 1
      dw 0x8000, 0

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Vm } from '@boxwood/vmm'
 import { createBlockDrive, createMemoryMedium, type BlockMedium } from '../../src/backends/block-backend'
-import { bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
 
 /** Reads sector 1 (waiting), then with IRQ 14 masked sector 2, then sector 3 from INT 1Ch while sector 4 waits. */
 const PROGRAM = `
@@ -23,12 +23,12 @@ main:
     sti
     mov [drive], dl
     mov si, msgStart
-    call say
+    call com1_print
     mov eax, 1
     mov di, 0x8000
     call read
     mov si, msgRead1
-    call say
+    call com1_print
     in al, 0xa1
     or al, 0x40
     out 0xa1, al
@@ -39,7 +39,7 @@ main:
     and al, 0xbf
     out 0xa1, al
     mov si, msgRead2
-    call say
+    call com1_print
     ; INT 1Ch reads sector 3 on the next tick, while sector 4 is being read here.
     cli
     mov word [0x1c * 4], tick
@@ -52,7 +52,7 @@ main:
     cmp byte [innerDone], 1
     jne .inner
     mov si, msgRead3
-    call say
+    call com1_print
 .halt:
     hlt
     jmp .halt
@@ -92,19 +92,9 @@ tick:
 
 fail:
     mov si, msgFailed
-    call say
+    call com1_print
     jmp main.halt
-say:
-    mov dx, 0x3f8
-.next:
-    lodsb
-    test al, al
-    jz .done
-    out dx, al
-    jmp .next
-.done:
-    ret
-drive: db 0
+${PRINT_ROUTINES}drive: db 0
 innerDone: db 0
 dap: db 0x10, 0
      dw 1
