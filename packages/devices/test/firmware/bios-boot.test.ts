@@ -7,21 +7,14 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
 
 /** A boot program: prints a banner by INT 10h teletype and COM1, proves INT 13h/15h/12h work, halts. */
 const PROGRAM = (org: string) => `
 bits 16
 org ${org}
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7000
-    sti
-    mov [drive], dl
+${REAL_MODE_SETUP}    mov [drive], dl
     mov dx, 0x3fb
     mov al, 0x03
     out dx, al

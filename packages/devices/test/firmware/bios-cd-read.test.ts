@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium, type BlockMedium } from '../../src/backends/block-backend'
 import { scratchDir } from '../storage/ide-helpers'
-import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
 
 const STAMPED = 1024
 const CHUNK = 9
@@ -17,13 +17,7 @@ const CHUNK = 9
 const PROGRAM = `
 bits 16
 org 0x7c00
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7000
-    sti
-    mov [drive], dl
+${REAL_MODE_SETUP}    mov [drive], dl
     mov dx, 0x3fb
     mov al, 0x03
     out dx, al

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
 
 /** The boot program; the defines say what its drive must look like. */
 const program = (defines: Record<string, number>) =>
@@ -19,14 +19,7 @@ const program = (defines: Record<string, number>) =>
 bits 16
 org 0x7c00
 main:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7000
-    sti
-    mov [drive], dl
+${REAL_MODE_SETUP}    mov [drive], dl
     cmp dl, DRIVE
     jne fail
     ; CHS read of the stamped sector.

@@ -7,21 +7,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Vm } from '@boxwood/vmm'
 import { createBlockDrive, createMemoryMedium, type BlockMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
 
 /** Reads sector 1 (waiting), then with IRQ 14 masked sector 2, then sector 3 from INT 1Ch while sector 4 waits. */
 const PROGRAM = `
 bits 16
 org 0x7c00
 main:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7000
-    sti
-    mov [drive], dl
+${REAL_MODE_SETUP}    mov [drive], dl
     mov si, msgStart
     call com1_print
     mov eax, 1

@@ -19,6 +19,20 @@ export function nasm(source: string): Uint8Array {
 }
 
 /**
+ * nasm source of the usual boot-program start: interrupts off while DS = ES = SS = 0 and SP = 7000h (below the
+ * program at 7C00h), then on again. DL, the boot drive the BIOS passed, is left alone.
+ */
+export const REAL_MODE_SETUP = `
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7000
+    sti
+`
+
+/**
  * nasm source of the output routines the boot programs share; paste it once after a program's code (it defines
  * the global labels below, each with its own local labels). Spec: NS16550A datasheet (LSR bit 5 THRE), IBM PC BIOS
  * INT 10h AH=0Eh (teletype output).
