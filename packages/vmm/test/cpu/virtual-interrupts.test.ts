@@ -4,6 +4,7 @@
 // implement VME (CPUID_VME is in its "missing" list), so these are unit tests against the SDM's rules.
 import { describe, expect, it } from 'vitest'
 import type { Cpu } from '../../src/cpu/cpu'
+import { Rng } from '../qemu-diff/random-cases'
 import { assemble, protectedMachine, type TestMachine } from './harness'
 
 const IF = 0x200
@@ -522,6 +523,50 @@ describe('entering a V86 task by a task switch with VIF and VIP set', () => {
       expect(ok.cpu.v86).toBe(true)
     })
   }
+})
+
+describe('fuzzing V86 code with VME', () => {
+  /** Random 16-bit code dense in the VIF-sensitive opcodes, under random IOPL/VIF/VIP/CR4 and bitmap. */
+  function randomMachine(seed: number, engine: 'interpreter' | 'blocks' | 'compiled'): TestMachine {
+    const rng = new Rng(seed)
+    const m = v86Machine('', {
+      engine,
+      cr4: rng.int(4),
+      iopl: rng.int(4),
+      eflags: rng.pick([0, VIF, VIP, VIF | VIP]),
+      tssLimit: rng.pick([0x60, IO_MAP - 32 + rng.int(40), IO_MAP + 0x2000]),
+    })
+    const ram = m.memory.ram
+    const sensitive = [0xfa, 0xfb, 0x9c, 0x9d, 0xcd, 0xcf, 0x66, 0xcc, 0xce, 0xf4, 0x90, 0x50, 0x58]
+    for (let i = 0; i < 0x1000; i++) ram[V86_CS * 16 + i] = rng.int(3) === 0 ? rng.int(256) : rng.pick(sensitive)
+    for (let i = 0; i < 32; i++) ram[TSS + IO_MAP - 32 + i] = rng.int(256)
+    // The V86 task's IVT handlers (0900:2n) and stack hold random bytes too.
+    for (let i = 0; i < 0x200; i++) ram[IVT_CS * 16 + i] = rng.pick(sensitive)
+    for (let i = 0; i < 0x100; i++) ram[0x5f00 + i] = rng.int(256)
+    // A monitor that resumes the task one byte further on after every exception or interrupt (popping the error
+    // code where there is one), so the random code keeps running through faults.
+    for (let v = 0; v < 256; v++) {
+      const stub = 0x3400 + v * 16
+      const skip = [8, 10, 11, 12, 13, 14, 17].includes(v) ? [0x83, 0xc4, 0x04] : []
+      ram.set([...skip, 0x66, 0xff, 0x04, 0x24, 0xcf], stub) // [add esp, 4]; inc word [esp]; iretd
+      m.memory.write32(0x2000 + v * 8, 0x00080000 | stub)
+    }
+    m.cpu.flushDecodedCode()
+    return m
+  }
+
+  it('never escapes the guest, and every engine ends in the same state', () => {
+    for (let round = 0; round < 24; round++) {
+      const states = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+        const m = randomMachine(0x7e3e + round, engine)
+        const exit = m.cpu.run(4000)
+        expect(['budget', 'halted', 'triple-fault']).toContain(exit.reason)
+        return { ...m.cpu.getState(), retired: m.cpu.instructionsRetired, fpu: null }
+      })
+      expect(states[1], `round ${round}: blocks`).toEqual(states[0])
+      expect(states[2], `round ${round}: compiled`).toEqual(states[0])
+    }
+  })
 })
 
 describe('CPUID and CR4', () => {
