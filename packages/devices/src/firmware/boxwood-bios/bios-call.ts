@@ -25,7 +25,14 @@ export class BiosCall {
   private readonly stack: number
   jump: FarJump | undefined
 
-  constructor(regs: FirmwareRegisters, dma: DmaView, stubPushedDx = true) {
+  /**
+   * Protected-mode caller with flat segments (a BIOS32 service): memory operands are 32-bit linear offsets and
+   * segment registers are ignored.
+   */
+  readonly flat: boolean
+
+  constructor(regs: FirmwareRegisters, dma: DmaView, stubPushedDx = true, flat = false) {
+    this.flat = flat
     this.regs = { ...regs }
     this.dma = dma
     this.stack = ((regs.ss & 0xffff) * 16 + (regs.esp & 0xffff)) >>> 0
@@ -105,6 +112,10 @@ export class BiosCall {
   get di(): number {
     return this.regs.edi & 0xffff
   }
+  /** DI, or EDI for a flat protected-mode caller. */
+  get pointer(): number {
+    return this.flat ? this.regs.edi >>> 0 : this.regs.edi & 0xffff
+  }
   set di(v: number) {
     this.regs.edi = ((this.regs.edi & 0xffff0000) | (v & 0xffff)) >>> 0
   }
@@ -139,30 +150,35 @@ export class BiosCall {
   }
 
   read8(seg: number, off: number): number {
-    return this.dma.readU8(BiosCall.linear(seg, off))
+    return this.dma.readU8(this.at(seg, off))
   }
   read16(seg: number, off: number): number {
-    return this.dma.readU16(BiosCall.linear(seg, off))
+    return this.dma.readU16(this.at(seg, off))
   }
   read32(seg: number, off: number): number {
-    return this.dma.readU32(BiosCall.linear(seg, off)) >>> 0
+    return this.dma.readU32(this.at(seg, off)) >>> 0
   }
   write8(seg: number, off: number, v: number): void {
-    this.dma.writeU8(BiosCall.linear(seg, off), v)
+    this.dma.writeU8(this.at(seg, off), v)
   }
   write16(seg: number, off: number, v: number): void {
-    this.dma.writeU16(BiosCall.linear(seg, off), v)
+    this.dma.writeU16(this.at(seg, off), v)
   }
   write32(seg: number, off: number, v: number): void {
-    this.dma.writeU32(BiosCall.linear(seg, off), v)
+    this.dma.writeU32(this.at(seg, off), v)
   }
   readBytes(seg: number, off: number, n: number): Uint8Array {
     const out = new Uint8Array(n)
-    this.dma.read(BiosCall.linear(seg, off), out)
+    this.dma.read(this.at(seg, off), out)
     return out
   }
   writeBytes(seg: number, off: number, data: Uint8Array): void {
-    this.dma.write(BiosCall.linear(seg, off), data)
+    this.dma.write(this.at(seg, off), data)
+  }
+
+  /** Linear address of an operand: seg:off in real mode, the offset itself for a flat caller. */
+  private at(seg: number, off: number): number {
+    return this.flat ? off >>> 0 : BiosCall.linear(seg, off)
   }
 
   /** Writes the results into the live registers and the caller's stacked DX and FLAGS. */

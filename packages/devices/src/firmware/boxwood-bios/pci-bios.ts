@@ -1,5 +1,6 @@
-// INT 1Ah AH=B1h, the real-mode PCI BIOS: installation check, find device / find class code, configuration
-// read and write (byte, word, dword), and the PIRQ routing options. Status in AH, carry on error.
+// INT 1Ah AH=B1h, the PCI BIOS (real mode, and protected mode through the BIOS32 entry of bios32.ts):
+// installation check, find device / find class code, configuration read and write (byte, word, dword), and
+// the PIRQ routing options. Status in AH, carry on error.
 // Spec: PCI BIOS Specification 2.1 §3 (function codes, return codes, the IRQ routing buffer and slot entries).
 import type { PciBus } from '../../bus/pci/pci-bus'
 import type { BiosCall } from './bios-call'
@@ -107,15 +108,17 @@ export function pciBios(call: BiosCall, env: BiosEnv): HandlerResult {
       return status(call, PCI_STATUS.SUCCESSFUL)
     }
     case 0x0e: {
-      // ES:DI → { u16 size; u16 offset; u16 segment } of the caller's buffer; BX = IRQs dedicated to PCI.
+      // ES:DI → { u16 size; u16 offset; u16 segment } of the caller's buffer (32-bit callers: ES:EDI →
+      // { u16 size; u32 offset; u16 selector }, flat); BX = IRQs dedicated to PCI.
+      const options = call.pointer
       const entries = routingEntries(bus)
       const needed = entries.length * 16
-      const capacity = call.read16(call.es, register)
-      call.write16(call.es, register, needed)
+      const capacity = call.read16(call.es, options)
+      call.write16(call.es, options, needed)
       call.bx = PCI_PIRQ_IRQS.reduce((m, irq) => m | (1 << irq), 0)
       if (capacity < needed) return status(call, PCI_STATUS.BUFFER_TOO_SMALL)
-      const offset = call.read16(call.es, register + 2)
-      const segment = call.read16(call.es, register + 4)
+      const offset = call.flat ? call.read32(call.es, options + 2) : call.read16(call.es, options + 2)
+      const segment = call.read16(call.es, options + (call.flat ? 6 : 4))
       entries.forEach((e, i) => call.writeBytes(segment, offset + i * 16, e))
       return status(call, PCI_STATUS.SUCCESSFUL)
     }

@@ -2,9 +2,10 @@
 // TypeScript handlers through the firmware-call ports (the DOSBox callback approach), the few handlers that
 // must do port I/O themselves (timer and keyboard IRQs, default EOIs), the POST entry that initialises the
 // PICs, the PIT and a CMOS snapshot, and static tables (fonts, VBE mode list, disk parameter table, system
-// configuration). Spec: IBM PC/AT Technical Reference (fixed entry points F000:E05B, F000:FFF0; BDA layout);
-// Intel 8259A/8254 datasheets (ICW and control words).
+// configuration, the BIOS32 Service Directory). Spec: IBM PC/AT Technical Reference (fixed entry points
+// F000:E05B, F000:FFF0; BDA layout); Intel 8259A/8254 datasheets (ICW and control words).
 import { buildFont } from '../../graphics/vga/font-rom'
+import { bios32Header, bios32Stub } from './bios32'
 import { Emitter } from './emitter'
 
 /** Where things are in the ROM segment (offsets from F000:0000). */
@@ -24,6 +25,10 @@ export const ROM = {
   POST: 0xe05b,
   DISK_PARAMS: 0xefc7,
   SYSCONF: 0xe6f5,
+  /** The BIOS32 Service Directory header (16-byte aligned), then its entry and the $PCI entry (bios32.ts). */
+  BIOS32: 0x6000,
+  BIOS32_ENTRY: 0x6010,
+  PCI32_ENTRY: 0x6020,
   RESET: 0xfff0,
 } as const
 
@@ -31,7 +36,7 @@ export const ROM = {
 export const DATA = { OEM: 0x00, VENDOR: 0x20, PRODUCT: 0x40, REVISION: 0x60, MODES: 0x80 } as const
 
 /** Firmware-call port offsets that are not interrupt vectors. */
-export const CALL = { POST: 0xf0, KEYBOARD_IRQ: 0x09 } as const
+export const CALL = { POST: 0xf0, KEYBOARD_IRQ: 0x09, BIOS32: 0xf1, PCI32: 0xf2 } as const
 
 /** Vectors handled in TypeScript (each gets a generic stub). */
 export const HLE_VECTORS = [0x10, 0x11, 0x12, 0x13, 0x15, 0x16, 0x18, 0x19, 0x1a] as const
@@ -131,6 +136,11 @@ export function buildBiosRom(callBase: number, vbeModes: readonly number[]): Bio
   // INT 1Eh diskette parameter table (1.44 MB), INT 15h C0h system configuration table.
   rom.set([0xaf, 0x02, 0x25, 0x02, 18, 0x1b, 0xff, 0x6c, 0xf6, 0x0f, 0x08], ROM.DISK_PARAMS)
   rom.set([0x08, 0x00, 0xfc, 0x00, 0x01, 0x74, 0x00, 0x00, 0x00, 0x00], ROM.SYSCONF)
+
+  // The BIOS32 Service Directory and the 32-bit entries behind it.
+  rom.set(bios32Header(0xf_0000 + ROM.BIOS32_ENTRY), ROM.BIOS32)
+  rom.set(bios32Stub(callBase + CALL.BIOS32), ROM.BIOS32_ENTRY)
+  rom.set(bios32Stub(callBase + CALL.PCI32), ROM.PCI32_ENTRY)
 
   // Fonts for INT 1Fh/43h and INT 10h AX=1130h.
   rom.set(buildFont(8), ROM.FONT8)
