@@ -526,23 +526,13 @@ describe('entering a V86 task by a task switch with VIF and VIP set', () => {
 })
 
 describe('fuzzing V86 code with VME', () => {
-  /** Random 16-bit code dense in the VIF-sensitive opcodes, under random IOPL/VIF/VIP/CR4 and bitmap. */
-  function randomMachine(seed: number, engine: 'interpreter' | 'blocks' | 'compiled'): TestMachine {
-    const rng = new Rng(seed)
-    const m = v86Machine('', {
-      engine,
-      cr4: rng.int(4),
-      iopl: rng.int(4),
-      eflags: rng.pick([0, VIF, VIP, VIF | VIP]),
-      tssLimit: rng.pick([0x60, IO_MAP - 32 + rng.int(40), IO_MAP + 0x2000]),
-    })
+  type Engine = 'interpreter' | 'blocks' | 'compiled'
+  const LOW_RAM = 0x10000
+
+  /** One machine per engine, reused across rounds (each round restores the low 64 KB and the CPU state). */
+  function fuzzMachine(engine: Engine): { m: TestMachine; low: Uint8Array; state: ReturnType<Cpu['getState']> } {
+    const m = v86Machine('', { engine })
     const ram = m.memory.ram
-    const sensitive = [0xfa, 0xfb, 0x9c, 0x9d, 0xcd, 0xcf, 0x66, 0xcc, 0xce, 0xf4, 0x90, 0x50, 0x58]
-    for (let i = 0; i < 0x1000; i++) ram[V86_CS * 16 + i] = rng.int(3) === 0 ? rng.int(256) : rng.pick(sensitive)
-    for (let i = 0; i < 32; i++) ram[TSS + IO_MAP - 32 + i] = rng.int(256)
-    // The V86 task's IVT handlers (0900:2n) and stack hold random bytes too.
-    for (let i = 0; i < 0x200; i++) ram[IVT_CS * 16 + i] = rng.pick(sensitive)
-    for (let i = 0; i < 0x100; i++) ram[0x5f00 + i] = rng.int(256)
     // A monitor that resumes the task one byte further on after every exception or interrupt (popping the error
     // code where there is one), so the random code keeps running through faults.
     for (let v = 0; v < 256; v++) {
@@ -551,17 +541,36 @@ describe('fuzzing V86 code with VME', () => {
       ram.set([...skip, 0x66, 0xff, 0x04, 0x24, 0xcf], stub) // [add esp, 4]; inc word [esp]; iretd
       m.memory.write32(0x2000 + v * 8, 0x00080000 | stub)
     }
-    m.cpu.flushDecodedCode()
-    return m
+    return { m, low: ram.slice(0, LOW_RAM), state: m.cpu.getState() }
+  }
+
+  /** Random 16-bit code dense in the VIF-sensitive opcodes, under random IOPL/VIF/VIP/CR4 and bitmap. */
+  function randomize(f: ReturnType<typeof fuzzMachine>, seed: number): void {
+    const rng = new Rng(seed)
+    const ram = f.m.memory.ram
+    ram.set(f.low, 0)
+    const sensitive = [0xfa, 0xfb, 0x9c, 0x9d, 0xcd, 0xcf, 0x66, 0xcc, 0xce, 0xf4, 0x90, 0x50, 0x58]
+    for (let i = 0; i < 0x1000; i++) ram[V86_CS * 16 + i] = rng.int(3) === 0 ? rng.int(256) : rng.pick(sensitive)
+    for (let i = 0; i < 32; i++) ram[TSS + IO_MAP - 32 + i] = rng.int(256)
+    // The V86 task's IVT handlers (0900:2n) and stack hold random bytes too.
+    for (let i = 0; i < 0x200; i++) ram[IVT_CS * 16 + i] = rng.pick(sensitive)
+    for (let i = 0; i < 0x100; i++) ram[0x5f00 + i] = rng.int(256)
+    const s = structuredClone(f.state)
+    s.cr4 = rng.int(4)
+    s.eflags = 2 | VM | IF | (rng.int(4) << 12) | rng.pick([0, VIF, VIP, VIF | VIP])
+    s.tr.limit = rng.pick([0x60, IO_MAP - 32 + rng.int(40), IO_MAP + 0x2000])
+    f.m.cpu.setState(s) // also drops decoded code
   }
 
   it('never escapes the guest, and every engine ends in the same state', () => {
+    const machines = (['interpreter', 'blocks', 'compiled'] as const).map(fuzzMachine)
     for (let round = 0; round < 24; round++) {
-      const states = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
-        const m = randomMachine(0x7e3e + round, engine)
-        const exit = m.cpu.run(4000)
+      const states = machines.map((f) => {
+        randomize(f, 0x7e3e + round)
+        const before = f.m.cpu.instructionsRetired
+        const exit = f.m.cpu.run(4000)
         expect(['budget', 'halted', 'triple-fault']).toContain(exit.reason)
-        return { ...m.cpu.getState(), retired: m.cpu.instructionsRetired, fpu: null }
+        return { ...f.m.cpu.getState(), retired: f.m.cpu.instructionsRetired - before, fpu: null }
       })
       expect(states[1], `round ${round}: blocks`).toEqual(states[0])
       expect(states[2], `round ${round}: compiled`).toEqual(states[0])
