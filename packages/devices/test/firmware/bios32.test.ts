@@ -5,7 +5,7 @@
 // the routing options into a flat buffer (the IRQs dedicated to PCI, the table's size written back). Spec: BIOS32 Service Directory proposal 0.4; PCI BIOS 2.1 §3.3.
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
 
 const PROGRAM = `
 bits 16
@@ -110,21 +110,15 @@ pm:
     cmp word [opts], 256
     jae fail
     mov esi, okMsg
-    jmp say
+    jmp report
 fail:
     mov esi, failMsg
-say:
-    mov dx, 0x3f8
-.next:
-    lodsb
-    test al, al
-    jz .halt
-    out dx, al
-    jmp .next
+report:
+    call com1_print
 .halt:
     hlt
     jmp .halt
-align 8
+${PRINT_ROUTINES}align 8
 gdt: dq 0
      dq 0x00cf9a000000ffff
      dq 0x00cf92000000ffff

@@ -34,8 +34,9 @@ export const REAL_MODE_SETUP = `
 
 /**
  * nasm source of the output routines the boot programs share; paste it once after a program's code (it defines
- * the global labels below, each with its own local labels). Spec: NS16550A datasheet (LSR bit 5 THRE), IBM PC BIOS
- * INT 10h AH=0Eh (teletype output).
+ * the global labels below, each with its own local labels). It assembles as 16-bit or as 32-bit code (`bits 32`:
+ * the string is at DS:ESI), but `tty_print` calls the BIOS and so works in real mode only. Spec: NS16550A
+ * datasheet (LSR bit 5 THRE), IBM PC BIOS INT 10h AH=0Eh (teletype output).
  * - `com1_putc`: AL to COM1 (3F8h) once the transmitter holding register is empty; keeps every register.
  * - `com1_print`: the NUL-terminated string at DS:SI to COM1; advances SI, keeps the other registers.
  * - `tty_print`: the same string by INT 10h teletype on page 0 (grey on black) first, then to COM1, character by
