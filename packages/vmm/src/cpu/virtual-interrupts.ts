@@ -86,15 +86,15 @@ export function virtualIret(c: Cpu): void {
 }
 
 /**
- * After IRET or a task switch by JMP/CALL/INT n: at CPL 3 with IOPL < 3, VIF and VIP both set while VME (V86
- * mode) or PVI (protected mode) is on raise #GP(0) at the beginning of the next instruction, so the monitor can
+ * After IRET or a task switch by JMP/CALL/INT n: at CPL 3 with IOPL < 3, VIF and VIP both set while VME or PVI
+ * (V86 mode) or PVI (protected mode) is on raise #GP(0) at the beginning of the next instruction, so the monitor can
  * deliver the pending virtual interrupt (SDM vol. 3A 20.3.2: only POPF, IRET or a task switch get there, and the
  * VME forms of POPF and IRET fault first). The instruction has retired; the fault is reported at the new CS:EIP
  * (ahead of any external interrupt, a simplification of the SDM's priorities).
  */
 export function checkVirtualInterruptPending(c: Cpu): void {
   if ((c.flags & (VIF | VIP)) !== (VIF | VIP) || c.cpl !== 3 || (c.flags & IOPL) === IOPL) return
-  if ((c.cr4 & (c.v86 ? CR4_VME : CR4_PVI)) === 0) return
+  if ((c.cr4 & (c.v86 ? CR4_VME | CR4_PVI : CR4_PVI)) === 0) return
   c.instructionsRetired++
   c.startEip = c.eip
   c.startEsp = c.regs[4]!

@@ -21,6 +21,7 @@ const c = (name: string, body: string, flagMask = 0): Scenario => ({
  */
 export const VME_PRELUDE = `  jmp vme_cases
 vme_rec_bp:
+  cld
   push eax
   mov eax, [ss:esp + 12]
   mov [ss:DATA + 56], eax
@@ -29,6 +30,7 @@ vme_rec_bp:
   pop eax
   jmp stub_3
 vme_rec_gp:
+  cld
   push eax
   mov eax, [ss:esp + 16]
   and eax, ~0x10000 ; RF: Bochs sets it in a fault's EFLAGS image (SDM 17.3.1.1), QEMU and Boxwood leave it clear
@@ -94,7 +96,14 @@ vme_rec_gp:
 vme_cases:`
 
 /** A V86 case: `setup` (ring 0, after VME_SETUP), then `v86` (16-bit code at 0700:0000) under `eflags`. */
-function v86(name: string, cr4: number, eflags: number, v86Code: string, setup = '', tssLimit = 0x2088): Scenario {
+export function v86(
+  name: string,
+  cr4: number,
+  eflags: number,
+  v86Code: string,
+  setup = '',
+  tssLimit = 0x2088,
+): Scenario {
   return c(
     name,
     `  VME_SETUP ${cr4}, 0x${tssLimit.toString(16)}

@@ -452,11 +452,17 @@ describe('VIF and VIP both set at the start of an instruction (SDM vol. 3A 20.3.
     expect(m.memory.read32(esp + 8)).toBe(V86_CS)
   })
 
+  it('is checked in V86 mode with PVI alone too (VIP counts under VME or PVI, SDM vol. 3A 2.3; Bochs agrees)', () => {
+    const m = iretTo(0x202 | VIF | VIP, CR4_PVI, true)
+    for (let i = 0; i < pushes(true); i++) m.cpu.step()
+    expect(m.cpu.step().exception).toEqual(GP0)
+  })
+
   it('is not checked at IOPL 3, without VME/PVI, or with only one of the flags', () => {
     for (const [image, cr4, v86] of [
       [0x3202 | VIF | VIP, CR4_VME, true],
       [0x3202 | VIF | VIP, CR4_PVI, false],
-      [0x202 | VIF | VIP, CR4_PVI, true],
+      [0x202 | VIF | VIP, 0, true],
       [0x202 | VIF | VIP, CR4_VME, false],
       [0x202 | VIF, CR4_VME | CR4_PVI, true],
       [0x202 | VIP, CR4_VME | CR4_PVI, false],
