@@ -199,6 +199,13 @@ export class Cpu {
   readonly filled = new Int32Array(FILLED_MAX)
   filledCount = 0
   filledOverflow = false
+  /** Lowest and highest linear page filled since the last flush, per privilege (supervisor, user). */
+  filledLoS = TLB_PAGES
+  filledHiS = -1
+  filledLoU = TLB_PAGES
+  filledHiU = -1
+  /** A global entry was filled since the last full flush (CR3 loads must then keep some entries). */
+  filledGlobal = false
   fetchTag = -1
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */

@@ -5,7 +5,7 @@
 import type { Cpu } from './cpu'
 import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, PF_VECTOR } from './constants'
 import { pageWatched } from './debug-registers'
-import { FILLED_MAX, TLB_CODE, TLB_GLOBAL, TLB_NX, TLB_RAM, TLB_VALID } from './tlb-entry'
+import { FILLED_MAX, TLB_CODE, TLB_GLOBAL, TLB_NX, TLB_PAGES, TLB_RAM, TLB_VALID } from './tlb-entry'
 
 /** Kinds of access a translation is for (the page-fault error code and the execute-disable check differ). */
 export const ACCESS_READ = 0
@@ -31,7 +31,14 @@ const PDPTE_RESERVED_LO = 0x1e6
 /** Reserved bits of a PAE 2 MB page's PDE low dword (bits 20:13). */
 const PDE2M_RESERVED_LO = 0x1fe000
 
-/** Flushes the TLB; `all` also drops global pages. */
+/** Bit of a `filled` record saying the page was filled in the user arrays (else the supervisor ones). */
+const FILLED_USER = 1 << 20
+
+/**
+ * Flushes the TLB; `all` also drops global pages. Only what was filled since the last flush is touched: a dense
+ * run of pages (a process's working set) is cleared as a range, scattered entries one by one; global entries are
+ * kept one by one when some exist.
+ */
 export function flushTlb(c: Cpu, all: boolean): void {
   c.fetchTag = -1
   if (c.filledOverflow) {
@@ -39,29 +46,69 @@ export function flushTlb(c: Cpu, all: boolean): void {
     c.tlbWS.fill(0)
     c.tlbRU.fill(0)
     c.tlbWU.fill(0)
-    c.filledOverflow = false
-    c.filledCount = 0
+    resetFilled(c)
     return
   }
-  const filled = c.filled
-  const rs = c.tlbRS
-  const ws = c.tlbWS
-  const ru = c.tlbRU
-  const wu = c.tlbWU
-  let keep = 0
   const n = c.filledCount
+  if (all || !c.filledGlobal) {
+    const span = RANGE_CLEAR_FACTOR * n
+    if (c.filledHiS - c.filledLoS < span && c.filledHiU - c.filledLoU < span) {
+      if (c.filledHiS >= 0) {
+        c.tlbRS.fill(0, c.filledLoS, c.filledHiS + 1)
+        c.tlbWS.fill(0, c.filledLoS, c.filledHiS + 1)
+      }
+      if (c.filledHiU >= 0) {
+        c.tlbRU.fill(0, c.filledLoU, c.filledHiU + 1)
+        c.tlbWU.fill(0, c.filledLoU, c.filledHiU + 1)
+      }
+      resetFilled(c)
+      return
+    }
+  }
+  const filled = c.filled
+  let keep = 0
+  resetFilled(c)
   for (let i = 0; i < n; i++) {
-    const p = filled[i]!
-    if (!all && ((rs[p]! | ru[p]!) & TLB_GLOBAL) !== 0) {
-      filled[keep++] = p
+    const f = filled[i]!
+    const p = f & 0xfffff
+    const userEntry = f >= FILLED_USER
+    const r = userEntry ? c.tlbRU : c.tlbRS
+    if (!all && (r[p]! & TLB_GLOBAL) !== 0) {
+      filled[keep++] = f
+      noteFilled(c, p, userEntry, true)
       continue
     }
-    rs[p] = 0
-    ws[p] = 0
-    ru[p] = 0
-    wu[p] = 0
+    r[p] = 0
+    ;(userEntry ? c.tlbWU : c.tlbWS)[p] = 0
   }
   c.filledCount = keep
+}
+
+/** A flush clears a range of pages instead of listed entries when the range is at most this many times longer. */
+const RANGE_CLEAR_FACTOR = 16
+
+function resetFilled(c: Cpu): void {
+  c.filledCount = 0
+  c.filledOverflow = false
+  c.filledLoS = TLB_PAGES
+  c.filledHiS = -1
+  c.filledLoU = TLB_PAGES
+  c.filledHiU = -1
+  c.filledGlobal = false
+}
+
+/** Records a filled TLB entry for the next flush. */
+function noteFilled(c: Cpu, page: number, user: boolean, global: boolean): void {
+  if (c.filledCount < FILLED_MAX) c.filled[c.filledCount++] = user ? page | FILLED_USER : page
+  else c.filledOverflow = true
+  if (global) c.filledGlobal = true
+  if (user) {
+    if (page < c.filledLoU) c.filledLoU = page
+    if (page > c.filledHiU) c.filledHiU = page
+  } else {
+    if (page < c.filledLoS) c.filledLoS = page
+    if (page > c.filledHiS) c.filledHiS = page
+  }
 }
 
 /** INVLPG: drops one page (even a global one). */
@@ -104,9 +151,11 @@ export function translate(c: Cpu, linear: number, kind: AccessKind, user: boolea
 
 /** 32-bit paging (SDM vol. 3A 4.3): page directory → page table, or a 4 MB page when CR4.PSE and PDE.PS. */
 function walkLegacy(c: Cpu, linear: number, kind: AccessKind, user: boolean): number {
+  const a20 = c.memory.a20Mask
+  const plain = c.plainRam
   const write = kind === ACCESS_WRITE
-  const pdeAddr = ((c.cr3 & ~0xfff) | ((linear >>> 20) & 0xffc)) >>> 0
-  const pde = readEntry(c, pdeAddr, 0)
+  const pdeAddr = (((c.cr3 & ~0xfff) | ((linear >>> 20) & 0xffc)) & a20) >>> 0
+  const pde = plain[pdeAddr >>> 12] === 1 ? c.ram32[pdeAddr >>> 2]! : c.memory.read32(pdeAddr)
   if ((pde & 1) === 0) pageFault(c, linear, 0, kind, user)
   if ((pde & 0x80) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
     checkRights(c, linear, pde, false, kind, user)
@@ -117,15 +166,88 @@ function walkLegacy(c: Cpu, linear: number, kind: AccessKind, user: boolean): nu
   }
   // The directory entry is accessed as soon as the walk uses it, before the table entry is checked.
   if ((pde & 0x20) === 0) writeEntry(c, pdeAddr, pde | 0x20)
-  const pteAddr = ((pde & ~0xfff) | ((linear >>> 10) & 0xffc)) >>> 0
-  const pte = readEntry(c, pteAddr, 0)
+  const pteAddr = (((pde & ~0xfff) | ((linear >>> 10) & 0xffc)) & a20) >>> 0
+  const pte = plain[pteAddr >>> 12] === 1 ? c.ram32[pteAddr >>> 2]! : c.memory.read32(pteAddr)
   if ((pte & 1) === 0) pageFault(c, linear, 0, kind, user)
   const rights = pde & pte
-  checkRights(c, linear, rights, false, kind, user)
+  // Fast check of the usual case (user/write permitted by both levels) before the full rules.
+  if ((rights & 6) !== 6) checkRights(c, linear, rights, false, kind, user)
   const upd = pte | 0x20 | (write ? 0x40 : 0)
   if (upd !== pte) writeEntry(c, pteAddr, upd)
   const global = (pte & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
-  return fill(c, linear, pte & ~0xfff, 0, writeOk(c, (rights & ~0x40) | (upd & 0x40), user), global, false, user)
+  const address = fill(
+    c,
+    linear,
+    pte & ~0xfff,
+    0,
+    writeOk(c, (rights & ~0x40) | (upd & 0x40), user),
+    global,
+    false,
+    user,
+  )
+  if (!c.watchData && plain[pteAddr >>> 12] === 1) prefetch(c, linear, pde, 0, pteAddr, user, false)
+  return address
+}
+
+/** Following pages whose translations a 4 KB walk also caches (from the same page table). */
+const PREFETCH_PAGES = 7
+
+/**
+ * Caches the translations of the next pages after a 4 KB walk, from PTEs in the same page table that are present
+ * and already accessed (so no A/D bit needs writing), as a TLB may cache translations it was not asked for (SDM
+ * vol. 3A 4.10.2.3: prefetches and speculative accesses); software changing a present PTE must invalidate it
+ * anyway. Sequential walks through memory then miss once per several pages. Entries are checked like a walk's
+ * (U/S for user accesses, writes only with D set and permitted, PAE entries with reserved bits or above 4 GB
+ * skipped, XD honoured). `pdeHi`/`nxe` matter for PAE (8-byte entries) only.
+ */
+function prefetch(
+  c: Cpu,
+  linear: number,
+  pde: number,
+  pdeHi: number,
+  pteAddr: number,
+  user: boolean,
+  pae: boolean,
+): void {
+  const plain = c.plainRam
+  const ram32 = c.ram32
+  const a20 = c.memory.a20Mask
+  const r = user ? c.tlbRU : c.tlbRS
+  const w = user ? c.tlbWU : c.tlbWS
+  const pge = (c.cr4 & CR4_PGE) !== 0
+  const wp = (c.cr0 & CR0_WP) !== 0
+  const nxe = pae && (c.efer & EFER_NXE) !== 0
+  const highReserved = nxe ? HIGH_RESERVED_NXE : HIGH_RESERVED
+  const step = pae ? 8 : 4
+  let page = linear >>> 12
+  let a = pteAddr
+  for (let k = 0; k < PREFETCH_PAGES; k++) {
+    a += step
+    page = (page + 1) & 0xfffff
+    if ((a & 0xfff) === 0) return // the end of this page table
+    if (r[page] !== 0) continue
+    const pte = ram32[a >>> 2]!
+    if ((pte & 0x21) !== 0x21) continue
+    let nx = false
+    if (pae) {
+      const hi = ram32[(a >>> 2) + 1]!
+      if ((hi & (highReserved | 0xf)) !== 0) continue
+      nx = nxe && (pdeHi | hi) < 0
+    }
+    const rights = pde & pte
+    if (user && (rights & 4) === 0) continue
+    const physPage = (pte & ~0xfff & a20) >>> 0
+    const ram = plain[physPage >>> 12] === 1
+    const entry =
+      physPage |
+      TLB_VALID |
+      (ram ? (nx ? TLB_RAM : TLB_RAM | TLB_CODE) : 0) |
+      (nx ? TLB_NX : 0) |
+      (pge && (pte & 0x100) !== 0 ? TLB_GLOBAL : 0)
+    noteFilled(c, page, user, (entry & TLB_GLOBAL) !== 0)
+    r[page] = entry
+    if ((pte & 0x40) !== 0 && ((rights & 2) !== 0 || (!user && !wp))) w[page] = entry
+  }
 }
 
 /** PAE paging (SDM vol. 3A 4.4): PDPTE register → page directory → page table, or a 2 MB page when PDE.PS. */
@@ -166,7 +288,11 @@ function walkPae(c: Cpu, linear: number, kind: AccessKind, user: boolean): numbe
   if (upd !== pte) writeEntry(c, pteAddr, upd, pteHiAddr)
   const global = (pte & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
   const dirtyWritable = writeOk(c, (rights & ~0x40) | (upd & 0x40), user)
-  return fill(c, linear, pte & ~0xfff, pteHi & 0xf, dirtyWritable, global, nx, user)
+  const address = fill(c, linear, pte & ~0xfff, pteHi & 0xf, dirtyWritable, global, nx, user)
+  if (!c.watchData && pteHiAddr === 0 && c.plainRam[(pteAddr & c.memory.a20Mask) >>> 12] === 1) {
+    prefetch(c, linear, pde, pdeHi, (pteAddr & c.memory.a20Mask) >>> 0, user, true)
+  }
+  return address
 }
 
 /**
@@ -192,8 +318,7 @@ function fill(
   if (c.plainRam[physPage >>> 12] === 1 && !(c.watchData && pageWatched(c.dr, page))) {
     entry |= nx ? TLB_RAM : TLB_RAM | TLB_CODE
   }
-  if (c.filledCount < FILLED_MAX) c.filled[c.filledCount++] = page
-  else c.filledOverflow = true
+  noteFilled(c, page, user, global)
   if (user) {
     c.tlbRU[page] = entry
     if (dirtyWritable) c.tlbWU[page] = entry
