@@ -1,32 +1,24 @@
-// Compiles hot cached blocks into JavaScript functions (x86-notes §3.2 item 7, phase 1): the common 32-bit
-// register and memory forms become straight-line code with constants folded in; every other record calls the
-// block interpreter's `step`, so semantics stay shared. Compiled code reports the index of a faulting
-// instruction through `Cpu.blockFaultIndex` and returns the number of instructions retired.
+// JavaScript templates for cached instruction records (x86-notes §3.2 item 7, phase 1): the common 32-bit
+// register and memory forms become straight-line code with constants folded in; a record without a template
+// calls the block interpreter's `step`, so semantics stay shared. jit/region-compiler.ts assembles them into
+// functions.
 import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { jccTaken, step } from './block-exec'
 import { executeFpuRecord } from './block-fpu'
-import { ARITH_FLAGS, CF } from './constants'
+import { AF, ARITH_FLAGS, CF, PF, SF, ZF } from './constants'
 import { imulTrunc, shift } from './alu'
-import { condition, lazyCF } from './flags'
+import { condition, lazyCF, LZ_LOGIC } from './flags'
 
 /**
- * A compiled block: runs the block from `blockEip` (looping while it branches back to itself and at most
- * `limit` instructions retire), returns the instructions retired, with EIP set.
+ * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
+ * branches back to its own start, until at most `limit` instructions retired; returns the instructions retired,
+ * with EIP set (faults: see jit/compile-block.ts `accountCompiledFault`).
  */
-export type CompiledBlock = (c: Cpu, blockEip: number, limit: number) => number
+export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: number) => number
 
-/** Helpers the generated code calls. */
-interface Helpers {
-  readonly b: BlockCache
-  readonly step: typeof step
-  readonly jccTaken: typeof jccTaken
-  readonly lazyCF: typeof lazyCF
-  readonly shift: typeof shift
-  readonly imulTrunc: typeof imulTrunc
-  readonly condition: typeof condition
-  readonly fpu: typeof executeFpuRecord
-}
+/** Helpers the generated code calls (`h` in generated code); stateless, so compiled code can be shared. */
+export const HELPERS = { step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: executeFpuRecord } as const
 
 const ALU32: Record<number, [string, number]> = {
   0: ['(a + v) | 0', 0],
@@ -66,6 +58,35 @@ function leave(target: string, k: number): string {
   return `if ((${target} >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.eip = ${target}; return ${k + 1}`
 }
 
+/**
+ * Code that makes SF/ZF/PF (and AF = 0) lazy from the 32-bit result `r`; the caller sets CF and OF eagerly. Every
+ * arithmetic flag is overwritten, so the previous lazy state need not be materialized first.
+ */
+function resultFlags(r: string): string {
+  return `c.lzOp = ${LZ_LOGIC}; c.lzShift = 31; c.lzA = 0; c.lzB = 0; c.lzRes = ${r}; c.lzMask = ${PF | ZF | SF | AF};`
+}
+
+/** SHL/SAL, SHR or SAR of 32-bit register `rm` by a constant 1..31 (alu.ts `shift`), or null for rotates. */
+function shiftSnippet(kind: number, rm: number, n: number): string | null {
+  let r: string
+  let cf: string
+  let of: string
+  if (kind === 4 || kind === 6) {
+    r = `a << ${n}`
+    cf = `(a >>> ${32 - n}) & 1`
+    of = `((r >>> 31) ^ cf)`
+  } else if (kind === 5) {
+    r = `(a >>> ${n}) | 0`
+    cf = `(a >>> ${n - 1}) & 1`
+    of = '(a >>> 31)'
+  } else if (kind === 7) {
+    r = `a >> ${n}`
+    cf = `(a >> ${n - 1}) & 1`
+    of = '0'
+  } else return null
+  return `{ const a = regs[${rm}]; const r = ${r}; const cf = ${cf}; c.flags = (c.flags & ${~0x801}) | cf | (${of} << 11); ${resultFlags('r')} regs[${rm}] = r; }`
+}
+
 /** Snippets for control transfers, stack and extension instructions (32-bit operand size). */
 function snippetMore(b: BlockCache, i: number, k: number): string | null {
   const rm = b.rm[i]!
@@ -96,9 +117,9 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       return b.op[i] === OP.movzx16 ? `regs[${reg}] = ${v};` : `regs[${reg}] = (${v} << 16) >> 16;`
     }
     case OP.shiftImm: {
-      const count = b.imm[i]!
-      if (rm < 0 || (count & 31) === 0) return null
-      return `regs[${rm}] = h.shift(c, ${b.aux[i]!}, regs[${rm}], ${count}, 4);`
+      const count = b.imm[i]! & 31
+      if (rm < 0 || count === 0) return null
+      return shiftSnippet(b.aux[i]!, rm, count) ?? `regs[${rm}] = h.shift(c, ${b.aux[i]!}, regs[${rm}], ${count}, 4);`
     }
     case OP.testRmImm: {
       const a = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
@@ -110,7 +131,8 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
       if (v === null) return null
       const other = b.op[i] === OP.imulRegRm ? `regs[${reg}]` : String(b.imm[i]!)
-      return `regs[${reg}] = h.imulTrunc(c, ${other}, ${v}, 4);`
+      // CF = OF = the signed product does not fit in 32 bits; SF/ZF/PF from the low half (alu.ts setMulFlags).
+      return `{ const x = ${other}; const y = ${v}; const r = Math.imul(x, y); ${resultFlags('r')} c.flags = (c.flags & ${~0x801}) | (x * y !== r ? 0x801 : 0); regs[${reg}] = r; }`
     }
     case OP.cmovcc: {
       // CMOVcc reads its source whether or not the condition holds.
@@ -122,7 +144,7 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       return ''
     case OP.fpu:
       // x87 records call the FPU directly rather than through the interpreter's switch.
-      return `h.fpu(c, h.b, ${i}, blockEip);${afterStore(b, i, k)}`
+      return `h.fpu(c, c.blocks, first + ${k}, blockEip);${afterStore(b, i, k)}`
     case OP.jmp:
       return `{ const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
     case OP.call:
@@ -182,8 +204,12 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
   }
 }
 
-/** Generated code for one record, or null to call `step`. `k` is its index in the block. */
-function snippet(b: BlockCache, i: number, k: number): string | null {
+/**
+ * Generated code for one record, or null to call `step`. `k` is its index in the block; the code may
+ * `return k + 1` (instructions retired in the block) after setting EIP, and reads the block's EIP from `blockEip`
+ * and its first record's pool index from `first`.
+ */
+export function snippet(b: BlockCache, i: number, k: number): string | null {
   if (b.size[i] === 1) return snippet8(b, i, k)
   if (b.size[i] !== 4) return null
   const rm = b.rm[i]!
@@ -251,47 +277,4 @@ function snippet(b: BlockCache, i: number, k: number): string | null {
     default:
       return snippetMore(b, i, k)
   }
-}
-
-/** Compiles block `slot` of the cache. */
-export function compileBlock(b: BlockCache, slot: number): CompiledBlock {
-  const first = b.first[slot]!
-  const n = b.count[slot]!
-  const lastIndex = first + n - 1
-  const lastOp = b.op[lastIndex]!
-  // A block ending in a conditional branch or LOOP back to its own start becomes a loop (x86-notes §3.2.7).
-  const selfLoop = (lastOp === OP.jcc || lastOp === OP.loop || lastOp === OP.jmp) && b.imm[lastIndex] === 0
-  const body = selfLoop ? n - 1 : n
-  const lines: string[] = ['const regs = c.regs;', 'let k = 0;', 'let done = 0;', 'try {']
-  if (selfLoop) lines.push('for (;;) {')
-  for (let k = 0; k < body; k++) {
-    const i = first + k
-    lines.push(`k = ${k};`)
-    const code = snippet(b, i, k)
-    if (code !== null) lines.push(code.replace(/return (\d+)/g, 'return done + $1'))
-    else {
-      lines.push(`if (h.step(c, h.b, ${i}, blockEip)) return done + ${k + 1};`)
-      lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${k + 1} }`)
-    }
-  }
-  if (selfLoop) {
-    lines.push(`k = ${n - 1};`)
-    const exit = `{ c.eip = (blockEip + ${b.end[lastIndex]!}) | 0; return done + ${n} }`
-    // The branch goes back to the block's own start, which already passed the CS limit check.
-    if (lastOp === OP.jmp) lines.push('c.eip = blockEip;')
-    else if (lastOp === OP.jcc) lines.push(`if (!h.jccTaken(c, ${b.aux[lastIndex]!})) ${exit}`, 'c.eip = blockEip;')
-    else if (b.aux[lastIndex] === 2 && b.a16[lastIndex] === 0) {
-      lines.push(`if ((regs[1] = (regs[1] - 1) | 0) === 0) ${exit}`, 'c.eip = blockEip;')
-    } else lines.push(`if (!h.step(c, h.b, ${lastIndex}, blockEip)) ${exit}`)
-    lines.push(`done += ${n};`)
-    lines.push(`if (done + ${n} > limit || c.breakChunk) return done;`)
-    lines.push('}')
-  } else {
-    lines.push(`c.eip = (blockEip + ${b.end[lastIndex]!}) | 0;`, `return ${n};`)
-  }
-  lines.push('} catch (e) { c.instructionsRetired += done; c.blockFaultIndex = k; throw e }')
-  const helpers: Helpers = { b, step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: executeFpuRecord }
-  // The generated source is built only from decoded integers and fixed templates above.
-  const factory = new Function('h', `return function compiledBlock(c, blockEip, limit) {\n${lines.join('\n')}\n}`)
-  return factory(helpers) as CompiledBlock
 }

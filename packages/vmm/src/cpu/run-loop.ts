@@ -7,7 +7,8 @@ import { GUEST_FAULT, GuestFault as GuestFaultClass, TRIPLE_FAULT } from './faul
 import { executeInstruction } from './execute'
 import { slotOf } from './block-decoder'
 import { runBlock } from './block-exec'
-import { compileBlock, type CompiledBlock } from './block-compiler'
+import type { CompiledBlock } from './block-compiler'
+import { accountCompiledFault, compileBlock } from './jit/compile-block'
 import { deliverInterrupt } from './interrupts'
 import { codeBreakpointHit } from './debug-registers'
 
@@ -79,12 +80,9 @@ function runChunk(c: Cpu, chunkEnd: number): void {
         if (fn === undefined && c.hotness[slot]! >= c.compileThreshold) fn = compile(c, slot)
         if (fn !== undefined && count <= chunkEnd - c.instructionsRetired) {
           try {
-            c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired)
+            c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
           } catch (e) {
-            const k = c.blockFaultIndex
-            c.instructionsRetired += k
-            c.startEip = (eip + blocks.start[blocks.first[slot]! + k]!) | 0
-            c.startEsp = c.regs[4]!
+            accountCompiledFault(c)
             throw e
           }
         } else {
@@ -106,7 +104,7 @@ function runChunk(c: Cpu, chunkEnd: number): void {
 /** Compiles a hot block; where code generation is forbidden (a strict Content-Security-Policy), stays on blocks. */
 function compile(c: Cpu, slot: number): CompiledBlock | undefined {
   try {
-    return (c.compiled[slot] = compileBlock(c.blocks, slot))
+    return (c.compiled[slot] = compileBlock(c, slot))
   } catch (e) {
     if (e instanceof GuestFaultClass || e === TRIPLE_FAULT) throw e
     c.compileThreshold = Infinity

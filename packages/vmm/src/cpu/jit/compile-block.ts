@@ -1,0 +1,137 @@
+// Compiles a hot cached block into a JavaScript function (x86-notes §3.2 item 7): the record templates of
+// block-compiler.ts in a loop, so branches back to the block's start (self-loops) stay inside the function, with
+// Jcc conditions fused with their flag producer (conditions.ts). Generated code refers to its records only
+// relative to `first`, so identical code anywhere in memory — and the same code re-decoded after a write elsewhere
+// in its page — shares one function that V8 has already optimized (compiling a fresh function and letting V8 tier
+// it up again costs far more than the block saves while the kernel rewrites its code pages at boot).
+import type { Cpu } from '../cpu'
+import { type BlockCache, OP } from '../block-decoder'
+import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
+import { conditionExpr } from './conditions'
+
+/**
+ * Where compiled code is, for fault accounting: written on entry (`done` retired before this pass of the
+ * block, its EIP, the first record) and before each record that may fault (`k`, a pool index). Generated code has
+ * no try/catch of its own.
+ */
+const progress = { done: 0, eip: 0, first: 0, k: 0 }
+const H = { ...HELPERS, p: progress }
+
+/** Compiled functions by generated source (bounded: dropped all at once when full). */
+const bySource = new Map<string, CompiledBlock>()
+const MAX_SHARED = 16384
+
+/**
+ * After compiled code threw a guest fault: counts the instructions retired before the faulting one and sets
+ * `startEip`/`startEsp` to it (fast records change ESP only after their last possible fault).
+ */
+export function accountCompiledFault(c: Cpu): void {
+  c.instructionsRetired += progress.done + progress.k - progress.first
+  c.startEip = (progress.eip + c.blocks.start[progress.k]!) | 0
+  c.startEsp = c.regs[4]!
+}
+
+/** Register and immediate forms that cannot fault (so need no fault-accounting store before them). */
+const REGISTER_ONLY: ReadonlySet<number> = new Set<number>([
+  OP.aluRmReg,
+  OP.aluRegRm,
+  OP.aluRmImm,
+  OP.movRmReg,
+  OP.movRegRm,
+  OP.movRmImm,
+  OP.incRm,
+  OP.decRm,
+  OP.testRmReg,
+  OP.testRmImm,
+  OP.shiftImm,
+  OP.shiftCl,
+  OP.movzx8,
+  OP.movzx16,
+  OP.movsx8,
+  OP.movsx16,
+  OP.setcc,
+  OP.cmovcc,
+  OP.xchgRmReg,
+  OP.notRm,
+  OP.negRm,
+  OP.imulRegRm,
+  OP.imulRegRmImm,
+])
+const NEVER_FAULT: ReadonlySet<number> = new Set<number>([
+  OP.movRegImm,
+  OP.nop,
+  OP.cwd,
+  OP.cbw,
+  OP.bswap,
+  OP.lea,
+  OP.clc,
+  OP.stc,
+  OP.cld,
+  OP.std,
+])
+
+/** False when record `i` certainly raises no exception (no memory operand, no branch, no checked helper). */
+function mayFault(b: BlockCache, i: number): boolean {
+  const op = b.op[i]!
+  return !(NEVER_FAULT.has(op) || (REGISTER_ONLY.has(op) && b.rm[i]! >= 0))
+}
+
+/** CS limit check of a branch target `t` (#GP(0) at the branch, SDM JMP/Jcc/LOOP). */
+const GP_CHECK = 'if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0);'
+
+/** True when record `i` is a 32-bit branch back to the block's own start (imm = offset from the start). */
+function branchesToStart(b: BlockCache, i: number): boolean {
+  const op = b.op[i]!
+  if (b.size[i] !== 4 || b.imm[i] !== 0) return false
+  return op === OP.jcc || op === OP.jmp || (op === OP.loop && b.aux[i] === 2 && b.a16[i] === 0)
+}
+
+/** Generated source of the block in `slot`. */
+function blockSource(b: BlockCache, slot: number): string {
+  const first = b.first[slot]!
+  const n = b.count[slot]!
+  let faults = false
+  for (let i = first; i < first + n; i++) faults ||= mayFault(b, i)
+  const lines = ['const regs = c.regs;', 'let done = 0;']
+  if (faults) lines.push('const p = h.p;', 'p.eip = blockEip; p.first = first;')
+  lines.push('for (;;) {')
+  if (faults) lines.push('p.done = done;')
+  for (let j = 0; j < n; j++) {
+    const i = first + j
+    if (mayFault(b, i)) lines.push(`p.k = first + ${j};`)
+    const op = b.op[i]!
+    if (branchesToStart(b, i)) {
+      // Back to the start: the target passed the CS limit check when the block was entered.
+      const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { c.eip = blockEip; return done } continue;`
+      if (op === OP.jcc) lines.push(`if (${conditionExpr(b, i, first)}) { ${again} }`)
+      else if (op === OP.jmp) lines.push(again)
+      else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)
+      continue
+    }
+    const code =
+      op === OP.jcc && b.size[i] === 4
+        ? `if (${conditionExpr(b, i, first)}) { const t = (blockEip + ${b.imm[i]!}) | 0; ${GP_CHECK} c.eip = t; return ${j + 1} }`
+        : snippet(b, i, j)
+    if (code !== null) lines.push(code.replace(/return (\d+)/g, 'return done + $1'))
+    else {
+      lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
+      lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
+    }
+  }
+  lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
+  return lines.join('\n')
+}
+
+/** Compiles block `slot` of `c`'s cache (or reuses the function of identical code). */
+export function compileBlock(c: Cpu, slot: number): CompiledBlock {
+  const source = blockSource(c.blocks, slot)
+  let fn = bySource.get(source)
+  if (fn === undefined) {
+    // The generated source is built only from decoded integers and fixed templates.
+    const factory = new Function('h', `return function compiledBlock(c, blockEip, limit, first) {\n${source}\n}`)
+    fn = factory(H) as CompiledBlock
+    if (bySource.size >= MAX_SHARED) bySource.clear()
+    bySource.set(source, fn)
+  }
+  return fn
+}

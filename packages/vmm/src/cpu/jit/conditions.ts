@@ -1,0 +1,119 @@
+// Condition codes of compiled Jcc records fused with the instruction that set the flags (x86-notes §1.2 item 8,
+// QEMU's cc_op at translation time): when the last flag writer before the Jcc in the same block is a known
+// CMP/SUB/ADD/AND/OR/XOR/TEST/INC/DEC, the condition is read straight from its lazy operands instead of through
+// the generic `condition` switch. Semantics follow flags.ts (SDM vol. 1 appendix B, EFLAGS condition codes).
+import { type BlockCache, OP } from '../block-decoder'
+
+/** Records that neither read-modify nor write the arithmetic flags (safe to look past). */
+const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
+  OP.movRmReg,
+  OP.movRegRm,
+  OP.movRmImm,
+  OP.movRegImm,
+  OP.lea,
+  OP.pushReg,
+  OP.popReg,
+  OP.pushImm,
+  OP.movzx8,
+  OP.movzx16,
+  OP.movsx8,
+  OP.movsx16,
+  OP.nop,
+  OP.cmovcc,
+  OP.setcc,
+  OP.jcc,
+  OP.bswap,
+  OP.xchgRmReg,
+  OP.cwd,
+  OP.cbw,
+  OP.notRm,
+])
+
+/** How the last flag writer left the lazy state: kind of operation and operand width. */
+type Producer = { readonly kind: 'add' | 'sub' | 'logic' | 'incdec'; readonly bits: 8 | 32 }
+
+/** The flag writer that the Jcc in record `i` reads, when it is in the same block and known. */
+function producerOf(b: BlockCache, i: number, first: number): Producer | null {
+  for (let p = i - 1; p >= first; p--) {
+    const op = b.op[p]!
+    if (FLAG_NEUTRAL.has(op)) continue
+    const size = b.size[p]!
+    if (size !== 4 && size !== 1) return null
+    const bits = size === 4 ? 32 : 8
+    switch (op) {
+      case OP.aluRmReg:
+      case OP.aluRegRm:
+      case OP.aluRmImm: {
+        const kind = b.aux[p]!
+        if (kind === 0) return { kind: 'add', bits }
+        if (kind === 5 || kind === 7) return { kind: 'sub', bits }
+        if (kind === 1 || kind === 4 || kind === 6) return { kind: 'logic', bits }
+        return null
+      }
+      case OP.testRmReg:
+      case OP.testRmImm:
+        return { kind: 'logic', bits }
+      case OP.incRm:
+      case OP.decRm:
+        return { kind: 'incdec', bits }
+      default:
+        return null
+    }
+  }
+  return null
+}
+
+/** The condition (without negation) for cc >> 1, or null when the generic path must evaluate it. */
+function baseCondition(p: Producer, cc2: number): string | null {
+  const a = 'c.lzA'
+  const v = 'c.lzB'
+  const r = 'c.lzRes'
+  if (p.bits === 8) {
+    // Byte operands and result are 0..255.
+    if (cc2 === 2) return `${r} === 0`
+    if (cc2 === 4) return `(${r} & 0x80) !== 0`
+    if (p.kind === 'sub' && cc2 === 1) return `${a} < ${v}`
+    if (p.kind === 'sub' && cc2 === 3) return `${a} <= ${v}`
+    if (p.kind === 'logic' && (cc2 === 1 || cc2 === 0)) return 'false'
+    return null
+  }
+  switch (cc2) {
+    case 2:
+      return `${r} === 0`
+    case 4:
+      return `${r} < 0`
+    case 0:
+      if (p.kind === 'logic') return 'false'
+      if (p.kind === 'sub') return `((${a} ^ ${v}) & (${a} ^ ${r})) < 0`
+      if (p.kind === 'add') return `((${a} ^ ${r}) & (${v} ^ ${r})) < 0`
+      return null
+    case 1:
+      if (p.kind === 'logic') return 'false'
+      if (p.kind === 'sub') return `(${a} >>> 0) < (${v} >>> 0)`
+      if (p.kind === 'add') return `(${r} >>> 0) < (${a} >>> 0)`
+      return null
+    case 3:
+      if (p.kind === 'logic') return `${r} === 0`
+      if (p.kind === 'sub') return `(${a} >>> 0) <= (${v} >>> 0)`
+      return null
+    case 6:
+      if (p.kind === 'logic') return `${r} < 0`
+      if (p.kind === 'sub') return `${a} < ${v}`
+      return null
+    case 7:
+      if (p.kind === 'logic') return `${r} <= 0`
+      if (p.kind === 'sub') return `${a} <= ${v}`
+      return null
+    default:
+      return null
+  }
+}
+
+/** JavaScript boolean expression for the condition of the Jcc (or other cc user) in record `i`. */
+export function conditionExpr(b: BlockCache, i: number, first: number): string {
+  const cc = b.aux[i]!
+  const p = producerOf(b, i, first)
+  const base = p === null ? null : baseCondition(p, cc >> 1)
+  if (base === null) return `h.jccTaken(c, ${cc})`
+  return (cc & 1) === 0 ? `(${base})` : `!(${base})`
+}
