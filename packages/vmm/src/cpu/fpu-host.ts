@@ -1,9 +1,12 @@
 // The FpuHost the CPU gives the x87 module: linear memory access at the current privilege, the #MF / FERR#
-// error path (CR0.NE), and the operand-size and mode facts for FSAVE/FSTENV layouts.
+// error path (CR0.NE), and the operand-size and mode facts for FSAVE/FSTENV layouts; and the segment checks of
+// x87 memory operands over their full size (Intel SDM vol. 3A §5.3, §5.4).
 import { AF, CF, CR0_NE, CS, MF, OF, PF, SF, ZF } from './constants'
 import type { Cpu } from './cpu'
-import type { FpuHost } from './fpu/fpu-contract'
+import type { Fpu, FpuHost } from './fpu/fpu-contract'
+import { X87Fpu } from './fpu/x87-fpu'
 import type { X87CpuAccess } from './fpu/x87-host'
+import { OPERAND_WRITE, x87OperandAccess } from './fpu/x87-kinds'
 
 /** Adapter from the CPU to `FpuHost` (plus the x87 module's X87CpuAccess); one instance per CPU. */
 export class CpuFpuHost implements FpuHost, X87CpuAccess {
@@ -13,10 +16,26 @@ export class CpuFpuHost implements FpuHost, X87CpuAccess {
   /** Called for an unmasked x87 error while CR0.NE = 0 (the platform raises IRQ13 through FERR#). */
   onFerr: (() => void) | null = null
 
+  /** The FPU {@link builtinX87} last looked at, and the answer. */
+  private seenFpu: Fpu | null = null
+  private seenX87: X87Fpu | null = null
+
   private readonly cpu: Cpu
 
   constructor(cpu: Cpu) {
     this.cpu = cpu
+  }
+
+  /**
+   * `fpu` when it is the built-in X87Fpu (whose pre-decoded fast paths the CPU may call directly), else null.
+   * Remembered per FPU object: `instanceof` on every x87 instruction costs more than the instruction.
+   */
+  builtinX87(fpu: Fpu): X87Fpu | null {
+    if (fpu !== this.seenFpu) {
+      this.seenFpu = fpu
+      this.seenX87 = fpu instanceof X87Fpu ? fpu : null
+    }
+    return this.seenX87
   }
 
   read8(linear: number): number {
@@ -65,4 +84,16 @@ export class CpuFpuHost implements FpuHost, X87CpuAccess {
   get isProtectedMode(): boolean {
     return this.cpu.protectedMode && !this.cpu.v86
   }
+}
+
+/**
+ * Linear address of the memory operand at `off` in segment `seg` of x87 instruction `opcode` (D8–DF) with
+ * ModRM `modrm` (mod ≠ 3), for the current operand size: the whole operand must lie within the segment and the
+ * segment must allow the access (#GP/#SS otherwise). An undefined memory form raises #UD.
+ */
+export function fpuOperandLinear(c: Cpu, seg: number, off: number, opcode: number, modrm: number): number {
+  const access = x87OperandAccess(opcode, modrm, c.opSize32)
+  if (access === 0) c.ud()
+  if ((access & OPERAND_WRITE) !== 0) return c.segWrite(seg, off, access & 0xfff)
+  return c.segRead(seg, off, access)
 }

@@ -4,7 +4,7 @@
 // every waiting instruction (SDM vol. 1 §8.6); the no-wait forms (FNINIT, FNCLEX, FNSTCW, FNSTSW, FNSTENV,
 // FNSAVE) never deliver them.
 import type { Fpu, FpuArchState, FpuHost } from './fpu-contract'
-import { arithmetic, squareRoot } from './x87-arith'
+import { squareRoot } from './x87-arith'
 import { ORDER, compare, examine, setCompareConditions } from './x87-compare'
 import {
   deserialise,
@@ -20,7 +20,9 @@ import {
 } from './x87-environment'
 import { RC, float32FromBits, float64FromBits } from './x87-extended'
 import { EFLAGS, assertX87Host, type X87Host } from './x87-host'
-import { exactArithmetic, exactSquareRoot } from './x87-hot'
+import { executeFast } from './x87-fast'
+import { exactSquareRoot } from './x87-hot'
+import { KIND, X87_KINDS } from './x87-kinds'
 import { CONSTANTS, NO_WAIT, ORDINARY, classifyInstruction } from './x87-opcodes'
 import {
   integerResult,
@@ -38,6 +40,7 @@ import {
   toFloat64Bits,
   toInteger,
 } from './x87-memory'
+import { compareInto, memoryOperandArithmetic, pushLoaded, pushSlot, registerArithmetic } from './x87-stack'
 import { EXCEPTION_MASK, SW, TMP, TMP2, X87State } from './x87-state'
 import { BINARY, UNARY, binary, extract, remainder, roundToIntegral, scale, sinCos, unary } from './x87-transcendental'
 
@@ -49,6 +52,13 @@ export class X87Fpu implements Fpu {
   private readonly bcdOut = new Uint8Array(10)
   /** The last host checked by assertX87Host (the CPU passes the same object every time). */
   private checkedHost: FpuHost | null = null
+  /** Pre-decoded kinds (x87-kinds.ts), or all GENERAL when the fast paths are off. */
+  readonly kinds: Uint8Array
+
+  /** `fastPaths: false` runs every instruction through the general decoder (the reference for tests). */
+  constructor(options: { readonly fastPaths?: boolean } = {}) {
+    this.kinds = options.fastPaths === false ? new Uint8Array(X87_KINDS.length) : X87_KINDS
+  }
 
   execute(
     opcode: number,
@@ -64,6 +74,19 @@ export class X87Fpu implements Fpu {
     }
     const s = this.state
     const op = opcode & 7
+    const code = (op << 8) | modrm
+    const fast = this.kinds[code] as number
+    if (fast !== KIND.GENERAL && (s.statusFlags & SW.ES) === 0) {
+      // A pre-decoded ordinary instruction with nothing pending: record the pointers, then the flat fast path.
+      s.instructionPointer = instructionPointer
+      s.lastOpcode = code
+      s.codeSelector = host.codeSelector & 0xffff
+      if (fast >= KIND.MEMORY) {
+        s.dataPointer = dataPointer
+        s.dataSelector = host.dataSelector & 0xffff
+      }
+      if (executeFast(s, fast, modrm, linear, host)) return
+    }
     const reg = (modrm >>> 3) & 7
     if (modrm >= 0xc0 && op !== 3 && op !== 7) {
       // The hot path: register forms of D8–DA and DC–DE are all ordinary waiting instructions.
@@ -176,16 +199,16 @@ export class X87Fpu implements Fpu {
     switch (op) {
       case 0:
         loadFloat32(s, TMP, host, linear)
-        return this.withMemoryOperand(reg)
+        return memoryOperandArithmetic(s, reg)
       case 2:
         loadInt32(s, TMP, host, linear)
-        return this.withMemoryOperand(reg)
+        return memoryOperandArithmetic(s, reg)
       case 4:
         loadFloat64(s, TMP, host, linear)
-        return this.withMemoryOperand(reg)
+        return memoryOperandArithmetic(s, reg)
       case 6:
         loadInt16(s, TMP, host, linear)
-        return this.withMemoryOperand(reg)
+        return memoryOperandArithmetic(s, reg)
       case 1:
         return this.d9Memory(reg, linear, host)
       case 3:
@@ -195,22 +218,6 @@ export class X87Fpu implements Fpu {
       default:
         return this.dfMemory(reg, linear, host)
     }
-  }
-
-  /** D8/DA/DC/DE with a memory operand in TMP: arithmetic on ST(0), or FCOM/FCOMP/FICOM/FICOMP. */
-  private withMemoryOperand(reg: number): void {
-    const s = this.state
-    const st0 = s.top
-    if (reg === 2 || reg === 3) {
-      if (this.compareInto(st0, TMP, false) !== ORDER.FAULT && reg === 3) s.pop()
-      return
-    }
-    if (s.empty[st0] === 1) {
-      if (!s.stackUnderflow()) s.setIndefinite(st0)
-      return
-    }
-    if (exactArithmetic(s, reg, st0, st0, TMP)) return
-    arithmetic(s, reg, st0, st0, TMP)
   }
 
   private d9Memory(reg: number, linear: number, host: X87Host): void {
@@ -228,7 +235,7 @@ export class X87Fpu implements Fpu {
           return
         }
         loadFloat32Bits(s, TMP, bits) // read once: the operand may be MMIO
-        return this.pushLoaded(true)
+        return pushLoaded(s, true)
       }
       case 2: // FST m32fp
       case 3: {
@@ -277,7 +284,7 @@ export class X87Fpu implements Fpu {
           return
         }
         loadInt32(s, TMP, host, linear)
-        return this.pushLoaded(false)
+        return pushLoaded(s, false)
       }
       case 1: // FISTTP m32int (truncating)
       case 2: // FIST m32int
@@ -285,7 +292,7 @@ export class X87Fpu implements Fpu {
         return this.storeInteger(32, reg, linear, host)
       case 5: // FLD m80fp
         loadFloat80(s, TMP, host, linear)
-        return this.pushLoaded(false)
+        return pushLoaded(s, false)
       case 7: // FSTP m80fp
         if (s.empty[s.top] === 1) {
           if (s.stackUnderflow()) return
@@ -321,7 +328,7 @@ export class X87Fpu implements Fpu {
         } else {
           loadFloat64(s, TMP, host, linear)
         }
-        return this.pushLoaded(true)
+        return pushLoaded(s, true)
       }
       case 1: // FISTTP m64int
         return this.storeInteger(64, reg, linear, host)
@@ -357,17 +364,17 @@ export class X87Fpu implements Fpu {
     switch (reg) {
       case 0: // FILD m16int
         loadInt16(s, TMP, host, linear)
-        return this.pushLoaded(false)
+        return pushLoaded(s, false)
       case 1: // FISTTP m16int
       case 2: // FIST m16int
       case 3: // FISTP m16int
         return this.storeInteger(16, reg, linear, host)
       case 4: // FBLD
         loadBcd(s, TMP, host, linear)
-        return this.pushLoaded(false)
+        return pushLoaded(s, false)
       case 5: // FILD m64int
         loadInt64(s, TMP, host, linear)
-        return this.pushLoaded(false)
+        return pushLoaded(s, false)
       case 6: {
         // FBSTP
         const out = this.bcdOut
@@ -408,59 +415,6 @@ export class X87Fpu implements Fpu {
     if (reg !== 2) s.pop()
   }
 
-  /** Pushes TMP (a freshly loaded memory operand). `checkOperand`: binary32/64 sources signal #I (SNaN) / #D. */
-  private pushLoaded(checkOperand: boolean): void {
-    const s = this.state
-    const target = (s.top - 1) & 7
-    if (s.empty[target] === 0) {
-      if (s.stackOverflow()) return
-      s.top = target
-      s.setIndefinite(target)
-      return
-    }
-    if (checkOperand) {
-      const cls = s.values[TMP] !== s.values[TMP] ? s.classify(TMP) : -1
-      if (cls === 5 /* SNAN */) {
-        if (s.signal(SW.IE)) return
-        s.ext[TMP * 3 + 1] = ((s.ext[TMP * 3 + 1] as number) | 0x40000000) >>> 0
-      }
-      if ((s.denormal[TMP] as number) !== 0 && s.signal(SW.DE)) return
-    }
-    s.setC1(false)
-    s.top = target
-    s.copy(target, TMP)
-    s.denormal[target] = 0
-  }
-
-  /** Pushes a copy of slot `src` (FLD ST(i), constants, FPTAN's 1.0, FSINCOS/FXTRACT second results). */
-  private push(src: number): boolean {
-    const s = this.state
-    const target = (s.top - 1) & 7
-    if (s.empty[target] === 0) {
-      if (s.stackOverflow()) return false
-      s.top = target
-      s.setIndefinite(target)
-      return false
-    }
-    s.setC1(false)
-    s.top = target
-    s.copy(target, src)
-    return true
-  }
-
-  /** FCOM-style comparison of slots; with an empty operand: stack underflow and "unordered". */
-  private compareInto(a: number, b: number, quiet: boolean): number {
-    const s = this.state
-    if (s.empty[a] === 1 || (b < 8 && s.empty[b] === 1)) {
-      if (s.stackUnderflow()) return ORDER.FAULT
-      setCompareConditions(s, ORDER.UNORDERED)
-      return ORDER.UNORDERED
-    }
-    const order = compare(s, a, b, quiet)
-    if (order !== ORDER.FAULT) setCompareConditions(s, order)
-    return order
-  }
-
   // --- register forms (mod = 3) ---
 
   private registerForm(op: number, reg: number, rm: number, host: X87Host): void {
@@ -470,36 +424,31 @@ export class X87Fpu implements Fpu {
     switch (op) {
       case 0: // D8: ST(0) ← ST(0) op ST(i); FCOM, FCOMP
         if (reg === 2 || reg === 3) {
-          if (this.compareInto(st0, sti, false) !== ORDER.FAULT && reg === 3) s.pop()
+          if (compareInto(s, st0, sti, false) !== ORDER.FAULT && reg === 3) s.pop()
           return
         }
-        if (exactArithmetic(s, reg, st0, st0, sti)) return
-        return this.registerArithmetic(reg, st0, st0, sti, false)
+        return registerArithmetic(s, reg, st0, st0, sti, false)
       case 4: // DC: ST(i) ← ST(i) op ST(0), with SUB/SUBR and DIV/DIVR swapped; FCOM2/FCOMP3 aliases
       case 6: // DE: the same, then pop; FCOMP5 alias and FCOMPP
         if (reg === 2 || reg === 3) {
           if (op === 6 && reg === 3) {
             if (rm !== 1) return host.raiseInvalidOpcode()
-            if (this.compareInto(st0, (s.top + 1) & 7, false) === ORDER.FAULT) return
+            if (compareInto(s, st0, (s.top + 1) & 7, false) === ORDER.FAULT) return
             s.pop()
             s.pop()
             return
           }
-          if (this.compareInto(st0, sti, false) !== ORDER.FAULT && (reg === 3 || op === 6)) s.pop()
+          if (compareInto(s, st0, sti, false) !== ORDER.FAULT && (reg === 3 || op === 6)) s.pop()
           return
         }
-        if (exactArithmetic(s, reg >= 4 ? reg ^ 1 : reg, sti, sti, st0)) {
-          if (op === 6) s.pop()
-          return
-        }
-        return this.registerArithmetic(reg >= 4 ? reg ^ 1 : reg, sti, sti, st0, op === 6)
+        return registerArithmetic(s, reg >= 4 ? reg ^ 1 : reg, sti, sti, st0, op === 6)
       case 1:
         return this.d9Register(reg, rm, host)
       case 2:
         if (reg <= 3) return this.conditionalMove(reg, false, sti, host)
         if (reg === 5 && rm === 1) {
           // FUCOMPP
-          if (this.compareInto(st0, (s.top + 1) & 7, true) === ORDER.FAULT) return
+          if (compareInto(s, st0, (s.top + 1) & 7, true) === ORDER.FAULT) return
           s.pop()
           s.pop()
           return
@@ -531,7 +480,7 @@ export class X87Fpu implements Fpu {
             return this.storeToRegister(sti, reg === 3)
           case 4: // FUCOM
           case 5: // FUCOMP
-            if (this.compareInto(st0, sti, true) !== ORDER.FAULT && reg === 5) s.pop()
+            if (compareInto(s, st0, sti, true) !== ORDER.FAULT && reg === 5) s.pop()
             return
           default:
             return host.raiseInvalidOpcode()
@@ -559,18 +508,6 @@ export class X87Fpu implements Fpu {
     }
   }
 
-  /** dst ← a op b over registers, with stack-underflow handling, then an optional pop. */
-  private registerArithmetic(op: number, dst: number, a: number, b: number, popAfter: boolean): void {
-    const s = this.state
-    if (((s.empty[a] as number) | (s.empty[b] as number)) !== 0) {
-      if (s.stackUnderflow()) return
-      s.setIndefinite(dst)
-    } else if (!arithmetic(s, op, dst, a, b)) {
-      return
-    }
-    if (popAfter) s.pop()
-  }
-
   private d9Register(reg: number, rm: number, host: X87Host): void {
     const s = this.state
     const st0 = s.top
@@ -580,7 +517,7 @@ export class X87Fpu implements Fpu {
         if (s.empty[sti] === 1) {
           if (s.stackUnderflow()) return
           s.setIndefinite(TMP2)
-          this.push(TMP2)
+          pushSlot(s, TMP2)
         } else if (s.empty[(s.top - 1) & 7] === 1) {
           // The common case: copy straight into the new top (it is empty, so it is not ST(i)).
           s.setC1(false)
@@ -588,7 +525,7 @@ export class X87Fpu implements Fpu {
           s.copy(s.top, sti)
         } else {
           s.copy(TMP2, sti)
-          this.push(TMP2)
+          pushSlot(s, TMP2)
         }
         return
       case 1: // FXCH
@@ -645,7 +582,7 @@ export class X87Fpu implements Fpu {
     // Inexact constants: round-to-nearest and round-up take the incremented value where the spec says so.
     if (c[4] === 1 && ((rc === RC.NEAREST && c[3] === 1) || rc === RC.UP)) lo = (lo + 1) >>> 0
     s.setExtended(TMP2, lo, c[1], c[0])
-    this.push(TMP2)
+    pushSlot(s, TMP2)
   }
 
   /** D9 F0–F7: F2XM1, FYL2X, FPTAN, FPATAN, FXTRACT, FPREM1, FDECSTP, FINCSTP. */
@@ -666,12 +603,12 @@ export class X87Fpu implements Fpu {
         if (this.underflowed1(st0) || this.overflowedForTwoResults(st0)) return
         if (unary(s, UNARY.TAN, st0)) {
           s.setValue(TMP2, 1)
-          this.push(TMP2)
+          pushSlot(s, TMP2)
         }
         return
       case 4: // FXTRACT
         if (this.underflowed1(st0) || this.overflowedForTwoResults(st0)) return
-        if (extract(s, st0, TMP2)) this.push(TMP2)
+        if (extract(s, st0, TMP2)) pushSlot(s, TMP2)
         return
       case 5: // FPREM1
         if (this.underflowed2(st0, st1, st0, false)) return
@@ -710,7 +647,7 @@ export class X87Fpu implements Fpu {
         const c = sinCos(s, st0)
         if ((s.statusFlags & SW.C2) !== 0 || (s.values[st0] as number) !== (s.values[st0] as number)) return
         s.setValue(TMP2, c)
-        this.push(TMP2)
+        pushSlot(s, TMP2)
         return
       }
       case 4: // FRNDINT

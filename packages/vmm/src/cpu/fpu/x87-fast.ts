@@ -1,0 +1,297 @@
+// Flat fast paths for the pre-decoded x87 kinds (x87-kinds.ts): the common register and memory forms run here
+// without the general decoder's nested switches. Each case does exactly what the general path in x87-fpu.ts
+// does for that encoding (same helpers, same order of memory accesses and state changes) or declines before it
+// changes anything (stack underflow and overflow take the general path). Spec: Intel SDM vol. 2 FADD…FDIVR,
+// FLD, FST/FSTP, FILD, FIST/FISTP/FISTTP, FXCH, FCHS, FABS, FSQRT, FCOM/FUCOM; vol. 1 §8.1.3.
+import { squareRoot } from './x87-arith'
+import { ORDER } from './x87-compare'
+import { RC, float32FromBits, float64FromBits } from './x87-extended'
+import type { X87Host } from './x87-host'
+import { exactSquareRoot } from './x87-hot'
+import { KIND } from './x87-kinds'
+import { integerResult, loadFloat32Bits, loadFloat64Bits, toFloat32Bits, toFloat64Bits, toInteger } from './x87-memory'
+import { compareInto, memoryOperandArithmetic, pushLoaded, registerArithmetic } from './x87-stack'
+import { SW, TMP, TMP2, type X87State } from './x87-state'
+
+const MIN_NORMAL64 = 2 ** -1022
+const float64Out = new Uint32Array(2)
+
+/** Pushes a binary64 value that needs no operand checks; false (nothing changed) when ST(7) is in use. */
+function pushValue(s: X87State, value: number): boolean {
+  const target = (s.top - 1) & 7
+  if (s.empty[target] === 0) return false
+  s.statusFlags &= ~SW.C1
+  s.top = target
+  s.setValue(target, value)
+  return true
+}
+
+// Each kind has its own small handler, so that V8 inlines the hot ones into the dispatchers and the dispatchers
+// into their caller (the CPU's executeFpuRecord) by call frequency; one large function with every case inline is
+// never inlined. The dispatchers' case labels are numeric literals (named in comments, values from KIND in
+// x87-kinds.ts): only literal labels give V8 a jump table and a bytecode small enough to inline.
+
+function arithST0(s: X87State, modrm: number): boolean {
+  const st0 = s.top
+  registerArithmetic(s, (modrm >>> 3) & 7, st0, st0, (st0 + modrm) & 7, false)
+  return true
+}
+
+/** DC/DE: the SUB/SUBR and DIV/DIVR encodings are swapped relative to D8. */
+function arithSTi(s: X87State, modrm: number, popAfter: boolean): boolean {
+  const st0 = s.top
+  const reg = (modrm >>> 3) & 7
+  const sti = (st0 + modrm) & 7
+  registerArithmetic(s, reg >= 4 ? reg ^ 1 : reg, sti, sti, st0, popAfter)
+  return true
+}
+
+function loadRegister(s: X87State, modrm: number): boolean {
+  const st0 = s.top
+  const sti = (st0 + modrm) & 7
+  const target = (st0 - 1) & 7
+  if (s.empty[sti] === 1 || s.empty[target] === 0) return false
+  s.statusFlags &= ~SW.C1
+  s.top = target
+  s.copy(target, sti)
+  return true
+}
+
+function exchange(s: X87State, modrm: number): boolean {
+  const st0 = s.top
+  const sti = (st0 + modrm) & 7
+  if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
+  s.copy(TMP2, st0)
+  s.copy(st0, sti)
+  s.copy(sti, TMP2)
+  s.statusFlags &= ~SW.C1
+  return true
+}
+
+function storeRegister(s: X87State, modrm: number, popAfter: boolean): boolean {
+  const st0 = s.top
+  if (s.empty[st0] === 1) return false
+  const sti = (st0 + modrm) & 7
+  if (sti !== st0) s.copy(sti, st0)
+  s.statusFlags &= ~SW.C1
+  if (popAfter) s.pop()
+  return true
+}
+
+function squareRootST0(s: X87State): boolean {
+  const st0 = s.top
+  if (exactSquareRoot(s, st0)) return true
+  if (s.empty[st0] === 1) return false
+  squareRoot(s, st0, st0)
+  return true
+}
+
+/** FCHS / FABS of a binary64 value of the normal range (or a zero), which stays a binary64 value. */
+function changeSign(s: X87State, negate: boolean): boolean {
+  const st0 = s.top
+  if (((s.empty[st0] as number) | (s.rawValid[st0] as number)) !== 0) return false
+  const v = s.values[st0] as number
+  const a = Math.abs(v) // FABS(−0) is +0
+  if (!((a >= MIN_NORMAL64 && a !== Infinity) || a === 0)) return false
+  s.values[st0] = negate ? -v : a
+  s.statusFlags &= ~SW.C1
+  return true
+}
+
+/** FCOM/FCOMP/FUCOM/FUCOMP ST(i). */
+function compareRegister(s: X87State, modrm: number, quiet: boolean, popAfter: boolean): boolean {
+  const st0 = s.top
+  const sti = (st0 + modrm) & 7
+  if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
+  if (compareInto(s, st0, sti, quiet) !== ORDER.FAULT && popAfter) s.pop()
+  return true
+}
+
+/** FCOMPP / FUCOMPP. */
+function compareTwice(s: X87State, quiet: boolean): boolean {
+  const st0 = s.top
+  const st1 = (st0 + 1) & 7
+  if (s.empty[st0] === 1 || s.empty[st1] === 1) return false
+  if (compareInto(s, st0, st1, quiet) === ORDER.FAULT) return true
+  s.pop()
+  s.pop()
+  return true
+}
+
+/** FLD m32fp: a normal or zero operand (no #I, no #D) goes straight onto an empty slot. */
+function loadFloat32(s: X87State, linear: number, host: X87Host): boolean {
+  const target = (s.top - 1) & 7
+  const bits = host.read32(linear) >>> 0
+  const exp = bits & 0x7f800000
+  if (s.empty[target] === 1 && ((exp !== 0 && exp !== 0x7f800000) || (bits & 0x7fffff) === 0)) {
+    s.statusFlags &= ~SW.C1
+    s.top = target
+    s.setValue(target, float32FromBits(bits))
+    return true
+  }
+  loadFloat32Bits(s, TMP, bits) // read once: the operand may be MMIO
+  pushLoaded(s, true)
+  return true
+}
+
+/** FLD m64fp, as {@link loadFloat32}. */
+function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
+  const target = (s.top - 1) & 7
+  const lo = host.read32(linear) >>> 0
+  const hi = host.read32(linear + 4) >>> 0
+  const exp = hi & 0x7ff00000
+  if (s.empty[target] === 1 && ((exp !== 0 && exp !== 0x7ff00000) || ((hi & 0xfffff) | lo) === 0)) {
+    s.statusFlags &= ~SW.C1
+    s.top = target
+    s.setValue(target, float64FromBits(lo, hi))
+    return true
+  }
+  loadFloat64Bits(s, TMP, lo, hi)
+  pushLoaded(s, true)
+  return true
+}
+
+/** FILD m16int / m32int (`bits`): every such integer is a binary64 value. */
+function loadInteger(s: X87State, linear: number, host: X87Host, bits: number): boolean {
+  const v = bits === 32 ? host.read32(linear) | 0 : (host.read16(linear) << 16) >> 16
+  if (pushValue(s, v)) return true
+  s.setValue(TMP, v)
+  pushLoaded(s, false)
+  return true
+}
+
+function storeFloat32(s: X87State, linear: number, host: X87Host, popAfter: boolean): boolean {
+  if (s.empty[s.top] === 1) return false
+  const bits = toFloat32Bits(s, s.top)
+  if (bits < 0) return true
+  host.write32(linear, bits)
+  if (popAfter) s.pop()
+  return true
+}
+
+function storeFloat64(s: X87State, linear: number, host: X87Host, popAfter: boolean): boolean {
+  if (s.empty[s.top] === 1) return false
+  if (!toFloat64Bits(s, s.top, float64Out)) return true
+  host.write32(linear, float64Out[0] as number)
+  host.write32(linear + 4, float64Out[1] as number)
+  if (popAfter) s.pop()
+  return true
+}
+
+/** FIST/FISTP/FISTTP m16int/m32int/m64int (`kind` FIST_M32…FISTP_M16). */
+function storeInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
+  if (s.empty[s.top] === 1) return false
+  const bits = kind === KIND.FISTP_M64 ? 64 : kind === KIND.FIST_M16 || kind === KIND.FISTP_M16 ? 16 : 32
+  const truncate = kind === KIND.FISTTP_M32
+  const popAfter = kind !== KIND.FIST_M32 && kind !== KIND.FIST_M16
+  if (!toInteger(s, s.top, bits, truncate ? RC.ZERO : s.roundingControl())) return true
+  if (bits === 16) host.write16(linear, integerResult[0] as number)
+  else {
+    host.write32(linear, integerResult[0] as number)
+    if (bits === 64) host.write32(linear + 4, integerResult[1] as number)
+  }
+  if (popAfter) s.pop()
+  return true
+}
+
+/** D8/DA/DC/DE with a memory operand (`kind` ARITH_M32…ARITH_I16): arithmetic on ST(0), FCOM(P), FICOM(P). */
+function arithmeticMemory(s: X87State, modrm: number, linear: number, host: X87Host, kind: number): boolean {
+  if (kind === KIND.ARITH_M32) loadFloat32Bits(s, TMP, host.read32(linear) >>> 0)
+  else if (kind === KIND.ARITH_M64) loadFloat64Bits(s, TMP, host.read32(linear) >>> 0, host.read32(linear + 4) >>> 0)
+  else if (kind === KIND.ARITH_I32) s.setValue(TMP, host.read32(linear) | 0)
+  else s.setValue(TMP, (host.read16(linear) << 16) >> 16)
+  memoryOperandArithmetic(s, (modrm >>> 3) & 7)
+  return true
+}
+
+/**
+ * Runs register-form instruction `kind` (GENERAL < kind < MEMORY) with ModRM `modrm`. Returns false, having
+ * changed nothing, when the general path must run the instruction.
+ */
+export function executeFastRegister(s: X87State, kind: number, modrm: number): boolean {
+  switch (kind) {
+    case 1: // ARITH_ST0
+      return arithST0(s, modrm)
+    case 2: // ARITH_STI
+      return arithSTi(s, modrm, false)
+    case 3: // ARITH_STI_POP
+      return arithSTi(s, modrm, true)
+    case 4: // FLD_STI
+      return loadRegister(s, modrm)
+    case 5: // FXCH
+      return exchange(s, modrm)
+    case 6: // FST_STI
+      return storeRegister(s, modrm, false)
+    case 7: // FSTP_STI
+      return storeRegister(s, modrm, true)
+    case 8: // FSQRT
+      return squareRootST0(s)
+    case 9: // FCHS
+      return changeSign(s, true)
+    case 10: // FABS
+      return changeSign(s, false)
+    case 11: // FLD1
+      return pushValue(s, 1)
+    case 12: // FLDZ
+      return pushValue(s, 0)
+    case 13: // FCOM
+      return compareRegister(s, modrm, false, false)
+    case 14: // FCOMP
+      return compareRegister(s, modrm, false, true)
+    case 15: // FUCOM
+      return compareRegister(s, modrm, true, false)
+    case 16: // FUCOMP
+      return compareRegister(s, modrm, true, true)
+    case 17: // FCOMPP
+      return compareTwice(s, false)
+    case 18: // FUCOMPP
+      return compareTwice(s, true)
+    default:
+      return false
+  }
+}
+
+/**
+ * Runs memory-form instruction `kind` (≥ MEMORY) with ModRM `modrm`; `linear` is the operand's address, already
+ * checked for its size and direction by the CPU. Returns false, having changed nothing (and accessed no memory),
+ * when the general path must run the instruction.
+ */
+export function executeFastMemory(s: X87State, kind: number, modrm: number, linear: number, host: X87Host): boolean {
+  switch (kind) {
+    case 32: // FLD_M32
+      return loadFloat32(s, linear, host)
+    case 33: // FST_M32
+      return storeFloat32(s, linear, host, false)
+    case 34: // FSTP_M32
+      return storeFloat32(s, linear, host, true)
+    case 35: // FLD_M64
+      return loadFloat64(s, linear, host)
+    case 36: // FST_M64
+      return storeFloat64(s, linear, host, false)
+    case 37: // FSTP_M64
+      return storeFloat64(s, linear, host, true)
+    case 38: // FILD_M32
+      return loadInteger(s, linear, host, 32)
+    case 39: // FILD_M16
+      return loadInteger(s, linear, host, 16)
+    case 40: // ARITH_M32
+    case 41: // ARITH_M64
+    case 42: // ARITH_I32
+    case 43: // ARITH_I16
+      return arithmeticMemory(s, modrm, linear, host, kind)
+    case 44: // FIST_M32
+    case 45: // FISTP_M32
+    case 46: // FISTTP_M32
+    case 47: // FISTP_M64
+    case 48: // FIST_M16
+    case 49: // FISTP_M16
+      return storeInteger(s, linear, host, kind)
+    default:
+      return false
+  }
+}
+
+/** Either dispatcher by `kind` (not GENERAL); see {@link executeFastRegister} and {@link executeFastMemory}. */
+export function executeFast(s: X87State, kind: number, modrm: number, linear: number, host: X87Host): boolean {
+  return kind < KIND.MEMORY ? executeFastRegister(s, kind, modrm) : executeFastMemory(s, kind, modrm, linear, host)
+}
