@@ -25,6 +25,7 @@ import type { Cpu } from './cpu'
 import { aad, aam, alu, asciiAdjust, decimalAdjust, imulTrunc, incDec, shift } from './alu'
 import { loadSeg } from './descriptors'
 import { execute0F } from './execute-0f'
+import { fpuOperandLinear } from './fpu-host'
 import { enter, group3, group45, loadFarPointer } from './execute-groups'
 import { farCall, farJump, farReturn, interruptReturn } from './far-transfer'
 import { condition, lazyCF } from './flags'
@@ -141,7 +142,7 @@ function fpuEscape(c: Cpu, op: number): void {
   let off = 0
   if (modrm < 0xc0) {
     off = effectiveAddress(c, modrm)
-    linear = c.segRead(eaSeg, off, 1)
+    linear = fpuOperandLinear(c, eaSeg, off, op, modrm)
     c.fpuHost.dataSelector = c.segSel[eaSeg]!
   }
   const fpu = c.fpu
