@@ -79,3 +79,52 @@ export function randomVmeScenarios(seed: number, count: number): Scenario[] {
   }
   return out
 }
+
+/** One random ring-3 instruction for the PVI programs (32-bit code). */
+function ring3Instruction(rng: Rng): string {
+  switch (rng.int(5)) {
+    case 0:
+      return '  cli'
+    case 1:
+      return '  sti'
+    case 2:
+      return '  pushfd\n  pop ebx\n  add esi, ebx\n  rol esi, 1'
+    case 3: {
+      // Arithmetic flags, IF, IOPL, NT, AC, VIF, VIP, ID; never TF or DF (see flagsImage).
+      const image = (rng.next() & 0x3c7ad5) | 2
+      return `  push dword 0x${image.toString(16)}\n  popfd`
+    }
+    default:
+      return `  mov eax, 0x${rng.next().toString(16)}`
+  }
+}
+
+/** `count` random ring-3 programs under random CR4.PVI/VME, IOPL, VIF and VIP (entered by IRETD from ring 0). */
+export function randomPviScenarios(seed: number, count: number): Scenario[] {
+  const rng = new Rng(seed)
+  const out: Scenario[] = []
+  for (let i = 0; i < count; i++) {
+    const cr4 = rng.pick([2, 2, 2, 3, 1, 0])
+    const iopl = rng.pick([0, 0, 1, 2, 3])
+    let virtual = rng.pick([0, VIF, VIF, VIP, VIF | VIP])
+    if (iopl === 3 && virtual === (VIF | VIP)) virtual = VIF
+    const body = Array.from({ length: 4 + rng.int(8) }, () => ring3Instruction(rng)).join('\n')
+    const name = `random PVI program ${i} (CR4 ${cr4}, IOPL ${iopl}, VIF/VIP ${virtual >>> 19})`
+    out.push({
+      name,
+      asm: `; ${name}
+  CASE_BEGIN
+  VME_SETUP ${cr4}, 0x2088
+  TO_RING3 .r3, 0x${(IF | (iopl << 12) | virtual | 2).toString(16)}
+.r3:
+  xor esi, esi
+${body}
+  pushfd
+  pop ebx
+  add esi, ebx
+  int3
+  CASE_END`,
+    })
+  }
+  return out
+}

@@ -7,7 +7,7 @@ import { type CaseDump, firstMismatch, parseDumps } from '../qemu-diff/dumps'
 import { buildImage, ENGINES, runBoxwood } from '../qemu-diff/run-both'
 import type { Scenario } from '../qemu-diff/scenarios'
 import { buildBochsImage, haveBochs, runBochs } from './run-bochs'
-import { randomVmeScenarios } from './vme-random'
+import { randomPviScenarios, randomVmeScenarios } from './vme-random'
 import { VME_PRELUDE, VME_SCENARIOS } from './vme-scenarios'
 
 /** Runs `scenarios` in Bochs and in every engine, expects identical dumps, and returns the oracle's dumps. */
@@ -47,6 +47,11 @@ describe.skipIf(!haveBochs())('VME and PVI vs Bochs', () => {
   it('seeded random V86 programs leave the same state in Bochs and in every engine', async () => {
     const oracle = await compareWithBochs(randomVmeScenarios(0x5eed_0e, 64), 'vme_random')
     // Many programs run to their final INT3; the others end in a #GP (or #UD) that the oracle raised too.
+    expect(oracle.filter((d) => d.vector === '3').length).toBeGreaterThan(oracle.length / 8)
+  }, 60_000)
+
+  it('seeded random ring-3 programs under CR4.PVI leave the same state in Bochs and in every engine', async () => {
+    const oracle = await compareWithBochs(randomPviScenarios(0x9b1, 48), 'pvi_random')
     expect(oracle.filter((d) => d.vector === '3').length).toBeGreaterThan(oracle.length / 8)
   }, 60_000)
 })
