@@ -103,6 +103,8 @@ export const ATTR_G = 0x8000
 /** MSR numbers. */
 export const MSR_TSC = 0x10
 export const MSR_APIC_BASE = 0x1b
+/** IA32_BIOS_SIGN_ID (P6 BIOS update signature): the loaded microcode revision in bits 63:32 (SDM vol. 3A 9.11.7). */
+export const MSR_BIOS_SIGN_ID = 0x8b
 export const MSR_MTRRCAP = 0xfe
 export const MSR_SYSENTER_CS = 0x174
 export const MSR_SYSENTER_ESP = 0x175

@@ -17,6 +17,7 @@ import {
   CR4_OSFXSR,
   EFER_NXE,
   MSR_APIC_BASE,
+  MSR_BIOS_SIGN_ID,
   MSR_EFER,
   MSR_MTRRCAP,
   MSR_MTRR_DEF_TYPE,
@@ -229,6 +230,9 @@ export function readMsr(c: Cpu, msr: number): void {
     case MSR_EFER:
       lo = c.efer
       break
+    case MSR_BIOS_SIGN_ID:
+      break // no microcode update was ever loaded: revision 0
+
     case MSR_PERFEVTSEL0:
     case MSR_PERFEVTSEL1:
       lo = c.perfEvtSel[msr - MSR_PERFEVTSEL0]!
@@ -278,6 +282,9 @@ export function writeMsr(c: Cpu, msr: number, lo: number, hi: number): void {
     case MSR_MTRR_DEF_TYPE:
       if (hi !== 0 || (lo & ~0xcff) !== 0) c.gp(0)
       c.mtrrDefType = lo
+      return
+    case MSR_BIOS_SIGN_ID:
+      // Software writes 0 before CPUID(1) so that the processor loads the signature; ours stays 0.
       return
     case MSR_EFER:
       // Only NXE exists here (no LME/SCE: no long mode, no SYSCALL); other bits are reserved.

@@ -117,3 +117,20 @@ hlt`)
     expect(n.cpu.getState().msr.perfEvtSel).toEqual([0x00430079, 0x004300c0])
   })
 })
+
+describe('IA32_BIOS_SIGN_ID (0x8B)', () => {
+  it("takes Linux's WRMSR 0, CPUID(1), RDMSR sequence and reports microcode revision 0 (none loaded)", () => {
+    const r = run(`mov ecx, 0x8b
+xor eax, eax
+xor edx, edx
+wrmsr
+mov eax, 1
+cpuid
+mov ecx, 0x8b
+mov eax, -1
+mov edx, -1
+rdmsr
+hlt`)
+    expect([r[0], r[2]]).toEqual([0, 0])
+  })
+})
