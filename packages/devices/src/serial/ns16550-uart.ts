@@ -272,7 +272,14 @@ export const ns16550Uart = defineDevice({
     }
 
     ctx.ioPorts(8, { sizes: [1], read, write }, `16550A UART ${config.base.toString(16)}h`).map(config.base)
-    backend?.setListener({ onReadable: () => pull() })
+    // Host bytes queued before the machine is reset (typed ahead of power-on) stay in the backend until then: a
+    // pull at creation would put them in the FIFO that reset clears.
+    let live = false
+    backend?.setListener({
+      onReadable: () => {
+        if (live) pull()
+      },
+    })
 
     return {
       state,
@@ -294,11 +301,13 @@ export const ns16550Uart = defineDevice({
         timeout.cancel()
         setModemLines()
         state.msr &= 0xf0
+        live = true
       },
       afterReset() {
         pull()
       },
       afterLoad() {
+        live = true
         if (state.timeoutDeadlineNs >= 0) timeout.armAt(state.timeoutDeadlineNs)
         updateIrq()
         pull()

@@ -100,6 +100,46 @@ describe('16550A UART', () => {
     expect(String.fromCharCode(b.io.in8(0x3f8), b.io.in8(0x3f8), b.io.in8(0x3f8))).toBe('hey')
   })
 
+  it('keeps host bytes typed before power-on: none is lost to the reset', () => {
+    const wire = createMemoryCharBackend()
+    wire.push('typed early')
+    const m = createTestMachine({ devices: [{ definition: ns16550Uart, luns: { 0: wire } }] })
+    let got = ''
+    while (m.io.in8(0x3fd) & 1) got += String.fromCharCode(m.io.in8(0x3f8))
+    expect(got).toBe('typed early')
+  })
+
+  it('input pushed from inside the output listener (mid THR write) acts as if typed right after the write', () => {
+    // A Linux-like driver: FIFO with trigger 8, receive and THR-empty interrupts. One run pushes 'poweroff\n'
+    // from inside the listener of the byte it is writing, the other right after the write returns; the guest
+    // must see the same registers, interrupt line and edges, and read the same bytes either way.
+    const run = (reentrant: boolean) => {
+      const { m, io, wire } = machine()
+      io.out8(0x3fa, 0x87)
+      io.out8(0x3f9, 0x03)
+      expect(io.in8(IIR)).toBe(0xc2) // THR empty (acknowledged by this read)
+      let pushed = false
+      wire.onOutput((data) => {
+        if (reentrant && data[0] === 0x20 && !pushed) {
+          pushed = true
+          wire.push('poweroff\n')
+        }
+      })
+      for (const c of 'boxwood# ') io.out8(0x3f8, c.charCodeAt(0))
+      if (!reentrant) wire.push('poweroff\n')
+      const seen = { rising: m.irq(4).risingEdges, iir: io.in8(IIR), lsr: io.in8(0x3fd), level: m.irq(4).level }
+      let got = ''
+      while (io.in8(0x3fd) & 1) got += String.fromCharCode(io.in8(0x3f8))
+      const after = { iir: io.in8(IIR), then: io.in8(IIR), level: m.irq(4).level, text: wire.text() }
+      return { seen, got, after }
+    }
+    const plain = run(false)
+    expect(plain.seen.iir).toBe(0xc4) // receive data (trigger reached) outranks THR empty
+    expect(plain.got).toBe('poweroff\n')
+    expect(plain.after).toEqual({ iir: 0xc2, then: 0xc1, level: false, text: 'boxwood# ' })
+    expect(run(true)).toEqual(plain)
+  })
+
   it('survives the seeded I/O fuzz', () => {
     const make = () => {
       const wire = createMemoryCharBackend()
