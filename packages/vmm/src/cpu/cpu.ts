@@ -122,6 +122,11 @@ export class Cpu {
   readonly segLo = new Float64Array(8)
   readonly segHi = new Float64Array(8)
   readonly segOk = new Int32Array(8)
+  /** segLo/segHi folded with segOk for reads and for writes (an empty range when not permitted). */
+  readonly segReadLo = new Float64Array(8)
+  readonly segReadHi = new Float64Array(8)
+  readonly segWriteLo = new Float64Array(8)
+  readonly segWriteHi = new Float64Array(8)
   cpl = 0
   cr0 = 0
   cr2 = 0
@@ -641,13 +646,13 @@ export class Cpu {
   /** Checks a read of `size` bytes at `offset` in `seg` and returns the linear address. */
   segRead(seg: number, offset: number, size: number): number {
     const o = offset >>> 0
-    if ((this.segOk[seg]! & 1) === 0 || o < this.segLo[seg]! || o + size - 1 > this.segHi[seg]!) this.segFault(seg)
+    if (o < this.segReadLo[seg]! || o + size - 1 > this.segReadHi[seg]!) this.segFault(seg)
     return (this.segBase[seg]! + o) | 0
   }
 
   segWrite(seg: number, offset: number, size: number): number {
     const o = offset >>> 0
-    if ((this.segOk[seg]! & 2) === 0 || o < this.segLo[seg]! || o + size - 1 > this.segHi[seg]!) this.segFault(seg)
+    if (o < this.segWriteLo[seg]! || o + size - 1 > this.segWriteHi[seg]!) this.segFault(seg)
     return (this.segBase[seg]! + o) | 0
   }
 

@@ -22,6 +22,7 @@ export function deriveSeg(c: Cpu, seg: number): void {
     c.segOk[seg] = 0
     c.segLo[seg] = 1
     c.segHi[seg] = 0
+    deriveRanges(c, seg)
     return
   }
   if ((attr & (ATTR_CODE | ATTR_EXPAND_DOWN)) === ATTR_EXPAND_DOWN && (attr & ATTR_S) !== 0) {
@@ -37,6 +38,16 @@ export function deriveSeg(c: Cpu, seg: number): void {
   else if ((attr & ATTR_CODE) !== 0) ok = (attr & ATTR_WRITABLE) !== 0 ? 1 : 0
   else ok = (attr & ATTR_WRITABLE) !== 0 ? 3 : 1
   c.segOk[seg] = ok
+  deriveRanges(c, seg)
+}
+
+/** The read and write offset ranges the access fast paths check: empty (1..0) when the right is missing. */
+function deriveRanges(c: Cpu, seg: number): void {
+  const ok = c.segOk[seg]!
+  c.segReadLo[seg] = (ok & 1) !== 0 ? c.segLo[seg]! : 1
+  c.segReadHi[seg] = (ok & 1) !== 0 ? c.segHi[seg]! : 0
+  c.segWriteLo[seg] = (ok & 2) !== 0 ? c.segLo[seg]! : 1
+  c.segWriteHi[seg] = (ok & 2) !== 0 ? c.segHi[seg]! : 0
 }
 
 /** Re-derives all segment checks (after a mode change). */
