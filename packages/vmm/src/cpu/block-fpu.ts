@@ -4,49 +4,58 @@
 // straight from here; everything else goes through `Fpu.execute`. Shared by the block interpreter and compiled
 // blocks, which call it directly instead of going through `step`. Spec: Intel SDM vol. 1 ch. 8 (§8.1.8 last
 // instruction pointers), vol. 3A 2.5 (CR0.EM/TS), 5.3–5.4 (limit and type checks).
-import { CR0_EM, CR0_TS, CS, NM } from './constants'
+import { NM } from './constants'
 import type { Cpu } from './cpu'
 import type { BlockCache } from './block-decoder'
 import { ea } from './block-exec'
 import { executeFastMemory, executeFastRegister } from './fpu/x87-fast'
-import { FAST_OPERAND, KIND, OPERAND_WRITE } from './fpu/x87-kinds'
+import { FAST_OPERAND } from './fpu/x87-kinds'
 import { fpuOperandLinear } from './fpu-host'
-import { SW } from './fpu/x87-state'
+import type { Fpu } from './fpu/fpu-contract'
+import type { X87State } from './fpu/x87-state'
 
 /** Executes x87 record `i` of block cache `b`; `blockEip` is the EIP of the block's first instruction. */
 export function executeFpuRecord(c: Cpu, b: BlockCache, i: number, blockEip: number): void {
-  if ((c.cr0 & (CR0_EM | CR0_TS)) !== 0) c.fault(NM, -1)
+  // Numeric literals on this path (names in comments): each imported constant costs a binding check per use.
+  if ((c.cr0 & 0xc) /* CR0_EM | CR0_TS */ !== 0) c.fault(NM, -1)
   const fpu = c.fpu
   if (fpu === null) c.ud()
   const word = b.imm[i]!
   const host = c.fpuHost
-  const x87 = host.builtinX87(fpu)
-  if (x87 !== null) {
-    const s = x87.state
-    const kind = x87.kinds[word & 0x7ff]!
-    if (kind !== KIND.GENERAL && (s.statusFlags & SW.ES) === 0) {
+  if (fpu !== host.boundFpu) host.bindFpu(fpu)
+  const s = host.x87State
+  if (s !== null) {
+    const kind = host.x87Kinds![word & 0x7ff]!
+    if (kind !== 0 /* KIND.GENERAL */ && (s.statusFlags & 0x80) /* SW.ES */ === 0) {
       // The built-in x87, a pre-decoded ordinary instruction and no exception pending: it records the pointers
       // (SDM vol. 1 §8.1.8) and runs its fast path. A fault on the operand leaves through the caller, which
       // restores EIP from the record.
       s.instructionPointer = (blockEip + b.start[i]!) | 0
       s.lastOpcode = word & 0x7ff
-      s.codeSelector = c.segSel[CS]! & 0xffff
-      if (kind < KIND.MEMORY) {
-        if (executeFastRegister(s, kind, word & 0xff)) return
-      } else {
-        const seg = b.seg[i]!
-        const off = ea(c, b, i)
-        const access = FAST_OPERAND[kind]!
-        const linear =
-          (access & OPERAND_WRITE) !== 0 ? c.segWrite(seg, off, access & 0xfff) : c.segRead(seg, off, access)
-        s.dataPointer = off
-        s.dataSelector = c.segSel[seg]! & 0xffff
-        host.dataSelector = c.segSel[seg]!
-        if (executeFastMemory(s, kind, word & 0xff, linear, host)) return
-      }
+      s.codeSelector = c.segSel[1 /* CS */]! & 0xffff
+      if (kind < 32 /* KIND.MEMORY */ ? executeFastRegister(s, kind, word & 0xff) : fastMemory(c, b, i, s, kind, word))
+        return
     }
   }
-  // The general path: the x87 module reads the operand size (FSAVE/FSTENV layouts) and the instruction pointer.
+  executeGeneral(c, b, i, blockEip, fpu, word)
+}
+
+/** The memory kinds of the fast path: the operand's segment checks, the data pointer, then the handler. */
+function fastMemory(c: Cpu, b: BlockCache, i: number, s: X87State, kind: number, word: number): boolean {
+  const seg = b.seg[i]!
+  const off = ea(c, b, i)
+  const access = FAST_OPERAND[kind]!
+  const linear =
+    (access & 0x1000) /* OPERAND_WRITE */ !== 0 ? c.segWrite(seg, off, access & 0xfff) : c.segRead(seg, off, access)
+  const selector = c.segSel[seg]!
+  s.dataPointer = off
+  s.dataSelector = selector & 0xffff
+  c.fpuHost.dataSelector = selector
+  return executeFastMemory(s, kind, word & 0xff, linear, c.fpuHost)
+}
+
+/** Any x87 record through `Fpu.execute`, which reads the operand size (FSAVE/FSTENV layouts) and the pointers. */
+function executeGeneral(c: Cpu, b: BlockCache, i: number, blockEip: number, fpu: Fpu, word: number): void {
   c.opSize32 = b.size[i] === 4
   const eip = (blockEip + b.start[i]!) | 0
   c.startEip = eip
@@ -56,7 +65,7 @@ export function executeFpuRecord(c: Cpu, b: BlockCache, i: number, blockEip: num
     const seg = b.seg[i]!
     off = ea(c, b, i)
     linear = fpuOperandLinear(c, seg, off, word >>> 8, word & 0xff)
-    host.dataSelector = c.segSel[seg]!
+    c.fpuHost.dataSelector = c.segSel[seg]!
   }
-  fpu.execute(word >>> 8, word & 0xff, linear, host, eip, off)
+  fpu.execute(word >>> 8, word & 0xff, linear, c.fpuHost, eip, off)
 }

@@ -7,6 +7,7 @@ import type { Fpu, FpuHost } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
 import type { X87CpuAccess } from './fpu/x87-host'
 import { OPERAND_WRITE, x87OperandAccess } from './fpu/x87-kinds'
+import type { X87State } from './fpu/x87-state'
 
 /** Adapter from the CPU to `FpuHost` (plus the x87 module's X87CpuAccess); one instance per CPU. */
 export class CpuFpuHost implements FpuHost, X87CpuAccess {
@@ -16,9 +17,11 @@ export class CpuFpuHost implements FpuHost, X87CpuAccess {
   /** Called for an unmasked x87 error while CR0.NE = 0 (the platform raises IRQ13 through FERR#). */
   onFerr: (() => void) | null = null
 
-  /** The FPU {@link builtinX87} last looked at, and the answer. */
-  private seenFpu: Fpu | null = null
-  private seenX87: X87Fpu | null = null
+  /** The FPU {@link bindFpu} last looked at. */
+  boundFpu: Fpu | null = null
+  /** Register file and pre-decoded kinds of `boundFpu` when it is the built-in X87Fpu, else null. */
+  x87State: X87State | null = null
+  x87Kinds: Uint8Array | null = null
 
   private readonly cpu: Cpu
 
@@ -27,15 +30,15 @@ export class CpuFpuHost implements FpuHost, X87CpuAccess {
   }
 
   /**
-   * `fpu` when it is the built-in X87Fpu (whose pre-decoded fast paths the CPU may call directly), else null.
-   * Remembered per FPU object: `instanceof` on every x87 instruction costs more than the instruction.
+   * Looks at the CPU's FPU once per FPU object (an `instanceof` on every x87 instruction costs more than the
+   * instruction): when it is the built-in X87Fpu, its register file and pre-decoded kinds, whose fast paths the
+   * CPU calls directly, are kept in `x87State` and `x87Kinds`.
    */
-  builtinX87(fpu: Fpu): X87Fpu | null {
-    if (fpu !== this.seenFpu) {
-      this.seenFpu = fpu
-      this.seenX87 = fpu instanceof X87Fpu ? fpu : null
-    }
-    return this.seenX87
+  bindFpu(fpu: Fpu): void {
+    this.boundFpu = fpu
+    const x87 = fpu instanceof X87Fpu ? fpu : null
+    this.x87State = x87 === null ? null : x87.state
+    this.x87Kinds = x87 === null ? null : x87.kinds
   }
 
   read8(linear: number): number {

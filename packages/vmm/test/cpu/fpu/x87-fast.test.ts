@@ -3,7 +3,9 @@
 // random control words and random memory operands, once with the fast paths and once with `fastPaths: false`;
 // the architectural state, memory, integer-register effects and faults must be identical.
 import { describe, expect, it } from 'vitest'
+import { CR0_EM, CR0_TS, CS } from '../../../src/cpu/constants'
 import { X87Fpu } from '../../../src/cpu/fpu/x87-fpu'
+import { SW } from '../../../src/cpu/fpu/x87-state'
 import { FAST_OPERAND, KIND, OPERAND_WRITE, X87_KINDS, x87OperandAccess } from '../../../src/cpu/fpu/x87-kinds'
 import { rng } from './seeded-random'
 import { TestFaultError, TestHost } from './test-host'
@@ -91,6 +93,12 @@ function run(fpu: X87Fpu, host: TestHost, opcode: number, modrm: number): string
 }
 
 describe('x87 fast paths', () => {
+  it('use the constants the CPU side spells as numeric literals (cpu/block-fpu.ts)', () => {
+    expect([KIND.GENERAL, KIND.MEMORY, SW.ES, OPERAND_WRITE, CS, CR0_EM | CR0_TS]).toEqual([
+      0, 32, 0x80, 0x1000, 1, 0xc,
+    ])
+  })
+
   it('pre-decode exactly the memory operand sizes and directions the CPU checks', () => {
     for (let code = 0; code < 2048; code++) {
       const kind = X87_KINDS[code]!
