@@ -11,16 +11,17 @@ import { exactSquareRoot } from './x87-hot'
 import { KIND } from './x87-kinds'
 import { integerResult, loadFloat32Bits, loadFloat64Bits, toFloat32Bits, toFloat64Bits, toInteger } from './x87-memory'
 import { compareInto, memoryOperandArithmetic, pushLoaded, registerArithmetic } from './x87-stack'
-import { SW, TMP, TMP2, type X87State } from './x87-state'
+import { TMP, type X87State } from './x87-state'
 
-const MIN_NORMAL64 = 2 ** -1022
 const float64Out = new Uint32Array(2)
+const float32Scratch = new Float32Array(1)
+const float32Bits = new Uint32Array(float32Scratch.buffer)
 
 /** Pushes a binary64 value that needs no operand checks; false (nothing changed) when ST(7) is in use. */
 function pushValue(s: X87State, value: number): boolean {
   const target = (s.top - 1) & 7
   if (s.empty[target] === 0) return false
-  s.statusFlags &= ~SW.C1
+  s.statusFlags &= ~0x200 /* SW.C1 */
   s.top = target
   s.setValue(target, value)
   return true
@@ -29,7 +30,8 @@ function pushValue(s: X87State, value: number): boolean {
 // Each kind has its own small handler, so that V8 inlines the hot ones into the dispatchers and the dispatchers
 // into their caller (the CPU's executeFpuRecord) by call frequency; one large function with every case inline is
 // never inlined. The dispatchers' case labels are numeric literals (named in comments, values from KIND in
-// x87-kinds.ts): only literal labels give V8 a jump table and a bytecode small enough to inline.
+// x87-kinds.ts): only literal labels give V8 a jump table and a bytecode small enough to inline. For the same
+// reason the hottest constants (SW.C1, TMP2) are literals here: each imported binding costs a check per use.
 
 function arithST0(s: X87State, modrm: number): boolean {
   const st0 = s.top
@@ -51,7 +53,7 @@ function loadRegister(s: X87State, modrm: number): boolean {
   const sti = (st0 + modrm) & 7
   const target = (st0 - 1) & 7
   if (s.empty[sti] === 1 || s.empty[target] === 0) return false
-  s.statusFlags &= ~SW.C1
+  s.statusFlags &= ~0x200 /* SW.C1 */
   s.top = target
   s.copy(target, sti)
   return true
@@ -61,10 +63,10 @@ function exchange(s: X87State, modrm: number): boolean {
   const st0 = s.top
   const sti = (st0 + modrm) & 7
   if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
-  s.copy(TMP2, st0)
+  s.copy(9 /* TMP2 */, st0)
   s.copy(st0, sti)
-  s.copy(sti, TMP2)
-  s.statusFlags &= ~SW.C1
+  s.copy(sti, 9 /* TMP2 */)
+  s.statusFlags &= ~0x200 /* SW.C1 */
   return true
 }
 
@@ -73,7 +75,7 @@ function storeRegister(s: X87State, modrm: number, popAfter: boolean): boolean {
   if (s.empty[st0] === 1) return false
   const sti = (st0 + modrm) & 7
   if (sti !== st0) s.copy(sti, st0)
-  s.statusFlags &= ~SW.C1
+  s.statusFlags &= ~0x200 /* SW.C1 */
   if (popAfter) s.pop()
   return true
 }
@@ -92,9 +94,9 @@ function changeSign(s: X87State, negate: boolean): boolean {
   if (((s.empty[st0] as number) | (s.rawValid[st0] as number)) !== 0) return false
   const v = s.values[st0] as number
   const a = Math.abs(v) // FABS(−0) is +0
-  if (!((a >= MIN_NORMAL64 && a !== Infinity) || a === 0)) return false
+  if (!((a >= 2 ** -1022 && a !== Infinity) || a === 0)) return false
   s.values[st0] = negate ? -v : a
-  s.statusFlags &= ~SW.C1
+  s.statusFlags &= ~0x200 /* SW.C1 */
   return true
 }
 
@@ -124,7 +126,7 @@ function loadFloat32(s: X87State, linear: number, host: X87Host): boolean {
   const bits = host.read32(linear) >>> 0
   const exp = bits & 0x7f800000
   if (s.empty[target] === 1 && ((exp !== 0 && exp !== 0x7f800000) || (bits & 0x7fffff) === 0)) {
-    s.statusFlags &= ~SW.C1
+    s.statusFlags &= ~0x200 /* SW.C1 */
     s.top = target
     s.setValue(target, float32FromBits(bits))
     return true
@@ -141,7 +143,7 @@ function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
   const hi = host.read32(linear + 4) >>> 0
   const exp = hi & 0x7ff00000
   if (s.empty[target] === 1 && ((exp !== 0 && exp !== 0x7ff00000) || ((hi & 0xfffff) | lo) === 0)) {
-    s.statusFlags &= ~SW.C1
+    s.statusFlags &= ~0x200 /* SW.C1 */
     s.top = target
     s.setValue(target, float64FromBits(lo, hi))
     return true
@@ -161,9 +163,20 @@ function loadInteger(s: X87State, linear: number, host: X87Host, bits: number): 
 }
 
 function storeFloat32(s: X87State, linear: number, host: X87Host, popAfter: boolean): boolean {
-  if (s.empty[s.top] === 1) return false
-  const bits = toFloat32Bits(s, s.top)
-  if (bits < 0) return true
+  const st0 = s.top
+  if (s.empty[st0] === 1) return false
+  let bits: number
+  const v = s.values[st0] as number
+  const single = Math.fround(v)
+  if (single === v && s.rawValid[st0] === 0 && (single >= 2 ** -126 || single <= -(2 ** -126) || single === 0)) {
+    // A binary64 value that binary32 holds exactly (normal, zero or infinite): no rounding, no flags.
+    float32Scratch[0] = single
+    bits = float32Bits[0] as number
+    s.statusFlags &= ~0x200 /* SW.C1 */
+  } else {
+    bits = toFloat32Bits(s, st0)
+    if (bits < 0) return true
+  }
   host.write32(linear, bits)
   if (popAfter) s.pop()
   return true

@@ -4,11 +4,10 @@
 // special operands, other precisions — returns false untouched and takes the general path (x87-arith.ts), so
 // these functions only save the calls of the general path, never change a result.
 import { productError } from './x87-binary64'
-import { SW, type X87State } from './x87-state'
+import type { X87State } from './x87-state'
 
-/** Operands and results in [2^-900, 2^900]: Dekker's error term is exact there. */
-const LOW = 2 ** -900
-const HIGH = 2 ** 900
+// Operands and results in [2^-900, 2^900]: Dekker's error term is exact there. Constants are spelled inline on
+// these paths (a module-level binding costs a check per use).
 
 /**
  * dst ← a op b (op: ARITH numbering, 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) when exact; `dst` is `a` or `b`.
@@ -40,7 +39,7 @@ export function exactArithmetic(s: X87State, op: number, dst: number, a: number,
   } else {
     const ax = x < 0 ? -x : x
     const ay = y < 0 ? -y : y
-    if (!(ax >= LOW && ax <= HIGH && ay >= LOW && ay <= HIGH)) return false
+    if (!(ax >= 2 ** -900 && ax <= 2 ** 900 && ay >= 2 ** -900 && ay <= 2 ** 900)) return false
     let p: number
     let u: number
     let v: number
@@ -62,10 +61,10 @@ export function exactArithmetic(s: X87State, op: number, dst: number, a: number,
     if (productError(u, v, p) !== 0) return false
   }
   const ar = r < 0 ? -r : r
-  if (!(ar >= LOW && ar <= HIGH)) return false
+  if (!(ar >= 2 ** -900 && ar <= 2 ** 900)) return false
   // `dst` is one of the operands: already valid, binary64 and not denormal.
   s.values[dst] = r
-  s.statusFlags &= ~SW.C1
+  s.statusFlags &= ~0x200 /* SW.C1 */
   return true
 }
 
@@ -74,12 +73,12 @@ export function exactSquareRoot(s: X87State, st0: number): boolean {
   if ((s.controlWord & 0x200) === 0) return false
   if (((s.empty[st0] as number) | (s.rawValid[st0] as number) | (s.denormal[st0] as number)) !== 0) return false
   const x = s.values[st0] as number
-  if (!(x >= LOW && x <= HIGH)) return false
+  if (!(x >= 2 ** -900 && x <= 2 ** 900)) return false
   const r = Math.sqrt(x)
   const p = r * r
   if (p !== x) return false
   if (productError(r, r, p) !== 0) return false
   s.values[st0] = r
-  s.statusFlags &= ~SW.C1
+  s.statusFlags &= ~0x200 /* SW.C1 */
   return true
 }
