@@ -75,9 +75,10 @@ export function exactSquareRoot(s: X87State, st0: number): boolean {
   const x = s.values[st0] as number
   if (!(x >= 2 ** -900 && x <= 2 ** 900)) return false
   const r = Math.sqrt(x)
-  const p = r * r
-  if (p !== x) return false
-  if (productError(r, r, p) !== 0) return false
+  // sqrt(x) is exact iff r² = x exactly. r² of an odd significand of n bits has 2n − 1 or 2n bits, which binary64
+  // holds only when n ≤ 26: so r must survive Veltkamp's 26-bit split unchanged, and then r·r is exact.
+  const c = 134217729 * r
+  if (c - (c - r) !== r || r * r !== x) return false
   s.values[st0] = r
   s.statusFlags &= ~0x200 /* SW.C1 */
   return true

@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest'
 import { CR0_EM, CR0_TS, CS } from '../../../src/cpu/constants'
 import { X87Fpu } from '../../../src/cpu/fpu/x87-fpu'
-import { SW } from '../../../src/cpu/fpu/x87-state'
+import { exactArithmetic, exactSquareRoot } from '../../../src/cpu/fpu/x87-hot'
+import { softArithmetic, softSquareRoot } from '../../../src/cpu/fpu/x87-softfloat'
+import { SW, X87State } from '../../../src/cpu/fpu/x87-state'
 import { FAST_OPERAND, KIND, OPERAND_WRITE, X87_KINDS, x87OperandAccess } from '../../../src/cpu/fpu/x87-kinds'
 import { rng } from './seeded-random'
 import { TestFaultError, TestHost } from './test-host'
@@ -161,5 +163,51 @@ describe('x87 fast paths', () => {
     }
     expect(mismatches.slice(0, 5)).toEqual([])
     expect(fastRuns).toBeGreaterThan(10_000)
+  })
+
+  it('take exact binary64 results only when the exact 80-bit path stores the same bits', () => {
+    const next = rng(0xe4ac7)
+    // Short significands (products, quotients and roots that are often exact) and full ones, perfect squares.
+    const operand = (): number => {
+      const pick = next()
+      const sign = next() < 0.2 ? -1 : 1
+      if (pick < 0.4) return sign * (Math.floor(next() * 2 ** 20) + 1) * 2 ** Math.floor(next() * 40 - 30)
+      if (pick < 0.7) {
+        const root = (Math.floor(next() * 2 ** 26) + 1) * 2 ** Math.floor(next() * 60 - 40)
+        return sign * root * root
+      }
+      return sign * (1 + next()) * 2 ** Math.floor(next() * 200 - 100)
+    }
+    const outcome = (s: X87State, done: boolean): string => {
+      if (!done) return 'declined'
+      const at = s.loadExtended(0)
+      return `${s.ext[at + 2]}:${s.ext[at + 1]}:${s.ext[at]} sw=${s.statusWord()}`
+    }
+    let taken = 0
+    for (let i = 0; i < 20_000; i++) {
+      const x = operand()
+      const y = operand()
+      const op = [0, 1, 4, 5, 6, 7, -1][i % 7]!
+      const controlWord = 0x037f | ((2 + (i & 1)) << 8) | (Math.floor(next() * 4) << 10) // PC 53/64 bits, any RC
+      const states = [new X87State(), new X87State()]
+      for (const s of states) {
+        s.controlWord = controlWord
+        s.setValue(0, op === -1 ? Math.abs(x) : x)
+        s.setValue(1, y)
+        s.statusFlags = 0x200 // C1 set: the exact paths must clear it
+      }
+      const fast = op === -1 ? exactSquareRoot(states[0]!, 0) : exactArithmetic(states[0]!, op, 0, 0, 1)
+      if (!fast) continue
+      taken++
+      // The softfloat takes ADD/MUL/SUB/DIV; SUBR/DIVR are SUB/DIV with the operands swapped.
+      const reversed = op === 5 || op === 7
+      const s1 = states[1]!
+      const exact =
+        op === -1
+          ? softSquareRoot(s1, 0, 0)
+          : softArithmetic(s1, reversed ? op - 1 : op, 0, reversed ? 1 : 0, reversed ? 0 : 1)
+      expect(outcome(states[0]!, fast), `op ${op} ${x} ${y}`).toBe(outcome(states[1]!, exact))
+    }
+    expect(taken).toBeGreaterThan(3000)
   })
 })
