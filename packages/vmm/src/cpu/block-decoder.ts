@@ -85,6 +85,8 @@ export class BlockCache {
   readonly first = new Int32Array(CACHE_SIZE)
   readonly count = new Uint16Array(CACHE_SIZE)
   readonly bytes = new Uint16Array(CACHE_SIZE)
+  /** Block-interpreter runs of each slot's block since it was decoded (saturating), for the compile decision. */
+  readonly heat = new Uint16Array(CACHE_SIZE)
   /** Per physical page: generation (bumped on invalidation) and the 64-byte granules holding decoded code. */
   readonly pageGen = new Int32Array(1 << 20)
   readonly codeGranules = new Uint32Array(1 << 21)

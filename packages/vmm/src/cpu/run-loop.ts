@@ -72,12 +72,12 @@ function runChunk(c: Cpu, chunkEnd: number): void {
       if (tagPhys[slot] !== (phys | 0) || tagMode[slot] !== mode || tagGen[slot] !== pageGen[phys >>> 12]) {
         slot = blocks.decode(c.ram, phys, c.code32, slot)
         c.compiled[slot] = undefined
-        c.hotness[slot] = 0
+        blocks.heat[slot] = 0
       }
       const count = blocks.count[slot]!
       if (count > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
         let fn = c.compiled[slot]
-        if (fn === undefined && c.hotness[slot]! >= c.compileThreshold) fn = compile(c, slot)
+        if (fn === undefined && blocks.heat[slot]! >= c.compileThreshold) fn = compile(c, slot)
         if (fn !== undefined && count <= chunkEnd - c.instructionsRetired) {
           try {
             c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
@@ -87,7 +87,7 @@ function runChunk(c: Cpu, chunkEnd: number): void {
           }
         } else {
           runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
-          if (c.hotness[slot]! < 255) c.hotness[slot]!++
+          if (blocks.heat[slot]! < 0xffff) blocks.heat[slot]!++
         }
         if (c.breakChunk) return
         continue
