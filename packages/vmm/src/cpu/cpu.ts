@@ -85,8 +85,12 @@ export interface CpuOptions {
   readonly compileThreshold?: number
 }
 
-/** Executions of a cached block before it is compiled to a JavaScript function. */
-const HOT_BLOCK = 16
+/**
+ * Executions of a cached block before it is compiled to a JavaScript function. High on purpose: a new function
+ * runs in V8's bytecode interpreter until V8 optimizes it, which costs milliseconds of CPU, so compiling code
+ * that runs only thousands of times (most of a kernel's boot-time code) is slower than interpreting it.
+ */
+const HOT_BLOCK = 8000
 
 /** The CPU. Fields are public for the instruction modules in this folder; embedders use the API above. */
 export class Cpu {
