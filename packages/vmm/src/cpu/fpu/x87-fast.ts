@@ -33,18 +33,14 @@ function pushValue(s: X87State, value: number): boolean {
 // x87-kinds.ts): only literal labels give V8 a jump table and a bytecode small enough to inline. For the same
 // reason the hottest constants (SW.C1, TMP2) are literals here: each imported binding costs a check per use.
 
-function arithST0(s: X87State, modrm: number): boolean {
-  const st0 = s.top
-  registerArithmetic(s, (modrm >>> 3) & 7, st0, st0, (st0 + modrm) & 7, false)
-  return true
-}
-
-/** DC/DE: the SUB/SUBR and DIV/DIVR encodings are swapped relative to D8. */
-function arithSTi(s: X87State, modrm: number, popAfter: boolean): boolean {
+/** Register arithmetic: ARITH_ST0 (D8: ST(0) ← ST(0) op ST(i)), ARITH_STI (DC: ST(i) ← ST(i) op ST(0), with the
+ * SUB/SUBR and DIV/DIVR encodings swapped relative to D8) and ARITH_STI_POP (DE: the same, then pop). */
+function arithRegister(s: X87State, modrm: number, kind: number): boolean {
   const st0 = s.top
   const reg = (modrm >>> 3) & 7
   const sti = (st0 + modrm) & 7
-  registerArithmetic(s, reg >= 4 ? reg ^ 1 : reg, sti, sti, st0, popAfter)
+  if (kind === 1 /* ARITH_ST0 */) registerArithmetic(s, reg, st0, st0, sti, false)
+  else registerArithmetic(s, reg >= 4 ? reg ^ 1 : reg, sti, sti, st0, kind === 3 /* ARITH_STI_POP */)
   return true
 }
 
@@ -70,13 +66,14 @@ function exchange(s: X87State, modrm: number): boolean {
   return true
 }
 
-function storeRegister(s: X87State, modrm: number, popAfter: boolean): boolean {
+/** FST_STI / FSTP_STI. */
+function storeRegister(s: X87State, modrm: number, kind: number): boolean {
   const st0 = s.top
   if (s.empty[st0] === 1) return false
   const sti = (st0 + modrm) & 7
   if (sti !== st0) s.copy(sti, st0)
   s.statusFlags &= ~0x200 /* SW.C1 */
-  if (popAfter) s.pop()
+  if (kind === 7 /* FSTP_STI */) s.pop()
   return true
 }
 
@@ -89,32 +86,33 @@ function squareRootST0(s: X87State): boolean {
 }
 
 /** FCHS / FABS of a binary64 value of the normal range (or a zero), which stays a binary64 value. */
-function changeSign(s: X87State, negate: boolean): boolean {
+function changeSign(s: X87State, kind: number): boolean {
   const st0 = s.top
   if (((s.empty[st0] as number) | (s.rawValid[st0] as number)) !== 0) return false
   const v = s.values[st0] as number
   const a = Math.abs(v) // FABS(−0) is +0
   if (!((a >= 2 ** -1022 && a !== Infinity) || a === 0)) return false
-  s.values[st0] = negate ? -v : a
+  s.values[st0] = kind === 9 /* FCHS */ ? -v : a
   s.statusFlags &= ~0x200 /* SW.C1 */
   return true
 }
 
-/** FCOM/FCOMP/FUCOM/FUCOMP ST(i). */
-function compareRegister(s: X87State, modrm: number, quiet: boolean, popAfter: boolean): boolean {
+/** FCOM/FCOMP/FUCOM/FUCOMP ST(i) (kinds 13–16). */
+function compareRegister(s: X87State, modrm: number, kind: number): boolean {
   const st0 = s.top
   const sti = (st0 + modrm) & 7
   if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
-  if (compareInto(s, st0, sti, quiet) !== ORDER.FAULT && popAfter) s.pop()
+  const popAfter = kind === 14 /* FCOMP */ || kind === 16 /* FUCOMP */
+  if (compareInto(s, st0, sti, kind >= 15 /* FUCOM */) !== ORDER.FAULT && popAfter) s.pop()
   return true
 }
 
 /** FCOMPP / FUCOMPP. */
-function compareTwice(s: X87State, quiet: boolean): boolean {
+function compareTwice(s: X87State, kind: number): boolean {
   const st0 = s.top
   const st1 = (st0 + 1) & 7
   if (s.empty[st0] === 1 || s.empty[st1] === 1) return false
-  if (compareInto(s, st0, st1, quiet) === ORDER.FAULT) return true
+  if (compareInto(s, st0, st1, kind === 18 /* FUCOMPP */) === ORDER.FAULT) return true
   s.pop()
   s.pop()
   return true
@@ -153,16 +151,17 @@ function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
   return true
 }
 
-/** FILD m16int / m32int (`bits`): every such integer is a binary64 value. */
-function loadInteger(s: X87State, linear: number, host: X87Host, bits: number): boolean {
-  const v = bits === 32 ? host.read32(linear) | 0 : (host.read16(linear) << 16) >> 16
+/** FILD m32int / m16int: every such integer is a binary64 value. */
+function loadInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
+  const v = kind === 38 /* FILD_M32 */ ? host.read32(linear) | 0 : (host.read16(linear) << 16) >> 16
   if (pushValue(s, v)) return true
   s.setValue(TMP, v)
   pushLoaded(s, false)
   return true
 }
 
-function storeFloat32(s: X87State, linear: number, host: X87Host, popAfter: boolean): boolean {
+/** FST_M32 / FSTP_M32. */
+function storeFloat32(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   const st0 = s.top
   if (s.empty[st0] === 1) return false
   let bits: number
@@ -178,16 +177,17 @@ function storeFloat32(s: X87State, linear: number, host: X87Host, popAfter: bool
     if (bits < 0) return true
   }
   host.write32(linear, bits)
-  if (popAfter) s.pop()
+  if (kind === 34 /* FSTP_M32 */) s.pop()
   return true
 }
 
-function storeFloat64(s: X87State, linear: number, host: X87Host, popAfter: boolean): boolean {
+/** FST_M64 / FSTP_M64. */
+function storeFloat64(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   if (s.empty[s.top] === 1) return false
   if (!toFloat64Bits(s, s.top, float64Out)) return true
   host.write32(linear, float64Out[0] as number)
   host.write32(linear + 4, float64Out[1] as number)
-  if (popAfter) s.pop()
+  if (kind === 37 /* FSTP_M64 */) s.pop()
   return true
 }
 
@@ -224,41 +224,32 @@ function arithmeticMemory(s: X87State, modrm: number, linear: number, host: X87H
 export function executeFastRegister(s: X87State, kind: number, modrm: number): boolean {
   switch (kind) {
     case 1: // ARITH_ST0
-      return arithST0(s, modrm)
     case 2: // ARITH_STI
-      return arithSTi(s, modrm, false)
     case 3: // ARITH_STI_POP
-      return arithSTi(s, modrm, true)
+      return arithRegister(s, modrm, kind)
     case 4: // FLD_STI
       return loadRegister(s, modrm)
     case 5: // FXCH
       return exchange(s, modrm)
     case 6: // FST_STI
-      return storeRegister(s, modrm, false)
     case 7: // FSTP_STI
-      return storeRegister(s, modrm, true)
+      return storeRegister(s, modrm, kind)
     case 8: // FSQRT
       return squareRootST0(s)
     case 9: // FCHS
-      return changeSign(s, true)
     case 10: // FABS
-      return changeSign(s, false)
+      return changeSign(s, kind)
     case 11: // FLD1
-      return pushValue(s, 1)
     case 12: // FLDZ
-      return pushValue(s, 0)
+      return pushValue(s, kind === 11 ? 1 : 0)
     case 13: // FCOM
-      return compareRegister(s, modrm, false, false)
     case 14: // FCOMP
-      return compareRegister(s, modrm, false, true)
     case 15: // FUCOM
-      return compareRegister(s, modrm, true, false)
     case 16: // FUCOMP
-      return compareRegister(s, modrm, true, true)
+      return compareRegister(s, modrm, kind)
     case 17: // FCOMPP
-      return compareTwice(s, false)
     case 18: // FUCOMPP
-      return compareTwice(s, true)
+      return compareTwice(s, kind)
     default:
       return false
   }
@@ -274,19 +265,16 @@ export function executeFastMemory(s: X87State, kind: number, modrm: number, line
     case 32: // FLD_M32
       return loadFloat32(s, linear, host)
     case 33: // FST_M32
-      return storeFloat32(s, linear, host, false)
     case 34: // FSTP_M32
-      return storeFloat32(s, linear, host, true)
+      return storeFloat32(s, linear, host, kind)
     case 35: // FLD_M64
       return loadFloat64(s, linear, host)
     case 36: // FST_M64
-      return storeFloat64(s, linear, host, false)
     case 37: // FSTP_M64
-      return storeFloat64(s, linear, host, true)
+      return storeFloat64(s, linear, host, kind)
     case 38: // FILD_M32
-      return loadInteger(s, linear, host, 32)
     case 39: // FILD_M16
-      return loadInteger(s, linear, host, 16)
+      return loadInteger(s, linear, host, kind)
     case 40: // ARITH_M32
     case 41: // ARITH_M64
     case 42: // ARITH_I32
