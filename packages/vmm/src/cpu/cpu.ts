@@ -494,7 +494,8 @@ export class Cpu {
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ram[p] = v
-      this.noteRamWrite(p, 1)
+      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
       return
     }
     this.writeLin8Slow(linear, v)
@@ -545,7 +546,8 @@ export class Cpu {
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 1) === 0 || this.misalignedOk(linear, 0xffe))) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setUint16(p, v, true)
-      this.noteRamWrite(p, 2)
+      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
       return
     }
     this.writeLin16Slow(linear, v)
@@ -580,7 +582,8 @@ export class Cpu {
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 3) === 0 || this.misalignedOk(linear, 0xffc))) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setInt32(p, v, true)
-      this.noteRamWrite(p, 4)
+      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }
     this.writeLin32Slow(linear, v)

@@ -42,10 +42,15 @@ const FILLED_USER = 1 << 20
 export function flushTlb(c: Cpu, all: boolean): void {
   c.fetchTag = -1
   if (c.filledOverflow) {
-    c.tlbRS.fill(0)
-    c.tlbWS.fill(0)
-    c.tlbRU.fill(0)
-    c.tlbWU.fill(0)
+    // Too many entries to list: clear the filled ranges (global entries too, which a TLB may always drop).
+    if (c.filledHiS >= 0) {
+      c.tlbRS.fill(0, c.filledLoS, c.filledHiS + 1)
+      c.tlbWS.fill(0, c.filledLoS, c.filledHiS + 1)
+    }
+    if (c.filledHiU >= 0) {
+      c.tlbRU.fill(0, c.filledLoU, c.filledHiU + 1)
+      c.tlbWU.fill(0, c.filledLoU, c.filledHiU + 1)
+    }
     resetFilled(c)
     return
   }

@@ -20,4 +20,4 @@ export const TLB_FETCH_FAST = TLB_VALID | TLB_CODE
 /** Entries per TLB array (one per 4 KB linear page). */
 export const TLB_PAGES = 1 << 20
 /** Filled entries remembered for a cheap flush; beyond this a flush clears the whole arrays. */
-export const FILLED_MAX = 8192
+export const FILLED_MAX = 1 << 16

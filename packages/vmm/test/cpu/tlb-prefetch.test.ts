@@ -112,3 +112,24 @@ hlt`)
     expect(m.cpu.cr2).toBe(0x201000)
   })
 })
+
+describe('TLB flush', () => {
+  it('after more fills than it can list, a CR3 load still drops every stale translation', () => {
+    const m = protectedMachine('hlt')
+    // 4 MB identity pages over the whole address space (CR4.PSE); linear 4 MB+ is beyond the 4 MB of RAM.
+    for (let i = 0; i < 1024; i++) m.memory.write32(PD + i * 4, ((i << 22) | 0x83) >>> 0)
+    const s = m.cpu.getState()
+    s.cr4 = 0x10
+    s.cr3 = PD
+    s.cr0 = (s.cr0 | 0x80000000) >>> 0
+    m.cpu.setState(s)
+    for (let page = 0x400; page < 0x400 + 70_000; page++) expect(m.cpu.readLin8(page << 12)).toBe(0xff)
+    expect(m.cpu.filledOverflow).toBe(true)
+    m.memory.write32(0x5000, 0x600d)
+    m.memory.write32(PD + 4, 0x83) // linear 4–8 MB → physical 0–4 MB
+    m.memory.write32(PD + 8 * 4, 0x83) // and linear 32–36 MB
+    m.cpu.flushTlb(false) // what MOV CR3 does
+    expect(m.cpu.readLin32(0x405000)).toBe(0x600d)
+    expect(m.cpu.readLin32(0x2005000)).toBe(0x600d)
+  })
+})
