@@ -47,10 +47,9 @@ function fastMemory(c: Cpu, b: BlockCache, i: number, s: X87State, kind: number,
   const access = FAST_OPERAND[kind]!
   const linear =
     (access & 0x1000) /* OPERAND_WRITE */ !== 0 ? c.segWrite(seg, off, access & 0xfff) : c.segRead(seg, off, access)
-  const selector = c.segSel[seg]!
   s.dataPointer = off
-  s.dataSelector = selector & 0xffff
-  c.fpuHost.dataSelector = selector
+  s.dataSelector = c.segSel[seg]! & 0xffff
+  // (The host's dataSelector is only read by Fpu.execute: executeGeneral sets it when a handler declines.)
   return executeFastMemory(s, kind, word & 0xff, linear, c.fpuHost)
 }
 
