@@ -448,12 +448,7 @@ export class Cpu {
   }
 
   private readLin16Slow(linear: number): number {
-    if ((linear & 0xfff) !== 0xfff) {
-      const p = this.physRead(linear, 2)
-      if ((linear & 1) !== 0) this.checkAlign()
-      if ((this.tlbR[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ramView.getUint16(p, true)
-      return this.memory.read16(p)
-    }
+    if ((linear & 0xfff) !== 0xfff) return this.readWithinPage(linear, 2)
     const v = this.readLin8(linear) | (this.readLin8((linear + 1) | 0) << 8)
     this.checkAlign()
     return v
@@ -473,16 +468,21 @@ export class Cpu {
   }
 
   private readLin32Slow(linear: number): number {
-    if ((linear & 0xfff) <= 0xffc) {
-      const p = this.physRead(linear, 4)
-      if ((linear & 3) !== 0) this.checkAlign()
-      if ((this.tlbR[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ramView.getInt32(p, true)
-      return this.memory.read32(p)
-    }
+    if ((linear & 0xfff) <= 0xffc) return this.readWithinPage(linear, 4)
     const lo = this.readLin16Split(linear)
     const v = lo | (this.readLin16Split((linear + 2) | 0) << 16)
     this.checkAlign()
     return v
+  }
+
+  /** A 2- or 4-byte read within one page off the fast path: TLB miss, MMIO/ROM, misaligned (#AC after #PF). */
+  private readWithinPage(linear: number, size: 2 | 4): number {
+    const p = this.physRead(linear, size)
+    if ((linear & (size - 1)) !== 0) this.checkAlign()
+    if ((this.tlbR[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
+      return size === 2 ? this.ramView.getUint16(p, true) : this.ramView.getInt32(p, true)
+    }
+    return size === 2 ? this.memory.read16(p) : this.memory.read32(p)
   }
 
   private readLin16Split(linear: number): number {
@@ -510,6 +510,21 @@ export class Cpu {
     }
     this.memory.write8(p, v)
     this.slowWrite(p, 1)
+  }
+
+  /** A 2- or 4-byte write within one page off the fast path (see `readWithinPage`). */
+  private writeWithinPage(linear: number, v: number, size: 2 | 4): void {
+    const p = this.physWrite(linear, size)
+    if ((linear & (size - 1)) !== 0) this.checkAlign()
+    if ((this.tlbW[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
+      if (size === 2) this.ramView.setUint16(p, v, true)
+      else this.ramView.setInt32(p, v, true)
+      this.noteRamWrite(p, size)
+      return
+    }
+    if (size === 2) this.memory.write16(p, v)
+    else this.memory.write32(p, v)
+    this.slowWrite(p, size)
   }
 
   /** A CPU store to plain RAM: the page's dirty bit, and decoded code on the page is checked. */
@@ -554,18 +569,7 @@ export class Cpu {
   }
 
   private writeLin16Slow(linear: number, v: number): void {
-    if ((linear & 0xfff) !== 0xfff) {
-      const p = this.physWrite(linear, 2)
-      if ((linear & 1) !== 0) this.checkAlign()
-      if ((this.tlbW[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
-        this.ramView.setUint16(p, v, true)
-        this.noteRamWrite(p, 2)
-        return
-      }
-      this.memory.write16(p, v)
-      this.slowWrite(p, 2)
-      return
-    }
+    if ((linear & 0xfff) !== 0xfff) return this.writeWithinPage(linear, v, 2)
     // Page-crossing: check both pages before writing either byte.
     const p0 = this.physWrite(linear, 2)
     const p1 = this.physWrite((linear + 1) | 0, 0)
@@ -590,18 +594,7 @@ export class Cpu {
   }
 
   private writeLin32Slow(linear: number, v: number): void {
-    if ((linear & 0xfff) <= 0xffc) {
-      const p = this.physWrite(linear, 4)
-      if ((linear & 3) !== 0) this.checkAlign()
-      if ((this.tlbW[linear >>> 12]! & TLB_DATA_FAST) === TLB_DATA_FAST) {
-        this.ramView.setInt32(p, v, true)
-        this.noteRamWrite(p, 4)
-        return
-      }
-      this.memory.write32(p, v)
-      this.slowWrite(p, 4)
-      return
-    }
+    if ((linear & 0xfff) <= 0xffc) return this.writeWithinPage(linear, v, 4)
     const p0 = this.physWrite(linear, 4)
     const p1 = this.physWrite((linear + 3) | 0, 0)
     this.checkAlign()

@@ -43,30 +43,14 @@ export function flushTlb(c: Cpu, all: boolean): void {
   c.fetchTag = -1
   if (c.filledOverflow) {
     // Too many entries to list: clear the filled ranges (global entries too, which a TLB may always drop).
-    if (c.filledHiS >= 0) {
-      c.tlbRS.fill(0, c.filledLoS, c.filledHiS + 1)
-      c.tlbWS.fill(0, c.filledLoS, c.filledHiS + 1)
-    }
-    if (c.filledHiU >= 0) {
-      c.tlbRU.fill(0, c.filledLoU, c.filledHiU + 1)
-      c.tlbWU.fill(0, c.filledLoU, c.filledHiU + 1)
-    }
-    resetFilled(c)
+    clearFilledRanges(c)
     return
   }
   const n = c.filledCount
   if (all || !c.filledGlobal) {
     const span = RANGE_CLEAR_FACTOR * n
     if (c.filledHiS - c.filledLoS < span && c.filledHiU - c.filledLoU < span) {
-      if (c.filledHiS >= 0) {
-        c.tlbRS.fill(0, c.filledLoS, c.filledHiS + 1)
-        c.tlbWS.fill(0, c.filledLoS, c.filledHiS + 1)
-      }
-      if (c.filledHiU >= 0) {
-        c.tlbRU.fill(0, c.filledLoU, c.filledHiU + 1)
-        c.tlbWU.fill(0, c.filledLoU, c.filledHiU + 1)
-      }
-      resetFilled(c)
+      clearFilledRanges(c)
       return
     }
   }
@@ -91,6 +75,19 @@ export function flushTlb(c: Cpu, all: boolean): void {
 
 /** A flush clears a range of pages instead of listed entries when the range is at most this many times longer. */
 const RANGE_CLEAR_FACTOR = 16
+
+/** Clears the ranges of pages filled since the last flush in all four arrays, and forgets them. */
+function clearFilledRanges(c: Cpu): void {
+  if (c.filledHiS >= 0) {
+    c.tlbRS.fill(0, c.filledLoS, c.filledHiS + 1)
+    c.tlbWS.fill(0, c.filledLoS, c.filledHiS + 1)
+  }
+  if (c.filledHiU >= 0) {
+    c.tlbRU.fill(0, c.filledLoU, c.filledHiU + 1)
+    c.tlbWU.fill(0, c.filledLoU, c.filledHiU + 1)
+  }
+  resetFilled(c)
+}
 
 function resetFilled(c: Cpu): void {
   c.filledCount = 0
