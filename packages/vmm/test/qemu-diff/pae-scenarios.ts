@@ -68,6 +68,29 @@ const PD3 = 0x23018
 
 export const PAE_SCENARIOS: readonly PaeScenario[] = [
   c(
+    'CR3 keeps every bit written (paging off), as MOV from CR3 shows',
+    `  mov eax, 0x12345fff
+  mov cr3, eax
+  mov ebx, cr3
+  mov [DATA + 0x3c], ebx
+  xor eax, eax
+  mov cr3, eax`,
+  ),
+  c(
+    'PAE: the PDPT is only 32-byte aligned (CR3 bits 11:5 select it)',
+    `  SET_EFER 0
+  PAE_ON
+  mov dword [0x22060], 0x23001
+  mov dword [0x22064], 0
+  mov dword [0x22068], 0x23001
+  mov dword [0x2206c], 0
+  mov dword [${PT1}], 0x8003
+  mov eax, 0x22060
+  mov cr3, eax
+  mov eax, [0x40000000 + 0x400000 + 0x3c]
+  mov ebx, cr3`,
+  ),
+  c(
     'PAE: 4 KB pages (two linear pages on one frame), A/D bits in the PTEs and the PDE',
     `  SET_EFER 0
   PAE_ON
