@@ -9,6 +9,7 @@ import { executeFpuRecord } from './block-fpu'
 import { AF, ARITH_FLAGS, CF, PF, SF, ZF } from './constants'
 import { imulTrunc, shift } from './alu'
 import { condition, lazyCF, LZ_LOGIC } from './flags'
+import { carryExpr, conditionExpr, saveCarry } from './jit/conditions'
 
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
@@ -20,13 +21,22 @@ export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: num
 /** Helpers the generated code calls (`h` in generated code); stateless, so compiled code can be shared. */
 export const HELPERS = { step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: executeFpuRecord } as const
 
+/** ALU kind → result expression and lazy-flag kind; ADC/SBB read `cf` (see `carryIn`). */
 const ALU32: Record<number, [string, number]> = {
   0: ['(a + v) | 0', 0],
   1: ['a | v', 2],
+  2: ['(a + v + cf) | 0', 0],
+  3: ['(a - v - cf) | 0', 1],
   4: ['a & v', 2],
   5: ['(a - v) | 0', 1],
   6: ['a ^ v', 2],
   7: ['(a - v) | 0', 1],
+}
+
+/** Declaration of CF (0/1) before ADC/SBB in record `i` (block index `k`), or nothing for other kinds. */
+function carryIn(b: BlockCache, i: number, k: number): string {
+  const kind = b.aux[i]!
+  return kind === 2 || kind === 3 ? `const cf = ${carryExpr(b, i, i - k)}; ` : ''
 }
 
 /** Inline effective-address expression of record `i`. */
@@ -138,7 +148,7 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       // CMOVcc reads its source whether or not the condition holds.
       const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
       if (v === null) return null
-      return `{ const v = ${v}; if (h.condition(c, ${b.aux[i]!})) regs[${reg}] = v; }`
+      return `{ const v = ${v}; if (${conditionExpr(b, i, i - k)}) regs[${reg}] = v; }`
     }
     case OP.nop:
       return ''
@@ -181,7 +191,7 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
       const alu = ALU32[b.aux[i]!]
       if (alu === undefined) return null
       const write = b.aux[i] !== 7
-      const r = `const r = (${alu[0]}) & 0xff;`
+      const r = `${carryIn(b, i, k)}const r = (${alu[0]}) & 0xff;`
       if (op === OP.aluRegRm) {
         return `{ ${at}const a = ${reg8(reg)}; const v = ${rmRead}; ${r} ${lazy(alu[1], 7)}${write ? ` ${setReg8(reg, 'r')}` : ''} }`
       }
@@ -199,6 +209,8 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
       return `{ ${at}const v = ${reg8(reg)}; ${rmWrite('v')} }`
     case OP.movRmImm:
       return `{ ${at}${rmWrite(String(b.imm[i]! & 0xff))} }`
+    case OP.setcc:
+      return `{ ${at}const v = ${conditionExpr(b, i, i - k)} ? 1 : 0; ${rmWrite('v')} }`
     default:
       return null
   }
@@ -224,16 +236,17 @@ export function snippet(b: BlockCache, i: number, k: number): string | null {
       if (alu === undefined) return null
       const write = b.aux[i] !== 7
       const src = op === OP.aluRmImm ? String(b.imm[i]!) : op === OP.aluRmReg ? `regs[${reg}]` : null
+      const cf = carryIn(b, i, k)
       if (op === OP.aluRegRm) {
         const v = rm >= 0 ? `regs[${rm}]` : memOk ? `c.read32(${b.seg[i]!}, ${eaExpr(b, i)})` : null
         if (v === null) return null
-        return `{ const a = regs[${reg}]; const v = ${v}; const r = ${alu[0]}; ${lazy(alu[1])}${write ? ` regs[${reg}] = r;` : ''} }`
+        return `{ const a = regs[${reg}]; const v = ${v}; ${cf}const r = ${alu[0]}; ${lazy(alu[1])}${write ? ` regs[${reg}] = r;` : ''} }`
       }
       if (rm >= 0) {
-        return `{ const a = regs[${rm}]; const v = ${src}; const r = ${alu[0]}; ${lazy(alu[1])}${write ? ` regs[${rm}] = r;` : ''} }`
+        return `{ const a = regs[${rm}]; const v = ${src}; ${cf}const r = ${alu[0]}; ${lazy(alu[1])}${write ? ` regs[${rm}] = r;` : ''} }`
       }
       if (!memOk) return null
-      return `{ const o = ${eaExpr(b, i)}; const a = c.read32(${b.seg[i]!}, o); const v = ${src}; const r = ${alu[0]}; ${lazy(alu[1])}${
+      return `{ const o = ${eaExpr(b, i)}; const a = c.read32(${b.seg[i]!}, o); const v = ${src}; ${cf}const r = ${alu[0]}; ${lazy(alu[1])}${
         write
           ? ` c.write32(${b.seg[i]!}, o, r); if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
           : ''
@@ -255,7 +268,7 @@ export function snippet(b: BlockCache, i: number, k: number): string | null {
     case OP.decRm: {
       if (rm < 0) return null
       const dec = op === OP.decRm
-      return `{ if ((c.lzMask & ${CF}) !== 0) c.flags = (c.flags & ${~CF}) | h.lazyCF(c); const a = regs[${rm}]; const v = 1; const r = (a ${
+      return `{ ${saveCarry(b, i, i - k)} const a = regs[${rm}]; const v = 1; const r = (a ${
         dec ? '-' : '+'
       } 1) | 0; c.lzOp = ${dec ? 1 : 0}; c.lzShift = 31; c.lzA = a; c.lzB = 1; c.lzRes = r; c.lzMask = ${ARITH_FLAGS & ~CF}; regs[${rm}] = r; }`
     }

@@ -1,6 +1,6 @@
 // Differential test of the block compiler (jit/compile-block.ts, block-compiler.ts templates) against the full
 // interpreter: seeded random loops of ALU/flag-producer + Jcc pairs (every condition code), shifts by constants,
-// IMUL, byte forms and memory operands, some near a data-segment limit so they fault mid-loop. Both engines must
+// IMUL, ADC/SBB, SETcc/CMOVcc, byte forms and memory operands, some near a data-segment limit so they fault mid-loop. Both engines must
 // retire the same number of instructions and leave the same registers, flags, exception record and memory.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
@@ -39,7 +39,19 @@ function instruction(rng: Rng, producer = false): string {
     case 9:
       return `${rng.pick(['lea', 'mov'])} ${r()}, [${r()} + ${rng.int(100)}]`
     case 10:
-      return rng.pick(['stc', 'clc', 'cmc', `adc ${r()}, ${r()}`, `sbb ${r()}, 1`, `setc ${r8()}`])
+      return rng.pick([
+        'stc',
+        'clc',
+        'cmc',
+        `adc ${r()}, ${r()}`,
+        `sbb ${r()}, ${imm()}`,
+        `adc ${r8()}, ${r8()}`,
+        `sbb ${r()}, ${mem()}`,
+        `set${rng.pick(CONDITIONS)} ${r8()}`,
+        `set${rng.pick(CONDITIONS)} byte [esi + ${rng.int(200)}]`,
+        `cmov${rng.pick(CONDITIONS)} ${r()}, ${r()}`,
+        `cmov${rng.pick(CONDITIONS)} ${r()}, ${mem()}`,
+      ])
     default:
       return `mov ${r()}, ${imm()}`
   }

@@ -3,6 +3,7 @@
 // CMP/SUB/ADD/AND/OR/XOR/TEST/INC/DEC, the condition is read straight from its lazy operands instead of through
 // the generic `condition` switch. Semantics follow flags.ts (SDM vol. 1 appendix B, EFLAGS condition codes).
 import { type BlockCache, OP } from '../block-decoder'
+import { CF } from '../constants'
 
 /** Records that neither read-modify nor write the arithmetic flags (safe to look past). */
 const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
@@ -109,11 +110,35 @@ function baseCondition(p: Producer, cc2: number): string | null {
   }
 }
 
-/** JavaScript boolean expression for the condition of the Jcc (or other cc user) in record `i`. */
-export function conditionExpr(b: BlockCache, i: number, first: number): string {
-  const cc = b.aux[i]!
+/** JavaScript boolean expression for condition code `cc` as the flags stand before record `i`. */
+export function ccExpr(b: BlockCache, i: number, first: number, cc: number): string {
   const p = producerOf(b, i, first)
   const base = p === null ? null : baseCondition(p, cc >> 1)
-  if (base === null) return `h.jccTaken(c, ${cc})`
+  if (base === null) return `h.condition(c, ${cc})`
   return (cc & 1) === 0 ? `(${base})` : `!(${base})`
+}
+
+/** JavaScript boolean expression for the condition of the Jcc (or SETcc/CMOVcc) in record `i`. */
+export function conditionExpr(b: BlockCache, i: number, first: number): string {
+  const cc = b.aux[i]!
+  const expr = ccExpr(b, i, first, cc)
+  // The generic path of a Jcc keeps the JZ/JNZ shortcut of jccTaken.
+  return b.op[i] === OP.jcc && expr.startsWith('h.condition') ? `h.jccTaken(c, ${cc})` : expr
+}
+
+/** JavaScript expression (0 or 1) for CF as the flags stand before record `i`. */
+export function carryExpr(b: BlockCache, i: number, first: number): string {
+  const expr = ccExpr(b, i, first, 2)
+  return expr.startsWith('h.condition') ? 'h.lazyCF(c)' : `(${expr} ? 1 : 0)`
+}
+
+/**
+ * Code that moves a lazy CF into `c.flags` before INC/DEC in record `i` replace the lazy state (they keep CF).
+ * Nothing when the last producer was itself INC/DEC (CF is already in `c.flags`).
+ */
+export function saveCarry(b: BlockCache, i: number, first: number): string {
+  const p = producerOf(b, i, first)
+  if (p !== null && p.kind === 'incdec') return ''
+  if (p === null) return `if ((c.lzMask & ${CF}) !== 0) c.flags = (c.flags & ${~CF}) | h.lazyCF(c);`
+  return `c.flags = (c.flags & ${~CF}) | ${carryExpr(b, i, first)};`
 }
