@@ -11,11 +11,50 @@ import { exactSquareRoot } from './x87-hot'
 import { KIND } from './x87-kinds'
 import { integerResult, loadFloat32Bits, loadFloat64Bits, toFloat32Bits, toFloat64Bits, toInteger } from './x87-memory'
 import { compareInto, memoryOperandArithmetic, pushLoaded, registerArithmetic } from './x87-stack'
-import { TMP, type X87State } from './x87-state'
+import { CONSTANTS, constantLow } from './x87-opcodes'
+import { TMP, X87State } from './x87-state'
 
 const float64Out = new Uint32Array(2)
 const float32Scratch = new Float32Array(1)
 const float32Bits = new Uint32Array(float32Scratch.buffer)
+
+/**
+ * FLDL2T…FLDLN2 (D9 E9–ED) as pushed under each rounding control: [lo, hi, signExp, binary64 value, rawValid] at
+ * ((modrm − E9h) · 4 + RC) · 5, made by the register file's own setExtended from the general path's images.
+ */
+const CONSTANT_SLOTS = (() => {
+  const table = new Float64Array(5 * 4 * 5)
+  const scratch = new X87State()
+  for (let k = 0; k < 5; k++) {
+    const c = CONSTANTS[k + 1]!
+    for (let rc = 0; rc < 4; rc++) {
+      scratch.setExtended(0, constantLow(k + 1, rc), c[1], c[0])
+      table.set(
+        [scratch.ext[0]!, scratch.ext[1]!, scratch.ext[2]!, scratch.values[0]!, scratch.rawValid[0]!],
+        (k * 4 + rc) * 5,
+      )
+    }
+  }
+  return table
+})()
+
+/** Pushes constant D9 `modrm` (E9–ED); false (nothing changed) when ST(7) is in use. */
+function loadConstant(s: X87State, modrm: number): boolean {
+  const target = (s.top - 1) & 7
+  if (s.empty[target] === 0) return false
+  const from = ((modrm - 0xe9) * 4 + ((s.controlWord >>> 10) & 3)) * 5
+  const at = target * 3
+  s.ext[at] = CONSTANT_SLOTS[from]!
+  s.ext[at + 1] = CONSTANT_SLOTS[from + 1]!
+  s.ext[at + 2] = CONSTANT_SLOTS[from + 2]!
+  s.values[target] = CONSTANT_SLOTS[from + 3]!
+  s.rawValid[target] = CONSTANT_SLOTS[from + 4]!
+  s.denormal[target] = 0
+  s.empty[target] = 0
+  s.statusFlags &= ~0x200 /* SW.C1 */
+  s.top = target
+  return true
+}
 
 /** Pushes a binary64 value that needs no operand checks; false (nothing changed) when ST(7) is in use. */
 function pushValue(s: X87State, value: number): boolean {
@@ -250,6 +289,8 @@ export function executeFastRegister(s: X87State, kind: number, modrm: number): b
     case 17: // FCOMPP
     case 18: // FUCOMPP
       return compareTwice(s, kind)
+    case 19: // FLD_CONST
+      return loadConstant(s, modrm)
     default:
       return false
   }

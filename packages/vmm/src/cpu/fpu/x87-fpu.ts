@@ -23,7 +23,7 @@ import { EFLAGS, assertX87Host, type X87Host } from './x87-host'
 import { executeFast } from './x87-fast'
 import { exactSquareRoot } from './x87-hot'
 import { KIND, X87_KINDS } from './x87-kinds'
-import { CONSTANTS, NO_WAIT, ORDINARY, classifyInstruction } from './x87-opcodes'
+import { CONSTANTS, NO_WAIT, ORDINARY, classifyInstruction, constantLow } from './x87-opcodes'
 import {
   integerResult,
   loadBcd,
@@ -577,11 +577,7 @@ export class X87Fpu implements Fpu {
     const s = this.state
     const c = CONSTANTS[index]
     if (c === undefined) return
-    const rc = s.roundingControl()
-    let lo: number = c[2]
-    // Inexact constants: round-to-nearest and round-up take the incremented value where the spec says so.
-    if (c[4] === 1 && ((rc === RC.NEAREST && c[3] === 1) || rc === RC.UP)) lo = (lo + 1) >>> 0
-    s.setExtended(TMP2, lo, c[1], c[0])
+    s.setExtended(TMP2, constantLow(index, s.roundingControl()), c[1], c[0])
     pushSlot(s, TMP2)
   }
 

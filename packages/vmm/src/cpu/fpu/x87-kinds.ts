@@ -36,6 +36,8 @@ export const KIND = {
   FCOMPP: 17,
   /** DA E9. */
   FUCOMPP: 18,
+  /** D9 E9–ED: FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2 (rounded per RC). */
+  FLD_CONST: 19,
   /** First kind with a memory operand. */
   MEMORY: 32,
   FLD_M32: 32,
@@ -90,6 +92,7 @@ function buildKinds(): Uint8Array {
   t[0x1e1] = KIND.FABS
   t[0x1e8] = KIND.FLD1
   t[0x1ee] = KIND.FLDZ
+  for (let modrm = 0xe9; modrm <= 0xed; modrm++) t[0x100 | modrm] = KIND.FLD_CONST
   t[0x6d9] = KIND.FCOMPP
   t[0x2e9] = KIND.FUCOMPP
   const memory: [number, number, number][] = [

@@ -15,6 +15,16 @@ export const CONSTANTS = [
   [0x0000, 0x00000000, 0x00000000, 0, 0], // FLDZ: exact
 ] as const
 
+/**
+ * Low significand word of constant `index` (0 FLD1 … 6 FLDZ) under rounding control `rc`: inexact constants take
+ * the incremented value when rounding to nearest says so, and when rounding up (all are positive).
+ */
+export function constantLow(index: number, rc: number): number {
+  const c = CONSTANTS[index]
+  if (c === undefined) return 0
+  return c[4] === 1 && ((rc === 0 /* RC.NEAREST */ && c[3] === 1) || rc === 2) /* RC.UP */ ? (c[2] + 1) >>> 0 : c[2]
+}
+
 /** Instruction kinds for classifyInstruction. */
 export const ORDINARY = 0
 export const CONTROL = 1
