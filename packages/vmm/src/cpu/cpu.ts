@@ -213,8 +213,10 @@ export class Cpu {
   filledHiS = -1
   filledLoU = TLB_PAGES
   filledHiU = -1
-  /** A global entry was filled since the last full flush (CR3 loads must then keep some entries). */
-  filledGlobal = false
+  /** Global entries filled since the last full flush, listed apart (CR3 loads keep them). */
+  readonly filledGlobals = new Int32Array(FILLED_MAX)
+  filledGlobalCount = 0
+  filledGlobalOverflow = false
   fetchTag = -1
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */

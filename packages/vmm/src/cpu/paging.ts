@@ -36,47 +36,41 @@ const FILLED_USER = 1 << 20
 
 /**
  * Flushes the TLB; `all` also drops global pages. Only what was filled since the last flush is touched: a dense
- * run of pages (a process's working set) is cleared as a range, scattered entries one by one; global entries are
- * kept one by one when some exist.
+ * run of pages (a process's working set) is cleared as a range, scattered entries one by one. Global entries are
+ * listed apart, so CR3 loads never look at them.
  */
 export function flushTlb(c: Cpu, all: boolean): void {
   c.fetchTag = -1
-  if (c.filledOverflow) {
-    // Too many entries to list: clear the filled ranges (global entries too, which a TLB may always drop).
-    clearFilledRanges(c)
-    return
-  }
   const n = c.filledCount
-  if (all || !c.filledGlobal) {
-    const span = RANGE_CLEAR_FACTOR * n
-    if (c.filledHiS - c.filledLoS < span && c.filledHiU - c.filledLoU < span) {
-      clearFilledRanges(c)
-      return
+  if (
+    c.filledOverflow ||
+    (c.filledHiS - c.filledLoS < RANGE_CLEAR_FACTOR * n && c.filledHiU - c.filledLoU < RANGE_CLEAR_FACTOR * n)
+  ) {
+    // A dense run, or too many entries to list: clear the ranges (a global entry inside one is dropped too,
+    // which a TLB may always do).
+    clearFilledRanges(c)
+  } else {
+    const filled = c.filled
+    for (let i = 0; i < n; i++) {
+      const f = filled[i]!
+      const p = f & 0xfffff
+      if (f >= FILLED_USER) {
+        c.tlbRU[p] = 0
+        c.tlbWU[p] = 0
+      } else {
+        c.tlbRS[p] = 0
+        c.tlbWS[p] = 0
+      }
     }
+    resetFilled(c)
   }
-  const filled = c.filled
-  let keep = 0
-  resetFilled(c)
-  for (let i = 0; i < n; i++) {
-    const f = filled[i]!
-    const p = f & 0xfffff
-    const userEntry = f >= FILLED_USER
-    const r = userEntry ? c.tlbRU : c.tlbRS
-    if (!all && (r[p]! & TLB_GLOBAL) !== 0) {
-      filled[keep++] = f
-      noteFilled(c, p, userEntry, true)
-      continue
-    }
-    r[p] = 0
-    ;(userEntry ? c.tlbWU : c.tlbWS)[p] = 0
-  }
-  c.filledCount = keep
+  if (all) clearGlobals(c)
 }
 
 /** A flush clears a range of pages instead of listed entries when the range is at most this many times longer. */
 const RANGE_CLEAR_FACTOR = 16
 
-/** Clears the ranges of pages filled since the last flush in all four arrays, and forgets them. */
+/** Clears the ranges of (non-global) pages filled since the last flush in all four arrays, and forgets them. */
 function clearFilledRanges(c: Cpu): void {
   if (c.filledHiS >= 0) {
     c.tlbRS.fill(0, c.filledLoS, c.filledHiS + 1)
@@ -96,14 +90,44 @@ function resetFilled(c: Cpu): void {
   c.filledHiS = -1
   c.filledLoU = TLB_PAGES
   c.filledHiU = -1
-  c.filledGlobal = false
+}
+
+/** Drops every global entry (MOV CR0/CR4 flushes, INVLPG aside). */
+function clearGlobals(c: Cpu): void {
+  if (c.filledGlobalOverflow) {
+    c.tlbRS.fill(0)
+    c.tlbWS.fill(0)
+    c.tlbRU.fill(0)
+    c.tlbWU.fill(0)
+    resetFilled(c)
+  } else {
+    const globals = c.filledGlobals
+    for (let i = 0; i < c.filledGlobalCount; i++) {
+      const f = globals[i]!
+      const p = f & 0xfffff
+      if (f >= FILLED_USER) {
+        c.tlbRU[p] = 0
+        c.tlbWU[p] = 0
+      } else {
+        c.tlbRS[p] = 0
+        c.tlbWS[p] = 0
+      }
+    }
+  }
+  c.filledGlobalCount = 0
+  c.filledGlobalOverflow = false
 }
 
 /** Records a filled TLB entry for the next flush. */
 function noteFilled(c: Cpu, page: number, user: boolean, global: boolean): void {
-  if (c.filledCount < FILLED_MAX) c.filled[c.filledCount++] = user ? page | FILLED_USER : page
+  const record = user ? page | FILLED_USER : page
+  if (global) {
+    if (c.filledGlobalCount < FILLED_MAX) c.filledGlobals[c.filledGlobalCount++] = record
+    else c.filledGlobalOverflow = true
+    return
+  }
+  if (c.filledCount < FILLED_MAX) c.filled[c.filledCount++] = record
   else c.filledOverflow = true
-  if (global) c.filledGlobal = true
   if (user) {
     if (page < c.filledLoU) c.filledLoU = page
     if (page > c.filledHiU) c.filledHiU = page

@@ -132,4 +132,24 @@ describe('TLB flush', () => {
     expect(m.cpu.readLin32(0x405000)).toBe(0x600d)
     expect(m.cpu.readLin32(0x2005000)).toBe(0x600d)
   })
+
+  it('global entries survive CR3 loads, and MOV CR4 drops them all, even beyond what it can list', () => {
+    const m = protectedMachine('hlt')
+    // Global 4 MB identity pages (G = bit 8) over the whole address space, CR4.PSE | CR4.PGE.
+    for (let i = 0; i < 1024; i++) m.memory.write32(PD + i * 4, ((i << 22) | 0x183) >>> 0)
+    const s = m.cpu.getState()
+    s.cr4 = 0x90
+    s.cr3 = PD
+    s.cr0 = (s.cr0 | 0x80000000) >>> 0
+    m.cpu.setState(s)
+    m.memory.write32(0x5000, 0x600d)
+    expect(m.cpu.readLin32(0x5000)).toBe(0x600d)
+    m.memory.write32(PD, 0x400183) // linear 0–4 MB → physical 4–8 MB (beyond RAM)
+    m.cpu.flushTlb(false)
+    expect(m.cpu.readLin32(0x5000)).toBe(0x600d) // still the global translation
+    for (let page = 0x400; page < 0x400 + 70_000; page++) m.cpu.readLin8(page << 12)
+    expect(m.cpu.filledGlobalOverflow).toBe(true)
+    m.cpu.flushTlb(true) // what a CR4.PGE toggle does
+    expect(m.cpu.readLin32(0x5000)).toBe(-1)
+  })
 })
