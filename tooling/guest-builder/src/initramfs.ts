@@ -5,12 +5,35 @@ import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { buildCpio } from './cpio'
 import type { CpioEntry } from './cpio'
-import { busyboxI386Path } from './debian'
+import { busyboxI386Path, debianKernelModulePaths } from './debian'
 
 /** Printed by /init once userspace runs. */
 export const INIT_MARKER = 'BOXWOOD-INIT-OK'
 /** The shell prompt the inittab's shell shows. */
 export const SHELL_PROMPT = 'boxwood# '
+
+/**
+ * The modules that let Linux drive the PIIX3 IDE with ata_piix and see its disks as /dev/sdX, in load order
+ * (modules.dep of the release, with the crypto checksum drivers sd_mod's t10-pi uses loaded before their users,
+ * as modules.softdep asks).
+ */
+export const ATA_PIIX_MODULES = [
+  'scsi_common',
+  'scsi_mod',
+  'libata',
+  'ata_piix',
+  'crc64',
+  'crc64_rocksoft_generic',
+  'crc64-rocksoft',
+  'crct10dif_common',
+  'crct10dif_generic',
+  'crc-t10dif',
+  't10-pi',
+  'sd_mod',
+] as const
+
+/** The command the initramfs has when built with modules: insmods them in order, stops at the first failure. */
+export const LOAD_MODULES_COMMAND = 'load-modules'
 
 const INIT = `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp
@@ -38,6 +61,11 @@ export interface BusyboxInitramfsOptions {
    * virtual console on the VGA text screen, typed into on the PS/2 keyboard (boot with `console=tty0` too).
    */
   readonly extraShells?: readonly string[]
+  /**
+   * Kernel modules (file names without `.ko`, in load order, e.g. {@link ATA_PIIX_MODULES}) taken from the
+   * kernel package of the netboot kernel's release into /lib/modules; `load-modules` (in /bin) loads them.
+   */
+  readonly modules?: readonly string[]
 }
 
 /** Builds the gzip-compressed initramfs (newc cpio) around the i386 busybox-static binary. */
@@ -63,5 +91,14 @@ export function buildBusyboxInitramfs(options: BusyboxInitramfsOptions = {}): Ui
     { kind: 'file', path: 'etc/inittab', data: enc.encode(inittab(ttys)) },
     { kind: 'file', path: 'etc/profile', data: enc.encode(PROFILE) },
   ]
+  const modules = options.modules ?? []
+  if (modules.length > 0) {
+    entries.push({ kind: 'dir', path: 'lib' }, { kind: 'dir', path: 'lib/modules' })
+    debianKernelModulePaths(modules).forEach((path, i) => {
+      entries.push({ kind: 'file', path: `lib/modules/${modules[i]}.ko`, data: new Uint8Array(readFileSync(path)) })
+    })
+    const script = `#!/bin/sh\nfor m in ${modules.join(' ')}; do insmod /lib/modules/$m.ko || exit 1; done\n`
+    entries.push({ kind: 'file', path: `bin/${LOAD_MODULES_COMMAND}`, data: enc.encode(script), mode: 0o755 })
+  }
   return new Uint8Array(gzipSync(buildCpio(entries)))
 }
