@@ -76,7 +76,7 @@ function resultFlags(r: string): string {
   return `c.lzOp = ${LZ_LOGIC}; c.lzShift = 31; c.lzA = 0; c.lzB = 0; c.lzRes = ${r}; c.lzMask = ${PF | ZF | SF | AF};`
 }
 
-/** SHL/SAL, SHR or SAR of 32-bit register `rm` by a constant 1..31 (alu.ts `shift`), or null for rotates. */
+/** ROL, ROR, SHL/SAL, SHR or SAR of 32-bit register `rm` by a constant 1..31 (alu.ts `shift`), or null (RCL/RCR). */
 function shiftSnippet(kind: number, rm: number, n: number): string | null {
   let r: string
   let cf: string
@@ -93,6 +93,12 @@ function shiftSnippet(kind: number, rm: number, n: number): string | null {
     r = `a >> ${n}`
     cf = `(a >> ${n - 1}) & 1`
     of = '0'
+  } else if (kind === 0 || kind === 1) {
+    // ROL/ROR change only CF and OF: drop those two from the lazy set, the others stay lazy.
+    r = kind === 0 ? `(a << ${n}) | (a >>> ${32 - n})` : `(a >>> ${n}) | (a << ${32 - n})`
+    cf = kind === 0 ? 'r & 1' : '(r >>> 31) & 1'
+    of = kind === 0 ? '(((r >>> 31) & 1) ^ cf)' : '(cf ^ ((r >>> 30) & 1))'
+    return `{ const a = regs[${rm}]; const r = ${r}; const cf = ${cf}; c.flags = (c.flags & ${~0x801}) | cf | (${of} << 11); c.lzMask &= ${~0x801}; regs[${rm}] = r; }`
   } else return null
   return `{ const a = regs[${rm}]; const r = ${r}; const cf = ${cf}; c.flags = (c.flags & ${~0x801}) | cf | (${of} << 11); ${resultFlags('r')} regs[${rm}] = r; }`
 }

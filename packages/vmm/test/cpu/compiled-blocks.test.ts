@@ -17,7 +17,7 @@ function instruction(rng: Rng, producer = false): string {
   const imm = () => rng.value() | 0
   const mem = () => `dword [esi + ${rng.int(64) * 4}]`
   const alu = () => rng.pick(['add', 'sub', 'cmp', 'and', 'or', 'xor', 'test'])
-  switch (producer ? rng.int(6) : rng.int(12)) {
+  switch (producer ? rng.int(8) : rng.int(12)) {
     case 0:
       return `${alu()} ${r()}, ${r()}`
     case 1:
@@ -66,6 +66,8 @@ function program(rng: Rng): string {
     const pair = rng.int(3) !== 0
     lines.push(instruction(rng, pair))
     if (pair) lines.push(`j${rng.pick(CONDITIONS)} skip${k}`, instruction(rng), `skip${k}:`)
+    // Sometimes capture every flag (lazy or not) into a register, so all of them are compared.
+    if (rng.int(5) === 0) lines.push('pushfd', `pop ${rng.pick(REGS)}`)
   }
   lines.push(rng.int(2) === 0 ? 'dec ecx\n  jnz top' : 'loop top', 'hlt')
   return lines.join('\n  ')
@@ -105,6 +107,37 @@ describe('compiled blocks vs the interpreter', () => {
       expect(results[1], source).toEqual(results[0])
     }
   }, 60_000)
+
+  it('shifts, rotates and IMUL by constants leave the same flags (all six captured by PUSHFD)', () => {
+    const values = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x40000000, 0x12345678, 0x89abcdef]
+    const lines: string[] = ['xor edx, edx']
+    for (const v of values) {
+      for (const op of ['rol', 'ror', 'shl', 'shr', 'sar']) {
+        for (const n of [1, 2, 7, 16, 30, 31]) {
+          // A CMP first, so the flags the shift leaves alone (rotates) come from a live lazy state.
+          lines.push(
+            `cmp eax, ${n}`,
+            `mov eax, ${v}`,
+            `${op} eax, ${n}`,
+            'pushfd',
+            'pop ebx',
+            'add edx, ebx',
+            'xor edx, eax',
+            'rol edx, 5',
+          )
+        }
+      }
+      lines.push(`mov eax, ${v}`, `imul eax, eax, ${v ^ 0x5a5a}`, 'pushfd', 'pop ebx', 'add edx, ebx', 'xor edx, eax')
+    }
+    const source = `${lines.join('\n')}\nhlt`
+    const results = (['interpreter', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      const exit = m.cpu.run(1_000_000)
+      return { exit, st: m.cpu.getState().edx }
+    })
+    expect(results[0]!.exit.reason).toBe('halted')
+    expect(results[1]).toEqual(results[0])
+  })
 
   it('generates every condition code and both loop forms (the generator is not degenerate)', () => {
     const rng = new Rng(0xb10c)
