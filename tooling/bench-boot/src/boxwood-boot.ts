@@ -15,6 +15,8 @@ export interface BoxwoodBootOptions {
   readonly echo?: boolean
   /** Called with the machine once it exists (profiling scripts sample its counters). */
   readonly onMachine?: (vm: Vm) => void
+  /** Called when the shell prompt appears (profiling scripts note the CPU time spent to get there). */
+  readonly onPrompt?: () => void
 }
 
 /** Boots `guest` on Boxwood; resolves with the wall-clock milestones (ms since power-on). */
@@ -43,6 +45,7 @@ export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions)
     if (prompt < 0 && text.includes(guest.prompt)) {
       prompt = performance.now() - t0
       instructionsAtPrompt = vm.cpu.instructionsRetired
+      options.onPrompt?.()
       // Typed from the host event loop, as a user would: this listener runs inside the guest's UART write, and
       // input pushed from there re-enters the UART mid-access.
       setTimeout(() => com1.push('poweroff\n'), 0)
