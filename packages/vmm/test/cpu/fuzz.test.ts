@@ -5,13 +5,13 @@ import { Rng } from '../qemu-diff/random-cases'
 import { createMachine, protectedMachine } from './harness'
 
 describe('decoder fuzzing', () => {
-  const modes = ['real', 'protected', 'v86', 'protected-compiled'] as const
+  const modes = ['real', 'protected', 'v86', 'protected-compiled', 'pae'] as const
   for (const mode of modes) {
     it(`random code in ${mode} mode never escapes the guest`, () => {
       const rng = new Rng(0xf00d + mode.length)
       for (let round = 0; round < 40; round++) {
         const m =
-          mode === 'protected'
+          mode === 'protected' || mode === 'pae'
             ? protectedMachine('hlt')
             : mode === 'protected-compiled'
               ? protectedMachine('hlt', [], { compileThreshold: 0 })
@@ -39,6 +39,16 @@ describe('decoder fuzzing', () => {
           s.eip = 0x10000 + rng.int(0x10000)
           s.cr0 = rng.int(2) === 0 ? 0x11 : 0x80000011 // paging with CR3 = 0: tables of random bytes
           s.cr3 = 0x10000 + (rng.int(16) << 12)
+          if (mode === 'pae') {
+            // PAE paging over random tables; PDPTE registers as set (possibly with reserved bits or tables
+            // above 4 GB, which hardware would refuse to load), NXE and PGE at random.
+            s.cr0 = 0x80000011
+            s.cr4 = 0x20 | (rng.int(2) === 0 ? 0x80 : 0)
+            s.msr.efer = rng.int(2) === 0 ? 0x800 : 0
+            s.pdpte = Array.from({ length: 8 }, (_, i) =>
+              i % 2 === 0 ? (0x10000 + (rng.int(0x70) << 12)) | rng.int(2) : rng.int(4) === 0 ? rng.value() : 0,
+            )
+          }
         }
         m.cpu.setState(s)
         const exit = m.cpu.run(20_000)
