@@ -753,11 +753,11 @@ export class Cpu {
     const esp = this.regs[4]!
     if (this.stack32) {
       const n = (esp - 4) | 0
-      this.writeLin32(this.segWrite(SS, n, 4), v)
+      this.write32(SS, n, v)
       this.regs[4] = n
     } else {
       const n = (esp - 4) & 0xffff
-      this.writeLin32(this.segWrite(SS, n, 4), v)
+      this.write32(SS, n, v)
       this.regs[4] = (esp & ~0xffff) | n
     }
   }
@@ -775,7 +775,7 @@ export class Cpu {
 
   peek32(delta: number): number {
     const esp = this.regs[4]!
-    return this.readLin32(this.segRead(SS, this.stack32 ? (esp + delta) | 0 : (esp + delta) & 0xffff, 4))
+    return this.read32(SS, this.stack32 ? (esp + delta) | 0 : (esp + delta) & 0xffff)
   }
 
   /** Adds to ESP (or SP for a 16-bit stack). */
