@@ -156,6 +156,20 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       if (v === null) return null
       return `{ const v = ${v}; if (${conditionExpr(b, i, i - k)}) regs[${reg}] = v; }`
     }
+    case OP.leave:
+      // ESP = EBP, then POP EBP (the read first: a fault leaves ESP alone).
+      return `{ const s32 = c.stack32; const bp = s32 ? regs[5] : regs[5] & 0xffff; const v = c.read32(2, bp); regs[4] = s32 ? (bp + 4) | 0 : (regs[4] & ~0xffff) | ((bp + 4) & 0xffff); regs[5] = v; }`
+    case OP.pushRm: {
+      const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
+      return v === null ? null : `c.push32(${v});${afterStore(b, i, k)}`
+    }
+    case OP.callInd:
+    case OP.jmpInd: {
+      const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
+      if (v === null) return null
+      const push = b.op[i] === OP.callInd ? `c.push32((blockEip + ${b.end[i]!}) | 0); ` : ''
+      return `{ const t = ${v}; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); ${push}c.eip = t; return ${k + 1} }`
+    }
     case OP.nop:
       return ''
     case OP.fpu:

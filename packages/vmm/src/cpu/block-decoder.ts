@@ -50,6 +50,10 @@ export const OP = {
   bswap: 41,
   string: 42, // imm = opcode, aux = REP prefix (0 none, 1 REPNE, 2 REP/REPE), seg = override or 255
   fpu: 43, // imm = (escape opcode << 8) | ModRM; memory operand in base/index/disp/seg when rm < 0
+  leave: 44,
+  callInd: 45, // CALL r/m (near, 32-bit operand size only)
+  jmpInd: 46, // JMP r/m (near, 32-bit operand size only)
+  pushRm: 47, // PUSH r/m (32-bit operand size only)
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
@@ -170,7 +174,7 @@ export class BlockCache {
       this.end[i] = p - phys
       n++
       const o = this.op[i]!
-      if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop) break
+      if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop || o === OP.callInd || o === OP.jmpInd) break
     }
     this.poolUsed += n
     const page = phys >>> 12
@@ -574,6 +578,9 @@ function decodeOne(
     case 0xc3:
       b.op[i] = OP.ret
       return pos - p0
+    case 0xc9:
+      b.op[i] = OP.leave
+      return pos - p0
     case 0xc6:
     case 0xc7: {
       b.size[i] = opc === 0xc6 ? 1 : osz
@@ -634,6 +641,9 @@ function decodeOne(
       const k = b.reg[i]!
       if (k === 0) b.op[i] = OP.incRm
       else if (k === 1) b.op[i] = OP.decRm
+      else if (opc === 0xff && osz === 4 && k === 2) b.op[i] = OP.callInd
+      else if (opc === 0xff && osz === 4 && k === 4) b.op[i] = OP.jmpInd
+      else if (opc === 0xff && osz === 4 && k === 6) b.op[i] = OP.pushRm
       else return 0
       return pos - p0
     }

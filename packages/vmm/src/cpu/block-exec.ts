@@ -1,6 +1,6 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { ARITH_FLAGS, CF, CS, DF, DS, ES, ZF } from './constants'
+import { ARITH_FLAGS, CF, CS, DF, DS, ES, SS, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, imulTrunc, incDec, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
@@ -412,6 +412,30 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
         const r = b.reg[i]!
         const v = regs[r]!
         regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
+        break
+      }
+      case OP.leave: {
+        // ESP = EBP, then POP EBP; the read comes first, so a fault leaves ESP alone.
+        const bp = c.stack32 ? regs[5]! : regs[5]! & 0xffff
+        const v = size === 4 ? c.read32(SS, bp) : c.read16(SS, bp)
+        const nsp = bp + size
+        regs[4] = c.stack32 ? nsp | 0 : (regs[4]! & ~0xffff) | (nsp & 0xffff)
+        setReg(c, size, 5, v)
+        break
+      }
+      case OP.callInd:
+      case OP.jmpInd: {
+        const rm = b.rm[i]!
+        const t = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+        if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+        if (b.op[i] === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
+        c.eip = t
+        return true
+      }
+      case OP.pushRm: {
+        // The operand (even [ESP + n]) is read before ESP moves.
+        const rm = b.rm[i]!
+        c.push32(rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i)))
         break
       }
       case OP.fpu:

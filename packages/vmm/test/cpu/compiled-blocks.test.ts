@@ -60,16 +60,26 @@ function instruction(rng: Rng, producer = false): string {
 /** A loop whose body mixes flag producers with conditional branches (forward skips and back to the top). */
 function program(rng: Rng): string {
   const lines = [`mov ecx, ${20 + rng.int(60)}`, 'top:']
-  const body = 4 + rng.int(10)
+  // LOOP reaches only 128 bytes back: those bodies are short and get no calls or indirect jumps.
+  const useLoop = rng.int(2) === 0
+  const body = useLoop ? 2 + rng.int(3) : 4 + rng.int(10)
   for (let k = 0; k < body; k++) {
     // Mostly a flag producer directly followed by a conditional skip (the fused form), else any instruction.
     const pair = rng.int(3) !== 0
     lines.push(instruction(rng, pair))
     if (pair) lines.push(`j${rng.pick(CONDITIONS)} skip${k}`, instruction(rng), `skip${k}:`)
+    // Calls through a register or memory (a frame with LEAVE inside), indirect jumps, PUSH r/m.
+    const extra = useLoop ? 8 : rng.int(8)
+    if (extra === 0) lines.push('mov ebx, fn', 'call ebx')
+    else if (extra === 1) lines.push('mov dword [esi + 252], fn', 'call dword [esi + 252]')
+    else if (extra === 2) lines.push(`mov ebx, ind${k}`, 'jmp ebx', `ind${k}:`)
+    else if (extra === 3) lines.push(`push dword [esi + ${rng.int(64) * 4}]`, `pop ${rng.pick(REGS)}`)
     // Sometimes capture every flag (lazy or not) into a register, so all of them are compared.
     if (rng.int(5) === 0) lines.push('pushfd', `pop ${rng.pick(REGS)}`)
   }
-  lines.push(rng.int(2) === 0 ? 'dec ecx\n  jnz top' : 'loop top', 'hlt')
+  lines.push(useLoop ? 'loop top' : 'dec ecx\n  jnz top', 'hlt')
+  lines.push('fn:', 'push ebp', 'mov ebp, esp', 'sub esp, 8', 'mov [ebp - 4], eax', 'push dword [ebp - 4]', 'pop edx')
+  lines.push('add edx, 3', 'leave', 'ret')
   return lines.join('\n  ')
 }
 

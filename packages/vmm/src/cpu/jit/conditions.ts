@@ -28,6 +28,8 @@ const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
   OP.cwd,
   OP.cbw,
   OP.notRm,
+  OP.leave,
+  OP.pushRm,
 ])
 
 /** How the last flag writer left the lazy state: kind of operation and operand width. */
