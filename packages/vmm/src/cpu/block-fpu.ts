@@ -8,7 +8,7 @@ import { NM } from './constants'
 import type { Cpu } from './cpu'
 import type { BlockCache } from './block-decoder'
 import { ea } from './block-exec'
-import { executeFastMemory, executeFastRegister } from './fpu/x87-fast'
+import { exactFloat32, executeFastMemory, executeFastRegister, pushFloat32, pushInteger } from './fpu/x87-fast'
 import { FAST_OPERAND } from './fpu/x87-kinds'
 import { fpuOperandLinear } from './fpu-host'
 import type { Fpu } from './fpu/fpu-contract'
@@ -40,15 +40,36 @@ export function executeFpuRecord(c: Cpu, b: BlockCache, i: number, blockEip: num
   executeGeneral(c, b, i, blockEip, fpu, word)
 }
 
-/** The memory kinds of the fast path: the operand's segment checks, the data pointer, then the handler. */
+/**
+ * The memory kinds of the fast path: the data pointer, the operand's segment checks, then the handler. FLD m32fp,
+ * FILD m32int and exact FST(P) m32fp use the CPU's segmented 32-bit accesses (segment check and RAM fast path in
+ * one); a store changes no x87 state before its write has succeeded.
+ */
 function fastMemory(c: Cpu, b: BlockCache, i: number, s: X87State, kind: number, word: number): boolean {
   const seg = b.seg[i]!
   const off = ea(c, b, i)
+  s.dataPointer = off
+  s.dataSelector = c.segSel[seg]! & 0xffff
+  switch (kind) {
+    case 32: // FLD_M32
+      return pushFloat32(s, c.read32(seg, off) >>> 0)
+    case 38: // FILD_M32
+      return pushInteger(s, c.read32(seg, off) | 0)
+    case 33: // FST_M32
+    case 34: {
+      // FSTP_M32
+      if (s.empty[s.top] === 1) return false
+      const bits = exactFloat32(s)
+      if (bits < 0) break
+      c.write32(seg, off, bits)
+      s.statusFlags &= ~0x200 /* SW.C1 */
+      if (kind === 34) s.pop()
+      return true
+    }
+  }
   const access = FAST_OPERAND[kind]!
   const linear =
     (access & 0x1000) /* OPERAND_WRITE */ !== 0 ? c.segWrite(seg, off, access & 0xfff) : c.segRead(seg, off, access)
-  s.dataPointer = off
-  s.dataSelector = c.segSel[seg]! & 0xffff
   // (The host's dataSelector is only read by Fpu.execute: executeGeneral sets it when a handler declines.)
   return executeFastMemory(s, kind, word & 0xff, linear, c.fpuHost)
 }

@@ -159,8 +159,12 @@ function compareTwice(s: X87State, kind: number): boolean {
 
 /** FLD m32fp: a normal or zero operand (no #I, no #D) goes straight onto an empty slot. */
 function loadFloat32(s: X87State, linear: number, host: X87Host): boolean {
+  return pushFloat32(s, host.read32(linear) >>> 0)
+}
+
+/** FLD m32fp of the operand's bits (read once: the operand may be MMIO). */
+export function pushFloat32(s: X87State, bits: number): boolean {
   const target = (s.top - 1) & 7
-  const bits = host.read32(linear) >>> 0
   const exp = bits & 0x7f800000
   if (s.empty[target] === 1 && ((exp !== 0 && exp !== 0x7f800000) || (bits & 0x7fffff) === 0)) {
     s.statusFlags &= ~0x200 /* SW.C1 */
@@ -168,7 +172,7 @@ function loadFloat32(s: X87State, linear: number, host: X87Host): boolean {
     s.setValue(target, float32FromBits(bits))
     return true
   }
-  loadFloat32Bits(s, TMP, bits) // read once: the operand may be MMIO
+  loadFloat32Bits(s, TMP, bits)
   pushLoaded(s, true)
   return true
 }
@@ -192,26 +196,38 @@ function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
 
 /** FILD m32int / m16int: every such integer is a binary64 value. */
 function loadInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
-  const v = kind === 38 /* FILD_M32 */ ? host.read32(linear) | 0 : (host.read16(linear) << 16) >> 16
+  return pushInteger(s, kind === 38 /* FILD_M32 */ ? host.read32(linear) | 0 : (host.read16(linear) << 16) >> 16)
+}
+
+/** FILD of the operand's value `v`. */
+export function pushInteger(s: X87State, v: number): boolean {
   if (pushValue(s, v)) return true
   s.setValue(TMP, v)
   pushLoaded(s, false)
   return true
 }
 
+/**
+ * The bits FST m32fp stores from ST(0) (not empty) when binary32 holds its value exactly (normal, zero or
+ * infinite: no rounding, no flags besides C1 = 0), else -1; changes nothing.
+ */
+export function exactFloat32(s: X87State): number {
+  const st0 = s.top
+  const v = s.values[st0] as number
+  const single = Math.fround(v)
+  if (single !== v || s.rawValid[st0] !== 0 || !(single >= 2 ** -126 || single <= -(2 ** -126) || single === 0))
+    return -1
+  float32Scratch[0] = single
+  return float32Bits[0] as number
+}
+
 /** FST_M32 / FSTP_M32. */
 function storeFloat32(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   const st0 = s.top
   if (s.empty[st0] === 1) return false
-  let bits: number
-  const v = s.values[st0] as number
-  const single = Math.fround(v)
-  if (single === v && s.rawValid[st0] === 0 && (single >= 2 ** -126 || single <= -(2 ** -126) || single === 0)) {
-    // A binary64 value that binary32 holds exactly (normal, zero or infinite): no rounding, no flags.
-    float32Scratch[0] = single
-    bits = float32Bits[0] as number
-    s.statusFlags &= ~0x200 /* SW.C1 */
-  } else {
+  let bits = exactFloat32(s)
+  if (bits >= 0) s.statusFlags &= ~0x200 /* SW.C1 */
+  else {
     bits = toFloat32Bits(s, st0)
     if (bits < 0) return true
   }
