@@ -50,21 +50,25 @@ export function flushTlb(c: Cpu, all: boolean): void {
     // which a TLB may always do).
     clearFilledRanges(c)
   } else {
-    const filled = c.filled
-    for (let i = 0; i < n; i++) {
-      const f = filled[i]!
-      const p = f & 0xfffff
-      if (f >= FILLED_USER) {
-        c.tlbRU[p] = 0
-        c.tlbWU[p] = 0
-      } else {
-        c.tlbRS[p] = 0
-        c.tlbWS[p] = 0
-      }
-    }
+    clearListed(c, c.filled, n)
     resetFilled(c)
   }
   if (all) clearGlobals(c)
+}
+
+/** Clears the entries of the first `n` fill records in `list` (read and write arrays of their privilege). */
+function clearListed(c: Cpu, list: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const f = list[i]!
+    const p = f & 0xfffff
+    if (f >= FILLED_USER) {
+      c.tlbRU[p] = 0
+      c.tlbWU[p] = 0
+    } else {
+      c.tlbRS[p] = 0
+      c.tlbWS[p] = 0
+    }
+  }
 }
 
 /** A flush clears a range of pages instead of listed entries when the range is at most this many times longer. */
@@ -101,18 +105,7 @@ function clearGlobals(c: Cpu): void {
     c.tlbWU.fill(0)
     resetFilled(c)
   } else {
-    const globals = c.filledGlobals
-    for (let i = 0; i < c.filledGlobalCount; i++) {
-      const f = globals[i]!
-      const p = f & 0xfffff
-      if (f >= FILLED_USER) {
-        c.tlbRU[p] = 0
-        c.tlbWU[p] = 0
-      } else {
-        c.tlbRS[p] = 0
-        c.tlbWS[p] = 0
-      }
-    }
+    clearListed(c, c.filledGlobals, c.filledGlobalCount)
   }
   c.filledGlobalCount = 0
   c.filledGlobalOverflow = false

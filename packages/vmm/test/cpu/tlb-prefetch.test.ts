@@ -113,16 +113,22 @@ hlt`)
   })
 })
 
+/** Paging on with 4 MB identity pages (CR4.PSE) over the whole address space, global ones (CR4.PGE) if asked. */
+function bigPageMachine(global: boolean): TestMachine {
+  const m = protectedMachine('hlt')
+  for (let i = 0; i < 1024; i++) m.memory.write32(PD + i * 4, ((i << 22) | 0x83 | (global ? 0x100 : 0)) >>> 0)
+  const s = m.cpu.getState()
+  s.cr4 = global ? 0x90 : 0x10
+  s.cr3 = PD
+  s.cr0 = (s.cr0 | 0x80000000) >>> 0
+  m.cpu.setState(s)
+  return m
+}
+
 describe('TLB flush', () => {
   it('after more fills than it can list, a CR3 load still drops every stale translation', () => {
-    const m = protectedMachine('hlt')
-    // 4 MB identity pages over the whole address space (CR4.PSE); linear 4 MB+ is beyond the 4 MB of RAM.
-    for (let i = 0; i < 1024; i++) m.memory.write32(PD + i * 4, ((i << 22) | 0x83) >>> 0)
-    const s = m.cpu.getState()
-    s.cr4 = 0x10
-    s.cr3 = PD
-    s.cr0 = (s.cr0 | 0x80000000) >>> 0
-    m.cpu.setState(s)
+    // 4 MB identity pages over the whole address space; linear 4 MB+ is beyond the 4 MB of RAM.
+    const m = bigPageMachine(false)
     for (let page = 0x400; page < 0x400 + 70_000; page++) expect(m.cpu.readLin8(page << 12)).toBe(0xff)
     expect(m.cpu.filledOverflow).toBe(true)
     m.memory.write32(0x5000, 0x600d)
@@ -134,14 +140,7 @@ describe('TLB flush', () => {
   })
 
   it('global entries survive CR3 loads, and MOV CR4 drops them all, even beyond what it can list', () => {
-    const m = protectedMachine('hlt')
-    // Global 4 MB identity pages (G = bit 8) over the whole address space, CR4.PSE | CR4.PGE.
-    for (let i = 0; i < 1024; i++) m.memory.write32(PD + i * 4, ((i << 22) | 0x183) >>> 0)
-    const s = m.cpu.getState()
-    s.cr4 = 0x90
-    s.cr3 = PD
-    s.cr0 = (s.cr0 | 0x80000000) >>> 0
-    m.cpu.setState(s)
+    const m = bigPageMachine(true)
     m.memory.write32(0x5000, 0x600d)
     expect(m.cpu.readLin32(0x5000)).toBe(0x600d)
     m.memory.write32(PD, 0x400183) // linear 0–4 MB → physical 4–8 MB (beyond RAM)
