@@ -149,6 +149,50 @@ describe('compiled blocks vs the interpreter', () => {
     expect(results[1]).toEqual(results[0])
   })
 
+  it('keeps flags that are read, or exposed by a fault, before the next full flag write', () => {
+    // Each reader sits between a CMP and an ADD that overwrites every flag; the CMP's flags must stay recorded.
+    const readers = ['adc edx, 0', 'sbb edx, 1', 'setb cl', 'cmovb edx, ebx', 'inc esi', 'rol esi, 3', 'jb $+2']
+    const values = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff]
+    const lines = ['xor edx, edx', 'xor esi, esi']
+    for (const reader of readers) {
+      for (const a of values) {
+        for (const v of values) {
+          lines.push(
+            `mov eax, ${a}`,
+            `cmp eax, ${v}`,
+            reader,
+            'add eax, 1',
+            'add edx, ecx',
+            'add edx, esi',
+            'rol edx, 1',
+          )
+        }
+      }
+    }
+    const source = `mov ecx, 2\ntop:\npush ecx\n${lines.join('\n')}\npop ecx\ndec ecx\njnz top\nhlt`
+    const results = (['interpreter', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      const exit = m.cpu.run(1_000_000)
+      return { exit, edx: m.cpu.getState().edx }
+    })
+    expect(results[0]!.exit.reason).toBe('halted')
+    expect(results[1]).toEqual(results[0])
+    // A fault between the CMP and the ADD: the exception frame holds the CMP's flags.
+    for (const v of values) {
+      const faulting = `mov ecx, 3\nl:\nmov eax, 5\ncmp eax, ${v}\nmov ebx, [esi]\nadd eax, 1\nadd esi, 0x4000\ndec ecx\njnz l\nhlt`
+      const frames = (['interpreter', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine(faulting, [[0x18, 0x00000fff, 0x00409300]], { engine, compileThreshold: 0 })
+        const s = m.cpu.getState()
+        s.ds = { selector: 0x18, base: 0x30000, limit: 0x7fff, attributes: 0x4093 }
+        s.esi = 0
+        m.cpu.setState(s)
+        expect(m.cpu.run(1_000_000).reason).toBe('halted')
+        return [...m.memory.ram.subarray(0x7fff0, 0x80000)]
+      })
+      expect(frames[1]).toEqual(frames[0])
+    }
+  })
+
   it('generates every condition code and both loop forms (the generator is not degenerate)', () => {
     const rng = new Rng(0xb10c)
     const text = Array.from({ length: 60 }, () => program(rng)).join('\n')

@@ -1,13 +1,16 @@
 // Compiles a hot cached block into a JavaScript function (x86-notes §3.2 item 7): the record templates of
 // block-compiler.ts in a loop, so branches back to the block's start (self-loops) stay inside the function, with
-// Jcc conditions fused with their flag producer (conditions.ts). Generated code refers to its records only
-// relative to `first`, so identical code anywhere in memory — and the same code re-decoded after a write elsewhere
-// in its page — shares one function that V8 has already optimized (compiling a fresh function and letting V8 tier
-// it up again costs far more than the block saves while the kernel rewrites its code pages at boot).
+// Jcc conditions fused with their flag producer (conditions.ts) and dead flag writes left out (dead-flags.ts).
+// Generated code refers to its records only relative to `first`, so identical code anywhere in memory — and the
+// same code re-decoded after a write elsewhere in its page — shares one function that V8 has already optimized
+// (compiling a fresh function and letting V8 tier it up again costs far more than the block saves while the
+// kernel rewrites its code pages at boot).
 import type { Cpu } from '../cpu'
 import { type BlockCache, OP } from '../block-decoder'
 import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
 import { conditionExpr } from './conditions'
+import { deadFlagWriters, withoutLazyStores } from './dead-flags'
+import { mayFault } from './record-traits'
 
 /**
  * Where compiled code is, for fault accounting: written on entry (`done` retired before this pass of the
@@ -31,51 +34,6 @@ export function accountCompiledFault(c: Cpu): void {
   c.startEsp = c.regs[4]!
 }
 
-/** Register and immediate forms that cannot fault (so need no fault-accounting store before them). */
-const REGISTER_ONLY: ReadonlySet<number> = new Set<number>([
-  OP.aluRmReg,
-  OP.aluRegRm,
-  OP.aluRmImm,
-  OP.movRmReg,
-  OP.movRegRm,
-  OP.movRmImm,
-  OP.incRm,
-  OP.decRm,
-  OP.testRmReg,
-  OP.testRmImm,
-  OP.shiftImm,
-  OP.shiftCl,
-  OP.movzx8,
-  OP.movzx16,
-  OP.movsx8,
-  OP.movsx16,
-  OP.setcc,
-  OP.cmovcc,
-  OP.xchgRmReg,
-  OP.notRm,
-  OP.negRm,
-  OP.imulRegRm,
-  OP.imulRegRmImm,
-])
-const NEVER_FAULT: ReadonlySet<number> = new Set<number>([
-  OP.movRegImm,
-  OP.nop,
-  OP.cwd,
-  OP.cbw,
-  OP.bswap,
-  OP.lea,
-  OP.clc,
-  OP.stc,
-  OP.cld,
-  OP.std,
-])
-
-/** False when record `i` certainly raises no exception (no memory operand, no branch, no checked helper). */
-function mayFault(b: BlockCache, i: number): boolean {
-  const op = b.op[i]!
-  return !(NEVER_FAULT.has(op) || (REGISTER_ONLY.has(op) && b.rm[i]! >= 0))
-}
-
 /** CS limit check of a branch target `t` (#GP(0) at the branch, SDM JMP/Jcc/LOOP). */
 const GP_CHECK = 'if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0);'
 
@@ -90,6 +48,7 @@ function branchesToStart(b: BlockCache, i: number): boolean {
 function blockSource(b: BlockCache, slot: number): string {
   const first = b.first[slot]!
   const n = b.count[slot]!
+  const dead = deadFlagWriters(b, first, n)
   let faults = false
   for (let i = first; i < first + n; i++) faults ||= mayFault(b, i)
   const lines = ['const regs = c.regs;', 'let done = 0;']
@@ -112,7 +71,8 @@ function blockSource(b: BlockCache, slot: number): string {
       op === OP.jcc && b.size[i] === 4
         ? `if (${conditionExpr(b, i, first)}) { const t = (blockEip + ${b.imm[i]!}) | 0; ${GP_CHECK} c.eip = t; return ${j + 1} }`
         : snippet(b, i, j)
-    if (code !== null) lines.push(code.replace(/return (\d+)/g, 'return done + $1'))
+    if (code !== null)
+      lines.push((dead[j] ? withoutLazyStores(code) : code).replace(/return (\d+)/g, 'return done + $1'))
     else {
       lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
       lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
