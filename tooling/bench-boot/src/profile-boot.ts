@@ -1,7 +1,7 @@
 // Boots the benchmark guest on Boxwood only, for profiling: `node --cpu-prof --conditions=@boxwood/source
 // --import tsx src/profile-boot.ts [realtime|deterministic]`. Every 10 s it prints the guest MIPS per CPU-second
 // and EIP, so slow phases of the boot stand out, and the CPU time at the shell prompt; BOXWOOD_PROFILE_MS ends
-// the process early (the profile is still written).
+// the process early, BOXWOOD_PROFILE_UNTIL=prompt at the prompt (the profile is still written).
 import type { Vm } from '@boxwood/vmm'
 import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
@@ -35,7 +35,10 @@ const times = await bootBoxwood(loadGuest(), {
   timeoutMs: 1_800_000,
   echo: process.env.BOXWOOD_BENCH_ECHO === '1',
   onMachine: (vm) => (machine = vm),
-  onPrompt: () => console.log(`prompt at cpu ${cpuS().toFixed(1)} s, ${machine?.cpu.instructionsRetired} instructions`),
+  onPrompt: () => {
+    console.log(`prompt at cpu ${cpuS().toFixed(1)} s, ${machine?.cpu.instructionsRetired} instructions`)
+    if (process.env.BOXWOOD_PROFILE_UNTIL === 'prompt') process.exit(0)
+  },
 })
 console.log(JSON.stringify({ time, ...times, cpuS: cpuS() }))
 process.exit(0)
