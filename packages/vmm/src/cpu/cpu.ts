@@ -659,10 +659,22 @@ export class Cpu {
   }
 
   read8(seg: number, off: number): number {
-    return this.readLin8(this.segRead(seg, off, 1))
+    const o = off >>> 0
+    if (o < this.segReadLo[seg]! || o > this.segReadHi[seg]!) this.segFault(seg)
+    const linear = (this.segBase[seg]! + o) | 0
+    const e = this.tlbR[linear >>> 12]!
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST) return this.ram[((e & ~0xfff) | (linear & 0xfff)) >>> 0]!
+    return this.readLin8Slow(linear)
   }
   read16(seg: number, off: number): number {
-    return this.readLin16(this.segRead(seg, off, 2))
+    const o = off >>> 0
+    if (o < this.segReadLo[seg]! || o + 1 > this.segReadHi[seg]!) this.segFault(seg)
+    const linear = (this.segBase[seg]! + o) | 0
+    const e = this.tlbR[linear >>> 12]!
+    if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && (linear & 1) === 0) {
+      return this.ramView.getUint16(((e & ~0xfff) | (linear & 0xfff)) >>> 0, true)
+    }
+    return this.readLin16(linear)
   }
   /** The hottest access of compiled code: segment check and the aligned RAM fast path without calls. */
   read32(seg: number, off: number): number {
@@ -676,10 +688,14 @@ export class Cpu {
     return this.readLin32(linear)
   }
   write8(seg: number, off: number, v: number): void {
-    this.writeLin8(this.segWrite(seg, off, 1), v)
+    const o = off >>> 0
+    if (o < this.segWriteLo[seg]! || o > this.segWriteHi[seg]!) this.segFault(seg)
+    this.writeLin8((this.segBase[seg]! + o) | 0, v)
   }
   write16(seg: number, off: number, v: number): void {
-    this.writeLin16(this.segWrite(seg, off, 2), v)
+    const o = off >>> 0
+    if (o < this.segWriteLo[seg]! || o + 1 > this.segWriteHi[seg]!) this.segFault(seg)
+    this.writeLin16((this.segBase[seg]! + o) | 0, v)
   }
   /** Like `read32`: the aligned RAM fast path inline, everything else through `writeLin32`. */
   write32(seg: number, off: number, v: number): void {
