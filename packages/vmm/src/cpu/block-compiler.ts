@@ -286,11 +286,14 @@ export function snippet(b: BlockCache, i: number, k: number): string | null {
       return memOk ? `regs[${reg}] = ${eaExpr(b, i)};` : null
     case OP.incRm:
     case OP.decRm: {
-      if (rm < 0) return null
+      if (rm < 0 && b.a16[i] !== 0) return null
       const dec = op === OP.decRm
-      return `{ ${saveCarry(b, i, i - k)} const a = regs[${rm}]; const v = 1; const r = (a ${
+      // Memory forms: read, flags, write — the order of the block interpreter (a write fault follows the flags).
+      const read = rm >= 0 ? `regs[${rm}]` : `c.read32(${b.seg[i]!}, o)`
+      const write = rm >= 0 ? `regs[${rm}] = r;` : `c.write32(${b.seg[i]!}, o, r);${afterStore(b, i, k)}`
+      return `{ ${rm >= 0 ? '' : `const o = ${eaExpr(b, i)}; `}const a = ${read}; ${saveCarry(b, i, i - k)} const r = (a ${
         dec ? '-' : '+'
-      } 1) | 0; c.lzOp = ${dec ? 1 : 0}; c.lzShift = 31; c.lzA = a; c.lzB = 1; c.lzRes = r; c.lzMask = ${ARITH_FLAGS & ~CF}; regs[${rm}] = r; }`
+      } 1) | 0; c.lzOp = ${dec ? 1 : 0}; c.lzShift = 31; c.lzA = a; c.lzB = 1; c.lzRes = r; c.lzMask = ${ARITH_FLAGS & ~CF}; ${write} }`
     }
     case OP.testRmReg:
       if (rm < 0) return null

@@ -29,7 +29,9 @@ function instruction(rng: Rng, producer = false): string {
     case 4:
       return `${rng.pick(['cmp', 'test', 'sub'])} ${r8()}, ${rng.int(256)}`
     case 5:
-      return `${rng.pick(['inc', 'dec', 'not', 'neg'])} ${r()}`
+      return rng.int(3) === 0
+        ? `${rng.pick(['inc', 'dec'])} ${mem()}`
+        : `${rng.pick(['inc', 'dec', 'not', 'neg'])} ${r()}`
     case 6:
       return `${rng.pick(['shl', 'shr', 'sar', 'sal', 'rol', 'ror'])} ${r()}, ${1 + rng.int(31)}`
     case 7:
