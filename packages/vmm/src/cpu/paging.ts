@@ -238,12 +238,17 @@ function prefetch(
   const nxe = pae && (c.efer & EFER_NXE) !== 0
   const highReserved = nxe ? HIGH_RESERVED_NXE : HIGH_RESERVED
   const step = pae ? 8 : 4
+  const filled = c.filled
+  const tag = user ? FILLED_USER : 0
+  let count = c.filledCount
+  let first = -1
+  let last = -1
   let page = linear >>> 12
   let a = pteAddr
   for (let k = 0; k < PREFETCH_PAGES; k++) {
     a += step
     page = (page + 1) & 0xfffff
-    if ((a & 0xfff) === 0) return // the end of this page table
+    if ((a & 0xfff) === 0) break // the end of this page table
     if (r[page] !== 0) continue
     const pte = ram32[a >>> 2]!
     if ((pte & 0x21) !== 0x21) continue
@@ -263,9 +268,28 @@ function prefetch(
       (ram ? (nx ? TLB_RAM : TLB_RAM | TLB_CODE) : 0) |
       (nx ? TLB_NX : 0) |
       (pge && (pte & 0x100) !== 0 ? TLB_GLOBAL : 0)
-    noteFilled(c, page, user, (entry & TLB_GLOBAL) !== 0)
+    if ((entry & TLB_GLOBAL) !== 0) noteFilled(c, page, user, true)
+    else {
+      if (count < FILLED_MAX) filled[count++] = page | tag
+      else c.filledOverflow = true
+      if (first < 0) first = page
+      last = page
+    }
     r[page] = entry
     if ((pte & 0x40) !== 0 && ((rights & 2) !== 0 || (!user && !wp))) w[page] = entry
+  }
+  c.filledCount = count
+  if (first >= 0) noteFilledRange(c, first, last, user)
+}
+
+/** Widens the filled range of a privilege to cover pages `first`..`last` (listed by the caller). */
+function noteFilledRange(c: Cpu, first: number, last: number, user: boolean): void {
+  if (user) {
+    if (first < c.filledLoU) c.filledLoU = first
+    if (last > c.filledHiU) c.filledHiU = last
+  } else {
+    if (first < c.filledLoS) c.filledLoS = first
+    if (last > c.filledHiS) c.filledHiS = last
   }
 }
 

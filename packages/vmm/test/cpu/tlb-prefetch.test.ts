@@ -97,7 +97,7 @@ mov cr3, eax
 mov eax, cr0
 or eax, 0x80000000
 mov cr0, eax
-mov eax, [0x200000]
+mov edx, [0x200000]
 call 0x201000
 hlt`)
     const mem = m.memory
@@ -126,6 +126,34 @@ function bigPageMachine(global: boolean): TestMachine {
 }
 
 describe('TLB flush', () => {
+  it('drops pages prefetched by a walk whose own page lies beyond 4 GB (never cached) at the next CR3 load', () => {
+    const m = protectedMachine(`mov eax, 0x20
+mov cr4, eax
+mov eax, 0x22000
+mov cr3, eax
+mov eax, cr0
+or eax, 0x80000000
+mov cr0, eax
+mov edx, [0x200000]
+mov ebx, [0x201000]
+mov dword [0x24008], 0x7023
+mov eax, cr3
+mov cr3, eax
+mov ecx, [0x201000]
+hlt`)
+    const mem = m.memory
+    mem.write32(0x22000, 0x23001)
+    mem.write32(0x23000, 0xe7)
+    mem.write32(0x23008, 0x24027)
+    mem.write32(0x24000, 0x5023)
+    mem.write32(0x24004, 1) // physical 0x1_0000_5000
+    mem.write32(0x24008, 0x6023)
+    mem.write32(0x6000, 0x6666)
+    mem.write32(0x7000, 0x7777)
+    expect(m.cpu.run(1000).reason).toBe('halted')
+    expect([m.cpu.regs[2], m.cpu.regs[3], m.cpu.regs[1]]).toEqual([-1, 0x6666, 0x7777])
+  })
+
   it('after more fills than it can list, a CR3 load still drops every stale translation', () => {
     // 4 MB identity pages over the whole address space; linear 4 MB+ is beyond the 4 MB of RAM.
     const m = bigPageMachine(false)
