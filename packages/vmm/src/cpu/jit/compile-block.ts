@@ -20,9 +20,9 @@ import { mayFault } from './record-traits'
 const progress = { done: 0, eip: 0, first: 0, k: 0 }
 const H = { ...HELPERS, p: progress }
 
-/** Compiled functions by generated source (bounded: dropped all at once when full). */
+/** Compiled functions by generated source (bounded, a few MB of source at most: dropped all at once when full). */
 const bySource = new Map<string, CompiledBlock>()
-const MAX_SHARED = 16384
+const MAX_SHARED = 4096
 
 /**
  * After compiled code threw a guest fault: counts the instructions retired before the faulting one and sets
