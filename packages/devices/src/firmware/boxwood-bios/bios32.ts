@@ -5,6 +5,8 @@
 // "$PCI" service: the INT 1Ah B1xxh functions called far with flat 32-bit segments. Both are ROM stubs
 // (`push ebp; mov ebp, edx; mov dx, port; out dx, al; pop ebp; retf`) whose OUT traps into the handlers here;
 // EBP carries the caller's EDX into the handler, results go straight into the registers and the carry flag.
+// Memory operands (only B10Eh has one) are taken as physical addresses: right for flat callers without paging
+// or with an identity map; a paged caller's virtual buffer (Linux's, with pci=biosirq) is not translated.
 import type { FirmwareRegisters } from '@boxwood/vmm/device-api'
 import { BiosCall } from './bios-call'
 import type { BiosEnv } from './bios-env'
