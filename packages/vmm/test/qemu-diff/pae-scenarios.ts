@@ -68,6 +68,17 @@ const PD3 = 0x23018
 
 export const PAE_SCENARIOS: readonly PaeScenario[] = [
   c(
+    '32-bit paging: a not-present PTE faults after the walk marked its PDE accessed',
+    `  PAGING_ON
+  mov dword [0x21000 + 0x210 * 4], 0
+  mov eax, [0x210000]`,
+  ),
+  c(
+    '32-bit paging: the PDE of the last case has its accessed bit (read with paging off)',
+    `  mov eax, [0x20000]
+  mov [DATA + 0x38], eax`,
+  ),
+  c(
     'CR3 keeps every bit written (paging off), as MOV from CR3 shows',
     `  mov eax, 0x12345fff
   mov cr3, eax
