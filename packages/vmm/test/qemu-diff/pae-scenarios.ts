@@ -1,4 +1,5 @@
-// PAE paging scenarios for the QEMU differential tests (Intel SDM vol. 3A 4.4–4.8): 4 KB and 2 MB pages, A/D
+// PAE paging scenarios for the QEMU differential tests (Intel SDM vol. 3A 4.4–4.8), plus CR3 read-back and the
+// 32-bit walk order (PDE accessed before the PTE is checked): 4 KB and 2 MB pages, A/D
 // bits, not-present and reserved-bit faults, execute-disable (EFER.NXE, XD in PTEs and 2 MB PDEs) with the I/D
 // error-code bit, user/supervisor and CR0.WP, INVLPG and CR3 reloads. QEMU's TCG walks the PDPT from memory on
 // every miss instead of caching the four PDPTE registers, so scenarios never change a PDPTE without reloading
