@@ -1,5 +1,5 @@
 // Read-ahead for INT 13h on read-only media (CDs, read-only images). Host media I/O is asynchronous, and a
-// BIOS call that waits for it keeps its caller spinning in the ROM stub until the host's event loop runs —
+// BIOS call that waits for it parks its caller in the ROM's I/O wait until the host's event loop has run —
 // once per call. Boot loaders read files in small pieces (GRUB: 36 KiB per INT 13h on a CD), so a Linux
 // kernel and initrd cost hundreds of such waits. Reading ahead in large windows lets the following
 // sequential calls complete synchronously. Only read-only media are cached, so the BIOS can never return
