@@ -2,8 +2,10 @@
 // images (a 1.44 MB diskette image; an MBR-partitioned hard-disk image with `-hard-disk-boot`), the ATAPI CD
 // boots them, and the boot program checks from inside what INT 13h shows: its own drive number (00h / 80h),
 // CHS and LBA reads of the image, the geometry (AH=08h), the specification packet (AX=4B01h, DL=7Fh), and the
-// real drive of the same kind moved up by one. Spec: El Torito "Bootable CD-ROM Format Specification" 1.0.
-import { execFileSync } from 'node:child_process'
+// real drive of the same kind moved up by one. Oracle: QEMU's SeaBIOS boots the same program (built without the
+// LBA read, which SeaBIOS does not offer on emulated drives) to the same verdict.
+// Spec: El Torito "Bootable CD-ROM Format Specification" 1.0.
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -32,6 +34,7 @@ ${REAL_MODE_SETUP}    mov [drive], dl
     jc fail
     cmp dword [0x8000], 'STMP'
     jne fail
+%ifdef EDD
     ; The same sector by LBA (EDD packet).
     mov dword [0x8000], 0
     mov si, dap
@@ -41,6 +44,7 @@ ${REAL_MODE_SETUP}    mov [drive], dl
     jc fail
     cmp dword [0x8000], 'STMP'
     jne fail
+%endif
     ; Geometry (for diskettes ES:DI comes back pointing at the parameter table).
     mov ah, 0x08
     mov dl, [drive]
@@ -117,6 +121,28 @@ function isoAround(image: Uint8Array, options: readonly string[]): string {
   return iso
 }
 
+/** Boots qemu-system-i386 (SeaBIOS) with `args` until COM1 shows `marker`; returns COM1's text. */
+function qemuSerialUntil(args: readonly string[], marker: RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const qemu = spawn(
+      'qemu-system-i386',
+      ['-M', 'pc', '-m', '32', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', ...args],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    )
+    let out = ''
+    const timer = setTimeout(() => qemu.kill(), timeoutMs)
+    qemu.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('latin1')
+      if (marker.test(out)) qemu.kill()
+    })
+    qemu.on('error', reject)
+    qemu.on('close', () => {
+      clearTimeout(timer)
+      resolve(out)
+    })
+  })
+}
+
 /** A sector-0 image of a real drive, stamped 'REAL'. */
 function realDrive(size: number): Uint8Array {
   const bytes = new Uint8Array(size)
@@ -126,19 +152,28 @@ function realDrive(size: number): Uint8Array {
 
 describe('Boxwood BIOS: El Torito emulation', () => {
   it('boots a 1.44 MB diskette image from the CD as drive 00h; the real diskette becomes 01h', async () => {
-    const image = new Uint8Array(1_474_560)
-    // Sector 2 (LBA 1) is CHS 0/0/2.
-    image.set(program({ DRIVE: 0x00, STAMP_CX: 0x0002, STAMP_DH: 0, STAMP_LBA: 1, SECTORS: 18, HEADS: 2, MEDIA: 2 }))
-    image.set([0x55, 0xaa], 510)
-    image.set(ascii('STMP'), 512)
-    const iso = isoAround(image, [])
-    const cd = createBlockDrive('cdrom', await fileMedium(iso, 2048, true))
-    const floppy = createBlockDrive('floppy', createMemoryMedium(realDrive(1_474_560)))
+    const iso = (edd: boolean) => {
+      const image = new Uint8Array(1_474_560)
+      // Sector 2 (LBA 1) is CHS 0/0/2.
+      const defines = { DRIVE: 0x00, STAMP_CX: 0x0002, STAMP_DH: 0, STAMP_LBA: 1, SECTORS: 18, HEADS: 2, MEDIA: 2 }
+      image.set(program(edd ? { ...defines, EDD: 1 } : defines))
+      image.set([0x55, 0xaa], 510)
+      image.set(ascii('STMP'), 512)
+      return isoAround(image, [])
+    }
+    const realFloppy = realDrive(1_474_560)
+    const cd = createBlockDrive('cdrom', await fileMedium(iso(true), 2048, true))
+    const floppy = createBlockDrive('floppy', createMemoryMedium(realFloppy))
     const { com1 } = await bootUntil(
       { luns: { ide: { 2: cd }, floppy: { 0: floppy } }, bootOrder: ['cdrom'], floppy: true },
       'EMULATION-',
     )
     expect(com1.text()).toContain('EMULATION-OK')
+
+    const fd = join(scratchDir(), 'real.img')
+    writeFileSync(fd, realFloppy)
+    const oracle = ['-cdrom', iso(false), '-boot', 'd', '-drive', `file=${fd},if=floppy,format=raw`]
+    expect(await qemuSerialUntil(oracle, /EMULATION-/)).toContain('EMULATION-OK')
   })
 
   it('boots a partitioned hard-disk image from the CD as drive 80h; the real hard disk becomes 81h', async () => {
@@ -146,27 +181,39 @@ describe('Boxwood BIOS: El Torito emulation', () => {
     const heads = 16
     const sectors = 63
     const total = 2 * heads * sectors
-    const image = new Uint8Array(total * 512)
-    image.set(
-      program({ DRIVE: 0x80, STAMP_CX: 0x0001, STAMP_DH: 1, STAMP_LBA: 63, SECTORS: sectors, HEADS: heads, MEDIA: 4 }),
-    )
-    const entry = new DataView(image.buffer, 0x1be, 16)
-    entry.setUint8(0, 0x80)
-    entry.setUint8(1, 1) // start head
-    entry.setUint8(2, 1) // start sector (cylinder 0)
-    entry.setUint8(3, 0)
-    entry.setUint8(4, 0x06) // FAT16
-    entry.setUint8(5, heads - 1) // end head
-    entry.setUint8(6, sectors) // end sector, cylinder bits 8–9 = 0
-    entry.setUint8(7, 1) // end cylinder
-    entry.setUint32(8, 63, true)
-    entry.setUint32(12, total - 63, true)
-    image.set([0x55, 0xaa], 510)
-    image.set(ascii('STMP'), 63 * 512)
-    const iso = isoAround(image, ['-hard-disk-boot'])
-    const cd = createBlockDrive('cdrom', await fileMedium(iso, 2048, true))
-    const disk = createBlockDrive('hard-disk', createMemoryMedium(realDrive(1 << 20)))
+    const iso = (edd: boolean) => {
+      const image = new Uint8Array(total * 512)
+      const defines = { DRIVE: 0x80, STAMP_CX: 1, STAMP_DH: 1, STAMP_LBA: 63, SECTORS: sectors, HEADS: heads, MEDIA: 4 }
+      image.set(program(edd ? { ...defines, EDD: 1 } : defines))
+      partition(image, heads, sectors, total)
+      return isoAround(image, ['-hard-disk-boot'])
+    }
+    const realDisk = realDrive(1 << 20)
+    const cd = createBlockDrive('cdrom', await fileMedium(iso(true), 2048, true))
+    const disk = createBlockDrive('hard-disk', createMemoryMedium(realDisk))
     const { com1 } = await bootUntil({ luns: { ide: { 0: disk, 2: cd } }, bootOrder: ['cdrom'] }, 'EMULATION-')
     expect(com1.text()).toContain('EMULATION-OK')
+
+    const hd = join(scratchDir(), 'real.img')
+    writeFileSync(hd, realDisk)
+    const oracle = ['-cdrom', iso(false), '-boot', 'd', '-drive', `file=${hd},if=ide,index=0,format=raw`]
+    expect(await qemuSerialUntil(oracle, /EMULATION-/)).toContain('EMULATION-OK')
   })
 })
+
+/** The MBR's one partition, LBA 63 (CHS 0/1/1) to the end of the last cylinder, the signature and the stamp. */
+function partition(image: Uint8Array, heads: number, sectors: number, total: number): void {
+  const entry = new DataView(image.buffer, 0x1be, 16)
+  entry.setUint8(0, 0x80)
+  entry.setUint8(1, 1) // start head
+  entry.setUint8(2, 1) // start sector (cylinder 0)
+  entry.setUint8(3, 0)
+  entry.setUint8(4, 0x06) // FAT16
+  entry.setUint8(5, heads - 1) // end head
+  entry.setUint8(6, sectors) // end sector, cylinder bits 8–9 = 0
+  entry.setUint8(7, total / (heads * sectors) - 1) // end cylinder
+  entry.setUint32(8, 63, true)
+  entry.setUint32(12, total - 63, true)
+  image.set([0x55, 0xaa], 510)
+  image.set(ascii('STMP'), 63 * 512)
+}
