@@ -49,10 +49,10 @@ function blockSource(b: BlockCache, slot: number): string {
   const first = b.first[slot]!
   const n = b.count[slot]!
   const dead = deadFlagWriters(b, first, n)
+  let helpers = false
   let faults = false
   for (let i = first; i < first + n; i++) faults ||= mayFault(b, i)
-  const lines = ['const regs = c.regs;', 'let done = 0;']
-  if (faults) lines.push('const p = h.p;', 'p.eip = blockEip; p.first = first;')
+  const lines: string[] = []
   lines.push('for (;;) {')
   if (faults) lines.push('p.done = done;')
   for (let j = 0; j < n; j++) {
@@ -74,12 +74,34 @@ function blockSource(b: BlockCache, slot: number): string {
     if (code !== null)
       lines.push((dead[j] ? withoutLazyStores(code) : code).replace(/return (\d+)/g, 'return done + $1'))
     else {
+      helpers = true
       lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
       lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
     }
+    if (op === OP.fpu) helpers = true
   }
   lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
-  return lines.join('\n')
+  const head = ['const regs = c.regs;', 'let done = 0;']
+  if (faults) head.push('const p = h.p;', 'p.eip = blockEip; p.first = first;')
+  return [...head, ...inLocals(lines.join('\n'), helpers)].join('\n')
+}
+
+/**
+ * Keeps the general registers other than ESP in JavaScript locals for the block (V8 can then hold them in machine
+ * registers across calls), stored back on every exit — return or exception — by a `finally`. ESP stays in
+ * `c.regs`: the stack helpers and fault accounting read it there. Blocks that hand records to the block
+ * interpreter or the FPU (which read and write `c.regs`) keep every register in `c.regs`.
+ */
+function inLocals(body: string, helpers: boolean): string[] {
+  if (helpers) return [body]
+  const used = [0, 1, 2, 3, 5, 6, 7].filter((r) => body.includes(`regs[${r}]`))
+  if (used.length === 0) return [body]
+  return [
+    `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')};`,
+    'try {',
+    body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
+    `} finally { ${used.map((r) => `regs[${r}] = r${r};`).join(' ')} }`,
+  ]
 }
 
 /** Compiles block `slot` of `c`'s cache (or reuses the function of identical code). */
