@@ -20,7 +20,7 @@ import {
   rmSeg,
 } from './operands'
 import { loadFarPointer } from './execute-groups'
-import { cpuid, moveFromCr, moveToCr, moveFromDr, moveToDr, readMsr, writeMsr } from './system'
+import { cpuid, moveFromCr, moveToCr, moveFromDr, moveToDr, readMsr, readPerformanceCounter, writeMsr } from './system'
 
 function opSize(c: Cpu): number {
   return c.opSize32 ? 4 : 2
@@ -132,6 +132,9 @@ export function execute0F(c: Cpu): void {
       readMsr(c, regs[1]! >>> 0)
       return
     }
+    case 0x33:
+      readPerformanceCounter(c)
+      return
     case 0x34:
       sysenter(c)
       return

@@ -9,6 +9,7 @@ import {
   CR0_WP,
   CR4_DE,
   CR4_PAE,
+  CR4_PCE,
   CR4_PGE,
   CR4_PSE,
   CR4_PVI,
@@ -191,6 +192,20 @@ export function moveToDr(c: Cpu, n: number, v: number): void {
   else if (n === 7) v = (v & 0xffff2bff) | 0x400
   c.dr[n] = v
   if (n <= 3 || n === 7) c.updateDebugWatch()
+}
+
+/**
+ * RDPMC (SDM vol. 2B "RDPMC"; P6 family: counters 0 and 1, 40 bits): EDX:EAX ← PMC[ECX], bits 39:0. Allowed
+ * at CPL 0, in real mode, or with CR4.PCE set; otherwise, or for a counter that does not exist, #GP(0). Linux's
+ * perf driver reads the counters this way once the P6 PMU is detected (e.g. when events stop at poweroff).
+ */
+export function readPerformanceCounter(c: Cpu): void {
+  const r = c.regs
+  const index = r[1]! >>> 0
+  if (index > 1 || ((c.cr4 & CR4_PCE) === 0 && c.cpl !== 0 && c.protectedMode)) c.gp(0)
+  const v = c.perfCtr[index]!
+  r[0] = (v % 4294967296) | 0
+  r[2] = Math.floor(v / 4294967296) & 0xff
 }
 
 /** RDMSR into EDX:EAX; unknown MSRs raise #GP(0). */

@@ -134,3 +134,56 @@ hlt`)
     expect([r[0], r[2]]).toEqual([0, 0])
   })
 })
+
+describe('RDPMC', () => {
+  /** A flat machine at CPL 3 with CR4.PCE as given. */
+  function userMachine(source: string, pce: boolean) {
+    const m = protectedMachine(source, [
+      [0x18, 0x0000ffff, 0x00cffb00],
+      [0x20, 0x0000ffff, 0x00cff300],
+    ])
+    const s = m.cpu.getState()
+    const flat = (selector: number, attributes: number) => ({ selector, base: 0, limit: 0xffffffff, attributes })
+    s.cs = flat(0x1b, 0xc0fb)
+    for (const seg of ['ds', 'es', 'ss', 'fs', 'gs'] as const) s[seg] = flat(0x23, 0xc0f3)
+    s.cpl = 3
+    s.cr4 = (s.cr4 & ~0x100) | (pce ? 0x100 : 0)
+    s.msr.perfCtr = [0x12_3456_789a, 5]
+    m.cpu.setState(s)
+    return m
+  }
+
+  it('reads counters 0 and 1 as 40-bit values in EDX:EAX at CPL 0 (what WRMSR wrote)', () => {
+    const r = run(`mov ecx, 0xc1
+mov eax, 0x80000002
+xor edx, edx
+wrmsr
+mov ecx, 0xc2
+mov eax, 7
+wrmsr
+xor ecx, ecx
+rdpmc
+mov esi, eax
+mov edi, edx
+mov ecx, 1
+rdpmc
+hlt`)
+    expect([r[6]! >>> 0, r[7]]).toEqual([0x80000002, 0xff])
+    expect([r[0], r[2]]).toEqual([7, 0])
+  })
+
+  it('raises #GP(0) for a counter the P6 does not have', () => {
+    const m = protectedMachine('mov ecx, 2\nrdpmc\nhlt')
+    expect(stepUntilException(m)).toEqual({ vector: 13, errorCode: 0 })
+  })
+
+  it('raises #GP(0) at CPL 3 unless CR4.PCE is set', () => {
+    expect(stepUntilException(userMachine('xor ecx, ecx\nrdpmc\nhlt', false))).toEqual({ vector: 13, errorCode: 0 })
+    const m = userMachine('xor ecx, ecx\nrdpmc\nmov ecx, 1\nrdpmc\nhlt', true)
+    for (let i = 0; i < 2; i++) m.cpu.step()
+    expect([m.cpu.regs[0]! >>> 0, m.cpu.regs[2]]).toEqual([0x3456789a, 0x12])
+    m.cpu.step()
+    m.cpu.step()
+    expect([m.cpu.regs[0], m.cpu.regs[2]]).toEqual([5, 0])
+  })
+})
