@@ -121,13 +121,7 @@ function noteFilled(c: Cpu, page: number, user: boolean, global: boolean): void 
   }
   if (c.filledCount < FILLED_MAX) c.filled[c.filledCount++] = record
   else c.filledOverflow = true
-  if (user) {
-    if (page < c.filledLoU) c.filledLoU = page
-    if (page > c.filledHiU) c.filledHiU = page
-  } else {
-    if (page < c.filledLoS) c.filledLoS = page
-    if (page > c.filledHiS) c.filledHiS = page
-  }
+  noteFilledRange(c, page, page, user)
 }
 
 /** INVLPG: drops one page (even a global one). */
