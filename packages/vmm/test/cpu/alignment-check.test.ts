@@ -2,30 +2,18 @@
 // EFLAGS.AC both set (Intel SDM vol. 3A 6.15 "Interrupt 17"); #PF takes priority. QEMU's TCG does not implement
 // #AC, so these are unit tests.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, stepUntilException, type TestMachine } from './harness'
+import { enterUserMode, protectedMachine, stepUntilException, USER_GDT, type TestMachine } from './harness'
 
 const CR0_AM = 0x40000
 const EFLAGS_AC = 0x40000
 
 /** A flat machine switched to CPL 3 (user code 0x1b, user data 0x23), with AM/AC as given. */
 function userMachine(source: string, am: boolean, ac: boolean, engine?: 'interpreter' | 'compiled'): TestMachine {
-  const m = protectedMachine(
-    source,
-    [
-      [0x18, 0x0000ffff, 0x00cffb00],
-      [0x20, 0x0000ffff, 0x00cff300],
-    ],
-    engine ? { engine, compileThreshold: 0 } : {},
-  )
-  const s = m.cpu.getState()
-  const flat = (selector: number, attributes: number) => ({ selector, base: 0, limit: 0xffffffff, attributes })
-  s.cs = flat(0x1b, 0xc0fb)
-  for (const seg of ['ds', 'es', 'ss', 'fs', 'gs'] as const) s[seg] = flat(0x23, 0xc0f3)
-  s.cpl = 3
-  s.cr0 = (s.cr0 & ~CR0_AM) | (am ? CR0_AM : 0)
-  s.eflags = (s.eflags & ~EFLAGS_AC) | (ac ? EFLAGS_AC : 0)
-  m.cpu.setState(s)
-  return m
+  const m = protectedMachine(source, USER_GDT, engine ? { engine, compileThreshold: 0 } : {})
+  return enterUserMode(m, (s) => {
+    s.cr0 = (s.cr0 & ~CR0_AM) | (am ? CR0_AM : 0)
+    s.eflags = (s.eflags & ~EFLAGS_AC) | (ac ? EFLAGS_AC : 0)
+  })
 }
 
 describe('alignment check (#AC)', () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cpu, type CpuOptions } from '../../src/cpu/cpu'
+import type { CpuState } from '../../src/cpu/cpu-state'
 import type { AccessSize, IoBus } from '../../src/io/io-bus'
 import type { InterruptSource } from '../../src/irq/interrupt-source'
 import { PhysicalMemory } from '../../src/memory/physical-memory'
@@ -125,4 +126,25 @@ export function stepUntilException(m: TestMachine, max = 1000): { vector: number
     if (r.reason !== 'budget') return null
   }
   return null
+}
+
+/** GDT entries for `protectedMachine` with flat ring-3 code (index 0x18, selector 0x1b) and data (0x20, 0x23). */
+export const USER_GDT: [number, number, number][] = [
+  [0x18, 0x0000ffff, 0x00cffb00],
+  [0x20, 0x0000ffff, 0x00cff300],
+]
+
+/**
+ * Moves a machine built with `USER_GDT` to CPL 3 with flat user segments (CS 0x1b, data 0x23); `edit` may
+ * change the rest of the state before it is loaded.
+ */
+export function enterUserMode(m: TestMachine, edit: (s: CpuState) => void = () => {}): TestMachine {
+  const s = m.cpu.getState()
+  const flat = (selector: number, attributes: number) => ({ selector, base: 0, limit: 0xffffffff, attributes })
+  s.cs = flat(0x1b, 0xc0fb)
+  for (const seg of ['ds', 'es', 'ss', 'fs', 'gs'] as const) s[seg] = flat(0x23, 0xc0f3)
+  s.cpl = 3
+  edit(s)
+  m.cpu.setState(s)
+  return m
 }

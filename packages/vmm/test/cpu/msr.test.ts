@@ -3,7 +3,7 @@
 // Linux kernel runs at boot (arch/x86/events/core.c check_hw_exists: read the event select, then flip the low
 // 16 bits of a counter and read them back).
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, stepUntilException } from './harness'
+import { enterUserMode, protectedMachine, stepUntilException, USER_GDT } from './harness'
 
 function run(source: string): Int32Array {
   const m = protectedMachine(source)
@@ -138,19 +138,10 @@ hlt`)
 describe('RDPMC', () => {
   /** A flat machine at CPL 3 with CR4.PCE as given. */
   function userMachine(source: string, pce: boolean) {
-    const m = protectedMachine(source, [
-      [0x18, 0x0000ffff, 0x00cffb00],
-      [0x20, 0x0000ffff, 0x00cff300],
-    ])
-    const s = m.cpu.getState()
-    const flat = (selector: number, attributes: number) => ({ selector, base: 0, limit: 0xffffffff, attributes })
-    s.cs = flat(0x1b, 0xc0fb)
-    for (const seg of ['ds', 'es', 'ss', 'fs', 'gs'] as const) s[seg] = flat(0x23, 0xc0f3)
-    s.cpl = 3
-    s.cr4 = (s.cr4 & ~0x100) | (pce ? 0x100 : 0)
-    s.msr.perfCtr = [0x12_3456_789a, 5]
-    m.cpu.setState(s)
-    return m
+    return enterUserMode(protectedMachine(source, USER_GDT), (s) => {
+      s.cr4 = (s.cr4 & ~0x100) | (pce ? 0x100 : 0)
+      s.msr.perfCtr = [0x12_3456_789a, 5]
+    })
   }
 
   it('reads counters 0 and 1 as 40-bit values in EDX:EAX at CPL 0 (what WRMSR wrote)', () => {

@@ -3,7 +3,7 @@
 // change a neighbour's PTE without INVLPG where that is architecturally safe (not present, not yet accessed) and
 // check rights, dirty bits and execute-disable on prefetched pages.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, stepUntilException, type TestMachine } from './harness'
+import { enterUserMode, protectedMachine, stepUntilException, USER_GDT, type TestMachine } from './harness'
 
 const PD = 0x20000
 const PT = 0x21000
@@ -12,10 +12,7 @@ const PT = 0x21000
 function pagedMachine(source: string, pte: Record<number, number>, user = false): TestMachine {
   const m = protectedMachine(
     `mov eax, ${PD}\nmov cr3, eax\nmov eax, cr0\nor eax, 0x80000000\nmov cr0, eax\n${source}`,
-    [
-      [0x18, 0x0000ffff, 0x00cffb00],
-      [0x20, 0x0000ffff, 0x00cff300],
-    ],
+    USER_GDT,
   )
   m.memory.write32(PD, PT | 0x27)
   for (let i = 0; i < 1024; i++) m.memory.write32(PT + i * 4, (i << 12) | 0x67)
@@ -30,12 +27,7 @@ function pagedMachine(source: string, pte: Record<number, number>, user = false)
   if (user) {
     // Paging goes on at CPL 0 (the first five instructions), then the code continues at CPL 3.
     for (let i = 0; i < 5; i++) m.cpu.step()
-    const s = m.cpu.getState()
-    const flat = (selector: number, attributes: number) => ({ selector, base: 0, limit: 0xffffffff, attributes })
-    s.cs = flat(0x1b, 0xc0fb)
-    for (const seg of ['ds', 'es', 'ss', 'fs', 'gs'] as const) s[seg] = flat(0x23, 0xc0f3)
-    s.cpl = 3
-    m.cpu.setState(s)
+    enterUserMode(m)
   }
   return m
 }
