@@ -173,7 +173,7 @@ describe('Boxwood BIOS: El Torito emulation', () => {
     const fd = join(scratchDir(), 'real.img')
     writeFileSync(fd, realFloppy)
     const oracle = ['-cdrom', iso(false), '-boot', 'd', '-drive', `file=${fd},if=floppy,format=raw`]
-    expect(await qemuSerialUntil(oracle, /EMULATION-/)).toContain('EMULATION-OK')
+    expect(await qemuSerialUntil(oracle, /EMULATION-\w+\r?\n/)).toContain('EMULATION-OK')
   })
 
   it('boots a partitioned hard-disk image from the CD as drive 80h; the real hard disk becomes 81h', async () => {
@@ -197,7 +197,7 @@ describe('Boxwood BIOS: El Torito emulation', () => {
     const hd = join(scratchDir(), 'real.img')
     writeFileSync(hd, realDisk)
     const oracle = ['-cdrom', iso(false), '-boot', 'd', '-drive', `file=${hd},if=ide,index=0,format=raw`]
-    expect(await qemuSerialUntil(oracle, /EMULATION-/)).toContain('EMULATION-OK')
+    expect(await qemuSerialUntil(oracle, /EMULATION-\w+\r?\n/)).toContain('EMULATION-OK')
   })
 })
 
