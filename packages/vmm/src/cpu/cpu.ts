@@ -190,6 +190,8 @@ export class Cpu {
   watchIo = false
   /** B0–B3 bits of data breakpoints hit by the current instruction. */
   pendingDataBreak = 0
+  /** An IRET or task switch left VIF and VIP set: #GP(0) before the next instruction (virtual-interrupts.ts). */
+  virtualInterruptCheck = false
   firstException: { vector: number; errorCode: number | null } | null = null
 
   // ---- TLB and fetch cache ----
