@@ -1,15 +1,33 @@
-// Runs one decoded x87 record (OP.fpu) of a cached block: the #NM check (CR0.EM/TS), the memory operand's
-// linear address — checked over the operand's full size and direction against its segment — and data
-// selector, then the x87 module: for the built-in X87Fpu, the pre-decoded fast paths (fpu/x87-fast.ts) run
-// straight from here; everything else goes through `Fpu.execute`. Shared by the block interpreter and compiled
-// blocks, which call it directly instead of going through `step`. Spec: Intel SDM vol. 1 ch. 8 (§8.1.8 last
-// instruction pointers), vol. 3A 2.5 (CR0.EM/TS), 5.3–5.4 (limit and type checks).
+// Runs decoded x87 records (OP.fpu) of cached blocks: the #NM check (CR0.EM/TS), the memory operand's linear
+// address — checked over the operand's full size and direction against its segment — and data selector, then
+// the x87 module: for the built-in X87Fpu, the pre-decoded fast paths (fpu/x87-fast.ts) run straight from here;
+// everything else goes through `Fpu.execute`. The block interpreter calls `executeFpuRecord`; compiled blocks run
+// the code `fpuSnippet` generates, which resolves the kind at compile time and calls its handler directly. Spec:
+// Intel SDM vol. 1 ch. 8 (§8.1.8 last instruction pointers), vol. 3A 2.5 (CR0.EM/TS), 5.3–5.4 (limit and type
+// checks).
 import { NM } from './constants'
 import type { Cpu } from './cpu'
 import type { BlockCache } from './block-decoder'
 import { ea } from './block-exec'
-import { exactFloat32, executeFastMemory, executeFastRegister, pushFloat32, pushInteger } from './fpu/x87-fast'
-import { FAST_OPERAND } from './fpu/x87-kinds'
+import {
+  arithRegister,
+  changeSign,
+  compareRegister,
+  compareTwice,
+  exchange,
+  executeFastMemory,
+  executeFastRegister,
+  loadConstant,
+  loadRegister,
+  noteFloat32Store,
+  pushFloat32,
+  pushInteger,
+  pushValue,
+  roundFloat32,
+  squareRootST0,
+  storeRegister,
+} from './fpu/x87-fast'
+import { FAST_OPERAND, KIND, X87_KINDS } from './fpu/x87-kinds'
 import { fpuOperandLinear } from './fpu-host'
 import type { Fpu } from './fpu/fpu-contract'
 import type { X87State } from './fpu/x87-state'
@@ -33,45 +51,63 @@ export function executeFpuRecord(c: Cpu, b: BlockCache, i: number, blockEip: num
       s.instructionPointer = (blockEip + b.start[i]!) | 0
       s.lastOpcode = word & 0x7ff
       s.codeSelector = c.segSel[1 /* CS */]! & 0xffff
-      if (kind < 32 /* KIND.MEMORY */ ? executeFastRegister(s, kind, word & 0xff) : fastMemory(c, b, i, s, kind, word))
-        return
+      if (kind < 32 /* KIND.MEMORY */) {
+        if (executeFastRegister(s, kind, word & 0xff)) return
+      } else {
+        const seg = b.seg[i]!
+        const off = ea(c, b, i)
+        s.dataPointer = off
+        s.dataSelector = c.segSel[seg]! & 0xffff
+        if (memoryKind(c, s, seg, off, kind, word & 0xff)) return
+      }
     }
   }
   executeGeneral(c, b, i, blockEip, fpu, word)
 }
 
 /**
- * The memory kinds of the fast path: the data pointer, the operand's segment checks, then the handler. FLD m32fp,
- * FILD m32int and exact FST(P) m32fp use the CPU's segmented 32-bit accesses (segment check and RAM fast path in
+ * The memory kinds of the fast path after the pointers: the operand's segment checks, then the handler. FLD
+ * m32fp, FILD m32int and FST(P) m32fp use the CPU's segmented 32-bit accesses (segment check and RAM fast path in
  * one); a store changes no x87 state before its write has succeeded.
  */
-function fastMemory(c: Cpu, b: BlockCache, i: number, s: X87State, kind: number, word: number): boolean {
-  const seg = b.seg[i]!
-  const off = ea(c, b, i)
-  s.dataPointer = off
-  s.dataSelector = c.segSel[seg]! & 0xffff
+function memoryKind(c: Cpu, s: X87State, seg: number, off: number, kind: number, modrm: number): boolean {
   switch (kind) {
     case 32: // FLD_M32
-      return pushFloat32(s, c.read32(seg, off) >>> 0)
+      return loadFloat32(c, s, seg, off)
     case 38: // FILD_M32
-      return pushInteger(s, c.read32(seg, off) | 0)
+      return loadInteger32(c, s, seg, off)
     case 33: // FST_M32
     case 34: {
       // FSTP_M32
-      if (s.empty[s.top] === 1) return false
-      const bits = exactFloat32(s)
-      if (bits < 0) break
-      c.write32(seg, off, bits)
-      s.statusFlags &= ~0x200 /* SW.C1 */
-      if (kind === 34) s.pop()
-      return true
+      const stored = storeFloat32(c, s, seg, off, kind === 34)
+      if (stored) return true
+      break
     }
   }
   const access = FAST_OPERAND[kind]!
   const linear =
     (access & 0x1000) /* OPERAND_WRITE */ !== 0 ? c.segWrite(seg, off, access & 0xfff) : c.segRead(seg, off, access)
   // (The host's dataSelector is only read by Fpu.execute: executeGeneral sets it when a handler declines.)
-  return executeFastMemory(s, kind, word & 0xff, linear, c.fpuHost)
+  return executeFastMemory(s, kind, modrm, linear, c.fpuHost)
+}
+
+function loadFloat32(c: Cpu, s: X87State, seg: number, off: number): boolean {
+  return pushFloat32(s, c.read32(seg, off) >>> 0)
+}
+
+function loadInteger32(c: Cpu, s: X87State, seg: number, off: number): boolean {
+  return pushInteger(s, c.read32(seg, off) | 0)
+}
+
+/** FST(P) m32fp of a value x87-fast.ts `roundFloat32` converts; false (nothing done) for the others. */
+function storeFloat32(c: Cpu, s: X87State, seg: number, off: number, popAfter: boolean): boolean {
+  if (s.empty[s.top] === 1) return false
+  const bits = roundFloat32(s)
+  if (bits < 0) return false
+  c.write32(seg, off, bits)
+  noteFloat32Store(s)
+  if (popAfter) s.pop()
+  return true
 }
 
 /** Any x87 record through `Fpu.execute`, which reads the operand size (FSAVE/FSTENV layouts) and the pointers. */
@@ -88,4 +124,112 @@ function executeGeneral(c: Cpu, b: BlockCache, i: number, blockEip: number, fpu:
     c.fpuHost.dataSelector = c.segSel[seg]!
   }
   fpu.execute(word >>> 8, word & 0xff, linear, c.fpuHost, eip, off)
+}
+
+/**
+ * The register file compiled x87 code may run its fast handlers on, or null when the record must go through
+ * `executeFpuRecord`: CR0.EM/TS set (#NM), no FPU or one not yet bound, not the built-in X87Fpu with its fast
+ * paths on, or an unmasked exception pending (the next waiting instruction delivers it).
+ */
+function fastState(c: Cpu): X87State | null {
+  if ((c.cr0 & 0xc) /* CR0_EM | CR0_TS */ !== 0) return null
+  const host = c.fpuHost
+  if (c.fpu !== host.boundFpu) return null
+  const s = host.fastState
+  if (s === null || (s.statusFlags & 0x80) /* SW.ES */ !== 0) return null
+  return s
+}
+
+/** Entry points of compiled x87 code (`h.fpu` in generated code, see {@link fpuSnippet}); stateless. */
+export const FPU_HELPERS = {
+  run: executeFpuRecord,
+  state: fastState,
+  arith: arithRegister,
+  load: loadRegister,
+  exchange,
+  store: storeRegister,
+  sqrt: squareRootST0,
+  sign: changeSign,
+  push: pushValue,
+  compare: compareRegister,
+  compareTwice,
+  constant: loadConstant,
+  loadFloat32,
+  loadInteger32,
+  storeFloat32,
+  memory: memoryKind,
+} as const
+
+/** Call of the register-form handler of `kind` with ModRM `modrm` (constants folded), returning its boolean. */
+function registerCall(kind: number, modrm: number): string | null {
+  switch (kind) {
+    case KIND.ARITH_ST0:
+    case KIND.ARITH_STI:
+    case KIND.ARITH_STI_POP:
+      return `h.fpu.arith(s, ${modrm}, ${kind})`
+    case KIND.FLD_STI:
+      return `h.fpu.load(s, ${modrm})`
+    case KIND.FXCH:
+      return `h.fpu.exchange(s, ${modrm})`
+    case KIND.FST_STI:
+    case KIND.FSTP_STI:
+      return `h.fpu.store(s, ${modrm}, ${kind})`
+    case KIND.FSQRT:
+      return 'h.fpu.sqrt(s)'
+    case KIND.FCHS:
+    case KIND.FABS:
+      return `h.fpu.sign(s, ${kind})`
+    case KIND.FLD1:
+    case KIND.FLDZ:
+      return `h.fpu.push(s, ${kind === KIND.FLD1 ? 1 : 0})`
+    case KIND.FCOM:
+    case KIND.FCOMP:
+    case KIND.FUCOM:
+    case KIND.FUCOMP:
+      return `h.fpu.compare(s, ${modrm}, ${kind})`
+    case KIND.FCOMPP:
+    case KIND.FUCOMPP:
+      return `h.fpu.compareTwice(s, ${kind})`
+    case KIND.FLD_CONST:
+      return `h.fpu.constant(s, ${modrm})`
+    default:
+      return null
+  }
+}
+
+/** Call of the memory-form handler of `kind` on offset `o` of segment `seg`, returning its boolean. */
+function memoryCall(kind: number, modrm: number, seg: number): string {
+  switch (kind) {
+    case KIND.FLD_M32:
+      return `h.fpu.loadFloat32(c, s, ${seg}, o)`
+    case KIND.FILD_M32:
+      return `h.fpu.loadInteger32(c, s, ${seg}, o)`
+    case KIND.FST_M32:
+    case KIND.FSTP_M32:
+      return `h.fpu.storeFloat32(c, s, ${seg}, o, ${kind === KIND.FSTP_M32})`
+    default:
+      return `h.fpu.memory(c, s, ${seg}, o, ${kind}, ${modrm})`
+  }
+}
+
+/**
+ * Compiled code for x87 record `i` (index `k` in its block; `eaExpr`: the inline offset expression of its memory
+ * operand): the pointers and a direct call of the record's fast handler, with the kind, register numbers, EIP
+ * offset and operand expression folded in; when the guard or the handler declines — nothing changed — the record
+ * runs through `executeFpuRecord`, which decides exactly as the interpreter does.
+ */
+export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string): string {
+  const word = b.imm[i]!
+  const code = word & 0x7ff
+  const modrm = word & 0xff
+  const kind = X87_KINDS[code]!
+  const run = `h.fpu.run(c, c.blocks, first + ${k}, blockEip);`
+  const call =
+    kind === KIND.GENERAL ? null : kind < KIND.MEMORY ? registerCall(kind, modrm) : memoryCall(kind, modrm, b.seg[i]!)
+  if (call === null) return run
+  let pointers = `s.instructionPointer = (blockEip + ${b.start[i]!}) | 0; s.lastOpcode = ${code}; s.codeSelector = c.segSel[1] & 0xffff;`
+  if (kind >= KIND.MEMORY) {
+    pointers += ` const o = ${eaExpr}; s.dataPointer = o; s.dataSelector = c.segSel[${b.seg[i]!}] & 0xffff;`
+  }
+  return `{ const s = h.fpu.state(c); if (s === null) ${run} else { ${pointers} if (!${call}) ${run} } }`
 }

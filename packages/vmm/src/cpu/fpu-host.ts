@@ -6,7 +6,7 @@ import type { Cpu } from './cpu'
 import type { Fpu, FpuHost } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
 import type { X87CpuAccess } from './fpu/x87-host'
-import { OPERAND_WRITE, x87OperandAccess } from './fpu/x87-kinds'
+import { OPERAND_WRITE, X87_KINDS, x87OperandAccess } from './fpu/x87-kinds'
 import type { X87State } from './fpu/x87-state'
 
 /** Adapter from the CPU to `FpuHost` (plus the x87 module's X87CpuAccess); one instance per CPU. */
@@ -22,6 +22,8 @@ export class CpuFpuHost implements FpuHost, X87CpuAccess {
   /** Register file and pre-decoded kinds of `boundFpu` when it is the built-in X87Fpu, else null. */
   x87State: X87State | null = null
   x87Kinds: Uint8Array | null = null
+  /** `x87State` when the built-in X87Fpu also has its fast paths on (compiled x87 code calls them), else null. */
+  fastState: X87State | null = null
 
   private readonly cpu: Cpu
 
@@ -39,6 +41,7 @@ export class CpuFpuHost implements FpuHost, X87CpuAccess {
     const x87 = fpu instanceof X87Fpu ? fpu : null
     this.x87State = x87 === null ? null : x87.state
     this.x87Kinds = x87 === null ? null : x87.kinds
+    this.fastState = x87 !== null && x87.kinds === X87_KINDS ? x87.state : null
   }
 
   read8(linear: number): number {

@@ -39,7 +39,7 @@ const CONSTANT_SLOTS = (() => {
 })()
 
 /** Pushes constant D9 `modrm` (E9–ED); false (nothing changed) when ST(7) is in use. */
-function loadConstant(s: X87State, modrm: number): boolean {
+export function loadConstant(s: X87State, modrm: number): boolean {
   const target = (s.top - 1) & 7
   if (s.empty[target] === 0) return false
   const from = ((modrm - 0xe9) * 4 + ((s.controlWord >>> 10) & 3)) * 5
@@ -57,7 +57,7 @@ function loadConstant(s: X87State, modrm: number): boolean {
 }
 
 /** Pushes a binary64 value that needs no operand checks; false (nothing changed) when ST(7) is in use. */
-function pushValue(s: X87State, value: number): boolean {
+export function pushValue(s: X87State, value: number): boolean {
   const target = (s.top - 1) & 7
   if (s.empty[target] === 0) return false
   s.statusFlags &= ~0x200 /* SW.C1 */
@@ -74,7 +74,7 @@ function pushValue(s: X87State, value: number): boolean {
 
 /** Register arithmetic: ARITH_ST0 (D8: ST(0) ← ST(0) op ST(i)), ARITH_STI (DC: ST(i) ← ST(i) op ST(0), with the
  * SUB/SUBR and DIV/DIVR encodings swapped relative to D8) and ARITH_STI_POP (DE: the same, then pop). */
-function arithRegister(s: X87State, modrm: number, kind: number): boolean {
+export function arithRegister(s: X87State, modrm: number, kind: number): boolean {
   const st0 = s.top
   const reg = (modrm >>> 3) & 7
   const sti = (st0 + modrm) & 7
@@ -83,7 +83,7 @@ function arithRegister(s: X87State, modrm: number, kind: number): boolean {
   return true
 }
 
-function loadRegister(s: X87State, modrm: number): boolean {
+export function loadRegister(s: X87State, modrm: number): boolean {
   const st0 = s.top
   const sti = (st0 + modrm) & 7
   const target = (st0 - 1) & 7
@@ -94,7 +94,7 @@ function loadRegister(s: X87State, modrm: number): boolean {
   return true
 }
 
-function exchange(s: X87State, modrm: number): boolean {
+export function exchange(s: X87State, modrm: number): boolean {
   const st0 = s.top
   const sti = (st0 + modrm) & 7
   if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
@@ -106,7 +106,7 @@ function exchange(s: X87State, modrm: number): boolean {
 }
 
 /** FST_STI / FSTP_STI. */
-function storeRegister(s: X87State, modrm: number, kind: number): boolean {
+export function storeRegister(s: X87State, modrm: number, kind: number): boolean {
   const st0 = s.top
   if (s.empty[st0] === 1) return false
   const sti = (st0 + modrm) & 7
@@ -116,7 +116,7 @@ function storeRegister(s: X87State, modrm: number, kind: number): boolean {
   return true
 }
 
-function squareRootST0(s: X87State): boolean {
+export function squareRootST0(s: X87State): boolean {
   const st0 = s.top
   if (exactSquareRoot(s, st0)) return true
   if (s.empty[st0] === 1) return false
@@ -125,7 +125,7 @@ function squareRootST0(s: X87State): boolean {
 }
 
 /** FCHS / FABS of a binary64 value of the normal range (or a zero), which stays a binary64 value. */
-function changeSign(s: X87State, kind: number): boolean {
+export function changeSign(s: X87State, kind: number): boolean {
   const st0 = s.top
   if (((s.empty[st0] as number) | (s.rawValid[st0] as number)) !== 0) return false
   const v = s.values[st0] as number
@@ -137,7 +137,7 @@ function changeSign(s: X87State, kind: number): boolean {
 }
 
 /** FCOM/FCOMP/FUCOM/FUCOMP ST(i) (kinds 13–16). */
-function compareRegister(s: X87State, modrm: number, kind: number): boolean {
+export function compareRegister(s: X87State, modrm: number, kind: number): boolean {
   const st0 = s.top
   const sti = (st0 + modrm) & 7
   if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
@@ -147,7 +147,7 @@ function compareRegister(s: X87State, modrm: number, kind: number): boolean {
 }
 
 /** FCOMPP / FUCOMPP. */
-function compareTwice(s: X87State, kind: number): boolean {
+export function compareTwice(s: X87State, kind: number): boolean {
   const st0 = s.top
   const st1 = (st0 + 1) & 7
   if (s.empty[st0] === 1 || s.empty[st1] === 1) return false
@@ -207,31 +207,59 @@ export function pushInteger(s: X87State, v: number): boolean {
   return true
 }
 
+/** How the last {@link roundFloat32} rounded: 0 exactly, 1 inexact and not rounded up, 2 rounded up. */
+let float32Rounding = 0
+
 /**
- * The bits FST m32fp stores from ST(0) (not empty) when binary32 holds its value exactly (normal, zero or
- * infinite: no rounding, no flags besides C1 = 0), else -1; changes nothing.
+ * The bits FST m32fp stores from ST(0) (not empty), or -1 (nothing changed: the general path decides): a value
+ * binary32 holds exactly (normal, zero or infinite: no flags besides C1 = 0), or — under RC = nearest — a binary64
+ * value whose rounded binary32 result is normal (no #O, no #U: only #P, and C1 = "rounded up"). Math.fround rounds
+ * the exact binary64 value once, to nearest-even, as the FPU rounds its 80-bit image. Changes nothing: the caller
+ * writes the bits, then applies the flags with {@link noteFloat32Store}.
  */
-export function exactFloat32(s: X87State): number {
+export function roundFloat32(s: X87State): number {
   const st0 = s.top
   const v = s.values[st0] as number
   const single = Math.fround(v)
-  if (single !== v || s.rawValid[st0] !== 0 || !(single >= 2 ** -126 || single <= -(2 ** -126) || single === 0))
-    return -1
+  if (s.rawValid[st0] !== 0) return -1
+  if (single === v) {
+    if (!(single >= 2 ** -126 || single <= -(2 ** -126) || single === 0)) return -1
+    float32Rounding = 0
+  } else {
+    const a = v < 0 ? -v : v
+    const r = single < 0 ? -single : single
+    // Both bounds fail for NaN; 3.4028234663852886e38 is binary32's largest finite value.
+    if ((s.controlWord & 0xc00) !== 0 || !(a >= 2 ** -126 && r <= 3.4028234663852886e38)) return -1
+    float32Rounding = r > a ? 2 : 1
+  }
   float32Scratch[0] = single
   return float32Bits[0] as number
+}
+
+/** After the store of {@link roundFloat32}'s bits: C1 (rounded up) and #P as the general path sets them. */
+export function noteFloat32Store(s: X87State): void {
+  if (float32Rounding === 0) {
+    s.statusFlags &= ~0x200 /* SW.C1 */
+    return
+  }
+  // An unmasked #P still stores (SDM vol. 1 §4.9.1.6): only ES/B are set for the next waiting instruction.
+  s.signal(0x20 /* SW.PE */)
+  s.setC1(float32Rounding === 2)
 }
 
 /** FST_M32 / FSTP_M32. */
 function storeFloat32(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   const st0 = s.top
   if (s.empty[st0] === 1) return false
-  let bits = exactFloat32(s)
-  if (bits >= 0) s.statusFlags &= ~0x200 /* SW.C1 */
-  else {
-    bits = toFloat32Bits(s, st0)
-    if (bits < 0) return true
+  const bits = roundFloat32(s)
+  if (bits >= 0) {
+    host.write32(linear, bits)
+    noteFloat32Store(s)
+  } else {
+    const rounded = toFloat32Bits(s, st0)
+    if (rounded < 0) return true
+    host.write32(linear, rounded)
   }
-  host.write32(linear, bits)
   if (kind === 34 /* FSTP_M32 */) s.pop()
   return true
 }
