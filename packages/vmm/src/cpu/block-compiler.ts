@@ -5,7 +5,7 @@
 import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { jccTaken, step } from './block-exec'
-import { executeFpuRecord } from './block-fpu'
+import { FPU_HELPERS, fpuSnippet } from './block-fpu'
 import { AF, ARITH_FLAGS, CF, PF, SF, ZF } from './constants'
 import { imulTrunc, shift } from './alu'
 import { condition, lazyCF, LZ_LOGIC } from './flags'
@@ -19,7 +19,7 @@ import { carryExpr, conditionExpr, saveCarry } from './jit/conditions'
 export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: number) => number
 
 /** Helpers the generated code calls (`h` in generated code); stateless, so compiled code can be shared. */
-export const HELPERS = { step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: executeFpuRecord } as const
+export const HELPERS = { step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: FPU_HELPERS } as const
 
 /** ALU kind → result expression and lazy-flag kind; ADC/SBB read `cf` (see `carryIn`). */
 const ALU32: Record<number, [string, number]> = {
@@ -173,8 +173,8 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
     case OP.nop:
       return ''
     case OP.fpu:
-      // x87 records call the FPU directly rather than through the interpreter's switch.
-      return `h.fpu(c, c.blocks, first + ${k}, blockEip);${afterStore(b, i, k)}`
+      // x87 records call their fast handler (resolved at compile time) or the FPU, not the interpreter's switch.
+      return `${fpuSnippet(b, i, k, eaExpr(b, i))}${afterStore(b, i, k)}`
     case OP.jmp:
       return `{ const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
     case OP.call:
