@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm, verdictLine } from './boot-helpers'
 
 /** A boot program: prints a banner by INT 10h teletype and COM1, proves INT 13h/15h/12h work, halts. */
 const PROGRAM = (org: string) => `
@@ -123,7 +123,7 @@ describe('Boxwood BIOS boot', () => {
     image.set(sector)
     image.set(secondSector(), 512)
     const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
-    const { vm, com1, vga } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'CHECK')
+    const { vm, com1, vga } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('CHECK'))
     expect(com1.text()).toContain('Boxwood boot sector running')
     expect(com1.text()).toContain('MESSAGE FROM LBA 1')
     expect(com1.text()).toContain('ALL-CHECKS-OK')
@@ -147,7 +147,7 @@ describe('Boxwood BIOS boot', () => {
     const floppy = createBlockDrive('floppy', createMemoryMedium(image))
     const { com1, vm, vga } = await bootUntil(
       { luns: { floppy: { 0: floppy } }, bootOrder: ['floppy', 'disk'], floppy: true },
-      'CHECK',
+      verdictLine('CHECK'),
     )
     expect(com1.text()).toContain('MESSAGE FROM LBA 1')
     expect(com1.text()).toContain('ALL-CHECKS-OK')
@@ -173,7 +173,7 @@ describe('Boxwood BIOS boot', () => {
       },
     )
     const cd = createBlockDrive('cdrom', await fileMedium(iso, 2048, true))
-    const { com1, vm, vga } = await bootUntil({ luns: { ide: { 2: cd } }, bootOrder: ['cdrom'] }, 'CHECK')
+    const { com1, vm, vga } = await bootUntil({ luns: { ide: { 2: cd } }, bootOrder: ['cdrom'] }, verdictLine('CHECK'))
     expect(com1.text()).toContain('Boxwood boot sector running')
     expect(com1.text()).toContain('MESSAGE FROM LBA 1')
     expect(com1.text()).toContain('ALL-CHECKS-OK')
@@ -237,7 +237,7 @@ dw 0xaa55
     const image = new Uint8Array(1 << 20)
     image.set(sector)
     const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
-    const { com1, vga, vm } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'VBE-')
+    const { com1, vga, vm } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('VBE-'))
     expect(com1.text()).toContain('VBE-OK')
     vga.display.refresh()
     expect(vga.display.mode).toMatchObject({ width: 640, height: 480, format: 'x8r8g8b8', stride: 2560 })

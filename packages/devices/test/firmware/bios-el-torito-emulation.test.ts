@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm, verdictLine } from './boot-helpers'
 
 /** The boot program; the defines say what its drive must look like. */
 const program = (defines: Record<string, number>) =>
@@ -166,7 +166,7 @@ describe('Boxwood BIOS: El Torito emulation', () => {
     const floppy = createBlockDrive('floppy', createMemoryMedium(realFloppy))
     const { com1 } = await bootUntil(
       { luns: { ide: { 2: cd }, floppy: { 0: floppy } }, bootOrder: ['cdrom'], floppy: true },
-      'EMULATION-',
+      verdictLine('EMULATION-'),
     )
     expect(com1.text()).toContain('EMULATION-OK')
 
@@ -191,7 +191,10 @@ describe('Boxwood BIOS: El Torito emulation', () => {
     const realDisk = realDrive(1 << 20)
     const cd = createBlockDrive('cdrom', await fileMedium(iso(true), 2048, true))
     const disk = createBlockDrive('hard-disk', createMemoryMedium(realDisk))
-    const { com1 } = await bootUntil({ luns: { ide: { 0: disk, 2: cd } }, bootOrder: ['cdrom'] }, 'EMULATION-')
+    const { com1 } = await bootUntil(
+      { luns: { ide: { 0: disk, 2: cd } }, bootOrder: ['cdrom'] },
+      verdictLine('EMULATION-'),
+    )
     expect(com1.text()).toContain('EMULATION-OK')
 
     const hd = join(scratchDir(), 'real.img')

@@ -16,7 +16,7 @@ import { EBDA_SEGMENT } from '../../src/firmware/boxwood-bios/bios-env'
 import { vgaDevice } from '../../src/graphics/vga/vga-device'
 import { i8259Pic } from '../../src/pc/i8259-pic'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm, verdictLine } from './boot-helpers'
 
 const BASE = 0x0b00
 const TEST_SLOT = 5
@@ -242,7 +242,7 @@ describe('PCI BIOS on the real CPU', () => {
     const image = new Uint8Array(64 * 512)
     image.set(nasm(PCI_PROGRAM))
     const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
-    const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'PCI-BIOS-')
+    const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('PCI-BIOS-'))
     expect(com1.text()).toContain('PCI-BIOS-OK')
   })
 })

@@ -5,7 +5,7 @@
 // the routing options into a flat buffer (the IRQs dedicated to PCI, the table's size written back). Spec: BIOS32 Service Directory proposal 0.4; PCI BIOS 2.1 §3.3.
 import { describe, expect, it } from 'vitest'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, nasm, verdictLine } from './boot-helpers'
 
 const PROGRAM = `
 bits 16
@@ -139,7 +139,7 @@ describe('Boxwood BIOS: BIOS32 Service Directory', () => {
     const image = new Uint8Array(64 * 1024)
     image.set(nasm(PROGRAM).subarray(0, 512))
     const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
-    const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, 'BIOS32-')
+    const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('BIOS32-'))
     expect(com1.text()).toContain('BIOS32-OK')
   })
 })

@@ -95,8 +95,20 @@ export interface BootOptions {
   readonly extra?: DevicesTree
 }
 
-/** Builds the PC and runs it until COM1 shows `marker` (or the virtual-time budget runs out). */
-export async function bootUntil(options: BootOptions, marker: string, budgetNs = 20_000_000_000) {
+/**
+ * A pattern for {@link bootUntil}: a whole COM1 line containing `text`, its line feed included. A program's
+ * verdict ('…-OK' / '…-FAILED') is printed character by character, so stopping at a prefix such as 'EMULATION-'
+ * can stop before the verdict itself has arrived.
+ */
+export function verdictLine(text: string): RegExp {
+  return new RegExp(`${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\n`)
+}
+
+/**
+ * Builds the PC and runs it until COM1 shows `marker` — a substring, or a pattern such as {@link verdictLine}
+ * — or the virtual-time budget runs out.
+ */
+export async function bootUntil(options: BootOptions, marker: string | RegExp, budgetNs = 20_000_000_000) {
   const com1 = createMemoryCharBackend()
   const cfg = buildPcConfig({
     ramBytes: options.ramBytes ?? 32 << 20,
@@ -115,7 +127,8 @@ export async function bootUntil(options: BootOptions, marker: string, budgetNs =
   const { vm } = machine
   vm.powerOn()
   const start = vm.nowNs()
-  while (!com1.text().includes(marker) && vm.nowNs() - start < budgetNs && vm.state === 'running') {
+  const seen = () => (typeof marker === 'string' ? com1.text().includes(marker) : marker.test(com1.text()))
+  while (!seen() && vm.nowNs() - start < budgetNs && vm.state === 'running') {
     // Short slices: a BIOS call waiting for host media I/O spins until the event loop has run.
     vm.runFor(2_000_000)
     await new Promise((resolve) => setImmediate(resolve))
