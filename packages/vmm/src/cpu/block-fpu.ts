@@ -7,7 +7,7 @@
 // checks).
 import { NM } from './constants'
 import type { Cpu } from './cpu'
-import type { BlockCache } from './block-decoder'
+import { type BlockCache, OP } from './block-decoder'
 import { ea } from './block-exec'
 import {
   arithRegister,
@@ -126,24 +126,9 @@ function executeGeneral(c: Cpu, b: BlockCache, i: number, blockEip: number, fpu:
   fpu.execute(word >>> 8, word & 0xff, linear, c.fpuHost, eip, off)
 }
 
-/**
- * The register file compiled x87 code may run its fast handlers on, or null when the record must go through
- * `executeFpuRecord`: CR0.EM/TS set (#NM), no FPU or one not yet bound, not the built-in X87Fpu with its fast
- * paths on, or an unmasked exception pending (the next waiting instruction delivers it).
- */
-function fastState(c: Cpu): X87State | null {
-  if ((c.cr0 & 0xc) /* CR0_EM | CR0_TS */ !== 0) return null
-  const host = c.fpuHost
-  if (c.fpu !== host.boundFpu) return null
-  const s = host.fastState
-  if (s === null || (s.statusFlags & 0x80) /* SW.ES */ !== 0) return null
-  return s
-}
-
 /** Entry points of compiled x87 code (`h.fpu` in generated code, see {@link fpuSnippet}); stateless. */
 export const FPU_HELPERS = {
   run: executeFpuRecord,
-  state: fastState,
   arith: arithRegister,
   load: loadRegister,
   exchange,
@@ -213,10 +198,23 @@ function memoryCall(kind: number, modrm: number, seg: number): string {
 }
 
 /**
+ * The guard of compiled x87 code, inline (a helper call per record would use up V8's inlining budget of the
+ * compiled function, which the handlers need): `s` is the register file the fast handlers may run on, or null —
+ * no FPU, one not yet bound, not the built-in X87Fpu with its fast paths on — and the record must go through
+ * `executeFpuRecord`, as it must with CR0.EM/TS set (#NM) or an unmasked exception pending (the next waiting
+ * instruction delivers it). Only the block's first x87 record checks CR0 and the binding: no record of a block
+ * changes them, and a fault ends the block.
+ */
+function guard(firstInBlock: boolean): string {
+  const once = firstInBlock ? ' || (c.cr0 & 12) !== 0 || c.fpu !== c.fpuHost.boundFpu' : ''
+  return `const s = c.fpuHost.fastState; if (s === null${once} || (s.statusFlags & 0x80) !== 0)`
+}
+
+/**
  * Compiled code for x87 record `i` (index `k` in its block; `eaExpr`: the inline offset expression of its memory
- * operand): the pointers and a direct call of the record's fast handler, with the kind, register numbers, EIP
- * offset and operand expression folded in; when the guard or the handler declines — nothing changed — the record
- * runs through `executeFpuRecord`, which decides exactly as the interpreter does.
+ * operand): the guard, the pointers and a direct call of the record's fast handler, with the kind, register
+ * numbers, EIP offset and operand expression folded in; when the guard or the handler declines — nothing
+ * changed — the record runs through `executeFpuRecord`, which decides exactly as the interpreter does.
  */
 export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string): string {
   const word = b.imm[i]!
@@ -227,9 +225,11 @@ export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string):
   const call =
     kind === KIND.GENERAL ? null : kind < KIND.MEMORY ? registerCall(kind, modrm) : memoryCall(kind, modrm, b.seg[i]!)
   if (call === null) return run
+  let firstInBlock = true
+  for (let j = i - k; j < i; j++) if (b.op[j] === OP.fpu) firstInBlock = false
   let pointers = `s.instructionPointer = (blockEip + ${b.start[i]!}) | 0; s.lastOpcode = ${code}; s.codeSelector = c.segSel[1] & 0xffff;`
   if (kind >= KIND.MEMORY) {
     pointers += ` const o = ${eaExpr}; s.dataPointer = o; s.dataSelector = c.segSel[${b.seg[i]!}] & 0xffff;`
   }
-  return `{ const s = h.fpu.state(c); if (s === null) ${run} else { ${pointers} if (!${call}) ${run} } }`
+  return `{ ${guard(firstInBlock)} ${run} else { ${pointers} if (!${call}) ${run} } }`
 }
