@@ -3,7 +3,8 @@
 // the handlers here (the DOSBox approach: a high-level-emulated BIOS). A handler waiting for host media I/O
 // sends the stub to the ROM's I/O wait, which sleeps in HLT until the BIOS pulses IRQ 14 on completion (a real
 // BIOS waits for its disk controller's interrupt the same way) and then re-executes the OUT to collect the
-// result; INT 16h waits with STI;HLT for a key.
+// result; INT 15h AH=86h sleeps in the same wait until a virtual-clock timer completes the call; INT 16h waits
+// with STI;HLT for a key.
 import {
   defineDevice,
   defineState,
@@ -68,6 +69,20 @@ function createBios(
   // same service again (a nested call has its own stack frame).
   const inflight = new Map<string, InFlight>()
   const ioDone = ctx.irq(IO_DONE_IRQ)
+  // Timed waits (INT 15h AH=86h) by deadline: one timer armed for the earliest completes them and wakes the CPU.
+  const timed = new Map<InFlight, number>()
+  const waitTimer = ctx.timer('timed-wait', () => {
+    const now = ctx.clock.nowNs()
+    let next = Infinity
+    for (const [op, until] of timed) {
+      if (until <= now) {
+        op.settled = true
+        timed.delete(op)
+      } else next = Math.min(next, until)
+    }
+    if (next !== Infinity) waitTimer.armAt(next)
+    ioDone.pulse()
+  })
   /** Sends the stub to the ROM's I/O wait, which comes back to the stub's OUT. */
   const waitForHost = (regs: FirmwareCall['regs'], stub: number): void => {
     regs.eip = rom.entries.ioWait
@@ -91,7 +106,6 @@ function createBios(
     },
     disks: [],
     bootCd: undefined,
-    waitDeadline: undefined,
     get vbeMode() {
       return state.vbeMode
     },
@@ -161,8 +175,12 @@ function createBios(
       waitForHost(fw.regs, stub)
       return
     }
-    if (result === 'retry') {
-      fw.regs.eip = stub + ROM.STUB_RETRY
+    if (result !== undefined && typeof result === 'object') {
+      const op: InFlight = { settled: false, call }
+      inflight.set(key, op)
+      timed.set(op, result.untilNs)
+      if (waitTimer.deadlineNs === undefined || result.untilNs < waitTimer.deadlineNs) waitTimer.armAt(result.untilNs)
+      waitForHost(fw.regs, stub)
       return
     }
     if (result === 'wait') {
@@ -179,7 +197,8 @@ function createBios(
     reset() {
       state.vbeMode = 0
       inflight.clear()
-      env.waitDeadline = undefined
+      timed.clear()
+      waitTimer.cancel()
       env.bootCd = undefined
     },
   }

@@ -61,14 +61,23 @@ export interface BiosEnv {
   bootCd: BiosDisk | undefined
   /** The current VBE mode (0 while in a VGA mode). */
   vbeMode: number
-  /** Deadline of an INT 15h AH=86h wait in progress. */
-  waitDeadline: number | undefined
   /** CMOS byte from the POST snapshot. */
   cmos(index: number): number
 }
 
-/** What a handler may return: done (undefined), a promise (async media I/O), or a request to come back. */
-export type HandlerResult = void | Promise<void> | 'retry' | 'wait'
+/**
+ * A call that completes at virtual time `untilNs` with the registers its handler already set (INT 15h AH=86h):
+ * meanwhile the caller sleeps in the ROM's I/O wait, as it does for host media I/O.
+ */
+export interface TimedWait {
+  readonly untilNs: number
+}
+
+/**
+ * What a handler may return: done (undefined), a promise (async media I/O), a timed wait, or 'wait' (the stub's
+ * STI;HLT loop, for a key).
+ */
+export type HandlerResult = void | Promise<void> | TimedWait | 'wait'
 
 /** A BIOS service handler. */
 export type BiosHandler = (call: BiosCall, env: BiosEnv) => HandlerResult

@@ -1,4 +1,4 @@
-// INT 15h system services (IBM PC/AT BIOS; ACPI 6.x §15.1 for the E820h memory map), INT 11h/12h and
+// INT 15h system services (IBM PC/AT BIOS, AH=86h wait; ACPI 6.x §15.1 for the E820h memory map), INT 11h/12h and
 // INT 1Ah time of day from the BDA tick count and the POST CMOS snapshot (MC146818 registers, BCD or binary
 // per status register B); INT 1Ah AH=B1h goes to the PCI BIOS (pci-bios.ts).
 import type { BiosCall } from './bios-call'
@@ -79,13 +79,12 @@ export function int15(call: BiosCall, env: BiosEnv): HandlerResult {
       call.ah = 0
       return
     case 0x86: {
-      // Wait CX:DX microseconds of virtual time; the stub re-executes until the deadline passes.
-      const now = env.clock.nowNs()
-      env.waitDeadline ??= now + (call.cx * 0x1_0000 + call.dx) * 1000
-      if (now < env.waitDeadline) return 'retry'
-      env.waitDeadline = undefined
+      // Wait CX:DX microseconds of virtual time. The call completes when the deadline passes; until then the
+      // caller sleeps in HLT (the BIOS device's timer wakes it), as a real BIOS sleeps on the RTC's periodic
+      // interrupt, instead of re-running the stub and burning guest instructions.
+      const us = call.cx * 0x1_0000 + call.dx
       call.ah = 0
-      return
+      return us === 0 ? undefined : { untilNs: env.clock.nowNs() + us * 1000 }
     }
     case 0x4f:
       call.carry = true // not intercepted: the scancode is processed

@@ -13,8 +13,8 @@ export const ROM = {
   /** Stub of HLE vector v at v × 32. */
   stub: (vector: number) => vector * 32,
   /**
-   * Stub layout: after OUT (continue), the OUT itself (retry: re-executed until a handler's condition holds;
-   * a guest waiting for host media I/O re-executes it from `entries.ioWait`), the STI;HLT loop (wait for an IRQ).
+   * Stub layout: after OUT (continue), the OUT itself (retry: a call waiting for host media I/O or for its
+   * INT 15h AH=86h deadline re-executes it from `entries.ioWait`), the STI;HLT loop (wait for an IRQ).
    */
   STUB_CONTINUE: 5,
   STUB_RETRY: 4,
@@ -88,8 +88,8 @@ export function buildBiosRom(callBase: number, vbeModes: readonly number[]): Bio
   irq.label('eoiSlave').emit(0x50, 0xb0, 0x20, 0xe6, 0xa0, 0xe6, 0x20, 0x58, 0xcf)
   irq.label('iret').emit(0xcf)
   irq.label('halt').emit(0xfa, 0xf4).jump8(0xeb, 'halt')
-  // Waiting for host media I/O (BX = the stub's OUT to re-execute; AX is free: the finished call restores every
-  // register). The BIOS device pulses IRQ 14 when the I/O completes, as a disk controller does, so the CPU can
+  // Waiting for host media I/O or a timed wait (BX = the stub's OUT to re-execute; AX is free: the finished call
+  // restores every register). The BIOS device pulses IRQ 14 when the I/O completes or the deadline passes, as a disk controller does, so the CPU can
   // sleep in HLT instead of re-running the OUT. It sleeps only if that interrupt can reach it: nothing in
   // service at the master PIC (OCW3 read ISR, then back to IRR, the power-on choice), cascade (IR2) and IRQ 14
   // unmasked; otherwise it re-executes the OUT at once, as before (never a hang).
