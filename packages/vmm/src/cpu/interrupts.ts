@@ -73,8 +73,7 @@ function deliverProtected(c: Cpu, vector: number, kind: InterruptKind, errorCode
   if ((hi & 0x8000) === 0) c.fault(NP, idtErr)
   if (type === 5) {
     taskSwitch(c, lo >>> 16, 'call', errorCode)
-    // INT n retires here; for events delivered by the run loop the new task's first instruction is not checked.
-    if (kind === 'software') checkVirtualInterruptPending(c)
+    checkVirtualInterruptPending(c)
     return
   }
   const gate32 = (type & 8) !== 0

@@ -3,7 +3,7 @@
 // delivery with double- and triple-fault escalation (Intel SDM vol. 3A 6.9, table 6-5). Spec: SDM vol. 3A ch. 6.
 import type { Cpu, CpuExit, CpuExitReason } from './cpu'
 import { CS, IF, RF, TF } from './constants'
-import { GUEST_FAULT, GuestFault as GuestFaultClass, TRIPLE_FAULT } from './fault'
+import { GUEST_FAULT, GuestFault as GuestFaultClass, TRIPLE_FAULT, faultSetsResumeFlag } from './fault'
 import { executeInstruction } from './execute'
 import { slotOf } from './block-decoder'
 import { runBlock } from './block-exec'
@@ -11,6 +11,7 @@ import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
 import { deliverInterrupt } from './interrupts'
 import { codeBreakpointHit } from './debug-registers'
+import { raiseVirtualInterruptFault } from './virtual-interrupts'
 
 /**
  * Instructions run between interrupt checks when nothing forces an earlier check. Within `run` only port I/O
@@ -32,12 +33,15 @@ export function runCpu(c: Cpu, maxInstructions: number): CpuExit {
     }
     try {
       if (checkInterrupts(c)) continue
+      raiseVirtualInterruptFault(c)
     } catch (e) {
       if (!handleThrow(c, e)) return { reason: 'triple-fault', retired: c.instructionsRetired - start }
       continue
     }
     if (c.halted) return { reason: 'halted', retired: c.instructionsRetired - start }
-    const slow = c.shadow || (c.flags & TF) !== 0 || (c.dr[7]! & 0xff) !== 0
+    // RF (set by an IRET to a faulted instruction, or by a REP instruction interrupted between iterations) holds
+    // for one instruction only: stepOne clears it before executing, the chunk paths never do.
+    const slow = c.shadow || (c.flags & (TF | RF)) !== 0 || (c.dr[7]! & 0xff) !== 0
     const chunkEnd = slow ? c.instructionsRetired + 1 : Math.min(end, c.instructionsRetired + CHUNK)
     c.shadow = false
     c.breakChunk = false
@@ -173,7 +177,10 @@ function handleThrow(c: Cpu, e: unknown): boolean {
   return deliverFault(c, c.faultVector, c.faultError)
 }
 
-/** Delivers a fault with double-fault and triple-fault escalation (SDM vol. 3A table 6-5). */
+/**
+ * Delivers a fault with double-fault and triple-fault escalation (SDM vol. 3A table 6-5); the EFLAGS image of a
+ * fault carries RF (`faultSetsResumeFlag`).
+ */
 function deliverFault(c: Cpu, vector: number, errorCode: number): boolean {
   c.lastException = { vector, errorCode: errorCode < 0 ? null : errorCode }
   c.firstException ??= c.lastException
@@ -182,6 +189,7 @@ function deliverFault(c: Cpu, vector: number, errorCode: number): boolean {
   for (;;) {
     try {
       c.deliveryDepth++
+      if (faultSetsResumeFlag(v)) c.flags |= RF
       deliverInterrupt(c, v, 'exception', err)
       c.deliveryDepth = 0
       return true
@@ -215,6 +223,7 @@ export function stepCpu(c: Cpu): CpuExit {
   const before = c.instructionsRetired
   try {
     if (checkInterrupts(c)) return { reason: 'budget', retired: 0 }
+    raiseVirtualInterruptFault(c)
   } catch (e) {
     return stepResult(c, before, !handleThrow(c, e))
   }

@@ -1,6 +1,7 @@
 // String instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS) with REP/REPE/REPNE and segment overrides,
-// and the I/O permission check (IOPL, TSS I/O bitmap) for IN/OUT/INS/OUTS (Intel SDM vol. 1 18.3, vol. 2).
-import { DF, DS, ES, IOPL, TR } from './constants'
+// and the I/O permission check (IOPL, TSS I/O bitmap) for IN/OUT/INS/OUTS (Intel SDM vol. 1 18.3, vol. 2); a REP
+// instruction stops between iterations for data breakpoints, single-stepping and long runs (SDM vol. 3A 17.3.1.2).
+import { DF, DS, ES, IOPL, RF, TF, TR } from './constants'
 import type { Cpu } from './cpu'
 import { alu } from './alu'
 import { lazyZF } from './flags'
@@ -44,7 +45,7 @@ export function stringInstruction(c: Cpu, op: number): void {
   }
   let n = rep !== 0 ? (a32 ? regs[1]! >>> 0 : regs[1]! & 0xffff) : 1
   if (n === 0) return
-  if (rep !== 0 && delta > 0 && (kind === 0xa4 || kind === 0xaa)) {
+  if (rep !== 0 && delta > 0 && (kind === 0xa4 || kind === 0xaa) && (c.flags & TF) === 0) {
     n = fastForward(c, kind === 0xa4, size, srcSeg, n)
     if (n === 0) return
   }
@@ -103,12 +104,26 @@ export function stringInstruction(c: Cpu, op: number): void {
       const zf = lazyZF(c) !== 0
       if (rep === 0xf3 ? !zf : zf) return
     }
-    if (++iterations >= REP_SLICE) {
-      // Yield so interrupts and the budget are honoured; the instruction restarts where it stopped.
-      c.eip = c.startEip
+    // A data or I/O breakpoint hit by this iteration traps after it (SDM vol. 3A 17.3.1.2), so does TF (one
+    // single-step trap per iteration, as in Bochs and QEMU), and a long run yields so interrupts and the budget are
+    // honoured: in each case the instruction restarts where it stopped.
+    if (c.pendingDataBreak !== 0 || (c.flags & TF) !== 0 || ++iterations >= REP_SLICE) {
+      interruptRepeat(c)
       return
     }
   }
+}
+
+/**
+ * Stops a REP instruction between iterations: EIP stays on it, and RF is set so that the EFLAGS image of the
+ * interrupt or #DB trap taken here carries it (the handler's IRET resumes the instruction without re-triggering an
+ * instruction breakpoint on it; SDM vol. 3A 17.3.1.1, as Bochs does in cpu/cpu.cc `repeat`). The chunk ends so the
+ * run loop looks for interrupts, and RF sends the next instruction through the step path that clears it.
+ */
+function interruptRepeat(c: Cpu): void {
+  c.eip = c.startEip
+  c.flags |= RF
+  c.breakChunk = true
 }
 
 function advance(regs: Int32Array, r: number, delta: number, a32: boolean): void {

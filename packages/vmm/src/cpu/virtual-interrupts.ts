@@ -86,16 +86,36 @@ export function virtualIret(c: Cpu): void {
 }
 
 /**
- * After IRET or a task switch by JMP/CALL/INT n: at CPL 3 with IOPL < 3, VIF and VIP both set while VME or PVI
- * (V86 mode) or PVI (protected mode) is on raise #GP(0) at the beginning of the next instruction, so the monitor can
- * deliver the pending virtual interrupt (SDM vol. 3A 20.3.2: only POPF, IRET or a task switch get there, and the
- * VME forms of POPF and IRET fault first). The instruction has retired; the fault is reported at the new CS:EIP
- * (ahead of any external interrupt, a simplification of the SDM's priorities).
+ * VIF and VIP both set at CPL 3 with IOPL < 3 while VME or PVI (V86 mode) or PVI (protected mode) is on: the state
+ * in which the next instruction raises #GP(0) so the monitor can deliver the pending virtual interrupt (SDM vol.
+ * 3A 20.3.2: only POPF, IRET or a task switch get there, and the VME forms of POPF and IRET fault first).
+ */
+function virtualInterruptPending(c: Cpu): boolean {
+  if ((c.flags & (VIF | VIP)) !== (VIF | VIP) || c.cpl !== 3 || (c.flags & IOPL) === IOPL) return false
+  return (c.cr4 & (c.v86 ? CR4_VME | CR4_PVI : CR4_PVI)) !== 0
+}
+
+/**
+ * After IRET or a task switch by JMP/CALL/INT n (the instruction has retired): when VIF and VIP are both set, arms
+ * the #GP and ends the chunk, so that the run loop raises it (`raiseVirtualInterruptFault`) before the next
+ * instruction — after taking a pending NMI or external interrupt.
  */
 export function checkVirtualInterruptPending(c: Cpu): void {
-  if ((c.flags & (VIF | VIP)) !== (VIF | VIP) || c.cpl !== 3 || (c.flags & IOPL) === IOPL) return
-  if ((c.cr4 & (c.v86 ? CR4_VME | CR4_PVI : CR4_PVI)) === 0) return
-  c.instructionsRetired++
+  if (!virtualInterruptPending(c)) return
+  c.virtualInterruptCheck = true
+  c.breakChunk = true
+}
+
+/**
+ * At an instruction boundary, after the run loop has looked for a pending NMI or external interrupt: the #GP(0)
+ * armed by `checkVirtualInterruptPending`, at the current CS:EIP, if VIF and VIP are still both set. A pending
+ * external interrupt goes first, as in Bochs, whose check sits in the instruction fetch after its event handling
+ * (cpu/cpu.cc `prefetch`); the monitor's IRET from that interrupt arms the check again.
+ */
+export function raiseVirtualInterruptFault(c: Cpu): void {
+  if (!c.virtualInterruptCheck) return
+  c.virtualInterruptCheck = false
+  if (!virtualInterruptPending(c)) return
   c.startEip = c.eip
   c.startEsp = c.regs[4]!
   c.gp(0)

@@ -32,8 +32,7 @@ vme_rec_bp:
 vme_rec_gp:
   cld
   push eax
-  mov eax, [ss:esp + 16]
-  and eax, ~0x10000 ; RF: Bochs sets it in a fault's EFLAGS image (SDM 17.3.1.1), QEMU and Boxwood leave it clear
+  mov eax, [ss:esp + 16] ; with RF, which a fault's EFLAGS image carries (SDM 17.3.1.1)
   mov [ss:DATA + 56], eax
   mov eax, [ss:esp + 20]
   mov [ss:DATA + 60], eax

@@ -50,12 +50,14 @@ describe('I/O breakpoints', () => {
     expect(firstException(m)).toMatchObject({ vector: 1, b: 4, returnEip: 6 })
   })
 
-  it('reports a REP OUTSB over a watched port once, after the whole instruction', () => {
+  it('traps a REP OUTSB over a watched port after each iteration, at the REP while iterations remain', () => {
+    // SDM vol. 3A 17.3.1.2; Bochs agrees (test/bochs-diff/debug-scenarios.ts), QEMU skips the remaining iterations.
     const m = machine('mov esi, 0x20000\nmov ecx, 3\nmov dx, 0x71\ncld\nrep outsb\nhlt', {
       1: 0x70,
       7: ioBreak(1, 1),
     })
-    expect(firstException(m)).toMatchObject({ vector: 1, b: 2, writes: [0x71, 0x71, 0x71] })
+    expect(firstException(m)).toMatchObject({ vector: 1, b: 2, returnEip: 15, writes: [0x71] })
+    expect(m.cpu.regs[1]).toBe(2)
   })
 
   it('ignores ports outside the range and R/W = 10 without CR4.DE', () => {

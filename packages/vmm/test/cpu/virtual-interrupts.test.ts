@@ -434,9 +434,13 @@ describe('VIF and VIP both set at the start of an instruction (SDM vol. 3A 20.3.
   it('IRETD to ring 3 with PVI: #GP(0) at the target, after the IRETD retired', () => {
     const m = iretTo(0x202 | VIF | VIP, CR4_PVI, false)
     for (let i = 0; i < pushes(false); i++) m.cpu.step()
+    const iret = m.cpu.step()
+    expect(iret.exception).toBeUndefined()
+    expect(iret.retired).toBe(1)
+    // The #GP comes at the next instruction boundary, before the first ring-3 instruction runs.
     const r = m.cpu.step()
     expect(r.exception).toEqual(GP0)
-    expect(r.retired).toBe(1)
+    expect(r.retired).toBe(0)
     const esp = m.cpu.regs[4]! >>> 0
     expect(m.memory.read32(esp + 4)).toBe(0x10100) // the first instruction of the ring-3 code
     expect(m.memory.read32(esp + 8)).toBe(0x23)
@@ -446,6 +450,7 @@ describe('VIF and VIP both set at the start of an instruction (SDM vol. 3A 20.3.
   it('IRETD into a V86 task with VME: #GP(0) at its first instruction', () => {
     const m = iretTo(0x202 | VIF | VIP, CR4_VME, true)
     for (let i = 0; i < pushes(true); i++) m.cpu.step()
+    expect(m.cpu.step().exception).toBeUndefined()
     expect(m.cpu.step().exception).toEqual(GP0)
     const esp = m.cpu.regs[4]! >>> 0
     expect(m.memory.read32(esp + 4)).toBe(0)
@@ -455,6 +460,7 @@ describe('VIF and VIP both set at the start of an instruction (SDM vol. 3A 20.3.
   it('is checked in V86 mode with PVI alone too (VIP counts under VME or PVI, SDM vol. 3A 2.3; Bochs agrees)', () => {
     const m = iretTo(0x202 | VIF | VIP, CR4_PVI, true)
     for (let i = 0; i < pushes(true); i++) m.cpu.step()
+    expect(m.cpu.step().exception).toBeUndefined()
     expect(m.cpu.step().exception).toEqual(GP0)
   })
 
@@ -514,9 +520,10 @@ describe('entering a V86 task by a task switch with VIF and VIP set', () => {
   ] as const) {
     it(`by ${how}: #GP(0) at the task's first instruction; with VIP clear it runs`, () => {
       const m = taskMachine(source, VIF | VIP)
+      expect(m.cpu.step().exception).toBeUndefined()
       const r = m.cpu.step()
       expect(r.exception).toEqual(GP0)
-      expect(r.retired).toBe(1)
+      expect(r.retired).toBe(0)
       expect(m.cpu.segSel[7]).toBe(0x30)
       const esp = m.cpu.regs[4]! >>> 0
       expect(m.memory.read32(esp + 4)).toBe(0)
