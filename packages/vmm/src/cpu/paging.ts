@@ -1,7 +1,8 @@
 // Paging and the TLB (Intel SDM vol. 3A 4.3 32-bit paging, 4.4 PAE paging, 4.6 access rights, 4.7 page-fault
-// error codes, 4.8 accessed/dirty flags, 4.10 TLBs): walks with 4 KB, 4 MB (PSE) and 2 MB (PAE) pages, the four
-// PAE PDPTE registers, execute-disable (EFER.NXE), reserved-bit faults, user/supervisor and CR0.WP checks, global
-// pages, and the four direct-mapped TLB arrays (read/write × supervisor/user) indexed by linear page number.
+// error codes, 4.8 accessed/dirty flags, 4.10 TLBs): walks with 4 KB, 4 MB (PSE, PSE-36) and 2 MB (PAE) pages,
+// the four PAE PDPTE registers, execute-disable (EFER.NXE), reserved-bit faults, user/supervisor and CR0.WP
+// checks, global pages, and the four direct-mapped TLB arrays (read/write × supervisor/user) indexed by linear
+// page number.
 import type { Cpu } from './cpu'
 import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, PF_VECTOR } from './constants'
 import { pageWatched } from './debug-registers'
@@ -30,6 +31,8 @@ const HIGH_RESERVED_NXE = 0x7ffffff0
 const PDPTE_RESERVED_LO = 0x1e6
 /** Reserved bits of a PAE 2 MB page's PDE low dword (bits 20:13). */
 const PDE2M_RESERVED_LO = 0x1fe000
+/** Reserved bits of a 32-bit paging 4 MB page's PDE under PSE-36 with MAXPHYADDR 36 (bits 21:17). */
+const PDE4M_RESERVED = 0x3e0000
 
 /** Bit of a `filled` record saying the page was filled in the user arrays (else the supervisor ones). */
 const FILLED_USER = 1 << 20
@@ -171,11 +174,15 @@ function walkLegacy(c: Cpu, linear: number, kind: AccessKind, user: boolean): nu
   const pde = plain[pdeAddr >>> 12] === 1 ? c.ram32[pdeAddr >>> 2]! : c.memory.read32(pdeAddr)
   if ((pde & 1) === 0) pageFault(c, linear, 0, kind, user)
   if ((pde & 0x80) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
+    // PSE-36 (SDM vol. 3A 4.3, table 4-4): bits 16:13 of a 4 MB PDE are physical address bits 35:32 (frames
+    // beyond 4 GB hold nothing: reads give all ones, writes vanish); bits 21:17 are reserved (MAXPHYADDR 36).
+    if ((pde & PDE4M_RESERVED) !== 0) pageFault(c, linear, PFE_P | PFE_RSVD, kind, user)
     checkRights(c, linear, pde, false, kind, user)
     const upd = pde | 0x20 | (write ? 0x40 : 0)
     if (upd !== pde) writeEntry(c, pdeAddr, upd)
     const global = (pde & 0x100) !== 0 && (c.cr4 & CR4_PGE) !== 0
-    return fill(c, linear, (pde & 0xffc00000) | (linear & 0x3ff000), 0, writeOk(c, upd, user), global, false, user)
+    const lo = (pde & 0xffc00000) | (linear & 0x3ff000)
+    return fill(c, linear, lo, (pde >>> 13) & 0xf, writeOk(c, upd, user), global, false, user)
   }
   // The directory entry is accessed as soon as the walk uses it, before the table entry is checked.
   if ((pde & 0x20) === 0) writeEntry(c, pdeAddr, pde | 0x20)

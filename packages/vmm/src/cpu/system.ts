@@ -49,7 +49,8 @@ export const CPUID_FEATURES_EDX =
   (1 << 11) | // SEP
   (1 << 13) | // PGE
   (1 << 15) | // CMOV
-  (1 << 16) // PAT
+  (1 << 16) | // PAT
+  (1 << 17) // PSE-36 (4 MB pages above 4 GB)
 
 /** The highest extended CPUID leaf (CPUID 0x8000_0000 EAX). */
 export const CPUID_MAX_EXTENDED_LEAF = 0x80000001 | 0
