@@ -2,12 +2,10 @@
 // (read back through configuration mechanism #1 at CF8h/CFCh, and a BAR that really decodes), the PIIX3 PIRQ
 // routing, the INT 1Ah AH=B1h PCI BIOS, and the MP table on an APIC machine (checksums, entries).
 import { createTestMachine, type TestMachine } from '@boxwood/device-testkit'
-import { defineDevice, defineState } from '@boxwood/vmm/device-api'
 import { describe, expect, it } from 'vitest'
 import { ioApic } from '../../src/apic/io-apic'
 import { localApic } from '../../src/apic/local-apic'
 import { i440fxHostBridge } from '../../src/bus/pci/i440fx-host'
-import { attachPciFunction, pciConfigField } from '../../src/bus/pci/pci-function'
 import { piix3IsaBridge } from '../../src/bus/pci/piix3-isa'
 import { boxwoodBios } from '../../src/firmware/boxwood-bios/bios-device'
 import { MP_FLOATING_EBDA_OFFSET } from '../../src/firmware/boxwood-bios/mp-table'
@@ -17,36 +15,9 @@ import { vgaDevice } from '../../src/graphics/vga/vga-device'
 import { i8259Pic } from '../../src/pc/i8259-pic'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { PRINT_ROUTINES, bootUntil, nasm, verdictLine } from './boot-helpers'
+import { pciTestFunction, TEST_SLOT } from './pci-test-function'
 
 const BASE = 0x0b00
-const TEST_SLOT = 5
-
-/** A PCI function at 00:05.0 with INTA, a 256-byte I/O BAR answering 0x5A and a 64 KB memory BAR. */
-const testFunction = defineDevice({
-  name: 'pcitest',
-  maxInstances: 1,
-  config: {},
-  savedState: defineState({ unit: 'pcitest', version: 1, fields: { config: pciConfigField } }),
-  create(ctx) {
-    const state = { config: new Uint8Array(256) }
-    const io = ctx.ioPorts(256, { sizes: [1], read: () => 0x5a }, 'pcitest I/O')
-    const mem = ctx.mmio(0x1_0000, { sizes: [1, 2, 4], read: () => 0xa5 }, 'pcitest memory')
-    const pci = attachPciFunction(ctx, state.config, {
-      name: 'pcitest',
-      devfn: TEST_SLOT << 3,
-      vendorId: 0x1af4,
-      deviceId: 0x10f0,
-      classCode: 0xff_0000,
-      interruptPin: 1,
-      bars: [
-        { kind: 'io', size: 256, region: io },
-        { kind: 'memory', size: 0x1_0000, region: mem },
-      ],
-    })
-    return { state, reset: () => pci.reset(), afterLoad: () => pci.afterLoad() }
-  },
-})
-
 function pciMachine(apic = false): TestMachine {
   const m = createTestMachine({
     ramBytes: 4 << 20,
@@ -55,7 +26,7 @@ function pciMachine(apic = false): TestMachine {
       { definition: i440fxHostBridge, config: { pirqGsiBase: apic ? 16 : 0 } },
       piix3IsaBridge,
       { definition: vgaDevice, config: { vramMB: 4 } },
-      testFunction,
+      pciTestFunction,
       boxwoodBios,
     ],
   })

@@ -4,7 +4,14 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '../../src/index'
+import {
+  assemblePcMachine,
+  buildPcConfig,
+  builtinDevices,
+  createMemoryCharBackend,
+  createPcMachine,
+} from '../../src/index'
+import type { DeviceDefinition } from '@boxwood/vmm/device-api'
 import type { CmosBootDevice } from '../../src/pc/cmos-layout'
 import type { DevicesTree } from '../../src/machine/config-tree'
 import type { VgaInstance } from '../../src/graphics/vga/vga-device'
@@ -93,6 +100,8 @@ export interface BootOptions {
   readonly floppy?: boolean
   readonly ramBytes?: number
   readonly extra?: DevicesTree
+  /** Device definitions beyond the built-in registry, for nodes in `extra` (created after the built-in ones). */
+  readonly definitions?: readonly DeviceDefinition[]
 }
 
 /**
@@ -123,7 +132,9 @@ export async function bootUntil(options: BootOptions, marker: string | RegExp, b
     } as never,
     ...(options.extra ? { extraDevices: options.extra } : {}),
   })
-  const machine = createPcMachine(cfg)
+  const machine = options.definitions
+    ? assemblePcMachine(cfg, [...builtinDevices, ...options.definitions])
+    : createPcMachine(cfg)
   const { vm } = machine
   vm.powerOn()
   const start = vm.nowNs()

@@ -26,8 +26,9 @@ export class BiosCall {
   jump: FarJump | undefined
 
   /**
-   * Protected-mode caller with flat segments (a BIOS32 service): memory operands are 32-bit linear offsets and
-   * segment registers are ignored.
+   * A 32-bit protected-mode caller (a BIOS32 service). Its memory operands are addresses in its own segments and
+   * paging, which only its ROM stub can reach (bios32.ts), so handlers take such operands in registers; the
+   * read/write helpers here then take `off` as a physical address and ignore `seg`.
    */
   readonly flat: boolean
 
@@ -111,10 +112,6 @@ export class BiosCall {
   }
   get di(): number {
     return this.regs.edi & 0xffff
-  }
-  /** DI, or EDI for a flat protected-mode caller. */
-  get pointer(): number {
-    return this.flat ? this.regs.edi >>> 0 : this.regs.edi & 0xffff
   }
   set di(v: number) {
     this.regs.edi = ((this.regs.edi & 0xffff0000) | (v & 0xffff)) >>> 0

@@ -19,7 +19,7 @@ import { vgaFirmwareContract } from '../../graphics/vga/vga-firmware-services'
 import { floppyFirmwareContract } from '../../storage/floppy/floppy-services'
 import { ideFirmwareContract } from '../../storage/ide/piix3-ide'
 import { BiosCall } from './bios-call'
-import { bios32Directory, bios32Pci } from './bios32'
+import { bios32Directory, bios32Pci, bios32PciData } from './bios32'
 import { CMOS_SNAPSHOT, EBDA_SEGMENT, type BiosEnv, type BiosHandler } from './bios-env'
 import { int18, int19 } from './boot'
 import { int10, VBE_MODES } from './int10-video'
@@ -128,6 +128,7 @@ function createBios(
     }
     if (offset === CALL.BIOS32) return bios32Directory(fw.regs, ROM.PCI32_ENTRY)
     if (offset === CALL.PCI32) return bios32Pci(fw.regs, env)
+    if (offset === CALL.PCI32_DATA) return bios32PciData(fw.regs, env)
     if (offset === CALL.KEYBOARD_IRQ) {
       const call = new BiosCall(fw.regs, ctx.dma, false)
       keyboardIrq(call)

@@ -55,6 +55,14 @@ function routingEntries(bus: PciBus): Uint8Array[] {
   })
 }
 
+/** The routing table B10Eh returns: the slot entries back to back. */
+export function routingTable(bus: PciBus): Uint8Array {
+  const entries = routingEntries(bus)
+  const table = new Uint8Array(entries.length * 16)
+  entries.forEach((e, i) => table.set(e, i * 16))
+  return table
+}
+
 /** INT 1Ah AH=B1h. */
 export function pciBios(call: BiosCall, env: BiosEnv): HandlerResult {
   const bus = env.pci
@@ -108,18 +116,21 @@ export function pciBios(call: BiosCall, env: BiosEnv): HandlerResult {
       return status(call, PCI_STATUS.SUCCESSFUL)
     }
     case 0x0e: {
-      // ES:DI → { u16 size; u16 offset; u16 segment } of the caller's buffer (32-bit callers: ES:EDI →
-      // { u16 size; u32 offset; u16 selector }, flat); BX = IRQs dedicated to PCI.
-      const options = call.pointer
-      const entries = routingEntries(bus)
-      const needed = entries.length * 16
-      const capacity = call.read16(call.es, options)
-      call.write16(call.es, options, needed)
+      // ES:DI → { u16 size; u16 offset; u16 segment } of the caller's buffer; BX = IRQs dedicated to PCI. A
+      // 32-bit caller's buffers are in its own segments and paging: its $PCI stub passes the size in ECX, takes
+      // the needed size back in ECX and moves the table itself (bios32.ts).
+      const table = routingTable(bus)
       call.bx = PCI_PIRQ_IRQS.reduce((m, irq) => m | (1 << irq), 0)
-      if (capacity < needed) return status(call, PCI_STATUS.BUFFER_TOO_SMALL)
-      const offset = call.flat ? call.read32(call.es, options + 2) : call.read16(call.es, options + 2)
-      const segment = call.read16(call.es, options + (call.flat ? 6 : 4))
-      entries.forEach((e, i) => call.writeBytes(segment, offset + i * 16, e))
+      if (call.flat) {
+        const capacity = call.regs.ecx & 0xffff
+        call.regs.ecx = table.length
+        return status(call, capacity < table.length ? PCI_STATUS.BUFFER_TOO_SMALL : PCI_STATUS.SUCCESSFUL)
+      }
+      const options = call.di
+      const capacity = call.read16(call.es, options)
+      call.write16(call.es, options, table.length)
+      if (capacity < table.length) return status(call, PCI_STATUS.BUFFER_TOO_SMALL)
+      call.writeBytes(call.read16(call.es, options + 4), call.read16(call.es, options + 2), table)
       return status(call, PCI_STATUS.SUCCESSFUL)
     }
     default:

@@ -5,7 +5,7 @@
 // configuration, the BIOS32 Service Directory). Spec: IBM PC/AT Technical Reference (fixed entry points
 // F000:E05B, F000:FFF0; BDA layout); Intel 8259A/8254 datasheets (ICW and control words).
 import { buildFont } from '../../graphics/vga/font-rom'
-import { bios32Header, bios32Stub } from './bios32'
+import { bios32Header, bios32PciStub, bios32Stub } from './bios32'
 import { Emitter } from './emitter'
 
 /** Where things are in the ROM segment (offsets from F000:0000). */
@@ -36,7 +36,7 @@ export const ROM = {
 export const DATA = { OEM: 0x00, VENDOR: 0x20, PRODUCT: 0x40, REVISION: 0x60, MODES: 0x80 } as const
 
 /** Firmware-call port offsets that are not interrupt vectors. */
-export const CALL = { POST: 0xf0, KEYBOARD_IRQ: 0x09, BIOS32: 0xf1, PCI32: 0xf2 } as const
+export const CALL = { POST: 0xf0, KEYBOARD_IRQ: 0x09, BIOS32: 0xf1, PCI32: 0xf2, PCI32_DATA: 0xf3 } as const
 
 /** Vectors handled in TypeScript (each gets a generic stub). */
 export const HLE_VECTORS = [0x10, 0x11, 0x12, 0x13, 0x15, 0x16, 0x18, 0x19, 0x1a] as const
@@ -140,7 +140,7 @@ export function buildBiosRom(callBase: number, vbeModes: readonly number[]): Bio
   // The BIOS32 Service Directory and the 32-bit entries behind it.
   rom.set(bios32Header(0xf_0000 + ROM.BIOS32_ENTRY), ROM.BIOS32)
   rom.set(bios32Stub(callBase + CALL.BIOS32), ROM.BIOS32_ENTRY)
-  rom.set(bios32Stub(callBase + CALL.PCI32), ROM.PCI32_ENTRY)
+  rom.set(bios32PciStub(callBase + CALL.PCI32, callBase + CALL.PCI32_DATA), ROM.PCI32_ENTRY)
 
   // Fonts for INT 1Fh/43h and INT 10h AX=1130h.
   rom.set(buildFont(8), ROM.FONT8)
