@@ -7,6 +7,7 @@
 // +12 the EFLAGS image of the last fault recorded, +16 up to four #DB hits of 12 bytes: the return EIP, ECX and
 // the EFLAGS image (without RF in the REP cases, see `dbg_db_rep`).
 import type { Scenario } from '../qemu-diff/scenarios'
+import { SETIDT_MACRO } from './vme-scenarios'
 
 const c = (name: string, body: string, flagMask = 0): Scenario => ({
   name,
@@ -50,23 +51,23 @@ DBG_DB dbg_db, 0xffffffff
 ; instead); Bochs 2.8 and later set RF there (commit a5c6bcfd, "correct EFLAGS.RF management", after SDM vol. 3A
 ; 17.3.1.1), and so does Boxwood (test/cpu/resume-flag.test.ts checks the bit).
 DBG_DB dbg_db_rep, ~0x10000
-; #GP that fixes the fault: loads a valid selector into EBX (the case faults on MOV DS, BX) and IRETs unchanged.
-dbg_gp_fix:
+; DBG_FIX_ENTER: a fixing handler's entry: drops the error code, counts, records the EFLAGS image (EAX pushed).
+%macro DBG_FIX_ENTER 0
   add esp, 4
   inc dword [ss:DATA + 4]
   push eax
   mov eax, [esp + 12]
   mov [ss:DATA + 12], eax
+%endmacro
+; #GP that fixes the fault: loads a valid selector into EBX (the case faults on MOV DS, BX) and IRETs unchanged.
+dbg_gp_fix:
+  DBG_FIX_ENTER
   pop eax
   mov ebx, 0x10
   iretd
 ; #PF that fixes the fault: marks the PTE of 0x50000 present again and IRETs unchanged.
 dbg_pf_fix:
-  add esp, 4
-  inc dword [ss:DATA + 4]
-  push eax
-  mov eax, [esp + 12]
-  mov [ss:DATA + 12], eax
+  DBG_FIX_ENTER
   or dword [0x21000 + 0x50 * 4], 1
   invlpg [0x50000]
   pop eax
@@ -89,29 +90,19 @@ DBG_REC 11, 1
 DBG_REC 12, 1
 DBG_REC 13, 1
 DBG_REC 14, 1
-; DBG_GATE vector, handler: a DPL-3 32-bit trap gate.
-%macro DBG_GATE 2
-  mov eax, %2
-  and eax, 0xffff
-  or eax, 0x00080000
-  mov [IDT + (%1) * 8], eax
-  mov eax, %2
-  and eax, 0xffff0000
-  or eax, 0xef00
-  mov [IDT + (%1) * 8 + 4], eax
-%endmacro
+${SETIDT_MACRO}
 ; DBG_SETUP: the recorders on their vectors, #DB resuming, an empty data area.
 %macro DBG_SETUP 0
-  DBG_GATE 0, dbg_rec_0
-  DBG_GATE 1, dbg_db
-  DBG_GATE 3, dbg_rec_3
-  DBG_GATE 4, dbg_rec_4
-  DBG_GATE 5, dbg_rec_5
-  DBG_GATE 6, dbg_rec_6
-  DBG_GATE 11, dbg_rec_11
-  DBG_GATE 12, dbg_rec_12
-  DBG_GATE 13, dbg_rec_13
-  DBG_GATE 14, dbg_rec_14
+  SETIDT 0, dbg_rec_0
+  SETIDT 1, dbg_db
+  SETIDT 3, dbg_rec_3
+  SETIDT 4, dbg_rec_4
+  SETIDT 5, dbg_rec_5
+  SETIDT 6, dbg_rec_6
+  SETIDT 11, dbg_rec_11
+  SETIDT 12, dbg_rec_12
+  SETIDT 13, dbg_rec_13
+  SETIDT 14, dbg_rec_14
   mov edi, DATA
   mov ecx, 16
   xor eax, eax
@@ -157,7 +148,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'an instruction breakpoint on MOV DS that faults #GP: #DB once (image without RF), the fixed #GP resumes with RF',
     `  DBG_SETUP
-  DBG_GATE 13, dbg_gp_fix
+  SETIDT 13, dbg_gp_fix
   DBG_DR 0, .bp, ${dr7(0, 0, 0)}
   mov bx, 0x7f8
 .bp:
@@ -167,13 +158,13 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   mov [DATA + 60], eax
   xor eax, eax
   mov dr7, eax
-  DBG_GATE 13, dbg_rec_13`,
+  SETIDT 13, dbg_rec_13`,
   ),
   c(
     'an instruction breakpoint on a load that faults #PF: #DB once, the fixed #PF resumes with RF',
     `  DBG_SETUP
   PAGING_ON
-  DBG_GATE 14, dbg_pf_fix
+  SETIDT 14, dbg_pf_fix
   mov dword [0x50000], 0x12345678
   and dword [0x21000 + 0x50 * 4], ~1
   invlpg [0x50000]
@@ -182,7 +173,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   mov esi, [0x50000]
   xor eax, eax
   mov dr7, eax
-  DBG_GATE 14, dbg_rec_14`,
+  SETIDT 14, dbg_rec_14`,
   ),
   c(
     'IRETD with RF set skips the instruction breakpoint of exactly one instruction',
@@ -204,7 +195,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'REP STOSD over a write breakpoint: #DB after that iteration, at the REP with RF, ECX left',
     `  DBG_SETUP
-  DBG_GATE 1, dbg_db_rep
+  SETIDT 1, dbg_db_rep
   DBG_DR 0, 0x30008, ${dr7(0, 1, 3)}
   mov edi, 0x30000
   mov ecx, 8
@@ -218,7 +209,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'REP STOSD whose last iteration hits the breakpoint: #DB after the instruction, without RF',
     `  DBG_SETUP
-  DBG_GATE 1, dbg_db_rep
+  SETIDT 1, dbg_db_rep
   DBG_DR 0, 0x30008, ${dr7(0, 1, 3)}
   mov edi, 0x30000
   mov ecx, 3
@@ -231,7 +222,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'REP MOVSB with two read/write breakpoints (source and destination): two #DB, each after its iteration',
     `  DBG_SETUP
-  DBG_GATE 1, dbg_db_rep
+  SETIDT 1, dbg_db_rep
   DBG_DR 0, 0x31005, ${dr7(0, 3, 0)}
   DBG_DR 1, 0x32008, ${dr7(0, 3, 0)} | ${dr7(1, 1, 0)}
   mov esi, 0x31000
@@ -246,7 +237,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'REPE CMPSB over a read breakpoint stops after the hit and resumes the comparison',
     `  DBG_SETUP
-  DBG_GATE 1, dbg_db_rep
+  SETIDT 1, dbg_db_rep
   mov edi, 0x33000
   mov ecx, 8
   mov al, 0x11
@@ -265,7 +256,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'REP OUTSB to a watched port (CR4.DE): #DB after every iteration',
     `  DBG_SETUP
-  DBG_GATE 1, dbg_db_rep
+  SETIDT 1, dbg_db_rep
   mov eax, cr4
   or eax, 8
   mov cr4, eax
@@ -281,7 +272,7 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   c(
     'REP STOSB with TF: a single-step trap after every iteration',
     `  DBG_SETUP
-  DBG_GATE 1, dbg_db_rep
+  SETIDT 1, dbg_db_rep
   mov edi, 0x30000
   mov ecx, 3
   cld

@@ -15,6 +15,18 @@ const c = (name: string, body: string, flagMask = 0): Scenario => ({
   flagMask,
 })
 
+/** nasm macro `SETIDT vector, handler`: points IDT gate `vector` at `handler` as a DPL-3 32-bit trap gate. */
+export const SETIDT_MACRO = `%macro SETIDT 2
+  mov eax, %2
+  and eax, 0xffff
+  or eax, 0x00080000
+  mov [IDT + (%1) * 8], eax
+  mov eax, %2
+  and eax, 0xffff0000
+  or eax, 0xef00
+  mov [IDT + (%1) * 8 + 4], eax
+%endmacro`
+
 /**
  * Shared code placed before the cases: #BP and #GP recorders (interrupted EFLAGS → DATA + 56, ESP → DATA + 60,
  * then the runtime's recording stub) and the macros the cases use.
@@ -38,17 +50,7 @@ vme_rec_gp:
   mov [ss:DATA + 60], eax
   pop eax
   jmp stub_13
-; SETIDT vector, handler: a DPL-3 32-bit trap gate.
-%macro SETIDT 2
-  mov eax, %2
-  and eax, 0xffff
-  or eax, 0x00080000
-  mov [IDT + (%1) * 8], eax
-  mov eax, %2
-  and eax, 0xffff0000
-  or eax, 0xef00
-  mov [IDT + (%1) * 8 + 4], eax
-%endmacro
+${SETIDT_MACRO}
 ; VME_SETUP cr4 bits, TSS limit: I/O map base 0x88, an empty redirection bitmap below it, an all-zero 8 KB
 ; I/O bitmap, the recorders on vectors 3 and 13, and the IVT entry of vector 0x21 → 0700:0x80.
 %macro VME_SETUP 2

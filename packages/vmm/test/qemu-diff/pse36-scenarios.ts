@@ -10,26 +10,13 @@ import type { PaeScenario } from './pae-scenarios'
 /** QEMU CPU model: pentium3 reports PSE-36. */
 export const PSE36_QEMU_CPU = 'pentium3'
 
-/**
- * PSE_ON: page directory at 0x20000 with two user-writable 4 MB identity pages (linear 0–8 MB); PD[2] (linear
- * 0x800000) and PD[3] (0xC00000) are left to the cases. CR4.PSE, then paging.
- */
+/** PSE_ON: the runtime's PAGING_ON (4 KB identity pages for linear 0–4 MB, PD at 0x20000), then CR4.PSE. */
 export const PSE36_MACROS = `
 %macro PSE_ON 0
-  mov edi, 0x20000
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov dword [0x20000], 0x000087
-  mov dword [0x20004], 0x400087
+  PAGING_ON
   mov eax, cr4
   or eax, 0x10
   mov cr4, eax
-  mov eax, 0x20000
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
 %endmacro
 `
 
@@ -53,6 +40,7 @@ export const PSE36_SCENARIOS: readonly PaeScenario[] = [
     'a 4 MB page with PDE bits 16:13 = 1 maps 4 GB up: a write there does not come back, the PDE gets A and D',
     `  PSE_ON
   mov dword [0x20008], 0x000087 | (1 << 13)
+  mov dword [0x10], 0x5a5a5a5a
   mov dword [0x800010], 0x12345678
   cmp dword [0x800010], 0x12345678
   sete [DATA]
@@ -65,18 +53,16 @@ export const PSE36_SCENARIOS: readonly PaeScenario[] = [
   c(
     'bits 16:13 = 0xF (physical 0xF_0000_0000 up) and the same frame number below 4 GB are different memory',
     `  PSE_ON
-  mov dword [0x20008], 0x400087 | (0xf << 13)
-  mov dword [0x2000c], 0x400087
+  mov dword [0x20008], 0x000087 | (0xf << 13)
+  mov dword [0x2000c], 0x000087
   mov dword [0xc00100], 0xcafef00d
   mov dword [0x800100], 0x11223344
   cmp dword [0x800100], 0x11223344
   sete [DATA]
   mov eax, [0xc00100]
   mov [DATA + 4], eax
-  mov eax, [0x400100]
-  mov [DATA + 8], eax
   mov eax, [0x2000c]
-  mov [DATA + 12], eax
+  mov [DATA + 8], eax
   xor ebx, ebx`,
   ),
   c(
