@@ -7,11 +7,27 @@
 // QEMU 7.2's TCG also leaves the P bit out of reserved-bit #PF error codes (it reports 8 where the SDM, 4.7, and
 // hardware report 9: every entry on the way was present); those scenarios are marked `rsvd` and compared with P
 // added to QEMU's code.
+import type { CaseDump } from './dumps'
 import type { Scenario } from './scenarios'
 
 /** A PAE scenario; `rsvd` marks a reserved-bit fault (see above). */
 export interface PaeScenario extends Scenario {
   readonly rsvd?: boolean
+}
+
+/**
+ * Adds P to QEMU's error code in the dumps of the `rsvd` scenarios (see above) and returns the names of those that
+ * did not fault with #PF at all, which must be none.
+ */
+export function addPresentToQemuRsvd(scenarios: readonly PaeScenario[], dumps: CaseDump[]): string[] {
+  const missing: string[] = []
+  scenarios.forEach((s, i) => {
+    const d = dumps[i]
+    if (s.rsvd !== true || d === undefined) return
+    if (d.vector !== 'e') missing.push(s.name)
+    else d.error = (Number.parseInt(d.error!, 16) | 1).toString(16)
+  })
+  return missing
 }
 
 /** QEMU CPU model for these scenarios: pentium3 has PAE; `+nx` makes EFER.NXE writable. */
