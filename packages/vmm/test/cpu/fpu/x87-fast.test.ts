@@ -210,4 +210,42 @@ describe('x87 fast paths', () => {
     }
     expect(taken).toBeGreaterThan(3000)
   })
+
+  it('round FST(P) m32fp like the general path at binary32 ties and at the ends of its normal range', () => {
+    const next = rng(0xf1032)
+    const values: number[] = []
+    const near = (base: number, ulp: number) => {
+      // Quarter-ulp steps around a binary32 value: below, halfway (a tie), above — all exact in binary64.
+      for (let q = -3; q <= 3; q++) values.push(base + (q * ulp) / 4, -(base + (q * ulp) / 4))
+    }
+    near(2 ** -126, 2 ** -149) // the smallest normal: tiny results and results rounded up to it
+    near(2 ** -126 + 2 ** -149, 2 ** -149)
+    near(3.4028234663852886e38, 2 ** 104) // the largest finite value: overflow and results rounded down to it
+    near(1, 2 ** -23)
+    near(1.5, 2 ** -23)
+    for (let i = 0; i < 150; i++) {
+      const exponent = Math.floor(next() * 260) - 130
+      const significand = 2 ** 23 + Math.floor(next() * 2 ** 23)
+      near(significand * 2 ** (exponent - 23), 2 ** (exponent - 23))
+    }
+    let taken = 0
+    for (const value of values) {
+      for (const modrm of [0x15, 0x1d]) {
+        // Each RC with #P masked, then unmasked (the store still happens; ES is set).
+        for (const controlWord of [0x037f, 0x077f, 0x0b7f, 0x0f7f, 0x035f, 0x075f]) {
+          const outcomes = [true, false].map((fastPaths) => {
+            const fpu = new X87Fpu({ fastPaths })
+            const host = new TestHost()
+            fpu.setState({ ...fpu.getState(), controlWord })
+            host.view.setFloat64(0x100, value, true)
+            run(fpu, host, 0xdd, 0x05) // FLD m64fp
+            return run(fpu, host, 0xd9, modrm) // FST / FSTP m32fp
+          })
+          if (Math.fround(value) !== value && (controlWord & 0xc00) === 0) taken++
+          expect(outcomes[0], `${value} cw ${controlWord.toString(16)} modrm ${modrm.toString(16)}`).toBe(outcomes[1])
+        }
+      }
+    }
+    expect(taken).toBeGreaterThan(3000)
+  })
 })
