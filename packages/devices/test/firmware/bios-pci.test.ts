@@ -13,8 +13,7 @@ import { CALL, ROM } from '../../src/firmware/boxwood-bios/rom-image'
 import { EBDA_SEGMENT } from '../../src/firmware/boxwood-bios/bios-env'
 import { vgaDevice } from '../../src/graphics/vga/vga-device'
 import { i8259Pic } from '../../src/pc/i8259-pic'
-import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, bootUntil, nasm, verdictLine } from './boot-helpers'
+import { PRINT_ROUTINES, bootUntil, programDisk, verdictLine } from './boot-helpers'
 import { pciTestFunction, TEST_SLOT } from './pci-test-function'
 
 const BASE = 0x0b00
@@ -210,9 +209,7 @@ dw 0xaa55
 
 describe('PCI BIOS on the real CPU', () => {
   it('answers a boot sector through INT 1Ah like configuration mechanism #1 does', async () => {
-    const image = new Uint8Array(64 * 512)
-    image.set(nasm(PCI_PROGRAM))
-    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const disk = programDisk(PCI_PROGRAM)
     const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('PCI-BIOS-'))
     expect(com1.text()).toContain('PCI-BIOS-OK')
   })

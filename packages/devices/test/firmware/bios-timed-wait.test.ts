@@ -4,8 +4,7 @@
 // sleep, polls, and the wait still ends. Spec: IBM PC/AT Technical Reference, INT 15h function 86h; Ralf
 // Brown's Interrupt List (INT 15/AH=86h: CF clear, AH = 00h on success).
 import { describe, expect, it } from 'vitest'
-import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm, verdictLine } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, programDisk, verdictLine } from './boot-helpers'
 
 /** Waits 500 ms (checking 8–11 BDA ticks passed), then 20 ms with IRQ 14 masked. */
 const PROGRAM = `
@@ -63,9 +62,7 @@ dw 0xaa55
 
 describe('Boxwood BIOS: INT 15h AH=86h', () => {
   it('waits CX:DX microseconds of virtual time asleep in HLT, and still ends when it cannot sleep', async () => {
-    const image = new Uint8Array(64 * 1024)
-    image.set(nasm(PROGRAM))
-    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const disk = programDisk(PROGRAM)
     const { vm, com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('START'))
     const text = () => com1.text()
     expect(text()).toContain('START')

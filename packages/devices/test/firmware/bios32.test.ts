@@ -8,31 +8,26 @@
 // table must land where its paging maps them. Spec: BIOS32 Service Directory proposal 0.4; PCI BIOS 2.1 §3.3
 // (routing options buffer in 32-bit mode: u16 size, u32 offset, u16 selector); Intel SDM vol. 3 §4.3 (PSE).
 import { describe, expect, it } from 'vitest'
-import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, bootUntil, nasm, verdictLine } from './boot-helpers'
+import { PRINT_ROUTINES, PROTECTED_MODE_SETUP, bootUntil, programDisk, verdictLine } from './boot-helpers'
 import { pciTestFunction, TEST_SLOT } from './pci-test-function'
 
-const PROGRAM = `
-bits 16
-org 0x7c00
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7000
-    lgdt [gdtr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp 0x08:pm
-bits 32
-pm:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x7000
-    ; Scan for "_32_" on 16-byte boundaries with a zero byte sum over its length.
+/**
+ * nasm (bits 32), after a program's checks: falling in prints its \`okMsg\`, a jump to \`fail\` its \`failMsg\`, on COM1
+ * (DS:ESI); then it halts. The print routines follow.
+ */
+const VERDICT_32 = `
+    mov esi, okMsg
+    jmp report
+fail:
+    mov esi, failMsg
+report:
+    call com1_print
+.halt:
+    hlt
+    jmp .halt
+${PRINT_ROUTINES}`
+
+const PROGRAM = `${PROTECTED_MODE_SETUP}    ; Scan for "_32_" on 16-byte boundaries with a zero byte sum over its length.
     mov esi, 0xe0000
 .scan:
     cmp dword [esi], '_32_'
@@ -114,16 +109,7 @@ pm:
     jne fail
     cmp word [opts], 256
     jae fail
-    mov esi, okMsg
-    jmp report
-fail:
-    mov esi, failMsg
-report:
-    call com1_print
-.halt:
-    hlt
-    jmp .halt
-${PRINT_ROUTINES}align 8
+${VERDICT_32}align 8
 gdt: dq 0
      dq 0x00cf9a000000ffff
      dq 0x00cf92000000ffff
@@ -146,27 +132,7 @@ table: times 256 db 0
  * flat) would miss. A too-small buffer first: AH = 89h with the needed size written back. The PCI test function
  * at 00:05.0 (INTA) gives the table an entry.
  */
-const PAGED_PROGRAM = `
-bits 16
-org 0x7c00
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7000
-    lgdt [gdtr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp 0x08:pm
-bits 32
-pm:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x7000
-    mov edi, 0x9000
+const PAGED_PROGRAM = `${PROTECTED_MODE_SETUP}    mov edi, 0x9000
     xor eax, eax
     mov ecx, 1024
     rep stosd
@@ -229,16 +195,7 @@ pm:
     jne fail
     cmp edi, 0xc0008000
     jne fail
-    mov esi, okMsg
-    jmp report
-fail:
-    mov esi, failMsg
-report:
-    call com1_print
-.halt:
-    hlt
-    jmp .halt
-${PRINT_ROUTINES}align 8
+${VERDICT_32}align 8
 gdt: dq 0
      dq 0x00cf9a000000ffff
      dq 0x00cf92000000ffff
@@ -255,17 +212,13 @@ dw 0xaa55
 
 describe('Boxwood BIOS: BIOS32 Service Directory', () => {
   it('a 32-bit flat caller finds the directory and uses the $PCI service like INT 1Ah B1xxh', async () => {
-    const image = new Uint8Array(64 * 1024)
-    image.set(nasm(PROGRAM).subarray(0, 512))
-    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const disk = programDisk(PROGRAM)
     const { com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('BIOS32-'))
     expect(com1.text()).toContain('BIOS32-OK')
   })
 
   it('B10Eh from a paged caller: buffers are linear addresses in its segments, the table lands where they map', async () => {
-    const image = new Uint8Array(64 * 1024)
-    image.set(nasm(PAGED_PROGRAM))
-    const disk = createBlockDrive('hard-disk', createMemoryMedium(image))
+    const disk = programDisk(PAGED_PROGRAM)
     const { com1, vm } = await bootUntil(
       {
         luns: { ide: { 0: disk } },

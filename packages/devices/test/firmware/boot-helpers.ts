@@ -15,7 +15,7 @@ import type { DeviceDefinition } from '@boxwood/vmm/device-api'
 import type { CmosBootDevice } from '../../src/pc/cmos-layout'
 import type { DevicesTree } from '../../src/machine/config-tree'
 import type { VgaInstance } from '../../src/graphics/vga/vga-device'
-import type { BlockDrive } from '../../src/backends/block-backend'
+import { createBlockDrive, createMemoryMedium, type BlockDrive } from '../../src/backends/block-backend'
 
 /** Assembles nasm `source` as a flat binary (`nasm -f bin`). */
 export function nasm(source: string): Uint8Array {
@@ -93,6 +93,40 @@ tty_print:
     pop ax
     ret
 `
+
+/**
+ * nasm source of a boot sector's switch to flat 32-bit protected mode (Intel SDM vol. 3 §9.9.1): LGDT from the
+ * program's `gdtr` (code selector 08h, data selector 10h), CR0.PE, a far jump to `pm`, then DS = ES = SS = 10h
+ * and ESP = 7000h. It starts the program (`bits 16`, `org 0x7c00`); the program goes on in `bits 32`.
+ */
+export const PROTECTED_MODE_SETUP = `
+bits 16
+org 0x7c00
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 0x7000
+    lgdt [gdtr]
+    mov eax, cr0
+    or al, 1
+    mov cr0, eax
+    jmp 0x08:pm
+bits 32
+pm:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7000
+`
+
+/** A 64 KiB hard disk holding the assembled nasm `source` from its first sector (the boot sector) on. */
+export function programDisk(source: string): BlockDrive {
+  const image = new Uint8Array(64 * 1024)
+  image.set(nasm(source))
+  return createBlockDrive('hard-disk', createMemoryMedium(image))
+}
 
 export interface BootOptions {
   readonly luns: { readonly ide?: Record<number, unknown>; readonly floppy?: Record<number, unknown> }
