@@ -1,0 +1,79 @@
+// Flag state and fault progress of a compiled block in JavaScript locals (x86-notes §3.2 item 4; QEMU keeps cc_op
+// and its operands in TCG temporaries the same way): the lazy-flag fields and EFLAGS are read once on entry and
+// written back by the block's `finally`, on every return and on every guest fault, so the exception handler and
+// the next block see exactly what the records left. In between V8 keeps them in machine registers and drops the
+// values no exit can observe, which leaves out dead flag stores that dead-flags.ts cannot prove dead (a flag
+// producer followed by a record that may fault before the next full flag write). Likewise the fault-accounting
+// progress (`p.done`, `p.k`, see compile-block.ts `accountCompiledFault`) becomes a local written back by the
+// `finally`: a constant per record instead of a store before every record that may fault.
+
+/** The Cpu fields of the flag state (flags.ts lazy flags and EFLAGS). */
+const FLAG_FIELDS = ['lzOp', 'lzShift', 'lzA', 'lzB', 'lzRes', 'lzMask', 'flags'] as const
+
+/** Cpu methods that compiled code calls and that neither read nor write the arithmetic flags. */
+const FLAG_BLIND_METHODS: ReadonlySet<string> = new Set([
+  'read8',
+  'read16',
+  'read32',
+  'write8',
+  'write16',
+  'write32',
+  'push16',
+  'push32',
+  'peek16',
+  'peek32',
+  'adjustSp',
+  'gp',
+])
+/** Helpers that only read the flag state (given `c` first): the locals are stored before they are called. */
+const FLAG_READERS = ['jccTaken', 'condition', 'lazyCF'] as const
+
+/** Code that a block's `finally` gains, and the body rewritten to use the locals. */
+export type StateLocals = {
+  /** Declarations run on entry, before the `try`. */
+  readonly declare: string
+  /** The block body using the locals. */
+  readonly body: string
+  /** Statements for the `finally`. */
+  readonly writeBack: string
+}
+
+/**
+ * Rewrites the body of a compiled block (one that keeps its registers in locals, inside `try`/`finally`) to keep
+ * the flag state and fault progress in locals. The flag state stays in the Cpu when the body calls anything that
+ * may read or write it other than the known readers (`h.step`, a helper that writes flags, an unknown method).
+ */
+export function stateInLocals(body: string): StateLocals {
+  const declare: string[] = []
+  const writeBack: string[] = []
+  let out = body
+  if (flagsCanMove(body)) {
+    const used = FLAG_FIELDS.filter((f) => new RegExp(`\\bc\\.${f}\\b`).test(body))
+    const written = used.filter((f) => new RegExp(`\\bc\\.${f} (?:=|&=|\\|=) `).test(body))
+    if (written.length > 0) {
+      out = out.replace(/\bc\.(lzOp|lzShift|lzA|lzB|lzRes|lzMask|flags)\b/g, '$$$1')
+      declare.push(`let ${used.map((f) => `$${f} = c.${f}`).join(', ')};`)
+      const store = written.map((f) => `c.${f} = $${f}`)
+      writeBack.push(`${store.join('; ')};`)
+      // Known readers see the Cpu fields brought up to date first.
+      const sync = `(${store.join(', ')}, c)`
+      out = out.replace(new RegExp(`\\bh\\.(${FLAG_READERS.join('|')})\\(c\\b`, 'g'), `h.$1(${sync}`)
+    }
+  }
+  if (out.includes('p.k = first + ')) {
+    // Progress: the record that may fault next, and the instructions retired before this pass of the loop.
+    out = out.replace(/p\.k = first \+ (\d+);/g, '$$k = $1;').replace(/p\.done = done;\n?/g, '')
+    declare.push('let $k = 0;')
+    writeBack.push('p.done = done; p.k = first + $k;')
+  }
+  return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' ') }
+}
+
+/** True when every call in `body` is known to leave the flag state alone or only to read it. */
+function flagsCanMove(body: string): boolean {
+  for (const m of body.matchAll(/\bc\.(\w+)\(/g)) if (!FLAG_BLIND_METHODS.has(m[1]!)) return false
+  for (const m of body.matchAll(/\bh\.(\w+)/g)) {
+    if (m[1] !== 'p' && !(FLAG_READERS as readonly string[]).includes(m[1]!)) return false
+  }
+  return true
+}
