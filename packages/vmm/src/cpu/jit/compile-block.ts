@@ -11,6 +11,7 @@ import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
 import { conditionExpr } from './conditions'
 import { deadFlagWriters, withoutLazyStores } from './dead-flags'
 import { mayFault } from './record-traits'
+import { stateInLocals } from './state-locals'
 
 /**
  * Where compiled code is, for fault accounting: written on entry (`done` retired before this pass of the
@@ -96,11 +97,12 @@ function inLocals(body: string, helpers: boolean): string[] {
   if (helpers) return [body]
   const used = [0, 1, 2, 3, 5, 6, 7].filter((r) => body.includes(`regs[${r}]`))
   if (used.length === 0) return [body]
+  const state = stateInLocals(body)
   return [
-    `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')};`,
+    `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare}`,
     'try {',
-    body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
-    `} finally { ${used.map((r) => `regs[${r}] = r${r};`).join(' ')} }`,
+    state.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
+    `} finally { ${used.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
   ]
 }
 
