@@ -1,15 +1,18 @@
 // JavaScript templates for cached instruction records (x86-notes §3.2 item 7, phase 1): the common 32-bit
 // register and memory forms become straight-line code with constants folded in; a record without a template
-// calls the block interpreter's `step`, so semantics stay shared. jit/region-compiler.ts assembles them into
+// calls the block interpreter's `step`, so semantics stay shared. jit/compile-block.ts assembles them into
 // functions.
 import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { jccTaken, step } from './block-exec'
 import { FPU_HELPERS, fpuSnippet } from './block-fpu'
-import { AF, ARITH_FLAGS, CF, PF, SF, ZF } from './constants'
+import { ARITH_FLAGS, CF } from './constants'
 import { imulTrunc, shift } from './alu'
-import { condition, lazyCF, LZ_LOGIC } from './flags'
-import { carryExpr, conditionExpr, saveCarry } from './jit/conditions'
+import { condition, lazyCF } from './flags'
+import { conditionExpr, saveCarry } from './jit/conditions'
+import { narrowSnippet } from './jit/narrow-templates'
+import { shiftSnippet } from './jit/shift-templates'
+import { afterStore, ALU32, carryIn, eaExpr, lazy, reg8, resultFlags, setReg8 } from './jit/template-parts'
 
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
@@ -21,86 +24,9 @@ export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: num
 /** Helpers the generated code calls (`h` in generated code); stateless, so compiled code can be shared. */
 export const HELPERS = { step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: FPU_HELPERS } as const
 
-/** ALU kind → result expression and lazy-flag kind; ADC/SBB read `cf` (see `carryIn`). */
-const ALU32: Record<number, [string, number]> = {
-  0: ['(a + v) | 0', 0],
-  1: ['a | v', 2],
-  2: ['(a + v + cf) | 0', 0],
-  3: ['(a - v - cf) | 0', 1],
-  4: ['a & v', 2],
-  5: ['(a - v) | 0', 1],
-  6: ['a ^ v', 2],
-  7: ['(a - v) | 0', 1],
-}
-
-/** Declaration of CF (0/1) before ADC/SBB in record `i` (block index `k`), or nothing for other kinds. */
-function carryIn(b: BlockCache, i: number, k: number): string {
-  const kind = b.aux[i]!
-  return kind === 2 || kind === 3 ? `const cf = ${carryExpr(b, i, i - k)}; ` : ''
-}
-
-/** Inline effective-address expression of record `i`. */
-function eaExpr(b: BlockCache, i: number): string {
-  const parts: string[] = [String(b.disp[i]!)]
-  if (b.base[i]! >= 0) parts.push(`regs[${b.base[i]!}]`)
-  if (b.index[i]! >= 0) parts.push(`(regs[${b.index[i]!}] << ${b.scale[i]!})`)
-  const sum = parts.join(' + ')
-  return b.a16[i] !== 0 ? `((${sum}) & 0xffff)` : `((${sum}) | 0)`
-}
-
-/** Code that records lazy flags for a result `r` of operands `a`, `v` (`shift`: sign bit, 31 or 7). */
-function lazy(op: number, shift = 31): string {
-  return `c.lzOp = ${op}; c.lzShift = ${shift}; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
-}
-
-/** Expression reading 8-bit register `r` (AL…BL, AH…BH). */
-function reg8(r: number): string {
-  return r < 4 ? `(regs[${r}] & 0xff)` : `((regs[${r - 4}] >> 8) & 0xff)`
-}
-
-/** Code that ends the block after a store that hit decoded code (the rest of the block may be stale). */
-function afterStore(b: BlockCache, i: number, k: number): string {
-  return ` if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
-}
-
 /** Code that jumps to `target` (an expression) after the CS limit check and leaves the block. */
 function leave(target: string, k: number): string {
   return `if ((${target} >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.eip = ${target}; return ${k + 1}`
-}
-
-/**
- * Code that makes SF/ZF/PF (and AF = 0) lazy from the 32-bit result `r`; the caller sets CF and OF eagerly. Every
- * arithmetic flag is overwritten, so the previous lazy state need not be materialized first.
- */
-function resultFlags(r: string): string {
-  return `c.lzOp = ${LZ_LOGIC}; c.lzShift = 31; c.lzA = 0; c.lzB = 0; c.lzRes = ${r}; c.lzMask = ${PF | ZF | SF | AF};`
-}
-
-/** ROL, ROR, SHL/SAL, SHR or SAR of 32-bit register `rm` by a constant 1..31 (alu.ts `shift`), or null (RCL/RCR). */
-function shiftSnippet(kind: number, rm: number, n: number): string | null {
-  let r: string
-  let cf: string
-  let of: string
-  if (kind === 4 || kind === 6) {
-    r = `a << ${n}`
-    cf = `(a >>> ${32 - n}) & 1`
-    of = `((r >>> 31) ^ cf)`
-  } else if (kind === 5) {
-    r = `(a >>> ${n}) | 0`
-    cf = `(a >>> ${n - 1}) & 1`
-    of = '(a >>> 31)'
-  } else if (kind === 7) {
-    r = `a >> ${n}`
-    cf = `(a >> ${n - 1}) & 1`
-    of = '0'
-  } else if (kind === 0 || kind === 1) {
-    // ROL/ROR change only CF and OF: drop those two from the lazy set, the others stay lazy.
-    r = kind === 0 ? `(a << ${n}) | (a >>> ${32 - n})` : `(a >>> ${n}) | (a << ${32 - n})`
-    cf = kind === 0 ? 'r & 1' : '(r >>> 31) & 1'
-    of = kind === 0 ? '(((r >>> 31) & 1) ^ cf)' : '(cf ^ ((r >>> 30) & 1))'
-    return `{ const a = regs[${rm}]; const r = ${r}; const cf = ${cf}; c.flags = (c.flags & ${~0x801}) | cf | (${of} << 11); c.lzMask &= ${~0x801}; regs[${rm}] = r; }`
-  } else return null
-  return `{ const a = regs[${rm}]; const r = ${r}; const cf = ${cf}; c.flags = (c.flags & ${~0x801}) | cf | (${of} << 11); ${resultFlags('r')} regs[${rm}] = r; }`
 }
 
 /** Snippets for control transfers, stack and extension instructions (32-bit operand size). */
@@ -131,11 +57,6 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       const v = rm >= 0 ? `(regs[${rm}] & 0xffff)` : memOk ? `c.read16(${b.seg[i]!}, ${eaExpr(b, i)})` : null
       if (v === null) return null
       return b.op[i] === OP.movzx16 ? `regs[${reg}] = ${v};` : `regs[${reg}] = (${v} << 16) >> 16;`
-    }
-    case OP.shiftImm: {
-      const count = b.imm[i]! & 31
-      if (rm < 0 || count === 0) return null
-      return shiftSnippet(b.aux[i]!, rm, count) ?? `regs[${rm}] = h.shift(c, ${b.aux[i]!}, regs[${rm}], ${count}, 4);`
     }
     case OP.testRmImm: {
       const a = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
@@ -170,8 +91,6 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       const push = b.op[i] === OP.callInd ? `c.push32((blockEip + ${b.end[i]!}) | 0); ` : ''
       return `{ const t = ${v}; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); ${push}c.eip = t; return ${k + 1} }`
     }
-    case OP.nop:
-      return ''
     case OP.fpu:
       // x87 records call their fast handler (resolved at compile time) or the FPU, not the interpreter's switch.
       return `${fpuSnippet(b, i, k, eaExpr(b, i))}${afterStore(b, i, k)}`
@@ -184,13 +103,6 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
     default:
       return null
   }
-}
-
-/** Statement writing the 8-bit value expression `v` (already 0..255) to register `r` (AL…BL, AH…BH). */
-function setReg8(r: number, v: string): string {
-  return r < 4
-    ? `regs[${r}] = (regs[${r}] & ~0xff) | ${v};`
-    : `regs[${r - 4}] = (regs[${r - 4}] & ~0xff00) | (${v} << 8);`
 }
 
 /** Snippets for byte-sized ALU, MOV and TEST forms (lazy flags with sign bit 7). */
@@ -242,8 +154,13 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
  * and its first record's pool index from `first`.
  */
 export function snippet(b: BlockCache, i: number, k: number): string | null {
-  if (b.size[i] === 1) return snippet8(b, i, k)
-  if (b.size[i] !== 4) return null
+  const size = b.size[i]!
+  const fixed = size === 1 ? snippet8(b, i, k) : size === 4 ? snippet32(b, i, k) : null
+  return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k)
+}
+
+/** Templates of the 32-bit ALU, MOV, LEA, INC/DEC, TEST, LODS and Jcc forms (then `snippetMore`), or null. */
+function snippet32(b: BlockCache, i: number, k: number): string | null {
   const rm = b.rm[i]!
   const reg = b.reg[i]!
   const op = b.op[i]!
