@@ -10,6 +10,7 @@ import type { Cpu } from './cpu'
 import { type BlockCache, OP } from './block-decoder'
 import { ea } from './block-exec'
 import {
+  arithmeticMemory,
   arithRegister,
   changeSign,
   compareRegister,
@@ -18,6 +19,8 @@ import {
   executeFastMemory,
   executeFastRegister,
   loadConstant,
+  loadFloat64,
+  loadInteger,
   loadRegister,
   noteFloat32Store,
   pushFloat32,
@@ -25,9 +28,11 @@ import {
   pushValue,
   roundFloat32,
   squareRootST0,
+  storeFloat64,
+  storeInteger,
   storeRegister,
 } from './fpu/x87-fast'
-import { FAST_OPERAND, KIND, X87_KINDS } from './fpu/x87-kinds'
+import { FAST_OPERAND, KIND, OPERAND_WRITE, X87_KINDS } from './fpu/x87-kinds'
 import { fpuOperandLinear } from './fpu-host'
 import type { Fpu } from './fpu/fpu-contract'
 import type { X87State } from './fpu/x87-state'
@@ -142,7 +147,11 @@ export const FPU_HELPERS = {
   loadFloat32,
   loadInteger32,
   storeFloat32,
-  memory: memoryKind,
+  loadFloat64,
+  storeFloat64,
+  loadInteger,
+  storeInteger,
+  arithmeticMemory,
 } as const
 
 /** Call of the register-form handler of `kind` with ModRM `modrm` (constants folded), returning its boolean. */
@@ -182,8 +191,15 @@ function registerCall(kind: number, modrm: number): string | null {
   }
 }
 
-/** Call of the memory-form handler of `kind` on offset `o` of segment `seg`, returning its boolean. */
-function memoryCall(kind: number, modrm: number, seg: number): string {
+/**
+ * Call of the memory-form handler of `kind` on offset `o` of segment `seg`, returning its boolean, or null (no
+ * handler). The binary32 and int32 loads and stores use the CPU's segmented accesses; the other kinds check the
+ * whole operand against the segment first (`FAST_OPERAND`: size and direction) and give their handler its linear
+ * address.
+ */
+function memoryCall(kind: number, modrm: number, seg: number): string | null {
+  const access = FAST_OPERAND[kind]!
+  const linear = `c.${(access & OPERAND_WRITE) !== 0 ? 'segWrite' : 'segRead'}(${seg}, o, ${access & 0xfff})`
   switch (kind) {
     case KIND.FLD_M32:
       return `h.fpu.loadFloat32(c, s, ${seg}, o)`
@@ -192,8 +208,27 @@ function memoryCall(kind: number, modrm: number, seg: number): string {
     case KIND.FST_M32:
     case KIND.FSTP_M32:
       return `h.fpu.storeFloat32(c, s, ${seg}, o, ${kind === KIND.FSTP_M32})`
+    case KIND.FLD_M64:
+      return `h.fpu.loadFloat64(s, ${linear}, c.fpuHost)`
+    case KIND.FST_M64:
+    case KIND.FSTP_M64:
+      return `h.fpu.storeFloat64(s, ${linear}, c.fpuHost, ${kind})`
+    case KIND.FILD_M16:
+      return `h.fpu.loadInteger(s, ${linear}, c.fpuHost, ${kind})`
+    case KIND.ARITH_M32:
+    case KIND.ARITH_M64:
+    case KIND.ARITH_I32:
+    case KIND.ARITH_I16:
+      return `h.fpu.arithmeticMemory(s, ${modrm}, ${linear}, c.fpuHost, ${kind})`
+    case KIND.FIST_M32:
+    case KIND.FISTP_M32:
+    case KIND.FISTTP_M32:
+    case KIND.FISTP_M64:
+    case KIND.FIST_M16:
+    case KIND.FISTP_M16:
+      return `h.fpu.storeInteger(s, ${linear}, c.fpuHost, ${kind})`
     default:
-      return `h.fpu.memory(c, s, ${seg}, o, ${kind}, ${modrm})`
+      return null
   }
 }
 

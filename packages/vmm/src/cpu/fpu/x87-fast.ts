@@ -178,7 +178,7 @@ export function pushFloat32(s: X87State, bits: number): boolean {
 }
 
 /** FLD m64fp, as {@link loadFloat32}. */
-function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
+export function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
   const target = (s.top - 1) & 7
   const lo = host.read32(linear) >>> 0
   const hi = host.read32(linear + 4) >>> 0
@@ -195,7 +195,7 @@ function loadFloat64(s: X87State, linear: number, host: X87Host): boolean {
 }
 
 /** FILD m32int / m16int: every such integer is a binary64 value. */
-function loadInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
+export function loadInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   return pushInteger(s, kind === 38 /* FILD_M32 */ ? host.read32(linear) | 0 : (host.read16(linear) << 16) >> 16)
 }
 
@@ -265,7 +265,7 @@ function storeFloat32(s: X87State, linear: number, host: X87Host, kind: number):
 }
 
 /** FST_M64 / FSTP_M64. */
-function storeFloat64(s: X87State, linear: number, host: X87Host, kind: number): boolean {
+export function storeFloat64(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   if (s.empty[s.top] === 1) return false
   if (!toFloat64Bits(s, s.top, float64Out)) return true
   host.write32(linear, float64Out[0] as number)
@@ -275,7 +275,7 @@ function storeFloat64(s: X87State, linear: number, host: X87Host, kind: number):
 }
 
 /** FIST/FISTP/FISTTP m16int/m32int/m64int (`kind` FIST_M32…FISTP_M16). */
-function storeInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
+export function storeInteger(s: X87State, linear: number, host: X87Host, kind: number): boolean {
   if (s.empty[s.top] === 1) return false
   const bits = kind === KIND.FISTP_M64 ? 64 : kind === KIND.FIST_M16 || kind === KIND.FISTP_M16 ? 16 : 32
   const truncate = kind === KIND.FISTTP_M32
@@ -291,7 +291,7 @@ function storeInteger(s: X87State, linear: number, host: X87Host, kind: number):
 }
 
 /** D8/DA/DC/DE with a memory operand (`kind` ARITH_M32…ARITH_I16): arithmetic on ST(0), FCOM(P), FICOM(P). */
-function arithmeticMemory(s: X87State, modrm: number, linear: number, host: X87Host, kind: number): boolean {
+export function arithmeticMemory(s: X87State, modrm: number, linear: number, host: X87Host, kind: number): boolean {
   if (kind === KIND.ARITH_M32) loadFloat32Bits(s, TMP, host.read32(linear) >>> 0)
   else if (kind === KIND.ARITH_M64) loadFloat64Bits(s, TMP, host.read32(linear) >>> 0, host.read32(linear + 4) >>> 0)
   else if (kind === KIND.ARITH_I32) s.setValue(TMP, host.read32(linear) | 0)

@@ -242,4 +242,72 @@ handler:
     expect(seen[0]).toEqual({ at: seen[0]!.at, op: 0xd9, ecx: 6 })
     expect(seen[1]).toEqual(seen[0])
   })
+
+  it('checks every memory kind’s whole operand against the segment limit and type (#GP(0) at the instruction)', () => {
+    // GDT 0x18: data, base 0, byte-granular limit 0x5FFF, writable; 0x20: the same, read-only.
+    const segments: [number, number, number][] = [
+      [0x18, 0x00005fff, 0x00409300],
+      [0x20, 0x00005fff, 0x00409100],
+    ]
+    const cases: [number, string, boolean][] = [
+      [0x18, 'fld dword [0x5ffd]', true],
+      [0x18, 'fild dword [0x5ffe]', true],
+      [0x18, 'fst dword [0x5ffd]', true],
+      [0x18, 'fld qword [0x5ffc]', true],
+      [0x18, 'fstp qword [0x5ff9]', true],
+      [0x18, 'fadd qword [0x5ff9]', true],
+      [0x18, 'fmul dword [0x5ffe]', true],
+      [0x18, 'fimul word [0x5fff]', true],
+      [0x18, 'fild word [0x5fff]', true],
+      [0x18, 'fistp dword [0x5ffd]', true],
+      [0x18, 'fistp qword [0x5ffa]', true],
+      [0x18, 'fist word [0x5fff]', true],
+      [0x18, 'fld qword [0x5ff8]', false],
+      [0x20, 'fst dword [0x100]', true],
+      [0x20, 'fstp qword [0x100]', true],
+      [0x20, 'fist dword [0x100]', true],
+      [0x20, 'fisttp dword [0x100]', true],
+      [0x20, 'fistp qword [0x100]', true],
+      [0x20, 'fistp word [0x100]', true],
+      [0x20, 'fcom qword [0x100]', false],
+      [0x20, 'fidiv dword [0x100]', false],
+    ]
+    for (const [selector, insn, faults] of cases) {
+      const source = `
+  mov eax, handler
+  mov [${0x2000 + 13 * 8}], ax
+  shr eax, 16
+  mov [${0x2000 + 13 * 8 + 6}], ax
+  mov dword [${OUT + 8}], insn
+  mov ax, ${selector}
+  mov ds, ax
+  fninit
+  mov ecx, 4
+top:
+  fld1
+  fld st0
+insn:
+  ${insn}
+  fninit
+  dec ecx
+  jnz top
+  hlt
+handler:
+  mov ax, 0x10
+  mov ds, ax
+  mov eax, [esp + 4]
+  mov [${OUT}], eax
+  mov eax, [esp]
+  mov [${OUT + 4}], eax
+  hlt`
+      const seen = (['interpreter', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine(source, segments, { engine, compileThreshold: 0 })
+        expect(m.cpu.run(100_000).reason).toBe('halted')
+        return [m.memory.read32(OUT) >>> 0, m.memory.read32(OUT + 4), m.memory.read32(OUT + 8) >>> 0]
+      })
+      const label = seen[0]![2]!
+      expect(seen[0], insn).toEqual(faults ? [label, 0, label] : [0, 0, label])
+      expect(seen[1], insn).toEqual(seen[0])
+    }
+  })
 })
