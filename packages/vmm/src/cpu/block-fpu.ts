@@ -240,16 +240,18 @@ function memoryCall(kind: number, modrm: number, seg: number): string | null {
  * instruction delivers it). Only the block's first x87 record checks CR0 and the binding: no record of a block
  * changes them, and a fault ends the block.
  */
-function guard(firstInBlock: boolean): string {
+function guard(firstInBlock: boolean, waiting: boolean): string {
   const once = firstInBlock ? ' || (c.cr0 & 12) !== 0 || c.fpu !== c.fpuHost.boundFpu' : ''
-  return `const s = c.fpuHost.fastState; if (s === null${once} || (s.statusFlags & 0x80) !== 0)`
+  return `const s = c.fpuHost.fastState; if (s === null${once}${waiting ? ' || (s.statusFlags & 0x80) !== 0' : ''})`
 }
 
 /**
  * Compiled code for x87 record `i` (index `k` in its block; `eaExpr`: the inline offset expression of its memory
  * operand): the guard, the pointers and a direct call of the record's fast handler, with the kind, register
  * numbers, EIP offset and operand expression folded in; when the guard or the handler declines — nothing
- * changed — the record runs through `executeFpuRecord`, which decides exactly as the interpreter does.
+ * changed — the record runs through `executeFpuRecord`, which decides exactly as the interpreter does. FNSTSW AX
+ * (DF E0, of compare-and-branch code) is inline: it does not wait, so a pending exception does not stop it, and
+ * it leaves the pointers alone (SDM vol. 1 §8.1.8).
  */
 export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string): string {
   const word = b.imm[i]!
@@ -257,14 +259,17 @@ export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string):
   const modrm = word & 0xff
   const kind = X87_KINDS[code]!
   const run = `h.fpu.run(c, c.blocks, first + ${k}, blockEip);`
+  let firstInBlock = true
+  for (let j = i - k; j < i; j++) if (b.op[j] === OP.fpu) firstInBlock = false
+  if (code === 0x7e0) {
+    return `{ ${guard(firstInBlock, false)} ${run} else regs[0] = (regs[0] & ~0xffff) | s.statusWord(); }`
+  }
   const call =
     kind === KIND.GENERAL ? null : kind < KIND.MEMORY ? registerCall(kind, modrm) : memoryCall(kind, modrm, b.seg[i]!)
   if (call === null) return run
-  let firstInBlock = true
-  for (let j = i - k; j < i; j++) if (b.op[j] === OP.fpu) firstInBlock = false
   let pointers = `s.instructionPointer = (blockEip + ${b.start[i]!}) | 0; s.lastOpcode = ${code}; s.codeSelector = c.segSel[1] & 0xffff;`
   if (kind >= KIND.MEMORY) {
     pointers += ` const o = ${eaExpr}; s.dataPointer = o; s.dataSelector = c.segSel[${b.seg[i]!}] & 0xffff;`
   }
-  return `{ ${guard(firstInBlock)} ${run} else { ${pointers} if (!${call}) ${run} } }`
+  return `{ ${guard(firstInBlock, true)} ${run} else { ${pointers} if (!${call}) ${run} } }`
 }

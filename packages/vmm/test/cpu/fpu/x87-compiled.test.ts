@@ -9,7 +9,7 @@ import { protectedMachine } from '../harness'
 import { rng } from './seeded-random'
 
 const IN = 0x40000 // operands: 16 bytes per iteration (float64, float32, int32, int16)
-const OUT = 0x50000 // results: 32 bytes per iteration
+const OUT = 0x50000 // results: 48 bytes per iteration
 const SAVE = 0x70000 // FNSAVE image
 const ITERATIONS = 40
 
@@ -67,6 +67,7 @@ const TEMPLATES = [
   'fistp qword [edi + 24]',
   'fist word [edi + 16]',
   'fistp word [edi + 18]',
+  'fnstsw ax\nmov [edi + 32], eax',
 ]
 
 /** A random operand: integers and short fractions (exact fast paths) or full binary64 values (rounding paths). */
@@ -91,7 +92,7 @@ function runEngine(source: string, values: number[], engine: 'interpreter' | 'co
   const exit = m.cpu.run(1_000_000)
   return {
     exit: exit.reason,
-    out: [...m.memory.ram.subarray(OUT, OUT + ITERATIONS * 32)],
+    out: [...m.memory.ram.subarray(OUT, OUT + ITERATIONS * 48)],
     save: [...m.memory.ram.subarray(SAVE, SAVE + 108)],
   }
 }
@@ -116,7 +117,7 @@ describe('compiled x87 code', () => {
         ...body,
         'fnstsw [edi + 30]',
         'add esi, 16',
-        'add edi, 32',
+        'add edi, 48',
         'dec ecx',
         'jnz .loop',
         `fnsave [${SAVE}]`,
