@@ -2,18 +2,20 @@
 // fault record, data area); shared by the Bochs differential suites.
 import { expect } from 'vitest'
 import { type CaseDump, firstMismatch, parseDumps } from '../qemu-diff/dumps'
-import { buildImage, ENGINES, runBoxwood } from '../qemu-diff/run-both'
+import { type BoxwoodDevices, buildImage, ENGINES, runBoxwood } from '../qemu-diff/run-both'
 import type { Scenario } from '../qemu-diff/scenarios'
 import { buildBochsImage, runBochs } from './run-bochs'
 
 /**
  * Runs `scenarios` after the shared `prelude` code in Bochs and in every engine, expects identical dumps, and
- * returns the oracle's dumps. `label` names the cases' local labels.
+ * returns the oracle's dumps. `label` names the cases' local labels; `devices` makes the extra devices of each
+ * Boxwood run (Bochs has its own).
  */
 export async function compareWithBochs(
   prelude: string,
   scenarios: readonly Scenario[],
   label: string,
+  devices: () => BoxwoodDevices = () => ({}),
 ): Promise<CaseDump[]> {
   const cases = [prelude, ...scenarios.map((s, i) => `${label}_${i}:\n${s.asm}`)].join('\n')
   const oracle = parseDumps(await runBochs(buildBochsImage(cases), scenarios.length))
@@ -22,7 +24,7 @@ export async function compareWithBochs(
   for (const engine of ENGINES) {
     const mismatch = firstMismatch(
       oracle,
-      parseDumps(runBoxwood(image, engine)),
+      parseDumps(runBoxwood(image, engine, undefined, devices())),
       scenarios.map((s) => s.asm),
     )
     expect({ engine: engine.engine, mismatch: mismatch?.replaceAll('QEMU', 'Bochs') ?? null }).toEqual({

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Cpu } from '../../src/cpu/cpu'
 import type { AccessSize, IoBus } from '../../src/io/io-bus'
+import type { InterruptSource } from '../../src/irq/interrupt-source'
 import { PhysicalMemory } from '../../src/memory/physical-memory'
 import { TestInterrupts, assemble } from '../cpu/harness'
 import { firmwareSource } from './runtime'
@@ -58,7 +59,6 @@ export async function runQemu(image: Uint8Array, cpu = 'pentium3'): Promise<Uint
   }
 }
 
-/** Runs the image on Boxwood's CPU with a port sink for COM1 and port 0xF4. */
 /** Boxwood's execution engines; every differential test runs each of them against the same QEMU output. */
 export const ENGINES = [
   { engine: 'interpreter' },
@@ -66,10 +66,22 @@ export const ENGINES = [
   { engine: 'compiled', compileThreshold: 0 },
 ] as const
 
+/**
+ * Extra devices for a run: port handlers (consulted before the default sink; `undefined` from `ioRead` falls
+ * through) and the interrupt source the CPU samples.
+ */
+export interface BoxwoodDevices {
+  readonly ioRead?: (port: number, size: AccessSize) => number | undefined
+  readonly ioWrite?: (port: number, value: number, size: AccessSize) => void
+  readonly interrupts?: InterruptSource
+}
+
+/** Runs the image on Boxwood's CPU with a port sink for COM1 and port 0xF4 (and `devices`, if given). */
 export function runBoxwood(
   image: Uint8Array,
   engine: (typeof ENGINES)[number] = ENGINES[2],
   maxInstructions = 50_000_000,
+  devices: BoxwoodDevices = {},
 ): Uint8Array {
   const memory = new PhysicalMemory({ ramBytes: RAM_BYTES })
   // Like QEMU's -bios: the whole image ends at 4 GB, its last 128 KB also end at 1 MB.
@@ -79,8 +91,10 @@ export function runBoxwood(
   let cpu: Cpu | null = null
   let exited = false
   const io: IoBus = {
-    ioRead: (_port: number, size: AccessSize) => (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff),
-    ioWrite: (port: number, value: number) => {
+    ioRead: (port: number, size: AccessSize) =>
+      devices.ioRead?.(port, size) ?? (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff),
+    ioWrite: (port: number, value: number, size: AccessSize) => {
+      devices.ioWrite?.(port, value, size)
       if (port === 0x3f8) serial.push(value & 0xff)
       if (port === 0xf4) {
         exited = true
@@ -88,7 +102,7 @@ export function runBoxwood(
       }
     },
   }
-  cpu = new Cpu({ memory, io, interrupts: new TestInterrupts(), ...engine })
+  cpu = new Cpu({ memory, io, interrupts: devices.interrupts ?? new TestInterrupts(), ...engine })
   let left = maxInstructions
   while (!exited && left > 0) {
     const exit = cpu.run(Math.min(left, 1_000_000))
