@@ -39,10 +39,12 @@ export function runCpu(c: Cpu, maxInstructions: number): CpuExit {
       continue
     }
     if (c.halted) return { reason: 'halted', retired: c.instructionsRetired - start }
-    // RF (set by an IRET to a faulted instruction, or by a REP instruction interrupted between iterations) holds
-    // for one instruction only: stepOne clears it before executing, the chunk paths never do.
-    const slow = c.shadow || (c.flags & (TF | RF)) !== 0 || (c.dr[7]! & 0xff) !== 0
+    const slow = c.shadow || (c.flags & TF) !== 0 || (c.dr[7]! & 0xff) !== 0
     const chunkEnd = slow ? c.instructionsRetired + 1 : Math.min(end, c.instructionsRetired + CHUNK)
+    // RF (loaded by IRET, set by a REP instruction stopped between iterations) holds for one instruction: stepOne
+    // clears it before executing; the chunk path, where no instruction breakpoint is armed, drops it before its
+    // first instruction. Everything that sets RF again ends the chunk (IRET, task switches, a stopped REP).
+    if (!slow) c.flags &= ~RF
     c.shadow = false
     c.breakChunk = false
     try {
