@@ -117,8 +117,8 @@ export function stringInstruction(c: Cpu, op: number): void {
 /**
  * Stops a REP instruction between iterations: EIP stays on it, and RF is set so that the EFLAGS image of the
  * interrupt or #DB trap taken here carries it (the handler's IRET resumes the instruction without re-triggering an
- * instruction breakpoint on it; SDM vol. 3A 17.3.1.1, as Bochs does in cpu/cpu.cc `repeat`). The chunk ends so the
- * run loop looks for interrupts, and RF sends the next instruction through the step path that clears it.
+ * instruction breakpoint on it; SDM vol. 3A 17.3.1.1, as Bochs 2.8 does in cpu/cpu.cc `repeat`). The chunk ends so
+ * the run loop looks for interrupts; RF then holds for the resumed instruction only (the run loop clears it).
  */
 function interruptRepeat(c: Cpu): void {
   c.eip = c.startEip
