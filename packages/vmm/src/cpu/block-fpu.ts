@@ -250,8 +250,8 @@ function guard(firstInBlock: boolean, waiting: boolean): string {
  * operand): the guard, the pointers and a direct call of the record's fast handler, with the kind, register
  * numbers, EIP offset and operand expression folded in; when the guard or the handler declines — nothing
  * changed — the record runs through `executeFpuRecord`, which decides exactly as the interpreter does. FNSTSW AX
- * (DF E0, of compare-and-branch code) is inline: it does not wait, so a pending exception does not stop it, and
- * it leaves the pointers alone (SDM vol. 1 §8.1.8).
+ * (of compare-and-branch code) and FNSTCW/FLDCW m16 (of float-to-integer casts) are inline: they leave the
+ * pointers alone (SDM vol. 1 §8.1.8), and the no-wait forms run with an exception pending.
  */
 export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string): string {
   const word = b.imm[i]!
@@ -263,6 +263,16 @@ export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string):
   for (let j = i - k; j < i; j++) if (b.op[j] === OP.fpu) firstInBlock = false
   if (code === 0x7e0) {
     return `{ ${guard(firstInBlock, false)} ${run} else regs[0] = (regs[0] & ~0xffff) | s.statusWord(); }`
+  }
+  const controlWordForm = code >>> 8 === 1 && modrm < 0xc0 ? (modrm >>> 3) & 7 : -1
+  if (controlWordForm === 5) {
+    // FLDCW m16 (D9 /5): waits, leaves the pointers alone; masks set or cleared recompute ES/B (x87-fpu.ts).
+    const seg = b.seg[i]!
+    return `{ ${guard(firstInBlock, true)} ${run} else { s.controlWord = (c.read16(${seg}, ${eaExpr}) & 0x1f3f) | 0x40; s.updateErrorSummary(); } }`
+  }
+  if (controlWordForm === 7) {
+    // FNSTCW m16 (D9 /7): does not wait, leaves the pointers alone.
+    return `{ ${guard(firstInBlock, false)} ${run} else c.write16(${b.seg[i]!}, ${eaExpr}, s.controlWord); }`
   }
   const call =
     kind === KIND.GENERAL ? null : kind < KIND.MEMORY ? registerCall(kind, modrm) : memoryCall(kind, modrm, b.seg[i]!)

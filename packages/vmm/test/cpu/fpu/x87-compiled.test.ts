@@ -68,6 +68,8 @@ const TEMPLATES = [
   'fist word [edi + 16]',
   'fistp word [edi + 18]',
   'fnstsw ax\nmov [edi + 32], eax',
+  'fldcw [esi + 14]',
+  'fnstcw [edi + 36]',
 ]
 
 /** A random operand: integers and short fractions (exact fast paths) or full binary64 values (rounding paths). */
@@ -244,7 +246,7 @@ handler:
     expect(seen[1]).toEqual(seen[0])
   })
 
-  it('checks every memory kind’s whole operand against the segment limit and type (#GP(0) at the instruction)', () => {
+  it('checks every memory kind’s whole operand (and FLDCW’s, FNSTCW’s) against the segment limit and type', () => {
     // GDT 0x18: data, base 0, byte-granular limit 0x5FFF, writable; 0x20: the same, read-only.
     const segments: [number, number, number][] = [
       [0x18, 0x00005fff, 0x00409300],
@@ -272,6 +274,10 @@ handler:
       [0x20, 'fistp word [0x100]', true],
       [0x20, 'fcom qword [0x100]', false],
       [0x20, 'fidiv dword [0x100]', false],
+      [0x18, 'fldcw [0x5fff]', true],
+      [0x18, 'fnstcw [0x5fff]', true],
+      [0x20, 'fnstcw [0x100]', true],
+      [0x20, 'fldcw [0x100]', false],
     ]
     for (const [selector, insn, faults] of cases) {
       const source = `
