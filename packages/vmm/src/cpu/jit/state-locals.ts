@@ -1,4 +1,4 @@
-// Flag state and fault progress of a compiled block in JavaScript locals (x86-notes §3.2 item 4; QEMU keeps cc_op
+// Flag state, fault progress and segments of a compiled block in JavaScript locals (x86-notes §3.2 item 4; QEMU keeps cc_op
 // and its operands in TCG temporaries the same way): the lazy-flag fields and EFLAGS are read once on entry and
 // written back by the block's `finally`, on every return and on every guest fault, so the exception handler and
 // the next block see exactly what the records left. In between V8 keeps them in machine registers and drops the
@@ -6,6 +6,8 @@
 // producer followed by a record that may fault before the next full flag write). Likewise the fault-accounting
 // progress (`p.done`, `p.k`, see compile-block.ts `accountCompiledFault`) becomes a local written back by the
 // `finally`: a constant per record instead of a store before every record that may fault.
+
+import { inlineMemory } from './inline-memory'
 
 /** The Cpu fields of the flag state (flags.ts lazy flags and EFLAGS). */
 const FLAG_FIELDS = ['lzOp', 'lzShift', 'lzA', 'lzB', 'lzRes', 'lzMask', 'flags'] as const
@@ -47,7 +49,8 @@ export function stateInLocals(body: string): StateLocals {
   const declare: string[] = []
   const writeBack: string[] = []
   let out = body
-  if (flagsCanMove(body)) {
+  const knownCalls = onlyKnownCalls(body)
+  if (knownCalls) {
     const used = FLAG_FIELDS.filter((f) => new RegExp(`\\bc\\.${f}\\b`).test(body))
     const written = used.filter((f) => new RegExp(`\\bc\\.${f} (?:=|&=|\\|=) `).test(body))
     if (written.length > 0) {
@@ -60,6 +63,12 @@ export function stateInLocals(body: string): StateLocals {
       out = out.replace(new RegExp(`\\bh\\.(${FLAG_READERS.join('|')})\\(c\\b`, 'g'), `h.$1(${sync}`)
     }
   }
+  if (knownCalls) {
+    // Nothing in the body can load a segment register: the RAM fast path of data accesses goes inline.
+    const memory = inlineMemory(out)
+    if (memory.declare !== '') declare.push(memory.declare)
+    out = memory.body
+  }
   if (out.includes('p.k = first + ')) {
     // Progress: the record that may fault next, and the instructions retired before this pass of the loop.
     out = out.replace(/p\.k = first \+ (\d+);/g, '$$k = $1;').replace(/p\.done = done;\n?/g, '')
@@ -69,8 +78,8 @@ export function stateInLocals(body: string): StateLocals {
   return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' ') }
 }
 
-/** True when every call in `body` is known to leave the flag state alone or only to read it. */
-function flagsCanMove(body: string): boolean {
+/** True when every call in `body` is known to leave the flag state and segments alone or only to read flags. */
+function onlyKnownCalls(body: string): boolean {
   for (const m of body.matchAll(/\bc\.(\w+)\(/g)) if (!FLAG_BLIND_METHODS.has(m[1]!)) return false
   for (const m of body.matchAll(/\bh\.(\w+)/g)) {
     if (m[1] !== 'p' && !(FLAG_READERS as readonly string[]).includes(m[1]!)) return false
