@@ -32,17 +32,30 @@ export function ioBreakpointsArmed(dr: Int32Array, cr4: number): boolean {
   return false
 }
 
-/** B0–B3 bits of the I/O breakpoints (R/W 10, only meaningful with CR4.DE) an access to `port` hits. */
+/**
+ * B0–B3 bits for an access to `port` of `size` bytes by the I/O breakpoints (R/W 10, only meaningful with CR4.DE):
+ * when an enabled one matches, every matching one, enabled or not (see `reportedHits`).
+ */
 export function ioBreakpointHits(dr: Int32Array, port: number, size: number): number {
   const dr7 = dr[7]!
-  let hits = 0
+  let matched = 0
   for (let i = 0; i < 4; i++) {
-    if (!enabled(dr7, i) || rwField(dr7, i) !== 2) continue
+    if (rwField(dr7, i) !== 2) continue
     const len = LENGTHS[(dr7 >>> (18 + i * 4)) & 3]!
     const start = dr[i]! & 0xffff & ~(len - 1)
-    if (port < start + len && start < port + size) hits |= 1 << i
+    if (port < start + len && start < port + size) matched |= 1 << i
   }
-  return hits
+  return reportedHits(dr7, matched)
+}
+
+/**
+ * DR6 B0–B3 for a set of matching breakpoints: nothing unless one of them is enabled (L or G in DR7); then all of
+ * them, since the processor may set B bits of breakpoints that are not enabled (SDM vol. 3B 17.2.3), and Bochs
+ * (cpu/crregs.cc `hwdebug_compare`) reports every match.
+ */
+function reportedHits(dr7: number, matched: number): number {
+  for (let i = 0; i < 4; i++) if ((matched & (1 << i)) !== 0 && enabled(dr7, i)) return matched
+  return 0
 }
 
 /** True if a breakpoint address lies on linear page `page` (its accesses must leave the TLB fast path). */
@@ -51,20 +64,22 @@ export function pageWatched(dr: Int32Array, page: number): boolean {
   return false
 }
 
-/** B0–B3 bits of the data breakpoints an access of `size` bytes at `linear` hits. */
+/**
+ * B0–B3 bits for a data access of `size` bytes at `linear` by the data breakpoints (R/W 01 for writes, 11 for
+ * reads and writes): when an enabled one matches, every matching one (see `reportedHits`).
+ */
 export function dataBreakpointHits(dr: Int32Array, linear: number, size: number, write: boolean): number {
   const dr7 = dr[7]!
-  let hits = 0
+  let matched = 0
   for (let i = 0; i < 4; i++) {
-    if (!enabled(dr7, i)) continue
     const rw = rwField(dr7, i)
     if (rw === 0 || rw === 2 || (rw === 1 && !write)) continue
     const len = LENGTHS[(dr7 >>> (18 + i * 4)) & 3]!
     const start = (dr[i]! & ~(len - 1)) >>> 0
     const a = linear >>> 0
-    if (a < start + len && start < a + Math.max(size, 1)) hits |= 1 << i
+    if (a < start + len && start < a + Math.max(size, 1)) matched |= 1 << i
   }
-  return hits
+  return reportedHits(dr7, matched)
 }
 
 /** Index of the instruction breakpoint (R/W 00) at linear address `linear`, or -1. */

@@ -298,4 +298,28 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   and dword [esp], ~0x100
   popfd`,
   ),
+  c(
+    'a data breakpoint hit also sets the B bit of a matching breakpoint that is not enabled (DR3)',
+    `  DBG_SETUP
+  mov eax, 0x30002
+  mov dr3, eax
+  DBG_DR 1, 0x30000, ${dr7(1, 1, 3)} | (3 << 28)
+  mov dword [0x30000], 1
+  xor eax, eax
+  mov dr7, eax`,
+  ),
+  c(
+    'an I/O breakpoint hit also sets the B bit of a matching I/O breakpoint that is not enabled (DR2)',
+    `  DBG_SETUP
+  mov eax, cr4
+  or eax, 8
+  mov cr4, eax
+  mov eax, 0x80
+  mov dr2, eax
+  DBG_DR 3, 0x80, ${dr7(3, 2, 0)} | (2 << 24)
+  mov al, 1
+  out 0x80, al
+  xor eax, eax
+  mov dr7, eax`,
+  ),
 ]

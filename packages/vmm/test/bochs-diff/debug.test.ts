@@ -49,6 +49,9 @@ describe.skipIf(!haveBochs())('resume flag and REP breakpoints vs Bochs', () => 
     // the AND (the POPFD that clears TF still traps: six in all).
     expect(dataDword(byName('REP STOSB with TF'), 0)).toBe(6)
     expect(hits('REP STOSB with TF').map(([, ecx]) => ecx)).toEqual([2, 1, 0, 0])
+    // DR6 shows matching breakpoints that are not enabled once an enabled one hits.
+    expect(dataDword(byName('a data breakpoint hit also'), 8)).toBe(0xa)
+    expect(dataDword(byName('an I/O breakpoint hit also'), 8)).toBe(0xc)
     const outs = hits('REP OUTSB')
     expect(outs.map(([, ecx]) => ecx)).toEqual([2, 1, 0])
     // The first two return to the REP itself, the last to the instruction after it (REP OUTSB is 2 bytes).
