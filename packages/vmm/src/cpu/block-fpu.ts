@@ -14,6 +14,7 @@ import {
   arithRegister,
   changeSign,
   compareRegister,
+  compareToFlags,
   compareTwice,
   exchange,
   executeFastMemory,
@@ -143,6 +144,7 @@ export const FPU_HELPERS = {
   push: pushValue,
   compare: compareRegister,
   compareTwice,
+  compareToFlags,
   constant: loadConstant,
   loadFloat32,
   loadInteger32,
@@ -232,6 +234,14 @@ function memoryCall(kind: number, modrm: number, seg: number): string | null {
   }
 }
 
+/** Call of the FCOMI/FUCOMI(P) handler when `code` is one of them (DB/DF E8–F7), else null. */
+function compareToFlagsCall(code: number): string | null {
+  const op = code >>> 8
+  if ((op !== 3 && op !== 7) || (code & 0xff) < 0xe8 || (code & 0xff) > 0xf7) return null
+  // reg 5: FUCOMI(P), quiet; reg 6: FCOMI(P); DF pops.
+  return `h.fpu.compareToFlags(s, ${code & 7}, ${((code >>> 3) & 7) === 5}, ${op === 7}, c.fpuHost)`
+}
+
 /**
  * The guard of compiled x87 code, inline (a helper call per record would use up V8's inlining budget of the
  * compiled function, which the handlers need): `s` is the register file the fast handlers may run on, or null —
@@ -251,7 +261,8 @@ function guard(firstInBlock: boolean, waiting: boolean): string {
  * numbers, EIP offset and operand expression folded in; when the guard or the handler declines — nothing
  * changed — the record runs through `executeFpuRecord`, which decides exactly as the interpreter does. FNSTSW AX
  * (of compare-and-branch code) and FNSTCW/FLDCW m16 (of float-to-integer casts) are inline: they leave the
- * pointers alone (SDM vol. 1 §8.1.8), and the no-wait forms run with an exception pending.
+ * pointers alone (SDM vol. 1 §8.1.8), and the no-wait forms run with an exception pending. FCOMI/FUCOMI(P), the
+ * P6 compare-and-branch, call x87-fast.ts `compareToFlags`.
  */
 export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string): string {
   const word = b.imm[i]!
@@ -275,7 +286,11 @@ export function fpuSnippet(b: BlockCache, i: number, k: number, eaExpr: string):
     return `{ ${guard(firstInBlock, false)} ${run} else c.write16(${b.seg[i]!}, ${eaExpr}, s.controlWord); }`
   }
   const call =
-    kind === KIND.GENERAL ? null : kind < KIND.MEMORY ? registerCall(kind, modrm) : memoryCall(kind, modrm, b.seg[i]!)
+    kind !== KIND.GENERAL
+      ? kind < KIND.MEMORY
+        ? registerCall(kind, modrm)
+        : memoryCall(kind, modrm, b.seg[i]!)
+      : compareToFlagsCall(code)
   if (call === null) return run
   let pointers = `s.instructionPointer = (blockEip + ${b.start[i]!}) | 0; s.lastOpcode = ${code}; s.codeSelector = c.segSel[1] & 0xffff;`
   if (kind >= KIND.MEMORY) {

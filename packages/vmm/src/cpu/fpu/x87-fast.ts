@@ -4,7 +4,7 @@
 // changes anything (stack underflow and overflow take the general path). Spec: Intel SDM vol. 2 FADD…FDIVR,
 // FLD, FST/FSTP, FILD, FIST/FISTP/FISTTP, FXCH, FCHS, FABS, FSQRT, FCOM/FUCOM; vol. 1 §8.1.3.
 import { squareRoot } from './x87-arith'
-import { ORDER } from './x87-compare'
+import { ORDER, compare } from './x87-compare'
 import { RC, float32FromBits, float64FromBits } from './x87-extended'
 import type { X87Host } from './x87-host'
 import { exactSquareRoot } from './x87-hot'
@@ -154,6 +154,24 @@ export function compareTwice(s: X87State, kind: number): boolean {
   if (compareInto(s, st0, st1, kind === 18 /* FUCOMPP */) === ORDER.FAULT) return true
   s.pop()
   s.pop()
+  return true
+}
+
+/**
+ * FCOMI/FUCOMI(P) ST(i) (DB/DF E8–F7) into ZF/PF/CF, exactly as x87-fpu.ts `compareToFlags`; false (nothing
+ * changed) when an operand is empty, whose stack underflow the general path handles. Only compiled blocks call it
+ * (cpu/block-fpu.ts): it is not a pre-decoded kind, since it needs the host's EFLAGS.
+ */
+export function compareToFlags(s: X87State, modrm: number, quiet: boolean, popAfter: boolean, host: X87Host): boolean {
+  const st0 = s.top
+  const sti = (st0 + modrm) & 7
+  if (s.empty[st0] === 1 || s.empty[sti] === 1) return false
+  const order = compare(s, st0, sti, quiet)
+  if (order === ORDER.FAULT) return true
+  s.statusFlags &= ~0x200 /* SW.C1 */
+  const unordered = order === ORDER.UNORDERED
+  host.setArithmeticFlags(unordered || order === ORDER.EQUAL, unordered, unordered || order === ORDER.LESS)
+  if (popAfter) s.pop()
   return true
 }
 

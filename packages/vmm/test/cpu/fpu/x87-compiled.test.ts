@@ -70,6 +70,10 @@ const TEMPLATES = [
   'fnstsw ax\nmov [edi + 32], eax',
   'fldcw [esi + 14]',
   'fnstcw [edi + 36]',
+  'fcomi st0, st1\npushfd\npop eax\nmov [edi + 40], eax',
+  'fucomi st0, st2\npushfd\npop eax\nmov [edi + 40], eax',
+  'fcomip st0, st1\npushfd\npop eax\nmov [edi + 40], eax',
+  'fucomip st0, st1\npushfd\npop eax\nmov [edi + 40], eax',
 ]
 
 /** A random operand: integers and short fractions (exact fast paths) or full binary64 values (rounding paths). */
