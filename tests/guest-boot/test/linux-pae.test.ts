@@ -5,8 +5,9 @@
 // shell, reports `pae` and `nx` in /proc/cpuinfo and powers off through ACPI S5 — in one boot. Intel SDM vol. 3A
 // 4.4 (PAE paging), 4.6 (execute-disable). Each stage is asserted separately so a failure says how far it got.
 import { describe, expect, it } from 'vitest'
-import { buildPaeLinuxGuest, INIT_MARKER, SHELL_PROMPT } from '@boxwood/guest-builder'
+import { buildPaeLinuxGuest } from '@boxwood/guest-builder'
 import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
+import { powerOff, reachShell } from './busybox-shell'
 import { runUntil } from './run-until'
 
 const CR0_PG = 0x8000_0000
@@ -15,7 +16,7 @@ const EFER_NXE = 0x800
 
 describe('direct Linux boot of the PAE kernel (Debian 12 i386 686-pae + busybox initramfs)', () => {
   // Budgets are virtual seconds at 10 ns per instruction, as in the other Linux boots.
-  it('runs PAE paging with NX active, shows pae and nx in /proc/cpuinfo, powers off', () => {
+  it('runs PAE paging with NX active, shows pae and nx in /proc/cpuinfo, powers off', async () => {
     const guest = buildPaeLinuxGuest()
     const com1 = createMemoryCharBackend()
     const { vm } = createPcMachine(
@@ -42,8 +43,8 @@ describe('direct Linux boot of the PAE kernel (Debian 12 i386 686-pae + busybox 
     const log = () => com1.text()
     const failure = (name: string, detail: string) =>
       `${name}: ${detail}; last serial lines:\n${log().split('\n').slice(-20).join('\n')}`
-    const stage = (name: string, done: () => boolean, budgetS: number) => {
-      const outcome = runUntil(vm, done, budgetS * 1e9, 100_000_000)
+    const stage = (name: string, done: () => boolean, budgetS: number, stepNs = 100_000_000) => {
+      const outcome = runUntil(vm, done, budgetS * 1e9, stepNs)
       expect(outcome.reached, failure(name, `not reached (${JSON.stringify(outcome)})`)).toBe(true)
     }
     const logged = (text: string) => () => log().includes(text)
@@ -51,10 +52,10 @@ describe('direct Linux boot of the PAE kernel (Debian 12 i386 686-pae + busybox 
 
     stage('kernel banner of the PAE kernel', logged(`Linux version ${guest.release}`), 60)
     stage('NX active (CPUID NX, EFER.NXE)', logged('NX (Execute Disable) protection: active'), 5)
-    stage('init runs', logged(INIT_MARKER), 120)
+    const shell = { vm, com1, stage }
+    await reachShell(shell, { init: 120, prompt: 60 })
     // mark_rodata_ro() walks the final kernel page tables (PAE entries, NX bits) just before starting /init.
     expect(log(), failure('W+X check', 'no pass')).toMatch(/Checked W\+X mappings: passed, no W\+X pages found/)
-    stage('shell prompt', logged(SHELL_PROMPT), 60)
 
     // The guest really runs with PAE paging and NXE on (what the CPU holds, not what the kernel says).
     const { cr0, cr4, msr } = vm.cpu.getState()
@@ -71,7 +72,6 @@ describe('direct Linux boot of the PAE kernel (Debian 12 i386 686-pae + busybox 
     expect(since(), failure('/proc/cpuinfo', 'flag missing')).toContain('has-pae')
     expect(since(), failure('/proc/cpuinfo', 'flag missing')).toContain('has-nx')
 
-    com1.push('poweroff\n')
-    stage('power off (ACPI S5)', () => vm.state === 'powered-off', 120)
+    await powerOff(shell, 120)
   }, 3_600_000)
 })

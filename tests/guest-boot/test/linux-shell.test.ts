@@ -13,7 +13,6 @@ import {
   ATA_PIIX_MODULES,
   buildBusyboxInitramfs,
   debianKernelI386Path,
-  INIT_MARKER,
   LOAD_MODULES_COMMAND,
   SHELL_PROMPT,
 } from '@boxwood/guest-builder'
@@ -27,6 +26,7 @@ import {
   screenshotPng,
 } from '@boxwood/devices'
 import type { VgaInstance } from '@boxwood/devices'
+import { powerOff, reachShell, runSerialCommand } from './busybox-shell'
 import { runUntil, runUntilAsync } from './run-until'
 import { decodePng, liveTextScreen, readTextScreen, typeOnKeyboard } from './linux-screen'
 
@@ -70,16 +70,16 @@ describe('direct Linux boot to a shell on the serial port and the VGA console', 
     const vga = vm.host.devices.find((d) => d.definition.name === 'vga')!.device as unknown as VgaInstance
     const screen = () => liveTextScreen(vga.display)
     vm.powerOn()
-    const stage = (name: string, done: () => boolean, budgetS: number) => {
-      const outcome = runUntil(vm, done, budgetS * 1e9, 100_000_000)
+    const stage = (name: string, done: () => boolean, budgetS: number, stepNs = 100_000_000) => {
+      const outcome = runUntil(vm, done, budgetS * 1e9, stepNs)
       expect(
         outcome.reached,
         `${name}: not reached (${JSON.stringify(outcome)}); last serial lines:\n${tail(com1.text())}\n` +
           `screen:\n${screen().join('\n')}`,
       ).toBe(true)
     }
-    stage('init runs', () => com1.text().includes(INIT_MARKER), 240)
-    stage('serial shell prompt', () => com1.text().includes(SHELL_PROMPT), 60)
+    const guest = { vm, com1, stage }
+    await reachShell(guest, { init: 240, prompt: 60 })
     stage('VGA shell prompt', () => screen().some((line) => line.startsWith(SHELL_PROMPT.trimEnd())), 60)
 
     // Key by key with a little virtual time between them: the keyboard's 64-byte queue drops what overflows.
@@ -99,8 +99,7 @@ describe('direct Linux boot to a shell on the serial port and the VGA console', 
     expect(lines[commandLine + 1]).toBe('vga-42')
     expect(lines[commandLine + 2]?.startsWith(SHELL_PROMPT.trimEnd())).toBe(true)
 
-    com1.push('echo result-$((6*7))\n')
-    stage('command typed into the serial port', () => com1.text().includes('result-42'), 60)
+    await runSerialCommand(guest, 60)
     expect(screen()).not.toContain('result-42')
 
     // ata_piix on the PIIX3 IDE (00:01.1): the disk appears as sda with its size, libata chose multiword DMA
@@ -122,7 +121,6 @@ describe('direct Linux boot to a shell on the serial port and the VGA console', 
     expect(since()).toContain('ata-mode-XFER_MW_DMA_2')
     expect(since()).toContain(`ata-data-${STAMP}`)
     expect(String.fromCharCode(...disk.subarray(100 * 512, 100 * 512 + 17))).toBe('linux-wrote-this\n')
-    com1.push('poweroff\n')
-    stage('power off', () => vm.state === 'powered-off', 120)
+    await powerOff(guest, 120)
   }, 7_200_000)
 })
