@@ -12,7 +12,19 @@ import { condition, lazyCF } from './flags'
 import { conditionExpr, saveCarry } from './jit/conditions'
 import { narrowSnippet } from './jit/narrow-templates'
 import { shiftSnippet } from './jit/shift-templates'
-import { afterStore, ALU32, carryIn, eaExpr, lazy, reg8, resultFlags, setReg8 } from './jit/template-parts'
+import {
+  adjustSp,
+  afterStore,
+  ALU32,
+  carryIn,
+  eaExpr,
+  lazy,
+  push32,
+  reg8,
+  resultFlags,
+  setReg8,
+  TOP32,
+} from './jit/template-parts'
 
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
@@ -37,12 +49,12 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
   const mem32 = () => `c.read32(${b.seg[i]!}, ${eaExpr(b, i)})`
   switch (b.op[i]!) {
     case OP.pushReg:
-      return `c.push32(regs[${reg}]);${afterStore(b, i, k)}`
+      return `${push32(`regs[${reg}]`)}${afterStore(b, i, k)}`
     case OP.pushImm:
-      return `c.push32(${b.imm[i]!});${afterStore(b, i, k)}`
+      return `${push32(String(b.imm[i]!))}${afterStore(b, i, k)}`
     case OP.popReg:
       // POP ESP loads the value read before ESP moved.
-      return `{ const v = c.peek32(0); c.adjustSp(4); regs[${reg}] = v; }`
+      return `{ const v = ${TOP32}; ${adjustSp(4)} regs[${reg}] = v; }`
     case OP.movRmImm:
       if (rm >= 0) return `regs[${rm}] = ${b.imm[i]!};`
       return memOk ? `c.write32(${b.seg[i]!}, ${eaExpr(b, i)}, ${b.imm[i]!});${afterStore(b, i, k)}` : null
@@ -82,13 +94,13 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       return `{ const s32 = c.stack32; const bp = s32 ? regs[5] : regs[5] & 0xffff; const v = c.read32(2, bp); regs[4] = s32 ? (bp + 4) | 0 : (regs[4] & ~0xffff) | ((bp + 4) & 0xffff); regs[5] = v; }`
     case OP.pushRm: {
       const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
-      return v === null ? null : `c.push32(${v});${afterStore(b, i, k)}`
+      return v === null ? null : `${push32(v)}${afterStore(b, i, k)}`
     }
     case OP.callInd:
     case OP.jmpInd: {
       const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
       if (v === null) return null
-      const push = b.op[i] === OP.callInd ? `c.push32((blockEip + ${b.end[i]!}) | 0); ` : ''
+      const push = b.op[i] === OP.callInd ? `${push32(`(blockEip + ${b.end[i]!}) | 0`)} ` : ''
       return `{ const t = ${v}; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); ${push}c.eip = t; return ${k + 1} }`
     }
     case OP.fpu:
@@ -97,9 +109,9 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
     case OP.jmp:
       return `{ const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
     case OP.call:
-      return `{ const t = (blockEip + ${b.imm[i]!}) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.push32((blockEip + ${b.end[i]!}) | 0); c.eip = t; return ${k + 1} }`
+      return `{ const t = (blockEip + ${b.imm[i]!}) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); ${push32(`(blockEip + ${b.end[i]!}) | 0`)} c.eip = t; return ${k + 1} }`
     case OP.ret:
-      return `{ const t = c.peek32(0); if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); c.adjustSp(${4 + b.imm[i]!}); c.eip = t; return ${k + 1} }`
+      return `{ const t = ${TOP32}; if ((t >>> 0) > (c.segLimit[1] >>> 0)) c.gp(0); ${adjustSp(4 + b.imm[i]!)} c.eip = t; return ${k + 1} }`
     default:
       return null
   }

@@ -224,4 +224,61 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       expect(results[2], store).toEqual(results[0])
     }
   })
+
+  it('PUSH/POP/CALL/RET/LEAVE on a 16-bit stack segment wrap SP at 64 KiB and keep ESP bits 16-31', () => {
+    // SS: 16-bit data segment (B = 0) based at 0x60000; SP starts near 0 so pushes wrap to 0xFFFx.
+    const body = [
+      'push eax',
+      'push 0x1234',
+      'push dword [esi + 8]',
+      'call fn',
+      'pop ebx',
+      'pop edx',
+      'add edx, ebx',
+      'pop edi',
+      'mov [esi + 8], edi',
+      'push esp',
+      'pop ebx',
+      'add edx, ebx',
+      'rol edx, 3',
+    ]
+    const source = `mov ecx, 40\ntop:\n${body.join('\n')}\ndec ecx\njnz top\nhlt\nfn:\npush ebp\nmov ebp, esp\nmov eax, [esi]\nadd eax, ecx\nleave\nret`
+    for (const sp of [0x0004, 0x0008, 0x8000, 0xfffc]) {
+      const results = (['interpreter', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00069300]], { engine, compileThreshold: 1 })
+        const s = m.cpu.getState()
+        s.ss = { selector: 0x18, base: 0x60000, limit: 0xffff, attributes: 0x93 }
+        s.esp = (0xabcd0000 | sp) >>> 0
+        s.ebp = 0x5a5a0000
+        s.esi = 0x30000
+        s.eax = 0x11223344
+        m.cpu.setState(s)
+        const exit = m.cpu.run(100_000)
+        const st = m.cpu.getState()
+        st.msr.tsc = 0
+        return { exit, st, stack: [...m.memory.ram.subarray(0x60000, 0x70000)].join(',') }
+      })
+      expect(results[0]!.exit.reason).toBe('halted')
+      expect(results[1]).toEqual(results[0])
+    }
+  })
+
+  it('PUSH and CALL past an SS limit fault with the pushing instruction and ESP unchanged', () => {
+    const source =
+      'mov ecx, 50\ntop:\npush eax\npush 7\ncall fn\nadd esp, 8\nsub esp, 4\ndec ecx\njnz top\nhlt\nfn:\nret'
+    const results = (['interpreter', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00409300]], { engine, compileThreshold: 1 })
+      const s = m.cpu.getState()
+      // A 64 KiB stack segment at 0x70000 entered at ESP = 0x90: the loop walks ESP down until a push faults (#SS),
+      // whose frame then goes through the same segment (a double fault on a full stack also counts).
+      s.ss = { selector: 0x18, base: 0x70000, limit: 0xffff, attributes: 0x4093 }
+      s.esp = 0x90
+      m.cpu.setState(s)
+      const exit = m.cpu.run(100_000)
+      const st = m.cpu.getState()
+      st.msr.tsc = 0
+      return { exit, st, retired: m.cpu.instructionsRetired }
+    })
+    expect(results[1]).toEqual(results[0])
+  })
 })

@@ -98,3 +98,19 @@ export function carryIn(b: BlockCache, i: number, k: number): string {
   const kind = b.aux[i]!
   return kind === 2 || kind === 3 ? `const cf = ${carryExpr(b, i, i - k)}; ` : ''
 }
+
+/**
+ * Statement pushing the 32-bit value expression `v` (evaluated before ESP moves) on the stack, as cpu.ts `push32`:
+ * the store through `c.write32` (which compiled code inlines for plain RAM), then ESP or SP by the stack size.
+ */
+export function push32(v: string): string {
+  return `{ const pv = ${v}; const ps = regs[4]; const pn = c.stack32 ? (ps - 4) | 0 : (ps - 4) & 0xffff; c.write32(2, pn, pv); regs[4] = c.stack32 ? pn : (ps & ~0xffff) | pn; }`
+}
+
+/** Expression reading the 32-bit value on top of the stack (cpu.ts `peek32(0)`). */
+export const TOP32 = 'c.read32(2, c.stack32 ? regs[4] : regs[4] & 0xffff)'
+
+/** Statement adding `n` to ESP, or to SP for a 16-bit stack (cpu.ts `adjustSp`). */
+export function adjustSp(n: number): string {
+  return `regs[4] = c.stack32 ? (regs[4] + ${n}) | 0 : (regs[4] & ~0xffff) | ((regs[4] + ${n}) & 0xffff);`
+}
