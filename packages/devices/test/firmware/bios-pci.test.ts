@@ -130,6 +130,41 @@ describe('INT 1Ah AH=B1h PCI BIOS', () => {
     expect(m.logs.filter((l) => l.level === 'error')).toEqual([])
   })
 
+  it('the 32-bit $PCI traps: B10Eh takes the size in ECX and returns the needed size; the data trap streams the table', () => {
+    const m = pciMachine()
+    const pci32 = (regs: Partial<Record<string, number>>, port: number = CALL.PCI32) => {
+      // The stub moved the caller's EDX into EBP; the handler must keep EBP as the stub's.
+      Object.assign(m.firmwareRegisters, { ebp: 0x1234_5678, ...regs })
+      m.io.out8(BASE + port, 0)
+      const r = m.firmwareRegisters
+      const ah = (r.eax >> 8) & 0xff
+      return { ah, al: r.eax & 0xff, cf: r.eflags & 1, ecx: r.ecx >>> 0, bx: r.ebx & 0xffff, ebp: r.ebp >>> 0 }
+    }
+    const small = pci32({ eax: 0xb10e, ebx: 0, ecx: 8, eflags: 0x2 })
+    expect(small).toMatchObject({ ah: 0x89, cf: 1, bx: (1 << 10) | (1 << 11), ebp: 0x1234_5678 })
+    const needed = small.ecx
+    expect(needed % 16).toBe(0)
+    expect(needed).toBeGreaterThanOrEqual(16)
+    expect(pci32({ eax: 0xb10e, ebx: 0, ecx: needed, eflags: 0x3 })).toMatchObject({ ah: 0, cf: 0, ecx: needed })
+    // The bytes the stub stores equal the table INT 1Ah AH=B10Eh writes for a real-mode caller.
+    const streamed = Array.from({ length: needed }, (_, i) => pci32({ eax: 0xb10e, esi: i }, CALL.PCI32_DATA))
+    m.memory.write16(0x8000, needed)
+    m.memory.write16(0x8002, 0x8100)
+    m.memory.write16(0x8004, 0)
+    expect(int1a(m, { eax: 0xb10e, ebx: 0, es: 0, edi: 0x8000 }).cf).toBe(0)
+    const written = Array.from({ length: needed }, (_, i) => m.memory.read8(0x8100 + i))
+    expect(streamed.map((r) => r.al)).toEqual(written)
+    expect(streamed.every((r) => r.ah === 0xb1 && r.ebp === 0x1234_5678)).toBe(true)
+    // Past the table, and for random register files, the traps answer without throwing or logging errors.
+    let x = 777
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0)
+    for (let i = 0; i < 1000; i++) {
+      const regs = { eax: next(), ebx: next(), ecx: next(), edx: next(), esi: next(), edi: next(), eflags: 0x2 }
+      expect(() => pci32(regs, i % 2 ? CALL.PCI32 : CALL.PCI32_DATA)).not.toThrow()
+    }
+    expect(m.logs.filter((l) => l.level === 'error')).toEqual([])
+  })
+
   it('returns the PIRQ routing options (buffer too small first)', () => {
     const m = pciMachine()
     m.memory.write16(0x8000, 0) // size
