@@ -60,6 +60,8 @@ export const OP = {
 const POOL = 1 << 19
 const CACHE_BITS = 16
 export const CACHE_SIZE = 1 << CACHE_BITS
+/** Entries of the jump cache (EIP → slot of a compiled block; run-chunk.ts). */
+export const JUMP_CACHE_SIZE = 1 << 13
 /** Longest block (instructions). */
 const MAX_BLOCK = 48
 
@@ -91,6 +93,15 @@ export class BlockCache {
   readonly bytes = new Uint16Array(CACHE_SIZE)
   /** Block-interpreter runs of each slot's block since it was decoded (saturating), for the compile decision. */
   readonly heat = new Uint16Array(CACHE_SIZE)
+  /**
+   * Jump cache (run-chunk.ts): EIP → slot of the block starting there, valid while its epoch is the current
+   * `epoch` (a new epoch begins with each chunk, when a decode replaces a block, and when the full interpreter
+   * changes what EIPs map to).
+   */
+  readonly jumpEip = new Int32Array(JUMP_CACHE_SIZE)
+  readonly jumpSlot = new Int32Array(JUMP_CACHE_SIZE)
+  readonly jumpEpoch = new Int32Array(JUMP_CACHE_SIZE)
+  epoch = 1
   /** Per physical page: generation (bumped on invalidation) and the 64-byte granules holding decoded code. */
   readonly pageGen = new Int32Array(1 << 20)
   readonly codeGranules = new Uint32Array(1 << 21)
@@ -102,8 +113,18 @@ export class BlockCache {
   /** Per physical page: 1 while it is in `marked` (each page is listed once). */
   private readonly listed = new Uint8Array(1 << 20)
 
+  /** Invalidates every jump-cache entry (entries carry the epoch they were made in). */
+  newJumpEpoch(): void {
+    if (this.epoch === 0x7fffffff) {
+      this.jumpEpoch.fill(0)
+      this.epoch = 0
+    }
+    this.epoch++
+  }
+
   /** Drops every block (pool exhausted, or a global change such as a memory-map change). */
   flushAll(): void {
+    this.newJumpEpoch()
     this.poolUsed = 0
     this.tagPhys.fill(-1)
     for (const page of this.marked) {
@@ -177,6 +198,8 @@ export class BlockCache {
       if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop || o === OP.callInd || o === OP.jmpInd) break
     }
     this.poolUsed += n
+    // The jump cache may name the block this slot held.
+    if (this.tagPhys[slot] !== -1) this.newJumpEpoch()
     const page = phys >>> 12
     // Mark the granules covered by the block's bytes.
     const lastGranule = ((p - 1) >>> 6) & 63

@@ -3,12 +3,9 @@
 // delivery with double- and triple-fault escalation (Intel SDM vol. 3A 6.9, table 6-5). Spec: SDM vol. 3A ch. 6.
 import type { Cpu, CpuExit, CpuExitReason } from './cpu'
 import { CS, IF, RF, TF } from './constants'
-import { GUEST_FAULT, GuestFault as GuestFaultClass, TRIPLE_FAULT, faultSetsResumeFlag } from './fault'
+import { GUEST_FAULT, TRIPLE_FAULT, faultSetsResumeFlag } from './fault'
 import { executeInstruction } from './execute'
-import { slotOf } from './block-decoder'
-import { runBlock } from './block-exec'
-import type { CompiledBlock } from './block-compiler'
-import { accountCompiledFault, compileBlock } from './jit/compile-block'
+import { runChunk } from './run-chunk'
 import { deliverInterrupt } from './interrupts'
 import { codeBreakpointHit } from './debug-registers'
 import { raiseVirtualInterruptFault } from './virtual-interrupts'
@@ -57,65 +54,6 @@ export function runCpu(c: Cpu, maxInstructions: number): CpuExit {
     }
   }
   return { reason: c.halted ? 'halted' : 'budget', retired: c.instructionsRetired - start }
-}
-
-/** Runs instructions until `chunkEnd` retired or something ends the chunk: cached blocks where possible. */
-function runChunk(c: Cpu, chunkEnd: number): void {
-  const blocks = c.blocks
-  const tagPhys = blocks.tagPhys
-  const tagMode = blocks.tagMode
-  const tagGen = blocks.tagGen
-  const pageGen = blocks.pageGen
-  while (c.instructionsRetired < chunkEnd) {
-    const eip = c.eip
-    const csLimit = c.segLimit[CS]! >>> 0
-    const lin = (c.segBase[CS]! + eip) | 0
-    const e = c.tlbR[lin >>> 12]!
-    if ((e & 3) === 3 && eip >>> 0 <= csLimit && c.useBlocks) {
-      const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
-      const mode = c.code32 ? 1 : 0
-      let slot = slotOf(phys)
-      if (tagPhys[slot] !== (phys | 0) || tagMode[slot] !== mode || tagGen[slot] !== pageGen[phys >>> 12]) {
-        slot = blocks.decode(c.ram, phys, c.code32, slot)
-        c.compiled[slot] = undefined
-        blocks.heat[slot] = 0
-      }
-      const count = blocks.count[slot]!
-      if (count > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) {
-        let fn = c.compiled[slot]
-        if (fn === undefined && blocks.heat[slot]! >= c.compileThreshold) fn = compile(c, slot)
-        if (fn !== undefined && count <= chunkEnd - c.instructionsRetired) {
-          try {
-            c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
-          } catch (e) {
-            accountCompiledFault(c)
-            throw e
-          }
-        } else {
-          runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
-          if (blocks.heat[slot]! < 0xffff) blocks.heat[slot]!++
-        }
-        if (c.breakChunk) return
-        continue
-      }
-    }
-    c.startEip = eip
-    c.startEsp = c.regs[4]!
-    executeInstruction(c)
-    c.instructionsRetired++
-    if (c.breakChunk) return
-  }
-}
-
-/** Compiles a hot block; where code generation is forbidden (a strict Content-Security-Policy), stays on blocks. */
-function compile(c: Cpu, slot: number): CompiledBlock | undefined {
-  try {
-    return (c.compiled[slot] = compileBlock(c, slot))
-  } catch (e) {
-    if (e instanceof GuestFaultClass || e === TRIPLE_FAULT) throw e
-    c.compileThreshold = Infinity
-    return undefined
-  }
 }
 
 /** One instruction with TF / debug-register handling. */

@@ -1,0 +1,133 @@
+// The inner run loop (VirtualBox EM's execution loop between interrupt checks): cached blocks — compiled or run by
+// the block interpreter — and single instructions until the chunk's budget is used or something ends the chunk.
+// A jump cache keyed by EIP (QEMU's tb_jmp_cache) sends a compiled block's exit straight to the next compiled
+// block; everything else goes through the TLB and the physical block cache. Spec: SDM vol. 3A 4.10 (TLBs).
+import type { Cpu } from './cpu'
+import { CS } from './constants'
+import { GuestFault, TRIPLE_FAULT } from './fault'
+import { executeInstruction } from './execute'
+import { type BlockCache, JUMP_CACHE_SIZE, slotOf } from './block-decoder'
+import { runBlock } from './block-exec'
+import type { CompiledBlock } from './block-compiler'
+import { accountCompiledFault, compileBlock } from './jit/compile-block'
+
+/**
+ * Runs instructions until `chunkEnd` retired or something ends the chunk (`breakChunk`).
+ *
+ * A jump-cache entry maps an EIP to the cache slot of the block that starts there. Entries hold only within one
+ * epoch: the epoch starts with the chunk and ends when a decode replaces a block (the slot now holds other code)
+ * and after an instruction of the full interpreter that loaded CS, switched CPL or flushed TLB entries. Cached
+ * records change none of what maps EIP to a block — CS, the code size, CPL, the TLB entry of the code page —
+ * and a write to decoded code ends the chunk, so within an epoch EIP alone names the block, and the block's CS
+ * limit check still holds.
+ */
+export function runChunk(c: Cpu, chunkEnd: number): void {
+  const blocks = c.blocks
+  const jumpEip = blocks.jumpEip
+  const jumpSlot = blocks.jumpSlot
+  const jumpEpoch = blocks.jumpEpoch
+  blocks.newJumpEpoch()
+  while (c.instructionsRetired < chunkEnd) {
+    const eip = c.eip
+    const h = jumpHash(eip)
+    let slot = jumpSlot[h]!
+    if (jumpEip[h] !== eip || jumpEpoch[h] !== blocks.epoch) {
+      slot = findBlock(c, eip)
+      if (slot < 0) {
+        if (c.breakChunk) return
+        continue
+      }
+      // Recorded after the lookup: a decode in it started a new epoch.
+      jumpEip[h] = eip
+      jumpSlot[h] = slot
+      jumpEpoch[h] = blocks.epoch
+    }
+    const fn = c.compiled[slot]
+    if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
+      try {
+        c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
+      } catch (e) {
+        accountCompiledFault(c)
+        throw e
+      }
+    } else interpretBlock(c, slot, eip, chunkEnd)
+    if (c.breakChunk) return
+  }
+}
+
+/**
+ * The block interpreter's turn for `slot` (not compiled, or longer than the chunk's rest); compiles the block
+ * once it is hot and the chunk has room for it.
+ */
+function interpretBlock(c: Cpu, slot: number, eip: number, chunkEnd: number): void {
+  const blocks = c.blocks
+  if (c.compiled[slot] === undefined && blocks.heat[slot]! >= c.compileThreshold) {
+    const fn = compile(c, slot)
+    if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
+      try {
+        c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
+      } catch (e) {
+        accountCompiledFault(c)
+        throw e
+      }
+      return
+    }
+  }
+  runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
+  if (blocks.heat[slot]! < 0xffff) blocks.heat[slot]!++
+}
+
+/**
+ * The slow path: the slot of the cached block at EIP, found through the TLB and the physical block cache (decoded
+ * if needed); or, where no block can start (a TLB miss, an instruction the block decoder does not take, a block
+ * reaching past the CS limit), runs one instruction in the full interpreter and returns -1.
+ */
+function findBlock(c: Cpu, eip: number): number {
+  const blocks = c.blocks
+  const csLimit = c.segLimit[CS]! >>> 0
+  const lin = (c.segBase[CS]! + eip) | 0
+  const e = c.tlbR[lin >>> 12]!
+  if ((e & 3) === 3 && eip >>> 0 <= csLimit && c.useBlocks) {
+    const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
+    let slot = slotOf(phys)
+    if (!cached(blocks, slot, phys, c.code32 ? 1 : 0)) {
+      slot = blocks.decode(c.ram, phys, c.code32, slot)
+      c.compiled[slot] = undefined
+      blocks.heat[slot] = 0
+    }
+    if (blocks.count[slot]! > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) return slot
+  }
+  c.startEip = eip
+  c.startEsp = c.regs[4]!
+  executeInstruction(c)
+  c.instructionsRetired++
+  // CS loads, CPL switches, TLB flushes and INVLPG all drop the fetch page (`fetchTag`), which the instruction's
+  // own fetches had set: an instruction that leaves it unset may have changed what an EIP maps to.
+  if (c.fetchTag === -1) blocks.newJumpEpoch()
+  return -1
+}
+
+/** Jump-cache index of an EIP. */
+function jumpHash(eip: number): number {
+  return (eip ^ (eip >>> 13)) & (JUMP_CACHE_SIZE - 1)
+}
+
+/** True when `slot` holds the block decoded at `phys` for code size `mode` and its page was not written since. */
+function cached(blocks: BlockCache, slot: number, phys: number, mode: number): boolean {
+  return (
+    blocks.tagPhys[slot] === (phys | 0) &&
+    blocks.tagMode[slot] === mode &&
+    blocks.tagGen[slot] === blocks.pageGen[phys >>> 12]
+  )
+}
+
+/** Compiles a hot block; where code generation is forbidden (a strict Content-Security-Policy), stays on blocks. */
+function compile(c: Cpu, slot: number): CompiledBlock | undefined {
+  try {
+    return (c.compiled[slot] = compileBlock(c, slot))
+  } catch (e) {
+    if (e instanceof GuestFault || e === TRIPLE_FAULT) throw e
+    c.compileThreshold = Infinity
+    return undefined
+  }
+}

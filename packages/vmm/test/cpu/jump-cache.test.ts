@@ -1,0 +1,163 @@
+// The run loop's jump cache (run-chunk.ts): an EIP names a cached block only while nothing that maps EIP to code
+// changed. Each program runs the same EIP as different code — after MOV CR3, after a far jump to a code segment
+// with another base, after a store into the block, after a decode into the block's slot — and every engine must
+// end with the interpreter's state; chains of short blocks stop after exactly the requested number of instructions.
+import { describe, expect, it } from 'vitest'
+import { protectedMachine, type TestMachine } from './harness'
+
+const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
+type Engine = (typeof ENGINES)[number]
+
+/** The general registers, EIP and EFLAGS after running `m` (the flags through PUSHFD-visible state). */
+function finalState(m: TestMachine, budget: number): unknown {
+  const exit = m.cpu.run(budget)
+  const s = m.cpu.getState()
+  return { exit, regs: [s.eax, s.ebx, s.ecx, s.edx, s.esi, s.edi, s.esp, s.ebp], eip: s.eip, eflags: s.eflags }
+}
+
+/** Runs `build` on every engine (compiled: from the first execution on) and checks all end alike. */
+function sameOnEveryEngine(build: (engine: Engine) => TestMachine, budget = 1_000_000): unknown {
+  const results = ENGINES.map((engine) => finalState(build(engine), budget))
+  expect(results[1]).toEqual(results[0])
+  expect(results[2]).toEqual(results[0])
+  return results[0]
+}
+
+const PD1 = 0x20000
+const PD2 = 0x21000
+const PT1 = 0x22000
+const PT2 = 0x23000
+
+describe('jump cache', () => {
+  it('runs the code the new page tables map at the same EIP after each MOV CR3', () => {
+    // The read of the page below the code walks the new tables and prefetches the code page's entry, so the
+    // call finds it in the TLB: only the jump cache's epoch tells the two codes apart.
+    const source = `
+  mov edx, ${PD1}
+  mov cr3, edx
+  mov edx, cr0
+  or edx, 0x80000000
+  mov cr0, edx
+  mov ecx, 300
+top:
+  mov edx, ${PD1}
+  mov cr3, edx
+  mov esi, [0x1ff000]
+  call 0x200000
+  mov edx, ${PD2}
+  mov cr3, edx
+  mov esi, [0x1ff000]
+  call 0x200000
+  dec ecx
+  jnz top
+  hlt`
+    const build = (engine: Engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      const mem = m.memory
+      mem.write32(PD1, PT1 | 0x23)
+      mem.write32(PD2, PT2 | 0x23)
+      for (let i = 0; i < 1024; i++) {
+        mem.write32(PT1 + i * 4, (i << 12) | 0x23)
+        mem.write32(PT2 + i * 4, (i << 12) | 0x23)
+      }
+      // Linear 0x200000 is physical 0x50000 under PD1 and 0x60000 under PD2.
+      mem.write32(PT1 + 0x200 * 4, 0x50023)
+      mem.write32(PT2 + 0x200 * 4, 0x60023)
+      // add eax, 1; add ebx, eax; ret  /  sub eax, 1; xor ebx, eax; ret (the same lengths, so the same EIPs)
+      mem.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
+      mem.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
+      return m
+    }
+    const state = sameOnEveryEngine(build) as { regs: number[] }
+    expect(state.regs[0]).toBe(0)
+    expect(state.regs[3]).not.toBe(0)
+  })
+
+  it('runs the code at the new CS base after far jumps between segments that share EIPs', () => {
+    // Selector 0x18: 32-bit code with base 0x1000, so EIP 0x20000 is linear 0x21000 there and 0x20000 in 0x08.
+    const source = `
+  mov ecx, 500
+  jmp 0x08:0x20000
+times 0x20000 - 0x10000 - ($ - $$) db 0x90
+  add eax, 7
+  imul ebx, eax, 3
+  jmp 0x18:0x20000
+times 0x21000 - 0x10000 - ($ - $$) db 0x90
+  add ebx, eax
+  rol ebx, 5
+  dec ecx
+  jz done
+  jmp 0x08:0x20000
+done:
+  hlt`
+    const build = (engine: Engine) =>
+      protectedMachine(source, [[0x18, 0x1000ffff, 0x00cf9b00]], { engine, compileThreshold: 0 })
+    const state = sameOnEveryEngine(build) as { regs: number[] }
+    expect(state.regs[0]).toBe(500 * 7)
+  })
+
+  it('runs rewritten code after a store into a block that already ran compiled', () => {
+    // Each pass patches the immediate of `mov eax, imm32` at `fn`, then calls it.
+    const source = `
+  mov ecx, 400
+top:
+  mov [fn + 1], ecx
+  call fn
+  add ebx, eax
+  rol ebx, 3
+  dec ecx
+  jnz top
+  hlt
+fn:
+  mov eax, 0
+  add eax, eax
+  ret`
+    const state = sameOnEveryEngine((engine) => protectedMachine(source, [], { engine, compileThreshold: 0 }))
+    expect((state as { regs: number[] }).regs[2]).toBe(0)
+  })
+
+  it('runs the right code when two blocks take turns in one cache slot', () => {
+    // Physical 0x10100 and 0x20103 share a block-cache slot: each call decodes its block over the other one.
+    const source = `
+  mov ecx, 300
+top:
+  call fa
+  call fb
+  dec ecx
+  jnz top
+  hlt
+times 0x100 - ($ - $$) db 0x90
+fa:
+  add eax, 3
+  ret
+times 0x10103 - ($ - $$) db 0x90
+fb:
+  xor ebx, eax
+  add ebx, 5
+  ret`
+    const state = sameOnEveryEngine((engine) => protectedMachine(source, [], { engine, compileThreshold: 0 }))
+    expect((state as { regs: number[] }).regs[0]).toBe(900)
+  })
+
+  it('stops a chain of short compiled blocks after exactly the requested instructions', () => {
+    // Blocks of 2–3 instructions that jump to each other; budgets that end inside and between blocks.
+    const lines = ['top:']
+    for (let b = 0; b < 12; b++)
+      lines.push(`add eax, ${b + 1}`, b % 2 === 0 ? 'xor ebx, eax' : 'nop', `jmp l${b}`, `l${b}:`)
+    lines.push('inc ecx', 'jmp top')
+    const source = lines.join('\n')
+    for (const budget of [1, 3, 36, 37, 1001, 50_003]) {
+      const results = ENGINES.map((engine) => {
+        const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+        // The first runs fill the caches and the jump cache; the measured run starts warm.
+        m.cpu.run(5000)
+        const before = m.cpu.instructionsRetired
+        const state = finalState(m, budget)
+        return { retired: m.cpu.instructionsRetired - before, state }
+      })
+      expect(results[0]!.retired).toBe(budget)
+      expect(results[1]).toEqual(results[0])
+      expect(results[2]).toEqual(results[0])
+    }
+  })
+})
