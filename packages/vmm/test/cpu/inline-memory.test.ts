@@ -1,7 +1,7 @@
 // The inline RAM fast path of compiled data accesses (jit/inline-memory.ts) against the full interpreter: seeded
 // random loops of 32-bit loads, stores, read-modify-write ALU forms and stack accesses walking through paged memory
 // into a not-present page, a read-only page (CR0.WP), past a segment limit, misaligned and across a page boundary,
-// and into an MMIO page. Both engines must retire the same instructions and leave the same registers, exception
+// and into an MMIO page, in 8-, 16- and 32-bit forms. Both engines must retire the same instructions and leave the same registers, exception
 // frame, memory, dirty-page bits and MMIO accesses.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
@@ -17,11 +17,20 @@ const MISSING_PAGE = 0x36
 /** An MMIO page mapped at 0x200000 (identity-mapped, so the loops reach it as linear 0x200000). */
 const MMIO = 0x200000
 
-/** One random data access (the forms compiled code reads and writes with `c.read32`/`c.write32`). */
+/** One random data access (the forms compiled code reads and writes with `c.readN`/`c.writeN`). */
 function access(rng: Rng): string {
   const r = () => rng.pick(REGS)
   const at = () => `[esi + ${rng.int(24) * 4 + rng.pick([0, 0, 0, 1, 2, 3])}]`
-  switch (rng.int(7)) {
+  const r8 = () => rng.pick(['al', 'bl', 'dl', 'bh'])
+  switch (rng.int(11)) {
+    case 7:
+      return `movzx ${r()}, ${rng.pick(['byte', 'word'])} ${at()}`
+    case 8:
+      return `mov byte ${at()}, ${r8()}`
+    case 9:
+      return `${rng.pick(['add', 'sub', 'cmp', 'mov'])} ${r8()}, byte ${at()}`
+    case 10:
+      return rng.int(2) === 0 ? `mov word ${at()}, ${rng.pick(['ax', 'bx', 'dx'])}` : `movsx ${r()}, word ${at()}`
     case 0:
       return `mov ${r()}, dword ${at()}`
     case 1:
@@ -108,7 +117,7 @@ describe('inline RAM fast path of compiled data accesses', () => {
     for (let round = 0; round < 24; round++) {
       const source = program(rng)
       // Start a few passes before the read-only page, misaligned in a quarter of the rounds.
-      const esi = (READ_ONLY_PAGE << 12) - 64 * (2 + rng.int(12)) + (round % 4 === 0 ? 2 : 0)
+      const esi = (READ_ONLY_PAGE << 12) - 64 * (2 + rng.int(12)) + [2, 3, 0, 0][round % 4]!
       const results = runBoth(source, esi, rng)
       expect(results[0]!.exit.reason, source).toBe('halted')
       expect(results[1], source).toEqual(results[0])
@@ -117,16 +126,40 @@ describe('inline RAM fast path of compiled data accesses', () => {
 
   it('a segment limit and an MMIO page end the fast path exactly where the interpreter faults or calls the device', () => {
     const rng = new Rng(0x5e9)
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 16; round++) {
       const source = program(rng)
       const mmio = round % 2 === 0
       const esi = mmio ? MMIO - 64 * (2 + rng.int(8)) : 0x31000
-      const results = runBoth(source, esi, rng, mmio ? 0xffffffff : 0x31000 + 64 * (3 + rng.int(8)))
+      const results = runBoth(
+        source,
+        esi,
+        rng,
+        mmio ? 0xffffffff : 0x31000 + 64 * (3 + rng.int(8)) + (round % 4 === 1 ? 1 : 3),
+      )
       expect(results[0]!.exit.reason, source).toBe('halted')
       expect(results[1], source).toEqual(results[0])
       if (mmio) expect(results[0]!.mmio.length, source).toBeGreaterThan(0)
     }
   }, 60_000)
+
+  it('faults at the exact byte: a word read crossing into a missing page, a dword read ending past a limit', () => {
+    const rng = new Rng(0xed6e)
+    const cases: [string, number, number][] = [
+      // ESI steps by one byte: the word at 0x35fff crosses into the missing page 0x36.
+      ['movzx eax, word [esi]', (MISSING_PAGE << 12) - 6, 0xffffffff],
+      ['mov byte [esi + 1], bl\n  movsx edx, word [esi]', (MISSING_PAGE << 12) - 5, 0xffffffff],
+      // The aligned dword at 0x31004 ends at 0x31007, past the limit 0x31006.
+      ['mov eax, [esi]', 0x30ff8, 0x31006],
+      ['mov [esi], eax', 0x30ff8, 0x31005],
+      ['movzx eax, word [esi]', 0x30ff8, 0x31006],
+    ]
+    for (const [access, esi, limit] of cases) {
+      const source = `mov ecx, 40\ntop:\n  ${access}\n  add edi, eax\n  inc esi\n  dec ecx\n  jnz top\n  hlt`
+      const results = runBoth(source, esi, rng, limit)
+      expect(results[0]!.st.esi, access).toBeLessThan(esi + 40)
+      expect(results[1], access).toEqual(results[0])
+    }
+  })
 
   it('an aligned store into compiled code elsewhere takes the slow path, which drops the stale code', () => {
     // A compiled loop that, in its last ten passes, stores into the imm32 of a MOV in a subroutine it calls (the

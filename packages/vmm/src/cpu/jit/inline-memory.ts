@@ -34,54 +34,73 @@ function callArgs(text: string, open: number): { args: string[]; end: number } |
 }
 
 /**
- * Rewrites every `c.read32(S, off)` (an expression) and `c.write32(S, off, v);` (a statement) with a constant
- * segment S in `body`. The caller guarantees that nothing in the body can change segment registers.
+ * Rewrites every `c.readN(S, off)` (an expression) and `c.writeN(S, off, v);` (a statement), N = 8, 16 or 32, with a
+ * constant segment S in `body`. The caller guarantees that nothing in the body can change segment registers.
  */
 export function inlineMemory(body: string): InlinedMemory {
   const reads = new Set<number>()
   const writes = new Set<number>()
   let out = ''
   let pos = 0
-  const re = /\bc\.(read32|write32)\((\d), /g
+  const re = /\bc\.(read|write)(8|16|32)\((\d), /g
   for (let m = re.exec(body); m !== null; m = re.exec(body)) {
     const call = callArgs(body, m.index + m[0].length - 3)
     if (call === null) continue
-    const seg = Number(m[2])
+    const seg = Number(m[3])
+    const bytes = Number(m[2]) / 8
     const [, off, v] = call.args
-    const write = m[1] === 'write32'
+    const write = m[1] === 'write'
     // A store is rewritten only as a whole statement (its value is evaluated once, after the offset).
     if (off === undefined || (write && (v === undefined || body[call.end] !== ';'))) continue
     if (write) writes.add(seg)
     else reads.add(seg)
     out += body.slice(pos, m.index)
-    out += write ? store(seg, off, v!) : load(seg, off)
+    out += write ? store(seg, bytes, off, v!) : load(seg, bytes, off)
     pos = write ? call.end + 1 : call.end
     re.lastIndex = pos
   }
   if (reads.size + writes.size === 0) return { declare: '', body }
   out += body.slice(pos)
   const locals = [...new Set([...reads, ...writes])].map((s) => `$b${s} = c.segBase[${s}]`)
-  for (const s of reads) locals.push(`$rl${s} = c.segReadLo[${s}]`, `$rh${s} = c.segReadHi[${s}] - 3`)
-  for (const s of writes) locals.push(`$wl${s} = c.segWriteLo[${s}]`, `$wh${s} = c.segWriteHi[${s}] - 3`)
+  for (const s of reads) locals.push(`$rl${s} = c.segReadLo[${s}]`, `$rh${s} = c.segReadHi[${s}]`)
+  for (const s of writes) locals.push(`$wl${s} = c.segWriteLo[${s}]`, `$wh${s} = c.segWriteHi[${s}]`)
   return { declare: `const ${locals.join(', ')}; let $o = 0, $l = 0, $e = 0;`, body: out }
 }
 
-/** Expression: the aligned 32-bit read of plain RAM, else `c.read32`. */
-function load(seg: number, off: string): string {
-  return (
-    `((($o = (${off}) >>> 0) >= $rl${seg} && $o <= $rh${seg} && (($l = ($b${seg} + $o) | 0) & 3) === 0 && ` +
-    `(($e = c.tlbR[$l >>> 12]) & ${TLB_DATA_FAST}) === ${TLB_DATA_FAST}) ? ` +
-    `c.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2] : c.read32(${seg}, $o))`
-  )
+/** Conditions: offset `o` (unsigned, `first` computes it) within `lo`..`hi` for `bytes` bytes. */
+function inBounds(first: string, o: string, lo: string, hi: string, bytes: number): string[] {
+  return [`${first} >= ${lo}`, `${o}${bytes === 1 ? '' : ` + ${bytes - 1}`} <= ${hi}`]
 }
 
-/** Statement: the aligned 32-bit write to plain RAM holding no decoded code (dirty bit set), else `c.write32`. */
-function store(seg: number, off: string, v: string): string {
+/** Expression: the aligned read of plain RAM, else `c.readN`. */
+function load(seg: number, bytes: number, off: string): string {
+  // Unsigned: RAM above 2 GiB has TLB entries with bit 31 set.
+  const p = '((($e & ~0xfff) | ($l & 0xfff)) >>> 0)'
+  const value =
+    bytes === 4 ? `c.ram32[${p} >>> 2]` : bytes === 2 ? `(c.ram[${p}] | (c.ram[${p} + 1] << 8))` : `c.ram[${p}]`
+  const linear = `($l = ($b${seg} + $o) | 0)`
+  // cpu.ts takes the fast path only for aligned accesses (then within one page).
+  const conditions = [
+    ...inBounds(`($o = (${off}) >>> 0)`, '$o', `$rl${seg}`, `$rh${seg}`, bytes),
+    bytes === 1 ? `(${linear}, true)` : `(${linear} & ${bytes - 1}) === 0`,
+    `(($e = c.tlbR[$l >>> 12]) & ${TLB_DATA_FAST}) === ${TLB_DATA_FAST}`,
+  ]
+  return `((${conditions.join(' && ')}) ? ${value} : c.read${bytes * 8}(${seg}, $o))`
+}
+
+/** Statement: the aligned write to plain RAM holding no decoded code (dirty bit set), else `c.writeN`. */
+function store(seg: number, bytes: number, off: string, v: string): string {
+  const write =
+    bytes === 4
+      ? 'c.ram32[$sp >>> 2] = $sv;'
+      : bytes === 2
+        ? 'c.ram[$sp] = $sv; c.ram[$sp + 1] = $sv >>> 8;'
+        : 'c.ram[$sp] = $sv;'
   return (
     `{ const $so = (${off}) >>> 0; const $sv = ${v}; const $sl = ($b${seg} + $so) | 0; const $se = c.tlbW[$sl >>> 12]; ` +
     `const $sp = (($se & ~0xfff) | ($sl & 0xfff)) >>> 0; ` +
-    `if ($so >= $wl${seg} && $so <= $wh${seg} && ($sl & 3) === 0 && ($se & ${TLB_DATA_FAST}) === ${TLB_DATA_FAST} && ` +
-    `c.codePage[$sp >>> 12] === 0) { c.ram32[$sp >>> 2] = $sv; c.dirty[$sp >>> 17] |= 1 << (($sp >>> 12) & 31); } ` +
-    `else c.write32(${seg}, $so, $sv); }`
+    `if (${[...inBounds('$so', '$so', `$wl${seg}`, `$wh${seg}`, bytes), ...(bytes === 1 ? [] : [`($sl & ${bytes - 1}) === 0`])].join(' && ')} && ` +
+    `($se & ${TLB_DATA_FAST}) === ${TLB_DATA_FAST} && c.codePage[$sp >>> 12] === 0) { ${write} ` +
+    `c.dirty[$sp >>> 17] |= 1 << (($sp >>> 12) & 31); } else c.write${bytes * 8}(${seg}, $so, $sv); }`
   )
 }
