@@ -1,8 +1,10 @@
 // Flat hot paths for the commonest x87 arithmetic: FADD/FSUB(R)/FMUL/FDIV(R) and FSQRT on two plain binary64
 // operands whose exact result is again a binary64 value, at 53- or 64-bit precision (Intel SDM vol. 1 §4.8.4:
-// an exact result needs no rounding, raises no exception and clears C1). Everything else — inexact results,
-// special operands, other precisions — returns false untouched and takes the general path (x87-arith.ts), so
-// these functions only save the calls of the general path, never change a result.
+// an exact result needs no rounding, raises no exception and clears C1), and inexact FADD/FSUB(R)/FMUL at 53-bit
+// precision under round-to-nearest, where binary64's own rounding is the x87's (#P, C1 from the exact error).
+// Everything else — other inexact results, special operands, other precisions — returns false untouched and
+// takes the general path (x87-arith.ts), so these functions only save the calls of the general path, never
+// change a result.
 import { productError } from './x87-binary64'
 import type { X87State } from './x87-state'
 
@@ -10,8 +12,9 @@ import type { X87State } from './x87-state'
 // these paths (a module-level binding costs a check per use).
 
 /**
- * dst ← a op b (op: ARITH numbering, 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) when exact; `dst` is `a` or `b`.
- * Returns false without changing anything when the general path must decide.
+ * dst ← a op b (op: ARITH numbering, 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) when exact, or rounded at
+ * PC = 53 bits, RC = nearest (not FDIV); `dst` is `a` or `b`. Returns false without changing anything when the
+ * general path must decide.
  */
 export function exactArithmetic(s: X87State, op: number, dst: number, a: number, b: number): boolean {
   // PC = 10b or 11b (53 or 64 bits); both operands valid, binary64 (no 80-bit image) and not denormal.
@@ -29,42 +32,46 @@ export function exactArithmetic(s: X87State, op: number, dst: number, a: number,
     y = t
     op -= 1
   }
+  // At PC = 53 bits and RC = nearest, a binary64 sum or product in the range below is the x87's result too (one
+  // rounding of the exact value, to nearest-even, far from binary64's underflow and overflow): only #P and C1
+  // ("rounded up") are left to set, from the sign of the exact error term (x87-arith.ts storeRounded).
+  const rounds = (s.controlWord & 0xf00) === 0x200
   let r: number
+  let err = 0
   if (op === 0 || op === 4) {
     if (op === 4) y = -y
     r = x + y
-    // TwoSum: the sum is exact when its error term is zero (NaN and ∞ operands make it NaN).
+    // TwoSum: the exact error of the sum (NaN and ∞ operands make it NaN; the range check below declines them).
     const t = r - x
-    if (x - (r - t) + (y - t) !== 0) return false
+    err = x - (r - t) + (y - t)
+    if (err !== 0 && !rounds) return false
   } else {
     const ax = x < 0 ? -x : x
     const ay = y < 0 ? -y : y
     if (!(ax >= 2 ** -900 && ax <= 2 ** 900 && ay >= 2 ** -900 && ay <= 2 ** 900)) return false
-    let p: number
-    let u: number
-    let v: number
     if (op === 1) {
       r = x * y
-      p = r
-      u = x
-      v = y
+      err = productError(x, y, r)
+      if (err !== 0 && !rounds) return false
     } else if (op === 6) {
       r = x / y
       // The quotient is exact when r·y reproduces x exactly.
-      p = r * y
-      if (p !== x) return false
-      u = r
-      v = y
+      const p = r * y
+      if (p !== x || productError(r, y, p) !== 0) return false
     } else {
       return false
     }
-    if (productError(u, v, p) !== 0) return false
   }
   const ar = r < 0 ? -r : r
   if (!(ar >= 2 ** -900 && ar <= 2 ** 900)) return false
   // `dst` is one of the operands: already valid, binary64 and not denormal.
   s.values[dst] = r
-  s.statusFlags &= ~0x200 /* SW.C1 */
+  if (err === 0) s.statusFlags &= ~0x200 /* SW.C1 */
+  else {
+    // An unmasked #P still stores the result (SDM vol. 1 §4.9.1.6); ES is set for the next waiting instruction.
+    s.signal(0x20 /* SW.PE */)
+    s.setC1(r > 0 ? err < 0 : err > 0)
+  }
   return true
 }
 
