@@ -54,6 +54,7 @@ export const OP = {
   callInd: 45, // CALL r/m (near, 32-bit operand size only)
   jmpInd: 46, // JMP r/m (near, 32-bit operand size only)
   pushRm: 47, // PUSH r/m (32-bit operand size only)
+  mulDiv: 48, // F6/F7 /4../7: aux = 4 MUL, 5 IMUL, 6 DIV, 7 IDIV of the accumulator by r/m
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
@@ -371,7 +372,8 @@ function decodeOne(
     b.a16[i] = a32 ? 0 : 1
     return pos - p0
   }
-  if (rep !== 0) return 0
+  // PAUSE (F3 90, spin-wait loops) decodes as the NOP it is.
+  if (rep !== 0 && !(rep === 0xf3 && opc === 0x90)) return 0
   b.a16[i] = a32 ? 0 : 1
   b.rm[i] = -1
   b.base[i] = -1
@@ -642,7 +644,10 @@ function decodeOne(
         b.op[i] = OP.testRmImm
       } else if (k === 2) b.op[i] = OP.notRm
       else if (k === 3) b.op[i] = OP.negRm
-      else return 0
+      else {
+        b.aux[i] = k
+        b.op[i] = OP.mulDiv
+      }
       return pos - p0
     }
     case 0xf8:

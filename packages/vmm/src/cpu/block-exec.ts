@@ -2,7 +2,7 @@
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
 import { ARITH_FLAGS, CF, CS, DF, DS, ES, SS, ZF } from './constants'
 import type { Cpu } from './cpu'
-import { alu, imulTrunc, incDec, shift } from './alu'
+import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
 import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, readMem, setReg, writeMem } from './operands'
@@ -441,6 +441,14 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
       case OP.fpu:
         executeFpuRecord(c, b, i, blockEip)
         break
+      case OP.mulDiv: {
+        const rm = b.rm[i]!
+        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+        const kind = b.aux[i]!
+        if (kind < 6) mulAcc(c, v, size, kind === 5)
+        else divAcc(c, v, size, kind === 7)
+        break
+      }
       case OP.string: {
         const opc = b.imm[i]!
         if (b.aux[i] === 0 && (opc & 0xfe) === 0xac) {
