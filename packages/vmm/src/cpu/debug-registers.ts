@@ -82,11 +82,13 @@ export function dataBreakpointHits(dr: Int32Array, linear: number, size: number,
   return reportedHits(dr7, matched)
 }
 
-/** Index of the instruction breakpoint (R/W 00) at linear address `linear`, or -1. */
-export function codeBreakpointHit(dr: Int32Array, linear: number): number {
+/**
+ * B0–B3 bits of the instruction breakpoints (R/W 00) at linear address `linear`: when an enabled one matches,
+ * every matching one (see `reportedHits`); 0 when none fires.
+ */
+export function codeBreakpointHits(dr: Int32Array, linear: number): number {
   const dr7 = dr[7]!
-  for (let i = 0; i < 4; i++) {
-    if (enabled(dr7, i) && rwField(dr7, i) === 0 && dr[i] === linear) return i
-  }
-  return -1
+  let matched = 0
+  for (let i = 0; i < 4; i++) if (rwField(dr7, i) === 0 && dr[i] === linear) matched |= 1 << i
+  return reportedHits(dr7, matched)
 }

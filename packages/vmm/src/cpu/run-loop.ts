@@ -7,7 +7,7 @@ import { GUEST_FAULT, TRIPLE_FAULT, faultSetsResumeFlag } from './fault'
 import { executeInstruction } from './execute'
 import { runChunk } from './run-chunk'
 import { deliverInterrupt } from './interrupts'
-import { codeBreakpointHit } from './debug-registers'
+import { codeBreakpointHits } from './debug-registers'
 import { raiseVirtualInterruptFault } from './virtual-interrupts'
 
 /**
@@ -62,9 +62,9 @@ function stepOne(c: Cpu): void {
   c.startEip = c.eip
   c.startEsp = c.regs[4]!
   if ((c.dr[7]! & 0xff) !== 0 && (c.flags & RF) === 0) {
-    const hit = codeBreakpointHit(c.dr, (c.segBase[CS]! + c.eip) | 0)
-    if (hit >= 0) {
-      c.dr[6] = (c.dr[6]! & ~0xf) | (1 << hit)
+    const hits = codeBreakpointHits(c.dr, (c.segBase[CS]! + c.eip) | 0)
+    if (hits !== 0) {
+      c.dr[6] = (c.dr[6]! & ~0xf) | hits
       c.fault(1, -1)
     }
   }

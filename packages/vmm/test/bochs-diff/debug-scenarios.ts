@@ -322,4 +322,16 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   xor eax, eax
   mov dr7, eax`,
   ),
+  c(
+    'an instruction breakpoint hit also sets the B bits of other breakpoints on it, enabled (DR1) or not (DR2)',
+    `  DBG_SETUP
+  mov eax, .bp
+  mov dr2, eax
+  mov dr1, eax
+  DBG_DR 0, .bp, ${dr7(0, 0, 0)} | ${dr7(1, 0, 0)} | (1 << 28)
+.bp:
+  mov ecx, 3
+  xor eax, eax
+  mov dr7, eax`,
+  ),
 ]

@@ -52,6 +52,7 @@ describe.skipIf(!haveBochs())('resume flag and REP breakpoints vs Bochs', () => 
     // DR6 shows matching breakpoints that are not enabled once an enabled one hits.
     expect(dataDword(byName('a data breakpoint hit also'), 8)).toBe(0xa)
     expect(dataDword(byName('an I/O breakpoint hit also'), 8)).toBe(0xc)
+    expect(dataDword(byName('an instruction breakpoint hit also'), 8)).toBe(7)
     const outs = hits('REP OUTSB')
     expect(outs.map(([, ecx]) => ecx)).toEqual([2, 1, 0])
     // The first two return to the REP itself, the last to the instruction after it (REP OUTSB is 2 bytes).

@@ -2,7 +2,7 @@
 // matches; then every matching one, enabled or not, as Bochs does (test/bochs-diff/debug.test.ts compares the
 // DR6 a handler sees).
 import { describe, expect, it } from 'vitest'
-import { dataBreakpointHits, ioBreakpointHits } from '../../src/cpu/debug-registers'
+import { codeBreakpointHits, dataBreakpointHits, ioBreakpointHits } from '../../src/cpu/debug-registers'
 
 /** DR7 bits for breakpoint `i`: enabled (L) or not, R/W field, LEN field. */
 const field = (i: number, enabled: boolean, rw: number, len: number) =>
@@ -37,5 +37,12 @@ describe('breakpoint status bits', () => {
     const dr = registers(field(0, false, 2, 0) | field(3, true, 2, 1), [0x80, 0, 0, 0x80])
     expect(ioBreakpointHits(dr, 0x80, 1)).toBe(9)
     expect(ioBreakpointHits(registers(field(0, false, 2, 0), [0x80]), 0x80, 1)).toBe(0)
+  })
+
+  it('instruction: the same rule for R/W = 00 breakpoints at the exact address', () => {
+    const dr = registers(field(0, false, 0, 0) | field(1, true, 0, 0) | field(2, true, 1, 0), [0x1000, 0x1000, 0x1000])
+    expect(codeBreakpointHits(dr, 0x1000)).toBe(3)
+    expect(codeBreakpointHits(dr, 0x1001)).toBe(0)
+    expect(codeBreakpointHits(registers(field(0, false, 0, 0), [0x1000]), 0x1000)).toBe(0)
   })
 })
