@@ -4,7 +4,8 @@
 // sleep, polls, and the wait still ends. Spec: IBM PC/AT Technical Reference, INT 15h function 86h; Ralf
 // Brown's Interrupt List (INT 15/AH=86h: CF clear, AH = 00h on success).
 import { describe, expect, it } from 'vitest'
-import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, programDisk, verdictLine } from './boot-helpers'
+import type { Vm } from '@boxwood/vmm'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, biosMachine, bootUntil, programDisk, verdictLine } from './boot-helpers'
 
 /** Waits 500 ms (checking 8–11 BDA ticks passed), then 20 ms with IRQ 14 masked. */
 const PROGRAM = `
@@ -60,25 +61,30 @@ times 510 - ($ - $$) db 0
 dw 0xaa55
 `
 
+const options = () => ({ luns: { ide: { 0: programDisk(PROGRAM) } }, bootOrder: ['disk' as const] })
+
+/**
+ * Runs 1 ms steps until COM1 shows `marker` (or a failure): the virtual time that took, and the instructions
+ * retired up to the step before (the marker's own step goes on with the program's next part).
+ */
+function stepsUntil(vm: Vm, text: () => string, marker: string): { ms: number; instructions: number } {
+  const start = { ns: vm.nowNs(), instructions: vm.cpu.instructionsRetired }
+  let instructions = 0
+  for (let i = 0; i < 2000 && !text().includes(marker) && !text().includes('FAILED'); i++) {
+    instructions = vm.cpu.instructionsRetired - start.instructions
+    vm.runFor(1_000_000)
+  }
+  return { ms: (vm.nowNs() - start.ns) / 1e6, instructions }
+}
+
 describe('Boxwood BIOS: INT 15h AH=86h', () => {
   it('waits CX:DX microseconds of virtual time asleep in HLT, and still ends when it cannot sleep', async () => {
-    const disk = programDisk(PROGRAM)
-    const { vm, com1 } = await bootUntil({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] }, verdictLine('START'))
+    const { vm, com1 } = await bootUntil(options(), verdictLine('START'))
     const text = () => com1.text()
     expect(text()).toContain('START')
+    // The call began inside the 2 ms slice in which START appeared.
+    const steps = (marker: string) => stepsUntil(vm, text, marker)
 
-    // 1 ms steps until the program reports: the call took its 500 ms, asleep meanwhile. The call began inside
-    // the 2 ms slice in which START appeared, and ended within the 1 ms step that shows the marker. Instructions
-    // are counted up to the step before (the marker's step goes on with the program's next part).
-    const steps = (marker: string) => {
-      const start = { ns: vm.nowNs(), instructions: vm.cpu.instructionsRetired }
-      let instructions = 0
-      for (let i = 0; i < 2000 && !text().includes(marker) && !text().includes('FAILED'); i++) {
-        instructions = vm.cpu.instructionsRetired - start.instructions
-        vm.runFor(1_000_000)
-      }
-      return { ms: (vm.nowNs() - start.ns) / 1e6, instructions }
-    }
     const asleep = steps('WAITED')
     expect(text()).not.toContain('WAIT-FAILED')
     expect(text()).toContain('WAITED')
@@ -93,5 +99,24 @@ describe('Boxwood BIOS: INT 15h AH=86h', () => {
     expect(polling.ms).toBeGreaterThanOrEqual(20)
     expect(polling.ms).toBeLessThanOrEqual(21)
     expect(polling.instructions).toBeGreaterThan(100_000)
+  })
+
+  it('a wait saved and restored into a new machine is called again with the caller’s registers and waits anew', async () => {
+    const first = await bootUntil(options(), verdictLine('START'))
+    first.vm.runFor(50_000_000) // 50 ms into the 500 ms wait, asleep in the ROM's I/O wait
+    first.vm.pause()
+    const saved = first.vm.saveState()
+    const twin = biosMachine(options())
+    twin.vm.loadState(saved)
+    twin.vm.resume()
+    const text = () => twin.com1.text()
+    // The first timer tick wakes the guest; its OUT re-runs AH=86h (the wait starts over: at least the time asked).
+    const restored = stepsUntil(twin.vm, text, 'WAITED')
+    expect(text()).toContain('WAITED')
+    expect(restored.ms).toBeGreaterThanOrEqual(500)
+    expect(restored.ms).toBeLessThanOrEqual(556)
+    expect(restored.instructions).toBeLessThan(5_000)
+    stepsUntil(twin.vm, text, 'WAIT-OK')
+    expect(text()).toContain('WAIT-OK')
   })
 })

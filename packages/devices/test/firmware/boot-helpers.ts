@@ -152,6 +152,21 @@ export function verdictLine(text: string): RegExp {
  * — or the virtual-time budget runs out.
  */
 export async function bootUntil(options: BootOptions, marker: string | RegExp, budgetNs = 20_000_000_000) {
+  const { vm, com1 } = biosMachine(options)
+  vm.powerOn()
+  const start = vm.nowNs()
+  const seen = () => (typeof marker === 'string' ? com1.text().includes(marker) : marker.test(com1.text()))
+  while (!seen() && vm.nowNs() - start < budgetNs && vm.state === 'running') {
+    // Short slices: a BIOS call waiting for host media I/O spins until the event loop has run.
+    vm.runFor(2_000_000)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  const vga = vm.host.devices.find((d) => d.definition.name === 'vga')!.device as unknown as VgaInstance
+  return { vm, com1, vga }
+}
+
+/** The PC of {@link bootUntil} (Boxwood BIOS, VGA, COM1 into memory), not powered on. */
+export function biosMachine(options: BootOptions) {
   const com1 = createMemoryCharBackend()
   const cfg = buildPcConfig({
     ramBytes: options.ramBytes ?? 32 << 20,
@@ -169,15 +184,5 @@ export async function bootUntil(options: BootOptions, marker: string | RegExp, b
   const machine = options.definitions
     ? assemblePcMachine(cfg, [...builtinDevices, ...options.definitions])
     : createPcMachine(cfg)
-  const { vm } = machine
-  vm.powerOn()
-  const start = vm.nowNs()
-  const seen = () => (typeof marker === 'string' ? com1.text().includes(marker) : marker.test(com1.text()))
-  while (!seen() && vm.nowNs() - start < budgetNs && vm.state === 'running') {
-    // Short slices: a BIOS call waiting for host media I/O spins until the event loop has run.
-    vm.runFor(2_000_000)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  const vga = vm.host.devices.find((d) => d.definition.name === 'vga')!.device as unknown as VgaInstance
-  return { vm, com1, vga }
+  return { vm: machine.vm, com1 }
 }

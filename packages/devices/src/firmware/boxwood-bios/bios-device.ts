@@ -83,10 +83,12 @@ function createBios(
     if (next !== Infinity) waitTimer.armAt(next)
     ioDone.pulse()
   })
-  /** Sends the stub to the ROM's I/O wait, which comes back to the stub's OUT. */
+  /** Sends the stub to the ROM's I/O wait with its OUT pushed as the near return address (real-mode stack). */
   const waitForHost = (regs: FirmwareCall['regs'], stub: number): void => {
+    const sp = (regs.esp - 2) & 0xffff
+    ctx.dma.writeU16(BiosCall.linear(regs.ss, sp), stub + ROM.STUB_RETRY)
+    regs.esp = ((regs.esp & 0xffff_0000) | sp) >>> 0
     regs.eip = rom.entries.ioWait
-    regs.ebx = ((regs.ebx & 0xffff_0000) | (stub + ROM.STUB_RETRY)) >>> 0
   }
 
   const env: BiosEnv = {
@@ -201,6 +203,12 @@ function createBios(
       timed.clear()
       waitTimer.cancel()
       env.bootCd = undefined
+    },
+    afterLoad() {
+      // Calls in flight belong to the run that was replaced; the loaded guest's waiting stubs re-run their calls.
+      inflight.clear()
+      timed.clear()
+      waitTimer.cancel()
     },
   }
 }

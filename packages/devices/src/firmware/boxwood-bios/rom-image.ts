@@ -51,7 +51,7 @@ export interface BiosRom {
     readonly eoiSlave: number
     readonly iret: number
     readonly halt: number
-    /** Where a stub waits for host media I/O (entered with BX = the stub's OUT, see {@link ROM}). */
+    /** Where a stub waits for host media I/O (entered with the stub's OUT pushed, see {@link ROM}). */
     readonly ioWait: number
   }
 }
@@ -88,18 +88,21 @@ export function buildBiosRom(callBase: number, vbeModes: readonly number[]): Bio
   irq.label('eoiSlave').emit(0x50, 0xb0, 0x20, 0xe6, 0xa0, 0xe6, 0x20, 0x58, 0xcf)
   irq.label('iret').emit(0xcf)
   irq.label('halt').emit(0xfa, 0xf4).jump8(0xeb, 'halt')
-  // Waiting for host media I/O or a timed wait (BX = the stub's OUT to re-execute; AX is free: the finished call
-  // restores every register). The BIOS device pulses IRQ 14 when the I/O completes or the deadline passes, as a disk controller does, so the CPU can
-  // sleep in HLT instead of re-running the OUT. It sleeps only if that interrupt can reach it: nothing in
-  // service at the master PIC (OCW3 read ISR, then back to IRR, the power-on choice), cascade (IR2) and IRQ 14
-  // unmasked; otherwise it re-executes the OUT at once, as before (never a hang).
+  // Waiting for host media I/O or a timed wait, entered with the stub's OUT pushed as the return address; every
+  // register is the caller's again when it returns there, so the OUT re-runs the call unchanged even after a
+  // saved state was restored in between (the handler then starts it again). The BIOS device pulses IRQ 14 when
+  // the I/O completes or the deadline passes, as a disk controller does, so the CPU can sleep in HLT instead of
+  // re-running the OUT. It sleeps only if that interrupt can reach it: nothing in service at the master PIC
+  // (OCW3 read ISR, then back to IRR, the power-on choice), cascade (IR2) and IRQ 14 unmasked; otherwise it
+  // re-executes the OUT at once, as before (never a hang).
   irq.label('ioWait')
+  irq.emit(0x50) // push ax
   irq.emit(0xb0, 0x0b, 0xe6, 0x20, 0xe4, 0x20, 0x88, 0xc4, 0xb0, 0x0a, 0xe6, 0x20) // ISR → AH; select IRR
   irq.emit(0x84, 0xe4).jump8(0x75, 'ioRetry') // test ah, ah; jnz
   irq.emit(0xe4, 0x21, 0xa8, 0x04).jump8(0x75, 'ioRetry') // in al, 21h; test al, 04h; jnz
   irq.emit(0xe4, 0xa1, 0xa8, 0x40).jump8(0x75, 'ioRetry') // in al, 0A1h; test al, 40h; jnz
   irq.emit(0xfb, 0xf4, 0xfa) // sti; hlt; cli
-  irq.label('ioRetry').emit(0xff, 0xe3) // jmp bx
+  irq.label('ioRetry').emit(0x58, 0xc3) // pop ax; ret
   rom.set(irq.finish(), irq.origin)
 
   const post = new Emitter(ROM.POST)
