@@ -4,6 +4,15 @@
 // the generic `condition` switch. Semantics follow flags.ts (SDM vol. 1 appendix B, EFLAGS condition codes).
 import { type BlockCache, OP } from '../block-decoder'
 import { CF } from '../constants'
+import { LZ_ADD, LZ_SUB } from '../flags'
+
+/**
+ * CF from a lazy state recorded by any producer (flags.ts `lazyCF` written out, so compiled code that keeps the
+ * flag state in locals, jit/state-locals.ts, reads it without storing the locals back for a helper call).
+ */
+const LAZY_CF_OPS =
+  `(c.lzOp === ${LZ_ADD} ? (((c.lzA & c.lzB) | ((c.lzA | c.lzB) & ~c.lzRes)) >>> c.lzShift) & 1 : ` +
+  `c.lzOp === ${LZ_SUB} ? (((~c.lzA & c.lzB) | ((~c.lzA | c.lzB) & c.lzRes)) >>> c.lzShift) & 1 : 0)`
 
 /** Records that neither read-modify nor write the arithmetic flags (safe to look past). */
 const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
@@ -131,7 +140,9 @@ export function conditionExpr(b: BlockCache, i: number, first: number): string {
 /** JavaScript expression (0 or 1) for CF as the flags stand before record `i`. */
 export function carryExpr(b: BlockCache, i: number, first: number): string {
   const expr = ccExpr(b, i, first, 2)
-  return expr.startsWith('h.condition') ? 'h.lazyCF(c)' : `(${expr} ? 1 : 0)`
+  return expr.startsWith('h.condition')
+    ? `((c.lzMask & ${CF}) === 0 ? c.flags & ${CF} : ${LAZY_CF_OPS})`
+    : `(${expr} ? 1 : 0)`
 }
 
 /**
@@ -141,6 +152,6 @@ export function carryExpr(b: BlockCache, i: number, first: number): string {
 export function saveCarry(b: BlockCache, i: number, first: number): string {
   const p = producerOf(b, i, first)
   if (p !== null && p.kind === 'incdec') return ''
-  if (p === null) return `if ((c.lzMask & ${CF}) !== 0) c.flags = (c.flags & ${~CF}) | h.lazyCF(c);`
+  if (p === null) return `if ((c.lzMask & ${CF}) !== 0) c.flags = (c.flags & ${~CF}) | ${LAZY_CF_OPS};`
   return `c.flags = (c.flags & ${~CF}) | ${carryExpr(b, i, first)};`
 }
