@@ -229,15 +229,18 @@ describe('x87 fast paths', () => {
       const significand = 2 ** 23 + Math.floor(next() * 2 ** 23)
       near(significand * 2 ** (exponent - 23), 2 ** (exponent - 23))
     }
+    const fpus = [new X87Fpu(), new X87Fpu({ fastPaths: false })]
+    const hosts = [new TestHost(), new TestHost()]
+    const initial = fpus[0]!.getState()
     let taken = 0
     for (const value of values) {
       for (const modrm of [0x15, 0x1d]) {
         // Each RC with #P masked, then unmasked (the store still happens; ES is set).
         for (const controlWord of [0x037f, 0x077f, 0x0b7f, 0x0f7f, 0x035f, 0x075f]) {
-          const outcomes = [true, false].map((fastPaths) => {
-            const fpu = new X87Fpu({ fastPaths })
-            const host = new TestHost()
-            fpu.setState({ ...fpu.getState(), controlWord })
+          const outcomes = [0, 1].map((k) => {
+            const fpu = fpus[k]!
+            const host = hosts[k]!
+            fpu.setState({ ...initial, controlWord })
             host.view.setFloat64(0x100, value, true)
             run(fpu, host, 0xdd, 0x05) // FLD m64fp
             return run(fpu, host, 0xd9, modrm) // FST / FSTP m32fp
