@@ -26,6 +26,7 @@ const FLAG_BLIND_METHODS: ReadonlySet<string> = new Set([
   'peek32',
   'adjustSp',
   'gp',
+  'fault',
 ])
 /** Helpers that only read the flag state (given `c` first): the locals are stored before they are called. */
 const FLAG_READERS = ['jccTaken', 'condition', 'lazyCF'] as const
