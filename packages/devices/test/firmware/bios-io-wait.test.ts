@@ -2,12 +2,13 @@
 // (woken by IRQ 14, as a real BIOS waits for its disk controller) instead of re-running its stub. A boot program
 // reads through a medium whose host reads the test holds back, so the test sees what the guest CPU does while
 // the host works: (1) nothing but timer ticks; (2) with IRQ 14 masked it cannot sleep, keeps polling and still
-// completes; (3) an INT 13h call from the timer hook while another waits is a separate call (nested frames).
+// completes; (3) an INT 13h call from the timer hook while another waits is a separate call (nested frames);
+// (4) a read in flight when the state is saved is read again after a restore.
 // Spec: IBM PC/AT Technical Reference (hard disk BIOS waits for IRQ 14, INT 76h); Intel 8259A datasheet (OCW3).
 import { describe, expect, it } from 'vitest'
 import type { Vm } from '@boxwood/vmm'
 import { createBlockDrive, createMemoryMedium, type BlockMedium } from '../../src/backends/block-backend'
-import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, biosMachine, bootUntil, nasm } from './boot-helpers'
 
 /** Reads sector 1 (waiting), then with IRQ 14 masked sector 2, then sector 3 from INT 1Ch while sector 4 waits. */
 const PROGRAM = `
@@ -185,5 +186,23 @@ describe('Boxwood BIOS: INT 13h waits for host I/O', () => {
     medium.release()
     await until(vm, text, 'READ3')
     expect(text()).not.toContain('CHECK-FAILED')
+  })
+
+  it('a read in flight when the state is saved is read again by the machine the state is restored into', async () => {
+    const medium = heldMedium(diskImage())
+    const { vm } = await bootUntil(
+      { luns: { ide: { 0: createBlockDrive('hard-disk', medium) } }, bootOrder: ['disk'] },
+      'START',
+    )
+    await untilHeld(vm, medium, 1)
+    vm.pause()
+    const saved = vm.saveState()
+    const disk = createBlockDrive('hard-disk', createMemoryMedium(diskImage()))
+    const twin = biosMachine({ luns: { ide: { 0: disk } }, bootOrder: ['disk'] })
+    twin.vm.loadState(saved)
+    twin.vm.resume()
+    // The guest sleeps in the ROM's I/O wait; a timer tick wakes it and its stub re-runs INT 13h unchanged.
+    await until(twin.vm, () => twin.com1.text(), 'READ1')
+    expect(twin.com1.text()).not.toContain('CHECK-FAILED')
   })
 })

@@ -205,7 +205,11 @@ function createBios(
       env.bootCd = undefined
     },
     afterLoad() {
-      // Calls in flight belong to the run that was replaced; the loaded guest's waiting stubs re-run their calls.
+      // The drive table lives here, not in guest RAM: rebuild it from the attached drives as POST did (an El
+      // Torito emulated drive is not in the saved state and is lost). Calls in flight belong to the run that was
+      // replaced; the loaded guest's waiting stubs re-run their calls.
+      env.disks = buildDiskTable(ctx.service(ideFirmwareContract), ctx.service(floppyFirmwareContract))
+      env.bootCd = undefined
       inflight.clear()
       timed.clear()
       waitTimer.cancel()
