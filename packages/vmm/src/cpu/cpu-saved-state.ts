@@ -1,6 +1,8 @@
 // Saved-state bytes of the CPU unit: a versioned little-endian layout of every architectural field, followed by
 // the length and bytes of the FPU module's own unit. Version 2 appends EFER, the PAE PDPTE registers and the P6
-// performance-counter MSRs to version 1's fields (version 1 still loads: those start at zero).
+// performance-counter MSRs to version 1's fields; version 3 appends a word of events pending at the instruction
+// boundary (bit 0: the VIF=VIP #GP armed by IRET or a task switch, `Cpu.virtualInterruptCheck`). Versions 1 and 2
+// still load: what they lack starts at zero.
 import type { Cpu } from './cpu'
 
 /** Malformed CPU saved state. */
@@ -13,10 +15,14 @@ export class CpuStateError extends Error {
 }
 
 const MAGIC = 0x55504342 // "BCPU"
-const VERSION = 2
+const VERSION = 3
 /** Number of int32 fields in the fixed part, per version. */
 const FIXED_WORDS_V1 = 69
-const FIXED_WORDS = FIXED_WORDS_V1 + 1 + 8 + 2 + 4
+const FIXED_WORDS_V2 = FIXED_WORDS_V1 + 1 + 8 + 2 + 4
+const FIXED_WORDS = FIXED_WORDS_V2 + 1
+const FIXED_WORDS_BY_VERSION = [0, FIXED_WORDS_V1, FIXED_WORDS_V2, FIXED_WORDS] as const
+/** Version-3 pending-event bit: `Cpu.virtualInterruptCheck`. */
+const PENDING_VIRTUAL_INTERRUPT_CHECK = 1
 
 function fields(c: Cpu): number[] {
   const out: number[] = [...c.regs, c.eip, c.getEflags()]
@@ -29,6 +35,8 @@ function fields(c: Cpu): number[] {
   // Version 2.
   out.push(c.efer, ...c.pdpte, c.perfEvtSel[0]!, c.perfEvtSel[1]!)
   for (const v of c.perfCtr) out.push((v % 4294967296) | 0, Math.floor(v / 4294967296) | 0)
+  // Version 3.
+  out.push(c.virtualInterruptCheck ? PENDING_VIRTUAL_INTERRUPT_CHECK : 0)
   return out
 }
 
@@ -47,15 +55,15 @@ export function saveCpuState(c: Cpu): Uint8Array {
   return bytes
 }
 
-/** Restores the CPU unit; throws CpuStateError for bytes that are not a version-1 or -2 CPU unit. */
+/** Restores the CPU unit; throws CpuStateError for bytes that are not a version-1, -2 or -3 CPU unit. */
 export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
   if (bytes.length < 12) throw new CpuStateError('CPU state is truncated')
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (v.getUint32(0, true) !== MAGIC) throw new CpuStateError('not a CPU state unit')
   const version = v.getUint32(4, true)
-  if (version !== 1 && version !== VERSION) throw new CpuStateError(`unsupported CPU state version ${version}`)
+  if (version < 1 || version > VERSION) throw new CpuStateError(`unsupported CPU state version ${version}`)
   const n = v.getUint32(8, true)
-  if (n !== (version === 1 ? FIXED_WORDS_V1 : FIXED_WORDS) || bytes.length < 16 + n * 4) {
+  if (n !== FIXED_WORDS_BY_VERSION[version] || bytes.length < 16 + n * 4) {
     throw new CpuStateError('CPU state has the wrong size')
   }
   const fpuLength = v.getUint32(12 + n * 4, true)
@@ -105,10 +113,13 @@ export function loadCpuState(c: Cpu, bytes: Uint8Array): void {
       state.msr.perfCtr[i] = (next() & 0xff) * 4294967296 + ctrLo
     }
   }
+  const pending = version >= 3 ? next() : 0
   state.halted = (misc & 1) !== 0
   state.fpu = null
   c.setState(state)
   c.shadow = (misc & 2) !== 0
   c.nmiBlocked = (misc & 4) !== 0
+  // After setState, which may reset per-instruction state.
+  c.virtualInterruptCheck = (pending & PENDING_VIRTUAL_INTERRUPT_CHECK) !== 0
   if (c.fpu !== null && fpuLength > 0) c.fpu.loadState(bytes.subarray(p + 4))
 }
