@@ -10,6 +10,7 @@ import { ARITH_FLAGS, CF } from './constants'
 import { imulTrunc, shift } from './alu'
 import { condition, lazyCF } from './flags'
 import { conditionExpr, saveCarry } from './jit/conditions'
+import { mulDivSnippet } from './jit/muldiv-templates'
 import { narrowSnippet } from './jit/narrow-templates'
 import { shiftSnippet } from './jit/shift-templates'
 import {
@@ -168,7 +169,7 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
 export function snippet(b: BlockCache, i: number, k: number): string | null {
   const size = b.size[i]!
   const fixed = size === 1 ? snippet8(b, i, k) : size === 4 ? snippet32(b, i, k) : null
-  return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k)
+  return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k) ?? mulDivSnippet(b, i, k)
 }
 
 /** Templates of the 32-bit ALU, MOV, LEA, INC/DEC, TEST, LODS and Jcc forms (then `snippetMore`), or null. */

@@ -281,4 +281,50 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
     })
     expect(results[1]).toEqual(results[0])
   })
+
+  it('MUL, IMUL, DIV and IDIV of every width leave the same results, flags and #DE faults', () => {
+    const rng = new Rng(0xd1d1)
+    let completed = 0
+    for (let round = 0; round < 16; round++) {
+      const lines = ['mov ecx, 30', 'top:']
+      for (let k = 0; k < 10; k++) {
+        const width = rng.pick([4, 4, 2, 1] as const)
+        const regs =
+          width === 4 ? ['ebx', 'ecx', 'edi', 'eax', 'edx'] : width === 2 ? ['bx', 'di', 'dx'] : ['bl', 'bh', 'dl']
+        const w = width === 4 ? 'dword' : width === 2 ? 'word' : 'byte'
+        const src = rng.int(3) === 0 ? `${w} [esi + ${rng.int(16) * 4}]` : rng.pick(regs)
+        const op = rng.pick(['mul', 'imul', 'div', 'idiv', 'mul', 'imul', 'div'])
+        // A division by (part of) its own dividend's high half, or by the loop counter, always faults: not those.
+        if (op.endsWith('div') && /^(e?d[xlh]|ecx)$/.test(src)) continue
+        lines.push(`mov edx, ${rng.value()}`, `mov eax, ${rng.value()}`)
+        // Now and then a divisor of 0, 1 or 2 (#DE or a quotient overflow).
+        lines.push(`mov ebx, ${rng.int(40) === 0 ? rng.int(3) : rng.value()}`, `mov edi, ${rng.value()}`)
+        // Divisions keep the dividend's high part below most divisors, so that the quotient mostly fits.
+        if (op.endsWith('div'))
+          lines.push(width === 4 ? 'and edx, 0xff' : width === 2 ? 'xor edx, edx' : 'and eax, 0x7f')
+        lines.push(`${op} ${src}`, 'pushfd', 'pop ebp', 'and ebp, 0x8c1')
+        lines.push('add [esi + 64], eax', 'add [esi + 68], edx', 'add [esi + 72], ebp', 'db 0xf3, 0x90')
+      }
+      lines.push('dec ecx', 'jnz top', 'hlt')
+      const source = lines.join('\n')
+      const data = Array.from({ length: 16 }, () => (rng.int(40) === 0 ? rng.int(2) : rng.value()))
+      const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+        data.forEach((v, j) => m.memory.write32(0x30000 + j * 4, v))
+        const s = m.cpu.getState()
+        s.esi = 0x30000
+        m.cpu.setState(s)
+        const exit = m.cpu.run(1_000_000)
+        const st = m.cpu.getState()
+        st.msr.tsc = 0
+        const ram = m.memory.ram
+        return { exit, st, data: [...ram.subarray(0x30000, 0x30050)], stack: [...ram.subarray(0x7ff00, 0x80000)] }
+      })
+      expect(results[1], source).toEqual(results[0])
+      expect(results[2], source).toEqual(results[0])
+      if (results[0]!.exit.retired > 1000) completed++
+    }
+    // Most rounds run all 30 passes (a #DE ends a round in the handler's HLT).
+    expect(completed).toBeGreaterThan(8)
+  })
 })
