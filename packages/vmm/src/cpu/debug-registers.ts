@@ -1,7 +1,14 @@
 // Debug-register breakpoints (Intel SDM vol. 3B 17.2–17.3): which DR0–DR3 entries DR7 arms, and matching of
 // instruction fetches, data accesses and (with CR4.DE) I/O port accesses against them. The CPU raises #DB from
-// the results.
+// the results. Also the DR6/DR7 bits of the general-detect (17.2.4) and task-switch (17.2.3) conditions.
 import { CR4_DE } from './constants'
+
+/** DR7.GD: any MOV to or from a debug register raises #DB (a fault) first; cleared on entry to the #DB handler. */
+export const DR7_GD = 0x2000
+/** DR6.BD: the #DB was raised by a debug-register access under DR7.GD. */
+export const DR6_BD = 0x2000
+/** DR6.BT: the #DB was raised by a task switch into a TSS whose T flag is set. */
+export const DR6_BT = 0x8000
 
 /** Bytes covered by a DR7 LEN field (00 → 1, 01 → 2, 10 → 8, 11 → 4). */
 const LENGTHS = [1, 2, 8, 4] as const

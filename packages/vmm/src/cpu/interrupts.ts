@@ -2,6 +2,7 @@
 // gates, privilege-level stack switches from the TSS (Intel SDM vol. 3A 6.12–6.15, 20.3).
 import { AC, ATTR_DB, ATTR_P, CS, DS, ES, FS, GP, GS, IF, NP, NT, RF, SS, SS_VECTOR, TF, TR, TS, VM } from './constants'
 import type { Cpu } from './cpu'
+import { DR7_GD } from './debug-registers'
 import { desc, descAttr, descBase, descLimit, isCode, isConforming, readDescriptor, setAccessed } from './descriptors'
 import { taskSwitch } from './task-switch'
 import { checkVirtualInterruptPending } from './virtual-interrupts'
@@ -12,6 +13,8 @@ export type InterruptKind = 'exception' | 'external' | 'software'
 /** Delivers `vector`; `errorCode` < 0 means none. EIP must already be the return address. */
 export function deliverInterrupt(c: Cpu, vector: number, kind: InterruptKind, errorCode: number): void {
   c.halted = false
+  // Entering the #DB (vector 1) handler clears DR7.GD so the handler can use the debug registers (SDM 3B 17.2.4).
+  if (vector === 1 && kind === 'exception') c.dr[7] = c.dr[7]! & ~DR7_GD
   if (!c.protectedMode) {
     deliverReal(c, vector)
     return
