@@ -9,6 +9,7 @@ import {
   CR0_WP,
   CR4_DE,
   CR4_PAE,
+  DB,
   CR4_PCE,
   CR4_PGE,
   CR4_PSE,
@@ -33,6 +34,7 @@ import {
   MSR_TSC,
 } from './constants'
 import type { Cpu } from './cpu'
+import { DR6_BD, DR7_GD } from './debug-registers'
 import { loadPdptes } from './paging'
 
 /** Family 6, model 3, stepping 3 (Pentium II class i686). */
@@ -178,15 +180,31 @@ export function loadCr3(c: Cpu, v: number): void {
   c.flushTlb(false)
 }
 
-export function moveFromDr(c: Cpu, n: number): number {
+/**
+ * The checks of MOV to and from DRn after the CPL check (SDM vol. 2B "MOV—Move to/from Debug Registers"): DR4 and
+ * DR5 with CR4.DE are #UD; then, with DR7.GD set, #DB (a fault, before the access) with DR6.BD set and B0–B3
+ * cleared, as Bochs does (SDM vol. 3B 17.2.4). The #DB delivery clears GD (interrupts.ts) so the handler can use
+ * the debug registers.
+ */
+function checkDebugRegisterAccess(c: Cpu, n: number): void {
   if ((n === 4 || n === 5) && (c.cr4 & CR4_DE) !== 0) c.ud()
+  if ((c.dr[7]! & DR7_GD) !== 0) {
+    c.dr[6] = (c.dr[6]! & ~0xf) | DR6_BD
+    c.fault(DB, -1)
+  }
+}
+
+/** MOV r32, DRn (CPL checked by the caller). */
+export function moveFromDr(c: Cpu, n: number): number {
+  checkDebugRegisterAccess(c, n)
   if (n === 4) n = 6
   if (n === 5) n = 7
   return c.dr[n]!
 }
 
+/** MOV DRn, r32 (CPL checked by the caller). */
 export function moveToDr(c: Cpu, n: number, v: number): void {
-  if ((n === 4 || n === 5) && (c.cr4 & CR4_DE) !== 0) c.ud()
+  checkDebugRegisterAccess(c, n)
   if (n === 4) n = 6
   if (n === 5) n = 7
   if (n === 6) v = (v & 0xe00f) | 0xffff0ff0
