@@ -190,7 +190,8 @@ export class BlockCache {
     while (n < MAX_BLOCK) {
       const i = firstIndex + n
       const len = decodeOne(this, ram, p, pageEnd, code32, i, phys)
-      if (len <= 0) break
+      // An instruction crossing into the next page (which may map anywhere) runs through the interpreter.
+      if (len <= 0 || p + len > pageEnd) break
       this.start[i] = p - phys
       p += len
       this.end[i] = p - phys
@@ -348,8 +349,9 @@ function decodeOne(
   let a32 = code32
   let segOverride = -1
   let rep = 0
-  // Leave a margin: the longest fast instruction is 12 bytes after prefixes.
-  if (pos + 15 > pageEnd) return 0
+  // Bytes past the page may be read here (another page's, or undefined past the end of RAM); `decode` keeps only
+  // instructions that end within the page.
+  if (pos >= pageEnd) return 0
   for (let k = 0; k < 4; k++) {
     const x = ram[pos]!
     if (x === 0xf2 || x === 0xf3) rep = x
