@@ -1,9 +1,11 @@
 // Hardware task switching through 16- and 32-bit TSSs for JMP, CALL, INT (task gates) and IRET with NT
-// (Intel SDM vol. 3A 7.3–7.4).
-import { ATTR_P, CR0_PG, CR0_TS, CS, DS, ES, FS, GP, GS, LDTR, NP, NT, SS, TR, TS, VM } from './constants'
+// (Intel SDM vol. 3A 7.3–7.4), and the debug trap of a 32-bit TSS's T flag (vol. 3A 7.2.1, vol. 3B 17.2.3).
+import { ATTR_P, CR0_PG, CR0_TS, CS, DB, DS, ES, FS, GP, GS, LDTR, NP, NT, SS, TF, TR, TS, VM } from './constants'
 import type { Cpu } from './cpu'
+import { DR6_BT } from './debug-registers'
 import { desc, descAttr, descBase, descLimit, loadSeg, readDescriptor, setAccessed, isCode } from './descriptors'
 import { GUEST_FAULT } from './fault'
+import { deliverInterrupt } from './interrupts'
 import { loadCr3 } from './system'
 
 /** What caused the switch (decides busy bits, NT and the back link). */
@@ -54,7 +56,8 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSwitchSource, errorC
   let neip: number,
     nflags: number,
     ncr3 = 0,
-    nldt: number
+    nldt: number,
+    debugTrap = false
   const nregs: number[] = []
   const nsegs: number[] = []
   if (new32) {
@@ -64,6 +67,8 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSwitchSource, errorC
     for (let r = 0; r < 8; r++) nregs.push(rd32(0x28 + r * 4))
     for (let s = 0; s < 6; s++) nsegs.push(rd16(0x48 + s * 4))
     nldt = rd16(0x60)
+    // The T flag, read with the rest of the new task's state (before its CR3 is loaded).
+    debugTrap = (rd16(0x64) & 1) !== 0
   } else {
     neip = rd16(0x0e)
     nflags = rd16(0x10) | (c.getEflags() & 0xffff0000 & ~VM)
@@ -135,6 +140,24 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSwitchSource, errorC
     c.opSize32 = savedOp
   }
   if (c.eip >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+  if (debugTrap) taskSwitchTrap(c, (eflags & TF) !== 0)
+}
+
+/**
+ * The T flag's #DB: a trap once the switch has completed, before the new task's first instruction, with DR6.BT
+ * set (SDM vol. 3B 17.2.3, 17.3.1.5). When the switching instruction also ends in a single-step or data/I/O
+ * breakpoint trap (old TF set, or breakpoint hits recorded), the run loop's single-step path delivers one #DB
+ * for all of them, BT included through `pendingDataBreak`, as one #DB reports every debug trap of an instruction.
+ */
+function taskSwitchTrap(c: Cpu, oldTf: boolean): void {
+  if (oldTf || c.pendingDataBreak !== 0) {
+    c.pendingDataBreak |= DR6_BT
+    return
+  }
+  c.startEip = c.eip
+  c.startEsp = c.regs[4]!
+  c.dr[6] = (c.dr[6]! & ~0xf) | DR6_BT
+  deliverInterrupt(c, DB, 'exception', -1)
 }
 
 /** Sets or clears the busy bit of a TSS descriptor in the GDT. */
