@@ -8,10 +8,12 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { defineState, u16 } from '@boxwood/vmm/device-api'
 import { describe, expect, it } from 'vitest'
+import { boxwoodBiosState } from '../../src/firmware/boxwood-bios/bios-device'
 import { createBlockDrive, createMemoryMedium } from '../../src/backends/block-backend'
 import { scratchDir, fileMedium } from '../storage/ide-helpers'
-import { PRINT_ROUTINES, REAL_MODE_SETUP, bootUntil, nasm, verdictLine } from './boot-helpers'
+import { PRINT_ROUTINES, REAL_MODE_SETUP, biosMachine, bootUntil, nasm, verdictLine } from './boot-helpers'
 
 /** The boot program; the defines say what its drive must look like. */
 const program = (defines: Record<string, number>) =>
@@ -22,6 +24,16 @@ bits 16
 org 0x7c00
 main:
 ${REAL_MODE_SETUP}    mov [drive], dl
+%ifdef PAUSE
+    ; A 100 ms INT 15h wait first, announced on COM1 (a test saves the machine's state during it).
+    mov si, pauseMsg
+    call com1_print
+    mov ah, 0x86
+    mov cx, 0x0001
+    mov dx, 0x86a0
+    int 0x15
+    mov dl, [drive]
+%endif
     cmp dl, DRIVE
     jne fail
     ; CHS read of the stamped sector.
@@ -97,6 +109,9 @@ dap: db 0x10, 0
      dd STAMP_LBA, 0
 okMsg: db 'EMULATION-OK', 13, 10, 0
 failMsg: db 'EMULATION-FAILED', 13, 10, 0
+%ifdef PAUSE
+pauseMsg: db 'PAUSE', 13, 10, 0
+%endif
 times 446 - ($ - $$) db 0
 `)
 
@@ -174,6 +189,45 @@ describe('Boxwood BIOS: El Torito emulation', () => {
     writeFileSync(fd, realFloppy)
     const oracle = ['-cdrom', iso(false), '-boot', 'd', '-drive', `file=${fd},if=floppy,format=raw`]
     expect(await qemuSerialUntil(oracle, /EMULATION-\w+\r?\n/)).toContain('EMULATION-OK')
+  })
+
+  it('a state saved while the emulated diskette boots restores with drive 00h, its packet and diskette 01h', async () => {
+    const image = new Uint8Array(1_474_560)
+    const defines = { DRIVE: 0x00, STAMP_CX: 0x0002, STAMP_DH: 0, STAMP_LBA: 1, SECTORS: 18, HEADS: 2, MEDIA: 2 }
+    image.set(program({ ...defines, EDD: 1, PAUSE: 1 }))
+    image.set([0x55, 0xaa], 510)
+    image.set(ascii('STMP'), 512)
+    const path = isoAround(image, [])
+    const options = async () => ({
+      luns: {
+        ide: { 2: createBlockDrive('cdrom', await fileMedium(path, 2048, true)) },
+        floppy: { 0: createBlockDrive('floppy', createMemoryMedium(realDrive(1_474_560))) },
+      },
+      bootOrder: ['cdrom' as const],
+      floppy: true,
+    })
+    const first = await bootUntil(await options(), verdictLine('PAUSE'))
+    first.vm.runFor(20_000_000)
+    first.vm.pause()
+    const twin = biosMachine(await options())
+    twin.vm.loadState(first.vm.saveState())
+    twin.vm.resume()
+    const verdict = verdictLine('EMULATION-')
+    for (let i = 0; i < 1000 && !verdict.test(twin.com1.text()); i++) {
+      twin.vm.runFor(2_000_000)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(twin.com1.text()).toContain('EMULATION-OK')
+  })
+
+  it('loads a version 1 pcbios unit (before the boot CD was saved): the VBE mode, no boot CD', () => {
+    const v1 = defineState({ unit: 'pcbios', version: 1, fields: { vbeMode: u16 } })
+    const state = boxwoodBiosState.initial()
+    boxwoodBiosState.decodeInto(state, v1.encode({ vbeMode: 0x4118 }), 1)
+    expect(state).toMatchObject({ vbeMode: 0x4118, cdBoot: 0 })
+    const again = boxwoodBiosState.initial()
+    boxwoodBiosState.decodeInto(again, boxwoodBiosState.encode({ ...state, cdBoot: 2, cdLba: 27 }), 2)
+    expect(again).toMatchObject({ vbeMode: 0x4118, cdBoot: 2, cdLba: 27 })
   })
 
   it('boots a partitioned hard-disk image from the CD as drive 80h; the real hard disk becomes 81h', async () => {

@@ -9,6 +9,8 @@ import {
   defineDevice,
   defineState,
   u16,
+  u32,
+  u8,
   type DeviceContext,
   type DeviceInstance,
   type FirmwareCall,
@@ -21,7 +23,9 @@ import { ideFirmwareContract } from '../../storage/ide/piix3-ide'
 import { BiosCall } from './bios-call'
 import { bios32Directory, bios32Pci, bios32PciData } from './bios32'
 import { CMOS_SNAPSHOT, EBDA_SEGMENT, type BiosEnv, type BiosHandler } from './bios-env'
+import type { BiosDisk } from './bios-disks'
 import { int18, int19 } from './boot'
+import { CD_DRIVE_NUMBER, insertEmulatedDrive } from './el-torito'
 import { int10, VBE_MODES } from './int10-video'
 import { int13 } from './int13-disk'
 import { int11, int12, int15, int1a } from './int15-system'
@@ -29,8 +33,33 @@ import { int16, keyboardIrq } from './int16-keyboard'
 import { buildDiskTable, post } from './post'
 import { buildBiosRom, CALL, ROM } from './rom-image'
 
-/** Saved state: the VBE mode INT 10h set (everything else lives in guest RAM: IVT, BDA, EBDA). */
-export const boxwoodBiosState = defineState({ unit: 'pcbios', version: 1, fields: { vbeMode: u16 } })
+/**
+ * Saved state: the VBE mode INT 10h set and (version 2) the El Torito boot CD — which CD drive, its boot catalog
+ * entry and, for an emulated drive, the image's size and geometry — so a restored machine gets drive E0h's
+ * AX=4B01h packet or its emulated drive 00h/80h back. Everything else lives in guest RAM (IVT, BDA, EBDA) or
+ * follows from the attached drives.
+ */
+export const boxwoodBiosState = defineState({
+  unit: 'pcbios',
+  version: 2,
+  minVersion: 1,
+  fields: {
+    vbeMode: u16,
+    /** 0 no boot CD, 1 booted without emulation, 2 an emulated drive. */
+    cdBoot: u8.since(2, 0),
+    /** Which CD drive (in the drive table's order). */
+    cdIndex: u8.since(2, 0),
+    cdLba: u32.since(2, 0),
+    cdSegment: u16.since(2, 0),
+    cdSectors: u16.since(2, 0),
+    cdMedia: u8.since(2, 0),
+    /** The emulated drive: bytes and CHS geometry. */
+    cdBytes: u32.since(2, 0),
+    cdCylinders: u16.since(2, 0),
+    cdHeads: u16.since(2, 0),
+    cdSectorsPerTrack: u8.since(2, 0),
+  },
+})
 
 type BiosState = ReturnType<typeof boxwoodBiosState.initial>
 
@@ -91,6 +120,43 @@ function createBios(
     regs.eip = rom.entries.ioWait
   }
 
+  let bootCd: BiosDisk | undefined
+  /** Keeps the saved state's boot CD fields in step with `env.bootCd`. */
+  const recordBootCd = (disk: BiosDisk | undefined): void => {
+    const cd = disk?.image?.cd ?? disk
+    const cdIndex = cd ? env.disks.filter((d) => d.kind === 'cdrom').findIndex((d) => d.drive === cd.drive) : -1
+    if (!disk?.image || cdIndex < 0) {
+      state.cdBoot = 0
+      return
+    }
+    const emulated = disk.kind !== 'cdrom'
+    Object.assign(state, {
+      cdBoot: emulated ? 2 : 1,
+      cdIndex,
+      cdLba: disk.image.lba,
+      cdSegment: disk.image.segment,
+      cdSectors: disk.image.sectors,
+      cdMedia: disk.image.media,
+      cdBytes: emulated ? (disk.drive.medium?.size ?? 0) : 0,
+      cdCylinders: disk.geometry?.cylinders ?? 0,
+      cdHeads: disk.geometry?.heads ?? 0,
+      cdSectorsPerTrack: disk.geometry?.sectors ?? 0,
+    })
+  }
+  /** The boot CD the saved state names, back in the drive table (after the table was rebuilt). */
+  const restoreBootCd = (): void => {
+    bootCd = undefined
+    const cd = env.disks.filter((d) => d.kind === 'cdrom')[state.cdIndex]
+    if (state.cdBoot === 0 || !cd) return
+    const entry = { lba: state.cdLba, segment: state.cdSegment, sectors: state.cdSectors, media: state.cdMedia }
+    if (state.cdBoot === 1) {
+      bootCd = { ...cd, number: CD_DRIVE_NUMBER, image: entry }
+      return
+    }
+    const geometry = { cylinders: state.cdCylinders, heads: state.cdHeads, sectors: state.cdSectorsPerTrack }
+    bootCd = insertEmulatedDrive(env, cd, entry, state.cdBytes, geometry)
+  }
+
   const env: BiosEnv = {
     dma: ctx.dma,
     clock: ctx.clock,
@@ -107,7 +173,13 @@ function createBios(
       return ctx.service(apicBusContract) !== undefined
     },
     disks: [],
-    bootCd: undefined,
+    get bootCd() {
+      return bootCd
+    },
+    set bootCd(disk: BiosDisk | undefined) {
+      bootCd = disk
+      recordBootCd(disk)
+    },
     get vbeMode() {
       return state.vbeMode
     },
@@ -205,11 +277,11 @@ function createBios(
       env.bootCd = undefined
     },
     afterLoad() {
-      // The drive table lives here, not in guest RAM: rebuild it from the attached drives as POST did (an El
-      // Torito emulated drive is not in the saved state and is lost). Calls in flight belong to the run that was
-      // replaced; the loaded guest's waiting stubs re-run their calls.
+      // The drive table lives here, not in guest RAM: rebuild it from the attached drives as POST did, then put
+      // the saved boot CD (and its emulated drive) back. Calls in flight belong to the run that was replaced; the
+      // loaded guest's waiting stubs re-run their calls.
       env.disks = buildDiskTable(ctx.service(ideFirmwareContract), ctx.service(floppyFirmwareContract))
-      env.bootCd = undefined
+      restoreBootCd()
       inflight.clear()
       timed.clear()
       waitTimer.cancel()

@@ -121,36 +121,47 @@ export async function emulateDrive(
   const medium = cd.drive.medium
   if (!medium) return undefined
   const room = medium.size - entry.lba * 2048
-  let kind: 'floppy' | 'hard-disk'
   let bytes: number
   let geometry: BiosGeometry
   if (entry.media === MEDIA.HARD_DISK) {
     const first = await read(entry.lba, 1)
     const layout = first && hardDiskLayout(first.subarray(0, 512))
     if (!layout) return undefined
-    kind = 'hard-disk'
     bytes = layout.bytes
     geometry = layout.geometry
   } else {
     const size = FLOPPY_BYTES[entry.media]
     if (size === undefined) return undefined
-    kind = 'floppy'
     bytes = size
     geometry = floppyGeometry(size).geometry
   }
   if (bytes > room) return undefined
-  const number = kind === 'floppy' ? 0x00 : 0x80
-  const image = imageMedium(cd, entry.lba, bytes)
+  const disk = insertEmulatedDrive(env, cd, entry, bytes, geometry)
+  countDrives(env)
+  return disk
+}
+
+/**
+ * The emulated drive of `entry` (`bytes` of the CD from its first sector, with `geometry`) as drive 00h or 80h,
+ * the real drives of its kind moved up by one. Also how a restored saved state gets it back (no CD reads).
+ */
+export function insertEmulatedDrive(
+  env: BiosEnv,
+  cd: BiosDisk,
+  entry: BootEntry,
+  bytes: number,
+  geometry: BiosGeometry,
+): BiosDisk {
+  const kind = entry.media === MEDIA.HARD_DISK ? 'hard-disk' : 'floppy'
   const disk: BiosDisk = {
-    number,
+    number: kind === 'floppy' ? 0x00 : 0x80,
     kind,
-    drive: createBlockDrive(kind, image),
+    drive: createBlockDrive(kind, imageMedium(cd, entry.lba, bytes)),
     sectorSize: 512,
     geometry,
     image: { lba: entry.lba, segment: entry.segment, sectors: entry.sectors, media: entry.media, cd },
   }
   env.disks = [disk, ...env.disks.map((d) => (d.kind === kind ? { ...d, number: d.number + 1 } : d))]
-  countDrives(env)
   return disk
 }
 
