@@ -4,18 +4,13 @@
 // transformations are Knuth's TwoSum and Dekker's TwoProduct). The result is the same bits as the exact 80-bit
 // path (x87-softfloat.ts); whenever that cannot be guaranteed (results near the ends of the binary64 range, a
 // division or square root too close to a rounding boundary) these functions decline and the caller falls back.
-import { RC, pow2 } from './x87-extended'
-import { SW, type X87State } from './x87-state'
+import { pow2 } from './x87-extended'
+import type { X87State } from './x87-state'
 
 const SPLIT = 134217729 // 2^27 + 1 (Veltkamp split)
 /** Results and operands outside [2^-900, 2^900] take the exact path: error terms stay normal and exact inside. */
 const LOW = pow2(-900)
 const HIGH = pow2(900)
-/**
- * A result whose offset from the binary64 approximation, in 64-bit units, lies this close to a rounding boundary
- * is decided by the exact path. The approximate offsets below are accurate to 2^-16 or better.
- */
-const MARGIN = pow2(-12)
 
 const f64 = new Float64Array(1)
 const f64Words = new Uint32Array(f64.buffer)
@@ -94,8 +89,8 @@ export function extendedSquareRoot(s: X87State, dst: number, src: number): boole
   const se = s.ext[at + 2] as number
   const e = se - 16383 // sign bit set → far out of range
   if (hi < 0x80000000 || e < -900 || e > 900) return false
-  const big = hi * pow2(e - 31)
-  const small = (s.ext[at] as number) * pow2(e - 63)
+  const big = hi * scale(e - 31)
+  const small = (s.ext[at] as number) * scale(e - 63)
   const r = Math.sqrt(big + small)
   const p = r * r
   const rem = big - p + small - productError(r, r, p)
@@ -132,23 +127,62 @@ const split = new Float64Array(4)
 
 /** Splits slots a and b into split = [X1, X2, Y1, Y2]; false when either is not normal or |exponent| > limit. */
 function splitOperands(s: X87State, a: number, b: number, limit: number): boolean {
-  const pa = s.loadExtended(a)
-  const pb = s.loadExtended(b)
+  return splitInto(s, a, limit, 0) && splitInto(s, b, limit, 2)
+}
+
+/**
+ * split[at], split[at + 1] ← the top and bottom 32 significand bits of slot `slot` as binary64 values (a binary64
+ * value is its own top half, with a zero bottom half: every bound above holds for it too); false when the slot is
+ * not a normal value with |exponent| ≤ limit (zero, NaN, ∞, unsupported or denormal encodings decline).
+ */
+function splitInto(s: X87State, slot: number, limit: number, at: number): boolean {
+  if ((s.rawValid[slot] as number) === 0) {
+    const v = s.values[slot] as number
+    const av = v < 0 ? -v : v
+    if (!(av >= scale(-limit) && av < scale(limit + 1))) return false
+    split[at] = v
+    split[at + 1] = 0
+    return true
+  }
+  const p = slot * 3
   const ext = s.ext
-  const aHi = ext[pa + 1] as number
-  const bHi = ext[pb + 1] as number
-  const aSe = ext[pa + 2] as number
-  const bSe = ext[pb + 2] as number
-  const ea = (aSe & 0x7fff) - 16383
-  const eb = (bSe & 0x7fff) - 16383
-  if (aHi < 0x80000000 || bHi < 0x80000000 || ea < -limit || ea > limit || eb < -limit || eb > limit) return false
-  const xSign = aSe >= 0x8000 ? -1 : 1
-  const ySign = bSe >= 0x8000 ? -1 : 1
-  split[0] = xSign * aHi * pow2(ea - 31)
-  split[1] = xSign * (ext[pa] as number) * pow2(ea - 63)
-  split[2] = ySign * bHi * pow2(eb - 31)
-  split[3] = ySign * (ext[pb] as number) * pow2(eb - 63)
+  const hi = ext[p + 1] as number
+  const se = ext[p + 2] as number
+  const e = (se & 0x7fff) - 16383
+  if (hi < 0x80000000 || e < -limit || e > limit) return false
+  const unit = se >= 0x8000 ? -scale(e - 31) : scale(e - 31)
+  split[at] = hi * unit
+  split[at + 1] = (ext[p] as number) * (unit * 2.3283064365386963e-10) // · 2^-32
   return true
+}
+
+/**
+ * dst ← a op b (op: ARITH numbering, 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr) at PC = 64 bits for two valid
+ * operands without the denormal-operand mark, each a binary64 value or a normal 80-bit image: the routes above,
+ * called straight from the stack helpers (x87-stack.ts) without the general dispatch of x87-arith.ts. Returns
+ * false, changing nothing, when the general path must decide (other precisions, special or far-out operands,
+ * results in doubt); the general path then reaches the same functions or the softfloat, so results never differ.
+ */
+export function extendedArithmetic(s: X87State, op: number, dst: number, a: number, b: number): boolean {
+  if ((s.controlWord & 0x300) !== 0x300 || op === 2 || op === 3) return false
+  const empty = s.empty
+  const denormal = s.denormal
+  if (((empty[a] as number) | (empty[b] as number) | (denormal[a] as number) | (denormal[b] as number)) !== 0) {
+    return false
+  }
+  if (op === 5 || op === 7) {
+    const t = a
+    a = b
+    b = t
+    op -= 1
+  }
+  if (((s.rawValid[a] as number) | (s.rawValid[b] as number)) === 0) {
+    return binary64Arithmetic(s, op, dst, s.values[a] as number, s.values[b] as number)
+  }
+  if (op === 1) return extendedMultiply(s, dst, a, b)
+  if (op === 6) return extendedDivide(s, dst, a, b)
+  if (op === 0 || op === 4) return extendedAdd(s, dst, a, b, op === 4)
+  return false
 }
 
 /**
@@ -241,13 +275,25 @@ function twoSumError(a: number, b: number, s: number): number {
 }
 
 /**
+ * 2^k for an integer k in [-1022, 1023], built from its bits: the rounding below runs on every inexact
+ * instruction, and a call into another module (or a table lookup through it) costs more than the arithmetic.
+ */
+function scale(k: number): number {
+  f64Words[0] = 0
+  f64Words[1] = (k + 1023) << 20
+  return f64[0] as number
+}
+
+/**
  * Stores the value r + err (r = the binary64 rounding of the true result, |err| ≤ ulp(r)/2, err exact when
  * `exactError`, else accurate to a few ulps of err with the exact sign) rounded to 64 bits under RC, with #P and
- * C1. Returns false (nothing stored) when an inexact error term leaves the rounding in doubt.
+ * C1. Returns false (nothing stored) when an inexact error term leaves the rounding in doubt. r is normal and
+ * within [2^-900, 2^900] (every caller checks), so the stored value is a normal 80-bit value; it is written here
+ * directly, as X87State.setExtended would store it (a binary64 value when its significand fits 53 bits).
  */
 function roundToExtended(s: X87State, dst: number, r: number, err: number, exactError: boolean): boolean {
   if (err === 0) {
-    s.setC1(false)
+    s.statusFlags &= ~0x200 // C1: not rounded
     s.setValue(dst, r)
     return true
   }
@@ -258,23 +304,28 @@ function roundToExtended(s: X87State, dst: number, r: number, err: number, exact
   let exp = ((wordHi >>> 20) & 0x7ff) - 1023
   const fraction = wordHi & 0xfffff
   // Offset of the true result from r in units of the 64-bit grid at r (2^(exp − 63)), towards larger magnitude.
-  let t = err * pow2(63 - exp)
-  if (t === 0) t = err > 0 ? pow2(-1074) : -pow2(-1074) // keep the sign of an error that underflowed
+  let t = err * scale(63 - exp)
+  if (t === 0) t = err > 0 ? 5e-324 : -5e-324 // keep the sign of an error that underflowed
   if (negative) t = -t
   // Just below a power of two the grid is twice as fine: count in half units there.
   const belowPowerOfTwo = t < 0 && fraction === 0 && wordLo === 0
   if (belowPowerOfTwo) t *= 2
   const floor = Math.floor(t)
   const frac = t - floor
-  const rc = s.roundingControl()
+  const rc = (s.controlWord >>> 10) & 3
   // An approximate t is never an integer or a half-integer exactly (the true root or quotient does not lie on
-  // the 65-bit grid), but near one its rounding or C1 is in doubt.
-  if (!exactError && (frac < MARGIN || frac > 1 - MARGIN || Math.abs(frac - 0.5) < MARGIN)) return false
+  // the 65-bit grid), but near one its rounding or C1 is in doubt (MARGIN = 2^-12).
+  if (
+    !exactError &&
+    (frac < 0.000244140625 || frac > 1 - 0.000244140625 || (frac - 0.5 < 0.000244140625 && 0.5 - frac < 0.000244140625))
+  ) {
+    return false
+  }
   let k: number
-  if (rc === RC.NEAREST) {
+  if (rc === 0 /* RC.NEAREST */) {
     k = frac > 0.5 || (frac === 0.5 && (floor & 1) === 1) ? floor + 1 : floor
   } else {
-    const awayFromZero = rc === RC.UP ? !negative : rc === RC.DOWN ? negative : false
+    const awayFromZero = rc === 2 /* UP */ ? !negative : rc === 1 /* DOWN */ ? negative : false
     k = awayFromZero && frac !== 0 ? floor + 1 : floor
   }
   let hi: number
@@ -299,12 +350,27 @@ function roundToExtended(s: X87State, dst: number, r: number, err: number, exact
       if (hi > 0xffffffff) return false
     }
   }
+  let flags = s.statusFlags
   if (frac !== 0) {
-    s.signal(SW.PE)
-    s.setC1(k > t)
+    // #P; ES and B too when it is unmasked (X87State.signal). C1: the magnitude was rounded up.
+    flags |= (0x20 & ~s.controlWord) !== 0 ? 0x80a0 : 0x20
+    flags = k > t ? flags | 0x200 : flags & ~0x200
   } else {
-    s.setC1(false)
+    flags &= ~0x200
   }
-  s.setExtended(dst, lo, hi, (negative ? 0x8000 : 0) | (exp + 16383))
+  s.statusFlags = flags
+  // The image, and the binary64 view X87State.setExtended keeps of it: exact when the low 11 significand bits
+  // are zero (the exponent is inside binary64's range here), else the round-to-nearest of the 64-bit significand
+  // (one rounding: hi · 2^32 is exact).
+  const at = dst * 3
+  const ext = s.ext
+  ext[at] = lo
+  ext[at + 1] = hi
+  ext[at + 2] = (negative ? 0x8000 : 0) | (exp + 16383)
+  const magnitude = (hi * 4294967296 + lo) * scale(exp - 63)
+  s.values[dst] = negative ? -magnitude : magnitude
+  s.rawValid[dst] = (lo & 0x7ff) === 0 ? 0 : 1
+  s.denormal[dst] = 0
+  if (dst < 8) s.empty[dst] = 0
   return true
 }

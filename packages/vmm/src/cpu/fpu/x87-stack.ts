@@ -2,6 +2,7 @@
 // pushes with stack-overflow handling, FCOM-style comparisons with stack underflow, register arithmetic and the
 // memory-operand arithmetic of D8/DA/DC/DE (Intel SDM vol. 1 §8.1.3, §8.5.1.1; vol. 2 FLD, FCOM, FADD…FDIVR).
 import { arithmetic } from './x87-arith'
+import { extendedArithmetic } from './x87-binary64'
 import { ORDER, compare, setCompareConditions } from './x87-compare'
 import { exactArithmetic } from './x87-hot'
 import { SW, TMP, type X87State } from './x87-state'
@@ -65,7 +66,8 @@ export function registerArithmetic(
   b: number,
   popAfter: boolean,
 ): void {
-  if (exactArithmetic(s, op, dst, a, b)) {
+  // Exact results at PC ≥ 53, then rounded ones at PC = 64 (both flat, no general dispatch).
+  if (exactArithmetic(s, op, dst, a, b) || extendedArithmetic(s, op, dst, a, b)) {
     if (popAfter) s.pop()
     return
   }
@@ -89,6 +91,6 @@ export function memoryOperandArithmetic(s: X87State, reg: number): void {
     if (!s.stackUnderflow()) s.setIndefinite(st0)
     return
   }
-  if (exactArithmetic(s, reg, st0, st0, TMP)) return
+  if (exactArithmetic(s, reg, st0, st0, TMP) || extendedArithmetic(s, reg, st0, st0, TMP)) return
   arithmetic(s, reg, st0, st0, TMP)
 }

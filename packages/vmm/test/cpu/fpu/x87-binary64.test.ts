@@ -44,9 +44,11 @@ function run(op: number, x: number, y: number, rc: number, fast: boolean): strin
 /** What an operation left in slot 2 (80-bit image) and the status word, or null when it declined. */
 function outcome(s: X87State, done: boolean): string | null {
   if (!done) return null
+  // The binary64 view and its marks too: fast paths store them directly, the exact path through setExtended.
+  const view = `v=${s.values[2]} raw=${s.rawValid[2]} den=${s.denormal[2]}`
   const at = s.loadExtended(2)
   const image = [s.ext[at + 2], s.ext[at + 1], s.ext[at]].map((w) => w!.toString(16)).join(':')
-  return `${image} sw=${s.statusWord().toString(16)}`
+  return `${image} sw=${s.statusWord().toString(16)} ${view}`
 }
 
 describe('x87 binary64 fast path at 64-bit precision', () => {
