@@ -5,7 +5,8 @@
 //
 // Data area of every case: +0 #DB count, +4 count of the fixed faults (#GP/#PF), +8 DR6 B0–B3 of the last #DB,
 // +12 the EFLAGS image of the last fault recorded, +16 up to four #DB hits of 12 bytes: the return EIP, ECX and
-// the EFLAGS image (without RF in the REP cases, see `dbg_db_rep`).
+// the EFLAGS image (without RF in the REP cases, see `dbg_db_rep`). The DR7.GD (SDM vol. 3B 17.2.4) and TSS
+// T-flag (17.2.3) cases record with `dbg_db_full` instead: the whole DR6, DR7, TR and DR0 at the #DB.
 import type { Scenario } from '../qemu-diff/scenarios'
 import { SETIDT_MACRO } from './vme-scenarios'
 
@@ -51,6 +52,29 @@ DBG_DB dbg_db, 0xffffffff
 ; instead); Bochs 2.8 and later set RF there (commit a5c6bcfd, "correct EFLAGS.RF management", after SDM vol. 3A
 ; 17.3.1.1), and so does Boxwood (test/cpu/resume-flag.test.ts checks the bit).
 DBG_DB dbg_db_rep, ~0x10000
+; #DB that records it all and resumes (the general-detect and T-flag cases): count at +0, DR6 at +8, the EFLAGS
+; image at +12, the return EIP at +16, DR7 at +20, TR at +24, DR0 at +28; then clears DR6. Its MOVs from DR6/DR7
+; run with DR7.GD cleared by the #DB itself (SDM vol. 3B 17.2.4).
+dbg_db_full:
+  push eax
+  inc dword [ss:DATA]
+  mov eax, dr6
+  mov [ss:DATA + 8], eax
+  mov eax, [esp + 12]
+  mov [ss:DATA + 12], eax
+  mov eax, [esp + 4]
+  mov [ss:DATA + 16], eax
+  mov eax, dr7
+  mov [ss:DATA + 20], eax
+  str ax
+  movzx eax, ax
+  mov [ss:DATA + 24], eax
+  mov eax, dr0
+  mov [ss:DATA + 28], eax
+  xor eax, eax
+  mov dr6, eax
+  pop eax
+  iretd
 ; DBG_FIX_ENTER: a fixing handler's entry: drops the error code, counts, records the EFLAGS image (EAX pushed).
 %macro DBG_FIX_ENTER 0
   add esp, 4
@@ -333,5 +357,68 @@ export const DEBUG_SCENARIOS: readonly Scenario[] = [
   mov ecx, 3
   xor eax, eax
   mov dr7, eax`,
+  ),
+  c(
+    'DR7.GD: MOV from DR0 faults #DB (DR6.BD) before it runs; the handler reads DR6/DR7 with GD clear',
+    `  DBG_SETUP
+  SETIDT 1, dbg_db_full
+  xor eax, eax
+  mov dr6, eax
+  mov eax, 0x1234
+  mov dr0, eax
+  mov eax, 0x2000
+  mov dr7, eax
+.mov:
+  mov esi, dr0
+  mov edi, dr7
+  mov [DATA + 32], dword .mov
+  xor eax, eax
+  mov dr0, eax`,
+  ),
+  c(
+    'DR7.GD: MOV to DR0 faults #DB before the write; it runs after the handler',
+    `  DBG_SETUP
+  SETIDT 1, dbg_db_full
+  xor eax, eax
+  mov dr6, eax
+  mov eax, 0x1111
+  mov dr0, eax
+  mov eax, 0x2000
+  mov dr7, eax
+  mov eax, 0x2222
+  mov dr0, eax
+  mov ebx, dr0
+  xor eax, eax
+  mov dr7, eax
+  mov dr0, eax`,
+  ),
+  c(
+    'a JMP to a TSS whose T flag is set: #DB with DR6.BT before the new task runs',
+    `  DBG_SETUP
+  SETIDT 1, dbg_db_full
+  xor eax, eax
+  mov dr6, eax
+  mov edi, 0x11000
+  mov ecx, 0x68 / 4
+  rep stosd
+  mov dword [0x11000 + 0x20], .task2
+  mov dword [0x11000 + 0x24], 0x2
+  mov dword [0x11000 + 0x38], 0x80000
+  mov dword [0x11000 + 0x48], 0x10
+  mov dword [0x11000 + 0x4c], 0x08
+  mov dword [0x11000 + 0x50], 0x10
+  mov dword [0x11000 + 0x54], 0x10
+  mov dword [0x11000 + 0x58], 0x10
+  mov dword [0x11000 + 0x5c], 0x10
+  mov word [0x11000 + 0x64], 1
+  SETDESC 0x70, 0x11000, 0x67, 0x89, 0
+  mov esi, 0x5151
+  jmp 0x70:0
+.task2:
+  mov esi, 0x7272
+  mov [DATA + 32], dword .task2
+  mov eax, cr0
+  and eax, 8
+  mov [DATA + 36], eax`,
   ),
 ]

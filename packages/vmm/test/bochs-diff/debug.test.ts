@@ -1,5 +1,6 @@
 // Differential test of the resume flag and of debug breakpoints in REP string instructions against Bochs (Intel
-// SDM vol. 3A 17.3.1.1–17.3.1.2): QEMU's TCG pushes no RF in fault images, Bochs does. The same firmware and cases
+// SDM vol. 3A 17.3.1.1–17.3.1.2), and of DR7.GD and the TSS T flag (vol. 3B 17.2.3–17.2.4): QEMU's TCG pushes no RF
+// in fault images, Bochs does. The same firmware and cases
 // run in Bochs and in each Boxwood engine; registers, fault records and the data area must match.
 import { describe, expect, it } from 'vitest'
 import type { CaseDump } from '../qemu-diff/dumps'
@@ -53,6 +54,18 @@ describe.skipIf(!haveBochs())('resume flag and REP breakpoints vs Bochs', () => 
     expect(dataDword(byName('a data breakpoint hit also'), 8)).toBe(0xa)
     expect(dataDword(byName('an I/O breakpoint hit also'), 8)).toBe(0xc)
     expect(dataDword(byName('an instruction breakpoint hit also'), 8)).toBe(7)
+    // DR7.GD: one #DB, a fault on the MOV (return EIP = the MOV, no RF), DR6.BD, GD clear in the handler; the MOV
+    // then runs; a MOV to DR0 has not written DR0 when the #DB arrives.
+    const gd = byName('DR7.GD: MOV from DR0')
+    expect([0, 8, 20, 16].map((o) => dataDword(gd, o))).toEqual([1, 0xffff2ff0, 0x400, dataDword(gd, 32)])
+    expect(image('DR7.GD: MOV from DR0')).toBe(0)
+    expect([gd.esi, gd.edi]).toEqual(['1234', '400'])
+    const gdWrite = byName('DR7.GD: MOV to DR0')
+    expect([dataDword(gdWrite, 0), dataDword(gdWrite, 28), gdWrite.ebx]).toEqual([1, 0x1111, '2222'])
+    // The T flag: #DB in the new task (TR 0x70) before its first instruction, with DR6.BT.
+    const bt = byName('a JMP to a TSS whose T flag')
+    expect([0, 8, 16, 24].map((o) => dataDword(bt, o))).toEqual([1, 0xffff8ff0, dataDword(bt, 32), 0x70])
+    expect(bt.esi).toBe('7272')
     const outs = hits('REP OUTSB')
     expect(outs.map(([, ecx]) => ecx)).toEqual([2, 1, 0])
     // The first two return to the REP itself, the last to the instruction after it (REP OUTSB is 2 bytes).
