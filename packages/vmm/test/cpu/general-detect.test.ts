@@ -144,8 +144,9 @@ target:
     expect(m.cpu.dr[7]! & GD).toBe(0)
   })
 
-  // Privilege-level faults and #UD come before a VM exit, which comes before the GD #DB (SDM vol. 3C 26.1.1; KVM's
-  // handle_dr relies on it), so a ring-3 MOV DR is #GP(0) whatever GD says. Bochs 2.7 raises the #DB first.
+  // The SDM does not order these two. A MOV-DR VM exit precedes both checks (SDM vol. 3C 26.1.3), and KVM, which
+  // then completes the instruction as hardware would, raises #GP(0) for CPL > 0 before the GD #DB; so does
+  // Boxwood. Bochs 2.7 raises the #DB first (found with a Bochs run; not a differential scenario for that reason).
   it('DR4 with CR4.DE is #UD before GD is looked at; CPL 3 is #GP(0) before it', () => {
     const de = protectedGd(`mov eax, ${GD}\nmov dr7, eax\nmov eax, dr4\nhlt`, 'hlt', 'interpreter')
     const s = de.cpu.getState()
