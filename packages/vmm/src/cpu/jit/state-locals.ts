@@ -12,6 +12,9 @@ import { inlineMemory } from './inline-memory'
 /** The Cpu fields of the flag state (flags.ts lazy flags and EFLAGS). */
 const FLAG_FIELDS = ['lzOp', 'lzShift', 'lzA', 'lzB', 'lzRes', 'lzMask', 'flags'] as const
 
+/** Flag producers (lazy-state stores) that make flag locals worth it in a block without a self-loop. */
+const MIN_PRODUCERS = 3
+
 /** Cpu methods that compiled code calls and that neither read nor write the arithmetic flags. */
 const FLAG_BLIND_METHODS: ReadonlySet<string> = new Set([
   'read8',
@@ -54,7 +57,7 @@ export function stateInLocals(body: string): StateLocals {
   if (knownCalls) {
     const used = FLAG_FIELDS.filter((f) => new RegExp(`\\bc\\.${f}\\b`).test(body))
     const written = used.filter((f) => new RegExp(`\\bc\\.${f} (?:=|&=|\\|=) `).test(body))
-    if (written.length > 0) {
+    if (written.length > 0 && worthLocals(body)) {
       out = out.replace(/\bc\.(lzOp|lzShift|lzA|lzB|lzRes|lzMask|flags)\b/g, '$$$1')
       declare.push(`let ${used.map((f) => `$${f} = c.${f}`).join(', ')};`)
       const store = written.map((f) => `c.${f} = $${f}`)
@@ -77,6 +80,14 @@ export function stateInLocals(body: string): StateLocals {
     writeBack.push('p.done = done; p.k = first + $k;')
   }
   return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' ') }
+}
+
+/**
+ * Flag locals cost a load and a store per field on every call of the block; they pay off in loops and where
+ * several producers follow one another (a short block with one CMP is cheaper storing its fields directly).
+ */
+function worthLocals(body: string): boolean {
+  return body.includes('continue;') || (body.match(/c\.lzOp = /g)?.length ?? 0) >= MIN_PRODUCERS
 }
 
 /** True when every call in `body` is known to leave the flag state and segments alone or only to read flags. */
