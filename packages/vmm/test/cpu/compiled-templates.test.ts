@@ -327,4 +327,42 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
     // Most rounds run all 30 passes (a #DE ends a round in the handler's HLT).
     expect(completed).toBeGreaterThan(8)
   })
+
+  it('runs loops whose instructions end right at a page end, or cross it into a page mapped elsewhere, as the interpreter does', () => {
+    // The loop is placed so that the page boundary at 0x11000 falls at each offset of its body in turn.
+    const body = [
+      'mov eax, [esi + 4]',
+      'add edx, eax',
+      'shr edx, 1',
+      'imul ebx, edx, 0x12345',
+      'add [esi + 8], ebx',
+      'inc edi',
+    ]
+    for (let pad = 0; pad < 28; pad++) {
+      const source = `jmp start\ntimes 0x1000 - 0x20 + ${pad} - ($ - $$) nop\nstart:\nmov ecx, 100\ntop:\n${body.join('\n')}\ndec ecx\njnz top\nhlt`
+      const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+        // Paging: identity except linear 0x11000, which maps a copy at 0x50000; physical 0x11000 holds other
+        // bytes, so an instruction decoded across the page boundary from physical memory would go wrong.
+        const mem = m.memory
+        mem.write32(0x100000, 0x101000 | 7)
+        for (let page = 0; page < 1024; page++) mem.write32(0x101000 + page * 4, (page << 12) | 7)
+        mem.write32(0x101000 + 0x11 * 4, 0x50000 | 7)
+        mem.ram.copyWithin(0x50000, 0x11000, 0x12000)
+        mem.ram.fill(0x90, 0x11000, 0x12000)
+        const s = m.cpu.getState()
+        s.esi = 0x30000
+        s.cr3 = 0x100000
+        s.cr0 = 0x80000011
+        m.cpu.setState(s)
+        const exit = m.cpu.run(100_000)
+        const st = m.cpu.getState()
+        st.msr.tsc = 0
+        return { exit, st, data: [...m.memory.ram.subarray(0x30000, 0x30010)] }
+      })
+      expect(results[0]!.exit.reason).toBe('halted')
+      expect(results[1]).toEqual(results[0])
+      expect(results[2]).toEqual(results[0])
+    }
+  })
 })
