@@ -14,6 +14,11 @@ const HIGH = pow2(900)
 
 const f64 = new Float64Array(1)
 const f64Words = new Uint32Array(f64.buffer)
+/**
+ * [r, err] handed to roundToExtended (and r to roundSum): binary64 arguments of a call V8 does not inline would
+ * each be boxed in a fresh heap number, on every instruction.
+ */
+const rounding = new Float64Array(2)
 
 /**
  * Dekker's TwoProduct error a·b − r for r = RN(a·b), exact while the Veltkamp split cannot overflow and the
@@ -62,7 +67,9 @@ export function binary64Arithmetic(s: X87State, op: number, dst: number, x: numb
     const t = r - x
     err = x - (r - t) + (y2 - t)
   }
-  return roundToExtended(s, dst, r, err, exactError)
+  rounding[0] = r
+  rounding[1] = err
+  return roundToExtended(s, dst, exactError)
 }
 
 /** dst ← sqrt(x) for a finite positive binary64 x at 64-bit precision; false: use the exact path. */
@@ -73,7 +80,9 @@ export function binary64SquareRoot(s: X87State, dst: number, x: number): boolean
   // x − r² is exactly representable (it lies on the grid of ulp(r)² and below 2·r·ulp(r)), as is x − p.
   const rem = x - p - productError(r, r, p)
   // sqrt(x) = r + rem / (r + sqrt(x)) ≈ r + rem / (2r), with a relative error below 2^-51.
-  return roundToExtended(s, dst, r, rem / (2 * r), rem === 0)
+  rounding[0] = r
+  rounding[1] = rem / (2 * r)
+  return roundToExtended(s, dst, rem === 0)
 }
 
 /**
@@ -94,7 +103,9 @@ export function extendedSquareRoot(s: X87State, dst: number, src: number): boole
   const r = Math.sqrt(big + small)
   const p = r * r
   const rem = big - p + small - productError(r, r, p)
-  return roundToExtended(s, dst, r, rem / (2 * r), rem === 0)
+  rounding[0] = r
+  rounding[1] = rem / (2 * r)
+  return roundToExtended(s, dst, rem === 0)
 }
 
 /**
@@ -119,7 +130,9 @@ export function extendedDivide(s: X87State, dst: number, a: number, b: number): 
   const rem = x1 - p1 + x2 - p2 - productError(q, y1, p1) - e2
   // rem is only known approximately, never exactly zero: a (nearly) exact quotient is declined.
   if (rem === 0) return false
-  return roundToExtended(s, dst, q, rem / (y1 + y2), false)
+  rounding[0] = q
+  rounding[1] = rem / (y1 + y2)
+  return roundToExtended(s, dst, false)
 }
 
 /** The operands of the 64-bit-significand paths split exactly into top and bottom 32 significand bits. */
@@ -213,17 +226,18 @@ export function extendedMultiply(s: X87State, dst: number, a: number, b: number)
   terms[5] = c2 === 0 ? 0 : productError(x2, y1, c2)
   terms[6] = c3
   terms[7] = c3 === 0 ? 0 : productError(x2, y2, c3)
-  return roundSum(s, dst, r, 8)
+  rounding[0] = r
+  return roundSum(s, dst, 8)
 }
 
 /** Summands of the error terms (see extendedMultiply and extendedAdd). */
 const terms = new Float64Array(8)
 
 /**
- * Sums terms[0..n) with TwoSum (the partial sums stay small: see the callers) and rounds r plus that sum. When
+ * Sums terms[0..n) with TwoSum (the partial sums stay small: see the callers) and rounds r (rounding[0]) plus that sum. When
  * no addition rounded the sum is exact; otherwise it is accurate far inside roundToExtended's margin.
  */
-function roundSum(s: X87State, dst: number, r: number, n: number): boolean {
+function roundSum(s: X87State, dst: number, n: number): boolean {
   let sum = terms[0] as number
   let lost = 0
   let exact = true
@@ -239,7 +253,8 @@ function roundSum(s: X87State, dst: number, r: number, n: number): boolean {
   }
   const err = sum + lost
   if (err === 0 && !exact) return false
-  return roundToExtended(s, dst, r, err, exact)
+  rounding[1] = err
+  return roundToExtended(s, dst, exact)
 }
 
 /**
@@ -265,7 +280,8 @@ export function extendedAdd(s: X87State, dst: number, a: number, b: number, subt
   terms[1] = twoSumError(x1, y1, s1)
   terms[2] = x2
   terms[3] = y2
-  return roundSum(s, dst, r, 4)
+  rounding[0] = r
+  return roundSum(s, dst, 4)
 }
 
 /** Knuth's TwoSum error a + b − s for s = RN(a + b) (exact for finite values). */
@@ -274,14 +290,17 @@ function twoSumError(a: number, b: number, s: number): number {
   return a - (s - t) + (b - t)
 }
 
+/** 2^k for k in [-1022, 1023], copied here from x87-extended.ts once (see `scale`). */
+const POWERS = new Float64Array(2046)
+for (let k = -1022; k <= 1023; k++) POWERS[k + 1022] = pow2(k)
+
 /**
- * 2^k for an integer k in [-1022, 1023], built from its bits: the rounding below runs on every inexact
- * instruction, and a call into another module (or a table lookup through it) costs more than the arithmetic.
+ * 2^k for an integer k in [-1022, 1023]. The rounding below runs on every inexact instruction: a module-local
+ * table load is cheaper than a call into another module, and than building the bits (two 32-bit stores read
+ * back as one 64-bit load stall the CPU's store forwarding).
  */
 function scale(k: number): number {
-  f64Words[0] = 0
-  f64Words[1] = (k + 1023) << 20
-  return f64[0] as number
+  return POWERS[k + 1022] as number
 }
 
 /**
@@ -291,7 +310,9 @@ function scale(k: number): number {
  * within [2^-900, 2^900] (every caller checks), so the stored value is a normal 80-bit value; it is written here
  * directly, as X87State.setExtended would store it (a binary64 value when its significand fits 53 bits).
  */
-function roundToExtended(s: X87State, dst: number, r: number, err: number, exactError: boolean): boolean {
+function roundToExtended(s: X87State, dst: number, exactError: boolean): boolean {
+  const r = rounding[0] as number
+  const err = rounding[1] as number
   if (err === 0) {
     s.statusFlags &= ~0x200 // C1: not rounded
     s.setValue(dst, r)
