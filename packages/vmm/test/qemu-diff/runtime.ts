@@ -88,6 +88,22 @@ section .text start=0xE0000
 %pop
 %endmacro
 
+; TASK32 base, eip: a zeroed 32-bit TSS at base whose task is flat ring-0 code at eip (CS 0x08, data 0x10, ESP 0x80000).
+%macro TASK32 2
+  mov edi, %1
+  mov ecx, 0x68 / 4
+  xor eax, eax
+  rep stosd
+  mov dword [%1 + 0x20], %2
+  mov dword [%1 + 0x24], 0x2
+  mov dword [%1 + 0x38], 0x80000
+  mov dword [%1 + 0x48], 0x10
+  mov dword [%1 + 0x4c], 0x08
+  mov dword [%1 + 0x50], 0x10
+  mov dword [%1 + 0x54], 0x10
+  mov dword [%1 + 0x58], 0x10
+  mov dword [%1 + 0x5c], 0x10
+%endmacro
 ; SETDESC sel, base, limit (20 bits), access byte, flags nibble (G=8, D/B=4)
 %macro SETDESC 5
   mov dword [GDT + %1], (((%2) & 0xffff) << 16) | ((%3) & 0xffff)
