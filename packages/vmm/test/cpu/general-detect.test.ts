@@ -14,13 +14,14 @@ const DR6_BD = 0xffff2ff0
 /** DR7's fixed bit 10, as MOV r32, DR7 reads it once the handler runs (GD cleared). */
 const DR7_CLEAR = 0x400
 
+/** Runs real-mode `source` with IVT vector 1 pointing at its label `handler`. */
+function realGd(source: string): TestMachine {
+  return runReal(`  xor ax, ax\n  mov ds, ax\n  mov word [4], handler\n  mov word [6], 0\n${source}`)
+}
+
 describe('DR7.GD in real mode', () => {
   it('MOV from DR0 faults to the #DB handler, which reads DR6.BD and DR7 without GD; the MOV then runs', () => {
-    const m = runReal(`
-  xor ax, ax
-  mov ds, ax
-  mov word [4], handler
-  mov word [6], 0
+    const m = realGd(`
   mov eax, 0x1234
   mov dr0, eax
   mov eax, ${GD}
@@ -47,11 +48,7 @@ handler:
   })
 
   it('MOV to DR0 faults before the write: the handler still sees the old DR0', () => {
-    const m = runReal(`
-  xor ax, ax
-  mov ds, ax
-  mov word [4], handler
-  mov word [6], 0
+    const m = realGd(`
   mov eax, 0x1111
   mov dr0, eax
   mov eax, ${GD}
@@ -69,11 +66,7 @@ handler:
   })
 
   it('the write that sets GD is allowed; a second MOV DR7 faults', () => {
-    const m = runReal(`
-  xor ax, ax
-  mov ds, ax
-  mov word [4], handler
-  mov word [6], 0
+    const m = realGd(`
   mov eax, ${GD}
   mov dr7, eax
   mov dr7, eax
