@@ -243,6 +243,9 @@ function roundSum(s: X87State, dst: number, n: number): boolean {
   let exact = true
   for (let i = 1; i < n; i++) {
     const term = terms[i] as number
+    // Zero terms (a binary64 operand's bottom half and the products with it) change nothing: skipping them
+    // shortens the chain of dependent TwoSums, the latency that dominates this path.
+    if (term === 0) continue
     const next = sum + term
     const e = twoSumError(sum, term, next)
     if (e !== 0) {
