@@ -13,8 +13,18 @@ export type TaskSwitchSource = 'jmp' | 'call' | 'iret'
 
 const SEGS_32 = [ES, CS, SS, DS, FS, GS] as const
 
-/** Switches to the task whose TSS selector is `sel`; pushes `errorCode` (>= 0) on the new task's stack. */
-export function taskSwitch(c: Cpu, sel: number, source: TaskSwitchSource, errorCode: number): void {
+/**
+ * Switches to the task whose TSS selector is `sel`; pushes `errorCode` (>= 0) on the new task's stack.
+ * `byInstruction`: the switch is part of the executing instruction (JMP, CALL, IRET, INT n), whose own debug
+ * traps the run loop delivers after it; false for exceptions and external interrupts through task gates.
+ */
+export function taskSwitch(
+  c: Cpu,
+  sel: number,
+  source: TaskSwitchSource,
+  errorCode: number,
+  byInstruction = true,
+): void {
   sel &= 0xffff
   if ((sel & 4) !== 0) c.fault(source === 'iret' ? TS : GP, sel & 0xfffc)
   readDescriptor(c, sel, source === 'iret' ? TS : GP)
@@ -140,17 +150,18 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSwitchSource, errorC
     c.opSize32 = savedOp
   }
   if (c.eip >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-  if (debugTrap) taskSwitchTrap(c, (eflags & TF) !== 0)
+  if (debugTrap) taskSwitchTrap(c, byInstruction && ((eflags & TF) !== 0 || c.pendingDataBreak !== 0))
 }
 
 /**
  * The T flag's #DB: a trap once the switch has completed, before the new task's first instruction, with DR6.BT
  * set (SDM vol. 3B 17.2.3, 17.3.1.5). When the switching instruction also ends in a single-step or data/I/O
- * breakpoint trap (old TF set, or breakpoint hits recorded), the run loop's single-step path delivers one #DB
- * for all of them, BT included through `pendingDataBreak`, as one #DB reports every debug trap of an instruction.
+ * breakpoint trap (`merge`: old TF set, or breakpoint hits recorded), the run loop's single-step path delivers one
+ * #DB for all of them, BT included through `pendingDataBreak`, as one #DB reports every debug trap of an
+ * instruction.
  */
-function taskSwitchTrap(c: Cpu, oldTf: boolean): void {
-  if (oldTf || c.pendingDataBreak !== 0) {
+function taskSwitchTrap(c: Cpu, merge: boolean): void {
+  if (merge) {
     c.pendingDataBreak |= DR6_BT
     return
   }

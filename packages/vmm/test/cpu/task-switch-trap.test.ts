@@ -115,6 +115,18 @@ describe('the TSS T flag', () => {
     expect(m.cpu.dr[6]! & (BS | BT)).toBe(BS | BT)
   })
 
+  it('an external interrupt through an IDT task gate, taken with TF set, still raises the #DB with DR6.BT', () => {
+    const m = machine('nop\nhlt', 'mov eax, 0x1234\nhlt', { b: true })
+    const s = m.cpu.getState()
+    s.eflags |= 0x300 // IF, TF
+    m.cpu.setState(s)
+    m.interrupts.pending.push(5)
+    m.cpu.step() // delivers the interrupt: no instruction of the old task runs, so no single-step trap follows
+    expect(m.cpu.eip).toBe(DB_HANDLER)
+    expect(m.memory.read32(m.cpu.regs[4]! >>> 0)).toBe(TASK_B)
+    expect(m.cpu.dr[6]! & (BS | BT)).toBe(BT)
+  })
+
   it('a 16-bit TSS has no T flag', () => {
     const m = machine('jmp 0x30:0', 'hlt', { b: true })
     // Task B as a 16-bit TSS (type 1): entry IP at 0x0e, FLAGS 0x10, SP 0x1a, ES CS SS DS at 0x22–0x28.
