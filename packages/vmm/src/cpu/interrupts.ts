@@ -75,7 +75,7 @@ function deliverProtected(c: Cpu, vector: number, kind: InterruptKind, errorCode
   if (kind === 'software' && gdpl < c.cpl) c.gp(idtErr)
   if ((hi & 0x8000) === 0) c.fault(NP, idtErr)
   if (type === 5) {
-    taskSwitch(c, lo >>> 16, 'call', errorCode)
+    taskSwitch(c, lo >>> 16, 'call', errorCode, kind === 'software')
     checkVirtualInterruptPending(c)
     return
   }
