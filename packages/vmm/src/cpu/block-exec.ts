@@ -116,7 +116,7 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
       case 1 /* OP.aluRmReg */: {
         const kind = b.aux[i]!
         const rm = b.rm[i]!
-        const src = getReg(c, size, b.reg[i]!)
+        const src = size === 4 ? regs[b.reg[i]!]! : getReg(c, size, b.reg[i]!)
         if (rm >= 0) {
           if (size === 4) {
             const r = alu32(c, kind, regs[rm]!, src)
@@ -262,7 +262,8 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
         return true
       }
       case 17 /* OP.lea */:
-        setReg(c, size, b.reg[i]!, ea(c, b, i))
+        if (size === 4) regs[b.reg[i]!] = ea(c, b, i)
+        else setReg(c, size, b.reg[i]!, ea(c, b, i))
         break
       case 18 /* OP.testRmReg */: {
         const rm = b.rm[i]!
@@ -280,7 +281,10 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
       case 21 /* OP.shiftCl */: {
         const count = b.op[i] === OP.shiftCl ? regs[1]! & 0xff : b.imm[i]!
         const rm = b.rm[i]!
-        if (rm >= 0) {
+        if (rm >= 0 && size === 4) {
+          const r = shift(c, b.aux[i]!, regs[rm]!, count, 4)
+          if ((count & 31) !== 0) regs[rm] = r
+        } else if (rm >= 0) {
           const r = shift(c, b.aux[i]!, getReg(c, size, rm), count, size)
           if ((count & 31) !== 0) setReg(c, size, rm, r)
         } else {
