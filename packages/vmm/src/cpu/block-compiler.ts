@@ -23,7 +23,7 @@ import {
   push32,
   reg8,
   resultFlags,
-  setReg8,
+  rmOperand,
   TOP32,
 } from './jit/template-parts'
 
@@ -118,47 +118,11 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
   }
 }
 
-/** Snippets for byte-sized ALU, MOV and TEST forms (lazy flags with sign bit 7). */
-function snippet8(b: BlockCache, i: number, k: number): string | null {
-  const rm = b.rm[i]!
-  const reg = b.reg[i]!
-  const op = b.op[i]!
-  if (rm < 0 && b.a16[i] !== 0) return null
-  const seg = b.seg[i]!
-  // Memory operands compute their offset once into `o`.
-  const at = rm < 0 ? `const o = ${eaExpr(b, i)}; ` : ''
-  const rmRead = rm >= 0 ? reg8(rm) : `c.read8(${seg}, o)`
-  const rmWrite = (v: string) => (rm >= 0 ? setReg8(rm, v) : `c.write8(${seg}, o, ${v});${afterStore(b, i, k)}`)
-  switch (op) {
-    case OP.aluRmReg:
-    case OP.aluRmImm:
-    case OP.aluRegRm: {
-      const alu = ALU32[b.aux[i]!]
-      if (alu === undefined) return null
-      const write = b.aux[i] !== 7
-      const r = `${carryIn(b, i, k)}const r = (${alu[0]}) & 0xff;`
-      if (op === OP.aluRegRm) {
-        return `{ ${at}const a = ${reg8(reg)}; const v = ${rmRead}; ${r} ${lazy(alu[1], 7)}${write ? ` ${setReg8(reg, 'r')}` : ''} }`
-      }
-      const src = op === OP.aluRmImm ? String(b.imm[i]! & 0xff) : reg8(reg)
-      return `{ ${at}const a = ${rmRead}; const v = ${src}; ${r} ${lazy(alu[1], 7)}${write ? ` ${rmWrite('r')}` : ''} }`
-    }
-    case OP.testRmReg:
-    case OP.testRmImm: {
-      const src = op === OP.testRmImm ? String(b.imm[i]! & 0xff) : reg8(reg)
-      return `{ ${at}const a = ${rmRead}; const v = ${src}; const r = a & v; ${lazy(2, 7)} }`
-    }
-    case OP.movRegRm:
-      return `{ ${at}const v = ${rmRead}; ${setReg8(reg, 'v')} }`
-    case OP.movRmReg:
-      return `{ ${at}const v = ${reg8(reg)}; ${rmWrite('v')} }`
-    case OP.movRmImm:
-      return `{ ${at}${rmWrite(String(b.imm[i]! & 0xff))} }`
-    case OP.setcc:
-      return `{ ${at}const v = ${conditionExpr(b, i, i - k)} ? 1 : 0; ${rmWrite('v')} }`
-    default:
-      return null
-  }
+/** SETcc r/m8 (its condition fused with the flag producer: jit/conditions.ts). */
+function setccSnippet(b: BlockCache, i: number, k: number): string | null {
+  const operand = b.op[i] === OP.setcc ? rmOperand(b, i, k) : null
+  if (operand === null) return null
+  return `{ ${operand.at}const v = ${conditionExpr(b, i, i - k)} ? 1 : 0; ${operand.write('v')} }`
 }
 
 /**
@@ -168,7 +132,7 @@ function snippet8(b: BlockCache, i: number, k: number): string | null {
  */
 export function snippet(b: BlockCache, i: number, k: number): string | null {
   const size = b.size[i]!
-  const fixed = size === 1 ? snippet8(b, i, k) : size === 4 ? snippet32(b, i, k) : null
+  const fixed = size === 1 ? setccSnippet(b, i, k) : size === 4 ? snippet32(b, i, k) : null
   return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k) ?? mulDivSnippet(b, i, k)
 }
 

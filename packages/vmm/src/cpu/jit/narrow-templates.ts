@@ -1,5 +1,5 @@
 // Templates for records of every operand size that the 32-bit templates of block-compiler.ts leave out:
-// 16-bit ALU/MOV/TEST/INC/DEC forms (66h prefix, e.g. the LZMA probabilities of the kernel's decompressor), NOT
+// 8- and 16-bit ALU/MOV/TEST/INC/DEC forms (66h prefix, e.g. the LZMA probabilities of the kernel's decompressor), NOT
 // and NEG (F6/F7 /2 /3), XCHG, CBW/CWDE, CWD/CDQ, BSWAP, CLC/STC/CLD/STD and MOV r, imm at 8/16 bits. Results and
 // flags follow block-exec.ts `step` (alu.ts `alu`, `incDec`; Intel SDM vol. 2).
 import { type BlockCache, OP } from '../block-decoder'
@@ -12,10 +12,13 @@ function masked(e: string, size: number): string {
   return size === 4 ? `((${e}) | 0)` : `((${e}) & ${size === 2 ? 0xffff : 0xff})`
 }
 
-/** ALU, TEST, MOV, INC/DEC with 16-bit operands (size 2), or null. */
-function snippet16(b: BlockCache, i: number, k: number): string | null {
+/** ALU, TEST and MOV with 8- or 16-bit operands, or null (lazy flags with sign bit 7 or 15). */
+function snippetNarrow(b: BlockCache, i: number, k: number): string | null {
   const op = b.op[i]!
   const reg = b.reg[i]!
+  const size = b.size[i]!
+  const mask = size === 2 ? 0xffff : 0xff
+  const sign = size * 8 - 1
   const operand = rmOperand(b, i, k)
   if (operand === null) return null
   const { at, read, write } = operand
@@ -26,24 +29,24 @@ function snippet16(b: BlockCache, i: number, k: number): string | null {
       const alu = ALU32[b.aux[i]!]
       if (alu === undefined) return null
       const store = b.aux[i] !== 7
-      const r = `${carryIn(b, i, k)}const r = (${alu[0]}) & 0xffff;`
+      const r = `${carryIn(b, i, k)}const r = (${alu[0]}) & ${mask};`
       if (op === OP.aluRegRm) {
-        return `{ ${at}const a = ${regRead(2, reg)}; const v = ${read}; ${r} ${lazy(alu[1], 15)}${store ? ` ${regWrite(2, reg, 'r')}` : ''} }`
+        return `{ ${at}const a = ${regRead(size, reg)}; const v = ${read}; ${r} ${lazy(alu[1], sign)}${store ? ` ${regWrite(size, reg, 'r')}` : ''} }`
       }
-      const src = op === OP.aluRmImm ? String(b.imm[i]! & 0xffff) : regRead(2, reg)
-      return `{ ${at}const a = ${read}; const v = ${src}; ${r} ${lazy(alu[1], 15)}${store ? ` ${write('r')}` : ''} }`
+      const src = op === OP.aluRmImm ? String(b.imm[i]! & mask) : regRead(size, reg)
+      return `{ ${at}const a = ${read}; const v = ${src}; ${r} ${lazy(alu[1], sign)}${store ? ` ${write('r')}` : ''} }`
     }
     case OP.testRmReg:
     case OP.testRmImm: {
-      const src = op === OP.testRmImm ? String(b.imm[i]! & 0xffff) : regRead(2, reg)
-      return `{ ${at}const a = ${read}; const v = ${src}; const r = a & v; ${lazy(2, 15)} }`
+      const src = op === OP.testRmImm ? String(b.imm[i]! & mask) : regRead(size, reg)
+      return `{ ${at}const a = ${read}; const v = ${src}; const r = a & v; ${lazy(2, sign)} }`
     }
     case OP.movRmReg:
-      return `{ ${at}${write(regRead(2, reg))} }`
+      return `{ ${at}${write(regRead(size, reg))} }`
     case OP.movRegRm:
-      return `{ ${at}const v = ${read}; ${regWrite(2, reg, 'v')} }`
+      return `{ ${at}const v = ${read}; ${regWrite(size, reg, 'v')} }`
     case OP.movRmImm:
-      return `{ ${at}${write(String(b.imm[i]! & 0xffff))} }`
+      return `{ ${at}${write(String(b.imm[i]! & mask))} }`
     default:
       return null
   }
@@ -112,6 +115,6 @@ export function narrowSnippet(b: BlockCache, i: number, k: number): string | nul
     case OP.decRm:
       return size === 4 ? null : incDecSnippet(b, i, k)
     default:
-      return size === 2 ? snippet16(b, i, k) : null
+      return size !== 4 ? snippetNarrow(b, i, k) : null
   }
 }
