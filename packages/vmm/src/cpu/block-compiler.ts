@@ -11,21 +11,9 @@ import { imulTrunc, shift } from './alu'
 import { condition, lazyCF } from './flags'
 import { conditionExpr, saveCarry } from './jit/conditions'
 import { mulDivSnippet } from './jit/muldiv-templates'
-import { narrowSnippet } from './jit/narrow-templates'
+import { aluSnippet, narrowSnippet } from './jit/narrow-templates'
 import { shiftSnippet } from './jit/shift-templates'
-import {
-  adjustSp,
-  afterStore,
-  ALU32,
-  carryIn,
-  eaExpr,
-  lazy,
-  push32,
-  reg8,
-  resultFlags,
-  rmOperand,
-  TOP32,
-} from './jit/template-parts'
+import { adjustSp, afterStore, eaExpr, push32, reg8, resultFlags, rmOperand, TOP32 } from './jit/template-parts'
 
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
@@ -70,11 +58,6 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       const v = rm >= 0 ? `(regs[${rm}] & 0xffff)` : memOk ? `c.read16(${b.seg[i]!}, ${eaExpr(b, i)})` : null
       if (v === null) return null
       return b.op[i] === OP.movzx16 ? `regs[${reg}] = ${v};` : `regs[${reg}] = (${v} << 16) >> 16;`
-    }
-    case OP.testRmImm: {
-      const a = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
-      if (a === null) return null
-      return `{ const a = ${a}; const v = ${b.imm[i]!}; const r = a & v; ${lazy(2)} }`
     }
     case OP.imulRegRm:
     case OP.imulRegRmImm: {
@@ -145,27 +128,10 @@ function snippet32(b: BlockCache, i: number, k: number): string | null {
   switch (op) {
     case OP.aluRmReg:
     case OP.aluRmImm:
-    case OP.aluRegRm: {
-      const alu = ALU32[b.aux[i]!]
-      if (alu === undefined) return null
-      const write = b.aux[i] !== 7
-      const src = op === OP.aluRmImm ? String(b.imm[i]!) : op === OP.aluRmReg ? `regs[${reg}]` : null
-      const cf = carryIn(b, i, k)
-      if (op === OP.aluRegRm) {
-        const v = rm >= 0 ? `regs[${rm}]` : memOk ? `c.read32(${b.seg[i]!}, ${eaExpr(b, i)})` : null
-        if (v === null) return null
-        return `{ const a = regs[${reg}]; const v = ${v}; ${cf}const r = ${alu[0]}; ${lazy(alu[1])}${write ? ` regs[${reg}] = r;` : ''} }`
-      }
-      if (rm >= 0) {
-        return `{ const a = regs[${rm}]; const v = ${src}; ${cf}const r = ${alu[0]}; ${lazy(alu[1])}${write ? ` regs[${rm}] = r;` : ''} }`
-      }
-      if (!memOk) return null
-      return `{ const o = ${eaExpr(b, i)}; const a = c.read32(${b.seg[i]!}, o); const v = ${src}; ${cf}const r = ${alu[0]}; ${lazy(alu[1])}${
-        write
-          ? ` c.write32(${b.seg[i]!}, o, r); if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
-          : ''
-      } }`
-    }
+    case OP.aluRegRm:
+    case OP.testRmReg:
+    case OP.testRmImm:
+      return aluSnippet(b, i, k)
     case OP.movRegRm:
       if (rm >= 0) return `regs[${reg}] = regs[${rm}];`
       return memOk ? `regs[${reg}] = c.read32(${b.seg[i]!}, ${eaExpr(b, i)});` : null
@@ -189,9 +155,6 @@ function snippet32(b: BlockCache, i: number, k: number): string | null {
         dec ? '-' : '+'
       } 1) | 0; c.lzOp = ${dec ? 1 : 0}; c.lzShift = 31; c.lzA = a; c.lzB = 1; c.lzRes = r; c.lzMask = ${ARITH_FLAGS & ~CF}; ${write} }`
     }
-    case OP.testRmReg:
-      if (rm < 0) return null
-      return `{ const a = regs[${rm}]; const v = regs[${reg}]; const r = a & v; ${lazy(2)} }`
     case OP.string: {
       // LODS without REP and with 32-bit addressing: load and step ESI by ±size per EFLAGS.DF.
       const opc = b.imm[i]!

@@ -12,16 +12,16 @@ function masked(e: string, size: number): string {
   return size === 4 ? `((${e}) | 0)` : `((${e}) & ${size === 2 ? 0xffff : 0xff})`
 }
 
-/** ALU, TEST and MOV with 8- or 16-bit operands, or null (lazy flags with sign bit 7 or 15). */
-function snippetNarrow(b: BlockCache, i: number, k: number): string | null {
+/** ALU (ADD…CMP) and TEST records of any operand size, or null (lazy flags with sign bit 7, 15 or 31). */
+export function aluSnippet(b: BlockCache, i: number, k: number): string | null {
   const op = b.op[i]!
   const reg = b.reg[i]!
   const size = b.size[i]!
-  const mask = size === 2 ? 0xffff : 0xff
   const sign = size * 8 - 1
   const operand = rmOperand(b, i, k)
   if (operand === null) return null
   const { at, read, write } = operand
+  const imm = size === 4 ? String(b.imm[i]!) : String(b.imm[i]! & (size === 2 ? 0xffff : 0xff))
   switch (op) {
     case OP.aluRmReg:
     case OP.aluRmImm:
@@ -29,24 +29,38 @@ function snippetNarrow(b: BlockCache, i: number, k: number): string | null {
       const alu = ALU32[b.aux[i]!]
       if (alu === undefined) return null
       const store = b.aux[i] !== 7
-      const r = `${carryIn(b, i, k)}const r = (${alu[0]}) & ${mask};`
+      // The 32-bit expressions are already int32; narrower results are masked to the size.
+      const r = `${carryIn(b, i, k)}const r = ${size === 4 ? alu[0] : masked(alu[0], size)};`
       if (op === OP.aluRegRm) {
         return `{ ${at}const a = ${regRead(size, reg)}; const v = ${read}; ${r} ${lazy(alu[1], sign)}${store ? ` ${regWrite(size, reg, 'r')}` : ''} }`
       }
-      const src = op === OP.aluRmImm ? String(b.imm[i]! & mask) : regRead(size, reg)
+      const src = op === OP.aluRmImm ? imm : regRead(size, reg)
       return `{ ${at}const a = ${read}; const v = ${src}; ${r} ${lazy(alu[1], sign)}${store ? ` ${write('r')}` : ''} }`
     }
     case OP.testRmReg:
     case OP.testRmImm: {
-      const src = op === OP.testRmImm ? String(b.imm[i]! & mask) : regRead(size, reg)
+      const src = op === OP.testRmImm ? imm : regRead(size, reg)
       return `{ ${at}const a = ${read}; const v = ${src}; const r = a & v; ${lazy(2, sign)} }`
     }
+    default:
+      return null
+  }
+}
+
+/** MOV with 8- or 16-bit operands, or null. */
+function movNarrow(b: BlockCache, i: number, k: number): string | null {
+  const reg = b.reg[i]!
+  const size = b.size[i]!
+  const operand = rmOperand(b, i, k)
+  if (operand === null) return null
+  const { at, read, write } = operand
+  switch (b.op[i]!) {
     case OP.movRmReg:
       return `{ ${at}${write(regRead(size, reg))} }`
     case OP.movRegRm:
       return `{ ${at}const v = ${read}; ${regWrite(size, reg, 'v')} }`
     case OP.movRmImm:
-      return `{ ${at}${write(String(b.imm[i]! & mask))} }`
+      return `{ ${at}${write(String(b.imm[i]! & (size === 2 ? 0xffff : 0xff)))} }`
     default:
       return null
   }
@@ -115,6 +129,6 @@ export function narrowSnippet(b: BlockCache, i: number, k: number): string | nul
     case OP.decRm:
       return size === 4 ? null : incDecSnippet(b, i, k)
     default:
-      return size !== 4 ? snippetNarrow(b, i, k) : null
+      return size !== 4 ? (aluSnippet(b, i, k) ?? movNarrow(b, i, k)) : null
   }
 }
