@@ -6,7 +6,8 @@
 // the same registers, flags, exception frame and memory.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { assemble, createMachine, protectedMachine } from './harness'
+import type { CpuState } from '../../src/cpu/cpu-state'
+import { assemble, createMachine, protectedMachine, type TestMachine } from './harness'
 
 const R32 = ['eax', 'ebx', 'edx', 'edi', 'ebp'] as const
 const R16 = ['ax', 'bx', 'dx', 'di', 'bp'] as const
@@ -66,6 +67,44 @@ function program(rng: Rng, mem: ((w: string) => string) | null, pushf: string): 
   return lines.join('\n  ')
 }
 
+type Engine = 'interpreter' | 'blocks' | 'compiled'
+type Gdt = [number, number, number][]
+/** A 64 KiB data segment (selector 0x18, base 0x30000 when loaded through `setup`). */
+const DATA64K: Gdt = [[0x18, 0x0000ffff, 0x00409300]]
+
+/**
+ * Runs protected-mode `source` on each engine (the interpreter first) after `setup` edits the initial state (and
+ * memory); returns per engine the exit, the final state (TSC zeroed) and `extra(m)`.
+ */
+function onEngines(
+  source: string,
+  opts: {
+    engines?: readonly Engine[]
+    gdt?: Gdt
+    threshold?: number
+    budget?: number
+    setup?: (s: CpuState, m: TestMachine) => void
+    extra?: (m: TestMachine) => unknown
+  } = {},
+) {
+  return (opts.engines ?? ['interpreter', 'compiled']).map((engine) => {
+    const m = protectedMachine(source, opts.gdt ?? [], { engine, compileThreshold: opts.threshold ?? 1 })
+    const s = m.cpu.getState()
+    opts.setup?.(s, m)
+    m.cpu.setState(s)
+    const exit = m.cpu.run(opts.budget ?? 1_000_000)
+    const st = m.cpu.getState()
+    st.msr.tsc = 0
+    return { exit, st, extra: opts.extra?.(m) }
+  })
+}
+
+/** Every engine's result must equal the interpreter's, which (unless `halts` is false) ran to its HLT. */
+function expectSame(results: ReturnType<typeof onEngines>, message: string, halts = true): void {
+  if (halts) expect(results[0]!.exit.reason, message).toBe('halted')
+  for (const r of results.slice(1)) expect(r, message).toEqual(results[0])
+}
+
 describe('compiled templates for narrow operands, shifts and unary forms vs the interpreter', () => {
   it('random 32-bit protected-mode loops retire the same instructions with the same state', () => {
     const rng = new Rng(0x7e3a)
@@ -76,27 +115,20 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       // A third of the rounds put the data near the end of a 64 KiB data segment: accesses there fault (#GP).
       const limited = round % 3 === 0
       const esi = limited ? 0xff80 + rng.int(0x40) : 0x30000
-      const results = (['interpreter', 'compiled'] as const).map((engine) => {
-        const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00409300]], { engine, compileThreshold: 1 })
-        const s = m.cpu.getState()
-        R32.forEach((r, i) => (s[r] = regs[i]!))
-        s.esi = esi
-        s.eflags = flags
-        if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
-        m.cpu.setState(s)
-        const exit = m.cpu.run(1_000_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
-        const ram = m.memory.ram
-        return {
-          exit,
-          st,
-          data: Buffer.from(ram.subarray(0x30000, 0x50000)).toString('base64'),
-          stack: [...ram.subarray(0x7ff00, 0x80000)],
-        }
+      const results = onEngines(source, {
+        gdt: DATA64K,
+        setup: (s) => {
+          R32.forEach((r, i) => (s[r] = regs[i]!))
+          s.esi = esi
+          s.eflags = flags
+          if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+        },
+        extra: (m) => [
+          Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
+          [...m.memory.ram.subarray(0x7ff00, 0x80000)],
+        ],
       })
-      expect(results[0]!.exit.reason, source).toBe('halted')
-      expect(results[1], source).toEqual(results[0])
+      expectSame(results, source)
     }
   }, 60_000)
 
@@ -157,13 +189,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       }
     }
     const source = `${lines.join('\n')}\nhlt`
-    const results = (['interpreter', 'compiled'] as const).map((engine) => {
-      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
-      const exit = m.cpu.run(10_000_000)
-      return { exit, edx: m.cpu.getState().edx }
-    })
-    expect(results[0]!.exit.reason).toBe('halted')
-    expect(results[1]).toEqual(results[0])
+    expectSame(onEngines(source, { threshold: 0, budget: 10_000_000 }), 'edge shifts')
   })
 
   it('every register of every width in the unary, XCHG, MOV imm and shift-by-CL forms', () => {
@@ -189,15 +215,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       lines.push(`xchg ${r}, [esi]`, 'add edx, eax', 'add edx, ecx', 'add edx, [esi]', 'rol edx, 1')
     }
     const source = `mov eax, 0x81c3e5f7\nmov edi, 0x12345678\nmov ebp, 0x8899aabb\n${lines.join('\n')}\nhlt`
-    const results = (['interpreter', 'compiled'] as const).map((engine) => {
-      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
-      const exit = m.cpu.run(1_000_000)
-      const st = m.cpu.getState()
-      st.msr.tsc = 0
-      return { exit, st }
-    })
-    expect(results[0]!.exit.reason).toBe('halted')
-    expect(results[1]).toEqual(results[0])
+    expectSame(onEngines(source, { threshold: 0 }), 'every register')
   })
 
   it('a store into the running block by XCHG, MOV word, NOT, NEG or a shift ends the block after the whole instruction', () => {
@@ -212,16 +230,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       'rol word [patch + 2], 4',
     ]) {
       const source = `mov ecx, 3\ntop:\nmov eax, ecx\nadd eax, 0x1234567\n${store}\npatch:\nmov ebx, 0x11111111\nadd edx, ebx\nadd edx, eax\nrol edx, 7\ndec ecx\njnz top\nhlt`
-      const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
-        const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
-        const exit = m.cpu.run(100_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
-        return { exit, st }
-      })
-      expect(results[0]!.exit.reason, store).toBe('halted')
-      expect(results[1], store).toEqual(results[0])
-      expect(results[2], store).toEqual(results[0])
+      expectSame(onEngines(source, { engines: ['interpreter', 'blocks', 'compiled'], threshold: 0 }), store)
     }
   })
 
@@ -244,42 +253,34 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
     ]
     const source = `mov ecx, 40\ntop:\n${body.join('\n')}\ndec ecx\njnz top\nhlt\nfn:\npush ebp\nmov ebp, esp\nmov eax, [esi]\nadd eax, ecx\nleave\nret`
     for (const sp of [0x0004, 0x0008, 0x8000, 0xfffc]) {
-      const results = (['interpreter', 'compiled'] as const).map((engine) => {
-        const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00069300]], { engine, compileThreshold: 1 })
-        const s = m.cpu.getState()
-        s.ss = { selector: 0x18, base: 0x60000, limit: 0xffff, attributes: 0x93 }
-        s.esp = (0xabcd0000 | sp) >>> 0
-        s.ebp = 0x5a5a0000
-        s.esi = 0x30000
-        s.eax = 0x11223344
-        m.cpu.setState(s)
-        const exit = m.cpu.run(100_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
-        return { exit, st, stack: [...m.memory.ram.subarray(0x60000, 0x70000)].join(',') }
+      const results = onEngines(source, {
+        gdt: [[0x18, 0x0000ffff, 0x00069300]],
+        setup: (s) => {
+          s.ss = { selector: 0x18, base: 0x60000, limit: 0xffff, attributes: 0x93 }
+          s.esp = (0xabcd0000 | sp) >>> 0
+          s.ebp = 0x5a5a0000
+          s.esi = 0x30000
+          s.eax = 0x11223344
+        },
+        extra: (m) => [...m.memory.ram.subarray(0x60000, 0x70000)].join(','),
       })
-      expect(results[0]!.exit.reason).toBe('halted')
-      expect(results[1]).toEqual(results[0])
+      expectSame(results, `SP ${sp}`)
     }
   })
 
   it('PUSH and CALL past an SS limit fault with the pushing instruction and ESP unchanged', () => {
     const source =
       'mov ecx, 50\ntop:\npush eax\npush 7\ncall fn\nadd esp, 8\nsub esp, 4\ndec ecx\njnz top\nhlt\nfn:\nret'
-    const results = (['interpreter', 'compiled'] as const).map((engine) => {
-      const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00409300]], { engine, compileThreshold: 1 })
-      const s = m.cpu.getState()
-      // A 64 KiB stack segment at 0x70000 entered at ESP = 0x90: the loop walks ESP down until a push faults (#SS),
-      // whose frame then goes through the same segment (a double fault on a full stack also counts).
-      s.ss = { selector: 0x18, base: 0x70000, limit: 0xffff, attributes: 0x4093 }
-      s.esp = 0x90
-      m.cpu.setState(s)
-      const exit = m.cpu.run(100_000)
-      const st = m.cpu.getState()
-      st.msr.tsc = 0
-      return { exit, st, retired: m.cpu.instructionsRetired }
+    // A 64 KiB stack segment at 0x70000 entered at ESP = 0x90: the loop walks ESP down until a push faults (#SS),
+    // whose frame then goes through the same segment (a double fault on a full stack also counts).
+    const results = onEngines(source, {
+      gdt: DATA64K,
+      setup: (s) => {
+        s.ss = { selector: 0x18, base: 0x70000, limit: 0xffff, attributes: 0x4093 }
+        s.esp = 0x90
+      },
     })
-    expect(results[1]).toEqual(results[0])
+    expectSame(results, 'SS limit', false)
   })
 
   it('MUL, IMUL, DIV and IDIV of every width leave the same results, flags and #DE faults', () => {
@@ -308,20 +309,15 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       lines.push('dec ecx', 'jnz top', 'hlt')
       const source = lines.join('\n')
       const data = Array.from({ length: 16 }, () => (rng.int(40) === 0 ? rng.int(2) : rng.value()))
-      const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
-        const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
-        data.forEach((v, j) => m.memory.write32(0x30000 + j * 4, v))
-        const s = m.cpu.getState()
-        s.esi = 0x30000
-        m.cpu.setState(s)
-        const exit = m.cpu.run(1_000_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
-        const ram = m.memory.ram
-        return { exit, st, data: [...ram.subarray(0x30000, 0x30050)], stack: [...ram.subarray(0x7ff00, 0x80000)] }
+      const results = onEngines(source, {
+        engines: ['interpreter', 'blocks', 'compiled'],
+        setup: (s, m) => {
+          data.forEach((v, j) => m.memory.write32(0x30000 + j * 4, v))
+          s.esi = 0x30000
+        },
+        extra: (m) => [[...m.memory.ram.subarray(0x30000, 0x30050)], [...m.memory.ram.subarray(0x7ff00, 0x80000)]],
       })
-      expect(results[1], source).toEqual(results[0])
-      expect(results[2], source).toEqual(results[0])
+      expectSame(results, source, false)
       if (results[0]!.exit.retired > 1000) completed++
     }
     // Most rounds run all 30 passes (a #DE ends a round in the handler's HLT).
@@ -340,29 +336,25 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
     ]
     for (let pad = 0; pad < 28; pad++) {
       const source = `jmp start\ntimes 0x1000 - 0x20 + ${pad} - ($ - $$) nop\nstart:\nmov ecx, 100\ntop:\n${body.join('\n')}\ndec ecx\njnz top\nhlt`
-      const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
-        const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
-        // Paging: identity except linear 0x11000, which maps a copy at 0x50000; physical 0x11000 holds other
-        // bytes, so an instruction decoded across the page boundary from physical memory would go wrong.
-        const mem = m.memory
-        mem.write32(0x100000, 0x101000 | 7)
-        for (let page = 0; page < 1024; page++) mem.write32(0x101000 + page * 4, (page << 12) | 7)
-        mem.write32(0x101000 + 0x11 * 4, 0x50000 | 7)
-        mem.ram.copyWithin(0x50000, 0x11000, 0x12000)
-        mem.ram.fill(0x90, 0x11000, 0x12000)
-        const s = m.cpu.getState()
-        s.esi = 0x30000
-        s.cr3 = 0x100000
-        s.cr0 = 0x80000011
-        m.cpu.setState(s)
-        const exit = m.cpu.run(100_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
-        return { exit, st, data: [...m.memory.ram.subarray(0x30000, 0x30010)] }
+      const results = onEngines(source, {
+        engines: ['interpreter', 'blocks', 'compiled'],
+        budget: 100_000,
+        setup: (s, m) => {
+          // Paging: identity except linear 0x11000, which maps a copy at 0x50000; physical 0x11000 holds other
+          // bytes, so an instruction decoded across the page boundary from physical memory would go wrong.
+          const mem = m.memory
+          mem.write32(0x100000, 0x101000 | 7)
+          for (let page = 0; page < 1024; page++) mem.write32(0x101000 + page * 4, (page << 12) | 7)
+          mem.write32(0x101000 + 0x11 * 4, 0x50000 | 7)
+          mem.ram.copyWithin(0x50000, 0x11000, 0x12000)
+          mem.ram.fill(0x90, 0x11000, 0x12000)
+          s.esi = 0x30000
+          s.cr3 = 0x100000
+          s.cr0 = 0x80000011
+        },
+        extra: (m) => [...m.memory.ram.subarray(0x30000, 0x30010)],
       })
-      expect(results[0]!.exit.reason).toBe('halted')
-      expect(results[1]).toEqual(results[0])
-      expect(results[2]).toEqual(results[0])
+      expectSame(results, `pad ${pad}`)
     }
   })
 })
