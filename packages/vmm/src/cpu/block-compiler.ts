@@ -119,7 +119,31 @@ export function snippet(b: BlockCache, i: number, k: number): string | null {
   return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k) ?? mulDivSnippet(b, i, k)
 }
 
-/** Templates of the 32-bit ALU, MOV, LEA, INC/DEC, TEST, LODS and Jcc forms (then `snippetMore`), or null. */
+/**
+ * MOVS, STOS or LODS without REP, 32-bit addressing (byte or dword): ESI/EDI step by ±size per EFLAGS.DF after the
+ * accesses, so a fault leaves them unchanged (string-io.ts). Other string forms (REP, CMPS, SCAS, INS/OUTS) null.
+ */
+function stringSnippet(b: BlockCache, i: number, k: number): string | null {
+  const opc = b.imm[i]!
+  if (b.aux[i] !== 0) return null
+  const bits = (opc & 1) === 0 ? 8 : 32
+  const step = (r: number) => `regs[${r}] = (regs[${r}] + ((c.flags & 0x400) !== 0 ? ${-bits / 8} : ${bits / 8})) | 0;`
+  const src = b.seg[i] === 255 ? 3 : b.seg[i]!
+  const acc = bits === 8 ? '(regs[0] & 0xff)' : 'regs[0]'
+  switch (opc & 0xfe) {
+    case 0xac:
+      return `{ const v = c.read${bits}(${src}, regs[6]); ${bits === 8 ? 'regs[0] = (regs[0] & ~0xff) | v;' : 'regs[0] = v;'} ${step(6)} }`
+    case 0xaa:
+      // STOS always writes ES:EDI.
+      return `{ c.write${bits}(0, regs[7], ${acc}); ${step(7)}${afterStore(b, i, k)} }`
+    case 0xa4:
+      return `{ const v = c.read${bits}(${src}, regs[6]); c.write${bits}(0, regs[7], v); ${step(6)} ${step(7)}${afterStore(b, i, k)} }`
+    default:
+      return null
+  }
+}
+
+/** Templates of the 32-bit ALU, MOV, LEA, INC/DEC, TEST, string and Jcc forms (then `snippetMore`), or null. */
 function snippet32(b: BlockCache, i: number, k: number): string | null {
   const rm = b.rm[i]!
   const reg = b.reg[i]!
@@ -155,16 +179,8 @@ function snippet32(b: BlockCache, i: number, k: number): string | null {
         dec ? '-' : '+'
       } 1) | 0; c.lzOp = ${dec ? 1 : 0}; c.lzShift = 31; c.lzA = a; c.lzB = 1; c.lzRes = r; c.lzMask = ${ARITH_FLAGS & ~CF}; ${write} }`
     }
-    case OP.string: {
-      // LODS without REP and with 32-bit addressing: load and step ESI by ±size per EFLAGS.DF.
-      const opc = b.imm[i]!
-      if (b.aux[i] !== 0 || (opc & 0xfe) !== 0xac || !memOk) return null
-      const seg = b.seg[i] === 255 ? 3 : b.seg[i]!
-      if (opc === 0xac) {
-        return `{ const si = regs[6]; const v = c.read8(${seg}, si); regs[0] = (regs[0] & ~0xff) | v; regs[6] = (si + ((c.flags & 0x400) !== 0 ? -1 : 1)) | 0; }`
-      }
-      return `{ const si = regs[6]; regs[0] = c.read32(${seg}, si); regs[6] = (si + ((c.flags & 0x400) !== 0 ? -4 : 4)) | 0; }`
-    }
+    case OP.string:
+      return memOk ? stringSnippet(b, i, k) : null
     case OP.jcc:
       return `if (h.jccTaken(c, ${b.aux[i]!})) { const t = (blockEip + ${b.imm[i]!}) | 0; ${leave('t', k)} }`
     default:

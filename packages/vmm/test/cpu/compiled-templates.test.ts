@@ -357,4 +357,30 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       expectSame(results, `pad ${pad}`)
     }
   })
+
+  it('LODS, STOS and MOVS without REP step ESI/EDI by DF and fault with both unchanged', () => {
+    const rng = new Rng(0x5705)
+    for (let round = 0; round < 12; round++) {
+      const forms = ['lodsb', 'lodsd', 'stosb', 'stosd', 'movsb', 'movsd', 'fs movsd', 'cld', 'std', 'add eax, ebx']
+      const body = Array.from({ length: 12 }, () => rng.pick(forms))
+      const source = `mov ecx, 40\ntop:\n${body.join('\n')}\nadd edx, eax\nrol edx, 3\ndec ecx\njnz top\ncld\nhlt`
+      // Half the rounds give ES a 64 KiB limit that EDI walks past (#GP from a STOS/MOVS mid-loop).
+      const limited = round % 2 === 1
+      const esi = 0x38000 + rng.int(0x100)
+      const edi = limited ? 0xffa0 + rng.int(0x40) : 0x40000 + rng.int(0x100)
+      const ebx = rng.value()
+      const results = onEngines(source, {
+        engines: ['interpreter', 'blocks', 'compiled'],
+        gdt: DATA64K,
+        setup: (s) => {
+          s.esi = esi
+          s.edi = edi
+          s.ebx = ebx
+          if (limited) s.es = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+        },
+        extra: (m) => Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
+      })
+      expectSame(results, source, !limited)
+    }
+  })
 })
