@@ -4,7 +4,7 @@
 // retire the same number of instructions and leave the same registers, flags, exception record and memory.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { protectedMachine } from './harness'
+import { protectedMachine, runForComparison } from './harness'
 
 const REGS = ['eax', 'ebx', 'edx', 'edi', 'ebp'] as const
 const BYTE_REGS = ['al', 'bl', 'dl', 'ah', 'bh', 'dh'] as const
@@ -103,9 +103,7 @@ describe('compiled blocks vs the interpreter', () => {
         s.eflags = flags
         if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
         m.cpu.setState(s)
-        const exit = m.cpu.run(1_000_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
+        const { exit, st } = runForComparison(m)
         const ram = m.memory.ram
         // The data area and the top of the stack (a fault pushes its frame there).
         return {

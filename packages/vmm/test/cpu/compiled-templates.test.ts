@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
 import type { CpuState } from '../../src/cpu/cpu-state'
-import { assemble, createMachine, protectedMachine, type TestMachine } from './harness'
+import { assemble, createMachine, protectedMachine, type TestMachine, runForComparison } from './harness'
 
 const R32 = ['eax', 'ebx', 'edx', 'edi', 'ebp'] as const
 const R16 = ['ax', 'bx', 'dx', 'di', 'bp'] as const
@@ -92,9 +92,7 @@ function onEngines(
     const s = m.cpu.getState()
     opts.setup?.(s, m)
     m.cpu.setState(s)
-    const exit = m.cpu.run(opts.budget ?? 1_000_000)
-    const st = m.cpu.getState()
-    st.msr.tsc = 0
+    const { exit, st } = runForComparison(m, opts.budget ?? 1_000_000)
     return { exit, st, extra: opts.extra?.(m) }
   })
 }
@@ -151,9 +149,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
         s.esi = 0x3000
         s.eflags = flags
         m.cpu.setState(s)
-        const exit = m.cpu.run(1_000_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
+        const { exit, st } = runForComparison(m)
         return {
           exit,
           st,

@@ -5,7 +5,7 @@
 // instructions and leave the same registers, flags, exception frame and memory.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { protectedMachine } from './harness'
+import { protectedMachine, runForComparison } from './harness'
 
 const REGS = ['eax', 'ebx', 'edx', 'edi', 'ebp'] as const
 const BYTE_REGS = ['al', 'bl', 'dl', 'ah', 'bh', 'dh'] as const
@@ -81,9 +81,7 @@ function runBoth(source: string, rng: Rng, limited: boolean) {
     s.eflags = flags
     if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
     m.cpu.setState(s)
-    const exit = m.cpu.run(1_000_000)
-    const st = m.cpu.getState()
-    st.msr.tsc = 0
+    const { exit, st } = runForComparison(m)
     return { exit, st, stack: [...m.memory.ram.subarray(0x7ff00, 0x80000)] }
   })
 }

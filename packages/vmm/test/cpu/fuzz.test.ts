@@ -2,7 +2,7 @@
 // V86 mode must never raise a host exception, hang, or touch memory outside guest RAM.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { createMachine, protectedMachine } from './harness'
+import { createMachine, protectedMachine, runForComparison } from './harness'
 
 describe('decoder fuzzing', () => {
   const modes = ['real', 'protected', 'v86', 'protected-compiled', 'pae'] as const
@@ -75,9 +75,7 @@ describe('decoder fuzzing', () => {
         s.eip = eip
         s.eflags = flags
         m.cpu.setState(s)
-        const exit = m.cpu.run(5_000)
-        const st = m.cpu.getState()
-        st.msr.tsc = 0
+        const { exit, st } = runForComparison(m, 5_000)
         return { exit, st, ram: Buffer.from(m.memory.ram.subarray(0, 0x90000)).toString('base64') }
       })
       expect(results[1]).toEqual(results[0])

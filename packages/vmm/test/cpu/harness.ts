@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Cpu, type CpuOptions } from '../../src/cpu/cpu'
+import { Cpu, type CpuExit, type CpuOptions } from '../../src/cpu/cpu'
 import type { CpuState } from '../../src/cpu/cpu-state'
 import type { AccessSize, IoBus } from '../../src/io/io-bus'
 import type { InterruptSource } from '../../src/irq/interrupt-source'
@@ -116,6 +116,17 @@ export function protectedMachine(
   s.esp = 0x80000
   m.cpu.setState(s)
   return m
+}
+
+/**
+ * Runs `m` for up to `budget` instructions and returns how the run ended and the state it left, for comparing
+ * engines (interpreter, block interpreter, compiled code) — with the TSC zeroed, which they need not agree on.
+ */
+export function runForComparison(m: TestMachine, budget = 1_000_000): { exit: CpuExit; st: CpuState } {
+  const exit = m.cpu.run(budget)
+  const st = m.cpu.getState()
+  st.msr.tsc = 0
+  return { exit, st }
 }
 
 /** Steps until an exception is reported or `max` instructions ran; returns the exception (or null). */

@@ -5,7 +5,7 @@
 // frame, memory, dirty-page bits and MMIO accesses.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { protectedMachine } from './harness'
+import { protectedMachine, runForComparison } from './harness'
 
 const REGS = ['eax', 'ebx', 'edx', 'edi'] as const
 /** Page directory and page table (identity map of the first 4 MiB, 4 KiB pages). */
@@ -96,9 +96,7 @@ function runBoth(source: string, esi: number, rng: Rng, limit = 0xffffffff) {
     s.ds = { selector: 0x18, base: 0, limit, attributes: limit === 0xffffffff ? 0xc093 : 0x4093 }
     m.cpu.setState(s)
     m.memory.dirty.fill(0)
-    const exit = m.cpu.run(1_000_000)
-    const st = m.cpu.getState()
-    st.msr.tsc = 0
+    const { exit, st } = runForComparison(m)
     const ram = m.memory.ram
     return {
       exit,

@@ -1,7 +1,7 @@
 // The CPU side of the x87 module: D8–DF dispatch with #NM per CR0.EM/TS, FNSTSW AX, FCOMI flags, FXSAVE
 // alignment and layout, and CPUID's FPU/FXSR bits (the x87 arithmetic itself is tested in test/cpu/fpu).
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, stepUntilException } from './harness'
+import { protectedMachine, stepUntilException, runForComparison } from './harness'
 
 describe('x87 wiring', () => {
   it('runs x87 code: FLD1/FADD/FISTP, FNSTSW AX and FCOMI into EFLAGS', () => {
@@ -64,9 +64,7 @@ describe('x87 wiring', () => {
       hlt`
     const results = (['interpreter', 'blocks', 'compiled'] as const).map((engine) => {
       const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
-      const exit = m.cpu.run(100_000)
-      const st = m.cpu.getState()
-      st.msr.tsc = 0
+      const { exit, st } = runForComparison(m, 100_000)
       return { exit, st, mem: [...m.memory.ram.subarray(0x5000, 0x5004), ...m.memory.ram.subarray(0x6000, 0x600c)] }
     })
     expect(results[0]!.exit.reason).toBe('halted')
