@@ -8,7 +8,7 @@ import { jccTaken, step } from './block-exec'
 import { FPU_HELPERS, fpuSnippet } from './block-fpu'
 import { ARITH_FLAGS, CF } from './constants'
 import { imulTrunc, shift } from './alu'
-import { condition, lazyCF } from './flags'
+import { computeLazy, condition, lazyCF } from './flags'
 import { conditionExpr, saveCarry } from './jit/conditions'
 import { mulDivSnippet } from './jit/muldiv-templates'
 import { aluSnippet, narrowSnippet } from './jit/narrow-templates'
@@ -23,7 +23,7 @@ import { adjustSp, afterStore, eaExpr, push32, reg8, resultFlags, rmOperand, TOP
 export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: number) => number
 
 /** Helpers the generated code calls (`h` in generated code); stateless, so compiled code can be shared. */
-export const HELPERS = { step, jccTaken, lazyCF, shift, condition, imulTrunc, fpu: FPU_HELPERS } as const
+export const HELPERS = { step, jccTaken, lazyCF, computeLazy, shift, condition, imulTrunc, fpu: FPU_HELPERS } as const
 
 /** Code that jumps to `target` (an expression) after the CS limit check and leaves the block. */
 function leave(target: string, k: number): string {

@@ -55,6 +55,8 @@ export const OP = {
   jmpInd: 46, // JMP r/m (near, 32-bit operand size only)
   pushRm: 47, // PUSH r/m (32-bit operand size only)
   mulDiv: 48, // F6/F7 /4../7: aux = 4 MUL, 5 IMUL, 6 DIV, 7 IDIV of the accumulator by r/m
+  sahf: 49, // SF, ZF, AF, PF, CF := AH bits 7, 6, 4, 2, 0 (the x87 FNSTSW AX; SAHF; Jcc compare)
+  lahf: 50, // AH := SF:ZF:0:AF:0:PF:1:CF
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
@@ -570,6 +572,10 @@ function decodeOne(
       b.seg[i] = segOverride >= 0 ? segOverride : DS
       b.reg[i] = 0
       b.op[i] = opc < 0xa2 ? OP.movRegRm : OP.movRmReg
+      return pos - p0
+    case 0x9e:
+    case 0x9f:
+      b.op[i] = opc === 0x9e ? OP.sahf : OP.lahf
       return pos - p0
     case 0x98:
       b.op[i] = OP.cbw

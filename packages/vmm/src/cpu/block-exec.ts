@@ -1,6 +1,6 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { ARITH_FLAGS, CF, CS, DF, DS, ES, SS, ZF } from './constants'
+import { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
@@ -408,6 +408,16 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
       case 38 /* OP.stc */:
         c.materializeFlags()
         c.flags = (c.flags & ~CF) | (b.op[i] === OP.stc ? CF : 0)
+        break
+      case 49 /* OP.sahf */: {
+        // OF stays as it was: materialized first (execute.ts 9E).
+        c.materializeFlags()
+        const mask = SF | ZF | AF | PF | CF
+        c.flags = (c.flags & ~mask) | ((regs[0]! >>> 8) & mask)
+        break
+      }
+      case 50 /* OP.lahf */:
+        regs[0] = (regs[0]! & ~0xff00) | (((c.getEflags() & 0xd7) | 2) << 8)
         break
       case 39 /* OP.cld */:
         c.flags &= ~DF

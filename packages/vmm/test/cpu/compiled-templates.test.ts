@@ -380,3 +380,75 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
     }
   })
 })
+
+describe('SAHF and LAHF in compiled blocks vs the interpreter and the block interpreter', () => {
+  /** One random line: a flag producer, SAHF with a random AH, LAHF, a SETcc or an x87 compare read by SAHF. */
+  function flagLine(rng: Rng, k: number): string {
+    switch (rng.int(9)) {
+      case 0:
+        return `${rng.pick(['add', 'sub', 'cmp', 'adc', 'sbb', 'and', 'xor'])} ${rng.pick(['ebx', 'edx'])}, ${rng.value() | 0}`
+      case 1:
+        return `${rng.pick(['inc', 'dec'])} ${rng.pick(['ebx', 'edx', 'bx', 'dl'])}`
+      case 2:
+        return `${rng.pick(['shl', 'shr', 'sar', 'rol'])} ${rng.pick(['ebx', 'edx'])}, ${1 + rng.int(31)}`
+      case 3:
+        return `imul ebx, edx, ${rng.int(1 << 16) - (1 << 15)}`
+      case 4:
+        return `mov ah, ${rng.int(256)}\n  sahf`
+      case 5:
+        return `lahf\n  add [esi + 128], eax`
+      case 6:
+        return `set${rng.pick(CONDITIONS)} ${rng.pick(['bl', 'dh', 'al'])}`
+      case 7:
+        return `${rng.pick(['cmp', 'sub'])} ebx, edx\n  sahf\n  lahf\n  j${rng.pick(CONDITIONS)} s${k}\n  inc edi\n  s${k}:`
+      default: {
+        // The x87 compare idiom: FCOM/FUCOM (or the popping forms), FNSTSW AX, SAHF, Jcc.
+        const cmp = rng.pick(['fcom st1', 'fucom st1', 'fcom dword [esi + 4]', 'fcomp st1', 'fucomp st1'])
+        const pops = cmp.endsWith('p st1') ? 1 : 2
+        return [
+          `fild dword [esi + ${rng.int(4) * 4}]`,
+          `fild dword [esi + ${rng.int(4) * 4}]`,
+          cmp,
+          'fnstsw ax',
+          'sahf',
+          `j${rng.pick(['a', 'ae', 'b', 'be', 'e', 'ne', 'p', 'np'])} f${k}`,
+          'add edi, ebx',
+          `f${k}:`,
+          ...Array.from({ length: pops }, () => 'fstp st0'),
+        ].join('\n  ')
+      }
+    }
+  }
+
+  it('random loops mixing flag producers, SAHF, LAHF, SETcc, Jcc and FNSTSW AX + SAHF leave the same state', () => {
+    const rng = new Rng(0x5afe)
+    for (let round = 0; round < 30; round++) {
+      const lines = ['fninit', `mov ecx, ${10 + rng.int(30)}`, 'top:']
+      const body = 4 + rng.int(14)
+      for (let k = 0; k < body; k++) {
+        lines.push(flagLine(rng, k))
+        if (rng.int(3) === 0) lines.push(`j${rng.pick(CONDITIONS)} j${k}`, flagLine(rng, 100 + k), `j${k}:`)
+        if (rng.int(4) === 0) lines.push('pushfd', 'pop ebp', 'add [esi + 132], ebp')
+      }
+      lines.push('dec ecx', 'jnz top', 'pushfd', 'pop eax', 'hlt')
+      const source = lines.join('\n  ')
+      // Some equal values, so that the x87 compares also find "equal" (ZF = 1 after SAHF).
+      const data = Array.from({ length: 4 }, () => (rng.int(3) === 0 ? 7 : rng.value() | 0))
+      const regs = [rng.value(), rng.value(), rng.value()]
+      const flags = (rng.next() & 0x8d5) | 2
+      const results = onEngines(source, {
+        engines: ['interpreter', 'blocks', 'compiled'],
+        setup: (s, m) => {
+          data.forEach((v, j) => m.memory.write32(0x30000 + j * 4, v))
+          s.esi = 0x30000
+          s.ebx = regs[0]!
+          s.edx = regs[1]!
+          s.edi = regs[2]!
+          s.eflags = flags
+        },
+        extra: (m) => [[...m.memory.ram.subarray(0x30000, 0x30090)]],
+      })
+      expectSame(results, source)
+    }
+  }, 60_000)
+})

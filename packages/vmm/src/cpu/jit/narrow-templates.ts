@@ -1,11 +1,14 @@
 // Templates for records of every operand size that the 32-bit templates of block-compiler.ts leave out:
 // 8- and 16-bit ALU/MOV/TEST/INC/DEC forms (66h prefix, e.g. the LZMA probabilities of the kernel's decompressor), NOT
-// and NEG (F6/F7 /2 /3), XCHG, CBW/CWDE, CWD/CDQ, BSWAP, CLC/STC/CLD/STD and MOV r, imm at 8/16 bits. Results and
+// and NEG (F6/F7 /2 /3), XCHG, CBW/CWDE, CWD/CDQ, BSWAP, CLC/STC/CLD/STD, SAHF/LAHF and MOV r, imm at 8/16 bits. Results and
 // flags follow block-exec.ts `step` (alu.ts `alu`, `incDec`; Intel SDM vol. 2).
 import { type BlockCache, OP } from '../block-decoder'
-import { ARITH_FLAGS, CF, DF } from '../constants'
+import { AF, ARITH_FLAGS, CF, DF, PF, SF, ZF } from '../constants'
 import { saveCarry } from './conditions'
 import { ALU32, carryIn, lazy, regRead, regWrite, rmOperand } from './template-parts'
+
+/** The flags SAHF loads from AH and LAHF stores there (bits 7, 6, 4, 2, 0). */
+const SAHF_FLAGS = SF | ZF | AF | PF | CF
 
 /** Expression `e` truncated to the operand size (parenthesized: it may be shifted into AH…BH). */
 function masked(e: string, size: number): string {
@@ -121,6 +124,13 @@ export function narrowSnippet(b: BlockCache, i: number, k: number): string | nul
     case OP.stc:
       // CF leaves the lazy set; the other lazy flags stay lazy.
       return `c.flags = ${op === OP.stc ? `c.flags | ${CF}` : `c.flags & ${~CF}`}; c.lzMask &= ${~CF};`
+    case OP.sahf:
+      // SF/ZF/AF/PF/CF leave the lazy set, loaded from AH; a lazy OF stays lazy (the interpreter materializes it
+      // first, to the same value).
+      return `c.flags = (c.flags & ${~SAHF_FLAGS}) | ((regs[0] >> 8) & ${SAHF_FLAGS}); c.lzMask &= ${~SAHF_FLAGS};`
+    case OP.lahf:
+      // EFLAGS bits 7..0 with the lazy ones computed (flags.ts `computeLazy`), bit 1 set, bits 3 and 5 clear.
+      return `regs[0] = (regs[0] & ${~0xff00}) | (((((c.flags & ~c.lzMask) | h.computeLazy(c)) & ${SAHF_FLAGS}) | 2) << 8);`
     case OP.cld:
       return `c.flags &= ${~DF};`
     case OP.std:

@@ -39,6 +39,8 @@ const NEVER_FAULT: ReadonlySet<number> = new Set<number>([
   OP.stc,
   OP.cld,
   OP.std,
+  OP.sahf,
+  OP.lahf,
 ])
 
 /** False when record `i` certainly raises no exception (no memory operand, no branch, no checked helper). */

@@ -32,7 +32,7 @@ const FLAG_BLIND_METHODS: ReadonlySet<string> = new Set([
   'fault',
 ])
 /** Helpers that only read the flag state (given `c` first): the locals are stored before they are called. */
-const FLAG_READERS = ['jccTaken', 'condition', 'lazyCF'] as const
+const FLAG_READERS = ['jccTaken', 'condition', 'lazyCF', 'computeLazy'] as const
 
 /** Code that a block's `finally` gains, and the body rewritten to use the locals. */
 export type StateLocals = {
