@@ -57,21 +57,14 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
 
 /**
  * The block interpreter's turn for `slot` (not compiled, or longer than the chunk's rest); compiles the block
- * once it is hot and the chunk has room for it.
+ * once it is hot and, when the chunk has room for it, leaves it to the caller's next turn, which runs the new
+ * function (EIP, the jump-cache entry and the epoch are unchanged).
  */
 function interpretBlock(c: Cpu, slot: number, eip: number, chunkEnd: number): void {
   const blocks = c.blocks
   if (c.compiled[slot] === undefined && blocks.heat[slot]! >= c.compileThreshold) {
     const fn = compile(c, slot)
-    if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
-      try {
-        c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
-      } catch (e) {
-        accountCompiledFault(c)
-        throw e
-      }
-      return
-    }
+    if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) return
   }
   runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
   if (blocks.heat[slot]! < 0xffff) blocks.heat[slot]!++
