@@ -3,9 +3,16 @@
 // handler clears GD so that the handler can read DR6. Real and protected mode, every engine. The Bochs
 // differential test (test/bochs-diff/debug.test.ts) checks the same against the oracle.
 import { describe, expect, it } from 'vitest'
-import { USER_GDT, enterUserMode, protectedMachine, runReal, stepUntilException, type TestMachine } from './harness'
+import {
+  USER_GDT,
+  enterUserMode,
+  protectedMachine,
+  runReal,
+  stepUntilException,
+  type TestMachine,
+  ENGINES,
+} from './harness'
 
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 const GD = 0x2000
 const BD = 0x2000
 const RF = 0x10000

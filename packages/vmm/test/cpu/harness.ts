@@ -10,6 +10,9 @@ import type { AccessSize, IoBus } from '../../src/io/io-bus'
 import type { InterruptSource } from '../../src/irq/interrupt-source'
 import { PhysicalMemory } from '../../src/memory/physical-memory'
 
+/** The three execution engines (CpuOptions.engine), for tests that must see the same behaviour in each. */
+export const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
+
 /** Port sink: records writes, answers reads from a map (default all ones). */
 export class PortSink implements IoBus {
   readonly writes: [number, number, AccessSize][] = []

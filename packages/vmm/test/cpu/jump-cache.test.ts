@@ -3,9 +3,8 @@
 // with another base, after a store into the block, after a decode into the block's slot — and every engine must
 // end with the interpreter's state; chains of short blocks stop after exactly the requested number of instructions.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, type TestMachine } from './harness'
+import { protectedMachine, type TestMachine, ENGINES } from './harness'
 
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 type Engine = (typeof ENGINES)[number]
 
 /** The general registers, EIP and EFLAGS after running `m` (the flags through PUSHFD-visible state). */

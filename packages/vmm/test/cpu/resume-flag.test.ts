@@ -5,7 +5,7 @@
 // The Bochs differential test (test/bochs-diff/debug.test.ts) covers the same rules against the oracle.
 import { describe, expect, it } from 'vitest'
 import type { CpuOptions } from '../../src/cpu/cpu'
-import { protectedMachine, type TestMachine } from './harness'
+import { protectedMachine, type TestMachine, ENGINES } from './harness'
 
 const RF = 0x10000
 const IF = 0x200
@@ -13,7 +13,6 @@ const TF = 0x100
 const VIF = 0x80000
 const VIP = 0x100000
 const CR4_PVI = 2
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 
 /** A flat ring-0 machine in `engine` whose IDT gate `vector` leads to `handler` (code at 0x3100). */
 function machine(source: string, engine: (typeof ENGINES)[number], handler = 'hlt'): TestMachine {

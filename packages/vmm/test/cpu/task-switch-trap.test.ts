@@ -3,9 +3,8 @@
 // set — for JMP, CALL, a task gate, INT n through an IDT task gate and IRET to the back-linked task, in every
 // engine. The Bochs differential test (test/bochs-diff/debug.test.ts) checks the JMP case against the oracle.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, type TestMachine } from './harness'
+import { protectedMachine, type TestMachine, ENGINES } from './harness'
 
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 const BT = 0x8000
 const BS = 0x4000
 /** TSS A (current, busy, selector 0x28) and TSS B (available, 0x30); 0x38 is a task gate to B. */

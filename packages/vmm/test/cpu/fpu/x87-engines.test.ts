@@ -4,10 +4,9 @@
 // of every class (zeros, denormals, infinities, QNaN/SNaN, values binary32 cannot hold exactly) under every
 // rounding control, with masked and unmasked exceptions; memory and the FNSAVE image are compared.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine } from '../harness'
+import { protectedMachine, ENGINES } from '../harness'
 import { rng } from './seeded-random'
 
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 const IN = 0x40000 // operands: float32 at IN + 8i, float64 at IN + 0x1000 + 8i
 const OUT = 0x50000 // results: 16 bytes per case
 const SAVE = 0x60000 // FNSAVE image

@@ -5,15 +5,13 @@
 // blocks), which reach the FPU by different routes. QEMU's TCG does not check segment limits, so these are unit
 // tests against the SDM rather than differential ones.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, stepUntilException } from '../harness'
+import { protectedMachine, stepUntilException, ENGINES } from '../harness'
 
 /** GDT 0x18: data, base 0, byte-granular limit 0x5FFF, writable; 0x20: the same, read-only. */
 const SEGMENTS: [number, number, number][] = [
   [0x18, 0x00005fff, 0x00409300],
   [0x20, 0x00005fff, 0x00409100],
 ]
-
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 
 /** Runs `body` with DS = `selector` in each engine; returns the first exception of each run (null: none). */
 function firstException(selector: number, body: string): ({ vector: number; errorCode: number | null } | null)[] {
