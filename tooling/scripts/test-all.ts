@@ -22,28 +22,55 @@ for (const [name, args] of steps) {
   if (result.status !== 0) failed.push(name)
 }
 
-const { passed, failedTests, files } = countResults()
+const { passed, failedTests, files, failures } = countResults()
 console.log(`\n=== summary: ${files} test result file(s) from the workspaces`)
+// CI keeps only the tail of the log, so the failing tests are named here, after every workspace's output.
+for (const failure of failures) console.log(`FAILED ${failure}`)
 if (failed.length > 0) console.log(`failed steps: ${failed.join(', ')}`)
 console.log(`${passed} passed, ${failedTests} failed`)
 process.exitCode = failed.length > 0 || failedTests > 0 ? 1 : 0
 
-/** Sums the JSON reports that each workspace's vitest run leaves in .test-results/. */
-function countResults(): { passed: number; failedTests: number; files: number } {
+interface VitestReport {
+  numPassedTests: number
+  numFailedTests: number
+  testResults?: {
+    name: string
+    message?: string
+    assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[]
+  }[]
+}
+
+/** Sums the JSON reports that each workspace's vitest run leaves in .test-results/ and names every failure. */
+function countResults(): { passed: number; failedTests: number; files: number; failures: string[] } {
   let passed = 0
   let failedTests = 0
   let files = 0
+  const failures: string[] = []
   for (const group of ['packages', 'tooling', 'tests']) {
     const groupDir = join(root, group)
     if (!existsSync(groupDir)) continue
     for (const workspace of readdirSync(groupDir)) {
       const report = join(groupDir, workspace, '.test-results', 'vitest.json')
       if (!existsSync(report)) continue
-      const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number }
+      const json = JSON.parse(readFileSync(report, 'utf8')) as VitestReport
       passed += json.numPassedTests
       failedTests += json.numFailedTests
       files++
+      for (const file of json.testResults ?? []) {
+        const where = `${group}/${workspace}/${file.name.split(`/${group}/${workspace}/`).pop() ?? file.name}`
+        // A file that failed to load or whose hooks threw has a message but no failed assertion.
+        if (file.message) failures.push(`${where}: ${firstLine(file.message)}`)
+        for (const test of file.assertionResults ?? []) {
+          if (test.status !== 'failed') continue
+          failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0] ?? '')}`)
+        }
+      }
     }
   }
-  return { passed, failedTests, files }
+  return { passed, failedTests, files, failures }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? ''
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
 }
