@@ -72,12 +72,15 @@ interface SerialClient {
  * Puts COM1 in TCP server mode on a free port, starts the VM, connects and resets the guest, then waits for its
  * banner. A TCP server port drops what the guest writes while no client is connected (as in VirtualBox), and the
  * guest may print its banner (which comes after its UART set-up resets the FIFO) before the client gets in: so
- * connect first, then reset for a banner the client sees.
+ * connect first, then reset for a banner the client sees. The VM is paused from before the connection until after
+ * the reset: a banner printed while the client connects would otherwise arrive after the (synchronous) reset
+ * command and pass for the new boot's banner, and keys typed then would reach a guest still setting up its UART.
  */
 async function startWithSerialClient(home: E2eHome): Promise<SerialClient> {
   const port = await freePort()
   home.ok('modifyvm', 'demo', '--uart-mode1', 'tcpserver', String(port))
   home.ok('startvm', 'demo')
+  home.ok('controlvm', 'demo', 'pause')
   let received = ''
   const socket = await connectWithRetry(port)
   socket.on('data', (d: Buffer) => (received += d.toString('latin1')))
@@ -91,6 +94,7 @@ async function startWithSerialClient(home: E2eHome): Promise<SerialClient> {
       }),
   }
   home.ok('controlvm', 'demo', 'reset')
+  home.ok('controlvm', 'demo', 'resume')
   await client.waitFor(DEMO_BANNER, 20_000)
   return client
 }
