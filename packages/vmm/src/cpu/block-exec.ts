@@ -5,7 +5,7 @@ import type { Cpu } from './cpu'
 import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
 import { type BlockCache, OP } from './block-decoder'
 import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
-import { getReg, readMem, setReg, writeMem } from './operands'
+import { getReg, getReg8, readMem, setReg, setReg8, writeMem } from './operands'
 import { stringInstruction } from './string-io'
 import { executeFpuRecord } from './block-fpu'
 
@@ -80,10 +80,11 @@ function branchTo(c: Cpu, target: number, size: number): void {
 export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, limit: number): void {
   const first = b.first[slot]!
   const last = first + Math.min(b.count[slot]!, limit)
+  const op = b.op
   let i = first
   try {
     for (; i < last; i++) {
-      if (step(c, b, i, blockEip)) {
+      if (RECORD_HANDLERS[op[i]!]!(c, b, i, blockEip)) {
         c.instructionsRetired += i - first + 1
         return
       }
@@ -106,405 +107,587 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
 
 /** Executes record `i`; returns true when it transferred control (EIP already set). */
 export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  return RECORD_HANDLERS[b.op[i]!]!(c, b, i, blockEip)
+}
+
+/**
+ * One record kind's semantics: executes record `i` of a block starting at `blockEip`; returns true when it
+ * transferred control (EIP already set).
+ *
+ * Each kind is its own small function reached through a table, not a case of one big switch: V8 optimizes each
+ * on its own feedback, so the first run of a rarely used form (a 16-bit operand, a new ALU kind) deoptimizes only
+ * that small handler. One switch over every kind was deoptimized and re-optimized by TurboFan a dozen times per
+ * Linux boot (~40 ms of compile time each, plus the time spent unoptimized in between), and was too large for
+ * V8 to inline `ea` and the ALU/register helpers into it.
+ */
+type RecordHandler = (c: Cpu, b: BlockCache, i: number, blockEip: number) => boolean
+
+function aluRmReg(c: Cpu, b: BlockCache, i: number): boolean {
   const regs = c.regs
   const size = b.size[i]!
-  {
-    // Case labels are the OP values as literals: V8 turns a switch whose labels are all small integer literals
-    // into one jump table (SwitchOnSmi), while `case OP.x:` labels are compared one after another (the short-block
-    // interpreter micro-benchmark ran 15.8 → 14.8 ns per instruction). block-decoder.ts OP names each value.
-    switch (b.op[i]) {
-      case 1 /* OP.aluRmReg */: {
-        const kind = b.aux[i]!
-        const rm = b.rm[i]!
-        const src = size === 4 ? regs[b.reg[i]!]! : getReg(c, size, b.reg[i]!)
-        if (rm >= 0) {
-          if (size === 4) {
-            const r = alu32(c, kind, regs[rm]!, src)
-            if (kind !== 7) regs[rm] = r
-          } else {
-            const r = alu(c, kind, getReg(c, size, rm), src, size)
-            if (kind !== 7) setReg(c, size, rm, r)
-          }
-        } else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          const r = alu(c, kind, readMem(c, size, seg, off), src, size)
-          if (kind !== 7) writeMem(c, size, seg, off, r)
-        }
-        break
-      }
-      case 2 /* OP.aluRegRm */: {
-        const kind = b.aux[i]!
-        const rm = b.rm[i]!
-        const reg = b.reg[i]!
-        if (size === 4) {
-          const src = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
-          const r = alu32(c, kind, regs[reg]!, src)
-          if (kind !== 7) regs[reg] = r
-          break
-        }
-        const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        const r = alu(c, kind, getReg(c, size, reg), src, size)
-        if (kind !== 7) setReg(c, size, reg, r)
-        break
-      }
-      case 3 /* OP.aluRmImm */: {
-        const kind = b.aux[i]!
-        const rm = b.rm[i]!
-        if (rm >= 0 && size === 4) {
-          const r = alu32(c, kind, regs[rm]!, b.imm[i]!)
-          if (kind !== 7) regs[rm] = r
-        } else if (rm >= 0) {
-          const r = alu(c, kind, getReg(c, size, rm), b.imm[i]!, size)
-          if (kind !== 7) setReg(c, size, rm, r)
-        } else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          const r = alu(c, kind, readMem(c, size, seg, off), b.imm[i]!, size)
-          if (kind !== 7) writeMem(c, size, seg, off, r)
-        }
-        break
-      }
-      case 4 /* OP.movRmReg */: {
-        const rm = b.rm[i]!
-        if (size === 4) {
-          if (rm >= 0) regs[rm] = regs[b.reg[i]!]!
-          else c.write32(b.seg[i]!, ea(c, b, i), regs[b.reg[i]!]!)
-          break
-        }
-        const v = getReg(c, size, b.reg[i]!)
-        if (rm >= 0) setReg(c, size, rm, v)
-        else writeMem(c, size, b.seg[i]!, ea(c, b, i), v)
-        break
-      }
-      case 5 /* OP.movRegRm */: {
-        const rm = b.rm[i]!
-        if (size === 4) {
-          regs[b.reg[i]!] = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
-          break
-        }
-        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        setReg(c, size, b.reg[i]!, v)
-        break
-      }
-      case 6 /* OP.movRmImm */: {
-        const rm = b.rm[i]!
-        if (rm >= 0) setReg(c, size, rm, b.imm[i]!)
-        else writeMem(c, size, b.seg[i]!, ea(c, b, i), b.imm[i]!)
-        break
-      }
-      case 7 /* OP.movRegImm */:
-        setReg(c, size, b.reg[i]!, b.imm[i]!)
-        break
-      case 8 /* OP.incRm */:
-      case 9 /* OP.decRm */: {
-        const dec = b.op[i] === OP.decRm
-        const rm = b.rm[i]!
-        if (rm >= 0 && size === 4) {
-          // INC/DEC keep CF: materialize it from the previous lazy state first.
-          if ((c.lzMask & CF) !== 0) c.flags = (c.flags & ~CF) | lazyCF(c)
-          const a = regs[rm]!
-          const r = dec ? (a - 1) | 0 : (a + 1) | 0
-          c.lzOp = dec ? LZ_SUB : LZ_ADD
-          c.lzShift = 31
-          c.lzA = a
-          c.lzB = 1
-          c.lzRes = r
-          c.lzMask = ARITH_FLAGS & ~CF
-          regs[rm] = r
-          break
-        }
-        if (rm >= 0) setReg(c, size, rm, incDec(c, getReg(c, size, rm), size, dec))
-        else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          writeMem(c, size, seg, off, incDec(c, readMem(c, size, seg, off), size, dec))
-        }
-        break
-      }
-      case 10 /* OP.pushReg */:
-        if (size === 4) c.push32(regs[b.reg[i]!]!)
-        else c.push16(regs[b.reg[i]!]!)
-        break
-      case 11 /* OP.popReg */: {
-        const v = size === 4 ? c.peek32(0) : c.peek16(0)
-        c.adjustSp(size)
-        setReg(c, size, b.reg[i]!, v)
-        break
-      }
-      case 12 /* OP.pushImm */:
-        if (size === 4) c.push32(b.imm[i]!)
-        else c.push16(b.imm[i]!)
-        break
-      case 13 /* OP.jcc */:
-        if (jccTaken(c, b.aux[i]!)) {
-          branchTo(c, (blockEip + b.imm[i]!) | 0, size)
-          return true
-        }
-        break
-      case 14 /* OP.jmp */:
-        branchTo(c, (blockEip + b.imm[i]!) | 0, size)
-        return true
-      case 15 /* OP.call */: {
-        const ret = (blockEip + b.end[i]!) | 0
-        const t = size === 4 ? (blockEip + b.imm[i]!) | 0 : (blockEip + b.imm[i]!) & 0xffff
-        if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-        if (size === 4) c.push32(ret)
-        else c.push16(ret)
-        c.eip = t
-        return true
-      }
-      case 16 /* OP.ret */: {
-        const v = size === 4 ? c.peek32(0) : c.peek16(0)
-        if (v >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-        c.adjustSp(size + b.imm[i]!)
-        c.eip = v
-        return true
-      }
-      case 17 /* OP.lea */:
-        if (size === 4) regs[b.reg[i]!] = ea(c, b, i)
-        else setReg(c, size, b.reg[i]!, ea(c, b, i))
-        break
-      case 18 /* OP.testRmReg */: {
-        const rm = b.rm[i]!
-        const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        alu(c, 4, a, getReg(c, size, b.reg[i]!), size)
-        break
-      }
-      case 19 /* OP.testRmImm */: {
-        const rm = b.rm[i]!
-        const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        alu(c, 4, a, b.imm[i]!, size)
-        break
-      }
-      case 20 /* OP.shiftImm */:
-      case 21 /* OP.shiftCl */: {
-        const count = b.op[i] === OP.shiftCl ? regs[1]! & 0xff : b.imm[i]!
-        const rm = b.rm[i]!
-        if (rm >= 0 && size === 4) {
-          const r = shift(c, b.aux[i]!, regs[rm]!, count, 4)
-          if ((count & 31) !== 0) regs[rm] = r
-        } else if (rm >= 0) {
-          const r = shift(c, b.aux[i]!, getReg(c, size, rm), count, size)
-          if ((count & 31) !== 0) setReg(c, size, rm, r)
-        } else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          const r = shift(c, b.aux[i]!, readMem(c, size, seg, off), count, size)
-          if ((count & 31) !== 0) writeMem(c, size, seg, off, r)
-        }
-        break
-      }
-      case 22 /* OP.movzx8 */:
-      case 24 /* OP.movsx8 */: {
-        const rm = b.rm[i]!
-        let v = rm >= 0 ? getReg(c, 1, rm) : c.read8(b.seg[i]!, ea(c, b, i))
-        if (b.op[i] === OP.movsx8) v = (v << 24) >> 24
-        setReg(c, size, b.reg[i]!, v)
-        break
-      }
-      case 23 /* OP.movzx16 */:
-      case 25 /* OP.movsx16 */: {
-        const rm = b.rm[i]!
-        let v = rm >= 0 ? regs[rm]! & 0xffff : c.read16(b.seg[i]!, ea(c, b, i))
-        if (b.op[i] === OP.movsx16) v = (v << 16) >> 16
-        setReg(c, size, b.reg[i]!, v)
-        break
-      }
-      case 26 /* OP.setcc */: {
-        const v = condition(c, b.aux[i]!) ? 1 : 0
-        const rm = b.rm[i]!
-        if (rm >= 0) setReg(c, 1, rm, v)
-        else c.write8(b.seg[i]!, ea(c, b, i), v)
-        break
-      }
-      case 27 /* OP.cmovcc */: {
-        const rm = b.rm[i]!
-        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        if (condition(c, b.aux[i]!)) setReg(c, size, b.reg[i]!, v)
-        break
-      }
-      case 28 /* OP.xchgRmReg */: {
-        const rm = b.rm[i]!
-        const reg = b.reg[i]!
-        if (rm >= 0) {
-          const a = getReg(c, size, rm)
-          setReg(c, size, rm, getReg(c, size, reg))
-          setReg(c, size, reg, a)
-        } else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          const a = readMem(c, size, seg, off)
-          writeMem(c, size, seg, off, getReg(c, size, reg))
-          setReg(c, size, reg, a)
-        }
-        break
-      }
-      case 29 /* OP.nop */:
-        break
-      case 30 /* OP.loop */: {
-        const kind = b.aux[i]!
-        const a32 = b.a16[i] === 0
-        let take: boolean
-        if (kind === 3) take = (a32 ? regs[1]! : regs[1]! & 0xffff) === 0
-        else {
-          let n2: number
-          if (a32) n2 = regs[1] = (regs[1]! - 1) | 0
-          else {
-            n2 = (regs[1]! - 1) & 0xffff
-            regs[1] = (regs[1]! & ~0xffff) | n2
-          }
-          take = n2 !== 0
-          if (kind === 0) take = take && !condition(c, 4)
-          else if (kind === 1) take = take && condition(c, 4)
-        }
-        if (take) {
-          branchTo(c, (blockEip + b.imm[i]!) | 0, size)
-          return true
-        }
-        break
-      }
-      case 31 /* OP.cwd */:
-        if (size === 4) regs[2] = regs[0]! >> 31
-        else regs[2] = (regs[2]! & ~0xffff) | (((regs[0]! << 16) >> 31) & 0xffff)
-        break
-      case 32 /* OP.cbw */:
-        if (size === 4) regs[0] = (regs[0]! << 16) >> 16
-        else regs[0] = (regs[0]! & ~0xffff) | (((regs[0]! << 24) >> 24) & 0xffff)
-        break
-      case 33 /* OP.notRm */: {
-        const rm = b.rm[i]!
-        if (rm >= 0) setReg(c, size, rm, ~getReg(c, size, rm))
-        else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          writeMem(c, size, seg, off, ~readMem(c, size, seg, off))
-        }
-        break
-      }
-      case 34 /* OP.negRm */: {
-        const rm = b.rm[i]!
-        if (rm >= 0) setReg(c, size, rm, alu(c, 5, 0, getReg(c, size, rm), size))
-        else {
-          const seg = b.seg[i]!
-          const off = ea(c, b, i)
-          writeMem(c, size, seg, off, alu(c, 5, 0, readMem(c, size, seg, off), size))
-        }
-        break
-      }
-      case 35 /* OP.imulRegRm */: {
-        const rm = b.rm[i]!
-        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        setReg(c, size, b.reg[i]!, imulTrunc(c, getReg(c, size, b.reg[i]!), v, size))
-        break
-      }
-      case 36 /* OP.imulRegRmImm */: {
-        const rm = b.rm[i]!
-        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        setReg(c, size, b.reg[i]!, imulTrunc(c, v, b.imm[i]!, size))
-        break
-      }
-      case 37 /* OP.clc */:
-      case 38 /* OP.stc */:
-        c.materializeFlags()
-        c.flags = (c.flags & ~CF) | (b.op[i] === OP.stc ? CF : 0)
-        break
-      case 49 /* OP.sahf */: {
-        // OF stays as it was: materialized first (execute.ts 9E).
-        c.materializeFlags()
-        const mask = SF | ZF | AF | PF | CF
-        c.flags = (c.flags & ~mask) | ((regs[0]! >>> 8) & mask)
-        break
-      }
-      case 50 /* OP.lahf */:
-        regs[0] = (regs[0]! & ~0xff00) | (((c.getEflags() & 0xd7) | 2) << 8)
-        break
-      case 39 /* OP.cld */:
-        c.flags &= ~DF
-        break
-      case 40 /* OP.std */:
-        c.flags |= DF
-        break
-      case 41 /* OP.bswap */: {
-        const r = b.reg[i]!
-        const v = regs[r]!
-        regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
-        break
-      }
-      case 44 /* OP.leave */: {
-        // ESP = EBP, then POP EBP; the read comes first, so a fault leaves ESP alone.
-        const bp = c.stack32 ? regs[5]! : regs[5]! & 0xffff
-        const v = size === 4 ? c.read32(SS, bp) : c.read16(SS, bp)
-        const nsp = bp + size
-        regs[4] = c.stack32 ? nsp | 0 : (regs[4]! & ~0xffff) | (nsp & 0xffff)
-        setReg(c, size, 5, v)
-        break
-      }
-      case 45 /* OP.callInd */:
-      case 46 /* OP.jmpInd */: {
-        const rm = b.rm[i]!
-        const t = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
-        if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-        if (b.op[i] === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
-        c.eip = t
-        return true
-      }
-      case 47 /* OP.pushRm */: {
-        // The operand (even [ESP + n]) is read before ESP moves.
-        const rm = b.rm[i]!
-        c.push32(rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i)))
-        break
-      }
-      case 43 /* OP.fpu */:
-        executeFpuRecord(c, b, i, blockEip)
-        break
-      case 48 /* OP.mulDiv */: {
-        const rm = b.rm[i]!
-        const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-        const kind = b.aux[i]!
-        if (kind < 6) mulAcc(c, v, size, kind === 5)
-        else divAcc(c, v, size, kind === 7)
-        break
-      }
-      case 42 /* OP.string */: {
-        const opc = b.imm[i]!
-        if (b.aux[i] === 0 && (opc & 0xfe) === 0xac) {
-          // Fast forms of LODS (AC/AD) and STOS (AA/AB) without REP.
-          const sz = (opc & 1) === 0 ? 1 : size
-          const a32 = b.a16[i] === 0
-          const d = (c.flags & DF) !== 0 ? -sz : sz
-          const si = a32 ? regs[6]! : regs[6]! & 0xffff
-          const seg = b.seg[i] === 255 ? DS : b.seg[i]!
-          setReg(c, sz, 0, readMem(c, sz, seg, si))
-          regs[6] = a32 ? (si + d) | 0 : (regs[6]! & ~0xffff) | ((si + d) & 0xffff)
-          return false
-        }
-        if (b.aux[i] === 0 && (opc & 0xfe) === 0xaa) {
-          const sz = (opc & 1) === 0 ? 1 : size
-          const a32 = b.a16[i] === 0
-          const d = (c.flags & DF) !== 0 ? -sz : sz
-          const di = a32 ? regs[7]! : regs[7]! & 0xffff
-          writeMem(c, sz, ES, di, getReg(c, sz, 0))
-          regs[7] = a32 ? (di + d) | 0 : (regs[7]! & ~0xffff) | ((di + d) & 0xffff)
-          return false
-        }
-        const next = (blockEip + b.end[i]!) | 0
-        c.opSize32 = size === 4
-        c.addrSize32 = b.a16[i] === 0
-        const seg = b.seg[i]!
-        c.segOverride = seg === 255 ? -1 : seg
-        const rep = b.aux[i]!
-        c.prefixRep = rep === 0 ? 0 : rep === 1 ? 0xf2 : 0xf3
-        c.prefixLock = false
-        c.startEip = (blockEip + b.start[i]!) | 0
-        c.eip = next
-        stringInstruction(c, b.imm[i]!)
-        // A long REP yields by leaving EIP on itself: treat that as a control transfer.
-        return c.eip !== next
-      }
-      default:
-        c.ud()
+  const kind = b.aux[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    const src = regs[b.reg[i]!]!
+    if (rm >= 0) {
+      const r = alu32(c, kind, regs[rm]!, src)
+      if (kind !== 7) regs[rm] = r
+      return false
     }
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    const r = alu32(c, kind, c.read32(seg, off), src)
+    if (kind !== 7) c.write32(seg, off, r)
+    return false
+  }
+  const src = getReg(c, size, b.reg[i]!)
+  if (rm >= 0) {
+    const r = alu(c, kind, getReg(c, size, rm), src, size)
+    if (kind !== 7) setReg(c, size, rm, r)
+  } else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    const r = alu(c, kind, readMem(c, size, seg, off), src, size)
+    if (kind !== 7) writeMem(c, size, seg, off, r)
   }
   return false
 }
+
+function aluRegRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const kind = b.aux[i]!
+  const rm = b.rm[i]!
+  const reg = b.reg[i]!
+  if (size === 4) {
+    const src = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+    const r = alu32(c, kind, regs[reg]!, src)
+    if (kind !== 7) regs[reg] = r
+    return false
+  }
+  const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  const r = alu(c, kind, getReg(c, size, reg), src, size)
+  if (kind !== 7) setReg(c, size, reg, r)
+  return false
+}
+
+function aluRmImm(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const kind = b.aux[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    if (rm >= 0) {
+      const r = alu32(c, kind, regs[rm]!, b.imm[i]!)
+      if (kind !== 7) regs[rm] = r
+      return false
+    }
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    const r = alu32(c, kind, c.read32(seg, off), b.imm[i]!)
+    if (kind !== 7) c.write32(seg, off, r)
+    return false
+  }
+  if (rm >= 0) {
+    const r = alu(c, kind, getReg(c, size, rm), b.imm[i]!, size)
+    if (kind !== 7) setReg(c, size, rm, r)
+  } else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    const r = alu(c, kind, readMem(c, size, seg, off), b.imm[i]!, size)
+    if (kind !== 7) writeMem(c, size, seg, off, r)
+  }
+  return false
+}
+
+function movRmReg(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    if (rm >= 0) regs[rm] = regs[b.reg[i]!]!
+    else c.write32(b.seg[i]!, ea(c, b, i), regs[b.reg[i]!]!)
+    return false
+  }
+  const v = getReg(c, size, b.reg[i]!)
+  if (rm >= 0) setReg(c, size, rm, v)
+  else writeMem(c, size, b.seg[i]!, ea(c, b, i), v)
+  return false
+}
+
+function movRegRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    regs[b.reg[i]!] = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+    return false
+  }
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  setReg(c, size, b.reg[i]!, v)
+  return false
+}
+
+function movRmImm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    if (rm >= 0) c.regs[rm] = b.imm[i]!
+    else c.write32(b.seg[i]!, ea(c, b, i), b.imm[i]!)
+    return false
+  }
+  if (rm >= 0) setReg(c, size, rm, b.imm[i]!)
+  else writeMem(c, size, b.seg[i]!, ea(c, b, i), b.imm[i]!)
+  return false
+}
+
+function movRegImm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  if (size === 4) c.regs[b.reg[i]!] = b.imm[i]!
+  else setReg(c, size, b.reg[i]!, b.imm[i]!)
+  return false
+}
+
+function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const dec = b.op[i] === OP.decRm
+  const rm = b.rm[i]!
+  if (rm >= 0 && size === 4) {
+    // INC/DEC keep CF: materialize it from the previous lazy state first.
+    if ((c.lzMask & CF) !== 0) c.flags = (c.flags & ~CF) | lazyCF(c)
+    const a = regs[rm]!
+    const r = dec ? (a - 1) | 0 : (a + 1) | 0
+    c.lzOp = dec ? LZ_SUB : LZ_ADD
+    c.lzShift = 31
+    c.lzA = a
+    c.lzB = 1
+    c.lzRes = r
+    c.lzMask = ARITH_FLAGS & ~CF
+    regs[rm] = r
+    return false
+  }
+  if (rm >= 0) setReg(c, size, rm, incDec(c, getReg(c, size, rm), size, dec))
+  else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    writeMem(c, size, seg, off, incDec(c, readMem(c, size, seg, off), size, dec))
+  }
+  return false
+}
+
+function pushReg(c: Cpu, b: BlockCache, i: number): boolean {
+  if (b.size[i] === 4) c.push32(c.regs[b.reg[i]!]!)
+  else c.push16(c.regs[b.reg[i]!]!)
+  return false
+}
+
+function popReg(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  if (size === 4) {
+    const v = c.peek32(0)
+    c.adjustSp(4)
+    c.regs[b.reg[i]!] = v
+    return false
+  }
+  const v = c.peek16(0)
+  c.adjustSp(size)
+  setReg(c, size, b.reg[i]!, v)
+  return false
+}
+
+function pushImm(c: Cpu, b: BlockCache, i: number): boolean {
+  if (b.size[i] === 4) c.push32(b.imm[i]!)
+  else c.push16(b.imm[i]!)
+  return false
+}
+
+function jcc(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  if (!jccTaken(c, b.aux[i]!)) return false
+  branchTo(c, (blockEip + b.imm[i]!) | 0, b.size[i]!)
+  return true
+}
+
+function jmp(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  branchTo(c, (blockEip + b.imm[i]!) | 0, b.size[i]!)
+  return true
+}
+
+function call(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  const size = b.size[i]!
+  const ret = (blockEip + b.end[i]!) | 0
+  const t = size === 4 ? (blockEip + b.imm[i]!) | 0 : (blockEip + b.imm[i]!) & 0xffff
+  if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+  if (size === 4) c.push32(ret)
+  else c.push16(ret)
+  c.eip = t
+  return true
+}
+
+function ret(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const v = size === 4 ? c.peek32(0) : c.peek16(0)
+  if (v >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+  c.adjustSp(size + b.imm[i]!)
+  c.eip = v
+  return true
+}
+
+function lea(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  if (size === 4) c.regs[b.reg[i]!] = ea(c, b, i)
+  else setReg(c, size, b.reg[i]!, ea(c, b, i))
+  return false
+}
+
+function testRmReg(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    const a = rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+    alu32(c, 4, a, c.regs[b.reg[i]!]!)
+    return false
+  }
+  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  alu(c, 4, a, getReg(c, size, b.reg[i]!), size)
+  return false
+}
+
+function testRmImm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (size === 4) {
+    const a = rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+    alu32(c, 4, a, b.imm[i]!)
+    return false
+  }
+  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  alu(c, 4, a, b.imm[i]!, size)
+  return false
+}
+
+function shiftRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const count = b.op[i] === OP.shiftCl ? regs[1]! & 0xff : b.imm[i]!
+  const rm = b.rm[i]!
+  if (rm >= 0 && size === 4) {
+    const r = shift(c, b.aux[i]!, regs[rm]!, count, 4)
+    if ((count & 31) !== 0) regs[rm] = r
+  } else if (rm >= 0) {
+    const r = shift(c, b.aux[i]!, getReg(c, size, rm), count, size)
+    if ((count & 31) !== 0) setReg(c, size, rm, r)
+  } else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    const r = shift(c, b.aux[i]!, readMem(c, size, seg, off), count, size)
+    if ((count & 31) !== 0) writeMem(c, size, seg, off, r)
+  }
+  return false
+}
+
+function movx8(c: Cpu, b: BlockCache, i: number): boolean {
+  const rm = b.rm[i]!
+  let v = rm >= 0 ? getReg8(c, rm) : c.read8(b.seg[i]!, ea(c, b, i))
+  if (b.op[i] === OP.movsx8) v = (v << 24) >> 24
+  setReg(c, b.size[i]!, b.reg[i]!, v)
+  return false
+}
+
+function movx16(c: Cpu, b: BlockCache, i: number): boolean {
+  const rm = b.rm[i]!
+  let v = rm >= 0 ? c.regs[rm]! & 0xffff : c.read16(b.seg[i]!, ea(c, b, i))
+  if (b.op[i] === OP.movsx16) v = (v << 16) >> 16
+  setReg(c, b.size[i]!, b.reg[i]!, v)
+  return false
+}
+
+function setcc(c: Cpu, b: BlockCache, i: number): boolean {
+  const v = condition(c, b.aux[i]!) ? 1 : 0
+  const rm = b.rm[i]!
+  if (rm >= 0) setReg8(c, rm, v)
+  else c.write8(b.seg[i]!, ea(c, b, i), v)
+  return false
+}
+
+function cmovcc(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  if (condition(c, b.aux[i]!)) setReg(c, size, b.reg[i]!, v)
+  return false
+}
+
+function xchgRmReg(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  const reg = b.reg[i]!
+  if (rm >= 0) {
+    const a = getReg(c, size, rm)
+    setReg(c, size, rm, getReg(c, size, reg))
+    setReg(c, size, reg, a)
+  } else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    const a = readMem(c, size, seg, off)
+    writeMem(c, size, seg, off, getReg(c, size, reg))
+    setReg(c, size, reg, a)
+  }
+  return false
+}
+
+function nop(): boolean {
+  return false
+}
+
+function loop(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  const regs = c.regs
+  const kind = b.aux[i]!
+  const a32 = b.a16[i] === 0
+  let take: boolean
+  if (kind === 3) take = (a32 ? regs[1]! : regs[1]! & 0xffff) === 0
+  else {
+    let n2: number
+    if (a32) n2 = regs[1] = (regs[1]! - 1) | 0
+    else {
+      n2 = (regs[1]! - 1) & 0xffff
+      regs[1] = (regs[1]! & ~0xffff) | n2
+    }
+    take = n2 !== 0
+    if (kind === 0) take = take && !condition(c, 4)
+    else if (kind === 1) take = take && condition(c, 4)
+  }
+  if (!take) return false
+  branchTo(c, (blockEip + b.imm[i]!) | 0, b.size[i]!)
+  return true
+}
+
+function cwd(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  if (b.size[i] === 4) regs[2] = regs[0]! >> 31
+  else regs[2] = (regs[2]! & ~0xffff) | (((regs[0]! << 16) >> 31) & 0xffff)
+  return false
+}
+
+function cbw(c: Cpu, b: BlockCache, i: number): boolean {
+  const regs = c.regs
+  if (b.size[i] === 4) regs[0] = (regs[0]! << 16) >> 16
+  else regs[0] = (regs[0]! & ~0xffff) | (((regs[0]! << 24) >> 24) & 0xffff)
+  return false
+}
+
+function notRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (rm >= 0) setReg(c, size, rm, ~getReg(c, size, rm))
+  else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    writeMem(c, size, seg, off, ~readMem(c, size, seg, off))
+  }
+  return false
+}
+
+function negRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  if (rm >= 0) setReg(c, size, rm, alu(c, 5, 0, getReg(c, size, rm), size))
+  else {
+    const seg = b.seg[i]!
+    const off = ea(c, b, i)
+    writeMem(c, size, seg, off, alu(c, 5, 0, readMem(c, size, seg, off), size))
+  }
+  return false
+}
+
+function imulRegRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  setReg(c, size, b.reg[i]!, imulTrunc(c, getReg(c, size, b.reg[i]!), v, size))
+  return false
+}
+
+function imulRegRmImm(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  setReg(c, size, b.reg[i]!, imulTrunc(c, v, b.imm[i]!, size))
+  return false
+}
+
+function clcStc(c: Cpu, b: BlockCache, i: number): boolean {
+  c.materializeFlags()
+  c.flags = (c.flags & ~CF) | (b.op[i] === OP.stc ? CF : 0)
+  return false
+}
+
+function sahf(c: Cpu): boolean {
+  // OF stays as it was: materialized first (execute.ts 9E).
+  c.materializeFlags()
+  const mask = SF | ZF | AF | PF | CF
+  c.flags = (c.flags & ~mask) | ((c.regs[0]! >>> 8) & mask)
+  return false
+}
+
+function lahf(c: Cpu): boolean {
+  c.regs[0] = (c.regs[0]! & ~0xff00) | (((c.getEflags() & 0xd7) | 2) << 8)
+  return false
+}
+
+function cld(c: Cpu): boolean {
+  c.flags &= ~DF
+  return false
+}
+
+function std(c: Cpu): boolean {
+  c.flags |= DF
+  return false
+}
+
+function bswap(c: Cpu, b: BlockCache, i: number): boolean {
+  const r = b.reg[i]!
+  const v = c.regs[r]!
+  c.regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)
+  return false
+}
+
+function leave(c: Cpu, b: BlockCache, i: number): boolean {
+  // ESP = EBP, then POP EBP; the read comes first, so a fault leaves ESP alone.
+  const regs = c.regs
+  const size = b.size[i]!
+  const bp = c.stack32 ? regs[5]! : regs[5]! & 0xffff
+  const v = size === 4 ? c.read32(SS, bp) : c.read16(SS, bp)
+  const nsp = bp + size
+  regs[4] = c.stack32 ? nsp | 0 : (regs[4]! & ~0xffff) | (nsp & 0xffff)
+  setReg(c, size, 5, v)
+  return false
+}
+
+function callJmpInd(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  const rm = b.rm[i]!
+  const t = rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+  if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
+  if (b.op[i] === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
+  c.eip = t
+  return true
+}
+
+function pushRm(c: Cpu, b: BlockCache, i: number): boolean {
+  // The operand (even [ESP + n]) is read before ESP moves.
+  const rm = b.rm[i]!
+  c.push32(rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i)))
+  return false
+}
+
+function fpu(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  executeFpuRecord(c, b, i, blockEip)
+  return false
+}
+
+function mulDiv(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  const rm = b.rm[i]!
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  const kind = b.aux[i]!
+  if (kind < 6) mulAcc(c, v, size, kind === 5)
+  else divAcc(c, v, size, kind === 7)
+  return false
+}
+
+function string(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  const regs = c.regs
+  const size = b.size[i]!
+  const opc = b.imm[i]!
+  if (b.aux[i] === 0 && (opc & 0xfe) === 0xac) {
+    // Fast forms of LODS (AC/AD) and STOS (AA/AB) without REP.
+    const sz = (opc & 1) === 0 ? 1 : size
+    const a32 = b.a16[i] === 0
+    const d = (c.flags & DF) !== 0 ? -sz : sz
+    const si = a32 ? regs[6]! : regs[6]! & 0xffff
+    const seg = b.seg[i] === 255 ? DS : b.seg[i]!
+    setReg(c, sz, 0, readMem(c, sz, seg, si))
+    regs[6] = a32 ? (si + d) | 0 : (regs[6]! & ~0xffff) | ((si + d) & 0xffff)
+    return false
+  }
+  if (b.aux[i] === 0 && (opc & 0xfe) === 0xaa) {
+    const sz = (opc & 1) === 0 ? 1 : size
+    const a32 = b.a16[i] === 0
+    const d = (c.flags & DF) !== 0 ? -sz : sz
+    const di = a32 ? regs[7]! : regs[7]! & 0xffff
+    writeMem(c, sz, ES, di, getReg(c, sz, 0))
+    regs[7] = a32 ? (di + d) | 0 : (regs[7]! & ~0xffff) | ((di + d) & 0xffff)
+    return false
+  }
+  const next = (blockEip + b.end[i]!) | 0
+  c.opSize32 = size === 4
+  c.addrSize32 = b.a16[i] === 0
+  const seg = b.seg[i]!
+  c.segOverride = seg === 255 ? -1 : seg
+  const rep = b.aux[i]!
+  c.prefixRep = rep === 0 ? 0 : rep === 1 ? 0xf2 : 0xf3
+  c.prefixLock = false
+  c.startEip = (blockEip + b.start[i]!) | 0
+  c.eip = next
+  stringInstruction(c, b.imm[i]!)
+  // A long REP yields by leaving EIP on itself: treat that as a control transfer.
+  return c.eip !== next
+}
+
+/** A record kind no handler knows (cannot come from the decoder): #UD, as the old switch's default did. */
+function unknownRecord(c: Cpu): boolean {
+  c.ud()
+}
+
+/** Handler of each OP value (block-decoder.ts); every slot is filled, so the table holds only functions. */
+const RECORD_HANDLERS: RecordHandler[] = Array.from({ length: 64 }, () => unknownRecord)
+RECORD_HANDLERS[OP.aluRmReg] = aluRmReg
+RECORD_HANDLERS[OP.aluRegRm] = aluRegRm
+RECORD_HANDLERS[OP.aluRmImm] = aluRmImm
+RECORD_HANDLERS[OP.movRmReg] = movRmReg
+RECORD_HANDLERS[OP.movRegRm] = movRegRm
+RECORD_HANDLERS[OP.movRmImm] = movRmImm
+RECORD_HANDLERS[OP.movRegImm] = movRegImm
+RECORD_HANDLERS[OP.incRm] = incDecRm
+RECORD_HANDLERS[OP.decRm] = incDecRm
+RECORD_HANDLERS[OP.pushReg] = pushReg
+RECORD_HANDLERS[OP.popReg] = popReg
+RECORD_HANDLERS[OP.pushImm] = pushImm
+RECORD_HANDLERS[OP.jcc] = jcc
+RECORD_HANDLERS[OP.jmp] = jmp
+RECORD_HANDLERS[OP.call] = call
+RECORD_HANDLERS[OP.ret] = ret
+RECORD_HANDLERS[OP.lea] = lea
+RECORD_HANDLERS[OP.testRmReg] = testRmReg
+RECORD_HANDLERS[OP.testRmImm] = testRmImm
+RECORD_HANDLERS[OP.shiftImm] = shiftRm
+RECORD_HANDLERS[OP.shiftCl] = shiftRm
+RECORD_HANDLERS[OP.movzx8] = movx8
+RECORD_HANDLERS[OP.movsx8] = movx8
+RECORD_HANDLERS[OP.movzx16] = movx16
+RECORD_HANDLERS[OP.movsx16] = movx16
+RECORD_HANDLERS[OP.setcc] = setcc
+RECORD_HANDLERS[OP.cmovcc] = cmovcc
+RECORD_HANDLERS[OP.xchgRmReg] = xchgRmReg
+RECORD_HANDLERS[OP.nop] = nop
+RECORD_HANDLERS[OP.loop] = loop
+RECORD_HANDLERS[OP.cwd] = cwd
+RECORD_HANDLERS[OP.cbw] = cbw
+RECORD_HANDLERS[OP.notRm] = notRm
+RECORD_HANDLERS[OP.negRm] = negRm
+RECORD_HANDLERS[OP.imulRegRm] = imulRegRm
+RECORD_HANDLERS[OP.imulRegRmImm] = imulRegRmImm
+RECORD_HANDLERS[OP.clc] = clcStc
+RECORD_HANDLERS[OP.stc] = clcStc
+RECORD_HANDLERS[OP.sahf] = sahf
+RECORD_HANDLERS[OP.lahf] = lahf
+RECORD_HANDLERS[OP.cld] = cld
+RECORD_HANDLERS[OP.std] = std
+RECORD_HANDLERS[OP.bswap] = bswap
+RECORD_HANDLERS[OP.string] = string
+RECORD_HANDLERS[OP.fpu] = fpu
+RECORD_HANDLERS[OP.leave] = leave
+RECORD_HANDLERS[OP.callInd] = callJmpInd
+RECORD_HANDLERS[OP.jmpInd] = callJmpInd
+RECORD_HANDLERS[OP.pushRm] = pushRm
+RECORD_HANDLERS[OP.mulDiv] = mulDiv
