@@ -18,7 +18,8 @@ import { adjustSp, afterStore, eaExpr, push32, reg8, resultFlags, rmOperand, TOP
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
  * branches back to its own start, until at most `limit` instructions retired; returns the instructions retired,
- * with EIP set (faults: see jit/compile-block.ts `accountCompiledFault`).
+ * with EIP set (faults: see jit/compile-block.ts `accountCompiledFault`), or 0 without running anything when the
+ * segments it was specialised for are no longer wide (jit/inline-memory.ts).
  */
 export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: number) => number
 

@@ -134,6 +134,11 @@ export class Cpu {
   readonly segReadHi = new Float64Array(8)
   readonly segWriteLo = new Float64Array(8)
   readonly segWriteHi = new Float64Array(8)
+  /**
+   * Segments whose read range (bit s) or write range (bit 8 + s) takes every 32-bit offset: compiled code made
+   * while they were so checks this mask once per call instead of the bounds of each access (jit/inline-memory.ts).
+   */
+  wideSegs = 0
   cpl = 0
   cr0 = 0
   cr2 = 0

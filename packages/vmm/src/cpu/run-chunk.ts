@@ -43,14 +43,23 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
       jumpEpoch[h] = blocks.epoch
     }
     const fn = c.compiled[slot]
+    let retired = 0
     if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
       try {
-        c.instructionsRetired += fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
+        retired = fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
       } catch (e) {
         accountCompiledFault(c)
         throw e
       }
-    } else interpretBlock(c, slot, eip, chunkEnd)
+      c.instructionsRetired += retired
+      // 0: the function was made for 4 GB segments that are no longer so (jit/inline-memory.ts); it is dropped
+      // and the block recompiled for the segments of the day once it is hot again.
+      if (retired === 0) {
+        c.compiled[slot] = undefined
+        blocks.heat[slot] = 0
+      }
+    }
+    if (retired === 0) interpretBlock(c, slot, eip, chunkEnd)
     if (c.breakChunk) return
   }
 }

@@ -48,6 +48,13 @@ function deriveRanges(c: Cpu, seg: number): void {
   c.segReadHi[seg] = (ok & 1) !== 0 ? c.segHi[seg]! : 0
   c.segWriteLo[seg] = (ok & 2) !== 0 ? c.segLo[seg]! : 1
   c.segWriteHi[seg] = (ok & 2) !== 0 ? c.segHi[seg]! : 0
+  // Every offset of an access of up to 4 bytes passes the bounds (a 4 GB segment's `segHi` reaches 2^32 + 2).
+  const wide = (lo: number, hi: number) => lo === 0 && hi >= 0x100000002
+  const bits = (1 << seg) | (1 << (seg + 8))
+  c.wideSegs =
+    (c.wideSegs & ~bits) |
+    (wide(c.segReadLo[seg]!, c.segReadHi[seg]!) ? 1 << seg : 0) |
+    (wide(c.segWriteLo[seg]!, c.segWriteHi[seg]!) ? 1 << (seg + 8) : 0)
 }
 
 /** Re-derives all segment checks (after a mode change). */

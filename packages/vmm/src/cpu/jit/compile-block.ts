@@ -45,8 +45,11 @@ function branchesToStart(b: BlockCache, i: number): boolean {
   return op === OP.jcc || op === OP.jmp || (op === OP.loop && b.aux[i] === 2 && b.a16[i] === 0)
 }
 
-/** Generated source of the block in `slot`. */
-function blockSource(b: BlockCache, slot: number): string {
+/**
+ * Generated source of the block in `slot`, made while `Cpu.wideSegs` is `wideSegs`: a function that relies on wide
+ * segments starts by returning 0 when they are no longer so (runChunk then runs the block interpreter).
+ */
+function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   const first = b.first[slot]!
   const n = b.count[slot]!
   const dead = deadFlagWriters(b, first, n)
@@ -82,9 +85,11 @@ function blockSource(b: BlockCache, slot: number): string {
     if (op === OP.fpu) helpers = true
   }
   lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
-  const head = ['const regs = c.regs;', 'let done = 0;']
+  const { guard, body } = inLocals(lines.join('\n'), helpers, wideSegs)
+  const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
+  head.push('const regs = c.regs;', 'let done = 0;')
   if (faults) head.push('const p = h.p;', 'p.eip = blockEip; p.first = first;')
-  return [...head, ...inLocals(lines.join('\n'), helpers)].join('\n')
+  return [...head, ...body].join('\n')
 }
 
 /**
@@ -93,22 +98,25 @@ function blockSource(b: BlockCache, slot: number): string {
  * `c.regs`: the stack helpers and fault accounting read it there. Blocks that hand records to the block
  * interpreter or the FPU (which read and write `c.regs`) keep every register in `c.regs`.
  */
-function inLocals(body: string, helpers: boolean): string[] {
-  if (helpers) return [body]
+function inLocals(body: string, helpers: boolean, wideSegs: number): { guard: number; body: string[] } {
+  if (helpers) return { guard: 0, body: [body] }
   const used = [0, 1, 2, 3, 5, 6, 7].filter((r) => body.includes(`regs[${r}]`))
-  if (used.length === 0) return [body]
-  const state = stateInLocals(body)
-  return [
-    `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare}`,
-    'try {',
-    state.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
-    `} finally { ${used.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
-  ]
+  if (used.length === 0) return { guard: 0, body: [body] }
+  const state = stateInLocals(body, wideSegs)
+  return {
+    guard: state.guard,
+    body: [
+      `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare}`,
+      'try {',
+      state.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
+      `} finally { ${used.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
+    ],
+  }
 }
 
 /** Compiles block `slot` of `c`'s cache (or reuses the function of identical code). */
 export function compileBlock(c: Cpu, slot: number): CompiledBlock {
-  const source = blockSource(c.blocks, slot)
+  const source = blockSource(c.blocks, slot, c.wideSegs)
   let fn = bySource.get(source)
   if (fn === undefined) {
     // The generated source is built only from decoded integers and fixed templates.

@@ -42,17 +42,21 @@ export type StateLocals = {
   readonly body: string
   /** Statements for the `finally`. */
   readonly writeBack: string
+  /** `Cpu.wideSegs` bits the body assumes (inline-memory.ts `guard`). */
+  readonly guard: number
 }
 
 /**
  * Rewrites the body of a compiled block (one that keeps its registers in locals, inside `try`/`finally`) to keep
  * the flag state and fault progress in locals. The flag state stays in the Cpu when the body calls anything that
  * may read or write it other than the known readers (`h.step`, a helper that writes flags, an unknown method).
+ * `wideSegs` is `Cpu.wideSegs` at compile time (see inline-memory.ts).
  */
-export function stateInLocals(body: string): StateLocals {
+export function stateInLocals(body: string, wideSegs: number): StateLocals {
   const declare: string[] = []
   const writeBack: string[] = []
   let out = body
+  let guard = 0
   const knownCalls = onlyKnownCalls(body)
   if (knownCalls) {
     const used = FLAG_FIELDS.filter((f) => new RegExp(`\\bc\\.${f}\\b`).test(body))
@@ -69,9 +73,10 @@ export function stateInLocals(body: string): StateLocals {
   }
   if (knownCalls) {
     // Nothing in the body can load a segment register: the RAM fast path of data accesses goes inline.
-    const memory = inlineMemory(out)
+    const memory = inlineMemory(out, wideSegs)
     if (memory.declare !== '') declare.push(memory.declare)
     out = memory.body
+    guard = memory.guard
   }
   if (out.includes('p.k = first + ')) {
     // Progress: the record that may fault next, and the instructions retired before this pass of the loop.
@@ -79,7 +84,7 @@ export function stateInLocals(body: string): StateLocals {
     declare.push('let $k = 0;')
     writeBack.push('p.done = done; p.k = first + $k;')
   }
-  return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' ') }
+  return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' '), guard }
 }
 
 /**
