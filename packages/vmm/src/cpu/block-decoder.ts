@@ -461,50 +461,26 @@ function decodeOne(
     b.op[i] = OP.fpu
     return pos - p0
   }
+  return decodeRest(b, ram, i, opc, osz, a32, segOverride, p0)
+}
+
+/**
+ * The one-byte opcodes not taken by the range checks in `decodeOne` (kept apart so that V8 recompiles a smaller
+ * function when a new path first runs in optimized code). Returns the length, or 0 for the interpreter.
+ */
+function decodeRest(
+  b: BlockCache,
+  ram: Uint8Array,
+  i: number,
+  opc: number,
+  osz: number,
+  a32: boolean,
+  segOverride: number,
+  p0: number,
+): number {
   switch (opc) {
-    case 0x0f: {
-      const op2 = ram[pos++]!
-      if (op2 >= 0x80 && op2 <= 0x8f) {
-        b.aux[i] = op2 & 15
-        const rel = osz === 4 ? immSized(4) : (immSized(2) << 16) >> 16
-        b.imm[i] = relTarget(rel)
-        b.op[i] = OP.jcc
-        return pos - p0
-      }
-      if (op2 >= 0x90 && op2 <= 0x9f) {
-        b.aux[i] = op2 & 15
-        b.size[i] = 1
-        modrm()
-        b.op[i] = OP.setcc
-        return pos - p0
-      }
-      if (op2 >= 0x40 && op2 <= 0x4f) {
-        b.aux[i] = op2 & 15
-        modrm()
-        b.op[i] = OP.cmovcc
-        return pos - p0
-      }
-      if (op2 >= 0xc8 && op2 <= 0xcf && osz === 4) {
-        b.reg[i] = op2 & 7
-        b.op[i] = OP.bswap
-        return pos - p0
-      }
-      switch (op2) {
-        case 0xaf:
-          modrm()
-          b.op[i] = OP.imulRegRm
-          return pos - p0
-        case 0xb6:
-        case 0xb7:
-        case 0xbe:
-        case 0xbf:
-          modrm()
-          b.op[i] = op2 === 0xb6 ? OP.movzx8 : op2 === 0xb7 ? OP.movzx16 : op2 === 0xbe ? OP.movsx8 : OP.movsx16
-          return pos - p0
-        default:
-          return 0
-      }
-    }
+    case 0x0f:
+      return decode0F(b, ram, i, osz, p0)
     case 0x68:
       b.imm[i] = immSized(osz)
       b.op[i] = OP.pushImm
@@ -683,6 +659,51 @@ function decodeOne(
       else return 0
       return pos - p0
     }
+    default:
+      return 0
+  }
+}
+
+/** Two-byte (0F xx) opcodes: Jcc rel, SETcc, CMOVcc, BSWAP, IMUL, MOVZX/MOVSX. */
+function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: number): number {
+  const op2 = ram[pos++]!
+  if (op2 >= 0x80 && op2 <= 0x8f) {
+    b.aux[i] = op2 & 15
+    const rel = osz === 4 ? immSized(4) : (immSized(2) << 16) >> 16
+    b.imm[i] = relTarget(rel)
+    b.op[i] = OP.jcc
+    return pos - p0
+  }
+  if (op2 >= 0x90 && op2 <= 0x9f) {
+    b.aux[i] = op2 & 15
+    b.size[i] = 1
+    modrm()
+    b.op[i] = OP.setcc
+    return pos - p0
+  }
+  if (op2 >= 0x40 && op2 <= 0x4f) {
+    b.aux[i] = op2 & 15
+    modrm()
+    b.op[i] = OP.cmovcc
+    return pos - p0
+  }
+  if (op2 >= 0xc8 && op2 <= 0xcf && osz === 4) {
+    b.reg[i] = op2 & 7
+    b.op[i] = OP.bswap
+    return pos - p0
+  }
+  switch (op2) {
+    case 0xaf:
+      modrm()
+      b.op[i] = OP.imulRegRm
+      return pos - p0
+    case 0xb6:
+    case 0xb7:
+    case 0xbe:
+    case 0xbf:
+      modrm()
+      b.op[i] = op2 === 0xb6 ? OP.movzx8 : op2 === 0xb7 ? OP.movzx16 : op2 === 0xbe ? OP.movsx8 : OP.movsx16
+      return pos - p0
     default:
       return 0
   }

@@ -30,7 +30,10 @@ function lockCheck(c: Cpu, modrm: number, lockable: boolean): void {
   if (c.prefixLock && (!lockable || modrm >= 0xc0)) c.ud()
 }
 
-/** Executes a 0F-prefixed opcode. */
+/**
+ * Executes a 0F-prefixed opcode: system instructions below A0h here, the rest in `execute0FA0` (split so that V8
+ * recompiles only the half holding a path that first runs in optimized code, not the whole switch).
+ */
 export function execute0F(c: Cpu): void {
   const op = c.fetch8()
   const regs = c.regs
@@ -141,6 +144,15 @@ export function execute0F(c: Cpu): void {
     case 0x35:
       sysexit(c)
       return
+    default:
+      execute0FA0(c, op)
+  }
+}
+
+/** 0F A0h and up (segment pushes, bit and double-shift instructions, CMPXCHG, MOVZX/SX, BSF/BSR, XADD, group 9). */
+function execute0FA0(c: Cpu, op: number): void {
+  const regs = c.regs
+  switch (op) {
     case 0xa0:
     case 0xa8:
       c.push(c.segSel[op === 0xa0 ? FS : GS]!)

@@ -150,7 +150,12 @@ function fpuEscape(c: Cpu, op: number): void {
   fpu.execute(op, modrm, linear, c.fpuHost, c.startEip, off)
 }
 
-/** Executes opcode `op` (prefixes already consumed). */
+/**
+ * Executes opcode `op` (prefixes already consumed): the ALU forms and opcodes below 80h (with the string
+ * instructions) here, the rest in `execute80` → `executeC0` → `executeE0`, each taking what the one before does not.
+ * One switch over every opcode was deoptimized by V8 each time an opcode or path first ran in optimized code and
+ * then recompiled whole (~30 ms, a dozen times per Linux boot); split, only the part holding the new path is.
+ */
 function execute(c: Cpu, op: number): void {
   const regs = c.regs
   if (op < 0x40 && (op & 7) < 6) {
@@ -373,6 +378,15 @@ function execute(c: Cpu, op: number): void {
       if (condition(c, op & 15)) jumpRel(c, rel)
       return
     }
+    default:
+      execute80(c, op)
+  }
+}
+
+/** Opcodes 80h–BFh except the string instructions (in `execute`); the rest go on to `executeC0`. */
+function execute80(c: Cpu, op: number): void {
+  const regs = c.regs
+  switch (op) {
     case 0x80:
     case 0x82:
     case 0x81:
@@ -552,6 +566,15 @@ function execute(c: Cpu, op: number): void {
       if (c.opSize32) regs[op & 7] = c.fetch32()
       else setReg(c, 2, op & 7, c.fetch16())
       return
+    default:
+      executeC0(c, op)
+  }
+}
+
+/** Opcodes C0h–DFh; the rest go on to `executeE0`. */
+function executeC0(c: Cpu, op: number): void {
+  const regs = c.regs
+  switch (op) {
     case 0xc0:
     case 0xc1:
     case 0xd0:
@@ -648,6 +671,15 @@ function execute(c: Cpu, op: number): void {
     case 0xdf:
       fpuEscape(c, op)
       return
+    default:
+      executeE0(c, op)
+  }
+}
+
+/** Opcodes E0h–FFh; anything else is undefined. */
+function executeE0(c: Cpu, op: number): void {
+  const regs = c.regs
+  switch (op) {
     case 0xe0:
     case 0xe1:
     case 0xe2: {
