@@ -85,10 +85,10 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
     if (op === OP.fpu) helpers = true
   }
   lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
-  const { guard, body } = inLocals(lines.join('\n'), helpers, wideSegs)
+  const { guard, body, progressOnFault } = inLocals(lines.join('\n'), helpers, wideSegs)
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
   head.push('const regs = c.regs;', 'let done = 0;')
-  if (faults) head.push('const p = h.p;', 'p.eip = blockEip; p.first = first;')
+  if (faults) head.push('const p = h.p;', progressOnFault ? '' : 'p.eip = blockEip; p.first = first;')
   return [...head, ...body].join('\n')
 }
 
@@ -98,20 +98,33 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
  * `c.regs`: the stack helpers and fault accounting read it there. Blocks that hand records to the block
  * interpreter or the FPU (which read and write `c.regs`) keep every register in `c.regs`.
  */
-function inLocals(body: string, helpers: boolean, wideSegs: number): { guard: number; body: string[] } {
-  if (helpers) return { guard: 0, body: [body] }
+function inLocals(body: string, helpers: boolean, wideSegs: number): InLocals {
+  if (helpers) return { guard: 0, body: [body], progressOnFault: false }
   const used = [0, 1, 2, 3, 5, 6, 7].filter((r) => body.includes(`regs[${r}]`))
-  if (used.length === 0) return { guard: 0, body: [body] }
+  if (used.length === 0) return { guard: 0, body: [body], progressOnFault: false }
+  // Only registers the block assigns need storing back.
+  const written = used.filter((r) => new RegExp(`regs\\[${r}\\] (?:[-+|&^]|<<|>>>?)?= `).test(body))
   const state = stateInLocals(body, wideSegs)
   return {
     guard: state.guard,
+    progressOnFault: state.onFault !== '',
     body: [
       `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare}`,
       'try {',
       state.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
-      `} finally { ${used.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
+      state.onFault === '' ? '' : `} catch (e) { ${state.onFault} throw e;`,
+      `} finally { ${written.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
     ],
   }
+}
+
+/** A block body with registers (and flag state, progress, segments) in locals: inLocals. */
+type InLocals = {
+  /** `Cpu.wideSegs` bits the body relies on (inline-memory.ts). */
+  readonly guard: number
+  readonly body: string[]
+  /** True when the `catch` stores the fault progress, so nothing needs storing on entry. */
+  readonly progressOnFault: boolean
 }
 
 /** Compiles block `slot` of `c`'s cache (or reuses the function of identical code). */

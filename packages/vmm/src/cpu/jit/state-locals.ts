@@ -4,8 +4,8 @@
 // the next block see exactly what the records left. In between V8 keeps them in machine registers and drops the
 // values no exit can observe, which leaves out dead flag stores that dead-flags.ts cannot prove dead (a flag
 // producer followed by a record that may fault before the next full flag write). Likewise the fault-accounting
-// progress (`p.done`, `p.k`, see compile-block.ts `accountCompiledFault`) becomes a local written back by the
-// `finally`: a constant per record instead of a store before every record that may fault.
+// progress (`p.done`, `p.k`, see compile-block.ts `accountCompiledFault`) becomes a local written out by a `catch`
+// only when a fault leaves the block: a constant per record instead of a store before every record that may fault.
 
 import { inlineMemory } from './inline-memory'
 
@@ -42,6 +42,8 @@ export type StateLocals = {
   readonly body: string
   /** Statements for the `finally`. */
   readonly writeBack: string
+  /** Statements for a `catch` (before rethrowing): the fault progress, which only fault accounting reads. */
+  readonly onFault: string
   /** `Cpu.wideSegs` bits the body assumes (inline-memory.ts `guard`). */
   readonly guard: number
 }
@@ -55,6 +57,7 @@ export type StateLocals = {
 export function stateInLocals(body: string, wideSegs: number): StateLocals {
   const declare: string[] = []
   const writeBack: string[] = []
+  let onFault = ''
   let out = body
   let guard = 0
   const knownCalls = onlyKnownCalls(body)
@@ -82,9 +85,9 @@ export function stateInLocals(body: string, wideSegs: number): StateLocals {
     // Progress: the record that may fault next, and the instructions retired before this pass of the loop.
     out = out.replace(/p\.k = first \+ (\d+);/g, '$$k = $1;').replace(/p\.done = done;\n?/g, '')
     declare.push('let $k = 0;')
-    writeBack.push('p.done = done; p.k = first + $k;')
+    onFault = 'p.eip = blockEip; p.first = first; p.done = done; p.k = first + $k;'
   }
-  return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' '), guard }
+  return { declare: declare.join(' '), body: out, writeBack: writeBack.join(' '), onFault, guard }
 }
 
 /**
