@@ -10,6 +10,7 @@ import { type BlockCache, OP } from '../block-decoder'
 import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
 import { conditionExpr } from './conditions'
 import { deadFlagWriters, withoutLazyStores } from './dead-flags'
+import { forwardJumps } from './forward-jumps'
 import { mayFault } from './record-traits'
 import { stateInLocals } from './state-locals'
 
@@ -59,10 +60,21 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   const lines: string[] = []
   lines.push('for (;;) {')
   if (faults) lines.push('p.done = done;')
+  const jumps = forwardJumps(b, first, n)
   for (let j = 0; j < n; j++) {
     const i = first + j
+    // Labeled statements of the forward jumps: the one that ends here, then those that begin here.
+    if ([...jumps.target.values()].includes(j)) lines.push('}')
+    for (const t of jumps.opens.get(j) ?? []) lines.push(`J${t}: {`)
     if (mayFault(b, i)) lines.push(`p.k = first + ${j};`)
     const op = b.op[i]!
+    const to = jumps.target.get(j)
+    if (to !== undefined) {
+      // Instructions retired count as if the block ran straight through: the skipped ones come off `done`.
+      const skip = `done -= ${to - j - 1};${faults ? ' p.done = done;' : ''}`
+      lines.push(`if (${conditionExpr(b, i, first)}) { ${skip} break J${to}; }`)
+      continue
+    }
     if (branchesToStart(b, i)) {
       // Back to the start: the target passed the CS limit check when the block was entered.
       const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { c.eip = blockEip; return done } continue;`

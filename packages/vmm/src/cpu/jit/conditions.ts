@@ -5,6 +5,7 @@
 import { type BlockCache, OP } from '../block-decoder'
 import { CF } from '../constants'
 import { LZ_ADD, LZ_SUB } from '../flags'
+import { isJumpTarget } from './forward-jumps'
 
 /**
  * CF from a lazy state recorded by any producer (flags.ts `lazyCF` written out, so compiled code that keeps the
@@ -44,9 +45,13 @@ const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
 /** How the last flag writer left the lazy state: kind of operation and operand width. */
 type Producer = { readonly kind: 'add' | 'sub' | 'logic' | 'incdec'; readonly bits: 8 | 32 }
 
-/** The flag writer that the Jcc in record `i` reads, when it is in the same block and known. */
+/**
+ * The flag writer that the Jcc in record `i` reads, when it is in the same block, known, and on every path to `i`
+ * (no jump target of the block — forward-jumps.ts — lies between them).
+ */
 function producerOf(b: BlockCache, i: number, first: number): Producer | null {
   for (let p = i - 1; p >= first; p--) {
+    if (isJumpTarget(b, first, p + 1)) return null
     const op = b.op[p]!
     if (FLAG_NEUTRAL.has(op)) continue
     const size = b.size[p]!
