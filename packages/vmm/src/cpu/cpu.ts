@@ -263,6 +263,26 @@ export class Cpu {
     options.memory.onExternalWrite((gpa, length) => this.blocks.invalidateRange(gpa, length))
     const fpu = options.fpu === undefined ? new X87Fpu() : options.fpu
     if (fpu !== null) this.attachFpu(fpu)
+    // V8 keeps the representation and constness a field had at its first stores; changing them later deoptimizes
+    // every function optimized for the Cpu's shape (run loop, block interpreter, compiled blocks) at once.
+    // instructionsRetired passing 2^31 turns it from a small integer into a double (a Linux boot, ~8 CPU-s in),
+    // the guest's first exception makes the fault fields mutable, and its first switch to CPL 3 the TLB views
+    // (Linux: ~21 CPU-s in, ~400 optimized functions, most of them compiled blocks): all happen here, before anything
+    // runs.
+    this.instructionsRetired = 2 ** 31
+    this.instructionsRetired = 0
+    this.faultVector = 1
+    this.faultVector = 0
+    this.faultError = 0
+    this.faultError = -1
+    this.lastException = { vector: 0, errorCode: null }
+    this.lastException = null
+    this.firstException = { vector: 0, errorCode: null }
+    this.firstException = null
+    this.tlbR = this.tlbRU
+    this.tlbW = this.tlbWU
+    this.tlbR = this.tlbRS
+    this.tlbW = this.tlbWS
     this.reset()
   }
 
