@@ -566,6 +566,17 @@ function decodeRest(
       b.imm[i] = immSized(b.size[i]!)
       b.op[i] = OP.testRmImm
       return pos - p0
+    default:
+      return decodeC0(b, ram, i, opc, osz, p0)
+  }
+}
+
+/**
+ * One-byte opcodes C0h and up, handed on by `decodeRest`: shifts, RET, LEAVE, MOV r/m imm, LOOP/JCXZ, CALL/JMP,
+ * group 3, flag instructions, groups 4/5.
+ */
+function decodeC0(b: BlockCache, ram: Uint8Array, i: number, opc: number, osz: number, p0: number): number {
+  switch (opc) {
     case 0xc0:
     case 0xc1:
     case 0xd0:
