@@ -159,6 +159,8 @@ export class BlockCache {
 
   /** Invalidates all blocks of a physical page. */
   invalidatePage(page: number): void {
+    // The jump cache may name blocks of the page (run-chunk.ts keeps it across chunks).
+    this.newJumpEpoch()
     this.pageGen[page] = (this.pageGen[page]! + 1) | 0
     this.codeGranules[page * 2] = 0
     this.codeGranules[page * 2 + 1] = 0
