@@ -123,12 +123,21 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
 type RecordHandler = (c: Cpu, b: BlockCache, i: number, blockEip: number) => boolean
 
 function aluRmReg(c: Cpu, b: BlockCache, i: number): boolean {
+  const size = b.size[i]!
+  return aluRm(c, b, i, size === 4 ? c.regs[b.reg[i]!]! : getReg(c, size, b.reg[i]!))
+}
+
+function aluRmImm(c: Cpu, b: BlockCache, i: number): boolean {
+  return aluRm(c, b, i, b.imm[i]!)
+}
+
+/** ALU operation `aux` of record `i` on its r/m destination with source `src` (ALU r/m, reg and r/m, imm). */
+function aluRm(c: Cpu, b: BlockCache, i: number, src: number): boolean {
   const regs = c.regs
   const size = b.size[i]!
   const kind = b.aux[i]!
   const rm = b.rm[i]!
   if (size === 4) {
-    const src = regs[b.reg[i]!]!
     if (rm >= 0) {
       const r = alu32(c, kind, regs[rm]!, src)
       if (kind !== 7) regs[rm] = r
@@ -140,7 +149,6 @@ function aluRmReg(c: Cpu, b: BlockCache, i: number): boolean {
     if (kind !== 7) c.write32(seg, off, r)
     return false
   }
-  const src = getReg(c, size, b.reg[i]!)
   if (rm >= 0) {
     const r = alu(c, kind, getReg(c, size, rm), src, size)
     if (kind !== 7) setReg(c, size, rm, r)
@@ -168,35 +176,6 @@ function aluRegRm(c: Cpu, b: BlockCache, i: number): boolean {
   const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
   const r = alu(c, kind, getReg(c, size, reg), src, size)
   if (kind !== 7) setReg(c, size, reg, r)
-  return false
-}
-
-function aluRmImm(c: Cpu, b: BlockCache, i: number): boolean {
-  const regs = c.regs
-  const size = b.size[i]!
-  const kind = b.aux[i]!
-  const rm = b.rm[i]!
-  if (size === 4) {
-    if (rm >= 0) {
-      const r = alu32(c, kind, regs[rm]!, b.imm[i]!)
-      if (kind !== 7) regs[rm] = r
-      return false
-    }
-    const seg = b.seg[i]!
-    const off = ea(c, b, i)
-    const r = alu32(c, kind, c.read32(seg, off), b.imm[i]!)
-    if (kind !== 7) c.write32(seg, off, r)
-    return false
-  }
-  if (rm >= 0) {
-    const r = alu(c, kind, getReg(c, size, rm), b.imm[i]!, size)
-    if (kind !== 7) setReg(c, size, rm, r)
-  } else {
-    const seg = b.seg[i]!
-    const off = ea(c, b, i)
-    const r = alu(c, kind, readMem(c, size, seg, off), b.imm[i]!, size)
-    if (kind !== 7) writeMem(c, size, seg, off, r)
-  }
   return false
 }
 
