@@ -228,6 +228,13 @@ export class Cpu {
   filledGlobalCount = 0
   filledGlobalOverflow = false
   fetchTag = -1
+  /**
+   * Bumped with every change of what an EIP can map to outside decoded code — CS loads, mode changes, CPL switches
+   * (the TLB view), TLB flushes and INVLPG: run-chunk.ts keeps its jump cache across chunks until this moves.
+   */
+  codeMapGen = 0
+  /** `codeMapGen` when run-chunk.ts last started a jump-cache epoch for it. */
+  jumpCacheGen = -1
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
   readonly blocks = new BlockCache()
@@ -352,6 +359,8 @@ export class Cpu {
     this.code32 = !this.v86 && (this.segAttr[CS]! & ATTR_DB) !== 0 && this.protectedMode
     if (!this.protectedMode) this.code32 = (this.segAttr[CS]! & ATTR_DB) !== 0
     this.stack32 = (this.segAttr[SS]! & ATTR_DB) !== 0
+    // The code size (decoded blocks are per code size) may have changed with the mode.
+    this.codeMapGen++
     this.setCpl(this.v86 ? 3 : this.protectedMode ? this.cpl : 0)
     this.breakChunk = true
   }
@@ -365,6 +374,7 @@ export class Cpu {
       this.tlbR = r
       this.tlbW = user ? this.tlbWU : this.tlbWS
       this.fetchTag = -1
+      this.codeMapGen++
     }
   }
 

@@ -44,6 +44,7 @@ const FILLED_USER = 1 << 20
  */
 export function flushTlb(c: Cpu, all: boolean): void {
   c.fetchTag = -1
+  c.codeMapGen++
   const n = c.filledCount
   if (
     c.filledOverflow ||
@@ -135,6 +136,7 @@ export function invalidatePage(c: Cpu, linear: number): void {
   c.tlbRU[p] = 0
   c.tlbWU[p] = 0
   c.fetchTag = -1
+  c.codeMapGen++
 }
 
 /**

@@ -15,18 +15,24 @@ import { accountCompiledFault, compileBlock } from './jit/compile-block'
  * Runs instructions until `chunkEnd` retired or something ends the chunk (`breakChunk`).
  *
  * A jump-cache entry maps an EIP to the cache slot of the block that starts there. Entries hold only within one
- * epoch: the epoch starts with the chunk and ends when a decode replaces a block (the slot now holds other code)
- * and after an instruction of the full interpreter that loaded CS, switched CPL or flushed TLB entries. Cached
- * records change none of what maps EIP to a block — CS, the code size, CPL, the TLB entry of the code page —
- * and a write to decoded code ends the chunk, so within an epoch EIP alone names the block, and the block's CS
- * limit check still holds.
+ * epoch, which ends when a decode replaces a block (the slot now holds other code), when decoded code of a page is
+ * invalidated (a write, DMA, a memory-map change) and when CS was loaded, CPL switched or TLB entries flushed
+ * (`Cpu.codeMapGen`: checked after each instruction of the full interpreter and when a chunk starts, since
+ * interrupts are delivered between chunks). Cached records change none of what maps EIP to a block — CS, the code
+ * size, CPL, the TLB entry of the code page — so within an epoch EIP alone names the block, and the block's CS
+ * limit check still holds. Epochs outlive chunks: kernel code ends chunks every few hundred instructions (port
+ * I/O), and starting over each time made most block lookups miss.
  */
 export function runChunk(c: Cpu, chunkEnd: number): void {
   const blocks = c.blocks
   const jumpEip = blocks.jumpEip
   const jumpSlot = blocks.jumpSlot
   const jumpEpoch = blocks.jumpEpoch
-  blocks.newJumpEpoch()
+  // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
+  if (c.jumpCacheGen !== c.codeMapGen) {
+    blocks.newJumpEpoch()
+    c.jumpCacheGen = c.codeMapGen
+  }
   while (c.instructionsRetired < chunkEnd) {
     const eip = c.eip
     const h = jumpHash(eip)
