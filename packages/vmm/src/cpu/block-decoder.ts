@@ -65,8 +65,13 @@ const CACHE_BITS = 16
 export const CACHE_SIZE = 1 << CACHE_BITS
 /** Entries of the jump cache (EIP → slot of a compiled block; run-chunk.ts). */
 export const JUMP_CACHE_SIZE = 1 << 13
-/** Longest block (instructions). */
-const MAX_BLOCK = 48
+/**
+ * Longest block (instructions). Long enough that a loop body with an `if` of a few dozen instructions fits in one
+ * block, whose compiled function then takes the inner jumps itself (jit/forward-jumps.ts) and loops without
+ * leaving: the kernel decompressor's x86 branch-converter loop spans ~60 instructions (boot to the prompt 18.7–19.1
+ * → 18.0–18.4 CPU-s against 48; 255 was no better).
+ */
+const MAX_BLOCK = 160
 
 /** Struct-of-arrays storage of decoded instructions and the block cache. */
 export class BlockCache {
