@@ -53,7 +53,7 @@ import { loadCpuState, saveCpuState } from './cpu-saved-state'
 import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, flushTlb, invalidatePage, translate, type AccessKind } from './paging'
 import { runCpu, stepCpu } from './run-loop'
 import { deriveAllSegs, deriveSeg, loadSegReal, setSegRaw } from './segment-cache'
-import { FILLED_MAX, TLB_DATA_FAST, TLB_FETCH_FAST, TLB_NX, TLB_PAGES, TLB_VALID } from './tlb-entry'
+import { FILLED_MAX, TLB_DATA_FAST, TLB_DIRTY, TLB_FETCH_FAST, TLB_NX, TLB_PAGES, TLB_VALID } from './tlb-entry'
 
 /** Why `run` returned. */
 export type CpuExitReason = 'budget' | 'halted' | 'triple-fault' | 'stopped'
@@ -268,6 +268,8 @@ export class Cpu {
       this.blocks.invalidateNonRam((page) => options.memory.pageIsPlainRam(page))
     })
     options.memory.onExternalWrite((gpa, length) => this.blocks.invalidateRange(gpa, length))
+    // Entries that promise a page is already dirty (TLB_DIRTY) no longer hold once its bit is cleared.
+    options.memory.onDirtyCollected(() => this.flushTlb(true))
     const fpu = options.fpu === undefined ? new X87Fpu() : options.fpu
     if (fpu !== null) this.attachFpu(fpu)
     // V8 keeps the representation and constness a field had at its first stores; changing them later deoptimizes
@@ -537,6 +539,7 @@ export class Cpu {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ram[p] = v
       this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      this.tlbW[linear >>> 12] = e | TLB_DIRTY
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
       return
     }
@@ -604,6 +607,7 @@ export class Cpu {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setUint16(p, v, true)
       this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      this.tlbW[linear >>> 12] = e | TLB_DIRTY
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
       return
     }
@@ -629,6 +633,7 @@ export class Cpu {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setInt32(p, v, true)
       this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      this.tlbW[linear >>> 12] = e | TLB_DIRTY
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }
@@ -747,6 +752,7 @@ export class Cpu {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setInt32(p, v, true)
       this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
+      this.tlbW[linear >>> 12] = e | TLB_DIRTY
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }

@@ -6,7 +6,7 @@
 import type { Cpu } from './cpu'
 import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, PF_VECTOR } from './constants'
 import { pageWatched } from './debug-registers'
-import { FILLED_MAX, TLB_CODE, TLB_GLOBAL, TLB_NX, TLB_PAGES, TLB_RAM, TLB_VALID } from './tlb-entry'
+import { FILLED_MAX, TLB_CODE, TLB_DIRTY, TLB_GLOBAL, TLB_NX, TLB_PAGES, TLB_RAM, TLB_VALID } from './tlb-entry'
 
 /** Kinds of access a translation is for (the page-fault error code and the execute-disable check differ). */
 export const ACCESS_READ = 0
@@ -365,12 +365,16 @@ function fill(
     entry |= nx ? TLB_RAM : TLB_RAM | TLB_CODE
   }
   noteFilled(c, page, user, global)
+  // A write entry of a RAM page whose dirty bit is set lets stores skip setting it (TLB_DIRTY).
+  const frame = physPage >>> 12
+  const dirty = (entry & TLB_RAM) !== 0 && (c.dirty[frame >>> 5]! & (1 << (frame & 31))) !== 0
+  const writeEntry = dirty ? entry | TLB_DIRTY : entry
   if (user) {
     c.tlbRU[page] = entry
-    if (dirtyWritable) c.tlbWU[page] = entry
+    if (dirtyWritable) c.tlbWU[page] = writeEntry
   } else {
     c.tlbRS[page] = entry
-    if (dirtyWritable) c.tlbWS[page] = entry
+    if (dirtyWritable) c.tlbWS[page] = writeEntry
   }
   return address
 }

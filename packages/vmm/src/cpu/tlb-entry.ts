@@ -13,8 +13,16 @@ export const TLB_GLOBAL = 4
 export const TLB_RAM = 8
 /** The page is execute-disable: instruction fetches must walk (and fault) even when the entry is valid. */
 export const TLB_NX = 16
+/**
+ * Write entries only: the physical page's dirty bit is already set, so a store needs not set it again (compiled
+ * code's inline stores test TLB_STORE_FAST). Set when the entry is filled or by the first fast write; dropped from
+ * every entry (a TLB flush) when dirty bits are collected (PhysicalMemory.onDirtyCollected).
+ */
+export const TLB_DIRTY = 32
 /** VALID | RAM: the data fast-path test is `(entry & TLB_DATA_FAST) === TLB_DATA_FAST`. */
 export const TLB_DATA_FAST = TLB_VALID | TLB_RAM
+/** VALID | RAM | DIRTY: a store to plain RAM whose page is already marked dirty. */
+export const TLB_STORE_FAST = TLB_VALID | TLB_RAM | TLB_DIRTY
 /** VALID | CODE: the fetch fast-path test (run-loop.ts writes it as `(e & 3) === 3`). */
 export const TLB_FETCH_FAST = TLB_VALID | TLB_CODE
 /** Entries per TLB array (one per 4 KB linear page). */

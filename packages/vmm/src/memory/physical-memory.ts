@@ -58,6 +58,7 @@ export class PhysicalMemory implements GuestMemory {
   private readonly mapListeners: (() => void)[] = []
   /** Called with (gpa, length) when something other than the CPU writes RAM (DMA): decoded code must go. */
   private readonly writeListeners: ((gpa: number, length: number) => void)[] = []
+  private readonly dirtyListeners: (() => void)[] = []
 
   constructor(options: PhysicalMemoryOptions) {
     const { ramBytes } = options
@@ -90,6 +91,11 @@ export class PhysicalMemory implements GuestMemory {
   /** Registers a callback for RAM writes that bypass the CPU (DMA), for decoded-code invalidation. */
   onExternalWrite(listener: (gpa: number, length: number) => void): void {
     this.writeListeners.push(listener)
+  }
+
+  /** Calls `listener` after `collectDirtyPages` cleared dirty bits (the CPU's TLB caches them). */
+  onDirtyCollected(listener: () => void): void {
+    this.dirtyListeners.push(listener)
   }
 
   mapMmio(gpa: number, sizeBytes: number, handlers: MmioHandlers, description: string): MemoryMapping {
@@ -318,12 +324,15 @@ export class PhysicalMemory implements GuestMemory {
   collectDirtyPages(gpa: number, sizeBytes: number, onDirtyPage: (pageGpa: number) => void): void {
     const first = Math.max(0, Math.floor(gpa / 4096))
     const last = Math.min(PAGE_COUNT - 1, Math.floor((gpa + sizeBytes - 1) / 4096))
+    let cleared = false
     for (let p = first; p <= last; p++) {
       const bit = 1 << (p & 31)
       if ((this.dirty[p >>> 5]! & bit) !== 0) {
         this.dirty[p >>> 5]! &= ~bit
+        cleared = true
         onDirtyPage(p * 4096)
       }
     }
+    if (cleared) for (const l of this.dirtyListeners) l()
   }
 }

@@ -208,3 +208,29 @@ describe('inline RAM fast path of compiled data accesses', () => {
     expect([m.memory.read32(0x30004), m.memory.read32(0x30008)]).toEqual([150, 3])
   })
 })
+
+describe('dirty-page tracking of compiled stores', () => {
+  it('marks a page dirty again after its bit was collected, though the TLB said it was dirty', () => {
+    // A compiled loop storing to page 0x30 (ESI fixed) and to page 0x40 + ECX*4 (EDI walks within the page).
+    const source = 'top:\nmov [esi], ecx\nmov [edi + ecx * 4], eax\ndec ecx\njnz top\nhlt'
+    const pages = (['interpreter', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+      m.cpu.setState({ ...m.cpu.getState(), ecx: 300, esi: 0x30000, edi: 0x40000, eax: 7 })
+      m.memory.dirty.fill(0)
+      const seen: number[][] = []
+      const collect = () => {
+        const dirty: number[] = []
+        m.memory.collectDirtyPages(0x30000, 0x20000, (gpa) => dirty.push(gpa))
+        seen.push(dirty)
+      }
+      // Run in slices, collecting between them: every slice stores to both pages again.
+      for (let k = 0; k < 4; k++) {
+        m.cpu.run(200)
+        collect()
+      }
+      return seen
+    })
+    expect(pages[1]).toEqual(pages[0])
+    for (const dirty of pages[0]!) expect(dirty).toEqual([0x30000, 0x40000])
+  })
+})

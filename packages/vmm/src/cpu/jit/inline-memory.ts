@@ -9,7 +9,7 @@
 // through a segment that takes every 32-bit offset when the block is compiled (`Cpu.wideSegs`; flat 4 GB
 // segments, what protected-mode kernels run with) leave the bounds out: the function then starts by checking that
 // those segments are still so (`guard`), and returns 0 — run me through the block interpreter — when not.
-import { TLB_DATA_FAST } from '../tlb-entry'
+import { TLB_DATA_FAST, TLB_STORE_FAST } from '../tlb-entry'
 
 /**
  * Locals a rewritten body needs, the body, and the `Cpu.wideSegs` bits the body assumes (0: none; else the
@@ -102,8 +102,8 @@ function load(seg: number, bytes: number, off: string, bounded: boolean): string
 }
 
 /**
- * Statement: the aligned write to plain RAM holding no decoded code (dirty bit set), else `c.writeN`; `bounded`:
- * with the segment's bounds check.
+ * Statement: the aligned write to plain RAM holding no decoded code whose dirty bit is already set (the write TLB
+ * entry says so: TLB_DIRTY), else `c.writeN` (which sets it); `bounded`: with the segment's bounds check.
  */
 function store(seg: number, bytes: number, off: string, v: string, bounded: boolean): string {
   const write =
@@ -115,8 +115,7 @@ function store(seg: number, bytes: number, off: string, v: string, bounded: bool
   return (
     `{ const $so = (${off}) >>> 0; const $sv = ${v}; const $sl = ($b${seg} + $so) | 0; const $se = c.tlbW[$sl >>> 12]; ` +
     `const $sp = (($se & ~0xfff) | ($sl & 0xfff)) >>> 0; ` +
-    `if (${[...(bounded ? inBounds('$so', '$so', `$wl${seg}`, `$wh${seg}`, bytes) : []), ...(bytes === 1 ? [] : [`($sl & ${bytes - 1}) === 0`]), `($se & ${TLB_DATA_FAST}) === ${TLB_DATA_FAST}`].join(' && ')} && ` +
-    `c.codePage[$sp >>> 12] === 0) { ${write} ` +
-    `c.dirty[$sp >>> 17] |= 1 << (($sp >>> 12) & 31); } else c.write${bytes * 8}(${seg}, $so, $sv); }`
+    `if (${[...(bounded ? inBounds('$so', '$so', `$wl${seg}`, `$wh${seg}`, bytes) : []), ...(bytes === 1 ? [] : [`($sl & ${bytes - 1}) === 0`]), `($se & ${TLB_STORE_FAST}) === ${TLB_STORE_FAST}`].join(' && ')} && ` +
+    `c.codePage[$sp >>> 12] === 0) { ${write} } else c.write${bytes * 8}(${seg}, $so, $sv); }`
   )
 }
