@@ -52,7 +52,10 @@ export class PhysicalMemory implements GuestMemory {
    */
   readonly plainRam = new Uint8Array(PAGE_COUNT)
   private readonly regions: (Region | null)[] = []
-  /** One bit per 4 KB page written since the last `collectDirtyPages`. */
+  /**
+   * One bit per 4 KB page written since the last `collectDirtyPages`. Clear bits only through that method: the
+   * CPU's write TLB remembers pages whose bit is set (TLB_DIRTY) and is told when they are collected.
+   */
   readonly dirty = new Int32Array(PAGE_COUNT >>> 5)
   /** Called when the memory map or A20 changes: translation caches must be flushed. */
   private readonly mapListeners: (() => void)[] = []
