@@ -65,8 +65,11 @@ export function inlineMemory(body: string, wide: number): InlinedMemory {
     if (bounded) (write ? writes : reads).add(seg)
     else guard |= bit
     out += body.slice(pos, m.index)
-    out += write ? store(seg, bytes, off, v!, bounded) : load(seg, bytes, off, bounded)
-    pos = write ? call.end + 1 : call.end
+    // The check that ends the block after a store into decoded code (template-parts.ts `afterStore`) moves into
+    // the slow path: the inline store never writes a page holding decoded code.
+    const after = write ? AFTER_STORE.exec(body.slice(call.end + 1)) : null
+    out += write ? store(seg, bytes, off, v!, bounded, after?.[0].trim() ?? '') : load(seg, bytes, off, bounded)
+    pos = write ? call.end + 1 + (after?.[0].length ?? 0) : call.end
     re.lastIndex = pos
   }
   if (pos === 0) return { declare: '', body, guard: 0 }
@@ -78,6 +81,9 @@ export function inlineMemory(body: string, wide: number): InlinedMemory {
   for (const s of writes) locals.push(`$wl${s} = c.segWriteLo[${s}]`, `$wh${s} = c.segWriteHi[${s}]`)
   return { declare: `const ${locals.join(', ')}; let $o = 0, $l = 0, $e = 0;`, body: out, guard }
 }
+
+/** The `afterStore` check right after a store statement: `if (c.breakChunk) { … }` (no nested braces). */
+const AFTER_STORE = /^\s*if \(c\.breakChunk\) \{[^{}]*\}/
 
 /** Conditions: offset `o` (unsigned, `first` computes it) within `lo`..`hi` for `bytes` bytes. */
 function inBounds(first: string, o: string, lo: string, hi: string, bytes: number): string[] {
@@ -103,9 +109,10 @@ function load(seg: number, bytes: number, off: string, bounded: boolean): string
 
 /**
  * Statement: the aligned write to plain RAM holding no decoded code whose dirty bit is already set (the write TLB
- * entry says so: TLB_DIRTY), else `c.writeN` (which sets it); `bounded`: with the segment's bounds check.
+ * entry says so: TLB_DIRTY), else `c.writeN` (which sets it) followed by `after`; `bounded`: with the segment's
+ * bounds check.
  */
-function store(seg: number, bytes: number, off: string, v: string, bounded: boolean): string {
+function store(seg: number, bytes: number, off: string, v: string, bounded: boolean, after: string): string {
   const write =
     bytes === 4
       ? 'c.ram32[$sp >>> 2] = $sv;'
@@ -116,6 +123,6 @@ function store(seg: number, bytes: number, off: string, v: string, bounded: bool
     `{ const $so = (${off}) >>> 0; const $sv = ${v}; const $sl = ($b${seg} + $so) | 0; const $se = c.tlbW[$sl >>> 12]; ` +
     `const $sp = (($se & ~0xfff) | ($sl & 0xfff)) >>> 0; ` +
     `if (${[...(bounded ? inBounds('$so', '$so', `$wl${seg}`, `$wh${seg}`, bytes) : []), ...(bytes === 1 ? [] : [`($sl & ${bytes - 1}) === 0`]), `($se & ${TLB_STORE_FAST}) === ${TLB_STORE_FAST}`].join(' && ')} && ` +
-    `c.codePage[$sp >>> 12] === 0) { ${write} } else c.write${bytes * 8}(${seg}, $so, $sv); }`
+    `c.codePage[$sp >>> 12] === 0) { ${write} } else { c.write${bytes * 8}(${seg}, $so, $sv); ${after} } }`
   )
 }
