@@ -375,9 +375,17 @@ export class Cpu {
     if (r !== this.tlbR) {
       this.tlbR = r
       this.tlbW = user ? this.tlbWU : this.tlbWS
-      this.fetchTag = -1
-      this.codeMapGen++
+      this.dropFetchPage()
     }
+  }
+
+  /**
+   * What an EIP maps to may have changed (CS load, CPL switch, TLB flush, INVLPG): forget the fetch page and move
+   * `codeMapGen`, which ends the jump cache's epoch.
+   */
+  dropFetchPage(): void {
+    this.fetchTag = -1
+    this.codeMapGen++
   }
 
   // ---- segments ----

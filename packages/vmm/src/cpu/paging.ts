@@ -43,8 +43,7 @@ const FILLED_USER = 1 << 20
  * listed apart, so CR3 loads never look at them.
  */
 export function flushTlb(c: Cpu, all: boolean): void {
-  c.fetchTag = -1
-  c.codeMapGen++
+  c.dropFetchPage()
   const n = c.filledCount
   if (
     c.filledOverflow ||
@@ -135,8 +134,7 @@ export function invalidatePage(c: Cpu, linear: number): void {
   c.tlbWS[p] = 0
   c.tlbRU[p] = 0
   c.tlbWU[p] = 0
-  c.fetchTag = -1
-  c.codeMapGen++
+  c.dropFetchPage()
 }
 
 /**

@@ -29,10 +29,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
   const jumpSlot = blocks.jumpSlot
   const jumpEpoch = blocks.jumpEpoch
   // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
-  if (c.jumpCacheGen !== c.codeMapGen) {
-    blocks.newJumpEpoch()
-    c.jumpCacheGen = c.codeMapGen
-  }
+  syncJumpEpoch(c)
   while (c.instructionsRetired < chunkEnd) {
     const eip = c.eip
     const h = jumpHash(eip)
@@ -109,10 +106,17 @@ function findBlock(c: Cpu, eip: number): number {
   c.startEsp = c.regs[4]!
   executeInstruction(c)
   c.instructionsRetired++
-  // CS loads, CPL switches, TLB flushes and INVLPG all drop the fetch page (`fetchTag`), which the instruction's
-  // own fetches had set: an instruction that leaves it unset may have changed what an EIP maps to.
-  if (c.fetchTag === -1) blocks.newJumpEpoch()
+  // The instruction may have loaded CS, changed the mode or CPL, or flushed TLB entries.
+  syncJumpEpoch(c)
   return -1
+}
+
+/** Starts a new jump-cache epoch when what an EIP maps to may have changed since the last one (`codeMapGen`). */
+function syncJumpEpoch(c: Cpu): void {
+  if (c.jumpCacheGen !== c.codeMapGen) {
+    c.blocks.newJumpEpoch()
+    c.jumpCacheGen = c.codeMapGen
+  }
 }
 
 /** Jump-cache index of an EIP. */

@@ -11,10 +11,7 @@ export function setSegRaw(c: Cpu, seg: number, sel: number, base: number, limit:
   c.segLimit[seg] = limit | 0
   c.segAttr[seg] = attr
   deriveSeg(c, seg)
-  if (seg === CS) {
-    c.fetchTag = -1
-    c.codeMapGen++
-  }
+  if (seg === CS) c.dropFetchPage()
 }
 
 /** Recomputes segLo/segHi/segOk of one segment from its hidden part and the mode. */
@@ -81,8 +78,7 @@ export function loadSegReal(c: Cpu, seg: number, sel: number): void {
   }
   deriveSeg(c, seg)
   if (seg === CS) {
-    c.fetchTag = -1
-    c.codeMapGen++
+    c.dropFetchPage()
     c.code32 = !c.v86 && (c.segAttr[CS]! & ATTR_DB) !== 0
   } else if (seg === SS) {
     c.stack32 = (c.segAttr[SS]! & ATTR_DB) !== 0

@@ -15,9 +15,9 @@ import { mayFault } from './record-traits'
 import { stateInLocals } from './state-locals'
 
 /**
- * Where compiled code is, for fault accounting: written on entry (`done` retired before this pass of the
- * block, its EIP, the first record) and before each record that may fault (`k`, a pool index). Generated code has
- * no try/catch of its own.
+ * Where compiled code is, for fault accounting: `done` retired before this pass of the block, its EIP, the first
+ * record and the record that may fault next (`k`, a pool index). Blocks with registers in locals write them in
+ * their `catch` when a fault leaves them; the others on entry and before each record that may fault.
  */
 const progress = { done: 0, eip: 0, first: 0, k: 0 }
 const H = { ...HELPERS, p: progress }
@@ -64,7 +64,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   for (let j = 0; j < n; j++) {
     const i = first + j
     // Labeled statements of the forward jumps: the one that ends here, then those that begin here.
-    if ([...jumps.target.values()].includes(j)) lines.push('}')
+    if (jumps.closes.has(j)) lines.push('}')
     for (const t of jumps.opens.get(j) ?? []) lines.push(`J${t}: {`)
     if (mayFault(b, i)) lines.push(`p.k = first + ${j};`)
     const op = b.op[i]!
@@ -100,7 +100,8 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   const { guard, body, progressOnFault } = inLocals(lines.join('\n'), helpers, wideSegs)
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
   head.push('const regs = c.regs;', 'let done = 0;')
-  if (faults) head.push('const p = h.p;', progressOnFault ? '' : 'p.eip = blockEip; p.first = first;')
+  if (faults) head.push('const p = h.p;')
+  if (faults && !progressOnFault) head.push('p.eip = blockEip; p.first = first;')
   return [...head, ...body].join('\n')
 }
 

@@ -12,6 +12,8 @@ export type ForwardJumps = {
   readonly target: ReadonlyMap<number, number>
   /** Labels to open before a record, outermost (farthest target) first. */
   readonly opens: ReadonlyMap<number, readonly number[]>
+  /** Records before which a label closes (the targets). */
+  readonly closes: ReadonlySet<number>
 }
 
 /** Index in the block of the record starting `offset` bytes after the block's start, after record `from`; or -1. */
@@ -49,7 +51,7 @@ export function forwardJumps(b: BlockCache, first: number, n: number): ForwardJu
   const opens = new Map<number, number[]>()
   for (const [open, t] of ranges) opens.set(open, [...(opens.get(open) ?? []), t])
   for (const list of opens.values()) list.sort((x, y) => y - x)
-  return { target, opens }
+  return { target, opens, closes: new Set(ranges.map((r) => r[1])) }
 }
 
 /**
