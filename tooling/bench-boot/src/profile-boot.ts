@@ -61,7 +61,9 @@ const times = await bootBoxwood(loadGuest(), {
   echo: process.env.BOXWOOD_BENCH_ECHO === '1',
   onMachine: (vm) => (machine = vm),
   onPrompt: () => {
-    console.log(`prompt at cpu ${cpuS().toFixed(1)} s, ${machine?.cpu.instructionsRetired} instructions`)
+    console.log(
+      `prompt at cpu ${cpuS().toFixed(1)} s (main thread ${mainThreadS().toFixed(1)} s), ${machine?.cpu.instructionsRetired} instructions${machine?.cpu.compileError ? `, compiling stopped: ${String(machine.cpu.compileError)}` : ''}`,
+    )
     if (process.env.BOXWOOD_PROFILE_UNTIL === 'prompt') process.exit(0)
   },
 })

@@ -243,6 +243,12 @@ export class Cpu {
   readonly hotness = new Uint8Array(CACHE_SIZE)
   readonly useBlocks: boolean
   compileThreshold: number
+  /**
+   * Why compiling stopped, when it did: the host forbids generating code (a Content-Security-Policy's EvalError)
+   * or the compiler made a function the host would not take (a compiler bug; tests check this stays null). The CPU
+   * then goes on with the block interpreter.
+   */
+  compileError: unknown = null
   /** Index within the block of the instruction that faulted in compiled code. */
   blockFaultIndex = 0
   readonly codePage = this.blocks.codePage

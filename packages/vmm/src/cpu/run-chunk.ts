@@ -139,6 +139,7 @@ function compile(c: Cpu, slot: number): CompiledBlock | undefined {
     return (c.compiled[slot] = compileBlock(c, slot))
   } catch (e) {
     if (e instanceof GuestFault || e === TRIPLE_FAULT) throw e
+    c.compileError = e
     c.compileThreshold = Infinity
     return undefined
   }

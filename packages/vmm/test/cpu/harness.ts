@@ -127,6 +127,8 @@ export function protectedMachine(
  */
 export function runForComparison(m: TestMachine, budget = 1_000_000): { exit: CpuExit; st: CpuState } {
   const exit = m.cpu.run(budget)
+  // A compiler bug would otherwise pass unseen: the CPU falls back to the block interpreter.
+  if (m.cpu.compileError !== null) throw m.cpu.compileError
   const st = m.cpu.getState()
   st.msr.tsc = 0
   return { exit, st }

@@ -10,9 +10,10 @@ import { type BlockCache, OP } from '../block-decoder'
 import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
 import { conditionExpr } from './conditions'
 import { deadFlagWriters, withoutLazyStores } from './dead-flags'
-import { forwardJumps } from './forward-jumps'
+import { type ForwardJumps, forwardJumps } from './forward-jumps'
+import { pageRuns } from './page-runs'
 import { mayFault } from './record-traits'
-import { stateInLocals } from './state-locals'
+import { onlyKnownCalls, stateInLocals } from './state-locals'
 
 /**
  * Where compiled code is, for fault accounting: `done` retired before this pass of the block, its EIP, the first
@@ -47,6 +48,24 @@ function branchesToStart(b: BlockCache, i: number): boolean {
 }
 
 /**
+ * The code of each ordinary record of a block (null: the block interpreter runs it); '' for the records whose code
+ * blockSource makes itself (internal forward jumps, branches back to the start).
+ */
+function recordCodes(b: BlockCache, first: number, n: number, jumps: ForwardJumps): (string | null)[] {
+  const codes: (string | null)[] = []
+  for (let j = 0; j < n; j++) {
+    const i = first + j
+    if (jumps.target.has(j) || branchesToStart(b, i)) codes.push('')
+    else if (b.op[i] === OP.jcc && b.size[i] === 4)
+      codes.push(
+        `if (${conditionExpr(b, i, first)}) { const t = (blockEip + ${b.imm[i]!}) | 0; ${GP_CHECK} c.eip = t; return ${j + 1} }`,
+      )
+    else codes.push(snippet(b, i, j))
+  }
+  return codes
+}
+
+/**
  * Generated source of the block in `slot`, made while `Cpu.wideSegs` is `wideSegs`: a function that relies on wide
  * segments starts by returning 0 when they are no longer so (runChunk then runs the block interpreter).
  */
@@ -54,18 +73,26 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   const first = b.first[slot]!
   const n = b.count[slot]!
   const dead = deadFlagWriters(b, first, n)
-  let helpers = false
   let faults = false
   for (let i = first; i < first + n; i++) faults ||= mayFault(b, i)
   const lines: string[] = []
   lines.push('for (;;) {')
   if (faults) lines.push('p.done = done;')
   const jumps = forwardJumps(b, first, n)
+  const codes = recordCodes(b, first, n, jumps)
+  const helpers = codes.some((code, j) => code === null || b.op[first + j] === OP.fpu)
+  const runs =
+    helpers || !codes.every((code) => onlyKnownCalls(code!))
+      ? null
+      : pageRuns(codes as string[], new Set([0, ...jumps.closes]), wideSegs)
+  if (runs !== null && runs.declare !== '') lines.unshift(runs.declare)
   for (let j = 0; j < n; j++) {
     const i = first + j
     // Labeled statements of the forward jumps: the one that ends here, then those that begin here.
     if (jumps.closes.has(j)) lines.push('}')
     for (const t of jumps.opens.get(j) ?? []) lines.push(`J${t}: {`)
+    const hoist = runs?.before.get(j)
+    if (hoist !== undefined) lines.push(hoist)
     if (mayFault(b, i)) lines.push(`p.k = first + ${j};`)
     const op = b.op[i]!
     const to = jumps.target.get(j)
@@ -83,21 +110,18 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
       else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)
       continue
     }
-    const code =
-      op === OP.jcc && b.size[i] === 4
-        ? `if (${conditionExpr(b, i, first)}) { const t = (blockEip + ${b.imm[i]!}) | 0; ${GP_CHECK} c.eip = t; return ${j + 1} }`
-        : snippet(b, i, j)
-    if (code !== null)
+    const code = runs?.codes[j] ?? codes[j]
+    if (code !== null && code !== undefined)
       lines.push((dead[j] ? withoutLazyStores(code) : code).replace(/return (\d+)/g, 'return done + $1'))
     else {
-      helpers = true
       lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
       lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
     }
-    if (op === OP.fpu) helpers = true
   }
   lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
-  const { guard, body, progressOnFault } = inLocals(lines.join('\n'), helpers, wideSegs)
+  const locals = inLocals(lines.join('\n'), helpers, wideSegs)
+  const { body, progressOnFault } = locals
+  const guard = locals.guard | (runs?.guard ?? 0)
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
   head.push('const regs = c.regs;', 'let done = 0;')
   if (faults) head.push('const p = h.p;')
@@ -118,17 +142,37 @@ function inLocals(body: string, helpers: boolean, wideSegs: number): InLocals {
   // Only registers the block assigns need storing back.
   const written = used.filter((r) => new RegExp(`regs\\[${r}\\] (?:[-+|&^]|<<|>>>?)?= `).test(body))
   const state = stateInLocals(body, wideSegs)
+  const arrays = hoistArrays(state.body)
   return {
     guard: state.guard,
     progressOnFault: state.onFault !== '',
     body: [
-      `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare}`,
+      `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare} ${arrays.declare}`,
       'try {',
-      state.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
+      arrays.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
       state.onFault === '' ? '' : `} catch (e) { ${state.onFault} throw e;`,
       `} finally { ${written.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
     ],
   }
+}
+
+/** Typed arrays of the Cpu that no compiled record replaces (the TLB pair changes only with CPL, which ends blocks). */
+const HOISTED = ['tlbR', 'tlbW', 'ram32', 'ram', 'codePage'] as const
+
+/**
+ * Reads the Cpu's typed arrays that `body` indexes into locals once on entry: after a call on a slow path V8 can
+ * no longer assume `c.tlbR` and the rest unchanged and would load each again at every later access.
+ */
+function hoistArrays(body: string): { declare: string; body: string } {
+  const declare: string[] = []
+  let out = body
+  for (const name of HOISTED) {
+    const ref = `c.${name}[`
+    if (!out.includes(ref)) continue
+    declare.push(`$${name} = c.${name}`)
+    out = out.split(ref).join(`$${name}[`)
+  }
+  return { declare: declare.length === 0 ? '' : `const ${declare.join(', ')};`, body: out }
 }
 
 /** A block body with registers (and flag state, progress, segments) in locals: inLocals. */

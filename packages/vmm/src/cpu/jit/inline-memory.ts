@@ -18,7 +18,7 @@ import { TLB_DATA_FAST, TLB_STORE_FAST } from '../tlb-entry'
 export type InlinedMemory = { readonly declare: string; readonly body: string; readonly guard: number }
 
 /** Splits the argument list that starts at `open` (just after `(`); returns the arguments and the index after `)`. */
-function callArgs(text: string, open: number): { args: string[]; end: number } | null {
+export function callArgs(text: string, open: number): { args: string[]; end: number } | null {
   const args: string[] = []
   let depth = 0
   let start = open

@@ -99,7 +99,7 @@ function worthLocals(body: string): boolean {
 }
 
 /** True when every call in `body` is known to leave the flag state and segments alone or only to read flags. */
-function onlyKnownCalls(body: string): boolean {
+export function onlyKnownCalls(body: string): boolean {
   for (const m of body.matchAll(/\bc\.(\w+)\(/g)) if (!FLAG_BLIND_METHODS.has(m[1]!)) return false
   for (const m of body.matchAll(/\bh\.(\w+)/g)) {
     if (m[1] !== 'p' && !(FLAG_READERS as readonly string[]).includes(m[1]!)) return false

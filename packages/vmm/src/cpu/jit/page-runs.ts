@@ -1,0 +1,217 @@
+// One TLB lookup for a run of data accesses through the same base register (x86-notes §3.2: compiled code's memory
+// accesses were 60–77% of its time in the boot, each one a TLB lookup). Compiled C keeps its locals and structures
+// at small offsets from a base register that stays put for many instructions — EBP in the kernel's MPI loop (8 of
+// its 12 accesses per pass), a structure pointer in the XZ decompressor. Over a run of records with no way in but
+// from its start and the register not written, `[R + disp]` through segment S lies at a fixed distance from
+// `S.base + R`: when the run's whole displacement range falls in one page whose TLB entries allow the RAM fast path
+// (and, for stores, no decoded code and the dirty bit already set), one lookup before the run gives every access
+// its physical address. Otherwise (the range crosses a page, a miss, unaligned 32-bit accesses) each access takes
+// its usual path (inline-memory.ts). A TLB entry does not change while a block runs (only CPL switches, CR3 and
+// INVLPG change translations, and those end blocks), as a real TLB needs no coherence with the page tables.
+import { callArgs } from './inline-memory'
+import { TLB_DATA_FAST, TLB_STORE_FAST } from '../tlb-entry'
+
+/** A data access of a record's code: `c.readN(S, X)` (expression) or `c.writeN(S, X, V);` (statement). */
+type Access = {
+  readonly write: boolean
+  readonly bytes: number
+  readonly seg: number
+  readonly reg: number
+  readonly disp: number
+  /** Where the access's text starts and ends in the record's code (a store: with its after-store check). */
+  readonly start: number
+  readonly end: number
+  /** The value stored (stores). */
+  readonly value: string
+}
+
+/** What a record's code does that runs care about. */
+type RecordUse = {
+  /** The record calls something that may change registers or translations: every run ends before it. */
+  readonly barrier: boolean
+  /** Registers the record writes. */
+  readonly written: ReadonlySet<number>
+  readonly accesses: readonly Access[]
+}
+
+/** Calls compiled records make that change no general register but ESP (the stack helpers) and no translation. */
+const HARMLESS_CALLS =
+  /\b(?:c\.(?:read8|read16|read32|write8|write16|write32|push16|push32|peek16|peek32|adjustSp|gp|fault)|h\.(?:jccTaken|condition|lazyCF|computeLazy))\(/g
+
+/** `((D + regs[R]) | 0)`: a 32-bit base + displacement address (eaExpr). */
+const BASE_DISP = /^\(\((-?\d+) \+ regs\[([0-7])\]\) \| 0\)$/
+
+/** The after-store check that may follow a store statement (template-parts.ts `afterStore`). */
+const AFTER_STORE = /^\s*if \(c\.breakChunk\) \{[^{}]*\}/
+
+/** Reads what record code `code` does to registers and memory. */
+function recordUse(code: string): RecordUse {
+  const calls = code.match(/\b[ch]\.\w+\(/g)?.length ?? 0
+  const harmless = code.match(HARMLESS_CALLS)?.length ?? 0
+  const written = new Set<number>()
+  for (const m of code.matchAll(/regs\[([0-7])\] (?:[-+|&^*]|<<|>>>?)?= /g)) written.add(Number(m[1]))
+  // The stack helpers move ESP.
+  if (/\bc\.(?:push16|push32|adjustSp)\(/.test(code)) written.add(4)
+  // An index that is not a literal, or an increment, could write any register.
+  const barrier = calls !== harmless || /regs\[[^0-7]|regs\[\d\](?:\+\+|--)|(?:\+\+|--)regs/.test(code)
+  const accesses: Access[] = []
+  if (barrier) return { barrier, written, accesses }
+  // `const o = ((D + regs[R]) | 0);` names the address of ALU read-modify-write templates.
+  const named = /const o = (\(\(-?\d+ \+ regs\[[0-7]\]\) \| 0\));/.exec(code)
+  const re = /\bc\.(read|write)(8|32)\((\d), /g
+  for (let m = re.exec(code); m !== null; m = re.exec(code)) {
+    const call = callArgs(code, m.index + m[0].length - 3)
+    if (call === null) continue
+    const [, off, value] = call.args
+    const address = off === 'o' && named !== null ? named[1]! : off
+    const base = address === undefined ? null : BASE_DISP.exec(address)
+    const write = m[1] === 'write'
+    if (base === null || (write && (value === undefined || code[call.end] !== ';'))) continue
+    const after = write ? AFTER_STORE.exec(code.slice(call.end + 1)) : null
+    accesses.push({
+      write,
+      bytes: Number(m[2]) / 8,
+      seg: Number(m[3]),
+      reg: Number(base[2]),
+      disp: Number(base[1]),
+      start: m.index,
+      end: write ? call.end + 1 + (after?.[0].length ?? 0) : call.end,
+      value: value ?? '',
+    })
+  }
+  return { barrier, written, accesses }
+}
+
+/** An access's text to replace: `wrap` gets the original. */
+type Rewrite = {
+  j: number
+  start: number
+  end: number
+  write: boolean
+  seg: number
+  wrap: (original: string) => string
+}
+
+/** A run's accesses: record index in the block and the access. */
+type Run = { reg: number; seg: number; items: { j: number; a: Access }[] }
+
+/** Records' code with the runs' accesses rewritten, a hoisted lookup to put before some records, and the locals. */
+export type PageRuns = {
+  readonly codes: readonly string[]
+  readonly before: ReadonlyMap<number, string>
+  readonly declare: string
+  /** `Cpu.wideSegs` bits the rewritten accesses assume. */
+  readonly guard: number
+}
+
+/**
+ * Finds the runs in the code of a block's records (`codes[j]`, every record's code present) and rewrites them.
+ * `targets` are the records that control may reach other than from the record before (jump targets, the start);
+ * `wideSegs` is `Cpu.wideSegs` at compile time: only accesses through segments that take every offset join runs.
+ * The caller makes sure the block calls nothing that may load a segment register (segment bases are read once,
+ * into `$sS`) and adds `guard` to the block's guard: the function returns 0 unless those segments are still wide.
+ */
+export function pageRuns(codes: readonly string[], targets: ReadonlySet<number>, wideSegs: number): PageRuns {
+  const out = [...codes]
+  const before = new Map<number, string>()
+  const locals = new Set<string>()
+  const rewrites: Rewrite[] = []
+  const open = new Map<number, Run>()
+  const close = (run: Run) => {
+    const emitted = emitRun(run, rewrites)
+    if (emitted === null) return
+    const j = emitted.at
+    before.set(j, (before.get(j) ?? '') + emitted.hoist)
+    for (const local of emitted.locals) locals.add(local)
+  }
+  const closeAll = () => {
+    for (const run of open.values()) close(run)
+    open.clear()
+  }
+  for (let j = 0; j < codes.length; j++) {
+    if (targets.has(j)) closeAll()
+    const use = recordUse(codes[j]!)
+    if (use.barrier) {
+      closeAll()
+      continue
+    }
+    for (const a of use.accesses) {
+      const bit = a.write ? 1 << (a.seg + 8) : 1 << a.seg
+      if (use.written.has(a.reg) || (wideSegs & bit) === 0) continue
+      const key = a.reg * 8 + a.seg
+      let run = open.get(key)
+      if (run === undefined) open.set(key, (run = { reg: a.reg, seg: a.seg, items: [] }))
+      run.items.push({ j, a })
+    }
+    for (const [key, run] of open) {
+      if (!use.written.has(run.reg)) continue
+      close(run)
+      open.delete(key)
+    }
+  }
+  closeAll()
+  rewrites.sort((x, y) => y.start - x.start)
+  for (const r of rewrites) {
+    const code = out[r.j]!
+    out[r.j] = code.slice(0, r.start) + r.wrap(code.slice(r.start, r.end)) + code.slice(r.end)
+  }
+  if (locals.size === 0) return { codes: out, before, declare: '', guard: 0 }
+  let guard = 0
+  const segs = new Set<number>()
+  for (const r of rewrites) {
+    guard |= r.write ? 1 << (r.seg + 8) : 1 << r.seg
+    segs.add(r.seg)
+  }
+  const bases = [...segs].map((seg) => `$s${seg} = c.segBase[${seg}]`)
+  return { codes: out, before, declare: `const ${bases.join(', ')}; let ${[...locals].join(', ')};`, guard }
+}
+
+/** Runs shorter than this are left to the per-access path (the lookup before the run costs about one access). */
+const MIN_RUN = 2
+
+/**
+ * The lookup before `run` (to go before record `at`) and the rewrites of its accesses (pushed on `rewrites`); null
+ * when the run is too short.
+ * 32-bit accesses join only with the alignment of the first one (the RAM fast path reads whole aligned words).
+ */
+function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; locals: string[] } | null {
+  const word = run.items.find((x) => x.a.bytes === 4)
+  const residue = word === undefined ? 0 : word.a.disp & 3
+  const items = run.items.filter((x) => x.a.bytes === 1 || (x.a.disp & 3) === residue)
+  if (items.length < MIN_RUN) return null
+  const name = `${run.reg}_${run.seg}`
+  const reads = items.some((x) => !x.a.write)
+  const writes = items.some((x) => x.a.write)
+  const lo = Math.min(...items.map((x) => x.a.disp))
+  const hi = Math.max(...items.map((x) => x.a.disp + x.a.bytes - 1))
+  const locals: string[] = []
+  const tests: string[] = []
+  if (reads) {
+    locals.push(`$g${name} = false`, `$p${name} = 0`)
+    tests.push(
+      `const $e = c.tlbR[$lo >>> 12]; $g${name} = ($e & ${TLB_DATA_FAST}) === ${TLB_DATA_FAST}; ` +
+        `$p${name} = (($e & ~0xfff) + ($lo & 0xfff) - ${lo}) | 0;`,
+    )
+  }
+  if (writes) {
+    locals.push(`$w${name} = false`, `$q${name} = 0`)
+    tests.push(
+      `const $t = c.tlbW[$lo >>> 12]; $w${name} = ($t & ${TLB_STORE_FAST}) === ${TLB_STORE_FAST} && c.codePage[($t >>> 12) & 0xfffff] === 0; ` +
+        `$q${name} = (($t & ~0xfff) + ($lo & 0xfff) - ${lo}) | 0;`,
+    )
+  }
+  const resets = [...(reads ? [`$g${name} = false;`] : []), ...(writes ? [`$w${name} = false;`] : [])].join(' ')
+  const aligned = word === undefined ? '' : ` && (($r + ${residue}) & 3) === 0`
+  const hoist =
+    `{ const $r = ($s${run.seg} + regs[${run.reg}]) | 0; const $lo = ($r + ${lo}) | 0; ${resets} ` +
+    `if (((($r + ${hi}) ^ $lo) & -4096) === 0${aligned}) { ${tests.join(' ')} } }\n`
+  for (const { j, a } of items) {
+    const at = (base: string) =>
+      a.bytes === 4 ? `c.ram32[(${base} + ${a.disp}) >>> 2]` : `c.ram[(${base} + ${a.disp}) >>> 0]`
+    const wrap = a.write
+      ? (original: string) => `if ($w${name}) { ${at(`$q${name}`)} = ${a.value}; } else { ${original} }`
+      : (original: string) => `($g${name} ? ${at(`$p${name}`)} : ${original})`
+    rewrites.push({ j, start: a.start, end: a.end, write: a.write, seg: a.seg, wrap })
+  }
+  return { at: items[0]!.j, hoist, locals }
+}
