@@ -39,7 +39,7 @@ setInterval(
     const eip = (machine.cpu.getState().eip >>> 0).toString(16)
     const main = mainThreadS()
     console.log(
-      `MIPS ${((n - lastInstructions) / (t - lastCpuS) / 1e6).toFixed(1)} (main thread ${((n - lastInstructions) / (main - lastMainS) / 1e6).toFixed(1)}) eip ${eip} cpu ${t.toFixed(1)} s`,
+      `MIPS ${((n - lastInstructions) / (t - lastCpuS) / 1e6).toFixed(1)} (main thread ${((n - lastInstructions) / (main - lastMainS) / 1e6).toFixed(1)}) eip ${eip} cpu ${t.toFixed(1)} s, ${(n / 1e9).toFixed(2)} G instructions`,
     )
     lastMainS = main
     lastInstructions = n

@@ -206,6 +206,15 @@ export class BlockCache {
       this.end[i] = p - phys
       n++
       const o = this.op[i]!
+      // A JMP forward within the page continues the block at its target: it becomes a NOP record whose end is
+      // the target (the EIP after it), and the block's bytes run to the end of its last record, so the CS limit
+      // check and the granules marked for self-modifying code cover every record (and the bytes skipped).
+      if (o === OP.jmp && code32 && this.size[i] === 4 && this.imm[i]! >= p - phys && phys + this.imm[i]! < pageEnd) {
+        this.op[i] = OP.nop
+        this.end[i] = this.imm[i]!
+        p = phys + this.imm[i]!
+        continue
+      }
       if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop || o === OP.callInd || o === OP.jmpInd) break
     }
     this.poolUsed += n

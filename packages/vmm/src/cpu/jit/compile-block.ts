@@ -190,7 +190,10 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
   let fn = bySource.get(source)
   if (fn === undefined) {
     // The generated source is built only from decoded integers and fixed templates.
-    const factory = new Function('h', `return function compiledBlock(c, blockEip, limit, first) {\n${source}\n}`)
+    const factory = new Function(
+      'h',
+      `'use strict'; return function compiledBlock(c, blockEip, limit, first) {\n${source}\n}`,
+    )
     fn = factory(H) as CompiledBlock
     if (bySource.size >= MAX_SHARED) bySource.clear()
     bySource.set(source, fn)
