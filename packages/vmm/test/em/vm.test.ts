@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SavedStateError, VmRunner, VmStateError, createVm } from '../../src/index'
 import type { ExecutionCpu, HostScheduler, LogEntry, Vm, VmConfig } from '../../src/index'
 import { TestCpu } from './test-cpu'
@@ -267,6 +267,26 @@ describe('Vm real-time mode and the runner', () => {
     vm.resume()
     host.ns += 1_000_000
     expect(vm.nowNs()).toBe(6_000_000)
+  })
+
+  it('yields between slices through setImmediate by default (setTimeout 0 waits at least 1 ms in Node)', async () => {
+    // A host clock that moves 1 ms per reading: each tick runs ten slices, then yields.
+    const host = { ns: 0, nowNs: () => (host.ns += 1_000_000) }
+    const { vm } = machine([{ op: 'nop' }, { op: 'jmp', to: 0 }], { time: { kind: 'realtime', host } })
+    const immediate = vi.spyOn(globalThis, 'setImmediate')
+    const timeout = vi.spyOn(globalThis, 'setTimeout')
+    try {
+      const runner = new VmRunner(vm)
+      runner.start()
+      for (let k = 0; k < 5; k++) await new Promise<void>((resolve) => setImmediate(resolve))
+      runner.stop()
+      // The runner's own calls: every yield an immediate, no 0 ms timers.
+      expect(immediate.mock.calls.length).toBeGreaterThan(5)
+      expect(timeout.mock.calls.filter((call) => call[1] === 0)).toEqual([])
+    } finally {
+      immediate.mockRestore()
+      timeout.mockRestore()
+    }
   })
 
   it('sleeps on HLT until the next deadline and wakes early on an interrupt line change', () => {
