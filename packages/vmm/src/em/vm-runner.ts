@@ -156,7 +156,9 @@ export class VmRunner {
       if (result.status === 'stopped') return
       if (result.status === 'idle') {
         const wake = result.wakeAtNs
-        this.sleep(wake === undefined ? undefined : Math.max(0, (wake - this.vm.nowNs()) / 1e6))
+        // Whole milliseconds, rounded up: host timers (Node's) truncate a fraction and so fire before the
+        // deadline, and the runner woke twice per guest timer tick — the second time to sleep again for the rest.
+        this.sleep(wake === undefined ? undefined : Math.max(0, Math.ceil((wake - this.vm.nowNs()) / 1e6)))
         return
       }
       if (result.status === 'halted-forever') {
