@@ -55,8 +55,9 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
         throw e
       }
       c.instructionsRetired += retired
-      // 0: the function was made for 4 GB segments that are no longer so (jit/inline-memory.ts); it is dropped
-      // and the block recompiled for the segments of the day once it is hot again.
+      // 0: the function was made for 4 GB segments that are no longer so (jit/inline-memory.ts) or for the other
+      // privilege level's TLB pair (jit/compile-block.ts bindArrays); it is dropped and the block recompiled for
+      // the segments and CPL of the day once it is hot again.
       if (retired === 0) {
         c.compiled[slot] = undefined
         blocks.heat[slot] = 0

@@ -204,7 +204,7 @@ describe('inline RAM fast path of compiled data accesses', () => {
       .filter((f) => f !== undefined)
       .map(String)
       .find((s) => s.includes('jnz') || s.includes('continue'))
-    expect(code).toMatch(/\$ram32\[/)
+    expect(code).toMatch(/RAM32\[/)
     expect([m.memory.read32(0x30004), m.memory.read32(0x30008)]).toEqual([150, 3])
   })
 })

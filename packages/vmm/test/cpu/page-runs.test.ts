@@ -145,8 +145,8 @@ describe('page runs: one lookup for accesses through an unchanged base register'
       .filter((f) => f !== undefined)
       .map(String)
       .find((s) => s.includes('continue'))
-    expect(code).toMatch(/\$g5_2 \? \$ram32\[\(\$p5_2 \+ -8\) >>> 2\]/)
-    expect(code).toMatch(/if \(\$w5_2\) \{ \$ram32\[\(\$q5_2 \+ -16\) >>> 2\] = /)
+    expect(code).toMatch(/\$g5_2 \? RAM32\[\(\$p5_2 \+ -8\) >>> 2\]/)
+    expect(code).toMatch(/if \(\$w5_2\) \{ RAM32\[\(\$q5_2 \+ -16\) >>> 2\] = /)
     expect([m.memory.read32(0x300f4), m.memory.read32(0x300f0)]).toEqual([40 * 5, 5])
   })
 
