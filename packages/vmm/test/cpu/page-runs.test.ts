@@ -44,8 +44,11 @@ function access(rng: Rng): string {
       return rng.int(2) === 0 ? `lea ebx, [ebx + ${rng.pick([4, 8, 1024])}]` : `add ebp, ${rng.pick([4, 16])}`
     case 7: {
       // A forward jump over a base change: the accesses after its target form a new run.
+      // Or over accesses: a lookup made between the jump and its target serves no access after the target.
       const skip = `.s${(label += 1)}`
-      return `test eax, ${1 << rng.int(4)}\n  jz ${skip}\n  lea ebx, [ebx + 512]\n  ${skip}:`
+      const skipped =
+        rng.int(2) === 0 ? 'lea ebx, [ebx + 512]' : `mov edx, [ebp - ${rng.int(16) * 4 + 4}]\n  add esi, [ebx + 4]`
+      return `test eax, ${1 << rng.int(4)}\n  jz ${skip}\n  ${skipped}\n  ${skip}:`
     }
     default:
       return `push dword ${at()}\n  pop ${r()}`

@@ -62,6 +62,13 @@ function recordCodes(b: BlockCache, first: number, n: number, jumps: ForwardJump
   return codes
 }
 
+/** Each internal forward jump's target → the record whose Jcc opens its label (the first jump there). */
+function joinsOf(jumps: ForwardJumps): Map<number, number> {
+  const joins = new Map<number, number>()
+  for (const [source, targets] of jumps.opens) for (const t of targets) joins.set(t, source)
+  return joins
+}
+
 /**
  * Generated source of the block in `slot`, made while `Cpu.wideSegs` is `wideSegs`: a function that relies on wide
  * segments starts by returning 0 when they are no longer so (runChunk then runs the block interpreter).
@@ -81,7 +88,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   const runs =
     helpers || !codes.every((code) => onlyKnownCalls(code!))
       ? null
-      : pageRuns(codes as string[], new Set([0, ...jumps.closes]), wideSegs)
+      : pageRuns(codes as string[], joinsOf(jumps), wideSegs)
   if (runs !== null && runs.declare !== '') lines.unshift(runs.declare)
   for (let j = 0; j < n; j++) {
     const i = first + j

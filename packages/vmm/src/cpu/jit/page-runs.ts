@@ -106,12 +106,15 @@ export type PageRuns = {
 
 /**
  * Finds the runs in the code of a block's records (`codes[j]`, every record's code present) and rewrites them.
- * `targets` are the records that control may reach other than from the record before (jump targets, the start);
+ * `joins` maps each record that control may reach other than from the record before — the target of internal
+ * forward jumps (jit/forward-jumps.ts) — to the first jump there (where its labeled statement opens); the block's
+ * start is reached from outside. A lookup made at or before that jump is made on every path to the join, so its
+ * run goes on past it; a run begun between the jump and the join ends there.
  * `wideSegs` is `Cpu.wideSegs` at compile time: only accesses through segments that take every offset join runs.
  * The caller makes sure the block calls nothing that may load a segment register (segment bases are read once,
  * into `$sS`) and adds `guard` to the block's guard: the function returns 0 unless those segments are still wide.
  */
-export function pageRuns(codes: readonly string[], targets: ReadonlySet<number>, wideSegs: number): PageRuns {
+export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, number>, wideSegs: number): PageRuns {
   const out = [...codes]
   const before = new Map<number, string>()
   const locals = new Set<string>()
@@ -129,7 +132,14 @@ export function pageRuns(codes: readonly string[], targets: ReadonlySet<number>,
     open.clear()
   }
   for (let j = 0; j < codes.length; j++) {
-    if (targets.has(j)) closeAll()
+    const from = joins.get(j)
+    if (from !== undefined) {
+      for (const [key, run] of open) {
+        if (run.items[0]!.j <= from) continue
+        close(run)
+        open.delete(key)
+      }
+    }
     const use = recordUse(codes[j]!)
     if (use.barrier) {
       closeAll()
@@ -213,5 +223,6 @@ function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; lo
       : (original: string) => `($g${name} ? ${at(`$p${name}`)} : ${original})`
     rewrites.push({ j, start: a.start, end: a.end, write: a.write, seg: a.seg, wrap })
   }
-  return { at: items[0]!.j, hoist, locals }
+  // Before the run's first access, even one left out: only there does the lookup come before every join it spans.
+  return { at: run.items[0]!.j, hoist, locals }
 }
