@@ -89,7 +89,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
     helpers || !codes.every((code) => onlyKnownCalls(code!))
       ? null
       : pageRuns(codes as string[], joinsOf(jumps), wideSegs)
-  if (runs !== null && runs.declare !== '') lines.unshift(runs.declare)
+  if (runs !== null && runs.declare !== '') lines.unshift(runs.declare, runs.entry)
   for (let j = 0; j < n; j++) {
     const i = first + j
     // Labeled statements of the forward jumps: the one that ends here, then those that begin here.

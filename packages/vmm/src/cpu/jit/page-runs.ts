@@ -93,12 +93,14 @@ type Rewrite = {
 }
 
 /** A run's accesses: record index in the block and the access. */
-type Run = { reg: number; seg: number; items: { j: number; a: Access }[] }
+type Run = { reg: number; seg: number; items: { j: number; a: Access }[]; entry: boolean }
 
 /** Records' code with the runs' accesses rewritten, a hoisted lookup to put before some records, and the locals. */
 export type PageRuns = {
   readonly codes: readonly string[]
   readonly before: ReadonlyMap<number, string>
+  /** Lookups for the function's entry, before its loop: runs through a register no record writes. */
+  readonly entry: string
   readonly declare: string
   /** `Cpu.wideSegs` bits the rewritten accesses assume. */
   readonly guard: number
@@ -120,13 +122,20 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
   const locals = new Set<string>()
   const rewrites: Rewrite[] = []
   const open = new Map<number, Run>()
+  let entry = ''
   const close = (run: Run) => {
     const emitted = emitRun(run, rewrites)
     if (emitted === null) return
     const j = emitted.at
-    before.set(j, (before.get(j) ?? '') + emitted.hoist)
+    if (j < 0) entry += emitted.hoist
+    else before.set(j, (before.get(j) ?? '') + emitted.hoist)
     for (const local of emitted.locals) locals.add(local)
   }
+  // A register no record writes, in a block that calls nothing unknown, holds one value all through the call —
+  // every pass of a loop included: its accesses form one run whose lookup is made once, on entry.
+  const uses = codes.map(recordUse)
+  const steady = uses.some((u) => u.barrier) ? new Set<number>() : new Set([0, 1, 2, 3, 4, 5, 6, 7])
+  for (const u of uses) for (const r of u.written) steady.delete(r)
   const closeAll = () => {
     for (const run of open.values()) close(run)
     open.clear()
@@ -135,12 +144,12 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
     const from = joins.get(j)
     if (from !== undefined) {
       for (const [key, run] of open) {
-        if (run.items[0]!.j <= from) continue
+        if (run.entry || run.items[0]!.j <= from) continue
         close(run)
         open.delete(key)
       }
     }
-    const use = recordUse(codes[j]!)
+    const use = uses[j]!
     if (use.barrier) {
       closeAll()
       continue
@@ -150,7 +159,7 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
       if (use.written.has(a.reg) || (wideSegs & bit) === 0) continue
       const key = a.reg * 8 + a.seg
       let run = open.get(key)
-      if (run === undefined) open.set(key, (run = { reg: a.reg, seg: a.seg, items: [] }))
+      if (run === undefined) open.set(key, (run = { reg: a.reg, seg: a.seg, items: [], entry: steady.has(a.reg) }))
       run.items.push({ j, a })
     }
     for (const [key, run] of open) {
@@ -165,7 +174,7 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
     const code = out[r.j]!
     out[r.j] = code.slice(0, r.start) + r.wrap(code.slice(r.start, r.end)) + code.slice(r.end)
   }
-  if (locals.size === 0) return { codes: out, before, declare: '', guard: 0 }
+  if (locals.size === 0) return { codes: out, before, entry: '', declare: '', guard: 0 }
   let guard = 0
   const segs = new Set<number>()
   for (const r of rewrites) {
@@ -173,14 +182,14 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
     segs.add(r.seg)
   }
   const bases = [...segs].map((seg) => `$s${seg} = c.segBase[${seg}]`)
-  return { codes: out, before, declare: `const ${bases.join(', ')}; let ${[...locals].join(', ')};`, guard }
+  return { codes: out, before, entry, declare: `const ${bases.join(', ')}; let ${[...locals].join(', ')};`, guard }
 }
 
 /** Runs shorter than this are left to the per-access path (the lookup before the run costs about one access). */
 const MIN_RUN = 2
 
 /**
- * The lookup before `run` (to go before record `at`) and the rewrites of its accesses (pushed on `rewrites`); null
+ * The lookup before `run` (to go before record `at`, -1: on entry) and the rewrites of its accesses (pushed on `rewrites`); null
  * when the run is too short.
  * 32-bit accesses join only with the alignment of the first one (the RAM fast path reads whole aligned words).
  */
@@ -224,5 +233,5 @@ function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; lo
     rewrites.push({ j, start: a.start, end: a.end, write: a.write, seg: a.seg, wrap })
   }
   // Before the run's first access, even one left out: only there does the lookup come before every join it spans.
-  return { at: run.items[0]!.j, hoist, locals }
+  return { at: run.entry ? -1 : run.items[0]!.j, hoist, locals }
 }
