@@ -5,16 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { protectedMachine, runForComparison, USER_GDT } from './harness'
 
 /** Sums the dwords at ESI.. (wrapping within 16 KiB) for ECX passes; loads and stores through the TLB. */
-const SUM_LOOP = [
-  'top:',
-  'add eax, [esi]',
-  'mov [esi + 4], eax',
-  'add esi, 8',
-  'and esi, 0x33ff8',
-  'dec ecx',
-  'jnz top',
-  'hlt',
-]
+const LOOP = ['top:', 'add eax, [esi]', 'mov [esi + 4], eax', 'add esi, 8', 'and esi, 0x33ff8', 'dec ecx', 'jnz top']
+const SUM_LOOP = [...LOOP, 'hlt']
 
 describe('arrays bound into compiled functions', () => {
   it('two machines compile the same code each for their own RAM', () => {
@@ -51,13 +43,7 @@ describe('arrays bound into compiled functions', () => {
       // then starts as a block (its compiled function), not as a single interpreted instruction.
       'uentry:',
       'nop',
-      'top:',
-      'add eax, [esi]',
-      'mov [esi + 4], eax',
-      'add esi, 8',
-      'and esi, 0x33ff8',
-      'dec ecx',
-      'jnz top',
+      ...LOOP,
       'mov ecx, 1000',
       'mov dx, 0x23',
       'mov ds, dx',

@@ -164,3 +164,28 @@ export function enterUserMode(m: TestMachine, edit: (s: CpuState) => void = () =
   m.cpu.setState(s)
   return m
 }
+
+/**
+ * Maps a one-page MMIO latch at `base` (reads return the last value written) and returns the log of its accesses
+ * (`r4@offset`, `w1@offset=value`): what compiled code must hand to the device exactly as the interpreter does.
+ */
+export function mapLatch(m: TestMachine, base: number): string[] {
+  const log: string[] = []
+  let latch = 0x5a5a5a5a
+  m.memory.mapMmio(
+    base,
+    0x1000,
+    {
+      read: (offset, size) => {
+        log.push(`r${size}@${offset}`)
+        return latch
+      },
+      write: (offset, value, size) => {
+        log.push(`w${size}@${offset}=${value}`)
+        latch = value
+      },
+    },
+    'test latch',
+  )
+  return log
+}

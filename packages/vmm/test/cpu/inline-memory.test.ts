@@ -5,7 +5,7 @@
 // frame, memory, dirty-page bits and MMIO accesses.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { protectedMachine, runForComparison } from './harness'
+import { mapLatch, protectedMachine, runForComparison } from './harness'
 
 const REGS = ['eax', 'ebx', 'edx', 'edi'] as const
 /** Page directory and page table (identity map of the first 4 MiB, 4 KiB pages). */
@@ -65,23 +65,7 @@ function runBoth(source: string, esi: number, rng: Rng, limit = 0xffffffff) {
   const fill = Array.from({ length: 0x8000 }, () => rng.int(256))
   return (['interpreter', 'compiled'] as const).map((engine) => {
     const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00cf9300]], { engine, compileThreshold: 1 })
-    const mmio: string[] = []
-    let latch = 0x5a5a5a5a
-    m.memory.mapMmio(
-      MMIO,
-      0x1000,
-      {
-        read: (offset, size) => {
-          mmio.push(`r${size}@${offset}`)
-          return latch
-        },
-        write: (offset, value, size) => {
-          mmio.push(`w${size}@${offset}=${value}`)
-          latch = value
-        },
-      },
-      'test latch',
-    )
+    const mmio = mapLatch(m, MMIO)
     m.memory.ram.set(fill, 0x30000)
     m.memory.write32(PD, PT | 3)
     for (let p = 0; p < 1024; p++) {

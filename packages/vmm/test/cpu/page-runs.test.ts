@@ -6,7 +6,7 @@
 // dirty bits.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { protectedMachine, runForComparison } from './harness'
+import { mapLatch, protectedMachine, runForComparison } from './harness'
 
 const PD = 0x8000
 const PT = 0x9000
@@ -73,23 +73,7 @@ function runBoth(source: string, ebx: number, ebp: number, esp: number, rng: Rng
   const fill = Array.from({ length: 0x10000 }, () => rng.int(256))
   return (['interpreter', 'compiled'] as const).map((engine) => {
     const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
-    const mmio: string[] = []
-    let latch = 0x5a5a5a5a
-    m.memory.mapMmio(
-      MMIO,
-      0x1000,
-      {
-        read: (offset, size) => {
-          mmio.push(`r${size}@${offset}`)
-          return latch
-        },
-        write: (offset, value, size) => {
-          mmio.push(`w${size}@${offset}=${value}`)
-          latch = value
-        },
-      },
-      'test latch',
-    )
+    const mmio = mapLatch(m, MMIO)
     m.memory.ram.set(fill, 0x30000)
     m.memory.write32(PD, PT | 3)
     for (let p = 0; p < 1024; p++) {
