@@ -41,7 +41,8 @@ export function callArgs(text: string, open: number): { args: string[]; end: num
 
 /**
  * Rewrites every `c.readN(S, off)` (an expression) and `c.writeN(S, off, v);` (a statement), N = 8, 16 or 32, with a
- * constant segment S in `body`. The caller guarantees that nothing in the body can change segment registers.
+ * constant segment S in `body`; a call written `c.readN(S , off)` (a space before the comma: page-runs.ts's other
+ * path of an access whose page was looked up for its run) stays a call. The caller guarantees that nothing in the body can change segment registers.
  * `wide` is `Cpu.wideSegs` now: accesses through those segments go without bounds checks, under the guard.
  */
 export function inlineMemory(body: string, wide: number): InlinedMemory {

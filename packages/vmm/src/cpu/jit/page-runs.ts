@@ -227,9 +227,12 @@ function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; lo
   for (const { j, a } of items) {
     const at = (base: string) =>
       a.bytes === 4 ? `c.ram32[(${base} + ${a.disp}) >>> 2]` : `c.ram[(${base} + ${a.disp}) >>> 0]`
+    // The other path is the plain call, kept out of inline-memory.ts (no second inline TLB check per access: the
+    // lookup failed for the whole run, and the function stays small for V8 to optimize).
+    const plain = (original: string) => original.replace(/^c\.(read|write)(8|32)\((\d), /, 'c.$1$2($3 , ')
     const wrap = a.write
-      ? (original: string) => `if ($w${name}) { ${at(`$q${name}`)} = ${a.value}; } else { ${original} }`
-      : (original: string) => `($g${name} ? ${at(`$p${name}`)} : ${original})`
+      ? (original: string) => `if ($w${name}) { ${at(`$q${name}`)} = ${a.value}; } else { ${plain(original)} }`
+      : (original: string) => `($g${name} ? ${at(`$p${name}`)} : ${plain(original)})`
     rewrites.push({ j, start: a.start, end: a.end, write: a.write, seg: a.seg, wrap })
   }
   // Before the run's first access, even one left out: only there does the lookup come before every join it spans.
