@@ -104,6 +104,8 @@ export class Cpu {
   readonly ramView: DataView
   /** RAM as aligned little-endian dwords (bulk STOSD). */
   readonly ram32: Int32Array
+  /** RAM as aligned little-endian words (compiled code's 16-bit accesses). */
+  readonly ram16: Uint16Array
   readonly dirty: Int32Array
   readonly readTsc: (() => number) | null
   fpu: Fpu | null = null
@@ -261,6 +263,7 @@ export class Cpu {
     this.ramView = options.memory.ramView
     const ram = options.memory.ram
     this.ram32 = new Int32Array(ram.buffer, ram.byteOffset, ram.byteLength >>> 2)
+    this.ram16 = new Uint16Array(ram.buffer, ram.byteOffset, ram.byteLength >>> 1)
     this.dirty = options.memory.dirty
     this.plainRam = options.memory.plainRam
     this.readTsc = options.readTsc ?? null

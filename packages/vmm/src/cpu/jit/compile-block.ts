@@ -169,7 +169,7 @@ function inLocals(body: string, helpers: boolean, wideSegs: number): InLocals {
  * per call. RAM, its 32-bit view and the decoded-code page map never change for a CPU; the TLB pair does, with
  * CPL (supervisor and user TLBs), so a function that indexes it starts by checking it still has the current pair.
  */
-const BOUND = ['tlbR', 'tlbW', 'ram32', 'ram', 'codePage'] as const
+const BOUND = ['tlbR', 'tlbW', 'ram32', 'ram16', 'ram', 'codePage'] as const
 
 /** `body` indexing the bound arrays instead of the Cpu's fields, and the check it then needs on entry. */
 function bindArrays(body: string): { guard: string; body: string } {
@@ -208,11 +208,12 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
       'TLBR',
       'TLBW',
       'RAM32',
+      'RAM16',
       'RAM',
       'CODEPAGE',
       `'use strict'; return function compiledBlock(c, blockEip, limit, first) {\n${source}\n}`,
     )
-    fn = factory(H, c.tlbR, c.tlbW, c.ram32, c.ram, c.codePage) as CompiledBlock
+    fn = factory(H, c.tlbR, c.tlbW, c.ram32, c.ram16, c.ram, c.codePage) as CompiledBlock
     if (cache.size >= MAX_SHARED) cache.clear()
     cache.set(key, fn)
   }

@@ -95,8 +95,7 @@ function inBounds(first: string, o: string, lo: string, hi: string, bytes: numbe
 function load(seg: number, bytes: number, off: string, bounded: boolean): string {
   // Unsigned: RAM above 2 GiB has TLB entries with bit 31 set.
   const p = '((($e & ~0xfff) | ($l & 0xfff)) >>> 0)'
-  const value =
-    bytes === 4 ? `c.ram32[${p} >>> 2]` : bytes === 2 ? `(c.ram[${p}] | (c.ram[${p} + 1] << 8))` : `c.ram[${p}]`
+  const value = bytes === 4 ? `c.ram32[${p} >>> 2]` : bytes === 2 ? `c.ram16[${p} >>> 1]` : `c.ram[${p}]`
   const linear = `($l = ($b${seg} + $o) | 0)`
   // cpu.ts takes the fast path only for aligned accesses (then within one page).
   const offset = `($o = (${off}) >>> 0)`
@@ -115,11 +114,7 @@ function load(seg: number, bytes: number, off: string, bounded: boolean): string
  */
 function store(seg: number, bytes: number, off: string, v: string, bounded: boolean, after: string): string {
   const write =
-    bytes === 4
-      ? 'c.ram32[$sp >>> 2] = $sv;'
-      : bytes === 2
-        ? 'c.ram[$sp] = $sv; c.ram[$sp + 1] = $sv >>> 8;'
-        : 'c.ram[$sp] = $sv;'
+    bytes === 4 ? 'c.ram32[$sp >>> 2] = $sv;' : bytes === 2 ? 'c.ram16[$sp >>> 1] = $sv;' : 'c.ram[$sp] = $sv;'
   return (
     `{ const $so = (${off}) >>> 0; const $sv = ${v}; const $sl = ($b${seg} + $so) | 0; const $se = c.tlbW[$sl >>> 12]; ` +
     `const $sp = (($se & ~0xfff) | ($sl & 0xfff)) >>> 0; ` +
