@@ -209,10 +209,11 @@ export class BlockCache {
       // A JMP forward within the page continues the block at its target: it becomes a NOP record whose end is
       // the target (the EIP after it), and the block's bytes run to the end of its last record, so the CS limit
       // check and the granules marked for self-modifying code cover every record (and the bytes skipped).
-      if (o === OP.jmp && code32 && this.size[i] === 4 && this.imm[i]! >= p - phys && phys + this.imm[i]! < pageEnd) {
+      const to = this.imm[i]!
+      if (o === OP.jmp && code32 && this.size[i] === 4 && to >= p - phys && phys + to < pageEnd) {
         this.op[i] = OP.nop
-        this.end[i] = this.imm[i]!
-        p = phys + this.imm[i]!
+        this.end[i] = to
+        p = phys + to
         continue
       }
       if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop || o === OP.callInd || o === OP.jmpInd) break

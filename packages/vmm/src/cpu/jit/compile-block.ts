@@ -3,9 +3,8 @@
 // Jcc conditions fused with their flag producer (conditions.ts) and dead flag writes left out (dead-flags.ts).
 // Generated code refers to its records only relative to `first`, so identical code anywhere in memory — and the
 // same code re-decoded after a write elsewhere in its page — shares one function (per CPU and TLB pair, whose
-// arrays it holds: bindArrays) that V8 has already optimized
-// (compiling a fresh function and letting V8 tier it up again costs far more than the block saves while the
-// kernel rewrites its code pages at boot).
+// arrays it holds: bindArrays) that V8 has already optimized (compiling a fresh function and letting V8 tier it up
+// again costs far more than the block saves while the kernel rewrites its code pages at boot).
 import type { Cpu } from '../cpu'
 import { type BlockCache, OP } from '../block-decoder'
 import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'

@@ -84,7 +84,7 @@ export function inlineMemory(body: string, wide: number): InlinedMemory {
 }
 
 /** The `afterStore` check right after a store statement: `if (c.breakChunk) { … }` (no nested braces). */
-const AFTER_STORE = /^\s*if \(c\.breakChunk\) \{[^{}]*\}/
+export const AFTER_STORE = /^\s*if \(c\.breakChunk\) \{[^{}]*\}/
 
 /** Conditions: offset `o` (unsigned, `first` computes it) within `lo`..`hi` for `bytes` bytes. */
 function inBounds(first: string, o: string, lo: string, hi: string, bytes: number): string[] {

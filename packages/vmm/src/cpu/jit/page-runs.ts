@@ -5,10 +5,11 @@
 // from its start and the register not written, `[R + disp]` through segment S lies at a fixed distance from
 // `S.base + R`: when the run's whole displacement range falls in one page whose TLB entries allow the RAM fast path
 // (and, for stores, no decoded code and the dirty bit already set), one lookup before the run gives every access
-// its physical address. Otherwise (the range crosses a page, a miss, unaligned 32-bit accesses) each access takes
-// its usual path (inline-memory.ts). A TLB entry does not change while a block runs (only CPL switches, CR3 and
+// its physical address. Otherwise (the range crosses a page, a miss, unaligned 32-bit accesses) each access of the
+// run calls the Cpu's access method. A TLB entry does not change while a block runs (only CPL switches, CR3 and
 // INVLPG change translations, and those end blocks), as a real TLB needs no coherence with the page tables.
-import { callArgs } from './inline-memory'
+import { AFTER_STORE, callArgs } from './inline-memory'
+import { onlyKnownCalls } from './state-locals'
 import { TLB_DATA_FAST, TLB_STORE_FAST } from '../tlb-entry'
 
 /** A data access of a record's code: `c.readN(S, X)` (expression) or `c.writeN(S, X, V);` (statement). */
@@ -34,26 +35,18 @@ type RecordUse = {
   readonly accesses: readonly Access[]
 }
 
-/** Calls compiled records make that change no general register but ESP (the stack helpers) and no translation. */
-const HARMLESS_CALLS =
-  /\b(?:c\.(?:read8|read16|read32|write8|write16|write32|push16|push32|peek16|peek32|adjustSp|gp|fault)|h\.(?:jccTaken|condition|lazyCF|computeLazy))\(/g
-
 /** `((D + regs[R]) | 0)`: a 32-bit base + displacement address (eaExpr). */
 const BASE_DISP = /^\(\((-?\d+) \+ regs\[([0-7])\]\) \| 0\)$/
 
-/** The after-store check that may follow a store statement (template-parts.ts `afterStore`). */
-const AFTER_STORE = /^\s*if \(c\.breakChunk\) \{[^{}]*\}/
-
 /** Reads what record code `code` does to registers and memory. */
 function recordUse(code: string): RecordUse {
-  const calls = code.match(/\b[ch]\.\w+\(/g)?.length ?? 0
-  const harmless = code.match(HARMLESS_CALLS)?.length ?? 0
   const written = new Set<number>()
   for (const m of code.matchAll(/regs\[([0-7])\] (?:[-+|&^*]|<<|>>>?)?= /g)) written.add(Number(m[1]))
   // The stack helpers move ESP.
   if (/\bc\.(?:push16|push32|adjustSp)\(/.test(code)) written.add(4)
-  // An index that is not a literal, or an increment, could write any register.
-  const barrier = calls !== harmless || /regs\[[^0-7]|regs\[\d\](?:\+\+|--)|(?:\+\+|--)regs/.test(code)
+  // Calls other than the memory, stack and flag-reading helpers (state-locals.ts), an index that is not a literal
+  // or an increment could write any register or change translations.
+  const barrier = !onlyKnownCalls(code) || /regs\[[^0-7]|regs\[\d\](?:\+\+|--)|(?:\+\+|--)regs/.test(code)
   const accesses: Access[] = []
   if (barrier) return { barrier, written, accesses }
   // `const o = ((D + regs[R]) | 0);` names the address of ALU read-modify-write templates.
@@ -189,9 +182,9 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
 const MIN_RUN = 2
 
 /**
- * The lookup before `run` (to go before record `at`, -1: on entry) and the rewrites of its accesses (pushed on `rewrites`); null
- * when the run is too short.
- * 32-bit accesses join only with the alignment of the first one (the RAM fast path reads whole aligned words).
+ * The lookup before `run` (to go before record `at`, or on entry for -1) and the rewrites of its accesses (pushed
+ * on `rewrites`); null when the run is too short. 32-bit accesses join only with the alignment of the first one
+ * (the RAM fast path reads whole aligned words).
  */
 function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; locals: string[] } | null {
   const word = run.items.find((x) => x.a.bytes === 4)
