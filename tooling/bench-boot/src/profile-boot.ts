@@ -22,6 +22,7 @@ let machine: Vm | undefined
 let lastInstructions = 0
 let lastCpuS = 0
 let lastMainS = 0
+const startMs = performance.now()
 /** CPU seconds of the main thread alone (Linux): the rest of the process time is V8's compiler and GC threads. */
 const mainThreadS = () => {
   try {
@@ -39,7 +40,7 @@ setInterval(
     const eip = (machine.cpu.getState().eip >>> 0).toString(16)
     const main = mainThreadS()
     console.log(
-      `MIPS ${((n - lastInstructions) / (t - lastCpuS) / 1e6).toFixed(1)} (main thread ${((n - lastInstructions) / (main - lastMainS) / 1e6).toFixed(1)}) eip ${eip} cpu ${t.toFixed(1)} s, ${(n / 1e9).toFixed(2)} G instructions`,
+      `MIPS ${((n - lastInstructions) / (t - lastCpuS) / 1e6).toFixed(1)} (main thread ${((n - lastInstructions) / (main - lastMainS) / 1e6).toFixed(1)}) eip ${eip} cpu ${t.toFixed(1)} s, wall ${((performance.now() - startMs) / 1000).toFixed(1)} s, ${(n / 1e9).toFixed(2)} G instructions`,
     )
     lastMainS = main
     lastInstructions = n
@@ -62,7 +63,7 @@ const times = await bootBoxwood(loadGuest(), {
   onMachine: (vm) => (machine = vm),
   onPrompt: () => {
     console.log(
-      `prompt at cpu ${cpuS().toFixed(1)} s (main thread ${mainThreadS().toFixed(1)} s), ${machine?.cpu.instructionsRetired} instructions${machine?.cpu.compileError ? `, compiling stopped: ${String(machine.cpu.compileError)}` : ''}`,
+      `prompt at cpu ${cpuS().toFixed(1)} s (main thread ${mainThreadS().toFixed(1)} s), wall ${((performance.now() - startMs) / 1000).toFixed(1)} s, ${machine?.cpu.instructionsRetired} instructions${machine?.cpu.compileError ? `, compiling stopped: ${String(machine.cpu.compileError)}` : ''}`,
     )
     if (process.env.BOXWOOD_PROFILE_UNTIL === 'prompt') process.exit(0)
   },

@@ -73,6 +73,11 @@ export interface CpuOptions {
   /** Time-stamp counter source; defaults to the retired-instruction count (deterministic). */
   readonly readTsc?: () => number
   /**
+   * The rate of `readTsc` in Hz (a whole number of MHz) when it counts time: CPUID leaves 0x15/0x16 then report it,
+   * so that an OS needs no TSC calibration. Unset: the TSC's frequency is not defined and CPUID stops at leaf 1.
+   */
+  readonly tscHz?: number
+  /**
    * Execution engine: 'interpreter' decodes every instruction; 'blocks' adds the decoded-instruction cache;
    * 'compiled' (default) also compiles hot blocks to JavaScript functions.
    */
@@ -108,6 +113,8 @@ export class Cpu {
   readonly ram16: Uint16Array
   readonly dirty: Int32Array
   readonly readTsc: (() => number) | null
+  /** CpuOptions.tscHz, or 0. */
+  readonly tscHz: number
   fpu: Fpu | null = null
   readonly fpuHost: CpuFpuHost
 
@@ -267,6 +274,7 @@ export class Cpu {
     this.dirty = options.memory.dirty
     this.plainRam = options.memory.plainRam
     this.readTsc = options.readTsc ?? null
+    this.tscHz = options.readTsc !== undefined && options.tscHz !== undefined ? options.tscHz : 0
     const engine = options.engine ?? 'compiled'
     this.useBlocks = engine !== 'interpreter'
     this.compileThreshold = engine === 'compiled' ? Math.max(0, options.compileThreshold ?? HOT_BLOCK) : Infinity

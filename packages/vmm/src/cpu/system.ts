@@ -72,12 +72,33 @@ function featuresEdx(c: Cpu): number {
   return CPUID_FEATURES_EDX | (c.fpu !== null ? 1 | (1 << 24) : 0) | (apic ? 1 << 9 : 0)
 }
 
+/**
+ * Leaf 0x15's core crystal clock: the local APIC timer's 100 MHz bus clock, which Linux then also takes as its APIC
+ * timer rate (it assumes the crystal feeds the APIC) instead of calibrating that.
+ */
+export const CPUID_CRYSTAL_HZ = 100_000_000
+/** The bus (reference) frequency of leaf 0x16, MHz. */
+const BUS_MHZ = CPUID_CRYSTAL_HZ / 1_000_000
+
+/**
+ * The highest basic leaf: 0x16 when the TSC has a known rate (`CpuOptions.tscHz`), so that an OS reads the TSC and crystal frequencies from leaves 0x15/0x16 (Intel SDM vol. 2A CPUID, "Time Stamp Counter and
+ * Nominal Core Crystal Clock Information Leaf") instead of calibrating the TSC against the PIT with timed busy
+ * loops; 1 for a free-running TSC, whose frequency is not defined. Leaves 2 to 0x14 are then all zeros: no cache
+ * descriptors (leaf 2's iteration count 0), no deterministic cache parameters, no thermal, performance-monitoring,
+ * topology or extended features.
+ */
+function maxBasicLeaf(c: Cpu): number {
+  return c.tscHz !== 0 ? 0x16 : 1
+}
+
 /** CPUID. */
 export function cpuid(c: Cpu): void {
   const r = c.regs
-  const leaf = r[0]! >>> 0
+  let leaf = r[0]! >>> 0
+  // Basic leaves above the maximum return the highest basic leaf's data on Intel; unknown extended leaves zeros.
+  if (leaf > maxBasicLeaf(c) && leaf < 0x80000000) leaf = maxBasicLeaf(c)
   if (leaf === 0) {
-    r[0] = 1
+    r[0] = maxBasicLeaf(c)
     r[3] = 0x756e6547 // "Genu"
     r[2] = 0x49656e69 // "ineI"
     r[1] = 0x6c65746e // "ntel"
@@ -90,24 +111,31 @@ export function cpuid(c: Cpu): void {
     r[2] = featuresEdx(c)
     return
   }
-  // Extended leaves: 0x8000_0001 only, for the NX bit (Intel leaves its EAX/EBX/ECX and the rest of EDX zero
-  // on a CPU without long mode or SYSCALL).
+  // Leaves 2-0x14, 0x8000_0000 and above: zeros unless set below. Extended leaves: 0x8000_0001 only, for the NX
+  // bit (Intel leaves its EAX/EBX/ECX and the rest of EDX zero on a CPU without long mode or SYSCALL).
   r[0] = 0
   r[1] = 0
   r[2] = 0
   r[3] = 0
+  if (leaf === 0x15) {
+    // TSC = crystal × EBX / EAX: (tscHz / 1 MHz) / (crystal / 1 MHz).
+    r[0] = BUS_MHZ // EAX: ratio denominator
+    r[3] = Math.round(c.tscHz / 1_000_000) // EBX: ratio numerator
+    r[1] = CPUID_CRYSTAL_HZ // ECX: crystal Hz
+    return
+  }
+  if (leaf === 0x16) {
+    r[0] = Math.round(c.tscHz / 1_000_000) // EAX: base
+    r[3] = r[0]! // EBX: maximum
+    r[1] = BUS_MHZ // ECX: bus
+    return
+  }
   if (leaf === 0x80000000) {
     r[0] = CPUID_MAX_EXTENDED_LEAF
     return
   }
   if (leaf === 0x80000001) {
     r[2] = CPUID_EXT_FEATURES_EDX
-    return
-  }
-  // Basic leaves above the maximum return the highest basic leaf's data on Intel; unknown extended leaves zeros.
-  if (leaf > 1 && leaf < 0x80000000) {
-    r[0] = CPUID_SIGNATURE
-    r[2] = featuresEdx(c)
   }
 }
 

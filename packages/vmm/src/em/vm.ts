@@ -142,7 +142,9 @@ export class Vm<C extends ExecutionCpu = Cpu> {
           memory: w.memory,
           io: w.io,
           interrupts: w.interrupts,
+          // The TSC counts the machine clock's nanoseconds: a 1 GHz TSC that CPUID reports (leaf 0x15).
           readTsc: () => w.clock.nowNs(),
+          tscHz: 1_000_000_000,
         }) as unknown as C)
     this.cpu = makeCpu({
       memory: this.memory,

@@ -5,6 +5,7 @@ import { createVm } from '../../src/index'
 import type { Vm } from '../../src/index'
 import { defineDevice, defineState } from '../../src/device-api/index'
 import { control, edgePic, ticker } from './test-devices'
+import { assemble } from '../cpu/harness'
 
 const romState = defineState({ unit: 'test-rom', version: 1, fields: {} })
 
@@ -116,5 +117,46 @@ describe('Vm with the real Cpu', () => {
     vm.runFor(100_000)
     expect(vm.tripleFaults).toBeGreaterThan(1)
     expect(vm.state).toBe('running')
+  })
+})
+
+describe('the TSC of a Vm', () => {
+  it('runs at the rate CPUID leaf 0x15 reports, measured against the machine clock by a guest', () => {
+    // Reads CPUID 0x15 and the TSC, waits for 10 ticks of the 200 µs ticker, reads the TSC again.
+    const main = assemble(`bits 16
+  xor ax, ax
+  mov ds, ax
+  mov ss, ax
+  mov sp, 0x7c00
+  mov word [0x80], 0x100
+  mov word [0x82], 0xf000
+  mov eax, 0x15
+  cpuid
+  mov [0x620], eax
+  mov [0x624], ebx
+  mov [0x628], ecx
+  rdtsc
+  mov [0x630], eax
+  mov al, 200
+  out 0x40, al
+  sti
+idle:
+  hlt
+  cmp word [0x610], 10
+  jb idle
+  rdtsc
+  mov [0x634], eax
+  cli
+  hlt`)
+    const vm = realMachine([...main])
+    vm.powerOn()
+    vm.runFor(5_000_000)
+    const dword = (gpa: number) => (word(vm, gpa) | (word(vm, gpa + 2) << 16)) >>> 0
+    expect(word(vm, 0x610)).toBe(10)
+    const hz = (dword(0x628) * dword(0x624)) / dword(0x620)
+    expect(hz).toBe(1_000_000_000)
+    // 10 × 200 µs at the reported rate, give or take the few instructions around the ticker's start.
+    const ticks = (dword(0x634) - dword(0x630)) >>> 0
+    expect(Math.abs(ticks - 0.002 * hz)).toBeLessThan(0.002 * hz * 0.01)
   })
 })
