@@ -99,8 +99,11 @@ export class BlockCache {
   readonly first = new Int32Array(CACHE_SIZE)
   readonly count = new Uint16Array(CACHE_SIZE)
   readonly bytes = new Uint16Array(CACHE_SIZE)
-  /** Block-interpreter runs of each slot's block since it was decoded (saturating), for the compile decision. */
-  readonly heat = new Uint16Array(CACHE_SIZE)
+  /**
+   * Guest instructions the block interpreter ran in each slot's block since it was decoded (its length per run,
+   * saturating at HEAT_CAP), for the compile decision (`Cpu.compileThreshold`).
+   */
+  readonly heat = new Int32Array(CACHE_SIZE)
   /**
    * Jump cache (run-chunk.ts): EIP → slot of the block starting there, valid while its epoch is the current
    * `epoch` (a new epoch begins with each chunk, when a decode replaces a block, and when the full interpreter

@@ -86,19 +86,28 @@ export interface CpuOptions {
   readonly fpu?: Fpu | null
   /** Unmasked x87 error while CR0.NE = 0 (FERR#): the platform raises IRQ 13. Ignored when not given. */
   readonly onFpuError?: () => void
-  /** Executions of a block before it is compiled (default 16000; 0 compiles on first use). */
+  /**
+   * Guest instructions the block interpreter runs in a block before the block is compiled (default 100000; 0
+   * compiles on first use, 1 after one run).
+   */
   readonly compileThreshold?: number
 }
 
 /**
- * Executions of a cached block before it is compiled to a JavaScript function. High on purpose: a new function
- * runs in V8's bytecode interpreter until V8 optimizes it, which costs milliseconds of CPU (TurboFan took a median
- * of 21 ms, wall clock on a loaded machine, for each of the ~680 block functions of a Linux boot), so compiling code
- * that runs only thousands of times (most of a kernel's boot-time code) is slower than interpreting it. Measured on the Linux boot to 4.4e9 instructions
- * (deterministic time, CPU seconds): 4000 → 25.2, 8000 → 23.4–24.3, 12000 → 22.1, 16000 → 22.0–22.7, 24000 → 22.3,
- * 32000 → 23.8, 60000 → 25.1.
+ * Guest instructions the block interpreter runs in a cached block before the block is compiled to a JavaScript
+ * function. High on purpose: a new function runs in V8's bytecode interpreter until V8 optimizes it, which costs
+ * milliseconds of CPU (TurboFan took a median of 21 ms, wall clock on a loaded machine, for each of the ~680 block
+ * functions of a Linux boot), so compiling code that runs only a few thousand times (most of a kernel's boot-time
+ * code) is slower than interpreting it. Counted in instructions, not runs: compile cost and benefit both grow with
+ * a block's length, and a long block (an unrolled BLAKE2s or SHA-256 round, 100-300 instructions) pays off after
+ * far fewer runs than a 3-instruction one. Counting runs (16000 before compiling) left the Linux boot's crypto
+ * self-tests and initramfs inflate in the block interpreter for thousands of runs each; instructions (100000)
+ * took boot to the prompt from 11.8-11.9 to 11.3 s of main-thread CPU (wall 11.9 → 11.4 s); 50000 and 200000
+ * were within noise of 100000 on the main thread, 200000 used 0.3 s less CPU on V8's compiler threads.
+ * Run counts measured before (deterministic time, CPU seconds, boot to 4.4e9 instructions): 4000 → 25.2,
+ * 8000 → 23.4–24.3, 12000 → 22.1, 16000 → 22.0–22.7, 24000 → 22.3, 32000 → 23.8, 60000 → 25.1.
  */
-const HOT_BLOCK = 16000
+const HOT_BLOCK = 100_000
 
 /** The CPU. Fields are public for the instruction modules in this folder; embedders use the API above. */
 export class Cpu {

@@ -11,6 +11,9 @@ import { runBlock } from './block-exec'
 import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
 
+/** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
+const HEAT_CAP = 0x40000000
+
 /**
  * Runs instructions until `chunkEnd` retired or something ends the chunk (`breakChunk`).
  *
@@ -80,7 +83,7 @@ function interpretBlock(c: Cpu, slot: number, eip: number, chunkEnd: number): vo
     if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) return
   }
   runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
-  if (blocks.heat[slot]! < 0xffff) blocks.heat[slot]!++
+  if (blocks.heat[slot]! < HEAT_CAP) blocks.heat[slot]! += blocks.count[slot]!
 }
 
 /**

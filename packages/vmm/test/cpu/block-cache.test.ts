@@ -103,3 +103,25 @@ m:
     expect(m.cpu.regs[0]).toBe(2000)
   })
 })
+
+describe('the compile decision', () => {
+  /** Slots holding a compiled function after `runs` passes through a loop whose body is one block of `length`. */
+  function compiledAfter(length: number, runs: number, threshold: number): number {
+    const body = Array.from({ length: length - 2 }, (_, k) => `add eax, ${k + 1}`).join('\n')
+    const m = protectedMachine(`mov ecx, ${runs}\ntop:\n${body}\ndec ecx\njnz top\nhlt`, [], {
+      compileThreshold: threshold,
+    })
+    expect(m.cpu.run(1_000_000).reason).toBe('halted')
+    return m.cpu.compiled.filter((f) => f !== undefined).length
+  }
+
+  it('counts the instructions a block ran in the block interpreter, not its runs', () => {
+    // The loop's block compiles on the run that finds its heat at the threshold: the 11th of a 100-instruction
+    // block, the 251st of a 4-instruction one.
+    expect(compiledAfter(100, 10, 1000)).toBe(0)
+    expect(compiledAfter(100, 11, 1000)).toBe(1)
+    expect(compiledAfter(4, 11, 1000)).toBe(0)
+    expect(compiledAfter(4, 250, 1000)).toBe(0)
+    expect(compiledAfter(4, 251, 1000)).toBe(1)
+  })
+})
