@@ -36,6 +36,36 @@ export const WORKLOADS: readonly Workload[] = [
   jmp .top`,
   },
   {
+    // Two data-dependent if/else statements per pass (bits 0 and 1 of ECX): the branches are taken in turn.
+    // Both arms of each are the same length, so every pass retires the same count.
+    name: 'if/else branches (alternating)',
+    instructionsPerIteration: 13,
+    body: `
+.top:
+  mov eax, ecx
+  and eax, 1
+  jz .even
+  add ebx, ecx
+  xor edx, ebx
+  jmp .join
+.even:
+  sub ebx, 7
+  rol edx, 3
+  nop
+.join:
+  test ecx, 2
+  jnz .odd2
+  add esi, edx
+  jmp .join2
+.odd2:
+  sub esi, ebx
+  nop
+.join2:
+  inc ecx
+  inc dword [${COUNTER}]
+  jmp .top`,
+  },
+  {
     name: 'string ops (rep movsd/stosd, lodsb)',
     instructionsPerIteration: 5 + 1024 + 4 + 1024 + 2 + 256 * 3 + 2,
     body: `

@@ -72,6 +72,8 @@ export const JUMP_CACHE_SIZE = 1 << 13
  * → 18.0–18.4 CPU-s against 48; 255 was no better).
  */
 const MAX_BLOCK = 160
+/** The most bytes a JMP may skip for the block to go on through them rather than follow it. */
+const MAX_SKIP = 128
 
 /** Struct-of-arrays storage of decoded instructions and the block cache. */
 export class BlockCache {
@@ -190,6 +192,16 @@ export class BlockCache {
   }
 
   /**
+   * Makes the JMP record `i` a followed jump (a NOP record ending at its target) and drops the records after it;
+   * returns the block's record count (`n`, the JMP's position + 1) and the address to decode on from.
+   */
+  private follow(i: number, phys: number, n: number): { n: number; p: number } {
+    this.op[i] = OP.nop
+    this.end[i] = this.imm[i]!
+    return { n, p: phys + this.imm[i]! }
+  }
+
+  /**
    * Decodes a block starting at physical `phys` (within one page of plain RAM `ram`) for code size `code32`.
    * Returns the cache slot; a block of 0 instructions records that the first instruction needs the interpreter.
    */
@@ -199,27 +211,71 @@ export class BlockCache {
     const firstIndex = this.poolUsed
     let p = phys
     let n = 0
+    // Short JMPs forward being decoded through (see below), innermost last: record index (in the block), target.
+    const overAt: number[] = []
+    const overTo: number[] = []
     while (n < MAX_BLOCK) {
       const i = firstIndex + n
       const len = decodeOne(this, ram, p, pageEnd, code32, i, phys)
-      // An instruction crossing into the next page (which may map anywhere) runs through the interpreter.
-      if (len <= 0 || p + len > pageEnd) break
-      this.start[i] = p - phys
-      p += len
-      this.end[i] = p - phys
-      n++
+      const decoded = len > 0 && p + len <= pageEnd
+      if (decoded) {
+        this.start[i] = p - phys
+        this.end[i] = p + len - phys
+      }
       const o = this.op[i]!
-      // A JMP forward within the page continues the block at its target: it becomes a NOP record whose end is
-      // the target (the EIP after it), and the block's bytes run to the end of its last record, so the CS limit
-      // check and the granules marked for self-modifying code cover every record (and the bytes skipped).
+      const ends =
+        !decoded ||
+        o === OP.jmp ||
+        o === OP.call ||
+        o === OP.ret ||
+        o === OP.loop ||
+        o === OP.callInd ||
+        o === OP.jmpInd
+      // A JMP forward within the page: a short one whose skipped bytes decode as instructions (the else branch of an
+      // if/else, jumped over at the end of the then branch) stays a JMP record and the block goes on through the
+      // skipped code, so compiled code takes both branches inside one function (jit/forward-jumps.ts); a longer one
+      // is followed: it becomes a NOP record whose end is the target (the EIP after it). Either way the block's
+      // bytes run to the end of its last record, so the CS limit check and the granules marked for self-modifying
+      // code cover every record (and the bytes skipped).
       const to = this.imm[i]!
-      if (o === OP.jmp && code32 && this.size[i] === 4 && to >= p - phys && phys + to < pageEnd) {
-        this.op[i] = OP.nop
-        this.end[i] = to
-        p = phys + to
+      const after = p + len - phys
+      if (decoded && o === OP.jmp && code32 && this.size[i] === 4 && to >= after && phys + to < pageEnd) {
+        n++
+        p += len
+        const inner = overTo.length === 0 || to <= overTo[overTo.length - 1]!
+        if (to > after && to - after <= MAX_SKIP && inner) {
+          overAt.push(n - 1)
+          overTo.push(to)
+        } else ({ n, p } = this.follow(i, phys, n))
         continue
       }
-      if (o === OP.jmp || o === OP.call || o === OP.ret || o === OP.loop || o === OP.callInd || o === OP.jmpInd) break
+      if (ends && overAt.length === 0) {
+        // An instruction crossing into the next page (which may map anywhere) runs through the interpreter.
+        if (decoded) {
+          n++
+          p += len
+        }
+        break
+      }
+      if (ends) {
+        // The bytes the innermost JMP skips do not continue the block: follow that JMP after all.
+        const at = overAt.pop()!
+        overTo.pop()
+        ;({ n, p } = this.follow(firstIndex + at, phys, at + 1))
+        continue
+      }
+      n++
+      p += len
+      // Past a skipped range's end without an instruction starting there: follow its JMP; at it: done skipping.
+      while (overTo.length > 0 && p - phys >= overTo[overTo.length - 1]!) {
+        const at = overAt.pop()!
+        if (p - phys > overTo.pop()!) ({ n, p } = this.follow(firstIndex + at, phys, at + 1))
+      }
+    }
+    // The block ran out of room while decoding through skipped bytes: end it at the outermost such JMP.
+    if (overAt.length > 0) {
+      n = overAt[0]! + 1
+      p = phys + this.end[firstIndex + overAt[0]!]!
     }
     this.poolUsed += n
     // The jump cache may name the block this slot held.

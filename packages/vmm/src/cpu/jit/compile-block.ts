@@ -61,7 +61,7 @@ function recordCodes(b: BlockCache, first: number, n: number, jumps: ForwardJump
   return codes
 }
 
-/** Each internal forward jump's target → the record whose Jcc opens its label (the first jump there). */
+/** Each internal forward jump's target → the record before which its label opens (at or before its first jump). */
 function joinsOf(jumps: ForwardJumps): Map<number, number> {
   const joins = new Map<number, number>()
   for (const [source, targets] of jumps.opens) for (const t of targets) joins.set(t, source)
@@ -102,7 +102,8 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
     if (to !== undefined) {
       // Instructions retired count as if the block ran straight through: the skipped ones come off `done`.
       const skip = `done -= ${to - j - 1};${faults ? ' p.done = done;' : ''}`
-      lines.push(`if (${conditionExpr(b, i, first)}) { ${skip} break J${to}; }`)
+      if (op === OP.jmp) lines.push(`{ ${skip} break J${to}; }`)
+      else lines.push(`if (${conditionExpr(b, i, first)}) { ${skip} break J${to}; }`)
       continue
     }
     if (branchesToStart(b, i)) {

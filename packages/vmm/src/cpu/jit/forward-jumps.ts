@@ -1,14 +1,17 @@
-// Conditional jumps forward to an instruction of the same block (an `if` that skips a few instructions — the
-// compiler's code for `if (x) { … }`, such as the range decoder's normalisation in the kernel's XZ decompressor):
-// a block does not end at a Jcc, so its target often lies further on in the block. Compiled code makes such a
-// jump a `break` out of a labeled statement that ends right before the target, instead of leaving the function
-// for runChunk to find the block that starts at the target. Jumps whose skipped ranges overlap without nesting
-// stay exits. Flags at a target depend on the path taken, so conditions.ts fuses no Jcc with a producer before it.
+// Jumps forward to an instruction of the same block: a Jcc that skips a few instructions (the compiler's code for
+// `if (x) { … }`, such as the range decoder's normalisation in the kernel's XZ decompressor — a block does not end
+// at a Jcc, so its target often lies further on in the block) and the JMP at the end of an if/else's first branch
+// over the second (block-decoder.ts decodes through the bytes a short JMP skips). Compiled code makes such a jump a
+// `break` out of a labeled statement that ends right before the target, instead of leaving the function for
+// runChunk to find the block that starts at the target. A label opens at its first jump, or earlier where the
+// skipped ranges overlap: an if/else's JMP over the second branch lies inside the Jcc's range to that branch, so
+// its label opens with the Jcc's and encloses it. Jumps that cannot be nested so stay exits. Flags at a target
+// depend on the path taken, so conditions.ts fuses no Jcc with a producer before it.
 import { type BlockCache, OP } from '../block-decoder'
 
 /** The forward jumps a block's function takes internally: where each label opens and closes. */
 export type ForwardJumps = {
-  /** Record index (in the block) of each internal Jcc → index of its target. */
+  /** Record index (in the block) of each internal Jcc or JMP → index of its target. */
   readonly target: ReadonlyMap<number, number>
   /** Labels to open before a record, outermost (farthest target) first. */
   readonly opens: ReadonlyMap<number, readonly number[]>
@@ -22,30 +25,47 @@ function recordAt(b: BlockCache, first: number, n: number, from: number, offset:
   return -1
 }
 
-/** True for a 32-bit Jcc of the block whose target is one of its later records (not its start). */
+/** A 32-bit Jcc or JMP's target when it is one of the block's later records (not its start); or -1. */
 function forwardTarget(b: BlockCache, first: number, n: number, j: number): number {
   const i = first + j
-  if (b.op[i] !== OP.jcc || b.size[i] !== 4 || b.imm[i]! <= 0) return -1
+  if (!isForwardJump(b, i)) return -1
   return recordAt(b, first, n, j, b.imm[i]!)
 }
 
-/** The internal forward jumps of the `n` records at `first`: each skipped range nests in or avoids the others. */
+/** True for a 32-bit Jcc or JMP forward from the block's start (imm: the target's offset from it). */
+function isForwardJump(b: BlockCache, i: number): boolean {
+  const op = b.op[i]
+  return (op === OP.jcc || op === OP.jmp) && b.size[i] === 4 && b.imm[i]! > 0
+}
+
+/** The internal forward jumps of the `n` records at `first`: skipped ranges nested by opening labels earlier. */
 export function forwardJumps(b: BlockCache, first: number, n: number): ForwardJumps {
   const target = new Map<number, number>()
-  /** Accepted ranges [open, target): the first Jcc to each target opens its label. */
+  /** Accepted ranges [open, target): a label opens at the first jump to its target, or earlier. */
   const ranges: [number, number][] = []
   for (let j = 0; j < n; j++) {
     const t = forwardTarget(b, first, n, j)
     if (t < 0) continue
     const same = ranges.find((r) => r[1] === t)
-    // A later Jcc to an accepted target lies inside its range (it starts before the target): the label serves.
+    // A later jump to an accepted target lies inside its range (it starts before the target): the label serves.
     if (same !== undefined) {
       target.set(j, t)
       continue
     }
-    const nests = ranges.every(([a, z]) => z <= j || t <= a || (a <= j && t <= z) || (j <= a && z <= t))
+    // A range that began earlier and ends inside this one: open this label where that one opens, around it.
+    let open = j
+    for (let moved = true; moved;) {
+      moved = false
+      for (const [a, z] of ranges) {
+        if (a < open && open < z && z < t) {
+          open = a
+          moved = true
+        }
+      }
+    }
+    const nests = ranges.every(([a, z]) => z <= open || t <= a || (a <= open && t <= z) || (open <= a && z <= t))
     if (!nests) continue
-    ranges.push([j, t])
+    ranges.push([open, t])
     target.set(j, t)
   }
   const opens = new Map<number, number[]>()
@@ -56,12 +76,12 @@ export function forwardJumps(b: BlockCache, first: number, n: number): ForwardJu
 
 /**
  * True when record `m` of the block at `first` may be reached by a jump from an earlier record of the block (so the
- * flags before it depend on the path): some 32-bit Jcc before it targets it.
+ * flags before it depend on the path): some 32-bit Jcc or JMP before it targets it.
  */
 export function isJumpTarget(b: BlockCache, first: number, m: number): boolean {
   const offset = b.start[m]!
   for (let q = first; q < m; q++) {
-    if (b.op[q] === OP.jcc && b.size[q] === 4 && b.imm[q] === offset) return true
+    if (isForwardJump(b, q) && b.imm[q] === offset) return true
   }
   return false
 }
