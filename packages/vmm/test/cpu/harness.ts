@@ -134,6 +134,33 @@ export function runForComparison(m: TestMachine, budget = 1_000_000): { exit: Cp
   return { exit, st }
 }
 
+/** An `everyEngine` edit: DS becomes the 64 KiB data segment at selector 0x18 (a #GP past 0xFFFF), ESI `esi`. */
+export function limitDs(esi: number): (m: TestMachine) => void {
+  return (m) => {
+    const s = m.cpu.getState()
+    s.ds = { selector: 0x18, base: 0, limit: 0xffff, attributes: 0x4093 }
+    s.esi = esi
+    m.cpu.setState(s)
+  }
+}
+
+/**
+ * Runs `source` (protectedMachine, with a flat data segment at selector 0x18) on every engine, compiling at once,
+ * after `edit`; returns each engine's exit, state and top 32 bytes of the stack, and the compiled engine's machine.
+ */
+export function everyEngine(source: string, edit: (m: TestMachine) => void = () => {}) {
+  const machines = ENGINES.map((engine) => {
+    const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00cf9300]], { engine, compileThreshold: 1 })
+    edit(m)
+    return m
+  })
+  const results = machines.map((m) => {
+    const { exit, st } = runForComparison(m)
+    return { exit: exit.reason, st, stack: [...m.memory.ram.subarray(0x7ffe0, 0x80000)] }
+  })
+  return { results, compiled: machines[2]! }
+}
+
 /** Steps until an exception is reported or `max` instructions ran; returns the exception (or null). */
 export function stepUntilException(m: TestMachine, max = 1000): { vector: number; errorCode: number | null } | null {
   for (let i = 0; i < max; i++) {

@@ -4,23 +4,9 @@
 // chunks ending anywhere, and JMPs over bytes that are not a block's instructions (followed instead).
 import { describe, expect, it } from 'vitest'
 import { OP } from '../../src/cpu/block-decoder'
-import { protectedMachine, runForComparison } from './harness'
+import { ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
 
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
 type Machine = ReturnType<typeof protectedMachine>
-
-/** Runs `source` on every engine (compiling at once); returns the exit, the registers and the stack's top. */
-function everyEngine(source: string, edit: (m: Machine) => void = () => {}) {
-  const machines: Machine[] = []
-  const results = ENGINES.map((engine) => {
-    const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00cf9300]], { engine, compileThreshold: 1 })
-    edit(m)
-    machines.push(m)
-    const { exit, st } = runForComparison(m)
-    return { exit: exit.reason, st, stack: [...m.memory.ram.subarray(0x7ffe0, 0x80000)] }
-  })
-  return { results, compiled: machines[2]! }
-}
 
 /** Decoded JMP records left as JMPs (decoded through) in the CPU's block cache. */
 function keptJmps(m: Machine): number {
@@ -115,12 +101,7 @@ describe('if/else in one block', () => {
         'jnz top',
         'hlt',
       ].join('\n')
-      const { results } = everyEngine(source, (m) => {
-        const s = m.cpu.getState()
-        s.ds = { selector: 0x18, base: 0, limit: 0xffff, attributes: 0x4093 }
-        s.esi = start
-        m.cpu.setState(s)
-      })
+      const { results } = everyEngine(source, limitDs(start))
       expect(results[0]!.exit).toBe('halted')
       expect(results[0]!.st.eax).toBeGreaterThan(0)
       for (const r of results.slice(1)) expect(r).toEqual(results[0])

@@ -3,19 +3,7 @@
 // the results, on the EIP a fault after the JMP reports, on a store that rewrites code the block jumped over or
 // jumped to, and on a JMP whose target lies past the CS limit (#GP at the JMP, not a block that runs past it).
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, runForComparison } from './harness'
-
-const ENGINES = ['interpreter', 'blocks', 'compiled'] as const
-
-/** Runs `source` on every engine (compiling at once); returns registers and the top of the stack for each. */
-function everyEngine(source: string, edit: (m: ReturnType<typeof protectedMachine>) => void = () => {}) {
-  return ENGINES.map((engine) => {
-    const m = protectedMachine(source, [[0x18, 0x0000ffff, 0x00cf9300]], { engine, compileThreshold: 1 })
-    edit(m)
-    const { exit, st } = runForComparison(m)
-    return { exit: exit.reason, st, stack: [...m.memory.ram.subarray(0x7ffe0, 0x80000)] }
-  })
-}
+import { ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
 
 describe('blocks through forward jumps', () => {
   it('a loop of jumps forward, to the next instruction and over data, runs as the interpreter runs it', () => {
@@ -36,7 +24,7 @@ describe('blocks through forward jumps', () => {
       'jnz top',
       'hlt',
     ].join('\n')
-    const results = everyEngine(source)
+    const { results } = everyEngine(source)
     expect(results[0]!.exit).toBe('halted')
     expect(results[0]!.st.eax).toBe((500 * 501) / 2)
     for (const r of results.slice(1)) expect(r).toEqual(results[0])
@@ -57,12 +45,7 @@ describe('blocks through forward jumps', () => {
       'jnz top',
       'hlt',
     ].join('\n')
-    const results = everyEngine(source, (m) => {
-      const s = m.cpu.getState()
-      s.ds = { selector: 0x18, base: 0, limit: 0xffff, attributes: 0x4093 }
-      s.esi = 0x8000
-      m.cpu.setState(s)
-    })
+    const { results } = everyEngine(source, limitDs(0x8000))
     // The #GP handler is a HLT: the exception frame on the stack holds the EIP of the faulting MOV.
     expect(results[0]!.exit).toBe('halted')
     expect(results[0]!.st.eax).toBe(17)
@@ -83,7 +66,7 @@ describe('blocks through forward jumps', () => {
       'jnz top',
       'hlt',
     ].join('\n')
-    const results = everyEngine(source)
+    const { results } = everyEngine(source)
     expect(results[0]!.st.edi).toBe((100 * 101) / 2)
     for (const r of results.slice(1)) expect(r).toEqual(results[0])
   })
@@ -103,7 +86,7 @@ describe('blocks through forward jumps', () => {
       'mov [patch + 2], ecx',
       'jmp patch',
     ].join('\n')
-    const results = everyEngine(source)
+    const { results } = everyEngine(source)
     expect(results[0]!.st.edi).toBe((100 * 101) / 2)
     for (const r of results.slice(1)) expect(r).toEqual(results[0])
   })
@@ -138,7 +121,7 @@ describe('blocks through forward jumps', () => {
 
   it('a JMP whose target is past the CS limit raises #GP at the JMP', () => {
     const source = ['mov eax, 1', 'jmp far_away', 'times 0x300 nop', 'far_away:', 'mov eax, 2', 'hlt'].join('\n')
-    const results = everyEngine(source, (m) => {
+    const { results } = everyEngine(source, (m) => {
       const s = m.cpu.getState()
       // CS ends inside the NOPs: the JMP's target is outside it.
       s.cs = { ...s.cs, limit: 0x10100, attributes: 0x409b }
