@@ -52,10 +52,13 @@ function bootLinux(): {
 describe('direct Linux boot (Debian 12 i386 + busybox initramfs)', () => {
   // Budgets are virtual seconds (10 ns per instruction): decompressing the kernel alone is ~2·10^9
   // instructions. Wall time on a loaded 2-core machine is several minutes, hence the long timeout.
-  it('boots the kernel: APICs, ACPI S5 and PCI, the 16550A, the i8042, the RTC time and the initramfs', () => {
+  it('boots the kernel: TSC and RDRAND from CPUID, APICs, ACPI S5 and PCI, the 16550A, the i8042, the RTC time and the initramfs', () => {
     const { stage } = bootLinux()
     stage('kernel banner', 'Linux version 6.1', 60)
     stage('early console on the 16550A', 'bootconsole [earlyser0] enabled', 1)
+    // CPUID leaf 0x15 gives the TSC frequency (no calibration against the PIT); RDRAND seeds the kernel's CRNG.
+    stage('TSC frequency from CPUID', 'tsc: Detected 1000.000 MHz processor', 1)
+    stage('CRNG seeded from RDRAND at boot', 'random: crng init done', 5)
     stage('E820 map from the zero page', 'BIOS-e820: [mem 0x0000000000100000-0x0000000007ffffff] usable', 1)
     stage('I/O APIC from the MADT', 'IOAPIC[0]: apic_id 1', 10)
     stage('ACPI tables', 'ACPI: PM: (supports S0 S5)', 20)

@@ -78,6 +78,11 @@ export interface CpuOptions {
    */
   readonly tscHz?: number
   /**
+   * Source of RDRAND's random values (a uniformly random 32-bit integer per call). Without one the CPU has no
+   * RDRAND: CPUID.1:ECX bit 30 is clear and the instruction raises #UD.
+   */
+  readonly readRandom?: () => number
+  /**
    * Execution engine: 'interpreter' decodes every instruction; 'blocks' adds the decoded-instruction cache;
    * 'compiled' (default) also compiles hot blocks to JavaScript functions.
    */
@@ -124,6 +129,8 @@ export class Cpu {
   readonly readTsc: (() => number) | null
   /** CpuOptions.tscHz, or 0. */
   readonly tscHz: number
+  /** CpuOptions.readRandom, or null (no RDRAND). */
+  readonly readRandom: (() => number) | null
   fpu: Fpu | null = null
   readonly fpuHost: CpuFpuHost
 
@@ -284,6 +291,7 @@ export class Cpu {
     this.plainRam = options.memory.plainRam
     this.readTsc = options.readTsc ?? null
     this.tscHz = options.readTsc !== undefined && options.tscHz !== undefined ? options.tscHz : 0
+    this.readRandom = options.readRandom ?? null
     const engine = options.engine ?? 'compiled'
     this.useBlocks = engine !== 'interpreter'
     this.compileThreshold = engine === 'compiled' ? Math.max(0, options.compileThreshold ?? HOT_BLOCK) : Infinity

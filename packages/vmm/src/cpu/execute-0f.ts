@@ -1,6 +1,6 @@
 // Two-byte opcodes (0F xx, Intel SDM vol. 2 table A-3): system instructions, Jcc/SETcc/CMOVcc, bit operations,
 // double shifts, MOVZX/MOVSX, CMPXCHG/XADD/CMPXCHG8B, BSWAP, CPUID/RDTSC/MSRs, SYSENTER/SYSEXIT.
-import { ATTR_P, CF, CR0_PE, CR0_TS, CS, DS, FS, GS, LDTR, SS, TR, UD, ZF, CR0_EM, NM, VM, RF, IF } from './constants'
+import { AF, ATTR_P, CF, CR0_PE, CR0_TS, CS, DS, FS, GS, LDTR, OF, PF, SF, SS, TR, UD, ZF, CR0_EM, NM, VM, RF, IF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, doubleShift, imulTrunc, sizeMask } from './alu'
 import { desc, descAttr, loadSeg, readDescriptor, descBase, descLimit } from './descriptors'
@@ -281,6 +281,10 @@ function execute0FA0(c: Cpu, op: number): void {
     }
     case 0xc7: {
       const modrm = c.fetch8()
+      if (((modrm >>> 3) & 7) === 6 && modrm >= 0xc0) {
+        rdrand(c, modrm & 7)
+        return
+      }
       if (((modrm >>> 3) & 7) !== 1 || modrm >= 0xc0) c.ud()
       const off = effectiveAddress(c, modrm)
       const s = eaSeg
@@ -303,6 +307,19 @@ function execute0FA0(c: Cpu, op: number): void {
     default:
       c.ud()
   }
+}
+
+/**
+ * RDRAND r16/r32 (0F C7 /6, register operand; Intel SDM vol. 2B RDRAND): a random value from the CPU's source,
+ * CF = 1 (a value was available: always), OF/SF/ZF/AF/PF = 0. #UD without RDRAND (no source), with LOCK, or with an
+ * F2/F3 prefix.
+ */
+function rdrand(c: Cpu, reg: number): void {
+  if (c.readRandom === null || c.prefixLock || c.prefixRep !== 0) c.ud()
+  const v = c.readRandom()
+  setReg(c, opSize(c), reg, v | 0)
+  c.materializeFlags()
+  c.flags = (c.flags & ~(OF | SF | ZF | AF | PF)) | CF
 }
 
 /** BT/BTS/BTR/BTC (kind 0–3). `immForm` -2: bit offset from imm8; -1: from a register (may address beyond). */

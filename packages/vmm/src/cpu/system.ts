@@ -54,6 +54,9 @@ export const CPUID_FEATURES_EDX =
   (1 << 16) | // PAT
   (1 << 17) // PSE-36 (4 MB pages above 4 GB)
 
+/** CPUID leaf 1 ECX bit 30: RDRAND, reported while the CPU has a random source (CpuOptions.readRandom). */
+export const CPUID_RDRAND_ECX = 1 << 30
+
 /** The highest extended CPUID leaf (CPUID 0x8000_0000 EAX). */
 export const CPUID_MAX_EXTENDED_LEAF = 0x80000001 | 0
 
@@ -107,7 +110,7 @@ export function cpuid(c: Cpu): void {
   if (leaf === 1) {
     r[0] = CPUID_SIGNATURE
     r[3] = 0
-    r[1] = 0
+    r[1] = c.readRandom !== null ? CPUID_RDRAND_ECX : 0
     r[2] = featuresEdx(c)
     return
   }
