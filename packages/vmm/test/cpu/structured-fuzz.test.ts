@@ -1,6 +1,7 @@
-// Differential fuzzing of structured code: seeded random loops of ALU, shift, SETcc/CMOVcc and memory records
-// inside nested if/else and if statements (forward Jcc and JMP inside one block — block-decoder.ts decodes through
-// short JMPs, jit/forward-jumps.ts nests their labels), with flags read after the joins. The block interpreter and
+// Differential fuzzing of structured code: seeded random loops of ALU, shift, IMUL, SETcc/CMOVcc, LEA and 8/16/32-bit
+// memory records inside nested if/else and if statements (forward Jcc and JMP inside one block — block-decoder.ts
+// decodes through short JMPs, jit/forward-jumps.ts nests their labels), short counted loops whose back edge lands
+// mid-block, and calls to subroutines, with flags read after the joins. The block interpreter and
 // compiled code (compiling on first use) must end in exactly the state and memory the full interpreter does, after
 // retiring as many instructions.
 import { describe, expect, it } from 'vitest'
@@ -16,10 +17,11 @@ const ALU = ['add', 'sub', 'and', 'or', 'xor', 'adc', 'sbb', 'cmp', 'test']
 function program(rng: Rng): string {
   let label = 0
   const lines: string[] = []
+  const subroutines: string[] = []
   const reg = () => rng.pick(REGS)
   const mem = () => `[ebp + ${4 * rng.int(16)}]`
   const simple = () => {
-    switch (rng.int(9)) {
+    switch (rng.int(11)) {
       case 0:
         return `${rng.pick(ALU)} ${reg()}, ${reg()}`
       case 1:
@@ -36,13 +38,23 @@ function program(rng: Rng): string {
         return `set${rng.pick(CONDS)} ${rng.pick(['al', 'bl', 'dl'])}`
       case 7:
         return `cmov${rng.pick(CONDS)} ${reg()}, ${reg()}`
-      default:
+      case 8:
         return `${rng.pick(['add', 'sub', 'xor', 'cmp'])} ${mem()}, ${reg()}`
+      case 9:
+        return rng.pick([
+          `mov byte ${mem()}, ${rng.pick(['al', 'bl', 'dh'])}`,
+          `movzx ${reg()}, word ${mem()}`,
+          `movsx ${reg()}, byte ${mem()}`,
+          `add word ${mem()}, ${rng.pick(['ax', 'dx', 'si'])}`,
+          `lea ${reg()}, [${reg()} + ${reg()} * ${rng.pick([1, 2, 4, 8])} + ${rng.int(256)}]`,
+        ])
+      default:
+        return `imul ${reg()}, ${reg()}, ${rng.value() | 0}`
     }
   }
   const block = (depth: number, count: number) => {
     for (let k = 0; k < count; k++) {
-      const shape = depth < 3 ? rng.int(6) : 5
+      const shape = depth < 3 ? rng.int(8) : 7
       const n = label++
       if (shape === 0) {
         // if/else: the then arm ends with a short JMP over the else arm.
@@ -55,13 +67,26 @@ function program(rng: Rng): string {
         lines.push(`j${rng.pick(CONDS)} .end${n}`)
         block(depth + 1, 1 + rng.int(3))
         lines.push(`.end${n}:`)
+      } else if (shape === 2) {
+        // A short counted loop: its back edge goes to the middle of the enclosing block.
+        lines.push('push ecx', `mov ecx, ${1 + rng.int(5)}`, `.loop${n}:`)
+        block(depth + 1, 1 + rng.int(3))
+        lines.push('dec ecx', `jnz .loop${n}`, 'pop ecx')
+      } else if (shape === 3) {
+        // A call to a subroutine placed after the program.
+        lines.push(`call sub${n}`)
+        const body = lines.length
+        lines.push(`sub${n}:`)
+        block(depth + 1, 1 + rng.int(3))
+        lines.push('ret')
+        subroutines.push(...lines.splice(body))
       } else lines.push(simple())
     }
   }
   lines.push(`mov ecx, ${20 + rng.int(100)}`, 'mov ebp, 0x40000', 'top:')
   block(0, 4 + rng.int(8))
   // Flags after the last join feed the loop's result.
-  lines.push('adc eax, 0', 'dec ecx', 'jnz top', 'hlt')
+  lines.push('adc eax, 0', 'dec ecx', 'jnz top', 'hlt', ...subroutines)
   return lines.join('\n')
 }
 
