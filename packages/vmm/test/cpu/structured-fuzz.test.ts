@@ -97,8 +97,11 @@ describe('structured code on every engine', () => {
       const source = program(rng)
       const start = REGS.map(() => rng.value())
       const data = Array.from({ length: 16 }, () => rng.value())
-      const results = ENGINES.map((engine) => {
-        const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      // The compiled engine twice: compiling on first use, and after 300 interpreted instructions (blocks change
+      // from the block interpreter to compiled code in mid-run).
+      const configs = [...ENGINES.map((engine) => ({ engine, compileThreshold: 0 })), { compileThreshold: 300 }]
+      const results = configs.map((options) => {
+        const m = protectedMachine(source, [], options)
         const s = m.cpu.getState()
         REGS.forEach((r, k) => (s[r] = start[k]!))
         m.cpu.setState(s)
