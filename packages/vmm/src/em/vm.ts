@@ -20,7 +20,7 @@ import { hasFirmwareRegisterAccess } from './cpu-contract'
 import type { CpuRunResult, ExecutionCpu } from './cpu-contract'
 import { firmwareAccessFromStateApi, hasCpuStateApi } from './cpu-firmware-access'
 import { RAM_UNIT, RAM_UNIT_VERSION, decodeRam, encodeRam, validateRam } from './ram-state'
-import { rdrandSource } from './rdrand-source'
+import { hostRandomSource, seededRdrand } from './rdrand-source'
 
 /** What a CPU factory receives: everything the CPU is wired to (never the devices). */
 export interface CpuWiring {
@@ -146,7 +146,8 @@ export class Vm<C extends ExecutionCpu = Cpu> {
           // The TSC counts the machine clock's nanoseconds: a 1 GHz TSC that CPUID reports (leaf 0x15).
           readTsc: () => w.clock.nowNs(),
           tscHz: 1_000_000_000,
-          readRandom: rdrandSource(mode.kind === 'realtime', config.seed ?? 0),
+          readRandom:
+            mode.kind === 'realtime' ? hostRandomSource() : seededRdrand(config.seed ?? 0, () => w.clock.nowNs()),
         }) as unknown as C)
     this.cpu = makeCpu({
       memory: this.memory,

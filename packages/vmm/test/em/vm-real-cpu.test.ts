@@ -160,3 +160,55 @@ idle:
     expect(Math.abs(ticks - 0.002 * hz)).toBeLessThan(0.002 * hz * 0.01)
   })
 })
+
+describe('RDRAND on a deterministic Vm', () => {
+  // Two RDRANDs 1000 LOOP iterations apart; the values land at 0x640 and 0x644.
+  const program = () =>
+    assemble(`bits 16
+  xor ax, ax
+  mov ds, ax
+  rdrand eax
+  mov [0x640], eax
+  mov cx, 1000
+spin:
+  loop spin
+  rdrand eax
+  mov [0x644], eax
+  cli
+  hlt`)
+  const dword = (vm: Vm, gpa: number) => (word(vm, gpa) | (word(vm, gpa + 2) << 16)) >>> 0
+  const machine = (seed: number) =>
+    createVm({
+      ramBytes: 0x100000,
+      seed,
+      devices: [{ definition: testRom, config: { image: romWith([...program()], HANDLER) } }],
+    })
+
+  it('repeats with the seed, differs with another, and goes on after a restore as the saved machine would', () => {
+    const a = machine(7)
+    a.powerOn()
+    a.runFor(1_000_000)
+    const values = [dword(a, 0x640), dword(a, 0x644)]
+    expect(values[0]).not.toBe(values[1])
+    const again = machine(7)
+    again.powerOn()
+    again.runFor(1_000_000)
+    expect([dword(again, 0x640), dword(again, 0x644)]).toEqual(values)
+    const other = machine(8)
+    other.powerOn()
+    other.runFor(1_000_000)
+    expect(dword(other, 0x640)).not.toBe(values[0])
+    // Saved between the two RDRANDs (in the loop), restored into a new machine, run on.
+    const b = machine(7)
+    b.powerOn()
+    b.runFor(3_000)
+    expect(dword(b, 0x640)).toBe(values[0])
+    expect(dword(b, 0x644)).toBe(0)
+    b.pause()
+    const c = machine(7)
+    c.loadState(b.saveState())
+    c.resume()
+    c.runFor(1_000_000)
+    expect([dword(c, 0x640), dword(c, 0x644)]).toEqual(values)
+  })
+})
