@@ -1,6 +1,29 @@
 // Two-byte opcodes (0F xx, Intel SDM vol. 2 table A-3): system instructions, Jcc/SETcc/CMOVcc, bit operations,
 // double shifts, MOVZX/MOVSX, CMPXCHG/XADD/CMPXCHG8B, BSWAP, CPUID/RDTSC/MSRs, SYSENTER/SYSEXIT.
-import { AF, ATTR_P, CF, CR0_PE, CR0_TS, CS, DS, FS, GS, LDTR, OF, PF, SF, SS, TR, UD, ZF, CR0_EM, NM, VM, RF, IF } from './constants'
+import {
+  AF,
+  ATTR_P,
+  CF,
+  CR0_PE,
+  CR0_TS,
+  CS,
+  DS,
+  FS,
+  GS,
+  LDTR,
+  OF,
+  PF,
+  SF,
+  SS,
+  TR,
+  UD,
+  ZF,
+  CR0_EM,
+  NM,
+  VM,
+  RF,
+  IF,
+} from './constants'
 import type { Cpu } from './cpu'
 import { alu, doubleShift, imulTrunc, sizeMask } from './alu'
 import { desc, descAttr, loadSeg, readDescriptor, descBase, descLimit } from './descriptors'

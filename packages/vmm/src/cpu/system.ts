@@ -84,11 +84,12 @@ export const CPUID_CRYSTAL_HZ = 100_000_000
 const BUS_MHZ = CPUID_CRYSTAL_HZ / 1_000_000
 
 /**
- * The highest basic leaf: 0x16 when the TSC has a known rate (`CpuOptions.tscHz`), so that an OS reads the TSC and crystal frequencies from leaves 0x15/0x16 (Intel SDM vol. 2A CPUID, "Time Stamp Counter and
- * Nominal Core Crystal Clock Information Leaf") instead of calibrating the TSC against the PIT with timed busy
- * loops; 1 for a free-running TSC, whose frequency is not defined. Leaves 2 to 0x14 are then all zeros: no cache
- * descriptors (leaf 2's iteration count 0), no deterministic cache parameters, no thermal, performance-monitoring,
- * topology or extended features.
+ * The highest basic leaf: 0x16 when the TSC has a known rate (`CpuOptions.tscHz`), so that an OS reads the TSC and
+ * crystal frequencies from leaves 0x15/0x16 (Intel SDM vol. 2A CPUID, "Time Stamp Counter and Nominal Core Crystal
+ * Clock Information Leaf") instead of calibrating the TSC against the PIT with timed busy loops; 1 for a
+ * free-running TSC, whose frequency is not defined. Leaves 2 to 0x14 are then all zeros: no cache descriptors (leaf
+ * 2's iteration count 0), no deterministic cache parameters, no thermal, performance-monitoring, topology or
+ * extended features.
  */
 function maxBasicLeaf(c: Cpu): number {
   return c.tscHz !== 0 ? 0x16 : 1
