@@ -98,11 +98,12 @@ function maxBasicLeaf(c: Cpu): number {
 /** CPUID. */
 export function cpuid(c: Cpu): void {
   const r = c.regs
+  const maxBasic = maxBasicLeaf(c)
   let leaf = r[0]! >>> 0
   // Basic leaves above the maximum return the highest basic leaf's data on Intel; unknown extended leaves zeros.
-  if (leaf > maxBasicLeaf(c) && leaf < 0x80000000) leaf = maxBasicLeaf(c)
+  if (leaf > maxBasic && leaf < 0x80000000) leaf = maxBasic
   if (leaf === 0) {
-    r[0] = maxBasicLeaf(c)
+    r[0] = maxBasic
     r[3] = 0x756e6547 // "Genu"
     r[2] = 0x49656e69 // "ineI"
     r[1] = 0x6c65746e // "ntel"
@@ -121,16 +122,17 @@ export function cpuid(c: Cpu): void {
   r[1] = 0
   r[2] = 0
   r[3] = 0
+  const tscMhz = Math.round(c.tscHz / 1_000_000)
   if (leaf === 0x15) {
     // TSC = crystal × EBX / EAX: (tscHz / 1 MHz) / (crystal / 1 MHz).
     r[0] = BUS_MHZ // EAX: ratio denominator
-    r[3] = Math.round(c.tscHz / 1_000_000) // EBX: ratio numerator
+    r[3] = tscMhz // EBX: ratio numerator
     r[1] = CPUID_CRYSTAL_HZ // ECX: crystal Hz
     return
   }
   if (leaf === 0x16) {
-    r[0] = Math.round(c.tscHz / 1_000_000) // EAX: base
-    r[3] = r[0]! // EBX: maximum
+    r[0] = tscMhz // EAX: base
+    r[3] = tscMhz // EBX: maximum
     r[1] = BUS_MHZ // ECX: bus
     return
   }

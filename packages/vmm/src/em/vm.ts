@@ -138,17 +138,18 @@ export class Vm<C extends ExecutionCpu = Cpu> {
     }
     const makeCpu =
       config.cpu ??
-      ((w: CpuWiring) =>
-        new Cpu({
+      ((w: CpuWiring) => {
+        const nowNs = (): number => w.clock.nowNs()
+        return new Cpu({
           memory: w.memory,
           io: w.io,
           interrupts: w.interrupts,
           // The TSC counts the machine clock's nanoseconds: a 1 GHz TSC that CPUID reports (leaf 0x15).
-          readTsc: () => w.clock.nowNs(),
+          readTsc: nowNs,
           tscHz: 1_000_000_000,
-          readRandom:
-            mode.kind === 'realtime' ? hostRandomSource() : seededRdrand(config.seed ?? 0, () => w.clock.nowNs()),
-        }) as unknown as C)
+          readRandom: mode.kind === 'realtime' ? hostRandomSource() : seededRdrand(config.seed ?? 0, nowNs),
+        }) as unknown as C
+      })
     this.cpu = makeCpu({
       memory: this.memory,
       io: this.host.ports,
