@@ -17,6 +17,7 @@ const TIMEOUT_MS = Number(process.env.BOXWOOD_BENCH_BOOT_TIMEOUT_MS ?? 1_800_000
 const echo = process.env.BOXWOOD_BENCH_ECHO === '1'
 const only = (process.env.BOXWOOD_BENCH_BOOT ?? 'boxwood,v86,qemu').split(',')
 const boxwoodTime = process.env.BOXWOOD_BENCH_TIME === 'deterministic' ? 'deterministic' : 'realtime'
+const WASM_TIER = process.env.BOXWOOD_WASM_TIER === '1'
 
 interface Row {
   readonly name: string
@@ -55,8 +56,14 @@ async function main(): Promise<void> {
   )
   const rows: Row[] = []
   if (only.includes('boxwood')) {
-    const name = boxwoodTime === 'realtime' ? 'Boxwood' : 'Boxwood (det.)'
-    rows.push(await measure(name, () => bootBoxwood(guest, { time: boxwoodTime, timeoutMs: TIMEOUT_MS, echo }), true))
+    const name = (boxwoodTime === 'realtime' ? 'Boxwood' : 'Boxwood (det.)') + (WASM_TIER ? ' wasm' : '')
+    rows.push(
+      await measure(
+        name,
+        () => bootBoxwood(guest, { time: boxwoodTime, timeoutMs: TIMEOUT_MS, echo, wasmTier: WASM_TIER }),
+        true,
+      ),
+    )
   }
   if (only.includes('v86')) {
     if (existsSync(SEABIOS) && existsSync(VGABIOS)) {

@@ -17,6 +17,8 @@ export interface BoxwoodBootOptions {
   readonly onMachine?: (vm: Vm) => void
   /** Called when the shell prompt appears (profiling scripts note the CPU time spent to get there). */
   readonly onPrompt?: () => void
+  /** Run with the CPU's experimental wasm tier (VmConfig.wasmTier); `pnpm bench` sets it from BOXWOOD_WASM_TIER=1. */
+  readonly wasmTier?: boolean
 }
 
 /** Boots `guest` on Boxwood; resolves with the wall-clock milestones (ms since power-on). */
@@ -33,6 +35,7 @@ export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions)
       options.time === 'realtime'
         ? { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } }
         : { kind: 'deterministic' },
+    wasmTier: options.wasmTier === true,
   })
   options.onMachine?.(vm)
   let text = ''

@@ -58,6 +58,7 @@ if (limitMs > 0) {
 }
 const times = await bootBoxwood(loadGuest(), {
   time,
+  wasmTier: process.env.BOXWOOD_WASM_TIER === '1',
   timeoutMs: 1_800_000,
   echo: process.env.BOXWOOD_BENCH_ECHO === '1',
   onMachine: (vm) => (machine = vm),

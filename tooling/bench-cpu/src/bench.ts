@@ -14,6 +14,8 @@ const WARMUP_MS = Number(process.env.BOXWOOD_BENCH_WARMUP_MS ?? 1000)
 const MEASURE_MS = Number(process.env.BOXWOOD_BENCH_MS ?? 3000)
 /** Comma-separated substrings of workload names to run (all when unset), e.g. BOXWOOD_BENCH_ONLY=x87,paging. */
 const ONLY = (process.env.BOXWOOD_BENCH_ONLY ?? '').split(',').filter((p) => p !== '')
+/** BOXWOOD_WASM_TIER=1: Boxwood with the CPU's experimental wasm tier (compiled on the spot: the loop never yields). */
+const WASM_TIER = process.env.BOXWOOD_WASM_TIER === '1'
 const SEABIOS = '/usr/share/seabios/bios.bin'
 const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin'
 
@@ -52,7 +54,7 @@ function benchBoxwood(w: Workload, sector: Uint8Array): number {
       if (port === 0x92) memory.setA20((value & 2) !== 0)
     },
   }
-  const cpu = new Cpu({ memory, io, interrupts: noInterrupts })
+  const cpu = new Cpu({ memory, io, interrupts: noInterrupts, wasmTier: WASM_TIER ? 'sync' : false })
   const s = cpu.getState()
   s.cs = { selector: 0, base: 0, limit: 0xffff, attributes: 0x9b }
   s.eip = 0x7c00

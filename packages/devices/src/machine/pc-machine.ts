@@ -23,6 +23,8 @@ export interface PcMachineConfig {
   readonly sharedMemory?: boolean
   /** A CPU factory (default: the VMM's i686 `Cpu`), e.g. to attach an FPU or a tracing CPU. */
   readonly cpu?: (wiring: CpuWiring) => Vm['cpu']
+  /** The default CPU's experimental wasm tier (VmConfig.wasmTier). */
+  readonly wasmTier?: boolean
 }
 
 /** An assembled PC: the VMM machine plus what was instantiated. */
@@ -56,6 +58,7 @@ export function assemblePcMachine(
     ...(config.log ? { log: config.log } : {}),
     ...(config.sharedMemory ? { sharedMemory: true } : {}),
     ...(config.cpu ? { cpu: config.cpu } : {}),
+    ...(config.wasmTier === true ? { wasmTier: true } : {}),
   })
   return { vm, devices: plan.map((p) => ({ name: p.definition.name, instance: p.instance })) }
 }

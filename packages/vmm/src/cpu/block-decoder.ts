@@ -118,8 +118,15 @@ export class BlockCache {
   /** Per physical page: generation (bumped on invalidation) and the 64-byte granules holding decoded code. */
   readonly pageGen = new Int32Array(1 << 20)
   readonly codeGranules = new Uint32Array(1 << 21)
-  /** Per physical page: 1 when some granule holds decoded code (the write path checks this byte). */
-  readonly codePage = new Uint8Array(1 << 20)
+  /**
+   * Per physical page: 1 when some granule holds decoded code (the write path checks this byte). In the CPU's
+   * wasm arena when it has one (memory/wasm-arena.ts), where generated wasm code checks it too.
+   */
+  readonly codePage: Uint8Array
+
+  constructor(codePage: Uint8Array = new Uint8Array(1 << 20)) {
+    this.codePage = codePage
+  }
 
   /** Physical pages whose `codePage` byte was set since the last flush (so a flush touches only those). */
   private readonly marked: number[] = []
@@ -135,8 +142,15 @@ export class BlockCache {
     this.epoch++
   }
 
+  /**
+   * Bumped by every `flushAll`: code compiled from blocks before it may be stale (the flush forgets which pages
+   * hold decoded code, so later writes to them invalidate nothing).
+   */
+  flushGen = 0
+
   /** Drops every block (pool exhausted, or a global change such as a memory-map change). */
   flushAll(): void {
+    this.flushGen++
     this.newJumpEpoch()
     this.poolUsed = 0
     this.tagPhys.fill(-1)

@@ -45,7 +45,9 @@ import { computeLazy } from './flags'
 import type { Fpu } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
 import { CpuFpuHost } from './fpu-host'
+import { CODE_PAGE_BYTES } from '../memory/wasm-arena'
 import { BlockCache, CACHE_SIZE } from './block-decoder'
+import { WasmRegions } from './wasm/regions'
 import type { CompiledBlock } from './block-compiler'
 import { resetCpu } from './cpu-reset'
 import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
@@ -96,6 +98,13 @@ export interface CpuOptions {
    * compiles on first use, 1 after one run).
    */
   readonly compileThreshold?: number
+  /**
+   * With the 'compiled' engine, also compile the hot code pages of flat 32-bit kernel code to WebAssembly
+   * (cpu/wasm/, default false): true compiles in the background (the host's event loop must run between
+   * `run` calls for the code to arrive), 'sync' on the calling thread, at once. Needs a host with WebAssembly
+   * and guest memory with an arena.
+   */
+  readonly wasmTier?: boolean | 'sync'
 }
 
 /**
@@ -135,7 +144,8 @@ export class Cpu {
   readonly fpuHost: CpuFpuHost
 
   // ---- architectural state ----
-  readonly regs = new Int32Array(8)
+  /** EAX…EDI; in the wasm arena's state block when the memory has an arena (memory/wasm-arena.ts). */
+  readonly regs: Int32Array
   eip = 0
   /** EFLAGS, except the arithmetic bits selected by `lzMask`, which are computed lazily. */
   flags = 2
@@ -228,12 +238,13 @@ export class Cpu {
   firstException: { vector: number; errorCode: number | null } | null = null
 
   // ---- TLB and fetch cache ----
-  readonly tlbRS = new Int32Array(TLB_PAGES)
-  readonly tlbWS = new Int32Array(TLB_PAGES)
-  readonly tlbRU = new Int32Array(TLB_PAGES)
-  readonly tlbWU = new Int32Array(TLB_PAGES)
-  tlbR = this.tlbRS
-  tlbW = this.tlbWS
+  // Supervisor and user TLB pairs (in the wasm arena when there is one); tlbR/tlbW are the current privilege's.
+  readonly tlbRS: Int32Array
+  readonly tlbWS: Int32Array
+  readonly tlbRU: Int32Array
+  readonly tlbWU: Int32Array
+  tlbR: Int32Array
+  tlbW: Int32Array
   /** The PAE PDPTE registers (low, high dword × 4), loaded from CR3 by paging.ts `loadPdptes`. */
   readonly pdpte = new Int32Array(8)
   /** Where `loadPdptes` assembles new entries before committing them (a #GP leaves `pdpte` unchanged). */
@@ -262,7 +273,7 @@ export class Cpu {
   jumpCacheGen = -1
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
-  readonly blocks = new BlockCache()
+  readonly blocks: BlockCache
   /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
   readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
   readonly hotness = new Uint8Array(CACHE_SIZE)
@@ -276,10 +287,26 @@ export class Cpu {
   compileError: unknown = null
   /** Index within the block of the instruction that faulted in compiled code. */
   blockFaultIndex = 0
-  readonly codePage = this.blocks.codePage
+  readonly codePage: Uint8Array
+  /** The wasm tier (CpuOptions.wasmTier), or null. */
+  readonly regions: WasmRegions | null
 
   constructor(options: CpuOptions) {
     this.memory = options.memory
+    const arena = options.memory.arena
+    const view = (offset: number) =>
+      arena === null ? new Int32Array(TLB_PAGES) : new Int32Array(arena.memory.buffer, offset, TLB_PAGES)
+    this.tlbRS = view(arena?.tlbRS ?? 0)
+    this.tlbWS = view(arena?.tlbWS ?? 0)
+    this.tlbRU = view(arena?.tlbRU ?? 0)
+    this.tlbWU = view(arena?.tlbWU ?? 0)
+    this.tlbR = this.tlbRS
+    this.tlbW = this.tlbWS
+    this.regs = arena === null ? new Int32Array(8) : new Int32Array(arena.memory.buffer, arena.state, 8)
+    this.blocks = new BlockCache(
+      arena === null ? undefined : new Uint8Array(arena.memory.buffer, arena.codePage, CODE_PAGE_BYTES),
+    )
+    this.codePage = this.blocks.codePage
     this.io = options.io
     this.interrupts = options.interrupts
     this.ram = options.memory.ram
@@ -295,6 +322,10 @@ export class Cpu {
     const engine = options.engine ?? 'compiled'
     this.useBlocks = engine !== 'interpreter'
     this.compileThreshold = engine === 'compiled' ? Math.max(0, options.compileThreshold ?? HOT_BLOCK) : Infinity
+    this.regions =
+      engine === 'compiled' && options.wasmTier !== undefined && options.wasmTier !== false && arena !== null
+        ? new WasmRegions(this, arena, options.wasmTier === 'sync')
+        : null
     this.fpuHost = new CpuFpuHost(this)
     this.fpuHost.onFerr = options.onFpuError ?? null
     options.memory.onMapChange(() => {

@@ -6,10 +6,13 @@ import type { Cpu } from './cpu'
 import { CS } from './constants'
 import { GuestFault, TRIPLE_FAULT } from './fault'
 import { executeInstruction } from './execute'
-import { type BlockCache, JUMP_CACHE_SIZE, slotOf } from './block-decoder'
+import { type BlockCache, CACHE_SIZE, JUMP_CACHE_SIZE, slotOf } from './block-decoder'
 import { runBlock } from './block-exec'
 import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
+
+/** `WasmRegions.caseOf` of a CPU without the wasm tier: no slot enters a region. */
+const NO_REGIONS = new Int32Array(CACHE_SIZE)
 
 /** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
 const HEAT_CAP = 0x40000000
@@ -31,6 +34,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
   const jumpEip = blocks.jumpEip
   const jumpSlot = blocks.jumpSlot
   const jumpEpoch = blocks.jumpEpoch
+  const regionCase = c.regions?.caseOf ?? NO_REGIONS
   // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
   syncJumpEpoch(c)
   while (c.instructionsRetired < chunkEnd) {
@@ -50,7 +54,11 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
     }
     const fn = c.compiled[slot]
     let retired = 0
-    if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
+    if (regionCase[slot] !== 0 && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
+      retired = c.regions!.run(slot, eip, chunkEnd - c.instructionsRetired)
+      c.instructionsRetired += retired
+    }
+    if (retired === 0 && fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
       try {
         retired = fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
       } catch (e) {
@@ -80,6 +88,7 @@ function interpretBlock(c: Cpu, slot: number, eip: number, chunkEnd: number): vo
   const blocks = c.blocks
   if (c.compiled[slot] === undefined && blocks.heat[slot]! >= c.compileThreshold) {
     const fn = compile(c, slot)
+    c.regions?.noteHot(slot)
     if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) return
   }
   runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
@@ -102,6 +111,10 @@ function findBlock(c: Cpu, eip: number): number {
     if (!cached(blocks, slot, phys, c.code32 ? 1 : 0)) {
       slot = blocks.decode(c.ram, phys, c.code32, slot)
       c.compiled[slot] = undefined
+      if (c.regions !== null) {
+        c.regions.forgetSlot(slot)
+        c.regions.noteDecoded(slot)
+      }
       blocks.heat[slot] = 0
     }
     if (blocks.count[slot]! > 0 && (eip >>> 0) + blocks.bytes[slot]! - 1 <= csLimit) return slot

@@ -66,6 +66,11 @@ export interface VmConfig<C extends ExecutionCpu = Cpu> {
   readonly maxCatchUpNs?: number
   /** Upper bound of instructions per CPU run call (default 200 000). */
   readonly sliceInstructions?: number
+  /**
+   * The default CPU also compiles hot code pages to WebAssembly in the background (`CpuOptions.wasmTier`;
+   * experimental, default false: it is not yet faster than compiled JavaScript on a Linux boot).
+   */
+  readonly wasmTier?: boolean
 }
 
 /** Machine states (VirtualBox MachineState, reduced to what the VMM knows). */
@@ -147,6 +152,7 @@ export class Vm<C extends ExecutionCpu = Cpu> {
           // The TSC counts the machine clock's nanoseconds: a 1 GHz TSC that CPUID reports (leaf 0x15).
           readTsc: nowNs,
           tscHz: 1_000_000_000,
+          wasmTier: config.wasmTier === true,
           readRandom: mode.kind === 'realtime' ? hostRandomSource() : seededRdrand(config.seed ?? 0, nowNs),
         }) as unknown as C
       })

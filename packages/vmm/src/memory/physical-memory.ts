@@ -2,6 +2,7 @@
 // and bounds-checked DMA. Implements the `GuestMemory` contract and the physical fast paths the CPU uses.
 import type { AccessSize } from '../io/io-bus'
 import type { GuestMemory, MemoryMapping, MmioHandlers } from './guest-memory'
+import { type ArenaLayout, createArena } from './wasm-arena'
 
 /** 4 KB pages over the 32-bit physical address space. */
 const PAGE_SHIFT = 12
@@ -42,6 +43,11 @@ export class PhysicalMemory implements GuestMemory {
   readonly ram: Uint8Array
   /** Little-endian view of RAM for unaligned 16/32-bit accesses. */
   readonly ramView: DataView
+  /**
+   * RAM and the CPU's tables in one WebAssembly memory (wasm-arena.ts), or null where the host cannot make one:
+   * RAM is then an ordinary (Shared)ArrayBuffer of its own.
+   */
+  readonly arena: ArenaLayout | null
   /** Bit 20 cleared while the A20 gate is disabled; the CPU ANDs every physical address with it. */
   a20Mask = -1
   /** Per 4 KB page: region index + 1 of a ROM/MMIO region touching the page, else 0 (RAM or unassigned). */
@@ -69,9 +75,11 @@ export class PhysicalMemory implements GuestMemory {
       throw new GuestMemoryError('invalid-size', `RAM size ${ramBytes} is not a multiple of 4 KB below 3.5 GB`)
     }
     this.ramBytes = ramBytes
-    const buffer = options.shared === true ? new SharedArrayBuffer(ramBytes) : new ArrayBuffer(ramBytes)
-    this.ram = new Uint8Array(buffer)
-    this.ramView = new DataView(buffer)
+    const shared = options.shared === true
+    this.arena = createArena(ramBytes, shared)
+    const buffer = this.arena?.memory.buffer ?? (shared ? new SharedArrayBuffer(ramBytes) : new ArrayBuffer(ramBytes))
+    this.ram = new Uint8Array(buffer, 0, ramBytes)
+    this.ramView = new DataView(buffer, 0, ramBytes)
     this.plainRam.fill(1, 0, ramBytes >>> PAGE_SHIFT)
   }
 

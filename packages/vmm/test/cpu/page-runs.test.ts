@@ -71,8 +71,14 @@ function program(rng: Rng): string {
 function runBoth(source: string, ebx: number, ebp: number, esp: number, rng: Rng) {
   const regs = [rng.value(), rng.value(), rng.value()]
   const fill = Array.from({ length: 0x10000 }, () => rng.int(256))
-  return (['interpreter', 'compiled'] as const).map((engine) => {
-    const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+  // The interpreter, compiled JavaScript, and the wasm tier (its page-run groups and fault exits).
+  const configs = [
+    { engine: 'interpreter' as const },
+    { engine: 'compiled' as const, compileThreshold: 1 },
+    { engine: 'compiled' as const, compileThreshold: 1, wasmTier: 'sync' as const },
+  ]
+  return configs.map((options) => {
+    const m = protectedMachine(source, [], options)
     const mmio = mapLatch(m, MMIO)
     m.memory.ram.set(fill, 0x30000)
     m.memory.write32(PD, PT | 3)
@@ -118,6 +124,7 @@ describe('page runs: one lookup for accesses through an unchanged base register'
       const esp = 0x3d000 - 4 * rng.int(16)
       const results = runBoth(source, ebx, ebp, esp, rng)
       expect(results[1], source).toEqual(results[0])
+      expect(results[2], source).toEqual(results[0])
     }
   }, 60_000)
 

@@ -47,6 +47,8 @@ function program(rng: Rng): string {
           `movsx ${reg()}, byte ${mem()}`,
           `add word ${mem()}, ${rng.pick(['ax', 'dx', 'si'])}`,
           `lea ${reg()}, [${reg()} + ${reg()} * ${rng.pick([1, 2, 4, 8])} + ${rng.int(256)}]`,
+          `${rng.pick(['shl', 'shr', 'sar', 'rol', 'ror'])} ${rng.pick(['ax', 'bl', 'dh', 'si'])}, ${1 + rng.int(20)}`,
+          `${rng.pick(['shl', 'shr', 'sar'])} ${rng.pick(['word', 'byte'])} ${mem()}, ${1 + rng.int(9)}`,
         ])
       default:
         return `imul ${reg()}, ${reg()}, ${rng.value() | 0}`
@@ -93,13 +95,21 @@ function program(rng: Rng): string {
 describe('structured code on every engine', () => {
   it('random loops of nested if/else end in the same state and memory as the interpreter', () => {
     const rng = new Rng(0x1f_e15e)
+    let inWasm = 0
+    let wasmTotal = 0
     for (let round = 0; round < 60; round++) {
       const source = program(rng)
       const start = REGS.map(() => rng.value())
       const data = Array.from({ length: 16 }, () => rng.value())
       // The compiled engine twice: compiling on first use, and after 300 interpreted instructions (blocks change
       // from the block interpreter to compiled code in mid-run).
-      const configs = [...ENGINES.map((engine) => ({ engine, compileThreshold: 0 })), { compileThreshold: 300 }]
+      // Then the wasm tier (whole code pages as one WebAssembly function), from the start and from mid-run.
+      const configs = [
+        ...ENGINES.map((engine) => ({ engine, compileThreshold: 0 })),
+        { compileThreshold: 300 },
+        { compileThreshold: 0, wasmTier: 'sync' as const },
+        { compileThreshold: 300, wasmTier: 'sync' as const },
+      ]
       const results = configs.map((options) => {
         const m = protectedMachine(source, [], options)
         const s = m.cpu.getState()
@@ -108,10 +118,15 @@ describe('structured code on every engine', () => {
         data.forEach((v, k) => m.memory.write32(0x40000 + 4 * k, v))
         const { exit, st } = runForComparison(m, 2_000_000)
         const retired = m.cpu.instructionsRetired
+        expect(m.cpu.regions?.error ?? null).toBe(null)
+        inWasm += m.cpu.regions?.instructions ?? 0
+        if (m.cpu.regions) wasmTotal += retired
         return { exit: exit.reason, st, retired, data: [...m.memory.ram.subarray(0x40000, 0x40040)] }
       })
       expect(results[0]!.exit, source).toBe('halted')
       for (const r of results.slice(1)) expect(r, source).toEqual(results[0])
     }
+    // The wasm configurations ran much of their code in regions (the comparison is not vacuous).
+    expect(inWasm / wasmTotal).toBeGreaterThan(0.3)
   }, 60_000)
 })

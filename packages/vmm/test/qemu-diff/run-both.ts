@@ -64,6 +64,7 @@ export const ENGINES = [
   { engine: 'interpreter' },
   { engine: 'blocks' },
   { engine: 'compiled', compileThreshold: 0 },
+  { engine: 'compiled', compileThreshold: 0, wasmTier: 'sync' },
 ] as const
 
 /**
