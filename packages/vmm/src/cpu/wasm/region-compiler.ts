@@ -86,13 +86,18 @@ class RegionCompiler extends RegionEmitter {
     const caseOfSlot = new Map<number, number>()
     for (const block of this.blocks) {
       const k = this.caseAt.get(block.offset)
-      if (k !== undefined && this.loadsState[k]) caseOfSlot.set(block.slot, k)
+      if (k !== undefined && this.loadsState[k]) caseOfSlot.set(block.slot, this.entryPos[k]!)
     }
-    const caseLength = Int32Array.from(this.cases, (c) => c.chain.length)
-    return { bytes, caseOfSlot, caseLength, usesFsGs: this.usesFsGs }
+    // By br_table position (the run loop passes a block's entry position).
+    const caseLength = new Int32Array(this.bodyPos[this.bodyPos.length - 1]! + 1)
+    this.cases.forEach((c, k) => {
+      caseLength[this.entryPos[k]!] = c.chain.length
+      caseLength[this.bodyPos[k]!] = c.chain.length
+    })
+    return { bytes, caseOfSlot, caseLength, needsWide: this.needsWide }
   }
 
-  private body(): number[] {
+  private body(): Uint8Array {
     const w = this.w
     const s = this.arena.state
     w.i32(0)
@@ -105,9 +110,18 @@ class RegionCompiler extends RegionEmitter {
     this.fault = w.block()
     this.exit = w.block()
     this.dispatch = w.loop()
+    // A block per br_table position: cases the dispatch enters have two (before and after their loads).
+    this.entryPos = []
+    this.bodyPos = []
+    let positions = 0
+    this.cases.forEach((_, k) => {
+      this.entryPos.push(positions)
+      if (this.loadsState[k]) positions++
+      this.bodyPos.push(positions++)
+    })
     const labels: Label[] = []
-    for (let k = this.cases.length - 1; k >= 0; k--) labels.unshift(w.block())
-    this.caseLabels = labels
+    for (let q = 0; q < positions; q++) labels.unshift(w.block())
+    this.caseLabels = this.bodyPos.map((q) => labels[q]!)
     w.get(P_CASE)
     w.brTable(labels, labels[labels.length - 1]!)
     for (let k = 0; k < this.cases.length; k++) {
@@ -139,8 +153,8 @@ class RegionCompiler extends RegionEmitter {
     const chain = this.cases[k]!.chain
     this.pend = 0
     this.producer = null
-    w.end()
     if (this.loadsState[k]) {
+      w.end()
       // Entered through the dispatch: the state into locals (a branch back to the case's start keeps it there).
       for (let r = 0; r < 8; r++)
         w.i32(0)
@@ -153,6 +167,7 @@ class RegionCompiler extends RegionEmitter {
           .set(L_OP + f),
       )
     }
+    w.end()
     this.dirtyRegs = this.dirtyRegsOf[k]!
     this.dirtyFlags = this.dirtyFlagsOf[k]!
     // Exits out of the function (EIP in L_EIP_OUT) and faults gather at the case's end, where the state it

@@ -55,7 +55,13 @@ export type RegionCode = {
   readonly caseOfSlot: Map<number, number>
   /** Instructions of each case's straight-line code: the most one entry at it retires before a budget check. */
   readonly caseLength: Int32Array
-  readonly usesFsGs: boolean
+  /** `Cpu.wideSegs` bits the code relies on beyond flat ES/SS/DS: FS's and GS's when it uses them. */
+  readonly needsWide: number
+}
+
+/** The read and write bits of segment `seg` in `Cpu.wideSegs`. */
+function wideBits(seg: number): number {
+  return (1 << seg) | (0x100 << seg)
 }
 
 /** The emitter's state and helpers; RegionCompiler adds the cases and the records. */
@@ -78,12 +84,15 @@ export abstract class RegionEmitter {
   /** Records retired in the current straight-line code since `done` was last brought up to date. */
   protected pend = 0
   protected producer: Producer | null = null
-  protected usesFsGs = false
+  protected needsWide = 0
   /** Registers (bit mask) and whether the flag state are written by the current case (stored at its exits). */
   protected dirtyRegs = 0
   protected dirtyFlags = false
   /** Per case: entered through the dispatch (loads the state), and what it may have changed when it leaves. */
   protected readonly loadsState: readonly boolean[]
+  /** Per case: its br_table position before the loads (cases the dispatch enters) and after them. */
+  protected entryPos: number[] = []
+  protected bodyPos: number[] = []
   protected readonly dirtyRegsOf: Int32Array
   protected readonly dirtyFlagsOf: readonly boolean[]
   /** Page-run groups of the case being emitted: by pool index, the group its access uses, and where groups begin. */
@@ -150,12 +159,14 @@ export abstract class RegionEmitter {
     w.if()
     this.exitAt(() => w.get(L_BASE).i32(offset).op(Op.i32Add))
     w.end()
-    if (target < k || (target > k && this.loadsState[target])) this.storeDirty()
-    // Forward: out of the enclosing case blocks straight to its code; to its own start: the case's loop; back:
-    // through the dispatch.
+    // Forward: out of the enclosing case blocks straight to its code (after its loads); to its own start: the
+    // case's loop; back: through the dispatch, to the loads.
     if (target > k) w.br(this.caseLabels[target]!)
     else if (target === k) w.br(this.self)
-    else w.i32(target).set(P_CASE).br(this.dispatch)
+    else {
+      this.storeDirty()
+      w.i32(this.entryPos[target]!).set(P_CASE).br(this.dispatch)
+    }
   }
 
   /** Leaves the function with EIP computed by `eip` (done already counted). */
@@ -258,7 +269,7 @@ export abstract class RegionEmitter {
       .i32(g.min)
       .op(Op.i32Add)
     if (g.seg === FS || g.seg === GS) {
-      this.usesFsGs = true
+      this.needsWide |= wideBits(g.seg)
       w.get(g.seg === FS ? L_FS : L_GS).op(Op.i32Add)
     }
     w.set(L_LIN)
@@ -372,7 +383,7 @@ export abstract class RegionEmitter {
   protected linear(seg: number): void {
     const w = this.w
     if (seg === FS || seg === GS) {
-      this.usesFsGs = true
+      this.needsWide |= wideBits(seg)
       w.get(L_OFF)
         .get(seg === FS ? L_FS : L_GS)
         .op(Op.i32Add)

@@ -12,7 +12,7 @@ export const MATERIALIZE_PARAMS = 7
  * Body of `materialize(op, sh, a, b, r, mask, flags) -> i32`: EFLAGS with the lazy arithmetic flags selected by
  * `mask` computed (flags.ts `computeLazy`), the others from `flags`. Local 7 is the lazy result being built.
  */
-export function materializeBody(): { locals: number[]; body: number[] } {
+export function materializeBody(): { locals: number[]; body: Uint8Array } {
   const w = new WasmCode()
   const [op, sh, a, b, r, mask, flags, out] = [0, 1, 2, 3, 4, 5, 6, 7]
   // ADD: CF = carry out of the sign bit, OF = both operands' sign differs from the result's.

@@ -89,12 +89,12 @@ export function planRegion(b: BlockCache, blocks: readonly RegionBlock[]): Regio
 }
 
 /**
- * Where the registers and flags are between cases. Cases entered through the dispatch — where the run loop
- * enters, and targets of branches back — load all of them from the state block; every other case is reached
- * only by forward branches and fall-through (cases are in page order) and finds them in the locals, as code
- * after an if/else in one function does. What a case may have changed (its own writes and what may arrive
- * changed from forward predecessors) is stored before it leaves for a dispatch-entered case or the function's
- * exits, so no local is live across the dispatch loop.
+ * Where the registers and flags are between cases. Forward branches and fall-through (cases are in page order)
+ * keep them in the locals, as code after an if/else in one function does. Cases the dispatch enters — where the
+ * run loop enters (block starts), and where branches back land — have a second entry that loads all of them
+ * from the state block first. What a case may have changed (its own writes and what may arrive changed from
+ * forward predecessors) is stored before it branches back or leaves the function, so no local is live across
+ * the dispatch loop.
  */
 function planState(
   b: BlockCache,
@@ -121,16 +121,16 @@ function planState(
     const last = c.chain[c.chain.length - 1]!
     if (!ENDS_FLOW.has(b.op[last.i]!)) add(last.next)
   })
-  // The run loop enters at block starts that no forward branch of the region reaches (the others it leaves to
-  // JavaScript: they are reached from outside only after a chunk ended there).
-  const loadsState = cases.map((c, k) => backward[k]! || (entries.has(c.offset) && !forward[k]!))
+  // Entered through the dispatch: where the run loop enters (block starts) and where branches back land. Forward
+  // branches and fall-through reach a case after its loads, with the state in locals.
+  const loadsState = cases.map((c, k) => backward[k]! || entries.has(c.offset))
   const dirtyRegsOf = new Int32Array(n)
   const dirtyFlagsOf = cases.map(() => false)
   const inRegs = new Int32Array(n)
   const inFlags = cases.map(() => false)
   for (let k = 0; k < n; k++) {
-    let regs = loadsState[k] ? 0 : inRegs[k]!
-    let flags = loadsState[k] ? false : inFlags[k]!
+    let regs = inRegs[k]!
+    let flags = inFlags[k]!
     for (const { i } of cases[k]!.chain) {
       regs |= registersWritten(b, i)
       const op = b.op[i]!
@@ -139,7 +139,7 @@ function planState(
     dirtyRegsOf[k] = regs
     dirtyFlagsOf[k] = flags
     for (const t of targets[k]!) {
-      if (t <= k || loadsState[t]) continue
+      if (t <= k) continue
       inRegs[t] = inRegs[t]! | regs
       inFlags[t] = inFlags[t]! || flags
     }

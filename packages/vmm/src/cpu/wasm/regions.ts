@@ -20,22 +20,40 @@ type Region = {
   /** The page's generation and the cache's flush generation the code was made from. */
   readonly gen: number
   readonly flushGen: number
-  readonly usesFsGs: boolean
+  /** RegionCode.needsWide. */
+  readonly needsWide: number
   readonly slots: readonly number[]
   /** Instructions of each case's straight-line code (the entry case must fit the budget). */
   readonly caseLength: Int32Array
+  /** Calls and instructions retired since the last look at the region's yield (`judge`). */
+  calls: number
+  retired: number
 }
 
 /** A page's region state within one page generation. */
-type PageEntry = { region: Region | null; builds: number; gen: number; compiling: boolean; again: boolean }
+type PageEntry = {
+  region: Region | null
+  builds: number
+  gen: number
+  compiling: boolean
+  again: boolean
+  /** Blocks of the page compiled to JavaScript in this generation. */
+  hot: number
+}
+
+/** Calls of a region between looks at its yield, and the least instructions per call it must average to stay. */
+const JUDGE_CALLS = 4096
+const MIN_YIELD = 40
+
+/** Blocks of a page compiled to JavaScript before the page gets a region. */
+const MIN_HOT_BLOCKS = 2
 
 /** Blocks below this many block-interpreter instructions stay out of a region unless compiled to JavaScript. */
 const MIN_HEAT = 2000
 /** Rebuilds of one page's region per page generation (each one takes in the blocks that got hot since). */
 const MAX_BUILDS = 6
-/** Read and write ranges of ES, SS and DS covering 4 GB (`Cpu.wideSegs` bits), and of FS and GS. */
+/** Read and write ranges of ES, SS and DS covering 4 GB (`Cpu.wideSegs` bits). */
 const FLAT_DATA = (1 << ES) | (1 << SS) | (1 << DS) | (0x100 << ES) | (0x100 << SS) | (0x100 << DS)
-const WIDE_FS_GS = 0x3030
 
 /** The wasm regions of one CPU. */
 export class WasmRegions {
@@ -125,7 +143,7 @@ export class WasmRegions {
     }
     const entry = this.caseOf[slot]! - 1
     if (region.caseLength[entry]! > limit) return 0
-    if (!flat(c) || (region.usesFsGs && (c.wideSegs & WIDE_FS_GS) !== WIDE_FS_GS)) return 0
+    if (!flat(c) || (c.wideSegs & region.needsWide) !== region.needsWide) return 0
     const s = this.state
     s[STATE.lzOp] = c.lzOp
     s[STATE.lzShift] = c.lzShift
@@ -152,7 +170,27 @@ export class WasmRegions {
     c.instructionsRetired = start
     c.eip = s[STATE.eip]!
     this.instructions += retired
+    region.retired += retired
+    if (++region.calls === JUDGE_CALLS) this.judge(region)
     return retired
+  }
+
+  /**
+   * A call costs more than compiled JavaScript's for the same block (the guard, the flag state in and out), so a
+   * region that leaves again after a few instructions — kernel code calling out of its page every few
+   * instructions — is slower than no region: its page goes back to JavaScript for this page generation.
+   */
+  private judge(region: Region): void {
+    if (region.retired < JUDGE_CALLS * MIN_YIELD) {
+      this.drop(region)
+      const entry = this.byPage.get(region.page)
+      if (entry !== undefined && entry.region === region) {
+        entry.region = null
+        entry.builds = MAX_BUILDS
+      }
+    }
+    region.calls = 0
+    region.retired = 0
   }
 
   private flagsOut(): void {
@@ -190,7 +228,7 @@ export class WasmRegions {
     let entry = this.byPage.get(page)
     const gen = b.pageGen[page]!
     if (entry === undefined || entry.gen !== gen) {
-      entry = { region: null, builds: 0, gen, compiling: false, again: false }
+      entry = { region: null, builds: 0, gen, compiling: false, again: false, hot: 0 }
       this.byPage.set(page, entry)
     }
     if (entry.compiling) {
@@ -198,7 +236,8 @@ export class WasmRegions {
       entry.again = true
       return
     }
-    if (entry.builds >= MAX_BUILDS) return
+    // A page with one hot block gains little over its compiled function and pays a region call per entry.
+    if (++entry.hot < MIN_HOT_BLOCKS || entry.builds >= MAX_BUILDS) return
     entry.builds++
     this.build(page, entry)
   }
@@ -250,9 +289,11 @@ export class WasmRegions {
         page,
         gen,
         flushGen,
-        usesFsGs: code.usesFsGs,
+        needsWide: code.needsWide,
         slots: blocks.map((x) => x.slot),
         caseLength: code.caseLength,
+        calls: 0,
+        retired: 0,
       }
       if (entry.region !== null) this.drop(entry.region)
       entry.region = region

@@ -52,12 +52,45 @@ export const Op = {
   i32Extend16S: 0xc1,
 } as const
 
+/** A growable byte buffer (module code is built byte by byte; a plain array was a tenth of the build time). */
+export class ByteSink {
+  private bytes = new Uint8Array(256)
+  length = 0
+
+  push(b: number): void {
+    if (this.length === this.bytes.length) {
+      const bigger = new Uint8Array(this.bytes.length * 2)
+      bigger.set(this.bytes)
+      this.bytes = bigger
+    }
+    this.bytes[this.length++] = b
+  }
+
+  append(data: Uint8Array | ByteSink): void {
+    const src = data instanceof ByteSink ? data.view() : data
+    if (this.length + src.length > this.bytes.length) {
+      let size = this.bytes.length * 2
+      while (size < this.length + src.length) size *= 2
+      const bigger = new Uint8Array(size)
+      bigger.set(this.bytes.subarray(0, this.length))
+      this.bytes = bigger
+    }
+    this.bytes.set(src, this.length)
+    this.length += src.length
+  }
+
+  /** The bytes so far (a view: valid until the next push). */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length)
+  }
+}
+
 /** A branch target: the nesting depth of the construct it names. */
 export type Label = { readonly depth: number }
 
 /** One function body under construction. */
 export class WasmCode {
-  private readonly out: number[] = []
+  private readonly out = new ByteSink()
   private depth = 0
 
   /** Emits raw opcodes. */
@@ -92,7 +125,8 @@ export class WasmCode {
 
   /** A load or store with a constant offset (alignment hint 0: guest accesses may be unaligned). */
   mem(opcode: number, offset: number): this {
-    this.out.push(opcode, 0)
+    this.out.push(opcode)
+    this.out.push(0)
     unsigned(this.out, offset >>> 0)
     return this
   }
@@ -105,19 +139,22 @@ export class WasmCode {
 
   /** Opens a block (forward branches land after its `end`); the result type is empty unless given. */
   block(result?: ValueType): Label {
-    this.out.push(0x02, result ?? 0x40)
+    this.out.push(0x02)
+    this.out.push(result ?? 0x40)
     return { depth: ++this.depth }
   }
 
   /** Opens a loop (branches land at its start). */
   loop(): Label {
-    this.out.push(0x03, 0x40)
+    this.out.push(0x03)
+    this.out.push(0x40)
     return { depth: ++this.depth }
   }
 
   /** Opens an `if` on the i32 on the stack; with `result`, both arms leave one value of that type. */
   if(result?: ValueType): Label {
-    this.out.push(0x04, result ?? 0x40)
+    this.out.push(0x04)
+    this.out.push(result ?? 0x40)
     return { depth: ++this.depth }
   }
 
@@ -153,9 +190,10 @@ export class WasmCode {
   }
 
   /** The finished body: `end` appended. Every construct must be closed. */
-  finish(): number[] {
+  finish(): Uint8Array {
     if (this.depth !== 0) throw new Error(`wasm body ends with ${this.depth} open constructs`)
-    return [...this.out, 0x0b]
+    this.out.push(0x0b)
+    return this.out.view().slice()
   }
 
   private relative(label: Label): number {
@@ -169,7 +207,7 @@ export class WasmCode {
 export type FuncType = { readonly params: readonly ValueType[]; readonly results: readonly ValueType[] }
 
 /** A defined function: its type index, local declarations beyond the parameters, and body (WasmCode.finish). */
-export type FuncDef = { readonly type: number; readonly locals: readonly ValueType[]; readonly body: readonly number[] }
+export type FuncDef = { readonly type: number; readonly locals: readonly ValueType[]; readonly body: Uint8Array }
 
 /** What a module holds. Imported functions take the first function indices, in order. */
 export type ModuleDef = {
@@ -182,19 +220,31 @@ export type ModuleDef = {
 
 /** Encodes a module. */
 export function encodeModule(def: ModuleDef): Uint8Array {
-  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
+  const out = new ByteSink()
+  for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.push(b)
   section(
     out,
     1,
-    vector(def.types, (o, t) => o.push(0x60, ...vector(t.params, valueType), ...vector(t.results, valueType))),
+    vector(def.types, (o, t) => {
+      o.push(0x60)
+      o.append(vector(t.params, (p, v) => p.push(v)))
+      o.append(vector(t.results, (p, v) => p.push(v)))
+    }),
   )
-  const imports: number[] = []
+  const imports = new ByteSink()
   unsigned(imports, def.imports.length + 1)
   name(imports, def.memory.module)
   name(imports, def.memory.name)
+  imports.push(0x02)
   // Memory limits: shared memories must declare a maximum (the whole 32-bit space here).
-  if (def.memory.shared) imports.push(0x02, 0x03, 0x00, ...leb(0x10000))
-  else imports.push(0x02, 0x00, 0x00)
+  if (def.memory.shared) {
+    imports.push(0x03)
+    imports.push(0x00)
+    unsigned(imports, 0x10000)
+  } else {
+    imports.push(0x00)
+    imports.push(0x00)
+  }
   for (const imp of def.imports) {
     name(imports, imp.module)
     name(imports, imp.name)
@@ -220,7 +270,7 @@ export function encodeModule(def: ModuleDef): Uint8Array {
     out,
     10,
     vector(def.functions, (o, f) => {
-      const body: number[] = []
+      const head = new ByteSink()
       // Locals in runs of one type.
       const runs: [number, ValueType][] = []
       for (const t of f.locals) {
@@ -228,50 +278,40 @@ export function encodeModule(def: ModuleDef): Uint8Array {
         if (last !== undefined && last[1] === t) last[0]++
         else runs.push([1, t])
       }
-      unsigned(body, runs.length)
+      unsigned(head, runs.length)
       for (const [n, t] of runs) {
-        unsigned(body, n)
-        body.push(t)
+        unsigned(head, n)
+        head.push(t)
       }
-      for (const b of f.body) body.push(b)
-      unsigned(o, body.length)
-      for (const b of body) o.push(b)
+      unsigned(o, head.length + f.body.length)
+      o.append(head)
+      o.append(f.body)
     }),
   )
-  return Uint8Array.from(out)
+  return out.view().slice()
 }
 
-function section(out: number[], id: number, content: readonly number[]): void {
+function section(out: ByteSink, id: number, content: ByteSink): void {
   out.push(id)
   unsigned(out, content.length)
-  for (const b of content) out.push(b)
+  out.append(content)
 }
 
-function vector<T>(items: readonly T[], each: (out: number[], item: T) => void): number[] {
-  const out: number[] = []
+function vector<T>(items: readonly T[], each: (out: ByteSink, item: T) => void): ByteSink {
+  const out = new ByteSink()
   unsigned(out, items.length)
   for (const item of items) each(out, item)
   return out
 }
 
-function valueType(out: number[], t: ValueType): void {
-  out.push(t)
-}
-
-function name(out: number[], text: string): void {
+function name(out: ByteSink, text: string): void {
   const bytes = new TextEncoder().encode(text)
   unsigned(out, bytes.length)
-  for (const b of bytes) out.push(b)
-}
-
-function leb(n: number): number[] {
-  const out: number[] = []
-  unsigned(out, n)
-  return out
+  out.append(bytes)
 }
 
 /** Unsigned LEB128 of a non-negative integer below 2^32. */
-function unsigned(out: number[], n: number): void {
+function unsigned(out: ByteSink, n: number): void {
   let v = n >>> 0
   for (;;) {
     const byte = v & 0x7f
@@ -285,7 +325,7 @@ function unsigned(out: number[], n: number): void {
 }
 
 /** Signed LEB128 of an int32. */
-function signed(out: number[], n: number): void {
+function signed(out: ByteSink, n: number): void {
   let v = n | 0
   for (;;) {
     const byte = v & 0x7f
