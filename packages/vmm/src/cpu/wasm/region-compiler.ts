@@ -12,7 +12,7 @@
 // through the arena's TLB to RAM; anything else (a TLB miss, MMIO, a page holding decoded code, a page crossing)
 // calls the CPU's access methods, which report a fault in the status word instead of throwing: the function then
 // stores its state and how far it got, and returns -1 (precise faults). Instruction counts are those of the block
-// interpreter; the run loop's budget is checked whenever a case begins.
+// interpreter; the run loop's budget is checked on entry and at branches back (region-plan.ts maxPath).
 import type { BlockCache } from '../block-decoder'
 import { OP } from '../block-decoder'
 import { ARITH_FLAGS, CF, DF, OF } from '../constants'
@@ -86,13 +86,13 @@ class RegionCompiler extends RegionEmitter {
     const caseOfSlot = new Map<number, number>()
     for (const block of this.blocks) {
       const k = this.caseAt.get(block.offset)
-      if (k !== undefined && this.loadsState[k]) caseOfSlot.set(block.slot, this.entryPos[k]!)
+      if (k !== undefined && this.entry[k]) caseOfSlot.set(block.slot, this.entryPos[k]!)
     }
     // By br_table position (the run loop passes a block's entry position).
     const caseLength = new Int32Array(this.bodyPos[this.bodyPos.length - 1]! + 1)
-    this.cases.forEach((c, k) => {
-      caseLength[this.entryPos[k]!] = c.chain.length
-      caseLength[this.bodyPos[k]!] = c.chain.length
+    this.cases.forEach((_, k) => {
+      caseLength[this.entryPos[k]!] = this.maxPath[k]!
+      caseLength[this.bodyPos[k]!] = this.maxPath[k]!
     })
     return { bytes, caseOfSlot, caseLength, needsWide: this.needsWide }
   }
@@ -116,7 +116,7 @@ class RegionCompiler extends RegionEmitter {
     let positions = 0
     this.cases.forEach((_, k) => {
       this.entryPos.push(positions)
-      if (this.loadsState[k]) positions++
+      if (this.entry[k]) positions++
       this.bodyPos.push(positions++)
     })
     const labels: Label[] = []
@@ -153,7 +153,7 @@ class RegionCompiler extends RegionEmitter {
     const chain = this.cases[k]!.chain
     this.pend = 0
     this.producer = null
-    if (this.loadsState[k]) {
+    if (this.entry[k]) {
       w.end()
       // Entered through the dispatch: the state into locals (a branch back to the case's start keeps it there).
       for (let r = 0; r < 8; r++)
@@ -168,8 +168,6 @@ class RegionCompiler extends RegionEmitter {
       )
     }
     w.end()
-    this.dirtyRegs = this.dirtyRegsOf[k]!
-    this.dirtyFlags = this.dirtyFlagsOf[k]!
     // Exits out of the function (EIP in L_EIP_OUT) and faults gather at the case's end, where the state it
     // changed is stored once.
     this.caseFault = w.block()
@@ -186,10 +184,10 @@ class RegionCompiler extends RegionEmitter {
     w.op(Op.unreachable)
     w.end() // self
     w.end() // caseExit
-    this.storeDirty()
+    this.storeState()
     w.br(this.exit)
     w.end() // faultOut
-    this.storeDirty()
+    this.storeState()
     w.br(this.fault)
   }
 

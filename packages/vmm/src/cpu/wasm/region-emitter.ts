@@ -53,7 +53,10 @@ export type RegionBlock = {
 export type RegionCode = {
   readonly bytes: Uint8Array
   readonly caseOfSlot: Map<number, number>
-  /** Instructions of each case's straight-line code: the most one entry at it retires before a budget check. */
+  /**
+   * By br_table position: the most instructions a call entering there retires before its first budget check
+   * (RegionPlan.maxPath); the run loop enters only when they fit.
+   */
   readonly caseLength: Int32Array
   /** `Cpu.wideSegs` bits the code relies on beyond flat ES/SS/DS: FS's and GS's when it uses them. */
   readonly needsWide: number
@@ -86,15 +89,12 @@ export abstract class RegionEmitter {
   protected producer: Producer | null = null
   protected needsWide = 0
   /** Registers (bit mask) and whether the flag state are written by the current case (stored at its exits). */
-  protected dirtyRegs = 0
-  protected dirtyFlags = false
   /** Per case: entered through the dispatch (loads the state), and what it may have changed when it leaves. */
-  protected readonly loadsState: readonly boolean[]
+  protected readonly entry: readonly boolean[]
+  protected readonly maxPath: Int32Array
   /** Per case: its br_table position before the loads (cases the dispatch enters) and after them. */
   protected entryPos: number[] = []
   protected bodyPos: number[] = []
-  protected readonly dirtyRegsOf: Int32Array
-  protected readonly dirtyFlagsOf: readonly boolean[]
   /** Page-run groups of the case being emitted: by pool index, the group its access uses, and where groups begin. */
   protected groupOf = new Map<number, Group>()
   protected groupsAt = new Map<number, Group[]>()
@@ -110,31 +110,28 @@ export abstract class RegionEmitter {
     const plan = planRegion(b, blocks)
     this.cases = plan.cases
     this.caseAt = plan.caseAt
-    this.loadsState = plan.loadsState
-    this.dirtyRegsOf = plan.dirtyRegsOf
-    this.dirtyFlagsOf = plan.dirtyFlagsOf
+    this.entry = plan.entry
+    this.maxPath = plan.maxPath
   }
 
   /**
-   * The registers and flag state the current case writes, back into the state block (before it leaves for
-   * another case or out of the function): between cases the state block holds them, so no local is live across
-   * the dispatch and TurboFan compiles each case as straight-line code.
+   * The registers and the flag state back into the state block, before the function returns (they live in wasm
+   * locals from the run loop's entry to the function's exit; keeping them in the state block between cases
+   * instead, with loads where the dispatch enters a case, measured slower on the boot's decompressor and MPI).
    */
-  protected storeDirty(): void {
+  protected storeState(): void {
     const w = this.w
     const s = this.arena.state
     for (let r = 0; r < 8; r++)
-      if ((this.dirtyRegs & (1 << r)) !== 0)
-        w.i32(0)
-          .get(L_REG + r)
-          .mem(Op.i32Store, s + (STATE.regs + r) * 4)
-    if (this.dirtyFlags)
-      FLAG_SLOTS.forEach((slot, k) =>
-        w
-          .i32(0)
-          .get(L_OP + k)
-          .mem(Op.i32Store, s + slot * 4),
-      )
+      w.i32(0)
+        .get(L_REG + r)
+        .mem(Op.i32Store, s + (STATE.regs + r) * 4)
+    FLAG_SLOTS.forEach((slot, f) =>
+      w
+        .i32(0)
+        .get(L_OP + f)
+        .mem(Op.i32Store, s + slot * 4),
+    )
   }
 
   protected addDone(n: number): void {
@@ -154,19 +151,19 @@ export abstract class RegionEmitter {
       return
     }
     const k = this.current
-    // The budget: the target's straight-line code must fit (a slow access that stopped the chunk set the limit to 0).
-    w.get(L_DONE).i32(this.cases[target]!.chain.length).op(Op.i32Add).get(P_LIMIT).op(Op.i32GtS)
-    w.if()
-    this.exitAt(() => w.get(L_BASE).i32(offset).op(Op.i32Add))
-    w.end()
+    if (target <= k) {
+      // The budget, at branches back: the longest pass from the target must fit (a slow access that stopped the
+      // chunk set the limit to 0). Forward branches stay within the pass checked when it began.
+      w.get(L_DONE).i32(this.maxPath[target]!).op(Op.i32Add).get(P_LIMIT).op(Op.i32GtS)
+      w.if()
+      this.exitAt(() => w.get(L_BASE).i32(offset).op(Op.i32Add))
+      w.end()
+    }
     // Forward: out of the enclosing case blocks straight to its code (after its loads); to its own start: the
     // case's loop; back: through the dispatch, to the loads.
     if (target > k) w.br(this.caseLabels[target]!)
     else if (target === k) w.br(this.self)
-    else {
-      this.storeDirty()
-      w.i32(this.entryPos[target]!).set(P_CASE).br(this.dispatch)
-    }
+    else w.i32(this.bodyPos[target]!).set(P_CASE).br(this.dispatch)
   }
 
   /** Leaves the function with EIP computed by `eip` (done already counted). */

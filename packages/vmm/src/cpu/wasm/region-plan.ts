@@ -1,9 +1,9 @@
-// The shape of a wasm region (region-compiler.ts): the page's instructions, each once, in straight-line cases, and
-// where the registers and flags live between cases.
+// The shape of a wasm region (region-compiler.ts): the page's instructions, each once, in straight-line cases; where
+// the run loop enters; how far a pass from each case may go before the next instruction-budget check.
 import type { BlockCache } from '../block-decoder'
 import { OP } from '../block-decoder'
 import type { RegionBlock } from './region-compiler'
-import { ENDS_FLOW, FLAG_BLIND, MAX_CHAIN, registersWritten } from './region-records'
+import { ENDS_FLOW, MAX_CHAIN } from './region-records'
 
 /** One instruction of the page (the first decoded record at its offset) and the offset execution goes on at. */
 export type Node = {
@@ -20,11 +20,14 @@ export type RegionPlan = {
   readonly cases: readonly { readonly offset: number; readonly chain: readonly Node[] }[]
   /** Page offset → case. */
   readonly caseAt: ReadonlyMap<number, number>
-  /** Per case: entered through the dispatch (it loads the state from the arena). */
-  readonly loadsState: readonly boolean[]
-  /** Per case: registers (bit mask) and whether the flags may have changed when it leaves. */
-  readonly dirtyRegsOf: Int32Array
-  readonly dirtyFlagsOf: readonly boolean[]
+  /** Per case: the run loop enters there (a block start); the case then loads the state from the arena first. */
+  readonly entry: readonly boolean[]
+  /**
+   * Per case: the most instructions one pass from it retires until a branch back or out of the function; the
+   * instruction budget is checked against it where the run loop enters and at branches back, so forward branches
+   * need no check.
+   */
+  readonly maxPath: Int32Array
 }
 
 /**
@@ -81,68 +84,37 @@ export function planRegion(b: BlockCache, blocks: readonly RegionBlock[]): Regio
     caseAt.set(leader, cases.length)
     cases.push({ offset: leader, chain: chains.get(leader)! })
   }
-  for (const leader of [...leaders].sort((x, y) => x - y)) {
-    caseAt.set(leader, cases.length)
-    cases.push({ offset: leader, chain: chains.get(leader)! })
-  }
   return { cases, caseAt, ...planState(b, cases, caseAt, new Set(blocks.map((x) => x.offset))) }
 }
 
 /**
- * Where the registers and flags are between cases. Forward branches and fall-through (cases are in page order)
- * keep them in the locals, as code after an if/else in one function does. Cases the dispatch enters — where the
- * run loop enters (block starts), and where branches back land — have a second entry that loads all of them
- * from the state block first. What a case may have changed (its own writes and what may arrive changed from
- * forward predecessors) is stored before it branches back or leaves the function, so no local is live across
- * the dispatch loop.
+ * Where the run loop enters (the cases at block starts: a second label loads the registers and flags from the
+ * state block; every other way into a case finds them in the locals) and the most instructions a pass from each
+ * case retires before it branches back or leaves — forward branches go to later cases, so this is a longest path
+ * over a DAG, computed in reverse order.
  */
 function planState(
   b: BlockCache,
   cases: RegionPlan['cases'],
   caseAt: ReadonlyMap<number, number>,
   entries: ReadonlySet<number>,
-): Pick<RegionPlan, 'loadsState' | 'dirtyRegsOf' | 'dirtyFlagsOf'> {
+): Pick<RegionPlan, 'entry' | 'maxPath'> {
   const n = cases.length
-  const targets: number[][] = cases.map(() => [])
-  const forward = cases.map(() => false)
-  const backward = cases.map(() => false)
-  cases.forEach((c, k) => {
-    const add = (offset: number) => {
+  const maxPath = new Int32Array(n)
+  for (let k = n - 1; k >= 0; k--) {
+    const c = cases[k]!
+    let tail = 0
+    const after = (offset: number) => {
       const t = caseAt.get(offset)
-      if (t === undefined) return
-      targets[k]!.push(t)
-      if (t > k) forward[t] = true
-      else if (t < k) backward[t] = true
+      if (t !== undefined && t > k) tail = Math.max(tail, maxPath[t]!)
     }
     for (const node of c.chain) {
       const op = b.op[node.i]!
-      if (op === OP.jcc || op === OP.jmp || op === OP.call || op === OP.loop) add(node.block.offset + b.imm[node.i]!)
+      if (op === OP.jcc || op === OP.jmp || op === OP.call || op === OP.loop) after(node.block.offset + b.imm[node.i]!)
     }
     const last = c.chain[c.chain.length - 1]!
-    if (!ENDS_FLOW.has(b.op[last.i]!)) add(last.next)
-  })
-  // Entered through the dispatch: where the run loop enters (block starts) and where branches back land. Forward
-  // branches and fall-through reach a case after its loads, with the state in locals.
-  const loadsState = cases.map((c, k) => backward[k]! || entries.has(c.offset))
-  const dirtyRegsOf = new Int32Array(n)
-  const dirtyFlagsOf = cases.map(() => false)
-  const inRegs = new Int32Array(n)
-  const inFlags = cases.map(() => false)
-  for (let k = 0; k < n; k++) {
-    let regs = inRegs[k]!
-    let flags = inFlags[k]!
-    for (const { i } of cases[k]!.chain) {
-      regs |= registersWritten(b, i)
-      const op = b.op[i]!
-      flags ||= !FLAG_BLIND.has(op) && op !== OP.jcc && op !== OP.setcc && op !== OP.cmovcc
-    }
-    dirtyRegsOf[k] = regs
-    dirtyFlagsOf[k] = flags
-    for (const t of targets[k]!) {
-      if (t <= k) continue
-      inRegs[t] = inRegs[t]! | regs
-      inFlags[t] = inFlags[t]! || flags
-    }
+    if (!ENDS_FLOW.has(b.op[last.i]!)) after(last.next)
+    maxPath[k] = c.chain.length + tail
   }
-  return { loadsState, dirtyRegsOf, dirtyFlagsOf }
+  return { entry: cases.map((c) => entries.has(c.offset)), maxPath }
 }

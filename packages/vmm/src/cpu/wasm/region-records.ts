@@ -82,36 +82,6 @@ export function recordSupported(b: BlockCache, i: number): boolean {
   }
 }
 
-/** Records that neither read nor write the flag state. */
-export const FLAG_BLIND = new Set<number>([
-  OP.movRmReg,
-  OP.movRegRm,
-  OP.movRmImm,
-  OP.movRegImm,
-  OP.lea,
-  OP.pushReg,
-  OP.popReg,
-  OP.pushImm,
-  OP.pushRm,
-  OP.movzx8,
-  OP.movzx16,
-  OP.movsx8,
-  OP.movsx16,
-  OP.nop,
-  OP.bswap,
-  OP.xchgRmReg,
-  OP.cwd,
-  OP.cbw,
-  OP.notRm,
-  OP.leave,
-  OP.jmp,
-  OP.call,
-  OP.ret,
-  OP.jmpInd,
-  OP.callInd,
-  OP.loop,
-])
-
 /** Records after which execution never goes on to the next instruction (it branches or leaves the region). */
 export const ENDS_FLOW = new Set<number>([OP.jmp, OP.ret, OP.jmpInd, OP.callInd, OP.call])
 /** Longest straight-line case (an instruction budget check comes at least this often). */
@@ -201,13 +171,6 @@ export function accessKinds(b: BlockCache, i: number): { read: boolean; write: b
     default:
       return { read: true, write: false }
   }
-}
-
-/** Registers (bit mask) record i may write, conservatively. */
-export function registersWritten(b: BlockCache, i: number): number {
-  let written = 0
-  for (let r = 0; r < 8; r++) if (writesRegister(b, i, r)) written |= 1 << r
-  return written
 }
 
 /** Conservatively: record i may write general register r (32-bit index; 8-bit forms name AH…BH as 4–7). */

@@ -23,7 +23,7 @@ type Region = {
   /** RegionCode.needsWide. */
   readonly needsWide: number
   readonly slots: readonly number[]
-  /** Instructions of each case's straight-line code (the entry case must fit the budget). */
+  /** RegionCode.caseLength (the entry must fit the budget). */
   readonly caseLength: Int32Array
   /** Calls and instructions retired since the last look at the region's yield (`judge`). */
   calls: number
