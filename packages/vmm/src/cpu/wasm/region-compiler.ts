@@ -89,8 +89,9 @@ class RegionCompiler extends RegionEmitter {
       if (k !== undefined && this.entry[k]) caseOfSlot.set(block.slot, this.entryPos[k]!)
     }
     // By br_table position (the run loop passes a block's entry position).
-    const caseLength = new Int32Array(this.bodyPos[this.bodyPos.length - 1]! + 1)
+    const caseLength = new Int32Array(Math.max(...this.bodyPos) + 1)
     this.cases.forEach((_, k) => {
+      if (this.bodyPos[k]! < 0) return
       caseLength[this.entryPos[k]!] = this.maxPath[k]!
       caseLength[this.bodyPos[k]!] = this.maxPath[k]!
     })
@@ -113,9 +114,14 @@ class RegionCompiler extends RegionEmitter {
     // A block per br_table position: cases the dispatch enters have two (before and after their loads).
     this.entryPos = []
     this.bodyPos = []
+    // Cases inside a wasm loop have no position: their blocks open inside the loop.
     let positions = 0
     this.cases.forEach((_, k) => {
       this.entryPos.push(positions)
+      if (this.inLoop[k] !== -1) {
+        this.bodyPos.push(-1)
+        return
+      }
       if (this.entry[k]) positions++
       this.bodyPos.push(positions++)
     })
@@ -126,7 +132,26 @@ class RegionCompiler extends RegionEmitter {
     w.brTable(labels, labels[labels.length - 1]!)
     for (let k = 0; k < this.cases.length; k++) {
       this.current = k
+      this.enterCase(k)
+      const end = this.loopEnd[k]!
+      if (end < 0) {
+        this.emitCase(k)
+        continue
+      }
+      // A wasm loop around the header and the cases up to the last that branches back to it.
+      this.loopLabel[k] = w.loop()
+      const inner: Label[] = []
+      for (let u = end; u > k; u--) inner.unshift(w.block())
+      for (let u = k + 1; u <= end; u++) this.caseLabels[u] = inner[u - k - 1]!
       this.emitCase(k)
+      for (let u = k + 1; u <= end; u++) {
+        w.end()
+        this.current = u
+        this.emitCase(u)
+      }
+      w.op(Op.unreachable)
+      w.end() // loop
+      k = end
     }
     w.op(Op.unreachable)
     w.end() // dispatch
@@ -146,13 +171,10 @@ class RegionCompiler extends RegionEmitter {
     return w.finish()
   }
 
-  /** The straight-line code of case `k`, then on to where its last instruction leads. */
-  private emitCase(k: number): void {
+  /** The end of a top-level case's br_table block(s), with the loads where the run loop enters. */
+  private enterCase(k: number): void {
     const w = this.w
     const s = this.arena.state
-    const chain = this.cases[k]!.chain
-    this.pend = 0
-    this.producer = null
     if (this.entry[k]) {
       w.end()
       // Entered through the dispatch: the state into locals (a branch back to the case's start keeps it there).
@@ -168,6 +190,14 @@ class RegionCompiler extends RegionEmitter {
       )
     }
     w.end()
+  }
+
+  /** The straight-line code of case `k`, then on to where its last instruction leads. */
+  private emitCase(k: number): void {
+    const w = this.w
+    const chain = this.cases[k]!.chain
+    this.pend = 0
+    this.producer = null
     // Exits out of the function (EIP in L_EIP_OUT) and faults gather at the case's end, where the state it
     // changed is stored once.
     this.caseFault = w.block()

@@ -92,6 +92,10 @@ export abstract class RegionEmitter {
   /** Per case: entered through the dispatch (loads the state), and what it may have changed when it leaves. */
   protected readonly entry: readonly boolean[]
   protected readonly maxPath: Int32Array
+  /** RegionPlan's loops, and the wasm `loop` label of each header while it is open. */
+  protected readonly loopEnd: Int32Array
+  protected readonly inLoop: Int32Array
+  protected loopLabel: Label[] = []
   /** Per case: its br_table position before the loads (cases the dispatch enters) and after them. */
   protected entryPos: number[] = []
   protected bodyPos: number[] = []
@@ -112,6 +116,8 @@ export abstract class RegionEmitter {
     this.caseAt = plan.caseAt
     this.entry = plan.entry
     this.maxPath = plan.maxPath
+    this.loopEnd = plan.loopEnd
+    this.inLoop = plan.inLoop
   }
 
   /**
@@ -163,6 +169,7 @@ export abstract class RegionEmitter {
     // case's loop; back: through the dispatch, to the loads.
     if (target > k) w.br(this.caseLabels[target]!)
     else if (target === k) w.br(this.self)
+    else if (this.inLoop[k] === target) w.br(this.loopLabel[target]!)
     else w.i32(this.bodyPos[target]!).set(P_CASE).br(this.dispatch)
   }
 

@@ -22,6 +22,9 @@ export type RegionPlan = {
   readonly caseAt: ReadonlyMap<number, number>
   /** Per case: the run loop enters there (a block start); the case then loads the state from the arena first. */
   readonly entry: readonly boolean[]
+  /** Per case: the last case of the wasm loop it heads, or -1; and the header of the loop it is inside, or -1. */
+  readonly loopEnd: Int32Array
+  readonly inLoop: Int32Array
   /**
    * Per case: the most instructions one pass from it retires until a branch back or out of the function; the
    * instruction budget is checked against it where the run loop enters and at branches back, so forward branches
@@ -89,32 +92,72 @@ export function planRegion(b: BlockCache, blocks: readonly RegionBlock[]): Regio
 
 /**
  * Where the run loop enters (the cases at block starts: a second label loads the registers and flags from the
- * state block; every other way into a case finds them in the locals) and the most instructions a pass from each
+ * state block; every other way into a case finds them in the locals), the most instructions a pass from each
  * case retires before it branches back or leaves — forward branches go to later cases, so this is a longest path
- * over a DAG, computed in reverse order.
+ * over a DAG, computed in reverse order — and the loops that become wasm `loop`s.
  */
 function planState(
   b: BlockCache,
   cases: RegionPlan['cases'],
   caseAt: ReadonlyMap<number, number>,
   entries: ReadonlySet<number>,
-): Pick<RegionPlan, 'entry' | 'maxPath'> {
+): Pick<RegionPlan, 'entry' | 'maxPath' | 'loopEnd' | 'inLoop'> {
   const n = cases.length
-  const maxPath = new Int32Array(n)
-  for (let k = n - 1; k >= 0; k--) {
-    const c = cases[k]!
-    let tail = 0
-    const after = (offset: number) => {
+  const targets: number[][] = cases.map((c) => {
+    const out: number[] = []
+    const add = (offset: number) => {
       const t = caseAt.get(offset)
-      if (t !== undefined && t > k) tail = Math.max(tail, maxPath[t]!)
+      if (t !== undefined) out.push(t)
     }
     for (const node of c.chain) {
       const op = b.op[node.i]!
-      if (op === OP.jcc || op === OP.jmp || op === OP.call || op === OP.loop) after(node.block.offset + b.imm[node.i]!)
+      if (op === OP.jcc || op === OP.jmp || op === OP.call || op === OP.loop) add(node.block.offset + b.imm[node.i]!)
     }
     const last = c.chain[c.chain.length - 1]!
-    if (!ENDS_FLOW.has(b.op[last.i]!)) after(last.next)
-    maxPath[k] = c.chain.length + tail
+    if (!ENDS_FLOW.has(b.op[last.i]!)) add(last.next)
+    return out
+  })
+  const maxPath = new Int32Array(n)
+  for (let k = n - 1; k >= 0; k--) {
+    let tail = 0
+    for (const t of targets[k]!) if (t > k) tail = Math.max(tail, maxPath[t]!)
+    maxPath[k] = cases[k]!.chain.length + tail
   }
-  return { entry: cases.map((c) => entries.has(c.offset)), maxPath }
+  const { loopEnd, inLoop } = planLoops(targets)
+  const entry = cases.map((c, k) => inLoop[k] === -1 && entries.has(c.offset))
+  return { entry, maxPath, loopEnd, inLoop }
+}
+
+/**
+ * Loops whose back edges can be a wasm `loop` instead of the dispatch: a header t and the cases t..K up to the last
+ * that branches back to it, when nothing outside t..K branches into them past t and every branch back inside goes
+ * to t, to the case itself or before t (those use the dispatch). Loops do not overlap or nest here; a case inside
+ * one is not entered by the run loop (the dispatch cannot reach into a wasm loop).
+ */
+function planLoops(targets: readonly (readonly number[])[]): { loopEnd: Int32Array; inLoop: Int32Array } {
+  const n = targets.length
+  const loopEnd = new Int32Array(n).fill(-1)
+  const inLoop = new Int32Array(n).fill(-1)
+  const last = new Int32Array(n).fill(-1)
+  targets.forEach((ts, s) => {
+    for (const t of ts) if (t < s) last[t] = Math.max(last[t]!, s)
+  })
+  let covered = -1
+  for (let t = 0; t < n; t++) {
+    const end = last[t]!
+    if (end < 0 || t <= covered) continue
+    let ok = true
+    for (let s = 0; s < n && ok; s++) {
+      for (const u of targets[s]!) {
+        const inside = s >= t && s <= end
+        if (!inside && u > t && u <= end) ok = false
+        if (inside && u < s && u !== t && u >= t) ok = false
+      }
+    }
+    if (!ok) continue
+    loopEnd[t] = end
+    for (let u = t + 1; u <= end; u++) inLoop[u] = t
+    covered = end
+  }
+  return { loopEnd, inLoop }
 }

@@ -60,7 +60,13 @@ describe('region plan', () => {
       for (let j = 1; j < c.chain.length; j++) expect(c.chain[j]!.offset).toBe(c.chain[j - 1]!.next)
       expect(plan.maxPath[k]).toBeGreaterThanOrEqual(c.chain.length)
     })
-    // The run loop's entries are block starts.
-    plan.cases.forEach((c, k) => expect(plan.entry[k]).toBe(blocks.some((x) => x.offset === c.offset)))
+    // The run loop enters at block starts outside wasm loops; a loop's cases follow its header, and the program's
+    // outer loop (its back edge lands on \`top\`, with the inner loop and the if/else inside) is one.
+    plan.cases.forEach((c, k) => {
+      const start = blocks.some((x) => x.offset === c.offset)
+      expect(plan.entry[k]).toBe(start && plan.inLoop[k] === -1)
+      if (plan.inLoop[k] !== -1) expect(plan.loopEnd[plan.inLoop[k]!]).toBeGreaterThanOrEqual(k)
+    })
+    expect([...plan.loopEnd].some((end) => end >= 0)).toBe(true)
   })
 })
