@@ -1,9 +1,9 @@
 // Differential fuzzing of structured code: seeded random loops of ALU, shift, IMUL, SETcc/CMOVcc, LEA and 8/16/32-bit
 // memory records inside nested if/else and if statements (forward Jcc and JMP inside one block — block-decoder.ts
 // decodes through short JMPs, jit/forward-jumps.ts nests their labels), short counted loops whose back edge lands
-// mid-block, and calls to subroutines, with flags read after the joins. The block interpreter and
-// compiled code (compiling on first use) must end in exactly the state and memory the full interpreter does, after
-// retiring as many instructions.
+// mid-block, rotated loops entered at their condition (the wasm tier's loop entries), and calls to subroutines, with
+// flags read after the joins. The block interpreter, compiled code (compiling on first use) and the wasm tier must
+// end in exactly the state and memory the full interpreter does, after retiring as many instructions.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
 import { ENGINES, protectedMachine, runForComparison } from './harness'
@@ -74,6 +74,11 @@ function program(rng: Rng): string {
         lines.push('push ecx', `mov ecx, ${1 + rng.int(5)}`, `.loop${n}:`)
         block(depth + 1, 1 + rng.int(3))
         lines.push('dec ecx', `jnz .loop${n}`, 'pop ecx')
+      } else if (shape === 4) {
+        // A rotated loop (gcc -O2): entered at its condition, after the body.
+        lines.push('push ecx', `mov ecx, ${1 + rng.int(5)}`, `jmp .cond${n}`, `.body${n}:`)
+        block(depth + 1, 1 + rng.int(3))
+        lines.push(`.cond${n}:`, 'dec ecx', `jnz .body${n}`, 'pop ecx')
       } else if (shape === 3) {
         // A call to a subroutine placed after the program.
         lines.push(`call sub${n}`)

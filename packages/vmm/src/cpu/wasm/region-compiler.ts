@@ -25,6 +25,7 @@ import {
   FLAG_SLOTS,
   FN_REGION,
   I32_LOCALS,
+  L_ENTER,
   L_BASE,
   L_DONE,
   L_EIP_OUT,
@@ -77,7 +78,12 @@ class RegionCompiler extends RegionEmitter {
         { type: 2, locals: materialize.locals as ValueType[], body: materialize.body },
         {
           type: 1,
-          locals: [...Array<ValueType>(I32_LOCALS).fill(I32), I64, ...Array<ValueType>(this.groupLocals).fill(I32)],
+          locals: [
+            ...Array<ValueType>(I32_LOCALS).fill(I32),
+            I64,
+            I32,
+            ...Array<ValueType>(this.groupLocals).fill(I32),
+          ],
           body,
         },
       ],
@@ -143,6 +149,12 @@ class RegionCompiler extends RegionEmitter {
       const inner: Label[] = []
       for (let u = end; u > k; u--) inner.unshift(w.block())
       for (let u = k + 1; u <= end; u++) this.caseLabels[u] = inner[u - k - 1]!
+      // Entered past the header (a branch from outside into the loop, gcc's rotated loops): on to that case.
+      const normal = w.block()
+      w.get(L_ENTER).op(Op.i32Eqz).brIf(normal)
+      w.get(L_ENTER).i32(2).op(Op.i32Sub).i32(0).set(L_ENTER)
+      w.brTable(inner, inner[inner.length - 1]!)
+      w.end()
       this.emitCase(k)
       for (let u = k + 1; u <= end; u++) {
         w.end()

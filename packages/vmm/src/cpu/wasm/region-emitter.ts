@@ -16,6 +16,7 @@ import {
   L_BASE,
   L_DONE,
   L_EIP_OUT,
+  L_ENTER,
   L_ENTRY,
   L_F,
   L_FLAGS,
@@ -167,7 +168,13 @@ export abstract class RegionEmitter {
     }
     // Forward: out of the enclosing case blocks straight to its code (after its loads); to its own start: the
     // case's loop; back: through the dispatch, to the loads.
-    if (target > k) w.br(this.caseLabels[target]!)
+    const header = this.inLoop[target]!
+    if (header !== -1 && header !== k && this.inLoop[k] !== header) {
+      // Into a wasm loop past its header from outside: through the header's label, telling the loop where to go.
+      w.i32(target - header + 1).set(L_ENTER)
+      if (header > k) w.br(this.caseLabels[header]!)
+      else w.i32(this.bodyPos[header]!).set(P_CASE).br(this.dispatch)
+    } else if (target > k) w.br(this.caseLabels[target]!)
     else if (target === k) w.br(this.self)
     else if (this.inLoop[k] === target) w.br(this.loopLabel[target]!)
     else w.i32(this.bodyPos[target]!).set(P_CASE).br(this.dispatch)

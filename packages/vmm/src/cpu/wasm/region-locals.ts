@@ -35,7 +35,9 @@ export const L_T2 = 29
 export const L_F = 30 // materialized flags
 export const L_W0 = 31 // i64 scratch
 /** First local of the page-run groups (4 each: allowed to read, host base for reads, allowed to write, for writes). */
-export const L_GROUPS = 32
+/** Which case inside a wasm loop to enter at, + 1, when a branch from outside lands past its header (0: the header). */
+export const L_ENTER = 32
+export const L_GROUPS = 33
 export const I32_LOCALS = L_W0 - L_REG
 
 /** Segments flat code may use without a base: ES, CS, SS, DS. FS and GS add their base (`L_FS`, `L_GS`). */

@@ -130,9 +130,10 @@ function planState(
 
 /**
  * Loops whose back edges can be a wasm `loop` instead of the dispatch: a header t and the cases t..K up to the last
- * that branches back to it, when nothing outside t..K branches into them past t and every branch back inside goes
- * to t, to the case itself or before t (those use the dispatch). Loops do not overlap or nest here; a case inside
- * one is not entered by the run loop (the dispatch cannot reach into a wasm loop).
+ * that branches back to it, when every branch back inside goes to t, to the case itself or before t (those use the
+ * dispatch). Branches from outside to a case past t go through the loop's start (region-compiler.ts, L_ENTER): gcc
+ * enters its rotated loops at the condition, after the body. Loops do not overlap or nest here; a case inside one
+ * is not entered by the run loop.
  */
 function planLoops(targets: readonly (readonly number[])[]): { loopEnd: Int32Array; inLoop: Int32Array } {
   const n = targets.length
@@ -150,7 +151,6 @@ function planLoops(targets: readonly (readonly number[])[]): { loopEnd: Int32Arr
     for (let s = 0; s < n && ok; s++) {
       for (const u of targets[s]!) {
         const inside = s >= t && s <= end
-        if (!inside && u > t && u <= end) ok = false
         if (inside && u < s && u !== t && u >= t) ok = false
       }
     }
