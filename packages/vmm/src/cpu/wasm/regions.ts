@@ -41,17 +41,25 @@ type PageEntry = {
   hot: number
 }
 
-/** Calls of a region between looks at its yield, and the least instructions per call it must average to stay. */
+/**
+ * Calls of a region between looks at its yield, and the least instructions per call it must average to stay: the
+ * boot's decompressor pages average ~500 and run faster as compiled JavaScript (720-780 MIPS against ~620), its
+ * MPI pages ~800-1500 and run faster in wasm (~1550 against ~1340); 40 kept the former, 700 dropped the latter.
+ */
 const JUDGE_CALLS = 4096
-const MIN_YIELD = 40
+const MIN_YIELD = 300
 
-/** Blocks of a page compiled to JavaScript before the page gets a region. */
-const MIN_HOT_BLOCKS = 2
+/**
+ * Blocks of a page compiled to JavaScript before the page gets a region, and (MAX_BUILDS) rebuilds per page
+ * generation: every module compiled is TurboFan work on the second core, where V8 also optimizes the compiled
+ * JavaScript blocks of kernel init (2 and 6 left kernel init ~1 s slower; 4 and 3, and 8 and 2, measured alike).
+ */
+const MIN_HOT_BLOCKS = 4
 
 /** Blocks below this many block-interpreter instructions stay out of a region unless compiled to JavaScript. */
 const MIN_HEAT = 2000
 /** Rebuilds of one page's region per page generation (each one takes in the blocks that got hot since). */
-const MAX_BUILDS = 6
+const MAX_BUILDS = 3
 /** Read and write ranges of ES, SS and DS covering 4 GB (`Cpu.wideSegs` bits). */
 const FLAT_DATA = (1 << ES) | (1 << SS) | (1 << DS) | (0x100 << ES) | (0x100 << SS) | (0x100 << DS)
 
