@@ -16,7 +16,7 @@ const LAZY_CF_OPS =
   `c.lzOp === ${LZ_SUB} ? (((~c.lzA & c.lzB) | ((~c.lzA | c.lzB) & c.lzRes)) >>> c.lzShift) & 1 : 0)`
 
 /** Records that neither read-modify nor write the arithmetic flags (safe to look past). */
-const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
+export const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([
   OP.movRmReg,
   OP.movRegRm,
   OP.movRmImm,

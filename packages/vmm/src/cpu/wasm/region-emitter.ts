@@ -429,11 +429,14 @@ export abstract class RegionEmitter {
     this.loadSlow(size, seg, block, j)
   }
 
-  protected loadSlow(size: number, seg: number, block: RegionBlock, j: number): void {
+  /**
+   * Pushes whether the access of `size` bytes at linear `L_LIN` takes the fast path: the TLB entry (left in
+   * `L_ENTRY`) of the table at arena offset `tlb` has the `fast` bits, and the access stays within the page.
+   */
+  private tlbFast(tlb: number, fast: number, size: number): void {
     const w = this.w
-    this.linear(seg)
-    w.get(L_LIN).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl).mem(Op.i32Load, this.arena.tlbRS).tee(L_ENTRY)
-    w.i32(TLB_DATA_FAST).op(Op.i32And).i32(TLB_DATA_FAST).op(Op.i32Eq)
+    w.get(L_LIN).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl).mem(Op.i32Load, tlb).tee(L_ENTRY)
+    w.i32(fast).op(Op.i32And).i32(fast).op(Op.i32Eq)
     if (size > 1)
       w.get(L_LIN)
         .i32(0xfff)
@@ -441,6 +444,12 @@ export abstract class RegionEmitter {
         .i32(4096 - size)
         .op(Op.i32LeU)
         .op(Op.i32And)
+  }
+
+  protected loadSlow(size: number, seg: number, block: RegionBlock, j: number): void {
+    const w = this.w
+    this.linear(seg)
+    this.tlbFast(this.arena.tlbRS, TLB_DATA_FAST, size)
     w.if(I32)
     w.get(L_ENTRY).i32(~0xfff).op(Op.i32And).get(L_LIN).i32(0xfff).op(Op.i32And).op(Op.i32Or)
     w.mem(size === 4 ? Op.i32Load : size === 2 ? Op.i32Load16U : Op.i32Load8U, 0)
@@ -488,15 +497,7 @@ export abstract class RegionEmitter {
   protected storeSlow(size: number, seg: number, block: RegionBlock, j: number): void {
     const w = this.w
     this.linear(seg)
-    w.get(L_LIN).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl).mem(Op.i32Load, this.arena.tlbWS).tee(L_ENTRY)
-    w.i32(TLB_STORE_FAST).op(Op.i32And).i32(TLB_STORE_FAST).op(Op.i32Eq)
-    if (size > 1)
-      w.get(L_LIN)
-        .i32(0xfff)
-        .op(Op.i32And)
-        .i32(4096 - size)
-        .op(Op.i32LeU)
-        .op(Op.i32And)
+    this.tlbFast(this.arena.tlbWS, TLB_STORE_FAST, size)
     w.if()
     // Plain dirty RAM: store unless the page holds decoded code.
     w.get(L_ENTRY).i32(~0xfff).op(Op.i32And).get(L_LIN).i32(0xfff).op(Op.i32And).op(Op.i32Or).set(L_T2)

@@ -3,6 +3,7 @@
 // (the accesses page-run groups take).
 import type { BlockCache } from '../block-decoder'
 import { OP } from '../block-decoder'
+import { FLAG_NEUTRAL as COMPILED_FLAG_NEUTRAL } from '../jit/conditions'
 import { LZ_ADD, LZ_LOGIC, LZ_SUB } from '../flags'
 import type { Producer } from './region-flags'
 
@@ -88,33 +89,7 @@ export const ENDS_FLOW = new Set<number>([OP.jmp, OP.ret, OP.jmpInd, OP.callInd,
 export const MAX_CHAIN = 400
 
 /** Records that leave the flag state alone (a known producer before them stays known). */
-export const FLAG_NEUTRAL = new Set<number>([
-  OP.movRmReg,
-  OP.movRegRm,
-  OP.movRmImm,
-  OP.movRegImm,
-  OP.lea,
-  OP.pushReg,
-  OP.popReg,
-  OP.pushImm,
-  OP.pushRm,
-  OP.movzx8,
-  OP.movzx16,
-  OP.movsx8,
-  OP.movsx16,
-  OP.nop,
-  OP.cmovcc,
-  OP.setcc,
-  OP.jcc,
-  OP.bswap,
-  OP.xchgRmReg,
-  OP.cwd,
-  OP.cbw,
-  OP.notRm,
-  OP.leave,
-  OP.cld,
-  OP.std,
-])
+export const FLAG_NEUTRAL: ReadonlySet<number> = new Set<number>([...COMPILED_FLAG_NEUTRAL, OP.cld, OP.std])
 
 /** ALU kind → lazy operation (flags.ts), as jit/template-parts.ts ALU32. */
 export const ALU_LAZY = [LZ_ADD, LZ_LOGIC, LZ_ADD, LZ_SUB, LZ_LOGIC, LZ_SUB, LZ_LOGIC, LZ_SUB]
