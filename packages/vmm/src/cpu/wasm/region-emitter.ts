@@ -257,7 +257,6 @@ export abstract class RegionEmitter {
             host: 0,
             okW: 0,
             hostW: 0,
-            first: i,
             members: [],
           }
           open.set(key, g)
@@ -301,29 +300,15 @@ export abstract class RegionEmitter {
       .i32(4096 - span)
       .op(Op.i32LeU)
     w.if()
-    // Host address of the lowest byte (accesses add disp - min as the load's constant offset).
-    const index = () => w.get(L_LIN).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl)
-    const host = (into: number) =>
-      w.get(L_ENTRY).i32(~0xfff).op(Op.i32And).get(L_LIN).i32(0xfff).op(Op.i32And).op(Op.i32Or).set(into)
+    // Host addresses of the lowest byte (accesses add disp - min as the load's constant offset).
     if (g.reads) {
-      index()
-      w.mem(Op.i32Load, this.arena.tlbRS)
-        .tee(L_ENTRY)
-        .i32(TLB_DATA_FAST)
-        .op(Op.i32And)
-        .i32(TLB_DATA_FAST)
-        .op(Op.i32Eq)
-        .set(g.ok)
-      host(g.host)
+      this.tlbEntryFast(this.arena.tlbRS, TLB_DATA_FAST)
+      w.set(g.ok)
+      this.physical()
+      w.set(g.host)
     }
     if (g.writes) {
-      index()
-      w.mem(Op.i32Load, this.arena.tlbWS)
-        .tee(L_ENTRY)
-        .i32(TLB_STORE_FAST)
-        .op(Op.i32And)
-        .i32(TLB_STORE_FAST)
-        .op(Op.i32Eq)
+      this.tlbEntryFast(this.arena.tlbWS, TLB_STORE_FAST)
       w.get(L_ENTRY)
         .i32(12)
         .op(Op.i32ShrU)
@@ -331,7 +316,8 @@ export abstract class RegionEmitter {
         .op(Op.i32Eqz)
         .op(Op.i32And)
         .set(g.okW)
-      host(g.hostW)
+      this.physical()
+      w.set(g.hostW)
     }
     w.end()
   }
@@ -435,8 +421,7 @@ export abstract class RegionEmitter {
    */
   private tlbFast(tlb: number, fast: number, size: number): void {
     const w = this.w
-    w.get(L_LIN).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl).mem(Op.i32Load, tlb).tee(L_ENTRY)
-    w.i32(fast).op(Op.i32And).i32(fast).op(Op.i32Eq)
+    this.tlbEntryFast(tlb, fast)
     if (size > 1)
       w.get(L_LIN)
         .i32(0xfff)
@@ -446,12 +431,24 @@ export abstract class RegionEmitter {
         .op(Op.i32And)
   }
 
+  /** Pushes whether the entry for linear `L_LIN` in the TLB at arena offset `tlb` (left in `L_ENTRY`) has `fast`. */
+  private tlbEntryFast(tlb: number, fast: number): void {
+    const w = this.w
+    w.get(L_LIN).i32(12).op(Op.i32ShrU).i32(2).op(Op.i32Shl).mem(Op.i32Load, tlb).tee(L_ENTRY)
+    w.i32(fast).op(Op.i32And).i32(fast).op(Op.i32Eq)
+  }
+
+  /** Pushes the host (= physical) address of linear `L_LIN` through the TLB entry in `L_ENTRY`. */
+  private physical(): void {
+    this.w.get(L_ENTRY).i32(~0xfff).op(Op.i32And).get(L_LIN).i32(0xfff).op(Op.i32And).op(Op.i32Or)
+  }
+
   protected loadSlow(size: number, seg: number, block: RegionBlock, j: number): void {
     const w = this.w
     this.linear(seg)
     this.tlbFast(this.arena.tlbRS, TLB_DATA_FAST, size)
     w.if(I32)
-    w.get(L_ENTRY).i32(~0xfff).op(Op.i32And).get(L_LIN).i32(0xfff).op(Op.i32And).op(Op.i32Or)
+    this.physical()
     w.mem(size === 4 ? Op.i32Load : size === 2 ? Op.i32Load16U : Op.i32Load8U, 0)
     w.else()
     w.i32(seg).get(L_OFF)
@@ -500,7 +497,8 @@ export abstract class RegionEmitter {
     this.tlbFast(this.arena.tlbWS, TLB_STORE_FAST, size)
     w.if()
     // Plain dirty RAM: store unless the page holds decoded code.
-    w.get(L_ENTRY).i32(~0xfff).op(Op.i32And).get(L_LIN).i32(0xfff).op(Op.i32And).op(Op.i32Or).set(L_T2)
+    this.physical()
+    w.set(L_T2)
     w.get(L_T2).i32(12).op(Op.i32ShrU).mem(Op.i32Load8U, this.arena.codePage).op(Op.i32Eqz).set(L_ENTRY)
     w.get(L_ENTRY)
     w.if()
@@ -638,5 +636,4 @@ type Group = {
   host: number
   okW: number
   hostW: number
-  first: number
 }

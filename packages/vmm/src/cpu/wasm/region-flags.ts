@@ -5,9 +5,6 @@ import { AF, CF, OF, PF, SF, ZF } from '../constants'
 import { LZ_ADD, LZ_SUB } from '../flags'
 import { I32, Op, WasmCode } from './wasm-encoder'
 
-/** Parameters of `materialize`, in order: lzOp, lzShift, lzA, lzB, lzRes, lzMask, flags. */
-export const MATERIALIZE_PARAMS = 7
-
 /**
  * Body of `materialize(op, sh, a, b, r, mask, flags) -> i32`: EFLAGS with the lazy arithmetic flags selected by
  * `mask` computed (flags.ts `computeLazy`), the others from `flags`. Local 7 is the lazy result being built.

@@ -305,9 +305,9 @@ export class WasmRegions {
       }
       if (entry.region !== null) this.drop(entry.region)
       entry.region = region
+      const physOf = new Map(blocks.map((x) => [x.slot, x.phys]))
       for (const [slot, k] of code.caseOfSlot) {
-        const block = blocks.find((x) => x.slot === slot)!
-        if (b.tagPhys[slot] !== block.phys || b.tagGen[slot] !== gen) continue
+        if (b.tagPhys[slot] !== physOf.get(slot) || b.tagGen[slot] !== gen) continue
         this.caseOf[slot] = k + 1
         this.regionOf[slot] = region
       }
