@@ -57,6 +57,11 @@ export const OP = {
   mulDiv: 48, // F6/F7 /4../7: aux = 4 MUL, 5 IMUL, 6 DIV, 7 IDIV of the accumulator by r/m
   sahf: 49, // SF, ZF, AF, PF, CF := AH bits 7, 6, 4, 2, 0 (the x87 FNSTSW AX; SAHF; Jcc compare)
   lahf: 50, // AH := SF:ZF:0:AF:0:PF:1:CF
+  // Executed by the full interpreter (execute.ts) at its EIP, inside the block: bit tests, CMPXCHG/XADD/CMPXCHG8B,
+  // SHLD/SHRD, BSF/BSR, PUSHF/POPF/CLI/STI — rare in general but common in kernels, where each one used to end
+  // the block. aux = 1: an instruction crossing into the next page (which may map anywhere), always the block's
+  // last record, whose end is the page end.
+  interp: 51,
 } as const
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
@@ -108,13 +113,20 @@ export class BlockCache {
   readonly heat = new Int32Array(CACHE_SIZE)
   /**
    * Jump cache (run-chunk.ts): EIP → slot of the block starting there, valid while its epoch is the current
-   * `epoch` (a new epoch begins with each chunk, when a decode replaces a block, and when the full interpreter
-   * changes what EIPs map to).
+   * `epoch` (a new epoch begins when a page's code is invalidated and when an instruction changes what EIPs map
+   * to; a decode replacing a block drops the entry naming its slot).
    */
   readonly jumpEip = new Int32Array(JUMP_CACHE_SIZE)
   readonly jumpSlot = new Int32Array(JUMP_CACHE_SIZE)
   readonly jumpEpoch = new Int32Array(JUMP_CACHE_SIZE)
   epoch = 1
+  /**
+   * Per linear page: the epoch in which the jump cache last took an entry for a block starting there (blocks end
+   * within their page), so that INVLPG of a page the cache names nothing of leaves the epoch alone
+   * (`mayNameLinearPage`). Linux's text_poke maps a scratch page and INVLPGs it for each of the tens of thousands
+   * of call sites it patches at boot; with every INVLPG ending the epoch, almost every block lookup missed.
+   */
+  readonly jumpPageEpoch = new Int32Array(1 << 20)
   /** Per physical page: generation (bumped on invalidation) and the 64-byte granules holding decoded code. */
   readonly pageGen = new Int32Array(1 << 20)
   readonly codeGranules = new Uint32Array(1 << 21)
@@ -137,9 +149,37 @@ export class BlockCache {
   newJumpEpoch(): void {
     if (this.epoch === 0x7fffffff) {
       this.jumpEpoch.fill(0)
+      this.jumpPageEpoch.fill(0)
       this.epoch = 0
     }
     this.epoch++
+  }
+
+  /**
+   * Per cache slot: the jump-cache index of the entry naming it, if one does. At most one entry names a slot
+   * (`noteJump`), so a decode replacing the slot's block drops that entry alone (`forgetJumpsTo`) instead of
+   * ending the epoch: kernel init replaces blocks of its direct-mapped cache ~20 000 times a second.
+   */
+  private readonly jumpIndexOf = new Int32Array(CACHE_SIZE).fill(-1)
+
+  /** Records that jump-cache entry `h` (just filled in the current epoch) names `slot` and EIP `linear`. */
+  noteJump(h: number, slot: number, linear: number): void {
+    const other = this.jumpIndexOf[slot]!
+    // Epoch 0 is never current: the other entry no longer names the slot.
+    if (other !== h && other >= 0 && this.jumpSlot[other] === slot) this.jumpEpoch[other] = 0
+    this.jumpIndexOf[slot] = h
+    this.jumpPageEpoch[linear >>> 12] = this.epoch
+  }
+
+  /** Drops the jump-cache entry naming `slot`, if any. */
+  private forgetJumpsTo(slot: number): void {
+    const h = this.jumpIndexOf[slot]!
+    if (h >= 0 && this.jumpSlot[h] === slot) this.jumpEpoch[h] = 0
+  }
+
+  /** True when a jump-cache entry of the current epoch may name a block starting in linear page `page`. */
+  mayNameLinearPage(page: number): boolean {
+    return this.jumpPageEpoch[page] === this.epoch
   }
 
   /**
@@ -231,10 +271,20 @@ export class BlockCache {
     while (n < MAX_BLOCK) {
       const i = firstIndex + n
       const len = decodeOne(this, ram, p, pageEnd, code32, i, phys)
-      const decoded = len > 0 && p + len <= pageEnd
+      const decoded = len > 0 && p + len <= pageEnd && (!lockPrefix || lockable(this, i))
       if (decoded) {
         this.start[i] = p - phys
         this.end[i] = p + len - phys
+      } else if (len > 0 && p + len > pageEnd && overAt.length === 0 && (!lockPrefix || lockable(this, i))) {
+        // The bytes read past the page end were another page's, but the instruction does cross it (decoding went
+        // past the end before the instruction ended): the interpreter runs it, fetching through the TLB.
+        this.op[i] = OP.interp
+        this.aux[i] = 1
+        this.start[i] = p - phys
+        this.end[i] = pageEnd - phys
+        n++
+        p = pageEnd
+        break
       }
       const o = this.op[i]!
       const ends =
@@ -293,7 +343,7 @@ export class BlockCache {
     }
     this.poolUsed += n
     // The jump cache may name the block this slot held.
-    if (this.tagPhys[slot] !== -1) this.newJumpEpoch()
+    if (this.tagPhys[slot] !== -1) this.forgetJumpsTo(slot)
     const page = phys >>> 12
     // Mark the granules covered by the block's bytes.
     const lastGranule = ((p - 1) >>> 6) & 63
@@ -344,6 +394,21 @@ const BASES16 = [3, 3, 5, 5, 6, 7, 5, 3] as const
 const INDEXES16 = [6, 7, 6, 7, -1, -1, -1, -1] as const
 /** Decode position (physical address of the next byte). */
 let pos = 0
+/** The instruction being decoded has a LOCK prefix (`decode` keeps it only where LOCK is valid: `lockable`). */
+let lockPrefix = false
+
+/**
+ * True when LOCK is valid on record `i` (SDM vol. 2A, LOCK): a memory destination of ADD/OR/ADC/SBB/AND/SUB/XOR,
+ * XCHG, INC/DEC, NOT/NEG, or an instruction the interpreter runs (it raises #UD itself). On one CPU the bus lock
+ * changes nothing else.
+ */
+function lockable(b: BlockCache, i: number): boolean {
+  const op = b.op[i]!
+  if (op === OP.interp) return true
+  if (b.rm[i]! >= 0) return false
+  if (op === OP.aluRmReg || op === OP.aluRmImm) return b.aux[i] !== 7
+  return op === OP.xchgRmReg || op === OP.incRm || op === OP.decRm || op === OP.notRm || op === OP.negRm
+}
 
 /** ModRM decoding into the current record (advances `pos`); returns the ModRM byte. */
 function modrm(): number {
@@ -441,6 +506,7 @@ function decodeOne(
   let a32 = code32
   let segOverride = -1
   let rep = 0
+  lockPrefix = false
   // Bytes past the page may be read here (another page's, or undefined past the end of RAM); `decode` keeps only
   // instructions that end within the page.
   if (pos >= pageEnd) return 0
@@ -451,6 +517,7 @@ function decodeOne(
     else if (x === 0x67) a32 = !code32
     else if (x === 0x26 || x === 0x2e || x === 0x36 || x === 0x3e) segOverride = (x >>> 3) & 3
     else if (x === 0x64 || x === 0x65) segOverride = x - 0x60
+    else if (x === 0xf0) lockPrefix = true
     else break
     pos++
   }
@@ -466,8 +533,10 @@ function decodeOne(
     b.a16[i] = a32 ? 0 : 1
     return pos - p0
   }
-  // PAUSE (F3 90, spin-wait loops) decodes as the NOP it is.
-  if (rep !== 0 && !(rep === 0xf3 && opc === 0x90)) return 0
+  // PAUSE (F3 90, spin-wait loops) decodes as the NOP it is; F3 0F BC/BD (TZCNT/LZCNT, or BSF/BSR where the
+  // CPU lacks them) go to the interpreter.
+  if (rep !== 0 && !(rep === 0xf3 && (opc === 0x90 || (opc === 0x0f && (ram[pos] === 0xbc || ram[pos] === 0xbd)))))
+    return 0
   b.a16[i] = a32 ? 0 : 1
   b.rm[i] = -1
   b.base[i] = -1
@@ -643,6 +712,12 @@ function decodeRest(
     case 0x9f:
       b.op[i] = opc === 0x9e ? OP.sahf : OP.lahf
       return pos - p0
+    case 0x9c: // PUSHF, POPF, CLI, STI (the kernel's local_irq_save/restore)
+    case 0x9d:
+    case 0xfa:
+    case 0xfb:
+      b.op[i] = OP.interp
+      return pos - p0
     case 0x98:
       b.op[i] = OP.cbw
       return pos - p0
@@ -805,6 +880,37 @@ function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: nu
       modrm()
       b.op[i] = op2 === 0xb6 ? OP.movzx8 : op2 === 0xb7 ? OP.movzx16 : op2 === 0xbe ? OP.movsx8 : OP.movsx16
       return pos - p0
+    case 0xa3: // BT, BTS, BTR, BTC r/m, r
+    case 0xab:
+    case 0xb3:
+    case 0xbb:
+    case 0xa5: // SHLD, SHRD r/m, r, CL
+    case 0xad:
+    case 0xb0: // CMPXCHG
+    case 0xb1:
+    case 0xc0: // XADD
+    case 0xc1:
+    case 0xbc: // BSF, BSR (TZCNT, LZCNT)
+    case 0xbd:
+      modrm()
+      b.op[i] = OP.interp
+      return pos - p0
+    case 0xba: // BT, BTS, BTR, BTC r/m, imm8
+    case 0xa4: // SHLD, SHRD r/m, r, imm8
+    case 0xac: {
+      const m = modrm()
+      if (op2 === 0xba && ((m >>> 3) & 7) < 4) return 0
+      pos++
+      b.op[i] = OP.interp
+      return pos - p0
+    }
+    case 0xc7: {
+      // CMPXCHG8B m64 (its register form and the other /r are #UD or not ours).
+      const m = modrm()
+      if (m >= 0xc0 || ((m >>> 3) & 7) !== 1) return 0
+      b.op[i] = OP.interp
+      return pos - p0
+    }
     default:
       return 0
   }

@@ -8,6 +8,7 @@ import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, getReg8, readMem, setReg, setReg8, writeMem } from './operands'
 import { stringInstruction } from './string-io'
 import { executeFpuRecord } from './block-fpu'
+import { executeInstruction } from './execute'
 
 /** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
 function alu32(c: Cpu, kind: number, a: number, b: number): number {
@@ -716,3 +717,19 @@ RECORD_HANDLERS[OP.callInd] = callJmpInd
 RECORD_HANDLERS[OP.jmpInd] = callJmpInd
 RECORD_HANDLERS[OP.pushRm] = pushRm
 RECORD_HANDLERS[OP.mulDiv] = mulDiv
+RECORD_HANDLERS[OP.interp] = interp
+
+/**
+ * An instruction the full interpreter runs in the block (OP.interp), as it would between blocks: from its EIP,
+ * with the fault-restart state set. The interpreter's instructions change ESP only after their last possible
+ * fault, as the block's fault paths (which take ESP as it stands) require. When the instruction changed what EIPs
+ * map to (`codeMapGen`), the chunk ends so that the jump cache starts a new epoch before its next lookup.
+ */
+function interp(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
+  const eip = (blockEip + b.start[i]!) | 0
+  c.eip = c.startEip = eip
+  c.startEsp = c.regs[4]!
+  executeInstruction(c)
+  if (c.codeMapGen !== c.jumpCacheGen) c.breakChunk = true
+  return b.aux[i] !== 0 || c.eip !== ((blockEip + b.end[i]!) | 0)
+}

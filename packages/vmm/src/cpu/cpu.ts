@@ -420,14 +420,16 @@ export class Cpu {
   updateMode(): void {
     const wasPm = this.protectedMode
     const wasV86 = this.v86
+    const wasCode32 = this.code32
     this.protectedMode = (this.cr0 & CR0_PE) !== 0
     this.v86 = this.protectedMode && (this.flags & VM) !== 0
     if (wasPm !== this.protectedMode || wasV86 !== this.v86) this.deriveAllSegs()
     this.code32 = !this.v86 && (this.segAttr[CS]! & ATTR_DB) !== 0 && this.protectedMode
     if (!this.protectedMode) this.code32 = (this.segAttr[CS]! & ATTR_DB) !== 0
     this.stack32 = (this.segAttr[SS]! & ATTR_DB) !== 0
-    // The code size (decoded blocks are per code size) may have changed with the mode.
-    this.codeMapGen++
+    // Decoded blocks are per code size, and the mode decides how CS maps EIPs; every interrupt delivery and IRET
+    // comes here, mostly changing neither, and then the jump cache keeps its epoch.
+    if (wasPm !== this.protectedMode || wasV86 !== this.v86 || wasCode32 !== this.code32) this.codeMapGen++
     this.setCpl(this.v86 ? 3 : this.protectedMode ? this.cpl : 0)
     this.breakChunk = true
   }

@@ -134,7 +134,9 @@ export function invalidatePage(c: Cpu, linear: number): void {
   c.tlbWS[p] = 0
   c.tlbRU[p] = 0
   c.tlbWU[p] = 0
-  c.dropFetchPage()
+  // The jump cache keeps its epoch unless it may name a block of this page (run-chunk.ts).
+  if (c.blocks.mayNameLinearPage(p)) c.dropFetchPage()
+  else c.fetchTag = -1
 }
 
 /**

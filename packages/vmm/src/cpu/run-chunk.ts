@@ -21,10 +21,10 @@ const HEAT_CAP = 0x40000000
  * Runs instructions until `chunkEnd` retired or something ends the chunk (`breakChunk`).
  *
  * A jump-cache entry maps an EIP to the cache slot of the block that starts there. Entries hold only within one
- * epoch, which ends when a decode replaces a block (the slot now holds other code), when decoded code of a page is
- * invalidated (a write, DMA, a memory-map change) and when CS was loaded, CPL switched or TLB entries flushed
- * (`Cpu.codeMapGen`: checked after each instruction of the full interpreter and when a chunk starts, since
- * interrupts are delivered between chunks). Cached records change none of what maps EIP to a block — CS, the code
+ * epoch, which ends when decoded code of a page is invalidated (a write, DMA, a memory-map change) and when CS was
+ * loaded with another segment, the code size or the TLB pair switched or TLB entries of a page the cache names
+ * flushed (`Cpu.codeMapGen`: checked after each instruction of the full interpreter and when a chunk starts, since
+ * interrupts are delivered between chunks); a decode that replaces a block drops the one entry naming its slot. Cached records change none of what maps EIP to a block — CS, the code
  * size, CPL, the TLB entry of the code page — so within an epoch EIP alone names the block, and the block's CS
  * limit check still holds. Epochs outlive chunks: kernel code ends chunks every few hundred instructions (port
  * I/O), and starting over each time made most block lookups miss.
@@ -51,6 +51,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
       jumpEip[h] = eip
       jumpSlot[h] = slot
       jumpEpoch[h] = blocks.epoch
+      blocks.noteJump(h, slot, c.segBase[CS]! + eip)
     }
     const fn = c.compiled[slot]
     let retired = 0

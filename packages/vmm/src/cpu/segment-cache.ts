@@ -6,12 +6,16 @@ import { ATTR_CODE, ATTR_DB, ATTR_EXPAND_DOWN, ATTR_P, ATTR_S, ATTR_WRITABLE, CS
 
 /** Loads a segment register's visible and hidden parts as given, and derives the access checks. */
 export function setSegRaw(c: Cpu, seg: number, sel: number, base: number, limit: number, attr: number): void {
+  // Reloading CS with what it holds (an IRET or far return to the same code segment: Linux's sync_core()) leaves
+  // what EIPs map to as it was, so the jump cache keeps its epoch.
+  const sameCode =
+    seg === CS && c.segBase[CS] === (base | 0) && c.segLimit[CS] === (limit | 0) && c.segAttr[CS] === attr
   c.segSel[seg] = sel & 0xffff
   c.segBase[seg] = base | 0
   c.segLimit[seg] = limit | 0
   c.segAttr[seg] = attr
   deriveSeg(c, seg)
-  if (seg === CS) c.dropFetchPage()
+  if (seg === CS && !sameCode) c.dropFetchPage()
 }
 
 /** Recomputes segLo/segHi/segOk of one segment from its hidden part and the mode. */

@@ -72,6 +72,44 @@ top:
     expect(state.regs[3]).not.toBe(0)
   })
 
+  it('runs the code a page maps after its page-table entry changes and INVLPG', () => {
+    // Each pass maps linear 0x200000 to physical 0x50000 or 0x60000 and INVLPGs it (and an unrelated page, which
+    // leaves the jump cache's epoch alone); the code page's INVLPG must end the epoch.
+    const source = `
+  mov edx, ${PD1}
+  mov cr3, edx
+  mov edx, cr0
+  or edx, 0x80000000
+  mov cr0, edx
+  mov ecx, 300
+top:
+  mov edx, ecx
+  and edx, 1
+  shl edx, 16
+  add edx, 0x50023
+  mov [${PT1} + 0x200 * 4], edx
+  invlpg [0x200000]
+  call 0x200000
+  invlpg [0x300000]
+  call 0x200000
+  dec ecx
+  jnz top
+  hlt`
+    const build = (engine: Engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+      const mem = m.memory
+      mem.write32(PD1, PT1 | 0x23)
+      for (let i = 0; i < 1024; i++) mem.write32(PT1 + i * 4, (i << 12) | 0x23)
+      mem.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
+      mem.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
+      return m
+    }
+    const state = sameOnEveryEngine(build) as { regs: number[] }
+    // 150 passes add 2 to EAX, 150 subtract 2.
+    expect(state.regs[0]).toBe(0)
+    expect(state.regs[3]).not.toBe(0)
+  })
+
   it('runs the code at the new CS base after far jumps between segments that share EIPs', () => {
     // Selector 0x18: 32-bit code with base 0x1000, so EIP 0x20000 is linear 0x21000 there and 0x20000 in 0x08.
     const source = `
