@@ -182,4 +182,69 @@ describe('page runs: one lookup for accesses through an unchanged base register'
     // Every pass adds what the pass itself stored (the interpreter's answer): 30 + 29 + … + 1.
     expect(results[0]!.edi).toBe((30 * 31) / 2)
   })
+
+  it('looks a base register up again on every pass when the loop writes it: LOOP decrements ECX', () => {
+    // [ECX + d] accesses in a LOOP loop: the branch back (emitted by the block compiler, not a record's code)
+    // writes ECX, so no lookup through ECX may serve every pass (whatever ECX the compiled loop is entered with).
+    for (const start of [401, 402, 403, 404]) {
+      const source = [
+        `mov edx, ${PD}`,
+        'mov cr3, edx',
+        'mov edx, cr0',
+        'or edx, 0x80000000',
+        'mov cr0, edx',
+        `mov ecx, ${start}`,
+        'top:',
+        'add esi, [ecx + 0x40000]',
+        'add edi, [ecx + 0x40004]',
+        'loop top',
+        'hlt',
+      ].join('\n')
+      const results = (['interpreter', 'compiled'] as const).map((engine) => {
+        const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+        m.memory.write32(PD, PT | 0x23)
+        for (let i = 0; i < 1024; i++) m.memory.write32(PT + i * 4, (i << 12) | 0x23)
+        for (let i = 0; i < 256; i++) m.memory.write32(0x40000 + 4 * i, i * 7 + 1)
+        return runForComparison(m).st
+      })
+      expect(results[1]).toEqual(results[0])
+    }
+  })
+
+  it('keeps a lookup made before the loop up to the write after it, and looks the base up again past the write', () => {
+    // EBP stays put through the loop (one lookup on entry), then MOV EBP, EBX after the loop's last branch back:
+    // the accesses after it read another page.
+    const source = [
+      'mov ecx, 50',
+      'top:',
+      'add eax, [ebp - 8]',
+      'add edx, [ebp - 12]',
+      'dec ecx',
+      'jnz top',
+      'mov ebp, ebx',
+      'add eax, [ebp - 8]',
+      'add edx, [ebp - 12]',
+      'hlt',
+    ].join('\n')
+    const results = (['interpreter', 'compiled'] as const).map((engine) => {
+      const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+      m.cpu.setState({ ...m.cpu.getState(), eax: 0, edx: 0, ebp: 0x30100, ebx: 0x34100 })
+      m.memory.write32(0x300f8, 5)
+      m.memory.write32(0x300f4, 7)
+      m.memory.write32(0x340f8, 1000)
+      m.memory.write32(0x340f4, 3000)
+      const st = runForComparison(m).st
+      return {
+        st,
+        code: m.cpu.compiled
+          .filter((f) => f !== undefined)
+          .map(String)
+          .find((x) => x.includes('continue')),
+      }
+    })
+    expect(results[1]!.st).toEqual(results[0]!.st)
+    expect([results[0]!.st.eax, results[0]!.st.edx]).toEqual([50 * 5 + 1000, 50 * 7 + 3000])
+    // The loop's lookup through EBP comes before `for (;;)`.
+    expect(results[1]!.code).toMatch(/\$g5_2 = \(\$e & 9\) === 9;[^\n]*\n+for \(;;\)/)
+  })
 })

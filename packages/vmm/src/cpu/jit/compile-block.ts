@@ -44,14 +44,21 @@ function branchesToStart(b: BlockCache, i: number): boolean {
 }
 
 /**
+ * What a LOOP back to the block's start does to ECX, standing for its record in the records' codes: blockSource
+ * emits the branch itself, but the analyses of the codes (jit/page-runs.ts: which registers keep their value
+ * through the block's loop) must see the write.
+ */
+const LOOP_ECX = 'regs[1] = (regs[1] - 1) | 0;'
+
+/**
  * The code of each ordinary record of a block (null: the block interpreter runs it); '' for the records whose code
- * blockSource makes itself (internal forward jumps, branches back to the start).
+ * blockSource makes itself (internal forward jumps, branches back to the start; LOOP_ECX for a LOOP back).
  */
 function recordCodes(b: BlockCache, first: number, n: number, jumps: ForwardJumps): (string | null)[] {
   const codes: (string | null)[] = []
   for (let j = 0; j < n; j++) {
     const i = first + j
-    if (jumps.target.has(j) || branchesToStart(b, i)) codes.push('')
+    if (jumps.target.has(j) || branchesToStart(b, i)) codes.push(b.op[i] === OP.loop ? LOOP_ECX : '')
     else if (b.op[i] === OP.jcc && b.size[i] === 4)
       codes.push(
         `if (${conditionExpr(b, i, first)}) { const t = (blockEip + ${b.imm[i]!}) | 0; ${GP_CHECK} c.eip = t; return ${j + 1} }`,
@@ -59,6 +66,12 @@ function recordCodes(b: BlockCache, first: number, n: number, jumps: ForwardJump
     else codes.push(snippet(b, i, j))
   }
   return codes
+}
+
+/** Index in the block of its last record that may branch back to its start, or the last record when none does. */
+function lastBackEdge(b: BlockCache, first: number, n: number): number {
+  for (let j = n - 1; j >= 0; j--) if (branchesToStart(b, first + j)) return j
+  return n - 1
 }
 
 /** Each internal forward jump's target → the record before which its label opens (at or before its first jump). */
@@ -87,7 +100,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
   const runs =
     helpers || !codes.every((code) => onlyKnownCalls(code!))
       ? null
-      : pageRuns(codes as string[], joinsOf(jumps), wideSegs)
+      : pageRuns(codes as string[], joinsOf(jumps), wideSegs, lastBackEdge(b, first, n))
   if (runs !== null && runs.declare !== '') lines.unshift(runs.declare, runs.entry)
   for (let j = 0; j < n; j++) {
     const i = first + j

@@ -109,7 +109,12 @@ export type PageRuns = {
  * The caller makes sure the block calls nothing that may load a segment register (segment bases are read once,
  * into `$sS`) and adds `guard` to the block's guard: the function returns 0 unless those segments are still wide.
  */
-export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, number>, wideSegs: number): PageRuns {
+export function pageRuns(
+  codes: readonly string[],
+  joins: ReadonlyMap<number, number>,
+  wideSegs: number,
+  lastBackEdge = codes.length - 1,
+): PageRuns {
   const out = [...codes]
   const before = new Map<number, string>()
   const locals = new Set<string>()
@@ -124,11 +129,13 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
     else before.set(j, (before.get(j) ?? '') + emitted.hoist)
     for (const local of emitted.locals) locals.add(local)
   }
-  // A register no record writes, in a block that calls nothing unknown, holds one value all through the call —
-  // every pass of a loop included: its accesses form one run whose lookup is made once, on entry.
+  // A register no record up to the last branch back to the block's start writes, in a block that calls nothing
+  // unknown, holds one value through every pass of the block's loop and on after it until a record writes it (the
+  // kernel's MPI loops restore EBP after theirs): its accesses up to that write form one run whose lookup is made
+  // once, on entry.
   const uses = codes.map(recordUse)
   const steady = uses.some((u) => u.barrier) ? new Set<number>() : new Set([0, 1, 2, 3, 4, 5, 6, 7])
-  for (const u of uses) for (const r of u.written) steady.delete(r)
+  for (const u of uses.slice(0, lastBackEdge + 1)) for (const r of u.written) steady.delete(r)
   const closeAll = () => {
     for (const run of open.values()) close(run)
     open.clear()
@@ -160,6 +167,8 @@ export function pageRuns(codes: readonly string[], joins: ReadonlyMap<number, nu
       close(run)
       open.delete(key)
     }
+    // Past its write, a register's accesses need lookups of their own.
+    for (const r of use.written) steady.delete(r)
   }
   closeAll()
   rewrites.sort((x, y) => y.start - x.start)
