@@ -3,7 +3,7 @@
 // cache flushed), and the call itself — the guard that the CPU is in the state the code assumes, the flag state
 // in and out through the arena, and fault accounting when an access method throws inside the region.
 import type { Cpu } from '../cpu'
-import { CACHE_SIZE } from '../block-decoder'
+import { type BlockCache, CACHE_SIZE, OP } from '../block-decoder'
 import { CS, DS, ES, SS } from '../constants'
 import { type ArenaLayout, STATE } from '../../memory/wasm-arena'
 import { compileRegion, REGION_IMPORTS, type RegionBlock, type RegionCode } from './region-compiler'
@@ -39,6 +39,8 @@ type PageEntry = {
   again: boolean
   /** Blocks of the page compiled to JavaScript in this generation. */
   hot: number
+  /** Some block of the page compiled to JavaScript branches back within the page (`loopsInPage`). */
+  loopy: boolean
 }
 
 /**
@@ -236,7 +238,7 @@ export class WasmRegions {
     let entry = this.byPage.get(page)
     const gen = b.pageGen[page]!
     if (entry === undefined || entry.gen !== gen) {
-      entry = { region: null, builds: 0, gen, compiling: false, again: false, hot: 0 }
+      entry = { region: null, builds: 0, gen, compiling: false, again: false, hot: 0, loopy: false }
       this.byPage.set(page, entry)
     }
     if (entry.compiling) {
@@ -244,8 +246,11 @@ export class WasmRegions {
       entry.again = true
       return
     }
-    // A page with one hot block gains little over its compiled function and pays a region call per entry.
-    if (++entry.hot < MIN_HOT_BLOCKS || entry.builds >= MAX_BUILDS) return
+    if (!entry.loopy && loopsInPage(b, slot)) entry.loopy = true
+    // A page with one hot block gains little over its compiled function and pays a region call per entry; a page
+    // without a loop among its hot blocks is kernel code called in and left again after a few instructions, whose
+    // regions the yield rule drops after their modules were compiled (and optimized, on the second core) in vain.
+    if (++entry.hot < MIN_HOT_BLOCKS || entry.builds >= MAX_BUILDS || !entry.loopy) return
     entry.builds++
     this.build(page, entry)
   }
@@ -362,4 +367,17 @@ function flat(c: Cpu): boolean {
     c.segLimit[CS] === -1 &&
     (c.segBase[CS]! | c.segBase[DS]! | c.segBase[ES]! | c.segBase[SS]!) === 0
   )
+}
+
+/** True when block `slot` branches back within its page (to its start or before a branch): a loop. */
+function loopsInPage(b: BlockCache, slot: number): boolean {
+  const first = b.first[slot]!
+  const offset = b.tagPhys[slot]! & 0xfff
+  for (let i = first; i < first + b.count[slot]!; i++) {
+    const op = b.op[i]!
+    if (op !== OP.jcc && op !== OP.jmp && op !== OP.loop) continue
+    const to = b.imm[i]!
+    if (to <= b.start[i]! && offset + to >= 0) return true
+  }
+  return false
 }
