@@ -192,6 +192,17 @@ export function enterUserMode(m: TestMachine, edit: (s: CpuState) => void = () =
   return m
 }
 
+/** Assembly that loads CR3 with `pd` and turns paging on (EDX is scratch). */
+export function enablePaging(pd: number): string {
+  return `mov edx, ${pd}\nmov cr3, edx\nmov edx, cr0\nor edx, 0x80000000\nmov cr0, edx`
+}
+
+/** Page tables at `pd` and `pt` mapping the first 4 MiB linear to physical one to one (writable, user). */
+export function identityMap(m: TestMachine, pd: number, pt: number): void {
+  m.memory.write32(pd, pt | 0x23)
+  for (let i = 0; i < 1024; i++) m.memory.write32(pt + i * 4, (i << 12) | 0x23)
+}
+
 /**
  * Maps a one-page MMIO latch at `base` (reads return the last value written) and returns the log of its accesses
  * (`r4@offset`, `w1@offset=value`): what compiled code must hand to the device exactly as the interpreter does.

@@ -3,7 +3,7 @@
 // instruction crossing into the next page. Every engine must end in the interpreter's state and memory.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { ENGINES, protectedMachine, runForComparison, type TestMachine } from './harness'
+import { enablePaging, ENGINES, identityMap, protectedMachine, runForComparison, type TestMachine } from './harness'
 
 const REGS = ['eax', 'ebx', 'edx', 'esi', 'edi'] as const
 const REGS16 = ['ax', 'bx', 'dx', 'si', 'di'] as const
@@ -110,11 +110,7 @@ describe('instructions the interpreter runs inside blocks', () => {
     // `mov eax, imm32` starts 2 bytes before linear 0x201000; its last 3 immediate bytes are in the next page,
     // which each pass maps to one of two physical pages (then INVLPG): the sum shows which bytes each pass ran.
     const source = `
-  mov edx, 0x20000
-  mov cr3, edx
-  mov edx, cr0
-  or edx, 0x80000000
-  mov cr0, edx
+${enablePaging(0x20000)}
   mov ecx, 200
 top:
   mov edx, ecx
@@ -130,8 +126,7 @@ top:
   hlt`
     const results = everyConfig(source, (m) => {
       const mem = m.memory
-      mem.write32(0x20000, 0x21023)
-      for (let i = 0; i < 1024; i++) mem.write32(0x21000 + i * 4, (i << 12) | 0x23)
+      identityMap(m, 0x20000, 0x21000)
       mem.write32(0x21000 + 0x200 * 4, 0x48023)
       // Linear 0x200ffc → physical 0x48ffc: NOP, NOP, then B8 and the immediate's first byte.
       mem.ram.set([0x90, 0x90, 0xb8, 0x01], 0x48ffc)
@@ -149,11 +144,7 @@ top:
     // PUSH [0x300000] (FF 35 + disp32) starts 2 bytes before linear 0x201000, followed there by POP EAX and RET:
     // a loop runs it until its block is cached (and compiled), then 0x300000 is unmapped and its read raises #PF.
     const source = `
-  mov edx, 0x20000
-  mov cr3, edx
-  mov edx, cr0
-  or edx, 0x80000000
-  mov cr0, edx
+${enablePaging(0x20000)}
   mov ecx, 20
 top:
   mov [0x300000], ecx
@@ -169,8 +160,7 @@ back:
   jmp 0x200ffe`
     const results = everyConfig(source, (m) => {
       const mem = m.memory
-      mem.write32(0x20000, 0x21023)
-      for (let i = 0; i < 1024; i++) mem.write32(0x21000 + i * 4, (i << 12) | 0x23)
+      identityMap(m, 0x20000, 0x21000)
       mem.write32(0x21000 + 0x200 * 4, 0x48023)
       mem.write32(0x21000 + 0x201 * 4, 0x50023)
       mem.ram.set([0xff, 0x35], 0x48ffe)

@@ -3,7 +3,7 @@
 // with another base, after a store into the block, after a decode into the block's slot — and every engine must
 // end with the interpreter's state; chains of short blocks stop after exactly the requested number of instructions.
 import { describe, expect, it } from 'vitest'
-import { protectedMachine, type TestMachine, ENGINES } from './harness'
+import { enablePaging, identityMap, protectedMachine, type TestMachine, ENGINES } from './harness'
 
 type Engine = (typeof ENGINES)[number]
 
@@ -76,11 +76,7 @@ top:
     // Each pass maps linear 0x200000 to physical 0x50000 or 0x60000 and INVLPGs it (and an unrelated page, which
     // leaves the jump cache's epoch alone); the code page's INVLPG must end the epoch.
     const source = `
-  mov edx, ${PD1}
-  mov cr3, edx
-  mov edx, cr0
-  or edx, 0x80000000
-  mov cr0, edx
+${enablePaging(PD1)}
   mov ecx, 300
 top:
   mov edx, ecx
@@ -97,11 +93,9 @@ top:
   hlt`
     const build = (engine: Engine) => {
       const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
-      const mem = m.memory
-      mem.write32(PD1, PT1 | 0x23)
-      for (let i = 0; i < 1024; i++) mem.write32(PT1 + i * 4, (i << 12) | 0x23)
-      mem.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
-      mem.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
+      identityMap(m, PD1, PT1)
+      m.memory.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
+      m.memory.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
       return m
     }
     const state = sameOnEveryEngine(build) as { regs: number[] }

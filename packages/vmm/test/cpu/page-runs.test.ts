@@ -6,7 +6,7 @@
 // dirty bits.
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../qemu-diff/random-cases'
-import { mapLatch, protectedMachine, runForComparison } from './harness'
+import { enablePaging, identityMap, mapLatch, protectedMachine, runForComparison } from './harness'
 
 const PD = 0x8000
 const PT = 0x9000
@@ -188,11 +188,7 @@ describe('page runs: one lookup for accesses through an unchanged base register'
     // writes ECX, so no lookup through ECX may serve every pass (whatever ECX the compiled loop is entered with).
     for (const start of [401, 402, 403, 404]) {
       const source = [
-        `mov edx, ${PD}`,
-        'mov cr3, edx',
-        'mov edx, cr0',
-        'or edx, 0x80000000',
-        'mov cr0, edx',
+        enablePaging(PD),
         `mov ecx, ${start}`,
         'top:',
         'add esi, [ecx + 0x40000]',
@@ -202,8 +198,7 @@ describe('page runs: one lookup for accesses through an unchanged base register'
       ].join('\n')
       const results = (['interpreter', 'compiled'] as const).map((engine) => {
         const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
-        m.memory.write32(PD, PT | 0x23)
-        for (let i = 0; i < 1024; i++) m.memory.write32(PT + i * 4, (i << 12) | 0x23)
+        identityMap(m, PD, PT)
         for (let i = 0; i < 256; i++) m.memory.write32(0x40000 + 4 * i, i * 7 + 1)
         return runForComparison(m).st
       })
