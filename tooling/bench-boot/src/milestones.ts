@@ -1,0 +1,98 @@
+// Where the boot's time goes, emulator against emulator: boots the benchmark guest on Boxwood or v86 with
+// `initcall_debug loglevel=8` and prints, at kernel console lines that mark phases of the boot, the guest
+// instructions retired and the wall-clock seconds since the previous mark. Both run the same kernel, so equal
+// instruction counts with unequal times show which phase one emulator runs slower (the console output itself
+// costs both some time). `tsx --conditions=@boxwood/source src/milestones.ts boxwood|v86`
+// (BOXWOOD_WASM_TIER=1 for Boxwood's wasm tier).
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
+import { VmRunner } from '@boxwood/vmm'
+import { loadGuest } from './guest'
+import { SEABIOS, VGABIOS } from './v86-boot'
+
+/** Console lines (substrings) that mark the end of a phase, in boot order; the last one ends the run. */
+const MARKS = [
+  'calling  populate_rootfs',
+  'calling  isapnp_init',
+  'calling  load_system_certificate_list',
+  'initcall load_system_certificate_list',
+  'calling  crypto_algapi_init',
+  'initcall crypto_algapi_init',
+  'Run /init',
+]
+
+const guest = loadGuest()
+const cmdline = `${guest.cmdline} initcall_debug loglevel=8`
+const which = process.argv[2] === 'v86' ? 'v86' : 'boxwood'
+const t0 = performance.now()
+let line = ''
+let lastCount = 0
+let lastMs = 0
+
+/** Feeds one console character; prints the mark a completed line holds. */
+function onChar(ch: string, count: () => number): void {
+  if (ch !== '\n') {
+    line += ch
+    return
+  }
+  const mark = MARKS.find((m) => line.includes(m))
+  line = ''
+  if (mark === undefined) return
+  // v86's counter is 32 bits wide: differences are taken modulo 2^32 (phases retire far fewer).
+  const n = count() >>> 0
+  const ms = performance.now() - t0
+  const delta = (n - lastCount) >>> 0
+  console.log(
+    `${mark.padEnd(40)} +${(delta / 1e6).toFixed(0).padStart(5)} M instructions` +
+      `  +${((ms - lastMs) / 1000).toFixed(2)} s (at ${(ms / 1000).toFixed(2)} s)`,
+  )
+  lastCount = n
+  lastMs = ms
+  if (mark === MARKS[MARKS.length - 1]) process.exit(0)
+}
+
+if (which === 'v86') {
+  const require = createRequire(import.meta.url)
+  const v86Dir = dirname(dirname(require.resolve('v86/package.json')))
+  const { V86 } = (await import('v86')) as unknown as {
+    V86: new (o: object) => {
+      add_listener(event: string, listener: (value: unknown) => void): void
+      get_instruction_counter(): number
+    }
+  }
+  const buffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
+  const emulator = new V86({
+    wasm_path: join(v86Dir, 'v86', 'build', 'v86.wasm'),
+    bios: { buffer: buffer(new Uint8Array(readFileSync(SEABIOS))) },
+    vga_bios: { buffer: buffer(new Uint8Array(readFileSync(VGABIOS))) },
+    bzimage: { buffer: buffer(guest.kernel) },
+    initrd: { buffer: buffer(guest.initrd) },
+    cmdline,
+    memory_size: guest.ramBytes,
+    vga_memory_size: 8 << 20,
+    autostart: true,
+    disable_keyboard: true,
+    disable_mouse: true,
+    disable_speaker: true,
+  })
+  emulator.add_listener('serial0-output-byte', (v) =>
+    onChar(String.fromCharCode(v as number), () => emulator.get_instruction_counter()),
+  )
+} else {
+  const com1 = createMemoryCharBackend()
+  const { vm } = createPcMachine({
+    ...buildPcConfig({
+      ramBytes: guest.ramBytes,
+      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline },
+      serial: [com1],
+    }),
+    time: { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } },
+    wasmTier: process.env.BOXWOOD_WASM_TIER === '1',
+  })
+  com1.onOutput((data) => {
+    for (const x of data) onChar(String.fromCharCode(x), () => vm.cpu.instructionsRetired)
+  })
+  new VmRunner(vm).start()
+}
