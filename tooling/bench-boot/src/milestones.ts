@@ -4,13 +4,10 @@
 // instruction counts with unequal times show which phase one emulator runs slower (the console output itself
 // costs both some time). `tsx --conditions=@boxwood/source src/milestones.ts boxwood|v86`
 // (BOXWOOD_WASM_TIER=1 for Boxwood's wasm tier).
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
 import { VmRunner } from '@boxwood/vmm'
 import { loadGuest } from './guest'
-import { SEABIOS, VGABIOS } from './v86-boot'
+import { startV86 } from './v86-boot'
 
 /** Console lines (substrings) that mark the end of a phase, in boot order; the last one ends the run. */
 const MARKS = [
@@ -54,29 +51,7 @@ function onChar(ch: string, count: () => number): void {
 }
 
 if (which === 'v86') {
-  const require = createRequire(import.meta.url)
-  const v86Dir = dirname(dirname(require.resolve('v86/package.json')))
-  const { V86 } = (await import('v86')) as unknown as {
-    V86: new (o: object) => {
-      add_listener(event: string, listener: (value: unknown) => void): void
-      get_instruction_counter(): number
-    }
-  }
-  const buffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
-  const emulator = new V86({
-    wasm_path: join(v86Dir, 'v86', 'build', 'v86.wasm'),
-    bios: { buffer: buffer(new Uint8Array(readFileSync(SEABIOS))) },
-    vga_bios: { buffer: buffer(new Uint8Array(readFileSync(VGABIOS))) },
-    bzimage: { buffer: buffer(guest.kernel) },
-    initrd: { buffer: buffer(guest.initrd) },
-    cmdline,
-    memory_size: guest.ramBytes,
-    vga_memory_size: 8 << 20,
-    autostart: true,
-    disable_keyboard: true,
-    disable_mouse: true,
-    disable_speaker: true,
-  })
+  const emulator = await startV86(guest, cmdline)
   emulator.add_listener('serial0-output-byte', (v) =>
     onChar(String.fromCharCode(v as number), () => emulator.get_instruction_counter()),
   )

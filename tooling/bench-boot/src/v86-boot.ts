@@ -14,28 +14,29 @@ export const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin'
 /** The kernel's last console line after `poweroff` (ACPI S5, or a halt where v86 has no ACPI). */
 export const POWERED_DOWN = /reboot: (Power down|System halted)/
 
-interface V86Like {
+/** The part of v86's emulator object the benchmark tools use. */
+export interface V86Like {
   add_listener(event: string, listener: (value: unknown) => void): void
   serial0_send(text: string): void
+  get_instruction_counter(): number
   destroy(): Promise<void>
 }
 
 const bufferOf = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 
-/** Boots `guest` on v86; resolves with the wall-clock milestones (ms since the emulator was created). */
-export async function bootV86(guest: BootGuest, options: { timeoutMs: number; echo?: boolean }): Promise<BootTimes> {
+/** Starts v86 on `guest` (with `cmdline`, the guest's by default): SeaBIOS, console on the first serial port. */
+export async function startV86(guest: BootGuest, cmdline = guest.cmdline): Promise<V86Like> {
   const require = createRequire(import.meta.url)
   const v86Dir = dirname(dirname(require.resolve('v86/package.json')))
   const { V86 } = (await import('v86')) as unknown as { V86: new (o: object) => V86Like }
-  const t0 = performance.now()
-  const emulator = new V86({
+  return new V86({
     wasm_path: join(v86Dir, 'v86', 'build', 'v86.wasm'),
     bios: { buffer: bufferOf(new Uint8Array(readFileSync(SEABIOS))) },
     vga_bios: { buffer: bufferOf(new Uint8Array(readFileSync(VGABIOS))) },
     bzimage: { buffer: bufferOf(guest.kernel) },
     initrd: { buffer: bufferOf(guest.initrd) },
-    cmdline: guest.cmdline,
+    cmdline,
     memory_size: guest.ramBytes,
     vga_memory_size: 8 << 20,
     autostart: true,
@@ -43,6 +44,12 @@ export async function bootV86(guest: BootGuest, options: { timeoutMs: number; ec
     disable_mouse: true,
     disable_speaker: true,
   })
+}
+
+/** Boots `guest` on v86; resolves with the wall-clock milestones (ms since the emulator was created). */
+export async function bootV86(guest: BootGuest, options: { timeoutMs: number; echo?: boolean }): Promise<BootTimes> {
+  const t0 = performance.now()
+  const emulator = await startV86(guest)
   try {
     return await new Promise<BootTimes>((resolve, reject) => {
       const timer = setTimeout(
