@@ -53,12 +53,8 @@ top:
     const build = (engine: Engine) => {
       const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
       const mem = m.memory
-      mem.write32(PD1, PT1 | 0x23)
-      mem.write32(PD2, PT2 | 0x23)
-      for (let i = 0; i < 1024; i++) {
-        mem.write32(PT1 + i * 4, (i << 12) | 0x23)
-        mem.write32(PT2 + i * 4, (i << 12) | 0x23)
-      }
+      identityMap(m, PD1, PT1)
+      identityMap(m, PD2, PT2)
       // Linear 0x200000 is physical 0x50000 under PD1 and 0x60000 under PD2.
       mem.write32(PT1 + 0x200 * 4, 0x50023)
       mem.write32(PT2 + 0x200 * 4, 0x60023)

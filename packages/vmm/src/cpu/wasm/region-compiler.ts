@@ -498,25 +498,11 @@ class RegionCompiler extends RegionEmitter {
         this.push(block, j)
         break
       case OP.popReg:
-        w.get(L_REG + 4).set(L_OFF)
-        this.loadSlow(4, 2, block, j)
-        w.set(L_T0)
-        w.get(L_REG + 4)
-          .i32(4)
-          .op(Op.i32Add)
-          .set(L_REG + 4)
-        w.get(L_T0).set(L_REG + reg)
+        this.pop(block, j, 4, reg)
         break
       case OP.leave:
-        // ESP = EBP, then POP EBP (the read first: a fault leaves ESP alone).
-        w.get(L_REG + 5).set(L_OFF)
-        this.loadSlow(4, 2, block, j)
-        w.set(L_T0)
-        w.get(L_REG + 5)
-          .i32(4)
-          .op(Op.i32Add)
-          .set(L_REG + 4)
-        w.get(L_T0).set(L_REG + 5)
+        // ESP = EBP, then POP EBP.
+        this.pop(block, j, 5, 5)
         break
       case OP.jcc:
         this.condition(b.aux[i]!)

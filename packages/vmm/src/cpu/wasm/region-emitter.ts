@@ -30,6 +30,7 @@ import {
   L_REG,
   L_RES,
   L_SHIFT,
+  L_T0,
   L_T2,
   L_VAL,
   L_W0,
@@ -614,6 +615,22 @@ export abstract class RegionEmitter {
       .set(L_OFF)
     this.storeSlow(4, 2, block, j)
     w.get(L_OFF).set(L_REG + 4)
+  }
+
+  /**
+   * POP from the stack top in register `top` into register `dest`, ESP becoming `top` + 4 (POP: ESP; LEAVE: EBP).
+   * The read comes first: a fault leaves ESP alone.
+   */
+  protected pop(block: RegionBlock, j: number, top: number, dest: number): void {
+    const w = this.w
+    w.get(L_REG + top).set(L_OFF)
+    this.loadSlow(4, 2, block, j)
+    w.set(L_T0)
+    w.get(L_REG + top)
+      .i32(4)
+      .op(Op.i32Add)
+      .set(L_REG + 4)
+    w.get(L_T0).set(L_REG + dest)
   }
 
   /** The signed 64-bit product of int32 locals x and y into `L_W0`, its low half into `L_VAL`. */
