@@ -164,14 +164,13 @@ export class BlockCache {
 
   /** Records that jump-cache entry `h` (just filled in the current epoch) names `slot` and EIP `linear`. */
   noteJump(h: number, slot: number, linear: number): void {
-    const other = this.jumpIndexOf[slot]!
-    // Epoch 0 is never current: the other entry no longer names the slot.
-    if (other !== h && other >= 0 && this.jumpSlot[other] === slot) this.jumpEpoch[other] = 0
+    // Another entry naming the slot goes (each slot is named once).
+    if (this.jumpIndexOf[slot] !== h) this.forgetJumpsTo(slot)
     this.jumpIndexOf[slot] = h
     this.jumpPageEpoch[linear >>> 12] = this.epoch
   }
 
-  /** Drops the jump-cache entry naming `slot`, if any. */
+  /** Drops the jump-cache entry naming `slot`, if any (epoch 0 is never current). */
   private forgetJumpsTo(slot: number): void {
     const h = this.jumpIndexOf[slot]!
     if (h >= 0 && this.jumpSlot[h] === slot) this.jumpEpoch[h] = 0
@@ -271,11 +270,12 @@ export class BlockCache {
     while (n < MAX_BLOCK) {
       const i = firstIndex + n
       const len = decodeOne(this, ram, p, pageEnd, code32, i, phys)
-      const decoded = len > 0 && p + len <= pageEnd && (!lockPrefix || lockable(this, i))
+      const lockValid = !lockPrefix || lockable(this, i)
+      const decoded = len > 0 && p + len <= pageEnd && lockValid
       if (decoded) {
         this.start[i] = p - phys
         this.end[i] = p + len - phys
-      } else if (len > 0 && p + len > pageEnd && overAt.length === 0 && (!lockPrefix || lockable(this, i))) {
+      } else if (len > 0 && p + len > pageEnd && overAt.length === 0 && lockValid) {
         // The bytes read past the page end were another page's, but the instruction does cross it (decoding went
         // past the end before the instruction ended): the interpreter runs it, fetching through the TLB.
         this.op[i] = OP.interp
