@@ -80,6 +80,9 @@ const MAX_BLOCK = 160
 /** The most bytes a JMP may skip for the block to go on through them rather than follow it. */
 const MAX_SKIP = 128
 
+/** Words per packed record (`BlockCache.rec`). */
+export const REC_WORDS = 4
+
 /** Struct-of-arrays storage of decoded instructions and the block cache. */
 export class BlockCache {
   // Per decoded instruction.
@@ -98,6 +101,12 @@ export class BlockCache {
   /** Offset of the instruction's first byte and of the next instruction, from the block's first byte. */
   readonly start = new Uint16Array(POOL)
   readonly end = new Uint16Array(POOL)
+  /**
+   * The same records packed for the block interpreter, four words each (see `packRecords`): the fields a record
+   * needs in one or two cache lines instead of one line per field array. Kernel code runs thousands of distinct
+   * blocks a few times each, and there the field arrays' cache misses, not the work, were the interpreter's cost.
+   */
+  readonly rec = new Int32Array(POOL * REC_WORDS)
   poolUsed = 0
   // Direct-mapped cache of blocks.
   readonly tagPhys = new Int32Array(CACHE_SIZE).fill(-1)
@@ -238,6 +247,29 @@ export class BlockCache {
     for (const page of this.marked) if (this.codePage[page] !== 0 && !isRam(page)) this.invalidatePage(page)
   }
 
+  /**
+   * Packs records `from`..`from + n - 1` into `rec`: word 0 op | size << 8 | scale << 12 | a16 << 14 | aux << 16 |
+   * reg << 24, word 1 rm | base << 8 | index << 16 | seg << 24 (the signed fields as bytes: read back with
+   * arithmetic shifts), word 2 the displacement, word 3 the immediate.
+   */
+  private packRecords(from: number, n: number): void {
+    const rec = this.rec
+    for (let i = from; i < from + n; i++) {
+      const k = i * REC_WORDS
+      rec[k] =
+        this.op[i]! |
+        (this.size[i]! << 8) |
+        (this.scale[i]! << 12) |
+        (this.a16[i]! << 14) |
+        ((this.aux[i]! & 0xff) << 16) |
+        (this.reg[i]! << 24)
+      rec[k + 1] =
+        (this.rm[i]! & 0xff) | ((this.base[i]! & 0xff) << 8) | ((this.index[i]! & 0xff) << 16) | (this.seg[i]! << 24)
+      rec[k + 2] = this.disp[i]!
+      rec[k + 3] = this.imm[i]!
+    }
+  }
+
   /** Invalidates blocks overlapping a physical range written by DMA. */
   invalidateRange(phys: number, length: number): void {
     const last = Math.min(0xfffff, Math.floor((phys + length - 1) / 4096))
@@ -342,6 +374,7 @@ export class BlockCache {
       p = phys + this.end[firstIndex + overAt[0]!]!
     }
     this.poolUsed += n
+    this.packRecords(firstIndex, n)
     // The jump cache may name the block this slot held.
     if (this.tagPhys[slot] !== -1) this.forgetJumpsTo(slot)
     const page = phys >>> 12

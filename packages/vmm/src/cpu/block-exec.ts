@@ -3,7 +3,7 @@
 import { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
-import { type BlockCache, OP } from './block-decoder'
+import { type BlockCache, OP, REC_WORDS } from './block-decoder'
 import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, getReg8, readMem, setReg, setReg8, writeMem } from './operands'
 import { stringInstruction } from './string-io'
@@ -50,13 +50,24 @@ function alu32(c: Cpu, kind: number, a: number, b: number): number {
 
 /** Effective-address offset of record `i`. */
 export function ea(c: Cpu, b: BlockCache, i: number): number {
-  let off = b.disp[i]!
-  const base = b.base[i]!
+  const rec = b.rec
+  const k = i * REC_WORDS
+  const w0 = rec[k]!
+  const w1 = rec[k + 1]!
+  let off = rec[k + 2]!
+  const base = (w1 << 16) >> 24
   if (base >= 0) off += c.regs[base]!
-  const index = b.index[i]!
-  if (index >= 0) off += c.regs[index]! << b.scale[i]!
-  return b.a16[i] !== 0 ? off & 0xffff : off | 0
+  const index = (w1 << 8) >> 24
+  if (index >= 0) off += c.regs[index]! << ((w0 >>> 12) & 3)
+  return (w0 & 0x4000) !== 0 ? off & 0xffff : off | 0
 }
+
+// Fields of a packed record (BlockCache.rec, block-decoder.ts packRecords) from its words 0 and 1.
+const sizeOf = (w0: number) => (w0 >>> 8) & 15
+const auxOf = (w0: number) => (w0 << 8) >> 24
+const regOf = (w0: number) => w0 >> 24
+const rmOf = (w1: number) => (w1 << 24) >> 24
+const segOf = (w1: number) => w1 >>> 24
 
 /** Condition test with a fast path for JZ/JNZ on a lazy result. */
 export function jccTaken(c: Cpu, cc: number): boolean {
@@ -81,11 +92,11 @@ function branchTo(c: Cpu, target: number, size: number): void {
 export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, limit: number): void {
   const first = b.first[slot]!
   const last = first + Math.min(b.count[slot]!, limit)
-  const op = b.op
+  const rec = b.rec
   let i = first
   try {
     for (; i < last; i++) {
-      const o = op[i]!
+      const o = rec[i * REC_WORDS]! & 0xff
       let jumped: boolean
       // The commonest kinds by direct call (see RecordHandler); the rest through the table.
       switch (o) {
@@ -151,7 +162,7 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
 
 /** Executes record `i`; returns true when it transferred control (EIP already set). */
 export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
-  return RECORD_HANDLERS[b.op[i]!]!(c, b, i, blockEip)
+  return RECORD_HANDLERS[b.rec[i * REC_WORDS]! & 0xff]!(c, b, i, blockEip)
 }
 
 /**
@@ -170,27 +181,30 @@ export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolea
 type RecordHandler = (c: Cpu, b: BlockCache, i: number, blockEip: number) => boolean
 
 function aluRmReg(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  return aluRm(c, b, i, size === 4 ? c.regs[b.reg[i]!]! : getReg(c, size, b.reg[i]!))
+  const w0 = b.rec[i * REC_WORDS]!
+  const size = sizeOf(w0)
+  return aluRm(c, b, i, size === 4 ? c.regs[regOf(w0)]! : getReg(c, size, regOf(w0)))
 }
 
 function aluRmImm(c: Cpu, b: BlockCache, i: number): boolean {
-  return aluRm(c, b, i, b.imm[i]!)
+  return aluRm(c, b, i, b.rec[i * REC_WORDS + 3]!)
 }
 
 /** ALU operation `aux` of record `i` on its r/m destination with source `src` (ALU r/m, reg and r/m, imm). */
 function aluRm(c: Cpu, b: BlockCache, i: number, src: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = b.size[i]!
-  const kind = b.aux[i]!
-  const rm = b.rm[i]!
+  const size = sizeOf(w0)
+  const kind = auxOf(w0)
+  const rm = rmOf(w1)
   if (size === 4) {
     if (rm >= 0) {
       const r = alu32(c, kind, regs[rm]!, src)
       if (kind !== 7) regs[rm] = r
       return false
     }
-    const seg = b.seg[i]!
+    const seg = segOf(w1)
     const off = ea(c, b, i)
     const r = alu32(c, kind, c.read32(seg, off), src)
     if (kind !== 7) c.write32(seg, off, r)
@@ -200,7 +214,7 @@ function aluRm(c: Cpu, b: BlockCache, i: number, src: number): boolean {
     const r = alu(c, kind, getReg(c, size, rm), src, size)
     if (kind !== 7) setReg(c, size, rm, r)
   } else {
-    const seg = b.seg[i]!
+    const seg = segOf(w1)
     const off = ea(c, b, i)
     const r = alu(c, kind, readMem(c, size, seg, off), src, size)
     if (kind !== 7) writeMem(c, size, seg, off, r)
@@ -209,76 +223,87 @@ function aluRm(c: Cpu, b: BlockCache, i: number, src: number): boolean {
 }
 
 function aluRegRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = b.size[i]!
-  const kind = b.aux[i]!
-  const rm = b.rm[i]!
-  const reg = b.reg[i]!
+  const size = sizeOf(w0)
+  const kind = auxOf(w0)
+  const rm = rmOf(w1)
+  const reg = regOf(w0)
   if (size === 4) {
-    const src = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+    const src = rm >= 0 ? regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
     const r = alu32(c, kind, regs[reg]!, src)
     if (kind !== 7) regs[reg] = r
     return false
   }
-  const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
+  const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
   const r = alu(c, kind, getReg(c, size, reg), src, size)
   if (kind !== 7) setReg(c, size, reg, r)
   return false
 }
 
 function movRmReg(c: Cpu, b: BlockCache, i: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = b.size[i]!
-  const rm = b.rm[i]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
   if (size === 4) {
-    if (rm >= 0) regs[rm] = regs[b.reg[i]!]!
-    else c.write32(b.seg[i]!, ea(c, b, i), regs[b.reg[i]!]!)
+    if (rm >= 0) regs[rm] = regs[regOf(w0)]!
+    else c.write32(segOf(w1), ea(c, b, i), regs[regOf(w0)]!)
     return false
   }
-  const v = getReg(c, size, b.reg[i]!)
+  const v = getReg(c, size, regOf(w0))
   if (rm >= 0) setReg(c, size, rm, v)
-  else writeMem(c, size, b.seg[i]!, ea(c, b, i), v)
+  else writeMem(c, size, segOf(w1), ea(c, b, i), v)
   return false
 }
 
 function movRegRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = b.size[i]!
-  const rm = b.rm[i]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
   if (size === 4) {
-    regs[b.reg[i]!] = rm >= 0 ? regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+    regs[regOf(w0)] = rm >= 0 ? regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
     return false
   }
-  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-  setReg(c, size, b.reg[i]!, v)
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
+  setReg(c, size, regOf(w0), v)
   return false
 }
 
 function movRmImm(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  const rm = b.rm[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
   if (size === 4) {
-    if (rm >= 0) c.regs[rm] = b.imm[i]!
-    else c.write32(b.seg[i]!, ea(c, b, i), b.imm[i]!)
+    if (rm >= 0) c.regs[rm] = b.rec[i * REC_WORDS + 3]!
+    else c.write32(segOf(w1), ea(c, b, i), b.rec[i * REC_WORDS + 3]!)
     return false
   }
-  if (rm >= 0) setReg(c, size, rm, b.imm[i]!)
-  else writeMem(c, size, b.seg[i]!, ea(c, b, i), b.imm[i]!)
+  if (rm >= 0) setReg(c, size, rm, b.rec[i * REC_WORDS + 3]!)
+  else writeMem(c, size, segOf(w1), ea(c, b, i), b.rec[i * REC_WORDS + 3]!)
   return false
 }
 
 function movRegImm(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  if (size === 4) c.regs[b.reg[i]!] = b.imm[i]!
-  else setReg(c, size, b.reg[i]!, b.imm[i]!)
+  const w0 = b.rec[i * REC_WORDS]!
+  const size = sizeOf(w0)
+  if (size === 4) c.regs[regOf(w0)] = b.rec[i * REC_WORDS + 3]!
+  else setReg(c, size, regOf(w0), b.rec[i * REC_WORDS + 3]!)
   return false
 }
 
 function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = b.size[i]!
-  const dec = b.op[i] === OP.decRm
-  const rm = b.rm[i]!
+  const size = sizeOf(w0)
+  const dec = (w0 & 0xff) === OP.decRm
+  const rm = rmOf(w1)
   if (rm >= 0 && size === 4) {
     // INC/DEC keep CF: materialize it from the previous lazy state first.
     if ((c.lzMask & CF) !== 0) c.flags = (c.flags & ~CF) | lazyCF(c)
@@ -295,7 +320,7 @@ function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
   }
   if (rm >= 0) setReg(c, size, rm, incDec(c, getReg(c, size, rm), size, dec))
   else {
-    const seg = b.seg[i]!
+    const seg = segOf(w1)
     const off = ea(c, b, i)
     writeMem(c, size, seg, off, incDec(c, readMem(c, size, seg, off), size, dec))
   }
@@ -303,46 +328,52 @@ function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
 }
 
 function pushReg(c: Cpu, b: BlockCache, i: number): boolean {
-  if (b.size[i] === 4) c.push32(c.regs[b.reg[i]!]!)
-  else c.push16(c.regs[b.reg[i]!]!)
+  const w0 = b.rec[i * REC_WORDS]!
+  if (sizeOf(w0) === 4) c.push32(c.regs[regOf(w0)]!)
+  else c.push16(c.regs[regOf(w0)]!)
   return false
 }
 
 function popReg(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const size = sizeOf(w0)
   if (size === 4) {
     const v = c.peek32(0)
     c.adjustSp(4)
-    c.regs[b.reg[i]!] = v
+    c.regs[regOf(w0)] = v
     return false
   }
   const v = c.peek16(0)
   c.adjustSp(size)
-  setReg(c, size, b.reg[i]!, v)
+  setReg(c, size, regOf(w0), v)
   return false
 }
 
 function pushImm(c: Cpu, b: BlockCache, i: number): boolean {
-  if (b.size[i] === 4) c.push32(b.imm[i]!)
-  else c.push16(b.imm[i]!)
+  const w0 = b.rec[i * REC_WORDS]!
+  if (sizeOf(w0) === 4) c.push32(b.rec[i * REC_WORDS + 3]!)
+  else c.push16(b.rec[i * REC_WORDS + 3]!)
   return false
 }
 
 function jcc(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
-  if (!jccTaken(c, b.aux[i]!)) return false
-  branchTo(c, (blockEip + b.imm[i]!) | 0, b.size[i]!)
+  const w0 = b.rec[i * REC_WORDS]!
+  if (!jccTaken(c, auxOf(w0))) return false
+  branchTo(c, (blockEip + b.rec[i * REC_WORDS + 3]!) | 0, sizeOf(w0))
   return true
 }
 
 function jmp(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
-  branchTo(c, (blockEip + b.imm[i]!) | 0, b.size[i]!)
+  const w0 = b.rec[i * REC_WORDS]!
+  branchTo(c, (blockEip + b.rec[i * REC_WORDS + 3]!) | 0, sizeOf(w0))
   return true
 }
 
 function call(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
-  const size = b.size[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const size = sizeOf(w0)
   const ret = (blockEip + b.end[i]!) | 0
-  const t = size === 4 ? (blockEip + b.imm[i]!) | 0 : (blockEip + b.imm[i]!) & 0xffff
+  const t = size === 4 ? (blockEip + b.rec[i * REC_WORDS + 3]!) | 0 : (blockEip + b.rec[i * REC_WORDS + 3]!) & 0xffff
   if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
   if (size === 4) c.push32(ret)
   else c.push16(ret)
@@ -351,96 +382,112 @@ function call(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
 }
 
 function ret(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const size = sizeOf(w0)
   const v = size === 4 ? c.peek32(0) : c.peek16(0)
   if (v >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-  c.adjustSp(size + b.imm[i]!)
+  c.adjustSp(size + b.rec[i * REC_WORDS + 3]!)
   c.eip = v
   return true
 }
 
 function lea(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  if (size === 4) c.regs[b.reg[i]!] = ea(c, b, i)
-  else setReg(c, size, b.reg[i]!, ea(c, b, i))
+  const w0 = b.rec[i * REC_WORDS]!
+  const size = sizeOf(w0)
+  if (size === 4) c.regs[regOf(w0)] = ea(c, b, i)
+  else setReg(c, size, regOf(w0), ea(c, b, i))
   return false
 }
 
 function testRmReg(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  const rm = b.rm[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
   if (size === 4) {
-    const a = rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
-    alu32(c, 4, a, c.regs[b.reg[i]!]!)
+    const a = rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
+    alu32(c, 4, a, c.regs[regOf(w0)]!)
     return false
   }
-  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-  alu(c, 4, a, getReg(c, size, b.reg[i]!), size)
+  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
+  alu(c, 4, a, getReg(c, size, regOf(w0)), size)
   return false
 }
 
 function testRmImm(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  const rm = b.rm[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
   if (size === 4) {
-    const a = rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
-    alu32(c, 4, a, b.imm[i]!)
+    const a = rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
+    alu32(c, 4, a, b.rec[i * REC_WORDS + 3]!)
     return false
   }
-  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-  alu(c, 4, a, b.imm[i]!, size)
+  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
+  alu(c, 4, a, b.rec[i * REC_WORDS + 3]!, size)
   return false
 }
 
 function shiftRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = b.size[i]!
-  const count = b.op[i] === OP.shiftCl ? regs[1]! & 0xff : b.imm[i]!
-  const rm = b.rm[i]!
+  const size = sizeOf(w0)
+  const count = (w0 & 0xff) === OP.shiftCl ? regs[1]! & 0xff : b.rec[i * REC_WORDS + 3]!
+  const rm = rmOf(w1)
   if (rm >= 0 && size === 4) {
-    const r = shift(c, b.aux[i]!, regs[rm]!, count, 4)
+    const r = shift(c, auxOf(w0), regs[rm]!, count, 4)
     if ((count & 31) !== 0) regs[rm] = r
   } else if (rm >= 0) {
-    const r = shift(c, b.aux[i]!, getReg(c, size, rm), count, size)
+    const r = shift(c, auxOf(w0), getReg(c, size, rm), count, size)
     if ((count & 31) !== 0) setReg(c, size, rm, r)
   } else {
-    const seg = b.seg[i]!
+    const seg = segOf(w1)
     const off = ea(c, b, i)
-    const r = shift(c, b.aux[i]!, readMem(c, size, seg, off), count, size)
+    const r = shift(c, auxOf(w0), readMem(c, size, seg, off), count, size)
     if ((count & 31) !== 0) writeMem(c, size, seg, off, r)
   }
   return false
 }
 
 function movx8(c: Cpu, b: BlockCache, i: number): boolean {
-  const rm = b.rm[i]!
-  let v = rm >= 0 ? getReg8(c, rm) : c.read8(b.seg[i]!, ea(c, b, i))
-  if (b.op[i] === OP.movsx8) v = (v << 24) >> 24
-  setReg(c, b.size[i]!, b.reg[i]!, v)
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const rm = rmOf(w1)
+  let v = rm >= 0 ? getReg8(c, rm) : c.read8(segOf(w1), ea(c, b, i))
+  if ((w0 & 0xff) === OP.movsx8) v = (v << 24) >> 24
+  setReg(c, sizeOf(w0), regOf(w0), v)
   return false
 }
 
 function movx16(c: Cpu, b: BlockCache, i: number): boolean {
-  const rm = b.rm[i]!
-  let v = rm >= 0 ? c.regs[rm]! & 0xffff : c.read16(b.seg[i]!, ea(c, b, i))
-  if (b.op[i] === OP.movsx16) v = (v << 16) >> 16
-  setReg(c, b.size[i]!, b.reg[i]!, v)
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const rm = rmOf(w1)
+  let v = rm >= 0 ? c.regs[rm]! & 0xffff : c.read16(segOf(w1), ea(c, b, i))
+  if ((w0 & 0xff) === OP.movsx16) v = (v << 16) >> 16
+  setReg(c, sizeOf(w0), regOf(w0), v)
   return false
 }
 
 function setcc(c: Cpu, b: BlockCache, i: number): boolean {
-  const v = condition(c, b.aux[i]!) ? 1 : 0
-  const rm = b.rm[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const v = condition(c, auxOf(w0)) ? 1 : 0
+  const rm = rmOf(w1)
   if (rm >= 0) setReg8(c, rm, v)
-  else c.write8(b.seg[i]!, ea(c, b, i), v)
+  else c.write8(segOf(w1), ea(c, b, i), v)
   return false
 }
 
 function cmovcc(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  const rm = b.rm[i]!
-  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-  if (condition(c, b.aux[i]!)) setReg(c, size, b.reg[i]!, v)
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
+  if (condition(c, auxOf(w0))) setReg(c, size, regOf(w0), v)
   return false
 }
 
@@ -579,9 +626,10 @@ function bswap(c: Cpu, b: BlockCache, i: number): boolean {
 }
 
 function leave(c: Cpu, b: BlockCache, i: number): boolean {
+  const w0 = b.rec[i * REC_WORDS]!
   // ESP = EBP, then POP EBP; the read comes first, so a fault leaves ESP alone.
   const regs = c.regs
-  const size = b.size[i]!
+  const size = sizeOf(w0)
   const bp = c.stack32 ? regs[5]! : regs[5]! & 0xffff
   const v = size === 4 ? c.read32(SS, bp) : c.read16(SS, bp)
   const nsp = bp + size
@@ -591,18 +639,21 @@ function leave(c: Cpu, b: BlockCache, i: number): boolean {
 }
 
 function callJmpInd(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
-  const rm = b.rm[i]!
-  const t = rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i))
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const rm = rmOf(w1)
+  const t = rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
   if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-  if (b.op[i] === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
+  if ((w0 & 0xff) === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
   c.eip = t
   return true
 }
 
 function pushRm(c: Cpu, b: BlockCache, i: number): boolean {
+  const w1 = b.rec[i * REC_WORDS + 1]!
   // The operand (even [ESP + n]) is read before ESP moves.
-  const rm = b.rm[i]!
-  c.push32(rm >= 0 ? c.regs[rm]! : c.read32(b.seg[i]!, ea(c, b, i)))
+  const rm = rmOf(w1)
+  c.push32(rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i)))
   return false
 }
 
@@ -612,10 +663,12 @@ function fpu(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
 }
 
 function mulDiv(c: Cpu, b: BlockCache, i: number): boolean {
-  const size = b.size[i]!
-  const rm = b.rm[i]!
-  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, b.seg[i]!, ea(c, b, i))
-  const kind = b.aux[i]!
+  const w0 = b.rec[i * REC_WORDS]!
+  const w1 = b.rec[i * REC_WORDS + 1]!
+  const size = sizeOf(w0)
+  const rm = rmOf(w1)
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
+  const kind = auxOf(w0)
   if (kind < 6) mulAcc(c, v, size, kind === 5)
   else divAcc(c, v, size, kind === 7)
   return false
