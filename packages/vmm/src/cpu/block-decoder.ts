@@ -83,6 +83,19 @@ const MAX_SKIP = 128
 /** Words per packed record (`BlockCache.rec`). */
 export const REC_WORDS = 4
 
+// The fields of a packed record (`BlockCache.packRecords`) from its word 0 or word 1; the signed ones (no register:
+// -1) come back through arithmetic shifts. Word 2 is the displacement, word 3 the immediate.
+export const recOp = (w0: number) => w0 & 0xff
+export const recSize = (w0: number) => (w0 >>> 8) & 15
+export const recScale = (w0: number) => (w0 >>> 12) & 3
+export const recA16 = (w0: number) => (w0 >>> 14) & 1
+export const recAux = (w0: number) => (w0 << 8) >> 24
+export const recReg = (w0: number) => w0 >> 24
+export const recRm = (w1: number) => (w1 << 24) >> 24
+export const recBase = (w1: number) => (w1 << 16) >> 24
+export const recIndex = (w1: number) => (w1 << 8) >> 24
+export const recSeg = (w1: number) => w1 >>> 24
+
 /** Struct-of-arrays storage of decoded instructions and the block cache. */
 export class BlockCache {
   // Per decoded instruction.
@@ -249,8 +262,8 @@ export class BlockCache {
 
   /**
    * Packs records `from`..`from + n - 1` into `rec`: word 0 op | size << 8 | scale << 12 | a16 << 14 | aux << 16 |
-   * reg << 24, word 1 rm | base << 8 | index << 16 | seg << 24 (the signed fields as bytes: read back with
-   * arithmetic shifts), word 2 the displacement, word 3 the immediate.
+   * reg << 24, word 1 rm | base << 8 | index << 16 | seg << 24 (the signed fields as bytes), word 2 the
+   * displacement, word 3 the immediate; `recOp`…`recSeg` read them back.
    */
   private packRecords(from: number, n: number): void {
     const rec = this.rec

@@ -3,7 +3,21 @@
 import { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } from './constants'
 import type { Cpu } from './cpu'
 import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
-import { type BlockCache, OP, REC_WORDS } from './block-decoder'
+import {
+  type BlockCache,
+  OP,
+  REC_WORDS,
+  recA16,
+  recAux,
+  recBase,
+  recIndex,
+  recOp,
+  recReg,
+  recRm,
+  recScale,
+  recSeg,
+  recSize,
+} from './block-decoder'
 import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
 import { getReg, getReg8, readMem, setReg, setReg8, writeMem } from './operands'
 import { stringInstruction } from './string-io'
@@ -55,19 +69,17 @@ export function ea(c: Cpu, b: BlockCache, i: number): number {
   const w0 = rec[k]!
   const w1 = rec[k + 1]!
   let off = rec[k + 2]!
-  const base = (w1 << 16) >> 24
+  const base = recBase(w1)
   if (base >= 0) off += c.regs[base]!
-  const index = (w1 << 8) >> 24
-  if (index >= 0) off += c.regs[index]! << ((w0 >>> 12) & 3)
-  return (w0 & 0x4000) !== 0 ? off & 0xffff : off | 0
+  const index = recIndex(w1)
+  if (index >= 0) off += c.regs[index]! << recScale(w0)
+  return recA16(w0) !== 0 ? off & 0xffff : off | 0
 }
 
-// Fields of a packed record (BlockCache.rec, block-decoder.ts packRecords) from its words 0 and 1.
-const sizeOf = (w0: number) => (w0 >>> 8) & 15
-const auxOf = (w0: number) => (w0 << 8) >> 24
-const regOf = (w0: number) => w0 >> 24
-const rmOf = (w1: number) => (w1 << 24) >> 24
-const segOf = (w1: number) => w1 >>> 24
+/** The immediate of packed record `i`. */
+function immOf(b: BlockCache, i: number): number {
+  return b.rec[i * REC_WORDS + 3]!
+}
 
 /** Condition test with a fast path for JZ/JNZ on a lazy result. */
 export function jccTaken(c: Cpu, cc: number): boolean {
@@ -96,7 +108,7 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
   let i = first
   try {
     for (; i < last; i++) {
-      const o = rec[i * REC_WORDS]! & 0xff
+      const o = recOp(rec[i * REC_WORDS]!)
       let jumped: boolean
       // The commonest kinds by direct call (see RecordHandler); the rest through the table.
       switch (o) {
@@ -162,7 +174,7 @@ export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, 
 
 /** Executes record `i`; returns true when it transferred control (EIP already set). */
 export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
-  return RECORD_HANDLERS[b.rec[i * REC_WORDS]! & 0xff]!(c, b, i, blockEip)
+  return RECORD_HANDLERS[recOp(b.rec[i * REC_WORDS]!)]!(c, b, i, blockEip)
 }
 
 /**
@@ -182,12 +194,12 @@ type RecordHandler = (c: Cpu, b: BlockCache, i: number, blockEip: number) => boo
 
 function aluRmReg(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  const size = sizeOf(w0)
-  return aluRm(c, b, i, size === 4 ? c.regs[regOf(w0)]! : getReg(c, size, regOf(w0)))
+  const size = recSize(w0)
+  return aluRm(c, b, i, size === 4 ? c.regs[recReg(w0)]! : getReg(c, size, recReg(w0)))
 }
 
 function aluRmImm(c: Cpu, b: BlockCache, i: number): boolean {
-  return aluRm(c, b, i, b.rec[i * REC_WORDS + 3]!)
+  return aluRm(c, b, i, immOf(b, i))
 }
 
 /** ALU operation `aux` of record `i` on its r/m destination with source `src` (ALU r/m, reg and r/m, imm). */
@@ -195,16 +207,16 @@ function aluRm(c: Cpu, b: BlockCache, i: number, src: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = sizeOf(w0)
-  const kind = auxOf(w0)
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const kind = recAux(w0)
+  const rm = recRm(w1)
   if (size === 4) {
     if (rm >= 0) {
       const r = alu32(c, kind, regs[rm]!, src)
       if (kind !== 7) regs[rm] = r
       return false
     }
-    const seg = segOf(w1)
+    const seg = recSeg(w1)
     const off = ea(c, b, i)
     const r = alu32(c, kind, c.read32(seg, off), src)
     if (kind !== 7) c.write32(seg, off, r)
@@ -214,7 +226,7 @@ function aluRm(c: Cpu, b: BlockCache, i: number, src: number): boolean {
     const r = alu(c, kind, getReg(c, size, rm), src, size)
     if (kind !== 7) setReg(c, size, rm, r)
   } else {
-    const seg = segOf(w1)
+    const seg = recSeg(w1)
     const off = ea(c, b, i)
     const r = alu(c, kind, readMem(c, size, seg, off), src, size)
     if (kind !== 7) writeMem(c, size, seg, off, r)
@@ -226,17 +238,17 @@ function aluRegRm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = sizeOf(w0)
-  const kind = auxOf(w0)
-  const rm = rmOf(w1)
-  const reg = regOf(w0)
+  const size = recSize(w0)
+  const kind = recAux(w0)
+  const rm = recRm(w1)
+  const reg = recReg(w0)
   if (size === 4) {
-    const src = rm >= 0 ? regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
+    const src = rm >= 0 ? regs[rm]! : c.read32(recSeg(w1), ea(c, b, i))
     const r = alu32(c, kind, regs[reg]!, src)
     if (kind !== 7) regs[reg] = r
     return false
   }
-  const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
+  const src = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, recSeg(w1), ea(c, b, i))
   const r = alu(c, kind, getReg(c, size, reg), src, size)
   if (kind !== 7) setReg(c, size, reg, r)
   return false
@@ -246,16 +258,16 @@ function movRmReg(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const rm = recRm(w1)
   if (size === 4) {
-    if (rm >= 0) regs[rm] = regs[regOf(w0)]!
-    else c.write32(segOf(w1), ea(c, b, i), regs[regOf(w0)]!)
+    if (rm >= 0) regs[rm] = regs[recReg(w0)]!
+    else c.write32(recSeg(w1), ea(c, b, i), regs[recReg(w0)]!)
     return false
   }
-  const v = getReg(c, size, regOf(w0))
+  const v = getReg(c, size, recReg(w0))
   if (rm >= 0) setReg(c, size, rm, v)
-  else writeMem(c, size, segOf(w1), ea(c, b, i), v)
+  else writeMem(c, size, recSeg(w1), ea(c, b, i), v)
   return false
 }
 
@@ -263,37 +275,37 @@ function movRegRm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const rm = recRm(w1)
   if (size === 4) {
-    regs[regOf(w0)] = rm >= 0 ? regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
+    regs[recReg(w0)] = rm >= 0 ? regs[rm]! : c.read32(recSeg(w1), ea(c, b, i))
     return false
   }
-  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
-  setReg(c, size, regOf(w0), v)
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, recSeg(w1), ea(c, b, i))
+  setReg(c, size, recReg(w0), v)
   return false
 }
 
 function movRmImm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const rm = recRm(w1)
   if (size === 4) {
-    if (rm >= 0) c.regs[rm] = b.rec[i * REC_WORDS + 3]!
-    else c.write32(segOf(w1), ea(c, b, i), b.rec[i * REC_WORDS + 3]!)
+    if (rm >= 0) c.regs[rm] = immOf(b, i)
+    else c.write32(recSeg(w1), ea(c, b, i), immOf(b, i))
     return false
   }
-  if (rm >= 0) setReg(c, size, rm, b.rec[i * REC_WORDS + 3]!)
-  else writeMem(c, size, segOf(w1), ea(c, b, i), b.rec[i * REC_WORDS + 3]!)
+  if (rm >= 0) setReg(c, size, rm, immOf(b, i))
+  else writeMem(c, size, recSeg(w1), ea(c, b, i), immOf(b, i))
   return false
 }
 
 function movRegImm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  const size = sizeOf(w0)
-  if (size === 4) c.regs[regOf(w0)] = b.rec[i * REC_WORDS + 3]!
-  else setReg(c, size, regOf(w0), b.rec[i * REC_WORDS + 3]!)
+  const size = recSize(w0)
+  if (size === 4) c.regs[recReg(w0)] = immOf(b, i)
+  else setReg(c, size, recReg(w0), immOf(b, i))
   return false
 }
 
@@ -301,9 +313,9 @@ function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = sizeOf(w0)
-  const dec = (w0 & 0xff) === OP.decRm
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const dec = recOp(w0) === OP.decRm
+  const rm = recRm(w1)
   if (rm >= 0 && size === 4) {
     // INC/DEC keep CF: materialize it from the previous lazy state first.
     if ((c.lzMask & CF) !== 0) c.flags = (c.flags & ~CF) | lazyCF(c)
@@ -320,7 +332,7 @@ function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
   }
   if (rm >= 0) setReg(c, size, rm, incDec(c, getReg(c, size, rm), size, dec))
   else {
-    const seg = segOf(w1)
+    const seg = recSeg(w1)
     const off = ea(c, b, i)
     writeMem(c, size, seg, off, incDec(c, readMem(c, size, seg, off), size, dec))
   }
@@ -329,51 +341,51 @@ function incDecRm(c: Cpu, b: BlockCache, i: number): boolean {
 
 function pushReg(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  if (sizeOf(w0) === 4) c.push32(c.regs[regOf(w0)]!)
-  else c.push16(c.regs[regOf(w0)]!)
+  if (recSize(w0) === 4) c.push32(c.regs[recReg(w0)]!)
+  else c.push16(c.regs[recReg(w0)]!)
   return false
 }
 
 function popReg(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  const size = sizeOf(w0)
+  const size = recSize(w0)
   if (size === 4) {
     const v = c.peek32(0)
     c.adjustSp(4)
-    c.regs[regOf(w0)] = v
+    c.regs[recReg(w0)] = v
     return false
   }
   const v = c.peek16(0)
   c.adjustSp(size)
-  setReg(c, size, regOf(w0), v)
+  setReg(c, size, recReg(w0), v)
   return false
 }
 
 function pushImm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  if (sizeOf(w0) === 4) c.push32(b.rec[i * REC_WORDS + 3]!)
-  else c.push16(b.rec[i * REC_WORDS + 3]!)
+  if (recSize(w0) === 4) c.push32(immOf(b, i))
+  else c.push16(immOf(b, i))
   return false
 }
 
 function jcc(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  if (!jccTaken(c, auxOf(w0))) return false
-  branchTo(c, (blockEip + b.rec[i * REC_WORDS + 3]!) | 0, sizeOf(w0))
+  if (!jccTaken(c, recAux(w0))) return false
+  branchTo(c, (blockEip + immOf(b, i)) | 0, recSize(w0))
   return true
 }
 
 function jmp(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  branchTo(c, (blockEip + b.rec[i * REC_WORDS + 3]!) | 0, sizeOf(w0))
+  branchTo(c, (blockEip + immOf(b, i)) | 0, recSize(w0))
   return true
 }
 
 function call(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  const size = sizeOf(w0)
+  const size = recSize(w0)
   const ret = (blockEip + b.end[i]!) | 0
-  const t = size === 4 ? (blockEip + b.rec[i * REC_WORDS + 3]!) | 0 : (blockEip + b.rec[i * REC_WORDS + 3]!) & 0xffff
+  const t = size === 4 ? (blockEip + immOf(b, i)) | 0 : (blockEip + immOf(b, i)) & 0xffff
   if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
   if (size === 4) c.push32(ret)
   else c.push16(ret)
@@ -383,49 +395,49 @@ function call(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
 
 function ret(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  const size = sizeOf(w0)
+  const size = recSize(w0)
   const v = size === 4 ? c.peek32(0) : c.peek16(0)
   if (v >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-  c.adjustSp(size + b.rec[i * REC_WORDS + 3]!)
+  c.adjustSp(size + immOf(b, i))
   c.eip = v
   return true
 }
 
 function lea(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
-  const size = sizeOf(w0)
-  if (size === 4) c.regs[regOf(w0)] = ea(c, b, i)
-  else setReg(c, size, regOf(w0), ea(c, b, i))
+  const size = recSize(w0)
+  if (size === 4) c.regs[recReg(w0)] = ea(c, b, i)
+  else setReg(c, size, recReg(w0), ea(c, b, i))
   return false
 }
 
 function testRmReg(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const rm = recRm(w1)
   if (size === 4) {
-    const a = rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
-    alu32(c, 4, a, c.regs[regOf(w0)]!)
+    const a = rm >= 0 ? c.regs[rm]! : c.read32(recSeg(w1), ea(c, b, i))
+    alu32(c, 4, a, c.regs[recReg(w0)]!)
     return false
   }
-  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
-  alu(c, 4, a, getReg(c, size, regOf(w0)), size)
+  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, recSeg(w1), ea(c, b, i))
+  alu(c, 4, a, getReg(c, size, recReg(w0)), size)
   return false
 }
 
 function testRmImm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const rm = recRm(w1)
   if (size === 4) {
-    const a = rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
-    alu32(c, 4, a, b.rec[i * REC_WORDS + 3]!)
+    const a = rm >= 0 ? c.regs[rm]! : c.read32(recSeg(w1), ea(c, b, i))
+    alu32(c, 4, a, immOf(b, i))
     return false
   }
-  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
-  alu(c, 4, a, b.rec[i * REC_WORDS + 3]!, size)
+  const a = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, recSeg(w1), ea(c, b, i))
+  alu(c, 4, a, immOf(b, i), size)
   return false
 }
 
@@ -433,19 +445,19 @@ function shiftRm(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
   const regs = c.regs
-  const size = sizeOf(w0)
-  const count = (w0 & 0xff) === OP.shiftCl ? regs[1]! & 0xff : b.rec[i * REC_WORDS + 3]!
-  const rm = rmOf(w1)
+  const size = recSize(w0)
+  const count = recOp(w0) === OP.shiftCl ? regs[1]! & 0xff : immOf(b, i)
+  const rm = recRm(w1)
   if (rm >= 0 && size === 4) {
-    const r = shift(c, auxOf(w0), regs[rm]!, count, 4)
+    const r = shift(c, recAux(w0), regs[rm]!, count, 4)
     if ((count & 31) !== 0) regs[rm] = r
   } else if (rm >= 0) {
-    const r = shift(c, auxOf(w0), getReg(c, size, rm), count, size)
+    const r = shift(c, recAux(w0), getReg(c, size, rm), count, size)
     if ((count & 31) !== 0) setReg(c, size, rm, r)
   } else {
-    const seg = segOf(w1)
+    const seg = recSeg(w1)
     const off = ea(c, b, i)
-    const r = shift(c, auxOf(w0), readMem(c, size, seg, off), count, size)
+    const r = shift(c, recAux(w0), readMem(c, size, seg, off), count, size)
     if ((count & 31) !== 0) writeMem(c, size, seg, off, r)
   }
   return false
@@ -454,40 +466,40 @@ function shiftRm(c: Cpu, b: BlockCache, i: number): boolean {
 function movx8(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const rm = rmOf(w1)
-  let v = rm >= 0 ? getReg8(c, rm) : c.read8(segOf(w1), ea(c, b, i))
-  if ((w0 & 0xff) === OP.movsx8) v = (v << 24) >> 24
-  setReg(c, sizeOf(w0), regOf(w0), v)
+  const rm = recRm(w1)
+  let v = rm >= 0 ? getReg8(c, rm) : c.read8(recSeg(w1), ea(c, b, i))
+  if (recOp(w0) === OP.movsx8) v = (v << 24) >> 24
+  setReg(c, recSize(w0), recReg(w0), v)
   return false
 }
 
 function movx16(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const rm = rmOf(w1)
-  let v = rm >= 0 ? c.regs[rm]! & 0xffff : c.read16(segOf(w1), ea(c, b, i))
-  if ((w0 & 0xff) === OP.movsx16) v = (v << 16) >> 16
-  setReg(c, sizeOf(w0), regOf(w0), v)
+  const rm = recRm(w1)
+  let v = rm >= 0 ? c.regs[rm]! & 0xffff : c.read16(recSeg(w1), ea(c, b, i))
+  if (recOp(w0) === OP.movsx16) v = (v << 16) >> 16
+  setReg(c, recSize(w0), recReg(w0), v)
   return false
 }
 
 function setcc(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const v = condition(c, auxOf(w0)) ? 1 : 0
-  const rm = rmOf(w1)
+  const v = condition(c, recAux(w0)) ? 1 : 0
+  const rm = recRm(w1)
   if (rm >= 0) setReg8(c, rm, v)
-  else c.write8(segOf(w1), ea(c, b, i), v)
+  else c.write8(recSeg(w1), ea(c, b, i), v)
   return false
 }
 
 function cmovcc(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
-  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
-  if (condition(c, auxOf(w0))) setReg(c, size, regOf(w0), v)
+  const size = recSize(w0)
+  const rm = recRm(w1)
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, recSeg(w1), ea(c, b, i))
+  if (condition(c, recAux(w0))) setReg(c, size, recReg(w0), v)
   return false
 }
 
@@ -629,7 +641,7 @@ function leave(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   // ESP = EBP, then POP EBP; the read comes first, so a fault leaves ESP alone.
   const regs = c.regs
-  const size = sizeOf(w0)
+  const size = recSize(w0)
   const bp = c.stack32 ? regs[5]! : regs[5]! & 0xffff
   const v = size === 4 ? c.read32(SS, bp) : c.read16(SS, bp)
   const nsp = bp + size
@@ -641,10 +653,10 @@ function leave(c: Cpu, b: BlockCache, i: number): boolean {
 function callJmpInd(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const rm = rmOf(w1)
-  const t = rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i))
+  const rm = recRm(w1)
+  const t = rm >= 0 ? c.regs[rm]! : c.read32(recSeg(w1), ea(c, b, i))
   if (t >>> 0 > c.segLimit[CS]! >>> 0) c.gp(0)
-  if ((w0 & 0xff) === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
+  if (recOp(w0) === OP.callInd) c.push32((blockEip + b.end[i]!) | 0)
   c.eip = t
   return true
 }
@@ -652,8 +664,8 @@ function callJmpInd(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean
 function pushRm(c: Cpu, b: BlockCache, i: number): boolean {
   const w1 = b.rec[i * REC_WORDS + 1]!
   // The operand (even [ESP + n]) is read before ESP moves.
-  const rm = rmOf(w1)
-  c.push32(rm >= 0 ? c.regs[rm]! : c.read32(segOf(w1), ea(c, b, i)))
+  const rm = recRm(w1)
+  c.push32(rm >= 0 ? c.regs[rm]! : c.read32(recSeg(w1), ea(c, b, i)))
   return false
 }
 
@@ -665,10 +677,10 @@ function fpu(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
 function mulDiv(c: Cpu, b: BlockCache, i: number): boolean {
   const w0 = b.rec[i * REC_WORDS]!
   const w1 = b.rec[i * REC_WORDS + 1]!
-  const size = sizeOf(w0)
-  const rm = rmOf(w1)
-  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, segOf(w1), ea(c, b, i))
-  const kind = auxOf(w0)
+  const size = recSize(w0)
+  const rm = recRm(w1)
+  const v = rm >= 0 ? getReg(c, size, rm) : readMem(c, size, recSeg(w1), ea(c, b, i))
+  const kind = recAux(w0)
   if (kind < 6) mulAcc(c, v, size, kind === 5)
   else divAcc(c, v, size, kind === 7)
   return false

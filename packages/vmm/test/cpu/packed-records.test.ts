@@ -2,44 +2,45 @@
 // come back unchanged from the packed words, including the signed ones (no register: -1, displacements, immediates,
 // condition codes), 16-bit addressing, the scale and the "no override" segment of string instructions (255).
 import { describe, expect, it } from 'vitest'
-import { BlockCache, REC_WORDS } from '../../src/cpu/block-decoder'
+import {
+  BlockCache,
+  REC_WORDS,
+  recA16,
+  recAux,
+  recBase,
+  recIndex,
+  recOp,
+  recReg,
+  recRm,
+  recScale,
+  recSeg,
+  recSize,
+} from '../../src/cpu/block-decoder'
 import { assemble } from './harness'
 
-/** The fields of record `i` read back from the packed words, as block-exec.ts reads them. */
-function unpacked(b: BlockCache, i: number) {
-  const w0 = b.rec[i * REC_WORDS]!
-  const w1 = b.rec[i * REC_WORDS + 1]!
-  return {
-    op: w0 & 0xff,
-    size: (w0 >>> 8) & 15,
-    scale: (w0 >>> 12) & 3,
-    a16: (w0 >>> 14) & 1,
-    aux: (w0 << 8) >> 24,
-    reg: w0 >> 24,
-    rm: (w1 << 24) >> 24,
-    base: (w1 << 16) >> 24,
-    index: (w1 << 8) >> 24,
-    seg: w1 >>> 24,
-    disp: b.rec[i * REC_WORDS + 2]!,
-    imm: b.rec[i * REC_WORDS + 3]!,
-  }
-}
+/** The fields the decoder writes, each with its reader of the packed words (as block-exec.ts reads them). */
+const FIELDS = {
+  op: (w0: number) => recOp(w0),
+  size: (w0: number) => recSize(w0),
+  scale: (w0: number) => recScale(w0),
+  a16: (w0: number) => recA16(w0),
+  aux: (w0: number) => recAux(w0),
+  reg: (w0: number) => recReg(w0),
+  rm: (_: number, w1: number) => recRm(w1),
+  base: (_: number, w1: number) => recBase(w1),
+  index: (_: number, w1: number) => recIndex(w1),
+  seg: (_: number, w1: number) => recSeg(w1),
+  disp: (_: number, __: number, w2: number) => w2,
+  imm: (_: number, __: number, ___: number, w3: number) => w3,
+} as const
 
-/** The same fields from the decoder's field arrays. */
-function fields(b: BlockCache, i: number) {
+/** Each field of record `i` as the packed words give it and as the decoder's field array holds it. */
+function bothViews(b: BlockCache, i: number) {
+  const w = b.rec.subarray(i * REC_WORDS, (i + 1) * REC_WORDS)
+  const names = Object.keys(FIELDS) as (keyof typeof FIELDS)[]
   return {
-    op: b.op[i]!,
-    size: b.size[i]!,
-    scale: b.scale[i]!,
-    a16: b.a16[i]!,
-    aux: b.aux[i]!,
-    reg: b.reg[i]!,
-    rm: b.rm[i]!,
-    base: b.base[i]!,
-    index: b.index[i]!,
-    seg: b.seg[i]!,
-    disp: b.disp[i]!,
-    imm: b.imm[i]!,
+    packed: Object.fromEntries(names.map((f) => [f, FIELDS[f](w[0]!, w[1]!, w[2]!, w[3]!)])),
+    fields: Object.fromEntries(names.map((f) => [f, b[f][i]])),
   }
 }
 
@@ -80,7 +81,10 @@ describe('packed records', () => {
       const slot = b.decode(ram, 0x1000, code32, 7)
       const n = b.count[slot]!
       expect(n).toBeGreaterThan(3)
-      for (let i = b.first[slot]!; i < b.first[slot]! + n; i++) expect(unpacked(b, i)).toEqual(fields(b, i))
+      for (let i = b.first[slot]!; i < b.first[slot]! + n; i++) {
+        const { packed, fields } = bothViews(b, i)
+        expect(packed).toEqual(fields)
+      }
     })
   }
 
@@ -92,6 +96,9 @@ describe('packed records', () => {
     b.decode(ram, 0x1000, true, 1)
     b.flushAll()
     const slot = b.decode(ram, 0x2000, false, 2)
-    for (let i = b.first[slot]!; i < b.first[slot]! + b.count[slot]!; i++) expect(unpacked(b, i)).toEqual(fields(b, i))
+    for (let i = b.first[slot]!; i < b.first[slot]! + b.count[slot]!; i++) {
+      const { packed, fields } = bothViews(b, i)
+      expect(packed).toEqual(fields)
+    }
   })
 })
