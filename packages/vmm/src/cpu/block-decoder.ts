@@ -413,9 +413,13 @@ export class BlockCache {
   }
 }
 
-/** Cache slot of a physical address. */
+/**
+ * First of the two cache slots a block decoded at a physical address may occupy (the other is `slot ^ 1`): the
+ * cache is two-way set-associative. Direct-mapped, two blocks that both ran often and shared a slot evicted each
+ * other on every run (re-decoded, their heat lost, never compiled): up to ~15 000 evictions a second in kernel init.
+ */
 export function slotOf(phys: number): number {
-  return (phys ^ (phys >>> CACHE_BITS)) & (CACHE_SIZE - 1)
+  return (phys ^ (phys >>> CACHE_BITS)) & (CACHE_SIZE - 2)
 }
 
 /** The instruction being decoded (module state instead of per-call closures: decoding must not allocate). */

@@ -6,13 +6,10 @@ import type { Cpu } from './cpu'
 import { CS } from './constants'
 import { GuestFault, TRIPLE_FAULT } from './fault'
 import { executeInstruction } from './execute'
-import { type BlockCache, CACHE_SIZE, JUMP_CACHE_SIZE, slotOf } from './block-decoder'
+import { type BlockCache, JUMP_CACHE_SIZE, slotOf } from './block-decoder'
 import { runBlock } from './block-exec'
 import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
-
-/** `WasmRegions.caseOf` of a CPU without the wasm tier: no slot enters a region. */
-const NO_REGIONS = new Int32Array(CACHE_SIZE)
 
 /** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
 const HEAT_CAP = 0x40000000
@@ -34,7 +31,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
   const jumpEip = blocks.jumpEip
   const jumpSlot = blocks.jumpSlot
   const jumpEpoch = blocks.jumpEpoch
-  const regionCase = c.regions?.caseOf ?? NO_REGIONS
+  const regions = c.regions
   // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
   syncJumpEpoch(c)
   while (c.instructionsRetired < chunkEnd) {
@@ -55,8 +52,10 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
     }
     const fn = c.compiled[slot]
     let retired = 0
-    if (regionCase[slot] !== 0 && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
-      retired = c.regions!.run(slot, eip, chunkEnd - c.instructionsRetired)
+    // Without the wasm tier no slot enters a region, and the dispatch skips one more array (a cache miss, most
+    // dispatches in kernel init).
+    if (regions !== null && regions.caseOf[slot] !== 0 && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
+      retired = regions.run(slot, eip, chunkEnd - c.instructionsRetired)
       c.instructionsRetired += retired
     }
     if (retired === 0 && fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
@@ -108,9 +107,11 @@ function findBlock(c: Cpu, eip: number): number {
   const e = c.tlbR[lin >>> 12]!
   if ((e & 3) === 3 && eip >>> 0 <= csLimit && c.useBlocks) {
     const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
+    const mode = c.code32 ? 1 : 0
     let slot = slotOf(phys)
-    if (!cached(blocks, slot, phys, c.code32 ? 1 : 0)) {
-      slot = blocks.decode(c.ram, phys, c.code32, slot)
+    if (cached(blocks, slot ^ 1, phys, mode)) slot ^= 1
+    else if (!cached(blocks, slot, phys, mode)) {
+      slot = blocks.decode(c.ram, phys, c.code32, victim(blocks, slot))
       c.compiled[slot] = undefined
       if (c.regions !== null) {
         c.regions.forgetSlot(slot)
@@ -149,6 +150,25 @@ function cached(blocks: BlockCache, slot: number, phys: number, mode: number): b
     blocks.tagMode[slot] === mode &&
     blocks.tagGen[slot] === blocks.pageGen[phys >>> 12]
   )
+}
+
+/**
+ * The slot of set `slot` (its first slot) that a new block takes: an empty or stale one, else the one whose block
+ * has run less (a compiled block keeps the heat it was compiled at), so a new block does not displace a hot one.
+ * A hot block no longer run keeps its way until its page is written or the pool is flushed; the other way still
+ * takes the newcomers, as the one way of a direct-mapped cache did.
+ */
+function victim(blocks: BlockCache, slot: number): number {
+  const other = slot ^ 1
+  if (!live(blocks, slot)) return slot
+  if (!live(blocks, other)) return other
+  return blocks.heat[other]! < blocks.heat[slot]! ? other : slot
+}
+
+/** True when `slot` holds a block whose page was not written since it was decoded. */
+function live(blocks: BlockCache, slot: number): boolean {
+  const phys = blocks.tagPhys[slot]!
+  return phys !== -1 && blocks.tagGen[slot] === blocks.pageGen[phys >>> 12]
 }
 
 /** Compiles a hot block; where code generation is forbidden (a strict Content-Security-Policy), stays on blocks. */

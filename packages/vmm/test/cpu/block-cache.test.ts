@@ -6,6 +6,8 @@ import { assemble, protectedMachine } from './harness'
 const LOOP = `
   mov ecx, 1000
 l:
+  add edx, 1
+  add edx, 1
   call f
   dec ecx
   jnz l
@@ -123,5 +125,49 @@ describe('the compile decision', () => {
     expect(compiledAfter(4, 11, 1000)).toBe(0)
     expect(compiledAfter(4, 250, 1000)).toBe(0)
     expect(compiledAfter(4, 251, 1000)).toBe(1)
+  })
+})
+
+describe('cache sets', () => {
+  // 0x10100, 0x30102 and 0x50104 fall into one set of the two-way block cache (`slotOf`: the address XOR its high
+  // half). Direct-mapped, a loop at the first and the function it calls at the second evicted each other on every
+  // call: re-decoded each time, their heat lost, never compiled.
+  const source = `
+  mov ecx, 1000
+  jmp l
+  times 0x100 - ($ - $$) db 0x90
+l:
+  add edx, 1
+  add edx, 1
+  call f
+  dec ecx
+  jnz l
+  call g
+  call g
+  hlt
+  times 0x20102 - ($ - $$) db 0x90
+f:
+  add eax, 1
+  ret
+  times 0x40104 - ($ - $$) db 0x90
+g:
+  add ebx, 1
+  ret`
+  const decoded = (m: ReturnType<typeof protectedMachine>, phys: number) => m.cpu.blocks.tagPhys.includes(phys)
+
+  it('keeps two blocks of one set, and a third takes the place of the one that ran less', () => {
+    const m = protectedMachine(source, [], { engine: 'blocks' })
+    // MOV, JMP, then 1000 times ADD, ADD, CALL, ADD, RET, DEC, JNZ: the budget ends the run before the calls to g.
+    expect(m.cpu.run(2 + 7 * 1000).reason).toBe('budget')
+    expect(m.cpu.regs[0]).toBe(1000)
+    expect(decoded(m, 0x10100)).toBe(true)
+    expect(decoded(m, 0x30102)).toBe(true)
+    // The loop's block at 0x10100 ran 3000 instructions in the block interpreter, f 2000: g takes f's place (its
+    // first run fills the TLB entry of its page instruction by instruction; the second starts a block there).
+    expect(m.cpu.run(1_000).reason).toBe('halted')
+    expect(m.cpu.regs[3]).toBe(2)
+    expect(decoded(m, 0x50104)).toBe(true)
+    expect(decoded(m, 0x10100)).toBe(true)
+    expect(decoded(m, 0x30102)).toBe(false)
   })
 })
