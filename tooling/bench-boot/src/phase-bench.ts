@@ -1,0 +1,69 @@
+// Times one phase of the benchmark boot in a fresh process, for A/B comparisons of CPU changes on a noisy
+// machine: whole boots vary by ±10% from minute to minute here, so a change worth 3% needs many short,
+// alternating runs rather than a few long ones. In deterministic time (10 ns per instruction) the guest runs the
+// same instructions every time, so a saved state taken once replays the same phase each run.
+//   tsx --conditions=@boxwood/source src/phase-bench.ts save <file> <G instructions>
+//   tsx --conditions=@boxwood/source src/phase-bench.ts run <file> <M instructions>
+// `save` boots to the given instruction count and writes the machine's saved state; `run` loads it, runs the
+// given number of instructions more and prints the main thread's CPU seconds and the wall-clock seconds
+// (the phase starts with cold block caches and no compiled code, as a boot reaches it only once).
+import { readFileSync, writeFileSync } from 'node:fs'
+import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
+import type { Vm } from '@boxwood/vmm'
+import { loadGuest } from './guest'
+
+/** Virtual nanoseconds per synchronous step (a step ends earlier when the machine stops). */
+const STEP_NS = 1_000_000
+
+function machine(): Vm {
+  const guest = loadGuest()
+  const { vm } = createPcMachine({
+    ...buildPcConfig({
+      ramBytes: guest.ramBytes,
+      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+      serial: [createMemoryCharBackend()],
+    }),
+    time: { kind: 'deterministic' },
+  })
+  return vm
+}
+
+/** Runs `vm` synchronously until it retired `target` instructions in all; fails if it stops first. */
+function runTo(vm: Vm, target: number): void {
+  while (vm.cpu.instructionsRetired < target) {
+    const status = vm.runFor(STEP_NS)
+    if (status === 'stopped') throw new Error(`the machine stopped (${vm.state}) before ${target} instructions`)
+  }
+}
+
+/** CPU seconds of the main thread alone (Linux; V8's compiler and GC threads excluded). */
+function mainThreadS(): number {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+const [command, file, amount] = process.argv.slice(2)
+const n = Number(amount)
+if ((command !== 'save' && command !== 'run') || file === undefined || !(n > 0)) {
+  console.error('usage: phase-bench.ts save <file> <G instructions> | run <file> <M instructions>')
+  process.exit(2)
+}
+const vm = machine()
+if (command === 'save') {
+  vm.powerOn()
+  runTo(vm, n * 1e9)
+  vm.pause()
+  writeFileSync(file, vm.saveState())
+  console.log(`saved the machine at ${vm.cpu.instructionsRetired} instructions to ${file}`)
+} else {
+  vm.loadState(readFileSync(file))
+  vm.resume()
+  const start = vm.cpu.instructionsRetired
+  const cpu0 = mainThreadS()
+  const wall0 = performance.now()
+  runTo(vm, start + n * 1e6)
+  const cpu = mainThreadS() - cpu0
+  const wall = (performance.now() - wall0) / 1000
+  console.log(JSON.stringify({ instructions: vm.cpu.instructionsRetired - start, mainThreadS: cpu, wallS: wall }))
+}
+process.exit(0)
