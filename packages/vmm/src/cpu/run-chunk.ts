@@ -145,11 +145,7 @@ function jumpHash(eip: number): number {
 
 /** True when `slot` holds the block decoded at `phys` for code size `mode` and its page was not written since. */
 function cached(blocks: BlockCache, slot: number, phys: number, mode: number): boolean {
-  return (
-    blocks.tagPhys[slot] === (phys | 0) &&
-    blocks.tagMode[slot] === mode &&
-    blocks.tagGen[slot] === blocks.pageGen[phys >>> 12]
-  )
+  return blocks.tagPhys[slot] === (phys | 0) && blocks.tagMode[slot] === mode && live(blocks, slot)
 }
 
 /**
