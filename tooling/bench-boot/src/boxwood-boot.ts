@@ -3,6 +3,7 @@
 // guest's timers follow the host clock); deterministic mode (10 ns per instruction) is for reproducible profiles.
 import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
 import { VmRunner } from '@boxwood/vmm'
+import type { CharBackend } from '@boxwood/devices'
 import type { Vm } from '@boxwood/vmm'
 import type { BootGuest, BootTimes } from './guest'
 
@@ -25,18 +26,7 @@ export interface BoxwoodBootOptions {
 export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions): Promise<BootTimes> {
   const com1 = createMemoryCharBackend()
   const t0 = performance.now()
-  const { vm } = createPcMachine({
-    ...buildPcConfig({
-      ramBytes: guest.ramBytes,
-      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
-      serial: [com1],
-    }),
-    time:
-      options.time === 'realtime'
-        ? { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } }
-        : { kind: 'deterministic' },
-    wasmTier: options.wasmTier === true,
-  })
+  const vm = createBootMachine(guest, com1, options.time, options.wasmTier === true)
   options.onMachine?.(vm)
   let text = ''
   let prompt = -1
@@ -77,4 +67,28 @@ export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions)
   } finally {
     runner.stop()
   }
+}
+
+/**
+ * The benchmark's PC: `guest` booted directly (bzImage, initrd, command line), COM1 on `com1`, guest time following
+ * the host clock or the instruction count.
+ */
+export function createBootMachine(
+  guest: BootGuest,
+  com1: CharBackend,
+  time: 'realtime' | 'deterministic',
+  wasmTier = false,
+): Vm {
+  return createPcMachine({
+    ...buildPcConfig({
+      ramBytes: guest.ramBytes,
+      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+      serial: [com1],
+    }),
+    time:
+      time === 'realtime'
+        ? { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } }
+        : { kind: 'deterministic' },
+    wasmTier,
+  }).vm
 }

@@ -4,8 +4,9 @@
 // instruction counts with unequal times show which phase one emulator runs slower (the console output itself
 // costs both some time). `tsx --conditions=@boxwood/source src/milestones.ts boxwood|v86`
 // (BOXWOOD_WASM_TIER=1 for Boxwood's wasm tier).
-import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
+import { createMemoryCharBackend } from '@boxwood/devices'
 import { VmRunner } from '@boxwood/vmm'
+import { createBootMachine } from './boxwood-boot'
 import { loadGuest } from './guest'
 import { startV86 } from './v86-boot'
 
@@ -57,15 +58,7 @@ if (which === 'v86') {
   )
 } else {
   const com1 = createMemoryCharBackend()
-  const { vm } = createPcMachine({
-    ...buildPcConfig({
-      ramBytes: guest.ramBytes,
-      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline },
-      serial: [com1],
-    }),
-    time: { kind: 'realtime', host: { nowNs: () => performance.now() * 1e6 } },
-    wasmTier: process.env.BOXWOOD_WASM_TIER === '1',
-  })
+  const vm = createBootMachine({ ...guest, cmdline }, com1, 'realtime', process.env.BOXWOOD_WASM_TIER === '1')
   com1.onOutput((data) => {
     for (const x of data) onChar(String.fromCharCode(x), () => vm.cpu.instructionsRetired)
   })

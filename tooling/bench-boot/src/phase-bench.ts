@@ -8,24 +8,16 @@
 // given number of instructions more and prints the main thread's CPU seconds and the wall-clock seconds
 // (the phase starts with cold block caches and no compiled code, as a boot reaches it only once).
 import { readFileSync, writeFileSync } from 'node:fs'
-import { buildPcConfig, createMemoryCharBackend, createPcMachine } from '@boxwood/devices'
+import { createMemoryCharBackend } from '@boxwood/devices'
 import type { Vm } from '@boxwood/vmm'
+import { createBootMachine } from './boxwood-boot'
 import { loadGuest } from './guest'
 
 /** Virtual nanoseconds per synchronous step (a step ends earlier when the machine stops). */
 const STEP_NS = 1_000_000
 
 function machine(): Vm {
-  const guest = loadGuest()
-  const { vm } = createPcMachine({
-    ...buildPcConfig({
-      ramBytes: guest.ramBytes,
-      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
-      serial: [createMemoryCharBackend()],
-    }),
-    time: { kind: 'deterministic' },
-  })
-  return vm
+  return createBootMachine(loadGuest(), createMemoryCharBackend(), 'deterministic')
 }
 
 /** Runs `vm` synchronously until it retired `target` instructions in all; fails if it stops first. */
