@@ -59,10 +59,10 @@ function countResults(): { passed: number; failedTests: number; files: number; f
       for (const file of json.testResults ?? []) {
         const where = `${group}/${workspace}/${file.name.split(`/${group}/${workspace}/`).pop() ?? file.name}`
         // A file that failed to load or whose hooks threw has a message but no failed assertion.
-        if (file.message) failures.push(`${where}: ${firstLine(file.message)}`)
+        if (file.message) failures.push(`${where}: ${headOf(file.message)}`)
         for (const test of file.assertionResults ?? []) {
           if (test.status !== 'failed') continue
-          failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0] ?? '')}`)
+          failures.push(`${where} > ${test.fullName}: ${headOf(test.failureMessages?.[0] ?? '')}`)
         }
       }
     }
@@ -70,7 +70,15 @@ function countResults(): { passed: number; failedTests: number; files: number; f
   return { passed, failedTests, files, failures }
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? ''
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+/**
+ * The message's first non-empty lines (up to 8, before the stack trace), indented under the FAILED line: an error
+ * often says on its second line what went wrong (a child's stderr), and CI's log tail is all there is to read.
+ */
+function headOf(text: string): string {
+  const head: string[] = []
+  for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+    if (/^\s+at /.test(line) || head.length === 8) break
+    head.push(line.length > 300 ? `${line.slice(0, 300)}…` : line)
+  }
+  return head.join('\n    ')
 }

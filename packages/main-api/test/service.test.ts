@@ -1,6 +1,7 @@
 // The Main API scenario through boxsvc: the service starts on first use, serves several clients, exits after the
 // last one leaves, and a new one picks up the saved registry.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync, unlinkSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -83,6 +84,27 @@ describe('boxsvc', () => {
     await client.close()
     await serviceGone(home)
     await expect(connectVirtualBox({ homeFolder: home, autoStart: false })).rejects.toMatchObject({ code: 'E_FAIL' })
+  })
+
+  it('goes on to a new service when the one it reached exits without answering', async () => {
+    const dir = await tempDir('svc-exiting')
+    dirs.push(dir)
+    const home = join(dir.path, 'home')
+    const path = socketPathFor(home)
+    // An idle service exiting just as a client connects: it takes the connection, closes it and removes its socket.
+    let taken = 0
+    const exiting = createServer((socket) => {
+      taken++
+      unlinkSync(path)
+      socket.destroy()
+      exiting.close()
+    })
+    await new Promise<void>((done) => exiting.listen(path, done))
+    const client = await connectVirtualBox({ homeFolder: home })
+    expect(taken).toBe(1)
+    expect(await client.virtualBox.getHomeFolder()).toBe(home)
+    await client.close()
+    await serviceGone(home)
   })
 
   it('shows two clients the same objects and events, and unlocks a departed client’s sessions', async () => {

@@ -51,12 +51,14 @@ async function main(): Promise<void> {
     log('shutting down')
     vbox._performance._shutdown()
     detachVms(vbox)
-    server.close()
+    // The socket's name goes first: a client from now on finds no service and starts a new one, which must not
+    // lose its fresh socket to this unlink. Clients already queued on ours see the connection close and retry.
     try {
       unlinkSync(path)
     } catch {
       // already gone
     }
+    server.close()
     process.exit(0)
   }
   const checkIdle = () => {

@@ -31,25 +31,41 @@ const REF = Symbol('boxwood.ref')
 export async function connectVirtualBox(options: ConnectOptions = {}): Promise<IVirtualBoxClient> {
   const home = resolve(options.homeFolder ?? boxwoodHomeFolder())
   const path = socketPathFor(home)
-  let socket = await tryConnect(path)
-  if (!socket) {
-    if (options.autoStart === false)
-      throw new VBoxError('E_FAIL', `The Boxwood service for '${home}' is not running`, 'VirtualBoxClient')
-    const started = startService(home)
-    const deadline = Date.now() + (options.startTimeoutMs ?? 15000)
-    while (!socket && Date.now() < deadline && started.exitCode === undefined) {
-      await new Promise((r) => setTimeout(r, 100))
-      socket = await tryConnect(path)
+  const deadline = Date.now() + (options.startTimeoutMs ?? 15000)
+  for (;;) {
+    const rpc = new RpcClient(await reachService(home, path, options.autoStart !== false, deadline))
+    try {
+      const virtualBox = (await rpc.call(0, 'getVirtualBox', [])) as IVirtualBox
+      return {
+        virtualBox,
+        getSession: () => rpc.call(0, 'getSession', []) as Promise<ISession>,
+        close: () => rpc.close(),
+      }
+    } catch (error) {
+      // An idle service that was exiting as we connected closes the connection unanswered (it counted no client).
+      // The first call is harmless to repeat: go again, which finds its socket gone and starts a new service.
+      if (!rpc.lost || Date.now() >= deadline) throw error
     }
-    if (!socket) throw await startFailure(home, started.exitCode)
   }
-  const rpc = new RpcClient(socket)
-  const virtualBox = (await rpc.call(0, 'getVirtualBox', [])) as IVirtualBox
-  return {
-    virtualBox,
-    getSession: () => rpc.call(0, 'getSession', []) as Promise<ISession>,
-    close: () => rpc.close(),
+}
+
+/** A connection to the running service, starting one when none answers (unless `autoStart` is false). */
+async function reachService(home: string, path: string, autoStart: boolean, deadline: number): Promise<Socket> {
+  const socket = await tryConnect(path)
+  if (socket) return socket
+  if (!autoStart) throw new VBoxError('E_FAIL', `The Boxwood service for '${home}' is not running`, 'VirtualBoxClient')
+  let started = startService(home)
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+    const socket = await tryConnect(path)
+    if (socket) return socket
+    if (started.exitCode === undefined) continue
+    // Exit code 0: it found another service serving this home (started by another client at the same moment),
+    // which may since have gone idle and exited too. Anything else is a start-up failure to report.
+    if (started.exitCode !== 0) throw await startFailure(home, started.exitCode)
+    started = startService(home)
   }
+  throw await startFailure(home, started.exitCode)
 }
 
 function tryConnect(path: string): Promise<Socket | undefined> {
@@ -101,6 +117,11 @@ class RpcClient {
   private readonly proxies = new Map<number, object>()
   private nextId = 1
   private closed = false
+
+  /** True once the connection is gone (closed by either side). */
+  get lost(): boolean {
+    return this.closed
+  }
 
   constructor(socket: Socket) {
     this.socket = socket
