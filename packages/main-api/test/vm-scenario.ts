@@ -19,6 +19,7 @@ import {
   openEventStream,
 } from '../src/index'
 import type { IMachine, IVirtualBoxClient, MachineStateChangedEvent, VBoxEvent } from '../src/index'
+import { VM_PROCESS_V8_OPTIONS } from '../src/process/entry-points'
 import { canConnect, finish, freePort, listFiles, tempDir, waitFor } from './helpers'
 
 /** Path of the test machine driver module. */
@@ -87,6 +88,11 @@ export function defineVmScenario(
       const pid = await machine.getSessionPID()
       expect(pid).toBeGreaterThan(0)
       expect(pid).not.toBe(process.pid)
+      // It runs with the V8 options tuned for the CPU (process/entry-points.ts).
+      if (process.platform === 'linux') {
+        const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')
+        for (const option of VM_PROCESS_V8_OPTIONS) expect(argv).toContain(option)
+      }
       expect(await session.getType()).toBe(SessionType.Remote)
       const console = await session.getConsole()
       expect(console).not.toBeNull()
