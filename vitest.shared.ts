@@ -9,12 +9,17 @@ const sourceConditions = ['@boxwood/source', 'module', 'node', 'import', 'defaul
  * can print one pass/fail count for the whole repository.
  */
 export function workspaceTestConfig(options: { readonly testTimeoutMs?: number } = {}) {
+  // Timeouts only catch hangs. CI runs every workspace's tests at once on two cores, where a test that spawns VM
+  // processes takes 2-3x its time on a quiet machine (the frontends savestate test: 3.6 s alone, 10 s there, and
+  // once over the former 20 s): the default leaves ample room for that.
+  const timeoutMs = options.testTimeoutMs ?? 60_000
   return defineConfig({
     resolve: { conditions: sourceConditions },
     ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@boxwood/source'] } },
     test: {
       include: ['test/**/*.test.ts'],
-      testTimeout: options.testTimeoutMs ?? 20_000,
+      testTimeout: timeoutMs,
+      hookTimeout: timeoutMs,
       reporters: ['default', 'json'],
       outputFile: { json: '.test-results/vitest.json' },
       passWithNoTests: true,

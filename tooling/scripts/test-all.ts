@@ -36,7 +36,7 @@ interface VitestReport {
   testResults?: {
     name: string
     message?: string
-    assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[]
+    assertionResults?: { fullName: string; status: string; duration?: number; failureMessages?: string[] }[]
   }[]
 }
 
@@ -62,7 +62,8 @@ function countResults(): { passed: number; failedTests: number; files: number; f
         if (file.message) failures.push(`${where}: ${headOf(file.message)}`)
         for (const test of file.assertionResults ?? []) {
           if (test.status !== 'failed') continue
-          failures.push(`${where} > ${test.fullName}: ${headOf(test.failureMessages?.[0] ?? '')}`)
+          const head = headOf(test.failureMessages?.[0] ?? '')
+          failures.push(`${where} > ${test.fullName} (${Math.round(test.duration ?? 0)} ms): ${namedTimeout(head)}`)
         }
       }
     }
@@ -81,4 +82,12 @@ function headOf(text: string): string {
     head.push(line.length > 300 ? `${line.slice(0, 300)}…` : line)
   }
   return head.join('\n    ')
+}
+
+/**
+ * vitest 4 reports a test or hook timeout with the stack of an error it made when the test was declared, whose
+ * message is STACK_TRACE_ERROR, and that stack is what its JSON report keeps: say what it means.
+ */
+function namedTimeout(head: string): string {
+  return head.startsWith('Error: STACK_TRACE_ERROR') ? `timed out (vitest: ${head})` : head
 }

@@ -35,9 +35,8 @@ async function runInQemu(dir: string, disk: string): Promise<{ serial: string; p
     { stdio: 'ignore' },
   )
   try {
+    // The guest prints its banner once the screen is drawn.
     await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
-    // The banner is printed before the screen is drawn: give the guest a moment to finish drawing.
-    await new Promise((r) => setTimeout(r, 500))
     await new Promise<void>((resolve, reject) => {
       const socket = createConnection(monitor)
       socket.on('error', reject)
@@ -122,7 +121,6 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     home.ok('startvm', 'demo')
     const serial = join(home.dir, 'com1.log')
     await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
-    await new Promise((r) => setTimeout(r, 500))
     const boxwoodPng = join(home.dir, 'boxwood.png')
     home.ok('controlvm', 'demo', 'screenshotpng', boxwoodPng)
     home.ok('controlvm', 'demo', 'poweroff')
@@ -213,7 +211,6 @@ describe('the demo guest on Boxwood and on QEMU', () => {
 
   it('echoes keys typed on its keyboard to COM1 and draws a block per key', async () => {
     const com1 = await startWithSerialClient(home)
-    await new Promise((r) => setTimeout(r, 500))
     const before = join(home.dir, 'before.png')
     home.ok('controlvm', 'demo', 'screenshotpng', before)
     com1.clear()

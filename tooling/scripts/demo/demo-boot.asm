@@ -44,8 +44,6 @@ start:
     mov dx, COM1 + 4                ; MCR: DTR, RTS, OUT2
     mov al, 0x0b
     out dx, al
-    mov si, banner
-    call puts
     ; --- PIC: vectors 0x08-0x0F, only IRQ1 (keyboard) and IRQ4 (COM1) unmasked ---
     mov al, 0x11
     out 0x20, al
@@ -127,6 +125,9 @@ start:
     inc bx
     cmp bx, 200
     jb .row
+    ; the banner comes last, once the screen is drawn: whoever waits for it may take a screenshot at once
+    mov si, banner
+    call puts
     mov di, BLOCK_Y * 320 + 8       ; where the next echo block goes
     sti
 ; --- main loop: sleep until an interrupt, then drain COM1 and the keyboard ---
