@@ -1,3 +1,3 @@
 import { workspaceTestConfig } from '../../vitest.shared'
 
-export default workspaceTestConfig({ testTimeoutMs: 60_000 })
+export default workspaceTestConfig({ testTimeoutMs: 120_000 })

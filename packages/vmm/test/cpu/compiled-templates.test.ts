@@ -128,7 +128,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       })
       expectSame(results, source)
     }
-  }, 60_000)
+  }, 180_000)
 
   it('random real-mode loops (16-bit default operand size) retire the same instructions with the same state', () => {
     const rng = new Rng(0x1616)
@@ -160,7 +160,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       expect(results[0]!.exit.reason, source).toBe('halted')
       expect(results[1], source).toEqual(results[0])
     }
-  }, 60_000)
+  }, 180_000)
 
   it('every shift and rotate of every width leaves the same result and flags for edge values and counts', () => {
     const lines = ['xor edx, edx', 'xor esi, esi']
@@ -450,5 +450,5 @@ describe('SAHF and LAHF in compiled blocks vs the interpreter and the block inte
       })
       expectSame(results, source)
     }
-  }, 60_000)
+  }, 180_000)
 })

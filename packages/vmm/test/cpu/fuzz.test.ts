@@ -55,7 +55,7 @@ describe('decoder fuzzing', () => {
         expect(['budget', 'halted', 'triple-fault', 'stopped']).toContain(exit.reason)
         expect(ram.length).toBe(4 << 20)
       }
-    }, 60_000)
+    }, 180_000)
   }
 
   it('random code behaves identically in the interpreter, the block cache and compiled blocks', () => {
@@ -81,5 +81,5 @@ describe('decoder fuzzing', () => {
       expect(results[1]).toEqual(results[0])
       expect(results[2]).toEqual(results[0])
     }
-  }, 60_000)
+  }, 180_000)
 })

@@ -94,7 +94,7 @@ describe('instructions the interpreter runs inside blocks', () => {
       expect(results[0]!.exit, source).toBe('halted')
       for (const r of results.slice(1)) expect(r, source).toEqual(results[0])
     }
-  }, 60_000)
+  }, 180_000)
 
   it('raises #UD for LOCK on a register destination or on a form LOCK does not allow, as the interpreter does', () => {
     for (const bad of ['lock add eax, ebx', 'lock mov [ebp], eax', 'lock bt dword [ebp], 3', 'lock cmp [ebp], eax']) {

@@ -133,5 +133,5 @@ describe('structured code on every engine', () => {
     }
     // The wasm configurations ran much of their code in regions (the comparison is not vacuous).
     expect(inWasm / wasmTotal).toBeGreaterThan(0.3)
-  }, 60_000)
+  }, 180_000)
 })
