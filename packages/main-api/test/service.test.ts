@@ -107,6 +107,33 @@ describe('boxsvc', () => {
     await serviceGone(home)
   })
 
+  it('reports a service’s error answer to the first call and closes the connection', async () => {
+    const dir = await tempDir('svc-refusing')
+    dirs.push(dir)
+    const home = join(dir.path, 'home')
+    const path = socketPathFor(home)
+    // A service that answers every call with an error: the client must not keep its connection.
+    let closed = false
+    const refusing = createServer((socket) => {
+      socket.on('close', () => (closed = true))
+      socket.on('data', (data) => {
+        const { id } = JSON.parse(data.toString().split('\n')[0]!) as { id: number }
+        const error = { code: 'E_ACCESSDENIED', text: 'refused for the test', component: 'VirtualBox' }
+        socket.write(`${JSON.stringify({ id, error })}\n`)
+      })
+    })
+    await new Promise<void>((done) => refusing.listen(path, done))
+    try {
+      await expect(connectVirtualBox({ homeFolder: home })).rejects.toMatchObject({
+        code: 'E_ACCESSDENIED',
+        message: expect.stringContaining('refused for the test'),
+      })
+      await waitFor(() => closed, 5000, 'the client closing its connection')
+    } finally {
+      refusing.close()
+    }
+  })
+
   it('shows two clients the same objects and events, and unlocks a departed client’s sessions', async () => {
     const dir = await tempDir('svc-two')
     dirs.push(dir)

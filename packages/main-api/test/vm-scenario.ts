@@ -186,10 +186,21 @@ export function defineVmScenario(
         ['RAM/Usage/Used:max', 0],
       ])
       await perf.setupMetrics(['CPU/Load', 'RAM/Usage'], [host, machine], 1, 5)
-      await new Promise((r) => setTimeout(r, 2300))
-      const data = await perf.queryMetricsData(
-        ['CPU/Load/User', 'RAM/Usage/Used:avg', 'RAM/Usage/Used:max'],
-        [host, machine],
+      // Samples come every second (the VM's from its process): query until both objects have their first ones.
+      const query = () =>
+        perf.queryMetricsData(['CPU/Load/User', 'RAM/Usage/Used:avg', 'RAM/Usage/Used:max'], [host, machine])
+      let data = await query()
+      const sampled = (name: string, object: unknown) =>
+        data.returnMetricNames.some(
+          (n, k) => n === name && data.returnObjects[k] === object && (data.returnDataLengths[k] ?? 0) > 0,
+        )
+      await waitFor(
+        async () => {
+          data = await query()
+          return sampled('RAM/Usage/Used:avg', host) && sampled('RAM/Usage/Used:max', machine)
+        },
+        20000,
+        'the first samples',
       )
       const names = data.returnMetricNames
       expect(names).toContain('CPU/Load/User')

@@ -2,7 +2,7 @@
 // the same disk image prints the same COM1 banner and draws the same screen (ImageMagick compare) on both; on
 // Boxwood it echoes its serial port (TCP server mode) and keys typed with controlvm.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -154,8 +154,12 @@ describe('the demo guest on Boxwood and on QEMU', () => {
   it('shows its screen to a VNC client (vncsnapshot) as screenshotpng captures it', async () => {
     const port = await freePort()
     home.ok(...argv`modifyvm demo --vrde on --vrde-extpack VNC --vrde-port ${port} --vrde-address 127.0.0.1`)
+    // COM1 back to its file, for the banner: the screen is drawn then, and both captures see the same picture.
+    const serial = join(home.dir, 'com1.log')
+    home.ok('modifyvm', 'demo', '--uart-mode1', 'file', serial)
+    rmSync(serial, { force: true })
     home.ok('startvm', 'demo')
-    await new Promise((r) => setTimeout(r, 1500))
+    await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
     expect(machineReadable(home.ok('showvminfo', 'demo', '--machinereadable')).get('vrdeport')).toBe(String(port))
     const png = join(home.dir, 'vnc-direct.png')
     home.ok('controlvm', 'demo', 'screenshotpng', png)

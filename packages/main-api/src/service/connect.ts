@@ -44,7 +44,10 @@ export async function connectVirtualBox(options: ConnectOptions = {}): Promise<I
     } catch (error) {
       // An idle service that was exiting as we connected closes the connection unanswered (it counted no client).
       // The first call is harmless to repeat: go again, which finds its socket gone and starts a new service.
-      if (!rpc.lost || Date.now() >= deadline) throw error
+      const retry = rpc.lost && Date.now() < deadline
+      // A service that answered with an error keeps the connection open: close it, the client gets no object.
+      await rpc.close()
+      if (!retry) throw error
     }
   }
 }
