@@ -1,8 +1,12 @@
 // Integer arithmetic with x86 flag semantics: the eight ALU operations, INC/DEC, shifts and rotates,
 // double shifts, multiply/divide and BCD adjustments (Intel SDM vol. 2; flags per vol. 1 appendix A).
-import { AF, ARITH_FLAGS, CF, DE, OF, PF, SF, ZF } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { LZ_ADD, LZ_LOGIC, LZ_SUB, lazyCF, PARITY, computeLazy } from './flags'
+import { lazyCF, computeLazy } from './flags'
+import * as flags from './flags'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AF, ARITH_FLAGS, CF, DE, OF, PF, SF, ZF } = constants
+const { LZ_ADD, LZ_LOGIC, LZ_SUB, PARITY } = flags
 
 /** Mask of a 1/2/4-byte value. */
 export function sizeMask(size: number): number {

@@ -3,10 +3,11 @@
 // calls the block interpreter's `step`, so semantics stay shared. jit/compile-block.ts assembles them into
 // functions.
 import type { Cpu } from './cpu'
-import { type BlockCache, OP } from './block-decoder'
+import { type BlockCache } from './block-decoder'
+import * as decoder from './block-decoder'
 import { jccTaken, step } from './block-exec'
 import { FPU_HELPERS, fpuSnippet } from './block-fpu'
-import { ARITH_FLAGS, CF } from './constants'
+import * as constants from './constants'
 import { imulTrunc, shift } from './alu'
 import { computeLazy, condition, lazyCF } from './flags'
 import { conditionExpr, saveCarry } from './jit/conditions'
@@ -14,6 +15,9 @@ import { mulDivSnippet } from './jit/muldiv-templates'
 import { aluSnippet, narrowSnippet } from './jit/narrow-templates'
 import { shiftSnippet } from './jit/shift-templates'
 import { adjustSp, afterStore, eaExpr, push32, reg8, resultFlags, rmOperand, TOP32 } from './jit/template-parts'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { ARITH_FLAGS, CF } = constants
+const { OP } = decoder
 
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it

@@ -3,7 +3,9 @@
 // invalidate a page's blocks only when they hit a 64-byte granule holding decoded code (sub-page granularity),
 // so data next to code does not fall off a cliff. Instructions the fast decoder does not know end the block and
 // run through the full interpreter (execute.ts).
-import { DS, SS } from './constants'
+import * as constants from './constants'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { DS, SS } = constants
 
 /** Fast operation ids (dense small integers for the executor's switch). */
 export const OP = {

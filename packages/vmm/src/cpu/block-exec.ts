@@ -1,12 +1,10 @@
 // Executes cached blocks of decoded instructions (block-decoder.ts). Semantics are shared with the full
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
-import { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
 import {
   type BlockCache,
-  OP,
-  REC_WORDS,
   recA16,
   recAux,
   recBase,
@@ -18,11 +16,17 @@ import {
   recSeg,
   recSize,
 } from './block-decoder'
-import { condition, lazyCF, LZ_ADD, LZ_LOGIC, LZ_SUB } from './flags'
+import * as decoder from './block-decoder'
+import { condition, lazyCF } from './flags'
+import * as flags from './flags'
 import { getReg, getReg8, readMem, setReg, setReg8, writeMem } from './operands'
 import { stringInstruction } from './string-io'
 import { executeFpuRecord } from './block-fpu'
 import { executeInstruction } from './execute'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } = constants
+const { LZ_ADD, LZ_LOGIC, LZ_SUB } = flags
+const { OP, REC_WORDS } = decoder
 
 /** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
 function alu32(c: Cpu, kind: number, a: number, b: number): number {

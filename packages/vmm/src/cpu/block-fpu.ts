@@ -5,9 +5,10 @@
 // the code `fpuSnippet` generates, which resolves the kind at compile time and calls its handler directly. Spec:
 // Intel SDM vol. 1 ch. 8 (§8.1.8 last instruction pointers), vol. 3A 2.5 (CR0.EM/TS), 5.3–5.4 (limit and type
 // checks).
-import { NM } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { type BlockCache, OP } from './block-decoder'
+import { type BlockCache } from './block-decoder'
+import * as decoder from './block-decoder'
 import { ea } from './block-exec'
 import {
   arithmeticMemory,
@@ -37,6 +38,9 @@ import { FAST_OPERAND, KIND, OPERAND_WRITE, X87_KINDS } from './fpu/x87-kinds'
 import { fpuOperandLinear } from './fpu-host'
 import type { Fpu } from './fpu/fpu-contract'
 import type { X87State } from './fpu/x87-state'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { NM } = constants
+const { OP } = decoder
 
 /** Executes x87 record `i` of block cache `b`; `blockEip` is the EIP of the block's first instruction. */
 export function executeFpuRecord(c: Cpu, b: BlockCache, i: number, blockEip: number): void {

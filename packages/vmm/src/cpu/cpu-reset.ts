@@ -1,7 +1,9 @@
 // The power-on / RESET state of the i686 (Intel SDM vol. 3A 9.1.1, table 9-1): registers, segment caches,
 // control and debug registers, descriptor tables and MSRs; decoded code and the TLB are dropped.
 import type { Cpu } from './cpu'
-import { CR0_ET, CS, LDTR, TR } from './constants'
+import * as constants from './constants'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CR0_ET, CS, LDTR, TR } = constants
 
 /** Puts `c` into its power-on state (CS:IP = F000:FFF0 with CS base FFFF0000). */
 export function resetCpu(c: Cpu): void {

@@ -1,8 +1,10 @@
 // The complete architectural state of the CPU as a plain object, for the single-step API, debuggers and
 // test harnesses (get → modify → set round-trips exactly).
-import { ATTR_DB, CR0_PE, EFER_NXE, PERFCTR_RANGE, SS, VM } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import type { FpuArchState } from './fpu/fpu-contract'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { ATTR_DB, CR0_PE, EFER_NXE, PERFCTR_RANGE, SS, VM } = constants
 
 /** A segment register with its hidden (descriptor-cache) part. `attributes`: see constants.ts ATTR_*. */
 export interface SegmentState {

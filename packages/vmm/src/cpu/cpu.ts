@@ -19,7 +19,26 @@ import type { PhysicalMemory } from '../memory/physical-memory'
 import type { FirmwareRegisters } from '../device-api/device'
 import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-registers'
 import { dataBreakpointHits, dataBreakpointsArmed, ioBreakpointHits, ioBreakpointsArmed } from './debug-registers'
-import {
+import * as constants from './constants'
+import { GUEST_FAULT } from './fault'
+import { computeLazy } from './flags'
+import type { Fpu } from './fpu/fpu-contract'
+import { X87Fpu } from './fpu/x87-fpu'
+import { CpuFpuHost } from './fpu-host'
+import { CODE_PAGE_BYTES } from '../memory/wasm-arena'
+import { BlockCache } from './block-decoder'
+import * as decoder from './block-decoder'
+import { WasmRegions } from './wasm/regions'
+import type { CompiledBlock } from './block-compiler'
+import { resetCpu } from './cpu-reset'
+import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
+import { loadCpuState, saveCpuState } from './cpu-saved-state'
+import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, flushTlb, invalidatePage, translate, type AccessKind } from './paging'
+import { runCpu, stepCpu } from './run-loop'
+import { deriveAllSegs, deriveSeg, loadSegReal, setSegRaw } from './segment-cache'
+import * as tlbEntry from './tlb-entry'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const {
   AC,
   AC_VECTOR,
   ARITH_FLAGS,
@@ -39,23 +58,9 @@ import {
   SS_VECTOR,
   TF,
   VM,
-} from './constants'
-import { GUEST_FAULT } from './fault'
-import { computeLazy } from './flags'
-import type { Fpu } from './fpu/fpu-contract'
-import { X87Fpu } from './fpu/x87-fpu'
-import { CpuFpuHost } from './fpu-host'
-import { CODE_PAGE_BYTES } from '../memory/wasm-arena'
-import { BlockCache, CACHE_SIZE } from './block-decoder'
-import { WasmRegions } from './wasm/regions'
-import type { CompiledBlock } from './block-compiler'
-import { resetCpu } from './cpu-reset'
-import { cpuStateFromCpu, cpuStateToCpu, type CpuState } from './cpu-state'
-import { loadCpuState, saveCpuState } from './cpu-saved-state'
-import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, flushTlb, invalidatePage, translate, type AccessKind } from './paging'
-import { runCpu, stepCpu } from './run-loop'
-import { deriveAllSegs, deriveSeg, loadSegReal, setSegRaw } from './segment-cache'
-import { FILLED_MAX, TLB_DATA_FAST, TLB_DIRTY, TLB_FETCH_FAST, TLB_NX, TLB_PAGES, TLB_VALID } from './tlb-entry'
+} = constants
+const { CACHE_SIZE } = decoder
+const { FILLED_MAX, TLB_DATA_FAST, TLB_DIRTY, TLB_FETCH_FAST, TLB_NX, TLB_PAGES, TLB_VALID } = tlbEntry
 
 /** Why `run` returned. */
 export type CpuExitReason = 'budget' | 'halted' | 'triple-fault' | 'stopped'

@@ -1,7 +1,9 @@
 // Debug-register breakpoints (Intel SDM vol. 3B 17.2–17.3): which DR0–DR3 entries DR7 arms, and matching of
 // instruction fetches, data accesses and (with CR4.DE) I/O port accesses against them. The CPU raises #DB from
 // the results. Also the DR6/DR7 bits of the general-detect (17.2.4) and task-switch (17.2.3) conditions.
-import { CR4_DE } from './constants'
+import * as constants from './constants'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CR4_DE } = constants
 
 /** DR7.GD: any MOV to or from a debug register raises #DB (a fault) first; cleared on entry to the #DB handler. */
 export const DR7_GD = 0x2000

@@ -1,6 +1,9 @@
 // Segment descriptors and protected-mode segment register loads with their checks (Intel SDM vol. 3A 3.4–3.5,
 // 5.5–5.8; MOV/POP/LDS to a segment register in vol. 2).
-import {
+import * as constants from './constants'
+import type { Cpu } from './cpu'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const {
   ATTR_CODE,
   ATTR_DB,
   ATTR_EXPAND_DOWN,
@@ -17,8 +20,7 @@ import {
   NP,
   SS,
   SS_VECTOR,
-} from './constants'
-import type { Cpu } from './cpu'
+} = constants
 
 /** The two dwords of the last descriptor read (module-level scratch: no allocation per load). */
 export const desc = { lo: 0, hi: 0, addr: 0 }

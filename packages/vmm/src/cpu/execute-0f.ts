@@ -1,29 +1,6 @@
 // Two-byte opcodes (0F xx, Intel SDM vol. 2 table A-3): system instructions, Jcc/SETcc/CMOVcc, bit operations,
 // double shifts, MOVZX/MOVSX, CMPXCHG/XADD/CMPXCHG8B, BSWAP, CPUID/RDTSC/MSRs, SYSENTER/SYSEXIT.
-import {
-  AF,
-  ATTR_P,
-  CF,
-  CR0_PE,
-  CR0_TS,
-  CS,
-  DS,
-  FS,
-  GS,
-  LDTR,
-  OF,
-  PF,
-  SF,
-  SS,
-  TR,
-  UD,
-  ZF,
-  CR0_EM,
-  NM,
-  VM,
-  RF,
-  IF,
-} from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { alu, doubleShift, imulTrunc, sizeMask } from './alu'
 import { desc, descAttr, loadSeg, readDescriptor, descBase, descLimit } from './descriptors'
@@ -44,6 +21,9 @@ import {
 } from './operands'
 import { loadFarPointer } from './execute-groups'
 import { cpuid, moveFromCr, moveToCr, moveFromDr, moveToDr, readMsr, readPerformanceCounter, writeMsr } from './system'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AF, ATTR_P, CF, CR0_PE, CR0_TS, CS, DS, FS, GS, LDTR, OF, PF, SF, SS, TR, UD, ZF, CR0_EM, NM, VM, RF, IF } =
+  constants
 
 function opSize(c: Cpu): number {
   return c.opSize32 ? 4 : 2

@@ -1,11 +1,13 @@
 // One-byte opcode groups and multi-step instructions split out of execute.ts: group 3 (TEST/NOT/NEG/MUL/DIV),
 // groups 4/5 (INC/DEC/CALL/JMP/PUSH), ENTER, and far-pointer loads (Intel SDM vol. 2).
-import { CS, SS } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { alu, divAcc, incDec, mulAcc } from './alu'
 import { loadSeg } from './descriptors'
 import { farCall, farJump } from './far-transfer'
 import { eaSeg, effectiveAddress, readMem, readRm, setReg, writeMem, writeRm } from './operands'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CS, SS } = constants
 
 function opSize(c: Cpu): number {
   return c.opSize32 ? 4 : 2

@@ -1,26 +1,6 @@
 // The instruction decoder and executor for one-byte opcodes (Intel SDM vol. 2 table A-2): prefixes, then a
 // dense switch. Two-byte opcodes live in execute-0f.ts, string and I/O instructions in string-io.ts.
-import {
-  AF,
-  CF,
-  CR0_EM,
-  CR0_MP,
-  CR0_TS,
-  CS,
-  DF,
-  DS,
-  ES,
-  FS,
-  GS,
-  NM,
-  OF,
-  OF_VECTOR,
-  PF,
-  SF,
-  SS,
-  ZF,
-  BR,
-} from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { aad, aam, alu, asciiAdjust, decimalAdjust, imulTrunc, incDec, shift } from './alu'
 import { loadSeg } from './descriptors'
@@ -48,6 +28,8 @@ import {
 } from './operands'
 import { checkIoPermission, stringInstruction } from './string-io'
 import { popFlags, pushFlags, setInterruptFlag, v86SoftwareInterrupt } from './virtual-interrupts'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AF, CF, CR0_EM, CR0_MP, CR0_TS, CS, DF, DS, ES, FS, GS, NM, OF, OF_VECTOR, PF, SF, SS, ZF, BR } = constants
 
 /** One-byte opcodes that accept LOCK (with a memory destination). */
 const LOCKABLE = new Uint8Array(256)

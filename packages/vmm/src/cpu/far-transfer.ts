@@ -1,7 +1,7 @@
 // Far JMP/CALL/RETF and IRET in every mode: direct code segments, call gates with parameter copying and stack
 // switches, task gates and TSS targets, returns to outer levels and to virtual-8086 mode (Intel SDM vol. 2
 // JMP/CALL/RET/IRET, vol. 3A 5.8, 20.3).
-import { ATTR_DB, ATTR_P, CS, DS, ES, FS, GP, GS, IOPL, NP, NT, SS, TR, VIF, VIP, VM, IF } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import {
   desc,
@@ -17,6 +17,8 @@ import {
 import { checkNewSs, tssStack } from './interrupts'
 import { taskSwitch } from './task-switch'
 import { checkVirtualInterruptPending, virtualIret } from './virtual-interrupts'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { ATTR_DB, ATTR_P, CS, DS, ES, FS, GP, GS, IOPL, NP, NT, SS, TR, VIF, VIP, VM, IF } = constants
 
 /** Loads CS from `desc` with RPL = `cpl` and jumps to `eip` after the limit check. */
 function loadCsAndJump(c: Cpu, sel: number, cpl: number, eip: number): void {

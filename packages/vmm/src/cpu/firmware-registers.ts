@@ -1,10 +1,12 @@
 // The register hook for firmware calls (em/cpu-contract.ts FirmwareRegisterAccess): a snapshot of the register
 // file for a trapping OUT, and the write-back with MOV Sreg / far-jump semantics for segment registers.
 import type { FirmwareRegisters } from '../device-api/device'
-import { CS, DS, ES, FS, GS, IOPL, SS, VM } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { loadSeg } from './descriptors'
 import { farJump } from './far-transfer'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CS, DS, ES, FS, GS, IOPL, SS, VM } = constants
 
 /** Fills `into` from the CPU (EIP already points past the OUT). */
 export function readFirmwareRegisters(c: Cpu, into: FirmwareRegisters): void {

@@ -1,6 +1,8 @@
 // Lazy arithmetic flags (QEMU/Bochs style): ALU instructions record operands and result; CF/PF/AF/ZF/SF/OF are
 // computed only when read. `lzMask` says which of the six are lazy; the others live in `flags`.
-import { AF, CF, OF, PF, SF, ZF } from './constants'
+import * as constants from './constants'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AF, CF, OF, PF, SF, ZF } = constants
 
 /** Lazy operation kinds. */
 export const LZ_ADD = 0

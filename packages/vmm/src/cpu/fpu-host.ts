@@ -1,13 +1,15 @@
 // The FpuHost the CPU gives the x87 module: linear memory access at the current privilege, the #MF / FERR#
 // error path (CR0.NE), and the operand-size and mode facts for FSAVE/FSTENV layouts; and the segment checks of
 // x87 memory operands over their full size (Intel SDM vol. 3A §5.3, §5.4).
-import { AF, CF, CR0_NE, CS, MF, OF, PF, SF, ZF } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import type { Fpu, FpuHost } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
 import type { X87CpuAccess } from './fpu/x87-host'
 import { OPERAND_WRITE, X87_KINDS, x87OperandAccess } from './fpu/x87-kinds'
 import type { X87State } from './fpu/x87-state'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AF, CF, CR0_NE, CS, MF, OF, PF, SF, ZF } = constants
 
 /** Adapter from the CPU to `FpuHost` (plus the x87 module's X87CpuAccess); one instance per CPU. */
 export class CpuFpuHost implements FpuHost, X87CpuAccess {

@@ -1,11 +1,13 @@
 // Interrupt and exception delivery in real, protected and virtual-8086 mode: IVT, IDT interrupt/trap/task
 // gates, privilege-level stack switches from the TSS (Intel SDM vol. 3A 6.12–6.15, 20.3).
-import { AC, ATTR_DB, ATTR_P, CS, DS, ES, FS, GP, GS, IF, NP, NT, RF, SS, SS_VECTOR, TF, TR, TS, VM } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { DR7_GD } from './debug-registers'
 import { desc, descAttr, descBase, descLimit, isCode, isConforming, readDescriptor, setAccessed } from './descriptors'
 import { taskSwitch } from './task-switch'
 import { checkVirtualInterruptPending } from './virtual-interrupts'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { AC, ATTR_DB, ATTR_P, CS, DS, ES, FS, GP, GS, IF, NP, NT, RF, SS, SS_VECTOR, TF, TR, TS, VM } = constants
 
 /** How the event arose: an exception, an external interrupt (INTR/NMI), or INT n/INT3/INTO (DPL-checked). */
 export type InterruptKind = 'exception' | 'external' | 'software'

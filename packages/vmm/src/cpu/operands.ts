@@ -1,7 +1,9 @@
 // Operand access for the decoder: general registers by width, ModRM/SIB effective addresses (16- and 32-bit
 // addressing, Intel SDM vol. 2 tables 2-1…2-3) and reads/writes of r/m operands.
-import { DS, SS } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { DS, SS } = constants
 
 /** Segment of the last computed effective address (module scratch, avoids allocation). */
 export let eaSeg = DS

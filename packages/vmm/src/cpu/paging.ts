@@ -4,9 +4,12 @@
 // checks, global pages, and the four direct-mapped TLB arrays (read/write × supervisor/user) indexed by linear
 // page number.
 import type { Cpu } from './cpu'
-import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, PF_VECTOR } from './constants'
+import * as constants from './constants'
 import { pageWatched } from './debug-registers'
-import { FILLED_MAX, TLB_CODE, TLB_DIRTY, TLB_GLOBAL, TLB_NX, TLB_PAGES, TLB_RAM, TLB_VALID } from './tlb-entry'
+import * as tlbEntry from './tlb-entry'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, EFER_NXE, PF_VECTOR } = constants
+const { FILLED_MAX, TLB_CODE, TLB_DIRTY, TLB_GLOBAL, TLB_NX, TLB_PAGES, TLB_RAM, TLB_VALID } = tlbEntry
 
 /** Kinds of access a translation is for (the page-fault error code and the execute-disable check differ). */
 export const ACCESS_READ = 0

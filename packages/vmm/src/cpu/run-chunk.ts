@@ -3,13 +3,17 @@
 // A jump cache keyed by EIP (QEMU's tb_jmp_cache) sends a compiled block's exit straight to the next compiled
 // block; everything else goes through the TLB and the physical block cache. Spec: SDM vol. 3A 4.10 (TLBs).
 import type { Cpu } from './cpu'
-import { CS } from './constants'
+import * as constants from './constants'
 import { GuestFault, TRIPLE_FAULT } from './fault'
 import { executeInstruction } from './execute'
-import { type BlockCache, JUMP_CACHE_SIZE, slotOf } from './block-decoder'
+import { type BlockCache, slotOf } from './block-decoder'
+import * as decoder from './block-decoder'
 import { runBlock } from './block-exec'
 import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CS } = constants
+const { JUMP_CACHE_SIZE } = decoder
 
 /** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
 const HEAT_CAP = 0x40000000

@@ -2,13 +2,15 @@
 // single-stepping under TF/debug registers, interrupt and NMI delivery at instruction boundaries, and fault
 // delivery with double- and triple-fault escalation (Intel SDM vol. 3A 6.9, table 6-5). Spec: SDM vol. 3A ch. 6.
 import type { Cpu, CpuExit, CpuExitReason } from './cpu'
-import { CS, IF, RF, TF } from './constants'
+import * as constants from './constants'
 import { GUEST_FAULT, TRIPLE_FAULT, faultSetsResumeFlag } from './fault'
 import { executeInstruction } from './execute'
 import { runChunk } from './run-chunk'
 import { deliverInterrupt } from './interrupts'
 import { codeBreakpointHits } from './debug-registers'
 import { raiseVirtualInterruptFault } from './virtual-interrupts'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CS, IF, RF, TF } = constants
 
 /**
  * Instructions run between interrupt checks when nothing forces an earlier check. Within `run` only port I/O

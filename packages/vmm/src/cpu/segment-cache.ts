@@ -2,7 +2,9 @@
 // way (base = selector × 16), and deriving the per-segment offset range and read/write rights the CPU's
 // segmented accesses check.
 import type { Cpu } from './cpu'
-import { ATTR_CODE, ATTR_DB, ATTR_EXPAND_DOWN, ATTR_P, ATTR_S, ATTR_WRITABLE, CS, SS } from './constants'
+import * as constants from './constants'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { ATTR_CODE, ATTR_DB, ATTR_EXPAND_DOWN, ATTR_P, ATTR_S, ATTR_WRITABLE, CS, SS } = constants
 
 /** Loads a segment register's visible and hidden parts as given, and derives the access checks. */
 export function setSegRaw(c: Cpu, seg: number, sel: number, base: number, limit: number, attr: number): void {

@@ -1,12 +1,15 @@
 // String instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS) with REP/REPE/REPNE and segment overrides,
 // and the I/O permission check (IOPL, TSS I/O bitmap) for IN/OUT/INS/OUTS (Intel SDM vol. 1 18.3, vol. 2); a REP
 // instruction stops between iterations for data breakpoints, single-stepping and long runs (SDM vol. 3A 17.3.1.2).
-import { DF, DS, ES, IOPL, RF, TF, TR } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { alu } from './alu'
 import { lazyZF } from './flags'
 import { readMem, writeMem, getReg, setReg } from './operands'
-import { TLB_DATA_FAST } from './tlb-entry'
+import * as tlbEntry from './tlb-entry'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { DF, DS, ES, IOPL, RF, TF, TR } = constants
+const { TLB_DATA_FAST } = tlbEntry
 
 /** Iterations of a REP instruction before it yields (EIP stays on the instruction so it resumes). */
 const REP_SLICE = 4096

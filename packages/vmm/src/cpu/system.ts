@@ -1,6 +1,11 @@
 // Control and debug registers, CPUID and model-specific registers (Intel SDM vol. 3A 2.5, 17.2; vol. 2 CPUID,
 // RDMSR/WRMSR; vol. 3B 11.11 MTRRs, 11.12 PAT). CPUID reports only features that are implemented.
-import {
+import * as constants from './constants'
+import type { Cpu } from './cpu'
+import { DR6_BD, DR7_GD } from './debug-registers'
+import { loadPdptes } from './paging'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const {
   CR0_CD,
   CR0_ET,
   CR0_NW,
@@ -32,10 +37,7 @@ import {
   MSR_SYSENTER_EIP,
   MSR_SYSENTER_ESP,
   MSR_TSC,
-} from './constants'
-import type { Cpu } from './cpu'
-import { DR6_BD, DR7_GD } from './debug-registers'
-import { loadPdptes } from './paging'
+} = constants
 
 /** Family 6, model 3, stepping 3 (Pentium II class i686). */
 export const CPUID_SIGNATURE = 0x0633

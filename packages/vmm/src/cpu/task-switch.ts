@@ -1,12 +1,14 @@
 // Hardware task switching through 16- and 32-bit TSSs for JMP, CALL, INT (task gates) and IRET with NT
 // (Intel SDM vol. 3A 7.3–7.4), and the debug trap of a 32-bit TSS's T flag (vol. 3A 7.2.1, vol. 3B 17.2.3).
-import { ATTR_P, CR0_PG, CR0_TS, CS, DB, DS, ES, FS, GP, GS, LDTR, NP, NT, SS, TF, TR, TS, VM } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
 import { DR6_BT } from './debug-registers'
 import { desc, descAttr, descBase, descLimit, loadSeg, readDescriptor, setAccessed, isCode } from './descriptors'
 import { GUEST_FAULT } from './fault'
 import { deliverInterrupt } from './interrupts'
 import { loadCr3 } from './system'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { ATTR_P, CR0_PG, CR0_TS, CS, DB, DS, ES, FS, GP, GS, LDTR, NP, NT, SS, TF, TR, TS, VM } = constants
 
 /** What caused the switch (decides busy bits, NT and the back link). */
 export type TaskSwitchSource = 'jmp' | 'call' | 'iret'

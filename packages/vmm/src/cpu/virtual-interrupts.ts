@@ -2,8 +2,10 @@
 // virtual interrupts (CR4.PVI): CLI/STI/PUSHF/POPF/IRET work on VIF with the VIP checks, and INT n in V86 mode is
 // redirected through the TSS redirection bitmap to the V86 task's interrupt vector table. Spec: Intel SDM vol. 3A
 // 20.3 (table 20-2), 20.4; vol. 2 CLI, STI, PUSHF, POPF, IRET, INT n. Bochs (cpu/vm8086.cc) behaves the same.
-import { CR4_PVI, CR4_VME, CS, IF, IOPL, RF, TF, TR, VIF, VIP, VM } from './constants'
+import * as constants from './constants'
 import type { Cpu } from './cpu'
+// Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { CR4_PVI, CR4_VME, CS, IF, IOPL, RF, TF, TR, VIF, VIP, VM } = constants
 
 /** The lowest TSS limit that holds the I/O map base field (offset 102): a smaller TSS cannot redirect. */
 const TSS_MIN_LIMIT = 103
