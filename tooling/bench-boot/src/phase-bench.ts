@@ -6,7 +6,9 @@
 //   tsx --conditions=@boxwood/source src/phase-bench.ts run <file> <M instructions>
 // `save` boots to the given instruction count and writes the machine's saved state; `run` loads it, runs the
 // given number of instructions more and prints the main thread's CPU seconds and the wall-clock seconds
-// (the phase starts with cold block caches and no compiled code, as a boot reaches it only once).
+// (the phase starts with cold block caches and no compiled code, as a boot reaches it only once), and a hash of the
+// guest's state at its end (registers and RAM): a change meant only for speed must leave it as it was.
+import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createMemoryCharBackend } from '@boxwood/devices'
 import type { Vm } from '@boxwood/vmm'
@@ -56,6 +58,9 @@ if (command === 'save') {
   runTo(vm, start + n * 1e6)
   const cpu = mainThreadS() - cpu0
   const wall = (performance.now() - wall0) / 1000
-  console.log(JSON.stringify({ instructions: vm.cpu.instructionsRetired - start, mainThreadS: cpu, wallS: wall }))
+  const stateHash = createHash('sha1').update(JSON.stringify(vm.cpu.getState())).update(vm.cpu.ram).digest('hex')
+  console.log(
+    JSON.stringify({ instructions: vm.cpu.instructionsRetired - start, mainThreadS: cpu, wallS: wall, stateHash }),
+  )
 }
 process.exit(0)

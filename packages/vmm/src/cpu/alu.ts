@@ -2,11 +2,10 @@
 // double shifts, multiply/divide and BCD adjustments (Intel SDM vol. 2; flags per vol. 1 appendix A).
 import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { lazyCF, computeLazy } from './flags'
 import * as flags from './flags'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { AF, ARITH_FLAGS, CF, DE, OF, PF, SF, ZF } = constants
-const { LZ_ADD, LZ_LOGIC, LZ_SUB, PARITY } = flags
+const { LZ_ADD, LZ_LOGIC, LZ_SUB, PARITY, lazyCF, computeLazy } = flags
 
 /** Mask of a 1/2/4-byte value. */
 export function sizeMask(size: number): number {

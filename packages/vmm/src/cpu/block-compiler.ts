@@ -8,14 +8,16 @@ import * as decoder from './block-decoder'
 import { jccTaken, step } from './block-exec'
 import { FPU_HELPERS, fpuSnippet } from './block-fpu'
 import * as constants from './constants'
-import { imulTrunc, shift } from './alu'
-import { computeLazy, condition, lazyCF } from './flags'
+import * as aluModule from './alu'
+import * as flags from './flags'
 import { conditionExpr, saveCarry } from './jit/conditions'
 import { mulDivSnippet } from './jit/muldiv-templates'
 import { aluSnippet, narrowSnippet } from './jit/narrow-templates'
 import { shiftSnippet } from './jit/shift-templates'
 import { adjustSp, afterStore, eaExpr, push32, reg8, resultFlags, rmOperand, TOP32 } from './jit/template-parts'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { imulTrunc, shift } = aluModule
+const { computeLazy, condition, lazyCF } = flags
 const { ARITH_FLAGS, CF } = constants
 const { OP } = decoder
 

@@ -2,31 +2,20 @@
 // interpreter through the same ALU and memory helpers; only decoding is skipped.
 import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { alu, divAcc, imulTrunc, incDec, mulAcc, shift } from './alu'
-import {
-  type BlockCache,
-  recA16,
-  recAux,
-  recBase,
-  recIndex,
-  recOp,
-  recReg,
-  recRm,
-  recScale,
-  recSeg,
-  recSize,
-} from './block-decoder'
+import * as aluModule from './alu'
+import { type BlockCache } from './block-decoder'
 import * as decoder from './block-decoder'
-import { condition, lazyCF } from './flags'
 import * as flags from './flags'
-import { getReg, getReg8, readMem, setReg, setReg8, writeMem } from './operands'
+import * as operands from './operands'
 import { stringInstruction } from './string-io'
 import { executeFpuRecord } from './block-fpu'
 import { executeInstruction } from './execute'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { getReg, getReg8, readMem, setReg, setReg8, writeMem } = operands
+const { alu, divAcc, imulTrunc, incDec, mulAcc, shift } = aluModule
 const { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } = constants
-const { LZ_ADD, LZ_LOGIC, LZ_SUB } = flags
-const { OP, REC_WORDS } = decoder
+const { LZ_ADD, LZ_LOGIC, LZ_SUB, condition, lazyCF } = flags
+const { OP, REC_WORDS, recA16, recAux, recBase, recIndex, recOp, recReg, recRm, recScale, recSeg, recSize } = decoder
 
 /** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
 function alu32(c: Cpu, kind: number, a: number, b: number): number {

@@ -21,7 +21,7 @@ import { readFirmwareRegisters, writeFirmwareRegisters } from './firmware-regist
 import { dataBreakpointHits, dataBreakpointsArmed, ioBreakpointHits, ioBreakpointsArmed } from './debug-registers'
 import * as constants from './constants'
 import { GUEST_FAULT } from './fault'
-import { computeLazy } from './flags'
+import * as flags from './flags'
 import type { Fpu } from './fpu/fpu-contract'
 import { X87Fpu } from './fpu/x87-fpu'
 import { CpuFpuHost } from './fpu-host'
@@ -38,6 +38,7 @@ import { runCpu, stepCpu } from './run-loop'
 import { deriveAllSegs, deriveSeg, loadSegReal, setSegRaw } from './segment-cache'
 import * as tlbEntry from './tlb-entry'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { computeLazy } = flags
 const {
   AC,
   AC_VECTOR,

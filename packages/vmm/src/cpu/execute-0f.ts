@@ -2,26 +2,17 @@
 // double shifts, MOVZX/MOVSX, CMPXCHG/XADD/CMPXCHG8B, BSWAP, CPUID/RDTSC/MSRs, SYSENTER/SYSEXIT.
 import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { alu, doubleShift, imulTrunc, sizeMask } from './alu'
+import * as aluModule from './alu'
 import { desc, descAttr, loadSeg, readDescriptor, descBase, descLimit } from './descriptors'
-import { condition } from './flags'
-import {
-  eaSeg,
-  effectiveAddress,
-  getReg,
-  readMem,
-  readRm,
-  decodeRmForWrite,
-  rmIsMem,
-  setReg,
-  writeMem,
-  writeRm,
-  rmOff,
-  rmSeg,
-} from './operands'
+import * as flags from './flags'
+import { eaSeg, rmIsMem, rmOff, rmSeg } from './operands'
+import * as operands from './operands'
 import { loadFarPointer } from './execute-groups'
 import { cpuid, moveFromCr, moveToCr, moveFromDr, moveToDr, readMsr, readPerformanceCounter, writeMsr } from './system'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { effectiveAddress, getReg, readMem, readRm, decodeRmForWrite, setReg, writeMem, writeRm } = operands
+const { alu, doubleShift, imulTrunc, sizeMask } = aluModule
+const { condition } = flags
 const { AF, ATTR_P, CF, CR0_PE, CR0_TS, CS, DS, FS, GS, LDTR, OF, PF, SF, SS, TR, UD, ZF, CR0_EM, NM, VM, RF, IF } =
   constants
 

@@ -2,11 +2,14 @@
 // groups 4/5 (INC/DEC/CALL/JMP/PUSH), ENTER, and far-pointer loads (Intel SDM vol. 2).
 import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { alu, divAcc, incDec, mulAcc } from './alu'
+import * as aluModule from './alu'
 import { loadSeg } from './descriptors'
 import { farCall, farJump } from './far-transfer'
-import { eaSeg, effectiveAddress, readMem, readRm, setReg, writeMem, writeRm } from './operands'
+import { eaSeg } from './operands'
+import * as operands from './operands'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { effectiveAddress, readMem, readRm, setReg, writeMem, writeRm } = operands
+const { alu, divAcc, incDec, mulAcc } = aluModule
 const { CS, SS } = constants
 
 function opSize(c: Cpu): number {

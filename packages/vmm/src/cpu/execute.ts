@@ -2,33 +2,23 @@
 // dense switch. Two-byte opcodes live in execute-0f.ts, string and I/O instructions in string-io.ts.
 import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { aad, aam, alu, asciiAdjust, decimalAdjust, imulTrunc, incDec, shift } from './alu'
+import * as aluModule from './alu'
 import { loadSeg } from './descriptors'
 import { execute0F } from './execute-0f'
 import { fpuOperandLinear } from './fpu-host'
 import { enter, group3, group45, loadFarPointer } from './execute-groups'
 import { farCall, farJump, farReturn, interruptReturn } from './far-transfer'
-import { condition, lazyCF } from './flags'
+import * as flags from './flags'
 import { deliverInterrupt } from './interrupts'
-import {
-  decodeRmForWrite,
-  eaSeg,
-  effectiveAddress,
-  getReg,
-  getReg8,
-  readMem,
-  readRm,
-  rmIsMem,
-  rmOff,
-  rmSeg,
-  setReg,
-  setReg8,
-  writeMem,
-  writeRm,
-} from './operands'
+import { eaSeg, rmIsMem, rmOff, rmSeg } from './operands'
+import * as operands from './operands'
 import { checkIoPermission, stringInstruction } from './string-io'
 import { popFlags, pushFlags, setInterruptFlag, v86SoftwareInterrupt } from './virtual-interrupts'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { decodeRmForWrite, effectiveAddress, getReg, getReg8, readMem, readRm, setReg, setReg8, writeMem, writeRm } =
+  operands
+const { aad, aam, alu, asciiAdjust, decimalAdjust, imulTrunc, incDec, shift } = aluModule
+const { condition, lazyCF } = flags
 const { AF, CF, CR0_EM, CR0_MP, CR0_TS, CS, DF, DS, ES, FS, GS, NM, OF, OF_VECTOR, PF, SF, SS, ZF, BR } = constants
 
 /** One-byte opcodes that accept LOCK (with a memory destination). */

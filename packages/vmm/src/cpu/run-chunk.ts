@@ -6,14 +6,14 @@ import type { Cpu } from './cpu'
 import * as constants from './constants'
 import { GuestFault, TRIPLE_FAULT } from './fault'
 import { executeInstruction } from './execute'
-import { type BlockCache, slotOf } from './block-decoder'
+import { type BlockCache } from './block-decoder'
 import * as decoder from './block-decoder'
 import { runBlock } from './block-exec'
 import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { CS } = constants
-const { JUMP_CACHE_SIZE } = decoder
+const { JUMP_CACHE_SIZE, slotOf } = decoder
 
 /** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
 const HEAT_CAP = 0x40000000

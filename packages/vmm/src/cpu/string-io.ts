@@ -3,11 +3,14 @@
 // instruction stops between iterations for data breakpoints, single-stepping and long runs (SDM vol. 3A 17.3.1.2).
 import * as constants from './constants'
 import type { Cpu } from './cpu'
-import { alu } from './alu'
-import { lazyZF } from './flags'
-import { readMem, writeMem, getReg, setReg } from './operands'
+import * as aluModule from './alu'
+import * as flags from './flags'
+import * as operands from './operands'
 import * as tlbEntry from './tlb-entry'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
+const { readMem, writeMem, getReg, setReg } = operands
+const { alu } = aluModule
+const { lazyZF } = flags
 const { DF, DS, ES, IOPL, RF, TF, TR } = constants
 const { TLB_DATA_FAST } = tlbEntry
 
