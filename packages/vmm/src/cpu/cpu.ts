@@ -60,7 +60,7 @@ const {
   TF,
   VM,
 } = constants
-const { CACHE_SIZE } = decoder
+const { CACHE_SIZE, JUMP_CACHE_SIZE } = decoder
 const { FILLED_MAX, TLB_DATA_FAST, TLB_DIRTY, TLB_FETCH_FAST, TLB_NX, TLB_PAGES, TLB_VALID } = tlbEntry
 
 /** Why `run` returned. */
@@ -282,6 +282,8 @@ export class Cpu {
   readonly blocks: BlockCache
   /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
   readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
+  /** The compiled function of each jump-cache entry's block (run-chunk.ts), kept with `compiled`. */
+  readonly jumpFn: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(JUMP_CACHE_SIZE)
   readonly hotness = new Uint8Array(CACHE_SIZE)
   readonly useBlocks: boolean
   compileThreshold: number
