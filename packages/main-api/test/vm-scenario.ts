@@ -196,8 +196,9 @@ export function defineVmScenario(
         )
       await waitFor(
         async () => {
+          if (sampled('RAM/Usage/Used:avg', host) && sampled('RAM/Usage/Used:max', machine)) return true
           data = await query()
-          return sampled('RAM/Usage/Used:avg', host) && sampled('RAM/Usage/Used:max', machine)
+          return false
         },
         20000,
         'the first samples',

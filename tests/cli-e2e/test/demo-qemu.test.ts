@@ -11,6 +11,11 @@ import { DEMO_BANNER, writeDemoDisk } from '../../../tooling/scripts/demo/demo-d
 import { argv } from './argv'
 import { createHome, machineReadable, waitFor, type E2eHome } from './binaries'
 
+/** True once the guest printed its banner to the COM1 file `serial` (it does so when its screen is drawn). */
+function printedBanner(serial: string): boolean {
+  return existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER)
+}
+
 /** Runs the disk in QEMU (SeaBIOS, std VGA) until the banner appears, then screendumps it to a PNG. */
 async function runInQemu(dir: string, disk: string): Promise<{ serial: string; png: string }> {
   const serial = join(dir, 'qemu-com1.log')
@@ -35,8 +40,7 @@ async function runInQemu(dir: string, disk: string): Promise<{ serial: string; p
     { stdio: 'ignore' },
   )
   try {
-    // The guest prints its banner once the screen is drawn.
-    await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
+    await waitFor(() => printedBanner(serial))
     await new Promise<void>((resolve, reject) => {
       const socket = createConnection(monitor)
       socket.on('error', reject)
@@ -120,7 +124,7 @@ describe('the demo guest on Boxwood and on QEMU', () => {
   it('prints the same banner and draws the same screen as under QEMU', async () => {
     home.ok('startvm', 'demo')
     const serial = join(home.dir, 'com1.log')
-    await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
+    await waitFor(() => printedBanner(serial))
     const boxwoodPng = join(home.dir, 'boxwood.png')
     home.ok('controlvm', 'demo', 'screenshotpng', boxwoodPng)
     home.ok('controlvm', 'demo', 'poweroff')
@@ -159,7 +163,7 @@ describe('the demo guest on Boxwood and on QEMU', () => {
     home.ok('modifyvm', 'demo', '--uart-mode1', 'file', serial)
     rmSync(serial, { force: true })
     home.ok('startvm', 'demo')
-    await waitFor(() => existsSync(serial) && readFileSync(serial, 'latin1').includes(DEMO_BANNER))
+    await waitFor(() => printedBanner(serial))
     expect(machineReadable(home.ok('showvminfo', 'demo', '--machinereadable')).get('vrdeport')).toBe(String(port))
     const png = join(home.dir, 'vnc-direct.png')
     home.ok('controlvm', 'demo', 'screenshotpng', png)
