@@ -45,9 +45,9 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
   const mem32 = () => `c.read32(${b.seg[i]!}, ${eaExpr(b, i)})`
   switch (b.op[i]!) {
     case OP.pushReg:
-      return `${push32(`regs[${reg}]`)}${afterStore(b, i, k)}`
+      return push32(`regs[${reg}]`, (update) => afterStore(b, i, k, update))
     case OP.pushImm:
-      return `${push32(String(b.imm[i]!))}${afterStore(b, i, k)}`
+      return push32(String(b.imm[i]!), (update) => afterStore(b, i, k, update))
     case OP.popReg:
       // POP ESP loads the value read before ESP moved.
       return `{ const v = ${TOP32}; ${adjustSp(4)} regs[${reg}] = v; }`
@@ -85,7 +85,7 @@ function snippetMore(b: BlockCache, i: number, k: number): string | null {
       return `{ const s32 = c.stack32; const bp = s32 ? regs[5] : regs[5] & 0xffff; const v = c.read32(2, bp); regs[4] = s32 ? (bp + 4) | 0 : (regs[4] & ~0xffff) | ((bp + 4) & 0xffff); regs[5] = v; }`
     case OP.pushRm: {
       const v = rm >= 0 ? `regs[${rm}]` : memOk ? mem32() : null
-      return v === null ? null : `${push32(v)}${afterStore(b, i, k)}`
+      return v === null ? null : push32(v, (update) => afterStore(b, i, k, update))
     }
     case OP.callInd:
     case OP.jmpInd: {

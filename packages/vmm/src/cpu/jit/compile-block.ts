@@ -13,6 +13,7 @@ import { deadFlagWriters, withoutLazyStores } from './dead-flags'
 import { type ForwardJumps, forwardJumps } from './forward-jumps'
 import { pageRuns } from './page-runs'
 import { mayFault } from './record-traits'
+import { with32BitStack } from './template-parts'
 import { onlyKnownCalls, stateInLocals } from './state-locals'
 
 /**
@@ -85,7 +86,7 @@ function joinsOf(jumps: ForwardJumps): Map<number, number> {
  * Generated source of the block in `slot`, made while `Cpu.wideSegs` is `wideSegs`: a function that relies on wide
  * segments starts by returning 0 when they are no longer so (runChunk then runs the block interpreter).
  */
-function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
+function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boolean): string {
   const first = b.first[slot]!
   const n = b.count[slot]!
   const dead = deadFlagWriters(b, first, n)
@@ -136,11 +137,12 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
     }
   }
   lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
-  const locals = inLocals(lines.join('\n'), helpers, wideSegs)
+  const locals = inLocals(lines.join('\n'), helpers, wideSegs, stack32)
   const { body, progressOnFault } = locals
   const guard = locals.guard | (runs?.guard ?? 0)
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
   if (locals.tlbGuard !== '') head.push(locals.tlbGuard)
+  if (locals.stackGuard !== '') head.push(locals.stackGuard)
   head.push('const regs = c.regs;', 'let done = 0;')
   if (faults) head.push('const p = h.p;')
   if (faults && !progressOnFault) head.push('p.eip = blockEip; p.first = first;')
@@ -148,15 +150,18 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number): string {
 }
 
 /**
- * Keeps the general registers other than ESP in JavaScript locals for the block (V8 can then hold them in machine
- * registers across calls), stored back on every exit — return or exception — by a `finally`. ESP stays in
- * `c.regs`: the stack helpers and fault accounting read it there. Blocks that hand records to the block
- * interpreter or the FPU (which read and write `c.regs`) keep every register in `c.regs`.
+ * Keeps the general registers in JavaScript locals for the block (V8 can then hold them in machine registers across
+ * calls), stored back on every exit — return or exception — by a `finally`. ESP joins them when espInLocal says so.
+ * Blocks that hand records to the block interpreter or the FPU (which read and write `c.regs`) keep every register
+ * in `c.regs`.
  */
-function inLocals(body: string, helpers: boolean, wideSegs: number): InLocals {
-  if (helpers) return { guard: 0, tlbGuard: '', body: [body], progressOnFault: false }
-  const used = [0, 1, 2, 3, 5, 6, 7].filter((r) => body.includes(`regs[${r}]`))
-  if (used.length === 0) return { guard: 0, tlbGuard: '', body: [body], progressOnFault: false }
+function inLocals(body: string, helpers: boolean, wideSegs: number, stack32: boolean): InLocals {
+  const none = { guard: 0, tlbGuard: '', stackGuard: '', body: [body], progressOnFault: false }
+  if (helpers) return none
+  const esp = espInLocal(body, stack32)
+  if (esp) body = with32BitStack(body)
+  const used = [0, 1, 2, 3, 4, 5, 6, 7].filter((r) => (r !== 4 || esp) && body.includes(`regs[${r}]`))
+  if (used.length === 0) return none
   // Only registers the block assigns need storing back.
   const written = used.filter((r) => new RegExp(`regs\\[${r}\\] (?:[-+|&^]|<<|>>>?)?= `).test(body))
   const state = stateInLocals(body, wideSegs)
@@ -164,15 +169,32 @@ function inLocals(body: string, helpers: boolean, wideSegs: number): InLocals {
   return {
     guard: state.guard,
     tlbGuard: arrays.guard,
+    stackGuard: esp ? 'if (!c.stack32) return 0;' : '',
     progressOnFault: state.onFault !== '',
     body: [
       `let ${used.map((r) => `r${r} = regs[${r}]`).join(', ')}; ${state.declare}`,
       'try {',
-      arrays.body.replace(/regs\[([0-35-7])\]/g, 'r$1'),
+      arrays.body.replace(esp ? /regs\[([0-7])\]/g : /regs\[([0-35-7])\]/g, 'r$1'),
       state.onFault === '' ? '' : `} catch (e) { ${state.onFault} throw e;`,
       `} finally { ${written.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
     ],
   }
+}
+
+/** Cpu methods that compiled code could call and that read or move ESP in `c.regs`. */
+const STACK_METHODS = /\bc\.(?:push16|push32|peek16|peek32|adjustSp)\(/
+
+/**
+ * True when ESP can live in a local too: the stack is 32-bit (the function then checks on entry that it still is,
+ * and its stack arithmetic drops the 16-bit case), and nothing the body calls reads ESP in `c.regs` — only the
+ * memory accesses and flag readers that state-locals.ts knows, which do not. Faults are accounted after the
+ * `finally` has stored it back, and PUSH/CALL move ESP only after their store, so it is the faulting instruction's
+ * start value there as before. A block of PUSHes (a function's prologue) then keeps ESP in a machine register
+ * instead of loading and storing `c.regs[4]` and testing `c.stack32` twice per PUSH — each an inline-cache call
+ * while V8 runs the function in its baseline tier.
+ */
+function espInLocal(body: string, stack32: boolean): boolean {
+  return stack32 && body.includes('regs[4]') && onlyKnownCalls(body) && !STACK_METHODS.test(body)
 }
 
 /**
@@ -198,6 +220,8 @@ type InLocals = {
   readonly guard: number
   /** The check on entry that the bound TLB pair is the current one (bindArrays), or ''. */
   readonly tlbGuard: string
+  /** The check on entry that the stack is still 32-bit (espInLocal), or ''. */
+  readonly stackGuard: string
   readonly body: string[]
   /** True when the `catch` stores the fault progress, so nothing needs storing on entry. */
   readonly progressOnFault: boolean
@@ -209,7 +233,7 @@ const MAX_SHARED = 4096
 
 /** Compiles block `slot` of `c`'s cache (or reuses the function of identical code). */
 export function compileBlock(c: Cpu, slot: number): CompiledBlock {
-  const source = blockSource(c.blocks, slot, c.wideSegs)
+  const source = blockSource(c.blocks, slot, c.wideSegs, c.stack32)
   let cache = perCpu.get(c)
   if (cache === undefined) perCpu.set(c, (cache = new Map()))
   const key = (c.tlbR === c.tlbRS ? 'S' : 'U') + source

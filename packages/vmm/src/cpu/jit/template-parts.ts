@@ -51,9 +51,12 @@ export function regWrite(size: number, r: number, v: string): string {
   return size === 4 ? `regs[${r}] = ${v};` : size === 2 ? `regs[${r}] = (regs[${r}] & ~0xffff) | ${v};` : setReg8(r, v)
 }
 
-/** Code that ends the block after a store that hit decoded code (the rest of the block may be stale). */
-export function afterStore(b: BlockCache, i: number, k: number): string {
-  return ` if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
+/**
+ * Code that ends the block after a store that hit decoded code (the rest of the block may be stale); `also`: what
+ * the instruction still does before it leaves (a PUSH moving ESP).
+ */
+export function afterStore(b: BlockCache, i: number, k: number, also = ''): string {
+  return ` if (c.breakChunk) { ${also}c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
 }
 
 /**
@@ -102,15 +105,44 @@ export function carryIn(b: BlockCache, i: number, k: number): string {
 /**
  * Statement pushing the 32-bit value expression `v` (evaluated before ESP moves) on the stack, as cpu.ts `push32`:
  * the store through `c.write32` (which compiled code inlines for plain RAM), then ESP or SP by the stack size.
+ * `exit(update)` is the check after the store (afterStore, given the ESP update to make before leaving): it follows
+ * the store directly, so that inline-memory.ts moves it into the store's slow path.
  */
-export function push32(v: string): string {
-  return `{ const pv = ${v}; const ps = regs[4]; const pn = c.stack32 ? (ps - 4) | 0 : (ps - 4) & 0xffff; c.write32(2, pn, pv); regs[4] = c.stack32 ? pn : (ps & ~0xffff) | pn; }`
+export function push32(v: string, exit?: (update: string) => string): string {
+  const update = `regs[4] = ${PUSHED_SP};`
+  return `{ const pv = ${v}; const ps = regs[4]; const pn = ${PUSH_OFFSET}; c.write32(2, pn, pv);${exit?.(`${update} `) ?? ''} ${update} }`
 }
 
+/** push32's offset of the new top of the stack (`ps`: ESP before), and the new ESP (`pn`: that offset). */
+const PUSH_OFFSET = 'c.stack32 ? (ps - 4) | 0 : (ps - 4) & 0xffff'
+const PUSHED_SP = 'c.stack32 ? pn : (ps & ~0xffff) | pn'
+
+/** The stack top's offset. */
+const TOP_OFFSET = 'c.stack32 ? regs[4] : regs[4] & 0xffff'
+
 /** Expression reading the 32-bit value on top of the stack (cpu.ts `peek32(0)`). */
-export const TOP32 = 'c.read32(2, c.stack32 ? regs[4] : regs[4] & 0xffff)'
+export const TOP32 = `c.read32(2, ${TOP_OFFSET})`
 
 /** Statement adding `n` to ESP, or to SP for a 16-bit stack (cpu.ts `adjustSp`). */
 export function adjustSp(n: number): string {
   return `regs[4] = c.stack32 ? (regs[4] + ${n}) | 0 : (regs[4] & ~0xffff) | ((regs[4] + ${n}) & 0xffff);`
+}
+
+/**
+ * Code of these templates for a 32-bit stack: each choice by `c.stack32` made (the function checks on entry that
+ * the stack is still so).
+ */
+export function with32BitStack(body: string): string {
+  return body
+    .split(PUSH_OFFSET)
+    .join('(ps - 4) | 0')
+    .split(PUSHED_SP)
+    .join('pn')
+    .split(TOP_OFFSET)
+    .join('regs[4]')
+    .replace(
+      /c\.stack32 \? (\(regs\[4\] \+ -?\d+\) \| 0) : \(regs\[4\] & ~0xffff\) \| \(\(regs\[4\] \+ -?\d+\) & 0xffff\)/g,
+      '$1',
+    )
+    .replace(/\bc\.stack32\b/g, 'true')
 }
