@@ -137,7 +137,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
     }
   }
   lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
-  const locals = inLocals(lines.join('\n'), helpers, wideSegs, stack32)
+  const locals = inLocals(sharedExits(lines.join('\n')), helpers, wideSegs, stack32)
   const { body, progressOnFault } = locals
   const guard = locals.guard | (runs?.guard ?? 0)
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
@@ -179,6 +179,52 @@ function inLocals(body: string, helpers: boolean, wideSegs: number, stack32: boo
       `} finally { ${written.map((r) => `regs[${r}] = r${r};`).join(' ')} ${state.writeBack} }`,
     ],
   }
+}
+
+/** An exit to a branch target: `{ const t = (blockEip + offset) | 0; <CS limit check> c.eip = t; return done + n }`. */
+const JUMP_EXIT =
+  /\{ const t = \(blockEip \+ (-?\d+)\) \| 0; if \(\(t >>> 0\) > \(c\.segLimit\[1\] >>> 0\)\) c\.gp\(0\); c\.eip = t; return done \+ (\d+) \}/g
+/** An exit to a target computed and checked before (RET, CALL, indirect branches): `c.eip = t; return done + n }`. */
+const TARGET_EXIT = /c\.eip = t; return done \+ (\d+) \}/g
+/** An exit to the next instruction (a store ended the chunk): `c.eip = (blockEip + offset) | 0; return done + n }`. */
+const NEXT_EXIT = /c\.eip = \(blockEip \+ (\d+)\) \| 0; return done \+ (\d+) \}/g
+/** The end of the block (blockSource). */
+const END_EXIT = /c\.eip = \(blockEip \+ (\d+)\) \| 0;\nreturn done \+ (\d+);/g
+/** A loop pass that would not fit the budget (blockSource's back edge): `{ c.eip = blockEip; return done }`. */
+const AGAIN_EXIT = /\{ c\.eip = blockEip; return done \}/g
+
+/**
+ * The block body with every exit that sets EIP — taken branches, calls and returns, chunk ends after stores, the
+ * block's end — sharing one epilogue: each exit sets two locals (EIP as an offset from the block's, the
+ * instructions retired in this pass) and leaves the labeled body. V8's optimizing compiler has no type feedback for
+ * code that never ran, and deoptimizes the function when it first does: each exit of a block other than the ones
+ * taken while V8 gathered feedback — a branch not taken before, a store that finally hit decoded code — cost a
+ * deoptimization and another optimizing compile. An exit now mostly stores constants, which need no feedback, and
+ * the epilogue runs on every exit. A branch's CS limit check moves there (it throws before anything else of the exit
+ * happens; `$xb` marks a branch): the other exits must not fault there — the EIP after a block's last instruction
+ * may lie past the limit, which faults only when the next instruction is fetched (V86 code at offset 0xFFFF).
+ */
+function sharedExits(body: string): string {
+  let exits = 0
+  const leave = (offset: string, n: string, branch = false) => {
+    exits++
+    return `$xo = ${offset}; $xn = ${n};${branch ? ' $xb = true;' : ''} break EXIT;`
+  }
+  const out = body
+    .replace(JUMP_EXIT, (_, offset: string, n: string) => `{ ${leave(offset, n, true)} }`)
+    .replace(TARGET_EXIT, (_, n: string) => `${leave('(t - blockEip) | 0', n)} }`)
+    .replace(NEXT_EXIT, (_, offset: string, n: string) => `${leave(offset, n)} }`)
+    .replace(END_EXIT, (_, offset: string, n: string) => leave(offset, n))
+    .replace(AGAIN_EXIT, () => `{ ${leave('0', '0')} }`)
+  if (exits === 0) return body
+  return [
+    'let $xo = 0, $xn = 0, $xb = false;',
+    'EXIT: {',
+    out,
+    '}',
+    // The limit compare runs on every exit (so it has feedback); only a branch faults on it.
+    '{ const t = (blockEip + $xo) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0) && $xb) c.gp(0); c.eip = t; return done + $xn; }',
+  ].join('\n')
 }
 
 /** Cpu methods that compiled code could call and that read or move ESP in `c.regs`. */
