@@ -97,21 +97,23 @@ describe('noVNC in headless Chromium', () => {
         }
         return true
       }
-      expect(await waitFor(matches, 20_000, 300)).toBe(true)
+      // The waits only bound a hang: each check reads the canvas back through the browser (a 192 K-element array),
+      // which took seconds in a CI run with every test suite beside it (the incremental update missed 10 s there).
+      expect(await waitFor(matches, 40_000, 300)).toBe(true)
       // A change after connecting arrives too (incremental update).
       display.fillRect(10, 10, 50, 30, 0x3366cc)
-      expect(await waitFor(matches, 10_000, 200)).toBe(true)
+      expect(await waitFor(matches, 40_000, 200)).toBe(true)
 
       // Keyboard and mouse from the browser: noVNC sends QEMU extended key events (scancodes) and pointer events.
       // noVNC centres its canvas in the page: click relative to where it is.
       const box = await page.locator('#screen canvas').boundingBox()
       await page.mouse.click((box?.x ?? 0) + 40, (box?.y ?? 0) + 25)
-      expect(await waitFor(() => input.pointer.some((p) => p.buttons === 1), 5000)).toBe(true)
+      expect(await waitFor(() => input.pointer.some((p) => p.buttons === 1), 15_000)).toBe(true)
       expect(input.pointer.find((p) => p.buttons === 1)).toMatchObject({ kind: 'abs', x: 40, y: 25 })
       input.scancodes.length = 0
       await page.keyboard.press('KeyA')
       await page.keyboard.press('ArrowLeft')
-      expect(await waitFor(() => input.scancodes.length >= 6, 5000)).toBe(true)
+      expect(await waitFor(() => input.scancodes.length >= 6, 15_000)).toBe(true)
       expect(input.scancodes).toEqual([0x1e, 0x9e, 0xe0, 0x4b, 0xe0, 0xcb])
     } finally {
       await context.close()
