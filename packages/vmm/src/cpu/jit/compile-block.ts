@@ -122,7 +122,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
     }
     if (branchesToStart(b, i)) {
       // Back to the start: the target passed the CS limit check when the block was entered.
-      const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { c.eip = blockEip; return done } continue;`
+      const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { ${exitTo(0, 0)} } continue;`
       if (op === OP.jcc) lines.push(`if (${conditionExpr(b, i, first)}) { ${again} }`)
       else if (op === OP.jmp) lines.push(again)
       else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)
@@ -136,7 +136,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
       lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
     }
   }
-  lines.push(`c.eip = (blockEip + ${b.bytes[slot]!}) | 0;`, `return done + ${n};`, '}')
+  lines.push(exitTo(b.bytes[slot]!, n), '}')
   const locals = inLocals(sharedExits(lines.join('\n')), helpers, wideSegs, stack32)
   const { body, progressOnFault } = locals
   const guard = locals.guard | (runs?.guard ?? 0)
@@ -188,10 +188,6 @@ const JUMP_EXIT =
 const TARGET_EXIT = /c\.eip = t; return done \+ (\d+) \}/g
 /** An exit to the next instruction (a store ended the chunk): `c.eip = (blockEip + offset) | 0; return done + n }`. */
 const NEXT_EXIT = /c\.eip = \(blockEip \+ (\d+)\) \| 0; return done \+ (\d+) \}/g
-/** The end of the block (blockSource). */
-const END_EXIT = /c\.eip = \(blockEip \+ (\d+)\) \| 0;\nreturn done \+ (\d+);/g
-/** A loop pass that would not fit the budget (blockSource's back edge): `{ c.eip = blockEip; return done }`. */
-const AGAIN_EXIT = /\{ c\.eip = blockEip; return done \}/g
 
 /**
  * The block body with every exit that sets EIP — taken branches, calls and returns, chunk ends after stores, the
@@ -205,18 +201,10 @@ const AGAIN_EXIT = /\{ c\.eip = blockEip; return done \}/g
  * may lie past the limit, which faults only when the next instruction is fetched (V86 code at offset 0xFFFF).
  */
 function sharedExits(body: string): string {
-  let exits = 0
-  const leave = (offset: string, n: string, branch = false) => {
-    exits++
-    return `$xo = ${offset}; $xn = ${n};${branch ? ' $xb = true;' : ''} break EXIT;`
-  }
   const out = body
-    .replace(JUMP_EXIT, (_, offset: string, n: string) => `{ ${leave(offset, n, true)} }`)
-    .replace(TARGET_EXIT, (_, n: string) => `${leave('(t - blockEip) | 0', n)} }`)
-    .replace(NEXT_EXIT, (_, offset: string, n: string) => `${leave(offset, n)} }`)
-    .replace(END_EXIT, (_, offset: string, n: string) => leave(offset, n))
-    .replace(AGAIN_EXIT, () => `{ ${leave('0', '0')} }`)
-  if (exits === 0) return body
+    .replace(JUMP_EXIT, (_, offset: string, n: string) => `{ ${exitTo(offset, n, true)} }`)
+    .replace(TARGET_EXIT, (_, n: string) => `${exitTo('(t - blockEip) | 0', n)} }`)
+    .replace(NEXT_EXIT, (_, offset: string, n: string) => `${exitTo(offset, n)} }`)
   return [
     'let $xo = 0, $xn = 0, $xb = false;',
     'EXIT: {',
@@ -225,6 +213,15 @@ function sharedExits(body: string): string {
     // The limit compare runs on every exit (so it has feedback); only a branch faults on it.
     '{ const t = (blockEip + $xo) | 0; if ((t >>> 0) > (c.segLimit[1] >>> 0) && $xb) c.gp(0); c.eip = t; return done + $xn; }',
   ].join('\n')
+}
+
+/**
+ * An exit through sharedExits' epilogue: EIP `blockEip + offset`, `done + n` instructions retired; `branch`: the
+ * epilogue checks the CS limit. blockSource writes its own exits (the block's end, a loop pass that would not fit)
+ * this way; the templates' exits are rewritten to it.
+ */
+function exitTo(offset: number | string, n: number | string, branch = false): string {
+  return `$xo = ${offset}; $xn = ${n};${branch ? ' $xb = true;' : ''} break EXIT;`
 }
 
 /** Cpu methods that compiled code could call and that read or move ESP in `c.regs`. */
