@@ -379,6 +379,56 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       expectSame(results, source, !limited)
     }
   })
+
+  it('SCAS and CMPS without REP compare like CMP (conditions fused or not) and step ESI/EDI by DF', () => {
+    const rng = new Rng(0x5ca5)
+    const readers = () =>
+      rng.pick([
+        `j${rng.pick(CONDITIONS)} .skip`,
+        `set${rng.pick(CONDITIONS)} dl\n  add ebx, edx`,
+        'adc ebx, 0',
+        'pushfd\n  pop edx\n  add ebx, edx',
+      ])
+    for (let round = 0; round < 16; round++) {
+      const forms = ['scasb', 'scasd', 'cmpsb', 'cmpsd', 'fs cmpsb', 'lodsb', 'std', 'cld', 'add eax, ebx', 'dec al']
+      const lines: string[] = []
+      for (let k = 0; k < 10; k++) {
+        const form = rng.pick(forms)
+        lines.push(form)
+        if (/scas|cmps/.test(form) && rng.int(2) === 0)
+          lines.push(readers().replace('.skip', `.s${k}`), `not ebx\n.s${k}:`)
+      }
+      // The kernel's strncmp: LODSB; SCASB; JNE out; TEST AL, AL; JNE back.
+      const strncmp =
+        'mov ecx, 24\n.cmp:\ndec ecx\njs .out\nlodsb\nscasb\njne .out\ntest al, al\njne .cmp\n.out:\nsbb eax, eax'
+      const source = `mov ebp, 30\ntop:\n${lines.join('\n')}\nrol ebx, 5\ndec ebp\njnz top\ncld\n${strncmp}\nhlt`
+      // Half the rounds give ES a 64 KiB limit that EDI walks past (#GP from a SCAS/CMPS mid-loop).
+      const limited = round % 2 === 1
+      const esi = 0x38000 + rng.int(0x100)
+      const edi = limited ? 0xffa0 + rng.int(0x40) : 0x40000 + rng.int(0x100)
+      const [eax, ebx] = [rng.value(), rng.value()]
+      // Sparse random bytes, mostly equal on both sides, so that both outcomes of each compare occur.
+      const bytes = Array.from({ length: 0x400 }, () => (rng.int(4) === 0 ? rng.int(256) : 0x41))
+      const results = onEngines(source, {
+        engines: ['interpreter', 'blocks', 'compiled'],
+        gdt: DATA64K,
+        setup: (s, m) => {
+          s.eax = eax
+          s.ebx = ebx
+          s.esi = esi
+          s.edi = edi
+          m.memory.ram.set(bytes, 0x37f00)
+          m.memory.ram.set(
+            bytes.map((v, j) => (j % 7 === 0 ? v ^ 1 : v)),
+            0x3ff00,
+          )
+          if (limited) s.es = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+        },
+        extra: (m) => Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
+      })
+      expectSame(results, source, !limited)
+    }
+  })
 })
 
 describe('SAHF and LAHF in compiled blocks vs the interpreter and the block interpreter', () => {

@@ -54,6 +54,7 @@ function producerOf(b: BlockCache, i: number, first: number): Producer | null {
     if (isJumpTarget(b, first, p + 1)) return null
     const op = b.op[p]!
     if (FLAG_NEUTRAL.has(op)) continue
+    if (op === OP.string) return stringCompare(b, p)
     const size = b.size[p]!
     if (size !== 4 && size !== 1) return null
     const bits = size === 4 ? 32 : 8
@@ -78,6 +79,17 @@ function producerOf(b: BlockCache, i: number, first: number): Producer | null {
     }
   }
   return null
+}
+
+/**
+ * SCAS or CMPS without REP as a flag producer (a CMP whose width is the opcode's: byte or, at operand size 32,
+ * dword); null for the other string forms, which leave the flags alone but are not looked past.
+ */
+function stringCompare(b: BlockCache, p: number): Producer | null {
+  const opcode = b.imm[p]!
+  if (b.aux[p] !== 0 || ((opcode & 0xfe) !== 0xae && (opcode & 0xfe) !== 0xa6)) return null
+  if ((opcode & 1) === 0) return { kind: 'sub', bits: 8 }
+  return b.size[p] === 4 ? { kind: 'sub', bits: 32 } : null
 }
 
 /** The condition (without negation) for cc >> 1, or null when the generic path must evaluate it. */
