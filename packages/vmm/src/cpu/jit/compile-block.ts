@@ -143,7 +143,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
   if (locals.tlbGuard !== '') head.push(locals.tlbGuard)
   if (locals.stackGuard !== '') head.push(locals.stackGuard)
-  head.push('const regs = c.regs;', 'let done = 0;')
+  head.push('const regs = REGS;', 'let done = 0;')
   if (faults) head.push('const p = h.p;')
   if (faults && !progressOnFault) head.push('p.eip = blockEip; p.first = first;')
   return [...head, ...body].join('\n')
@@ -246,6 +246,8 @@ function espInLocal(body: string, stack32: boolean): boolean {
  * call on a slow path — the decompressor and the MPI loop ran ~9% faster than with the arrays read into locals
  * per call. RAM, its 32-bit view and the decoded-code page map never change for a CPU; the TLB pair does, with
  * CPL (supervisor and user TLBs), so a function that indexes it starts by checking it still has the current pair.
+ * The general registers (`c.regs`, eight words, never replaced) are bound the same way (`REGS`): loading them into
+ * locals on entry and storing them on exit then needs no length check per register.
  */
 const BOUND = ['tlbR', 'tlbW', 'ram32', 'ram16', 'ram', 'codePage'] as const
 
@@ -291,9 +293,10 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
       'RAM16',
       'RAM',
       'CODEPAGE',
+      'REGS',
       `'use strict'; return function compiledBlock(c, blockEip, limit, first) {\n${source}\n}`,
     )
-    fn = factory(H, c.tlbR, c.tlbW, c.ram32, c.ram16, c.ram, c.codePage) as CompiledBlock
+    fn = factory(H, c.tlbR, c.tlbW, c.ram32, c.ram16, c.ram, c.codePage, c.regs) as CompiledBlock
     if (cache.size >= MAX_SHARED) cache.clear()
     cache.set(key, fn)
   }
