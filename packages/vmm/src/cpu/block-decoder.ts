@@ -177,7 +177,17 @@ export class BlockCache {
       this.epoch = 0
     }
     this.epoch++
+    this.epochLocal = false
   }
+
+  /**
+   * True when an entry of the current epoch names a block in a page whose TLB entry was not global. A CR3 load keeps
+   * global translations (SDM vol. 3A 4.10.2.4), so the epoch outlives it while every entry names a global page: the
+   * kernel's text (Linux maps it global) keeps its entries through the address-space switches of kernel init
+   * (text_poke switches to a temporary mm and back for each of the ~37 000 call sites ftrace patches: each switch
+   * ended the epoch, and ~70 dispatches after it missed).
+   */
+  epochLocal = false
 
   /**
    * Per cache slot: the jump-cache index of the entry naming it, if one does. At most one entry names a slot
@@ -186,8 +196,12 @@ export class BlockCache {
    */
   private readonly jumpIndexOf = new Int32Array(CACHE_SIZE).fill(-1)
 
-  /** Records that jump-cache entry `h` (just filled in the current epoch) names `slot` and EIP `linear`. */
-  noteJump(h: number, slot: number, linear: number): void {
+  /**
+   * Records that jump-cache entry `h` (just filled in the current epoch) names `slot` and EIP `linear`, in a page
+   * whose translation is `global` (epochLocal).
+   */
+  noteJump(h: number, slot: number, linear: number, global: boolean): void {
+    if (!global) this.epochLocal = true
     // Another entry naming the slot goes (each slot is named once).
     if (this.jumpIndexOf[slot] !== h) this.forgetJumpsTo(slot)
     this.jumpIndexOf[slot] = h

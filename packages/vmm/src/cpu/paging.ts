@@ -46,7 +46,9 @@ const FILLED_USER = 1 << 20
  * listed apart, so CR3 loads never look at them.
  */
 export function flushTlb(c: Cpu, all: boolean): void {
-  c.dropFetchPage()
+  // Jump-cache entries that name only global pages stay right through a flush that keeps global pages.
+  if (all || c.blocks.epochLocal) c.dropFetchPage()
+  else c.fetchTag = -1
   const n = c.filledCount
   if (
     c.filledOverflow ||

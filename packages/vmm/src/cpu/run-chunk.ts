@@ -5,6 +5,7 @@
 import type { Cpu } from './cpu'
 import * as constants from './constants'
 import { GuestFault, TRIPLE_FAULT } from './fault'
+import * as tlbEntry from './tlb-entry'
 import { executeInstruction } from './execute'
 import { type BlockCache } from './block-decoder'
 import * as decoder from './block-decoder'
@@ -13,6 +14,7 @@ import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { CS } = constants
+const { TLB_GLOBAL } = tlbEntry
 const { JUMP_CACHE_SIZE, slotOf } = decoder
 
 /** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
@@ -59,7 +61,8 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
       jumpSlot[h] = slot
       jumpEpoch[h] = blocks.epoch
       jumpFn[h] = c.compiled[slot]
-      blocks.noteJump(h, slot, c.segBase[CS]! + eip)
+      const linear = (c.segBase[CS]! + eip) | 0
+      blocks.noteJump(h, slot, linear, (c.tlbR[linear >>> 12]! & TLB_GLOBAL) !== 0)
     }
     const fn = jumpFn[h]
     let retired = 0

@@ -68,6 +68,53 @@ top:
     expect(state.regs[3]).not.toBe(0)
   })
 
+  it('keeps entries of global code pages through MOV CR3 and drops them once a non-global page is named', () => {
+    // CR4.PGE on, the loop's page global in both address spaces: MOV CR3 keeps the loop's entries. The call target
+    // at linear 0x200000 is not global and maps to other code under each directory: once the loop has called it,
+    // MOV CR3 must end the epoch again.
+    const source = (calls: boolean) => `
+  mov edx, cr4
+  or edx, 0x80
+  mov cr4, edx
+${enablePaging(PD1)}
+  mov ecx, 300
+top:
+  mov edx, ${PD1}
+  mov cr3, edx
+  mov esi, [0x1ff000]
+  ${calls ? 'call 0x200000' : 'add eax, 1'}
+  mov edx, ${PD2}
+  mov cr3, edx
+  mov esi, [0x1ff000]
+  ${calls ? 'call 0x200000' : 'add ebx, eax'}
+  dec ecx
+  jnz top
+  hlt`
+    const build = (calls: boolean) => (engine: Engine) => {
+      const m = protectedMachine(source(calls), [], { engine, compileThreshold: 0 })
+      const mem = m.memory
+      identityMap(m, PD1, PT1)
+      identityMap(m, PD2, PT2)
+      // The loop's page (linear = physical 0x10000) global in both tables.
+      mem.write32(PT1 + 0x10 * 4, 0x10123)
+      mem.write32(PT2 + 0x10 * 4, 0x10123)
+      mem.write32(PT1 + 0x200 * 4, 0x50023)
+      mem.write32(PT2 + 0x200 * 4, 0x60023)
+      mem.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
+      mem.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
+      return m
+    }
+    const state = sameOnEveryEngine(build(true)) as { regs: number[] }
+    expect(state.regs[0]).toBe(0)
+    expect(state.regs[3]).not.toBe(0)
+    // Without the calls every block the jump cache names is global: the 600 CR3 loads leave its epoch alone.
+    const m = build(false)('compiled')
+    m.cpu.run(200)
+    const epoch = m.cpu.blocks.epoch
+    expect(finalState(m, 1_000_000)).toMatchObject({ exit: { reason: 'halted' } })
+    expect(m.cpu.blocks.epoch).toBe(epoch)
+  })
+
   it('runs the code a page maps after its page-table entry changes and INVLPG', () => {
     // Each pass maps linear 0x200000 to physical 0x50000 or 0x60000 and INVLPGs it (and an unrelated page, which
     // leaves the jump cache's epoch alone); the code page's INVLPG must end the epoch.
