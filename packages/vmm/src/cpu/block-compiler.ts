@@ -10,6 +10,7 @@ import { FPU_HELPERS, fpuSnippet } from './block-fpu'
 import * as constants from './constants'
 import * as aluModule from './alu'
 import * as flags from './flags'
+import { bitSnippet } from './jit/bit-templates'
 import { conditionExpr, saveCarry } from './jit/conditions'
 import { mulDivSnippet } from './jit/muldiv-templates'
 import { aluSnippet, narrowSnippet } from './jit/narrow-templates'
@@ -123,7 +124,7 @@ function setccSnippet(b: BlockCache, i: number, k: number): string | null {
 export function snippet(b: BlockCache, i: number, k: number): string | null {
   const size = b.size[i]!
   const fixed = size === 1 ? setccSnippet(b, i, k) : size === 4 ? snippet32(b, i, k) : null
-  return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k) ?? mulDivSnippet(b, i, k)
+  return fixed ?? shiftSnippet(b, i, k) ?? narrowSnippet(b, i, k) ?? mulDivSnippet(b, i, k) ?? bitSnippet(b, i, k)
 }
 
 /**

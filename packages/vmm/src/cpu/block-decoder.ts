@@ -4,67 +4,11 @@
 // so data next to code does not fall off a cliff. Instructions the fast decoder does not know end the block and
 // run through the full interpreter (execute.ts).
 import * as constants from './constants'
+import * as ops from './block-ops'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { DS, SS } = constants
-
-/** Fast operation ids (dense small integers for the executor's switch). */
-export const OP = {
-  aluRmReg: 1, // aux = ALU kind; rm op= reg
-  aluRegRm: 2, // reg op= rm
-  aluRmImm: 3, // rm op= imm
-  movRmReg: 4,
-  movRegRm: 5,
-  movRmImm: 6,
-  movRegImm: 7,
-  incRm: 8,
-  decRm: 9,
-  pushReg: 10,
-  popReg: 11,
-  pushImm: 12,
-  jcc: 13, // aux = cc; imm = target offset from block start (eip = blockEip + imm)
-  jmp: 14,
-  call: 15,
-  ret: 16, // imm = extra bytes to pop
-  lea: 17,
-  testRmReg: 18,
-  testRmImm: 19,
-  shiftImm: 20, // aux = kind, imm = count
-  shiftCl: 21,
-  movzx8: 22,
-  movzx16: 23,
-  movsx8: 24,
-  movsx16: 25,
-  setcc: 26,
-  cmovcc: 27,
-  xchgRmReg: 28,
-  nop: 29,
-  loop: 30, // aux: 0 LOOPNE 1 LOOPE 2 LOOP 3 JCXZ
-  cwd: 31,
-  cbw: 32,
-  notRm: 33,
-  negRm: 34,
-  imulRegRm: 35, // reg = reg * rm (imm: -1 none) / imm3 variants use op imulRegRmImm
-  imulRegRmImm: 36,
-  clc: 37,
-  stc: 38,
-  cld: 39,
-  std: 40,
-  bswap: 41,
-  string: 42, // imm = opcode, aux = REP prefix (0 none, 1 REPNE, 2 REP/REPE), seg = override or 255
-  fpu: 43, // imm = (escape opcode << 8) | ModRM; memory operand in base/index/disp/seg when rm < 0
-  leave: 44,
-  callInd: 45, // CALL r/m (near, 32-bit operand size only)
-  jmpInd: 46, // JMP r/m (near, 32-bit operand size only)
-  pushRm: 47, // PUSH r/m (32-bit operand size only)
-  mulDiv: 48, // F6/F7 /4../7: aux = 4 MUL, 5 IMUL, 6 DIV, 7 IDIV of the accumulator by r/m
-  sahf: 49, // SF, ZF, AF, PF, CF := AH bits 7, 6, 4, 2, 0 (the x87 FNSTSW AX; SAHF; Jcc compare)
-  lahf: 50, // AH := SF:ZF:0:AF:0:PF:1:CF
-  // Executed by the full interpreter (execute.ts) at its EIP, inside the block: bit tests, CMPXCHG/XADD/CMPXCHG8B,
-  // SHLD/SHRD, BSF/BSR, PUSHF/POPF/CLI/STI — rare in general but common in kernels, where each one used to end
-  // the block. aux = 1: an instruction crossing into the next page (which may map anywhere), always the block's
-  // last record, whose end is the page end.
-  interp: 51,
-} as const
+/** The record kinds (block-ops.ts), bound here for the decoder and re-exported for the record's users. */
+export const OP = ops.OP
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
 const POOL = 1 << 19
@@ -457,6 +401,16 @@ const cur: DecodeCursor = {
 }
 /** 16-bit ModRM base and index registers by r/m (BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX). */
 const BASES16 = [3, 3, 5, 5, 6, 7, 5, 3] as const
+/**
+ * `op2 << 8` for a 0F record the interpreter runs (OP.interp's `imm`), or 0 where a LOCK prefix makes it the
+ * interpreter's alone: LOCK is valid only on a memory destination of BTS/BTR/BTC, CMPXCHG and XADD (else #UD, which
+ * the interpreter raises).
+ */
+function templateOpcode(op2: number, m: number): number {
+  if (!lockPrefix) return op2 << 8
+  const locked = op2 === 0xab || op2 === 0xb3 || op2 === 0xbb || op2 === 0xb1 || op2 === 0xc1
+  return m < 0xc0 && (locked || (op2 === 0xba && ((m >>> 3) & 7) > 4)) ? op2 << 8 : 0
+}
 const INDEXES16 = [6, 7, 6, 7, -1, -1, -1, -1] as const
 /** Decode position (physical address of the next byte). */
 let pos = 0
@@ -958,7 +912,8 @@ function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: nu
     case 0xc1:
     case 0xbc: // BSF, BSR (TZCNT, LZCNT)
     case 0xbd:
-      modrm()
+      // The interpreter runs these; the second opcode byte lets the block compiler recognize some (bit-templates).
+      b.imm[i] = templateOpcode(op2, modrm())
       b.op[i] = OP.interp
       return pos - p0
     case 0xba: // BT, BTS, BTR, BTC r/m, imm8
@@ -966,7 +921,7 @@ function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: nu
     case 0xac: {
       const m = modrm()
       if (op2 === 0xba && ((m >>> 3) & 7) < 4) return 0
-      pos++
+      b.imm[i] = templateOpcode(op2, m) | ram[pos++]!
       b.op[i] = OP.interp
       return pos - p0
     }
@@ -974,6 +929,7 @@ function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: nu
       // CMPXCHG8B m64 (its register form and the other /r are #UD or not ours).
       const m = modrm()
       if (m >= 0xc0 || ((m >>> 3) & 7) !== 1) return 0
+      b.imm[i] = op2 << 8
       b.op[i] = OP.interp
       return pos - p0
     }

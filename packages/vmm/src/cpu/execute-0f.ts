@@ -269,8 +269,15 @@ function execute0FA0(c: Cpu, op: number): void {
       const reg = (modrm >>> 3) & 7
       const src = getReg(c, size, reg)
       const sum = alu(c, 0, dst, src, size)
-      setReg(c, size, reg, dst)
-      writeRm(c, modrm, size, sum)
+      // A memory destination is stored first: a store that faults (a copy-on-write page) leaves the source
+      // register as it was for the restart. A register destination is written last (XADD EAX, EAX gives the sum).
+      if (modrm >= 0xc0) {
+        setReg(c, size, reg, dst)
+        writeRm(c, modrm, size, sum)
+      } else {
+        writeRm(c, modrm, size, sum)
+        setReg(c, size, reg, dst)
+      }
       return
     }
     case 0xc7: {

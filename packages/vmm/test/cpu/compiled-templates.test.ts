@@ -431,6 +431,97 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
   })
 })
 
+describe('bit tests, double shifts, CMPXCHG and XADD in compiled blocks vs the interpreter', () => {
+  it('BT/BTS/BTR/BTC (register, memory, immediate and signed register offsets), SHLD/SHRD, CMPXCHG and XADD leave the same state', () => {
+    const rng = new Rng(0xb175)
+    const reg = () => rng.pick(['eax', 'ebx', 'edx', 'edi', 'ebp'] as const)
+    const mem = () => `dword [esi + ${rng.int(32) * 4}]`
+    const line = (): string => {
+      switch (rng.int(11)) {
+        case 9: {
+          // CMPXCHG, equal half the time (EAX loaded from the destination), then a branch on its flags.
+          // LOCK only with a memory destination (else #UD, which would end the program).
+          const memory = rng.int(2) === 0
+          const dst = memory ? mem() : reg()
+          const load = rng.int(2) === 0 ? `mov eax, ${dst}\n  ` : ''
+          const lock = memory && rng.int(2) === 0 ? 'lock ' : ''
+          return `${load}${lock}cmpxchg ${dst}, ${reg()}\n  set${rng.pick(CONDITIONS)} dl`
+        }
+        case 10:
+          return rng.int(2) === 0 ? `${rng.pick(['', 'lock '])}xadd ${mem()}, ${reg()}` : `xadd ${reg()}, ${reg()}`
+        case 0:
+          return `${rng.pick(['bt', 'bts', 'btr', 'btc'])} ${reg()}, ${reg()}`
+        case 1:
+          return `${rng.pick(['bt', 'bts', 'btr', 'btc'])} ${rng.int(2) === 0 ? reg() : mem()}, ${rng.int(256)}`
+        case 2:
+          // A register bit offset of a memory operand: signed, it picks the dword (EDX holds -64..191).
+          return `mov edx, ${rng.int(256) - 64}\n  ${rng.pick(['bt', 'bts', 'btr', 'btc'])} ${mem()}, edx`
+        case 3:
+          return `${rng.pick(['shld', 'shrd'])} ${rng.int(2) === 0 ? reg() : mem()}, ${reg()}, ${rng.pick([0, 1, rng.int(32), 31, 32 + rng.int(8)])}`
+        case 4:
+          return `${rng.pick(['shld', 'shrd'])} ${rng.int(2) === 0 ? reg() : mem()}, ${reg()}, cl`
+        case 5:
+          return `${rng.pick(['add', 'sub', 'and', 'xor', 'cmp'])} ${reg()}, ${rng.value() | 0}`
+        case 6:
+          return `j${rng.pick(CONDITIONS)} .s${rng.int(1 << 30)}`
+        case 7:
+          return `set${rng.pick(CONDITIONS)} dl\n  adc ebx, edx`
+        default:
+          return 'pushfd\n  pop edx\n  add edi, edx'
+      }
+    }
+    for (let round = 0; round < 24; round++) {
+      const lines: string[] = []
+      for (let k = 0; k < 14; k++) {
+        const l = line()
+        // A Jcc skips one instruction: its label follows the next line.
+        let skipped = line()
+        while (skipped.startsWith('j')) skipped = line()
+        if (l.startsWith('j')) lines.push(l, skipped, `${l.split(' ')[1]}:`)
+        else lines.push(l)
+      }
+      const source = `mov ecx, 40\ntop:\n${lines.join('\n')}\nrol ebx, 7\ndec ecx\njnz top\npushfd\npop eax\nhlt`
+      const regs = R32.map(() => rng.value())
+      const flags = (rng.next() & 0x8d5) | 2
+      // A third of the rounds put ESI near the end of a 64 KiB data segment: accesses there fault (#GP); another
+      // third make DS read-only, so that the first store faults after its read (XADD must leave its register).
+      const limited = round % 3 === 0
+      const readOnly = round % 3 === 1
+      const esi = limited ? 0xffa0 + rng.int(0x40) : 0x30100
+      const results = onEngines(source, {
+        engines: ['interpreter', 'blocks', 'compiled'],
+        gdt: DATA64K,
+        setup: (s) => {
+          R32.forEach((r, i) => (s[r] = regs[i]!))
+          s.esi = esi
+          s.eflags = flags
+          if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+          if (readOnly) s.ds = { selector: 0x18, base: 0, limit: 0xffffffff, attributes: 0xc091 }
+        },
+        extra: (m) => Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
+      })
+      expectSame(results, source, !limited && !readOnly)
+    }
+  })
+})
+
+describe('XADD to a destination that faults on the store', () => {
+  it('leaves its source register for the restart on every engine (a copy-on-write page, here a read-only DS)', () => {
+    // The read succeeds and the store raises #GP (DS is read-only); the compiled engine compiles on first use.
+    const source = 'mov ecx, 3\ntop:\nmov ebx, 5\nlock xadd dword [esi], ebx\ndec ecx\njnz top\nhlt'
+    const results = onEngines(source, {
+      engines: ['interpreter', 'blocks', 'compiled'],
+      threshold: 0,
+      setup: (s) => {
+        s.esi = 0x30000
+        s.ds = { selector: 0x18, base: 0, limit: 0xffffffff, attributes: 0xc091 }
+      },
+    })
+    for (const r of results) expect(r.st.ebx).toBe(5)
+    expectSame(results, source, false)
+  })
+})
+
 describe('SAHF and LAHF in compiled blocks vs the interpreter and the block interpreter', () => {
   /** One random line: a flag producer, SAHF with a random AH, LAHF, a SETcc or an x87 compare read by SAHF. */
   function flagLine(rng: Rng, k: number): string {

@@ -55,6 +55,7 @@ function producerOf(b: BlockCache, i: number, first: number): Producer | null {
     const op = b.op[p]!
     if (FLAG_NEUTRAL.has(op)) continue
     if (op === OP.string) return stringCompare(b, p)
+    if (op === OP.interp) return exchangeProducer(b, p)
     const size = b.size[p]!
     if (size !== 4 && size !== 1) return null
     const bits = size === 4 ? 32 : 8
@@ -90,6 +91,16 @@ function stringCompare(b: BlockCache, p: number): Producer | null {
   if (b.aux[p] !== 0 || ((opcode & 0xfe) !== 0xae && (opcode & 0xfe) !== 0xa6)) return null
   if ((opcode & 1) === 0) return { kind: 'sub', bits: 8 }
   return b.size[p] === 4 ? { kind: 'sub', bits: 32 } : null
+}
+
+/**
+ * CMPXCHG (a CMP of EAX with the destination) or XADD (an ADD) at operand size 32 as a flag producer: the full
+ * interpreter and jit/bit-templates.ts record the same lazy state. Null for the other records the interpreter runs.
+ */
+function exchangeProducer(b: BlockCache, p: number): Producer | null {
+  if (b.aux[p] !== 0 || b.size[p] !== 4) return null
+  const op2 = (b.imm[p]! >>> 8) & 0xff
+  return op2 === 0xb1 ? { kind: 'sub', bits: 32 } : op2 === 0xc1 ? { kind: 'add', bits: 32 } : null
 }
 
 /** The condition (without negation) for cc >> 1, or null when the generic path must evaluate it. */
