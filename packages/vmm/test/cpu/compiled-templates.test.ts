@@ -71,6 +71,19 @@ type Engine = 'interpreter' | 'blocks' | 'compiled'
 type Gdt = [number, number, number][]
 /** A 64 KiB data segment (selector 0x18, base 0x30000 when loaded through `setup`). */
 const DATA64K: Gdt = [[0x18, 0x0000ffff, 0x00409300]]
+/** The 64 KiB segment above as a data segment (accesses past 0x3FFFF fault), or a flat read-only one (stores fault). */
+const LIMITED_DS = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+const READ_ONLY_DS = { selector: 0x18, base: 0, limit: 0xffffffff, attributes: 0xc091 }
+
+/** A `setup` giving the registers of R32 the values `regs`, ESI, EFLAGS and, when given, DS. */
+function startWith(regs: number[], esi: number, flags: number, ds?: CpuState['ds']): (s: CpuState) => void {
+  return (s) => {
+    R32.forEach((r, i) => (s[r] = regs[i]!))
+    s.esi = esi
+    s.eflags = flags
+    if (ds !== undefined) s.ds = ds
+  }
+}
 
 /**
  * Runs protected-mode `source` on each engine (the interpreter first) after `setup` edits the initial state (and
@@ -115,12 +128,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
       const esi = limited ? 0xff80 + rng.int(0x40) : 0x30000
       const results = onEngines(source, {
         gdt: DATA64K,
-        setup: (s) => {
-          R32.forEach((r, i) => (s[r] = regs[i]!))
-          s.esi = esi
-          s.eflags = flags
-          if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
-        },
+        setup: startWith(regs, esi, flags, limited ? LIMITED_DS : undefined),
         extra: (m) => [
           Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
           [...m.memory.ram.subarray(0x7ff00, 0x80000)],
@@ -372,7 +380,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
           s.esi = esi
           s.edi = edi
           s.ebx = ebx
-          if (limited) s.es = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+          if (limited) s.es = LIMITED_DS
         },
         extra: (m) => Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
       })
@@ -422,7 +430,7 @@ describe('compiled templates for narrow operands, shifts and unary forms vs the 
             bytes.map((v, j) => (j % 7 === 0 ? v ^ 1 : v)),
             0x3ff00,
           )
-          if (limited) s.es = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
+          if (limited) s.es = LIMITED_DS
         },
         extra: (m) => Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
       })
@@ -491,13 +499,7 @@ describe('bit tests, double shifts, CMPXCHG and XADD in compiled blocks vs the i
       const results = onEngines(source, {
         engines: ['interpreter', 'blocks', 'compiled'],
         gdt: DATA64K,
-        setup: (s) => {
-          R32.forEach((r, i) => (s[r] = regs[i]!))
-          s.esi = esi
-          s.eflags = flags
-          if (limited) s.ds = { selector: 0x18, base: 0x30000, limit: 0xffff, attributes: 0x4093 }
-          if (readOnly) s.ds = { selector: 0x18, base: 0, limit: 0xffffffff, attributes: 0xc091 }
-        },
+        setup: startWith(regs, esi, flags, limited ? LIMITED_DS : readOnly ? READ_ONLY_DS : undefined),
         extra: (m) => Buffer.from(m.memory.ram.subarray(0x30000, 0x50000)).toString('base64'),
       })
       expectSame(results, source, !limited && !readOnly)
@@ -514,7 +516,7 @@ describe('XADD to a destination that faults on the store', () => {
       threshold: 0,
       setup: (s) => {
         s.esi = 0x30000
-        s.ds = { selector: 0x18, base: 0, limit: 0xffffffff, attributes: 0xc091 }
+        s.ds = READ_ONLY_DS
       },
     })
     for (const r of results) expect(r.st.ebx).toBe(5)
