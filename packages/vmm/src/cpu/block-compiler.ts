@@ -15,10 +15,20 @@ import { conditionExpr, saveCarry } from './jit/conditions'
 import { mulDivSnippet } from './jit/muldiv-templates'
 import { aluSnippet, narrowSnippet } from './jit/narrow-templates'
 import { shiftSnippet } from './jit/shift-templates'
-import { adjustSp, afterStore, eaExpr, lazy, push32, reg8, resultFlags, rmOperand, TOP32 } from './jit/template-parts'
+import {
+  addOrSub,
+  adjustSp,
+  afterStore,
+  eaExpr,
+  push32,
+  reg8,
+  resultFlags,
+  rmOperand,
+  TOP32,
+} from './jit/template-parts'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { imulTrunc, shift } = aluModule
-const { LZ_SUB, computeLazy, condition, lazyCF } = flags
+const { computeLazy, condition, lazyCF } = flags
 const { ARITH_FLAGS, CF } = constants
 const { OP } = decoder
 
@@ -149,17 +159,12 @@ function stringSnippet(b: BlockCache, i: number, k: number): string | null {
     case 0xa4:
       return `{ const v = c.read${bits}(${src}, regs[6]); c.write${bits}(0, regs[7], v); ${step(6)} ${step(7)}${afterStore(b, i, k)} }`
     case 0xae:
-      return `{ const a = ${acc}; const v = c.read${bits}(0, regs[7]); ${compare(bits)} ${step(7)} }`
+      return `{ const a = ${acc}; const v = c.read${bits}(0, regs[7]); ${addOrSub(false, bits)} ${step(7)} }`
     case 0xa6:
-      return `{ const a = c.read${bits}(${src}, regs[6]); const v = c.read${bits}(0, regs[7]); ${compare(bits)} ${step(6)} ${step(7)} }`
+      return `{ const a = c.read${bits}(${src}, regs[6]); const v = c.read${bits}(0, regs[7]); ${addOrSub(false, bits)} ${step(6)} ${step(7)} }`
     default:
       return null
   }
-}
-
-/** CMP of `a` and `v` (zero-extended to `bits`) into the lazy flags, as the ALU templates record it. */
-function compare(bits: number): string {
-  return `const r = ${bits === 8 ? '(a - v) & 0xff' : '(a - v) | 0'}; ${lazy(LZ_SUB, bits - 1)}`
 }
 
 /** Templates of the 32-bit ALU, MOV, LEA, INC/DEC, TEST, string and Jcc forms (then `snippetMore`), or null. */

@@ -401,16 +401,6 @@ const cur: DecodeCursor = {
 }
 /** 16-bit ModRM base and index registers by r/m (BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX). */
 const BASES16 = [3, 3, 5, 5, 6, 7, 5, 3] as const
-/**
- * `op2 << 8` for a 0F record the interpreter runs (OP.interp's `imm`), or 0 where a LOCK prefix makes it the
- * interpreter's alone: LOCK is valid only on a memory destination of BTS/BTR/BTC, CMPXCHG and XADD (else #UD, which
- * the interpreter raises).
- */
-function templateOpcode(op2: number, m: number): number {
-  if (!lockPrefix) return op2 << 8
-  const locked = op2 === 0xab || op2 === 0xb3 || op2 === 0xbb || op2 === 0xb1 || op2 === 0xc1
-  return m < 0xc0 && (locked || (op2 === 0xba && ((m >>> 3) & 7) > 4)) ? op2 << 8 : 0
-}
 const INDEXES16 = [6, 7, 6, 7, -1, -1, -1, -1] as const
 /** Decode position (physical address of the next byte). */
 let pos = 0
@@ -860,6 +850,16 @@ function decodeC0(b: BlockCache, ram: Uint8Array, i: number, opc: number, osz: n
   }
 }
 
+/**
+ * `op2 << 8` for a 0F record the interpreter runs (OP.interp's `imm`), or 0 where a LOCK prefix makes it the
+ * interpreter's alone: LOCK is valid only on a memory destination of BTS/BTR/BTC, CMPXCHG and XADD (else #UD, which
+ * the interpreter raises).
+ */
+function templateOpcode(op2: number, m: number): number {
+  if (!lockPrefix) return op2 << 8
+  const locked = op2 === 0xab || op2 === 0xb3 || op2 === 0xbb || op2 === 0xb1 || op2 === 0xc1
+  return m < 0xc0 && (locked || (op2 === 0xba && ((m >>> 3) & 7) > 4)) ? op2 << 8 : 0
+}
 /** Two-byte (0F xx) opcodes: Jcc rel, SETcc, CMOVcc, BSWAP, IMUL, MOVZX/MOVSX. */
 function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: number): number {
   const op2 = ram[pos++]!
@@ -929,7 +929,7 @@ function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: nu
       // CMPXCHG8B m64 (its register form and the other /r are #UD or not ours).
       const m = modrm()
       if (m >= 0xc0 || ((m >>> 3) & 7) !== 1) return 0
-      b.imm[i] = op2 << 8
+      b.imm[i] = templateOpcode(op2, m)
       b.op[i] = OP.interp
       return pos - p0
     }

@@ -6,16 +6,22 @@
 // a BTS/BTR/BTC store that may fault; a double shift by a non-zero count sets CF and OF, SF/ZF/PF from the result,
 // AF = 0; a zero count changes nothing but still reads the operand.
 import { type BlockCache, OP } from '../block-decoder'
-import { LZ_ADD, LZ_SUB } from '../flags'
-import { afterStore, eaExpr, lazy, resultFlags, rmOperand } from './template-parts'
+import { addOrSub, afterStore, eaExpr, resultFlags, rmOperand } from './template-parts'
 
 /** BT, BTS, BTR, BTC: the new value of `v` with bit `n` (the names of two locals) tested, set, reset or flipped. */
 const BIT_RESULT = ['', 'v | (1 << n)', 'v & ~(1 << n)', 'v ^ (1 << n)'] as const
 
-/** Template for OP.interp record `i` (block index `k`) when it is a bit test or double shift of 32 bits, or null. */
+/**
+ * The second opcode byte of record `i` when it is a 0F instruction of operand size 32 that the full interpreter runs
+ * (OP.interp, not crossing a page; block-decoder.ts keeps it in `imm`), else 0.
+ */
+export function interpOpcode32(b: BlockCache, i: number): number {
+  return b.op[i] === OP.interp && b.aux[i] === 0 && b.size[i] === 4 ? (b.imm[i]! >>> 8) & 0xff : 0
+}
+
+/** Template for OP.interp record `i` (block index `k`) when it is one of the forms above, or null. */
 export function bitSnippet(b: BlockCache, i: number, k: number): string | null {
-  if (b.op[i] !== OP.interp || b.aux[i] !== 0 || b.size[i] !== 4) return null
-  const op2 = (b.imm[i]! >>> 8) & 0xff
+  const op2 = interpOpcode32(b, i)
   const imm8 = b.imm[i]! & 0xff
   switch (op2) {
     case 0xa3:
@@ -87,7 +93,7 @@ function compareExchange(b: BlockCache, i: number, k: number): string | null {
   if (operand === null) return null
   const { at, read, write } = operand
   return (
-    `{ ${at}const v = ${read}; const a = regs[0]; const r = (a - v) | 0; ${lazy(LZ_SUB)} ` +
+    `{ ${at}const v = ${read}; const a = regs[0]; ${addOrSub(false, 32)} ` +
     `if (a === v) { ${write(`regs[${b.reg[i]!}]`)} } else { ${write('v', 'regs[0] = v;')} } }`
   )
 }
@@ -98,7 +104,7 @@ function exchangeAdd(b: BlockCache, i: number, k: number): string | null {
   if (operand === null) return null
   const { at, read, write } = operand
   const reg = b.reg[i]!
-  const sum = `const a = ${read}; const v = regs[${reg}]; const r = (a + v) | 0; ${lazy(LZ_ADD)}`
+  const sum = `const a = ${read}; const v = regs[${reg}]; ${addOrSub(true, 32)}`
   if (b.rm[i]! >= 0) return `{ ${sum} regs[${reg}] = a; ${write('r')} }`
   return `{ ${at}${sum} ${write('r', `regs[${reg}] = a;`)} }`
 }

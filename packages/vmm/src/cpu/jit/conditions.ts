@@ -5,6 +5,7 @@
 import { type BlockCache, OP } from '../block-decoder'
 import { CF } from '../constants'
 import { LZ_ADD, LZ_SUB } from '../flags'
+import { interpOpcode32 } from './bit-templates'
 import { isJumpTarget } from './forward-jumps'
 
 /**
@@ -98,8 +99,7 @@ function stringCompare(b: BlockCache, p: number): Producer | null {
  * interpreter and jit/bit-templates.ts record the same lazy state. Null for the other records the interpreter runs.
  */
 function exchangeProducer(b: BlockCache, p: number): Producer | null {
-  if (b.aux[p] !== 0 || b.size[p] !== 4) return null
-  const op2 = (b.imm[p]! >>> 8) & 0xff
+  const op2 = interpOpcode32(b, p)
   return op2 === 0xb1 ? { kind: 'sub', bits: 32 } : op2 === 0xc1 ? { kind: 'add', bits: 32 } : null
 }
 

@@ -3,7 +3,7 @@
 // flags.ts (operands and result masked to the operand size, `lzShift` = sign-bit position).
 import type { BlockCache } from '../block-decoder'
 import { AF, ARITH_FLAGS, PF, SF, ZF } from '../constants'
-import { LZ_LOGIC } from '../flags'
+import { LZ_ADD, LZ_LOGIC, LZ_SUB } from '../flags'
 import { carryExpr } from './conditions'
 
 /** Inline effective-address expression of record `i`. */
@@ -18,6 +18,15 @@ export function eaExpr(b: BlockCache, i: number): string {
 /** Code that records lazy flags for a result `r` of operands `a`, `v` (`shift`: sign bit, 31, 15 or 7). */
 export function lazy(op: number, shift = 31): string {
   return `c.lzOp = ${op}; c.lzShift = ${shift}; c.lzA = a; c.lzB = v; c.lzRes = r; c.lzMask = ${ARITH_FLAGS};`
+}
+
+/**
+ * Code computing `r` as `a` + `v` (`add`) or `a` - `v` (CMP, SUB) of operands zero-extended to `bits` (8 or 32) and
+ * recording its lazy flags, as the ALU templates do.
+ */
+export function addOrSub(add: boolean, bits: 8 | 32): string {
+  const r = bits === 8 ? `(a ${add ? '+' : '-'} v) & 0xff` : `(a ${add ? '+' : '-'} v) | 0`
+  return `const r = ${r}; ${lazy(add ? LZ_ADD : LZ_SUB, bits - 1)}`
 }
 
 /**
