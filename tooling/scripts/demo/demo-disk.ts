@@ -5,8 +5,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The marker the demo guest prints on COM1 once it runs. */
-export const DEMO_BANNER = 'BOXWOOD DEMO: booted'
+/**
+ * The line the demo guest prints on COM1 once it runs, whole and with its CR LF (as demo-boot.asm spells it): a
+ * reader that waits for it has seen the complete banner, not a first chunk with the rest still on the way.
+ */
+export const DEMO_BANNER = 'BOXWOOD DEMO: booted. Type here (COM1) or on the VM keyboard.\r\n'
 
 const source = join(dirname(fileURLToPath(import.meta.url)), 'demo-boot.asm')
 
