@@ -183,11 +183,14 @@ export const i8254Pit = defineDevice({
       let value = ch.bcd ? fromBcd(raw) : raw
       if (value === 0) value = ch.bcd ? 10000 : 0x10000
       ch.count = value
-      ch.loadTimeNs = now()
+      // One clock reading for both: in real time each reading is the host's, and a count shorter than the host's
+      // pause between two of them (Linux's one-shot counts go down to ~20 ticks) would find its edge already past.
+      const loadNs = now()
+      ch.loadTimeNs = loadNs
       ch.nullCount = false
       if (index === 0) {
         if (ch.mode === 0) setIrqLevel(false)
-        arm(now())
+        arm(loadNs)
       }
     }
 

@@ -36,6 +36,22 @@ describe('i8254 PIT', () => {
     expect(m.irq(0).level).toBe(false)
   })
 
+  it('a short one-shot count interrupts even when host time moves while the count is written (real-time clock)', () => {
+    // Linux programs its one-shot clockevent (mode 4) with counts as short as ~20 ticks. In real time each clock
+    // read is a new host reading: a pause between the load and the arming (the host thread preempted, a GC) once outlasted such a count, the
+    // edge was dropped, and Linux's timer interrupt never came again (the guest hung on its next sleep).
+    const m = machine()
+    m.io.out8(0x43, 0x38) // counter 0, LSB/MSB, mode 4
+    let hostNs = 0
+    m.host.clock.drive(() => (hostNs += 30_000)) // every read is 30 µs (36 ticks) after the previous one
+    m.irq(0).clear()
+    m.io.out8(0x40, 23)
+    m.io.out8(0x40, 0)
+    m.host.clock.freeze()
+    m.clock.advanceNs(1_000_000)
+    expect(m.irq(0).risingEdges).toBe(1)
+  })
+
   it('counts down and latches the count', () => {
     const m = machine()
     m.io.out8(0x43, 0x30)
