@@ -476,6 +476,92 @@ bits 32
     0x8d5,
   ),
   c(
+    'backward REP STOSD/MOVSD across page boundaries, overlapping backward copies (upward like memmove, downward replicating)',
+    `  std
+  mov edi, 0x21008
+  mov eax, 0x0a0b0c0d
+  mov ecx, 10
+  rep stosd
+  mov esi, [0x20fe4]
+  mov [DATA], esi
+  mov esi, [0x20ffc]
+  mov [DATA + 4], esi
+  mov esi, [0x21008]
+  mov [DATA + 8], esi
+  mov [DATA + 12], edi
+  cld
+  mov edi, 0x40ff0
+  mov eax, 0x04030201
+  mov ecx, 12
+.fill:
+  stosd
+  add eax, 0x04040404
+  loop .fill
+  std
+  mov esi, 0x4101c
+  mov edi, 0x41024
+  mov ecx, 12
+  rep movsd
+  mov eax, [0x40ff8]
+  mov [DATA + 16], eax
+  mov eax, [0x41000]
+  mov [DATA + 20], eax
+  mov eax, [0x41024]
+  mov [DATA + 24], eax
+  mov [DATA + 28], esi
+  mov [DATA + 32], edi
+  mov esi, 0x41020
+  mov edi, 0x4101e
+  mov ecx, 8
+  rep movsd
+  mov eax, [0x41000]
+  mov [DATA + 36], eax
+  mov eax, [0x41004]
+  mov [DATA + 40], eax
+  mov eax, [0x41010]
+  mov [DATA + 44], eax
+  mov eax, [0x4101c]
+  mov [DATA + 48], eax
+  mov [DATA + 52], ecx
+  cld`,
+  ),
+  c(
+    'a long backward REP MOVSD moving a buffer up by 256 bytes (as the bzImage decompressor moves the kernel), a16 backward REP STOSW',
+    `  cld
+  mov edi, 0x50000
+  xor eax, eax
+  mov ecx, 0x3000
+.fill:
+  stosd
+  add eax, 0x01010101
+  loop .fill
+  std
+  mov esi, 0x5bffc
+  mov edi, 0x5c0fc
+  mov ecx, 0x3000
+  rep movsd
+  mov eax, [0x50100]
+  mov [DATA], eax
+  mov eax, [0x55554]
+  mov [DATA + 4], eax
+  mov eax, [0x5c0fc]
+  mov [DATA + 8], eax
+  mov eax, [0x500fc]
+  mov [DATA + 12], eax
+  mov [DATA + 16], esi
+  mov [DATA + 20], edi
+  mov [DATA + 24], ecx
+  mov ax, 0x5566
+  mov edi, 0x12348000 + 0x3e
+  mov ecx, 0x10003
+  a16 rep stosw
+  mov [DATA + 28], ecx
+  mov [DATA + 32], edi
+  mov eax, [DATA + 0x38]
+  mov [DATA + 36], eax
+  cld`,
+  ),
+  c(
     'forward REP MOVSD/STOSW across a page boundary and an overlapping REP MOVSB (pattern replication)',
     `  mov edi, 0x20ff0
   mov eax, 0x01020304
