@@ -139,6 +139,21 @@ function interruptRepeat(c: Cpu): void {
   c.breakChunk = true
 }
 
+/**
+ * How many elements of `size` bytes a run starting at linear address `lin` (offset `offset`) can take in its
+ * direction without leaving the page or wrapping a 16-bit offset: going backward (EDI, EDI - size, …) down to the
+ * page's start, the first element itself not crossing the page's end; 0 when not even that one fits.
+ */
+function elementsInPage(lin: number, offset: number, size: number, backward: boolean, a32: boolean): number {
+  const inPage = lin & 0xfff
+  if (!backward) {
+    const left = Math.floor((0x1000 - inPage) / size)
+    return a32 ? left : Math.min(left, Math.floor((0x10000 - offset) / size))
+  }
+  if (inPage + size > 0x1000 || (!a32 && offset + size > 0x10000)) return 0
+  return Math.min(Math.floor(inPage / size), Math.floor(offset / size)) + 1
+}
+
 /** True when offsets [low, low + bytes) lie within a segment's limits `lo`..`hi` (Cpu.segReadLo/segWriteHi…). */
 function inSegment(lo: number, hi: number, low: number, bytes: number): boolean {
   return low >= lo && low + bytes - 1 <= hi
@@ -167,20 +182,8 @@ function fastRepeat(c: Cpu, movs: boolean, size: number, srcSeg: number, count: 
     const si = a32 ? regs[6]! >>> 0 : regs[6]! & 0xffff
     const dLin = (c.segBase[ES]! + di) | 0
     const sLin = movs ? (c.segBase[srcSeg]! + si) | 0 : 0
-    let chunk = Math.min(n, 1 << 16)
-    if (backward) {
-      // Elements at EDI, EDI - size, …: the run ends at the page's (and a 16-bit offset's) start; the first element
-      // must not cross the page's end itself.
-      if ((dLin & 0xfff) + size > 0x1000 || (movs && (sLin & 0xfff) + size > 0x1000)) return n
-      if (!a32 && (di + size > 0x10000 || (movs && si + size > 0x10000))) return n
-      chunk = Math.min(chunk, Math.floor((dLin & 0xfff) / size) + 1, Math.floor(di / size) + 1)
-      if (movs) chunk = Math.min(chunk, Math.floor((sLin & 0xfff) / size) + 1, Math.floor(si / size) + 1)
-    } else {
-      if (!a32)
-        chunk = Math.min(chunk, Math.floor((0x10000 - di) / size), movs ? Math.floor((0x10000 - si) / size) : chunk)
-      chunk = Math.min(chunk, Math.floor((0x1000 - (dLin & 0xfff)) / size))
-      if (movs) chunk = Math.min(chunk, Math.floor((0x1000 - (sLin & 0xfff)) / size))
-    }
+    let chunk = Math.min(n, 1 << 16, elementsInPage(dLin, di, size, backward, a32))
+    if (movs) chunk = Math.min(chunk, elementsInPage(sLin, si, size, backward, a32))
     if (chunk < 1) return n
     // Misaligned elements under alignment checking raise #AC: leave them to the element-wise path.
     if (size > 1 && ((dLin | sLin) & (size - 1)) !== 0 && c.alignCheckActive()) return n
