@@ -16,6 +16,8 @@ export interface BoxwoodBootOptions {
   readonly echo?: boolean
   /** Called with the machine once it exists (profiling scripts sample its counters). */
   readonly onMachine?: (vm: Vm) => void
+  /** Called with each piece of console output (soak.ts keeps the last lines for its report). */
+  readonly onOutput?: (text: string) => void
   /** Called when the shell prompt appears (profiling scripts note the CPU time spent to get there). */
   readonly onPrompt?: () => void
   /** Run with the CPU's experimental wasm tier (VmConfig.wasmTier); `pnpm bench` sets it from BOXWOOD_WASM_TIER=1. */
@@ -34,6 +36,7 @@ export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions)
   com1.onOutput((data) => {
     const chunk = String.fromCharCode(...data)
     if (options.echo) process.stderr.write(chunk)
+    options.onOutput?.(chunk)
     text = (text + chunk).slice(-4096)
     if (prompt < 0 && text.includes(guest.prompt)) {
       prompt = performance.now() - t0
