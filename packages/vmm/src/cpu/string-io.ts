@@ -168,8 +168,8 @@ function advance(regs: Int32Array, r: number, delta: number, a32: boolean): void
  * Bulk REP MOVS/STOS within RAM pages already in the TLB, in either direction: copies or fills whole runs of elements
  * that stay within one page of the destination (and of the source) and updates ESI/EDI/ECX. Returns the remaining
  * count (the caller finishes element by element: page ends, MMIO, faults, overlaps that copy differently).
- * Backward runs (DF=1) matter at every Linux boot: the bzImage decompressor moves the compressed kernel (megabytes)
- * to the end of its buffer with `std; rep movsl`, which took ~0.4 s element by element.
+ * Backward runs (DF=1) come at every Linux boot: the bzImage decompressor moves the compressed kernel (megabytes)
+ * to the end of its buffer with `std; rep movsl`.
  */
 function fastRepeat(c: Cpu, movs: boolean, size: number, srcSeg: number, count: number, backward: boolean): number {
   const regs = c.regs
