@@ -47,8 +47,7 @@ const FILLED_USER = 1 << 20
  */
 export function flushTlb(c: Cpu, all: boolean): void {
   // Jump-cache entries that name only global pages stay right through a flush that keeps global pages.
-  if (all || c.blocks.epochLocal) c.dropFetchPage()
-  else c.fetchTag = -1
+  forgetFetchPage(c, all || c.blocks.epochLocal)
   const n = c.filledCount
   if (
     c.filledOverflow ||
@@ -140,7 +139,15 @@ export function invalidatePage(c: Cpu, linear: number): void {
   c.tlbRU[p] = 0
   c.tlbWU[p] = 0
   // The jump cache keeps its epoch unless it may name a block of this page (run-chunk.ts).
-  if (c.blocks.mayNameLinearPage(p)) c.dropFetchPage()
+  forgetFetchPage(c, c.blocks.mayNameLinearPage(p))
+}
+
+/**
+ * After TLB entries were dropped: forgets the cached fetch page, and ends the jump cache's epoch too when `named`
+ * (it may name blocks through the dropped translations; Cpu.dropFetchPage).
+ */
+function forgetFetchPage(c: Cpu, named: boolean): void {
+  if (named) c.dropFetchPage()
   else c.fetchTag = -1
 }
 
