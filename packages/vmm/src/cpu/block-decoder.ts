@@ -860,6 +860,7 @@ function templateOpcode(op2: number, m: number): number {
   const locked = op2 === 0xab || op2 === 0xb3 || op2 === 0xbb || op2 === 0xb1 || op2 === 0xc1
   return m < 0xc0 && (locked || (op2 === 0xba && ((m >>> 3) & 7) > 4)) ? op2 << 8 : 0
 }
+
 /** Two-byte (0F xx) opcodes: Jcc rel, SETcc, CMOVcc, BSWAP, IMUL, MOVZX/MOVSX. */
 function decode0F(b: BlockCache, ram: Uint8Array, i: number, osz: number, p0: number): number {
   const op2 = ram[pos++]!

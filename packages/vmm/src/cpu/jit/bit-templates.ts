@@ -1,10 +1,11 @@
 // Templates for bit tests (BT/BTS/BTR/BTC, Intel SDM vol. 2A), double shifts (SHLD/SHRD, vol. 2B) and CMPXCHG/XADD
-// (the kernel's spinlocks and atomics; LOCK changes nothing on one CPU) at operand size 32: records the block interpreter hands to the full interpreter (OP.interp), which the Linux kernel runs in
-// bitmap and timekeeping code. One such record kept its whole block out of register locals and cost ~150 ns of
-// decoding per run. Results and flags follow execute-0f.ts `bitOp` and alu.ts `doubleShift`: a bit test sets CF
-// and leaves the other flags as they were (here: still lazy, as the SAHF template leaves them), and it sets CF before
-// a BTS/BTR/BTC store that may fault; a double shift by a non-zero count sets CF and OF, SF/ZF/PF from the result,
-// AF = 0; a zero count changes nothing but still reads the operand.
+// (the kernel's spinlocks and atomics; LOCK changes nothing on one CPU) at operand size 32: records the block
+// interpreter hands to the full interpreter (OP.interp), which the Linux kernel runs in bitmap and timekeeping code.
+// One such record kept its whole block out of register locals and cost ~150 ns of decoding per run. Results and
+// flags follow execute-0f.ts `bitOp` and alu.ts `doubleShift`: a bit test sets CF and leaves the other flags as they
+// were (here: still lazy, as the SAHF template leaves them), and it sets CF before a BTS/BTR/BTC store that may
+// fault; a double shift by a non-zero count sets CF and OF, SF/ZF/PF from the result, AF = 0; a zero count changes
+// nothing but still reads the operand.
 import { type BlockCache, OP } from '../block-decoder'
 import { addOrSub, afterStore, eaExpr, resultFlags, rmOperand } from './template-parts'
 
