@@ -24,6 +24,9 @@ const ROUNDS = Math.max(1, Math.floor(Number(process.env.BOXWOOD_BENCH_ROUNDS ??
 
 interface Row {
   readonly name: string
+  /** The emulator and round (0-based) the row is of. */
+  readonly contender: Contender
+  readonly round: number
   readonly times: BootTimes | null
   /** CPU seconds of the emulator (this process for Boxwood and v86; QEMU's own process). */
   readonly cpuS: number | null
@@ -39,18 +42,29 @@ function haveQemu(): boolean {
   }
 }
 
-async function measure(name: string, run: () => Promise<BootTimes>, inProcess: boolean): Promise<Row> {
+/** Boots `contender` once (round `round`), or notes why it cannot run here. */
+async function measure(contender: Contender, round: number): Promise<Row> {
+  const name = ROUNDS > 1 ? `${contender.name} #${round + 1}` : contender.name
+  const row = { name, contender, round }
+  if (typeof contender.boot === 'string') return { ...row, times: null, cpuS: null, note: contender.boot }
   const c0 = process.cpuUsage()
   try {
-    const times = await run()
+    const times = await contender.boot()
     const c = process.cpuUsage(c0)
-    return { name, times, cpuS: inProcess ? (c.user + c.system) / 1e6 : (times.cpuS ?? null), note: '' }
+    const cpuS = contender.inProcess ? (c.user + c.system) / 1e6 : (times.cpuS ?? null)
+    return { ...row, times, cpuS, note: '' }
   } catch (e) {
-    return { name, times: null, cpuS: null, note: (e as Error).message }
+    return { ...row, times: null, cpuS: null, note: (e as Error).message }
   }
 }
 
 const sec = (ms: number | undefined) => (ms === undefined || ms < 0 ? 'n/a' : (ms / 1000).toFixed(1))
+
+/** A table line: name, seconds to the prompt and to power-off, CPU seconds. */
+function line(name: string, promptMs: number | undefined, poweroffMs: number | undefined, cpuS: number | null): string {
+  const cpu = cpuS === null ? '-' : cpuS.toFixed(1)
+  return `${name.padEnd(18)}${sec(promptMs).padStart(11)}${sec(poweroffMs).padStart(13)}${cpu.padStart(8)}`
+}
 
 /** One emulator of the run: its table name and how to boot it once (or why it cannot run here). */
 interface Contender {
@@ -95,45 +109,44 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     // Every other round in reverse order: the machine's drift and warm caches favour no emulator.
     const order = round % 2 === 0 ? all : [...all].reverse()
-    for (const c of order) {
-      const name = ROUNDS > 1 ? `${c.name} #${round + 1}` : c.name
-      if (typeof c.boot === 'string') rows.push({ name, times: null, cpuS: null, note: c.boot })
-      else rows.push(await measure(name, c.boot, c.inProcess))
-    }
+    for (const c of order) rows.push(await measure(c, round))
   }
   console.log(`${'emulator'.padEnd(18)}${'to prompt'.padStart(11)}${'to poweroff'.padStart(13)}${'CPU s'.padStart(8)}`)
   for (const r of rows) {
-    const cpu = r.cpuS === null ? '-' : r.cpuS.toFixed(1)
-    console.log(
-      `${r.name.padEnd(18)}${sec(r.times?.promptMs).padStart(11)}${sec(r.times?.poweroffMs).padStart(13)}${cpu.padStart(8)}` +
-        (r.note ? `  (${r.note})` : ''),
-    )
+    console.log(line(r.name, r.times?.promptMs, r.times?.poweroffMs, r.cpuS) + (r.note ? `  (${r.note})` : ''))
   }
   if (ROUNDS > 1) printMedians(all, rows)
   process.exit(0)
 }
 
-/** Medians over the rounds, and Boxwood's time to the prompt over v86's within each round (the target is ≤ 1). */
+/**
+ * Medians over the rounds, and Boxwood's time to the prompt over v86's in each round both finished (the target is
+ * ≤ 1).
+ */
 function printMedians(all: readonly Contender[], rows: readonly Row[]): void {
   console.log(`medians of ${ROUNDS} rounds:`)
-  const promptOf = new Map<string, number[]>()
+  const booted = rows.filter((r) => r.times !== null)
   for (const c of all) {
-    const mine = rows.filter((r) => r.name.startsWith(`${c.name} #`) && r.times !== null)
+    const mine = booted.filter((r) => r.contender === c)
     if (mine.length === 0) continue
-    const prompts = mine.map((r) => r.times!.promptMs)
-    promptOf.set(c.name, prompts)
-    const off = median(mine.map((r) => r.times!.poweroffMs))
     const cpus = mine.flatMap((r) => (r.cpuS === null ? [] : [r.cpuS]))
-    const cpu = cpus.length === 0 ? '-' : median(cpus).toFixed(1)
-    console.log(`${c.name.padEnd(18)}${sec(median(prompts)).padStart(11)}${sec(off).padStart(13)}${cpu.padStart(8)}`)
+    const prompt = median(mine.map((r) => r.times!.promptMs))
+    const off = median(mine.map((r) => r.times!.poweroffMs))
+    console.log(line(c.name, prompt, off, cpus.length === 0 ? null : median(cpus)))
   }
-  const boxwood = [...promptOf.keys()].find((n) => n.startsWith('Boxwood'))
-  const v86 = promptOf.get('v86 (JIT)')
-  if (boxwood !== undefined && v86 !== undefined && v86.length === promptOf.get(boxwood)!.length) {
-    const ratios = promptOf.get(boxwood)!.map((ms, i) => ms / v86[i]!)
-    console.log(
-      `${boxwood} / v86 to the prompt, per round: ${ratios.map((x) => x.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`,
-    )
+  const boxwood = all.find((c) => c.name.startsWith('Boxwood'))
+  const v86 = all.find((c) => c.name.startsWith('v86'))
+  const promptIn = (c: Contender | undefined, round: number) =>
+    booted.find((r) => r.contender === c && r.round === round)?.times?.promptMs
+  const ratios: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const mine = promptIn(boxwood, round)
+    const theirs = promptIn(v86, round)
+    if (mine !== undefined && theirs !== undefined) ratios.push(mine / theirs)
+  }
+  if (boxwood !== undefined && ratios.length > 0) {
+    const each = ratios.map((x) => x.toFixed(2)).join(' ')
+    console.log(`${boxwood.name} / v86 to the prompt, per round: ${each}; median ${median(ratios).toFixed(2)}`)
   }
 }
 

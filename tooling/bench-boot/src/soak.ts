@@ -51,9 +51,10 @@ function watch(vm: Vm, trace: Trace): void {
 function report(vm: Vm, console: string, trace: Trace): string {
   const dir = mkdtempSync(join(tmpdir(), 'boxwood-soak-'))
   const cpu = vm.cpu
+  const deadline = vm.host.timers.nextDeadlineNs() ?? 'none'
   const state = [
     `eip ${(cpu.eip >>> 0).toString(16)}, halted ${cpu.halted}, eflags ${(cpu.flags >>> 0).toString(16)}`,
-    `virtual time ${(vm.nowNs() / 1e6).toFixed(3)} ms, next timer deadline ${vm.host.timers.nextDeadlineNs() ?? 'none'}`,
+    `virtual time ${(vm.nowNs() / 1e6).toFixed(3)} ms, next timer deadline ${deadline}`,
   ]
   vm.pause()
   writeFileSync(join(dir, 'machine.state'), vm.saveState())
