@@ -239,7 +239,7 @@ describe('page runs: one lookup for accesses through an unchanged base register'
     })
     expect(results[1]!.st).toEqual(results[0]!.st)
     expect([results[0]!.st.eax, results[0]!.st.edx]).toEqual([50 * 5 + 1000, 50 * 7 + 3000])
-    // The loop's lookup through EBP comes before `for (;;)`.
-    expect(results[1]!.code).toMatch(/\$g5_2 = \(\$e & 9\) === 9;[^\n]*\n+for \(;;\)/)
+    // The loop's lookup through EBP comes before the function's loop, `B0: for (;;)`.
+    expect(results[1]!.code).toMatch(/\$g5_2 = \(\$e & 9\) === 9;[^\n]*\n+B0: for \(;;\)/)
   })
 })

@@ -11,7 +11,8 @@ import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
 import { conditionExpr } from './conditions'
 import { deadFlagWriters, withoutLazyStores } from './dead-flags'
 import { type ForwardJumps, forwardJumps } from './forward-jumps'
-import { pageRuns } from './page-runs'
+import { type InnerLoops, innerLoops } from './inner-loops'
+import { type PageRuns, pageRuns } from './page-runs'
 import { mayFault } from './record-traits'
 import { with32BitStack } from './template-parts'
 import { onlyKnownCalls, stateInLocals } from './state-locals'
@@ -53,13 +54,20 @@ const LOOP_ECX = 'regs[1] = (regs[1] - 1) | 0;'
 
 /**
  * The code of each ordinary record of a block (null: the block interpreter runs it); '' for the records whose code
- * blockSource makes itself (internal forward jumps, branches back to the start; LOOP_ECX for a LOOP back).
+ * blockSource makes itself (internal forward jumps, branches back into the block; LOOP_ECX for a LOOP back).
  */
-function recordCodes(b: BlockCache, first: number, n: number, jumps: ForwardJumps): (string | null)[] {
+function recordCodes(
+  b: BlockCache,
+  first: number,
+  n: number,
+  jumps: ForwardJumps,
+  loops: InnerLoops,
+): (string | null)[] {
   const codes: (string | null)[] = []
   for (let j = 0; j < n; j++) {
     const i = first + j
-    if (jumps.target.has(j) || branchesToStart(b, i)) codes.push(b.op[i] === OP.loop ? LOOP_ECX : '')
+    if (jumps.target.has(j) || loops.backTo.has(j) || branchesToStart(b, i))
+      codes.push(b.op[i] === OP.loop ? LOOP_ECX : '')
     else if (b.op[i] === OP.jcc && b.size[i] === 4)
       codes.push(
         `if (${conditionExpr(b, i, first)}) { const t = (blockEip + ${b.imm[i]!}) | 0; ${GP_CHECK} c.eip = t; return ${j + 1} }`,
@@ -75,10 +83,15 @@ function lastBackEdge(b: BlockCache, first: number, n: number): number {
   return n - 1
 }
 
-/** Each internal forward jump's target → the record before which its label opens (at or before its first jump). */
-function joinsOf(jumps: ForwardJumps): Map<number, number> {
+/**
+ * Records control reaches other than from the record before (jit/page-runs.ts): each internal forward jump's target
+ * → the record before which its label opens (at or before its first jump); each inner loop's head → -1 (a lookup
+ * made before the loop does not hold for a later pass, which may have moved the register).
+ */
+function joinsOf(jumps: ForwardJumps, loops: InnerLoops): Map<number, number> {
   const joins = new Map<number, number>()
   for (const [source, targets] of jumps.opens) for (const t of targets) joins.set(t, source)
+  for (const head of loops.ends.keys()) joins.set(head, -1)
   return joins
 }
 
@@ -93,48 +106,32 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   let faults = false
   for (let i = first; i < first + n; i++) faults ||= mayFault(b, i)
   const lines: string[] = []
-  lines.push('for (;;) {')
-  if (faults) lines.push('p.done = done;')
   const jumps = forwardJumps(b, first, n)
-  const codes = recordCodes(b, first, n, jumps)
+  const loops = innerLoops(b, first, n, jumps)
+  // The function's own loop (branches back to the block's start) is B0; inner loops are B<head>.
+  lines.push('B0: for (;;) {')
+  if (faults) lines.push('p.done = done;')
+  const codes = recordCodes(b, first, n, jumps, loops)
   const helpers = codes.some((code, j) => code === null || b.op[first + j] === OP.fpu)
+  const steadyTo = Math.max(lastBackEdge(b, first, n), loops.lastEnd)
   const runs =
     helpers || !codes.every((code) => onlyKnownCalls(code!))
       ? null
-      : pageRuns(codes as string[], joinsOf(jumps), wideSegs, lastBackEdge(b, first, n))
+      : pageRuns(codes as string[], joinsOf(jumps, loops), wideSegs, steadyTo)
   if (runs !== null && runs.declare !== '') lines.unshift(runs.declare, runs.entry)
+  const loopEnds = new Map([...loops.ends].map(([head, end]) => [end, head]))
   for (let j = 0; j < n; j++) {
     const i = first + j
-    // Labeled statements of the forward jumps: the one that ends here, then those that begin here.
+    // Labeled statements of the forward jumps: the one that ends here, then the loop and labels that begin here.
     if (jumps.closes.has(j)) lines.push('}')
+    if (loops.ends.has(j)) lines.push(`B${j}: for (;;) {`)
     for (const t of jumps.opens.get(j) ?? []) lines.push(`J${t}: {`)
     const hoist = runs?.before.get(j)
     if (hoist !== undefined) lines.push(hoist)
     if (mayFault(b, i)) lines.push(`p.k = first + ${j};`)
-    const op = b.op[i]!
-    const to = jumps.target.get(j)
-    if (to !== undefined) {
-      // Instructions retired count as if the block ran straight through: the skipped ones come off `done`.
-      const skip = `done -= ${to - j - 1};${faults ? ' p.done = done;' : ''}`
-      if (op === OP.jmp) lines.push(`{ ${skip} break J${to}; }`)
-      else lines.push(`if (${conditionExpr(b, i, first)}) { ${skip} break J${to}; }`)
-      continue
-    }
-    if (branchesToStart(b, i)) {
-      // Back to the start: the target passed the CS limit check when the block was entered.
-      const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { ${exitTo(0, 0)} } continue;`
-      if (op === OP.jcc) lines.push(`if (${conditionExpr(b, i, first)}) { ${again} }`)
-      else if (op === OP.jmp) lines.push(again)
-      else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)
-      continue
-    }
-    const code = runs?.codes[j] ?? codes[j]
-    if (code !== null && code !== undefined)
-      lines.push((dead[j] ? withoutLazyStores(code) : code).replace(/return (\d+)/g, 'return done + $1'))
-    else {
-      lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
-      lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
-    }
+    recordLines(lines, { b, first, n, jumps, loops, runs, codes, dead, faults }, j)
+    const head = loopEnds.get(j)
+    if (head !== undefined) lines.push(`break B${head}; }`)
   }
   lines.push(exitTo(b.bytes[slot]!, n), '}')
   const locals = inLocals(sharedExits(lines.join('\n')), helpers, wideSegs, stack32)
@@ -147,6 +144,61 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   if (faults) head.push('const p = h.p;')
   if (faults && !progressOnFault) head.push('p.eip = blockEip; p.first = first;')
   return [...head, ...body].join('\n')
+}
+
+/** What blockSource worked out about a block's `n` records at `first`, for the code of each. */
+type BlockPlan = {
+  readonly b: BlockCache
+  readonly first: number
+  readonly n: number
+  readonly jumps: ForwardJumps
+  readonly loops: InnerLoops
+  readonly runs: PageRuns | null
+  /** recordCodes. */
+  readonly codes: readonly (string | null)[]
+  /** deadFlagWriters. */
+  readonly dead: readonly boolean[]
+  /** Some record may fault (progress is kept for fault accounting). */
+  readonly faults: boolean
+}
+
+/** Appends the code of record `j` of the block (its branch made internal where jumps or loops take it). */
+function recordLines(lines: string[], plan: BlockPlan, j: number): void {
+  const { b, first, n, jumps, loops, runs, codes, dead, faults } = plan
+  const i = first + j
+  const op = b.op[i]!
+  const to = jumps.target.get(j)
+  const back = loops.backTo.get(j)
+  if (back !== undefined) {
+    // Back to an inner loop's head: this pass ran records `back`..j once more than a straight run counts.
+    const progress = faults ? ' p.done = done;' : ''
+    const leave = `if (done + ${n} > limit || c.breakChunk) { ${exitTo(b.start[first + back]!, back)} }`
+    const again = `done += ${j + 1 - back};${progress} ${leave} continue B${back};`
+    lines.push(op === OP.jcc ? `if (${conditionExpr(b, i, first)}) { ${again} }` : again)
+    return
+  }
+  if (to !== undefined) {
+    // Instructions retired count as if the block ran straight through: the skipped ones come off `done`.
+    const skip = `done -= ${to - j - 1};${faults ? ' p.done = done;' : ''}`
+    if (op === OP.jmp) lines.push(`{ ${skip} break J${to}; }`)
+    else lines.push(`if (${conditionExpr(b, i, first)}) { ${skip} break J${to}; }`)
+    return
+  }
+  if (branchesToStart(b, i)) {
+    // Back to the start: the target passed the CS limit check when the block was entered.
+    const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { ${exitTo(0, 0)} } continue B0;`
+    if (op === OP.jcc) lines.push(`if (${conditionExpr(b, i, first)}) { ${again} }`)
+    else if (op === OP.jmp) lines.push(again)
+    else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)
+    return
+  }
+  const code = runs?.codes[j] ?? codes[j]
+  if (code !== null && code !== undefined)
+    lines.push((dead[j] ? withoutLazyStores(code) : code).replace(/return (\d+)/g, 'return done + $1'))
+  else {
+    lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
+    lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
+  }
 }
 
 /**

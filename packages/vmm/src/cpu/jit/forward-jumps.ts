@@ -75,13 +75,19 @@ export function forwardJumps(b: BlockCache, first: number, n: number): ForwardJu
 }
 
 /**
- * True when record `m` of the block at `first` may be reached by a jump from an earlier record of the block (so the
- * flags before it depend on the path): some 32-bit Jcc or JMP before it targets it.
+ * True when record `m` of the block at `first` may be reached by a jump from another record of the block (so the
+ * flags before it depend on the path): some 32-bit Jcc or JMP before it targets it, or one at or after it branches
+ * back to it (jit/inner-loops.ts). A block's records lie together in the pool and only its first starts at offset
+ * 0, so the scan for branches back stops at the next block's first record.
  */
 export function isJumpTarget(b: BlockCache, first: number, m: number): boolean {
   const offset = b.start[m]!
   for (let q = first; q < m; q++) {
     if (isForwardJump(b, q) && b.imm[q] === offset) return true
+  }
+  for (let q = m; q < b.poolUsed && (q === m || b.start[q] !== 0); q++) {
+    const op = b.op[q]
+    if ((op === OP.jcc || op === OP.jmp) && b.size[q] === 4 && b.imm[q] === offset) return true
   }
   return false
 }

@@ -95,7 +95,7 @@ export function stateInLocals(body: string, wideSegs: number): StateLocals {
  * several producers follow one another (a short block with one CMP is cheaper storing its fields directly).
  */
 function worthLocals(body: string): boolean {
-  return body.includes('continue;') || (body.match(/c\.lzOp = /g)?.length ?? 0) >= MIN_PRODUCERS
+  return /\bcontinue B\d+;/.test(body) || (body.match(/c\.lzOp = /g)?.length ?? 0) >= MIN_PRODUCERS
 }
 
 /** True when every call in `body` is known to leave the flag state and segments alone or only to read flags. */
