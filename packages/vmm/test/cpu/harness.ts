@@ -144,6 +144,14 @@ export function limitDs(esi: number): (m: TestMachine) => void {
   }
 }
 
+/** Generated source of the compiled functions of `m` (tests that check what the compiler made of a block). */
+export function compiledSources(m: TestMachine): string {
+  return m.cpu.compiled
+    .filter((f) => f !== undefined)
+    .map(String)
+    .join('\n')
+}
+
 /**
  * Runs `source` (protectedMachine, with a flat data segment at selector 0x18) on every engine, compiling at once,
  * after `edit`; returns each engine's exit, state and top 32 bytes of the stack, and the compiled engine's machine.

@@ -4,7 +4,7 @@
 // chunks ending anywhere, and JMPs over bytes that are not a block's instructions (followed instead).
 import { describe, expect, it } from 'vitest'
 import { OP } from '../../src/cpu/block-decoder'
-import { ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
+import { compiledSources, ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
 
 type Machine = ReturnType<typeof protectedMachine>
 
@@ -14,14 +14,6 @@ function keptJmps(m: Machine): number {
   let n = 0
   for (let i = 0; i < b.poolUsed; i++) if (b.op[i] === OP.jmp && b.imm[i]! > b.end[i]!) n++
   return n
-}
-
-/** Generated source of the compiled functions of `m`. */
-function compiledSources(m: Machine): string {
-  return m.cpu.compiled
-    .filter((f) => f !== undefined)
-    .map(String)
-    .join('\n')
 }
 
 // A loop over an if/else whose branches alternate (bit 0 of ECX): each branch produces flags that the code after

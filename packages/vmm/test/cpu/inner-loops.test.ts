@@ -4,17 +4,7 @@
 // (from before the loop on entry, from the loop's end on the way back), faults inside the loop, stores into the
 // loop's code, and chunks ending anywhere.
 import { describe, expect, it } from 'vitest'
-import { ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
-
-type Machine = ReturnType<typeof protectedMachine>
-
-/** Generated source of the compiled functions of `m`. */
-function compiledSources(m: Machine): string {
-  return m.cpu.compiled
-    .filter((f) => f !== undefined)
-    .map(String)
-    .join('\n')
-}
+import { compiledSources, ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
 
 // An outer loop whose block holds two inner loops: one entered at its head, with a Jcc right after the head that
 // has no producer of its own, so it reads the flags of whichever path led there; one entered through a forward jump
