@@ -25,7 +25,7 @@ export type InnerLoops = {
  * Index of the loop head a 32-bit Jcc or JMP in record `j` branches back to (a record after the block's first, at
  * or before `j`), or -1.
  */
-export function backEdgeHead(b: BlockCache, first: number, j: number): number {
+function backEdgeHead(b: BlockCache, first: number, j: number): number {
   const i = first + j
   const op = b.op[i]
   if ((op !== OP.jcc && op !== OP.jmp) || b.size[i] !== 4) return -1
