@@ -1,0 +1,111 @@
+// Where one emulator's boot is slower than the other's, by stretches of guest instructions: boots the benchmark
+// guest on Boxwood or v86 in real time (the benchmark's command line, so nothing slows either down), sampling the
+// guest instructions retired every 250 ms up to the shell prompt, and compares two such timelines by the time each
+// took between the same instruction counts (both run the same kernel and initramfs, so equal counts are the same
+// point of the boot, up to the timer interrupts that land at other instructions). The seventeenth session found
+// with it that the gap had moved from kernel init to the kernel's XZ decompressor.
+//   node --interrupt-budget=16000 --import tsx src/timeline.ts boxwood|v86 > a.tsv
+//   node --import tsx src/timeline.ts compare a.tsv b.tsv
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { createMemoryCharBackend } from '@boxwood/devices'
+import { VmRunner } from '@boxwood/vmm'
+import { createBootMachine } from './boxwood-boot'
+import { loadGuest } from './guest'
+import { startV86 } from './v86-boot'
+
+/** One sample: wall-clock seconds since the emulator was started, millions of instructions retired. */
+type Sample = { readonly s: number; readonly m: number }
+
+const SAMPLE_MS = 250
+/** Ends of the stretches compared (millions of instructions; the prompt comes at ~6 300). */
+const MARKS_M = [500, 1000, 1500, 2000, 2340, 2400, 2500, 2600, 2700, 3000, 4000, 5000, 6000, 6300]
+
+/** Boots `which`, printing a tab-separated sample line every SAMPLE_MS until the prompt, then exits. */
+async function record(which: 'boxwood' | 'v86'): Promise<void> {
+  const guest = loadGuest()
+  const t0 = performance.now()
+  let counter: () => number
+  let text = ''
+  // v86's counter is 32 bits wide: the samples add up differences modulo 2^32 (far fewer retire per sample).
+  let total = 0
+  let last = 0
+  const sample = () => {
+    const n = counter() >>> 0
+    total += (n - last) >>> 0
+    last = n
+    console.log(`${((performance.now() - t0) / 1000).toFixed(3)}\t${(total / 1e6).toFixed(1)}`)
+  }
+  const onText = (chunk: string) => {
+    text = (text + chunk).slice(-256)
+    if (!text.includes(guest.prompt)) return
+    sample()
+    process.exit(0)
+  }
+  if (which === 'v86') {
+    const emulator = await startV86(guest)
+    counter = () => emulator.get_instruction_counter()
+    emulator.add_listener('serial0-output-byte', (v) => onText(String.fromCharCode(v as number)))
+  } else {
+    const com1 = createMemoryCharBackend()
+    const vm = createBootMachine(guest, com1, 'realtime')
+    counter = () => vm.cpu.instructionsRetired
+    com1.onOutput((data) => onText(String.fromCharCode(...data)))
+    new VmRunner(vm).start()
+  }
+  setInterval(sample, SAMPLE_MS)
+}
+
+/** The samples of a timeline file. */
+function load(file: string): Sample[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [s, m] = line.trim().split(/\s+/).map(Number)
+      return { s: s!, m: m! }
+    })
+}
+
+/** Seconds at which the timeline reached `m` million instructions (linear between samples), or NaN if it did not. */
+function secondsAt(samples: readonly Sample[], m: number): number {
+  for (let k = 0; k < samples.length; k++) {
+    const b = samples[k]!
+    if (b.m < m) continue
+    if (k === 0) return b.s
+    const a = samples[k - 1]!
+    return a.s + ((b.s - a.s) * (m - a.m)) / Math.max(b.m - a.m, 1e-9)
+  }
+  return Number.NaN
+}
+
+/** Prints the seconds each timeline took per stretch of instructions, and their ratio. */
+function compare(fileA: string, fileB: string): void {
+  const a = load(fileA)
+  const b = load(fileB)
+  console.log(`${'M instructions'.padEnd(16)}${basename(fileA).padStart(14)}${basename(fileB).padStart(14)}   B/A`)
+  let fromM = 0
+  let aPrev = 0
+  let bPrev = 0
+  for (const m of MARKS_M) {
+    const aAt = secondsAt(a, m)
+    const bAt = secondsAt(b, m)
+    if (Number.isNaN(aAt) || Number.isNaN(bAt)) break
+    const da = aAt - aPrev
+    const db = bAt - bPrev
+    const times = `${da.toFixed(2).padStart(14)}${db.toFixed(2).padStart(14)}`
+    console.log(`${`${fromM}-${m}`.padEnd(16)}${times}   ${(db / da).toFixed(2)}`)
+    fromM = m
+    aPrev = aAt
+    bPrev = bAt
+  }
+  console.log(`${'total'.padEnd(16)}${aPrev.toFixed(2).padStart(14)}${bPrev.toFixed(2).padStart(14)}`)
+}
+
+const [command, first, second] = process.argv.slice(2)
+if (command === 'boxwood' || command === 'v86') await record(command)
+else if (command === 'compare' && first !== undefined && second !== undefined) compare(first, second)
+else {
+  console.error('usage: timeline.ts boxwood|v86 > file.tsv | timeline.ts compare a.tsv b.tsv')
+  process.exit(2)
+}
