@@ -69,12 +69,15 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
     // Without the wasm tier no slot enters a region, and the dispatch skips one more array (a cache miss, most
     // dispatches in kernel init).
     if (regions !== null && regions.caseOf[slot] !== 0 && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
-      retired = regions.run(slot, eip, chunkEnd - c.instructionsRetired)
+      retired = regions.run(slot, eip, (chunkEnd - c.instructionsRetired) | 0)
       c.instructionsRetired += retired
     }
     if (retired === 0 && fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
       try {
-        retired = fn(c, eip, chunkEnd - c.instructionsRetired, blocks.first[slot]!)
+        // The budget goes as an int32 (at most a chunk): while this function runs unoptimized (before V8 optimizes
+        // it, after a deoptimization) the difference of the two doubles would be a heap number, and every optimized
+        // compiled block called with it deoptimized ("not a Smi"; 12 at once in a decompressor phase run).
+        retired = fn(c, eip, (chunkEnd - c.instructionsRetired) | 0, blocks.first[slot]!)
       } catch (e) {
         accountCompiledFault(c)
         throw e
@@ -107,7 +110,7 @@ function interpretBlock(c: Cpu, slot: number, eip: number, chunkEnd: number, h: 
     c.regions?.noteHot(slot)
     if (fn !== undefined && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) return
   }
-  runBlock(c, blocks, slot, eip, chunkEnd - c.instructionsRetired)
+  runBlock(c, blocks, slot, eip, (chunkEnd - c.instructionsRetired) | 0)
   if (blocks.heat[slot]! < HEAT_CAP) blocks.heat[slot]! += blocks.count[slot]!
 }
 
