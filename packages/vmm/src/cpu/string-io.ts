@@ -110,8 +110,7 @@ export function stringInstruction(c: Cpu, op: number): void {
     }
     if (rep === 0) return
     n--
-    if (a32) regs[1] = n
-    else regs[1] = (regs[1]! & ~0xffff) | n
+    setCount(regs, n, a32)
     if (n === 0) return
     if (isCompare) {
       const zf = lazyZF(c) !== 0
@@ -159,6 +158,11 @@ function inSegment(lo: number, hi: number, low: number, bytes: number): boolean 
   return low >= lo && low + bytes - 1 <= hi
 }
 
+/** ECX (CX at 16-bit address size) = `n`, the elements left. */
+function setCount(regs: Int32Array, n: number, a32: boolean): void {
+  regs[1] = a32 ? n : (regs[1]! & ~0xffff) | n
+}
+
 function advance(regs: Int32Array, r: number, delta: number, a32: boolean): void {
   if (a32) regs[r] = (regs[r]! + delta) | 0
   else regs[r] = (regs[r]! & ~0xffff) | ((regs[r]! + delta) & 0xffff)
@@ -194,13 +198,13 @@ function fastRepeat(c: Cpu, movs: boolean, size: number, srcSeg: number, count: 
       // page tables for it — or faults, in the state and order the element-wise path would — then runs resume.
       if (stepped) return n
       stepped = true
+      const step = backward ? -size : size
       if (movs) {
         writeMem(c, size, ES, di, readMem(c, size, srcSeg, si))
-        advance(regs, 6, backward ? -size : size, a32)
+        advance(regs, 6, step, a32)
       } else writeMem(c, size, ES, di, getReg(c, size, 0))
-      advance(regs, 7, backward ? -size : size, a32)
-      n--
-      regs[1] = a32 ? n : (regs[1]! & ~0xffff) | n
+      advance(regs, 7, step, a32)
+      setCount(regs, --n, a32)
       continue
     }
     stepped = false
@@ -221,8 +225,7 @@ function fastRepeat(c: Cpu, movs: boolean, size: number, srcSeg: number, count: 
       const ahead = backward ? dPhys < sPhys && dPhys + bytes > sPhys : dPhys > sPhys && dPhys < sPhys + bytes
       if (ahead) return n
       ram.copyWithin(dPhys, sPhys, sPhys + bytes)
-      const sNext = backward ? si - bytes : si + bytes
-      regs[6] = a32 ? sNext | 0 : (regs[6]! & ~0xffff) | (sNext & 0xffff)
+      advance(regs, 6, backward ? -bytes : bytes, a32)
     } else if (size === 1) {
       ram.fill(regs[0]! & 0xff, dPhys, dPhys + bytes)
     } else if (size === 4 && (dPhys & 3) === 0) {
@@ -234,10 +237,9 @@ function fastRepeat(c: Cpu, movs: boolean, size: number, srcSeg: number, count: 
         else c.ramView.setUint16(dPhys + o, v, true)
       }
     }
-    const dNext = backward ? di - bytes : di + bytes
-    regs[7] = a32 ? dNext | 0 : (regs[7]! & ~0xffff) | (dNext & 0xffff)
+    advance(regs, 7, backward ? -bytes : bytes, a32)
     n -= chunk
-    regs[1] = a32 ? n : (regs[1]! & ~0xffff) | n
+    setCount(regs, n, a32)
     c.notePhysWrite(dPhys, bytes)
   }
   return n
