@@ -32,10 +32,15 @@ function forwardTarget(b: BlockCache, first: number, n: number, j: number): numb
   return recordAt(b, first, n, j, b.imm[i]!)
 }
 
-/** True for a 32-bit Jcc or JMP forward from the block's start (imm: the target's offset from it). */
-function isForwardJump(b: BlockCache, i: number): boolean {
+/** True for a 32-bit Jcc or JMP (imm: its target's offset from the block's start). */
+export function isNearJump(b: BlockCache, i: number): boolean {
   const op = b.op[i]
-  return (op === OP.jcc || op === OP.jmp) && b.size[i] === 4 && b.imm[i]! > 0
+  return (op === OP.jcc || op === OP.jmp) && b.size[i] === 4
+}
+
+/** True for a 32-bit Jcc or JMP forward from the block's start. */
+function isForwardJump(b: BlockCache, i: number): boolean {
+  return isNearJump(b, i) && b.imm[i]! > 0
 }
 
 /** The internal forward jumps of the `n` records at `first`: skipped ranges nested by opening labels earlier. */
@@ -86,8 +91,7 @@ export function isJumpTarget(b: BlockCache, first: number, m: number): boolean {
     if (isForwardJump(b, q) && b.imm[q] === offset) return true
   }
   for (let q = m; q < b.poolUsed && (q === m || b.start[q] !== 0); q++) {
-    const op = b.op[q]
-    if ((op === OP.jcc || op === OP.jmp) && b.size[q] === 4 && b.imm[q] === offset) return true
+    if (isNearJump(b, q) && b.imm[q] === offset) return true
   }
   return false
 }

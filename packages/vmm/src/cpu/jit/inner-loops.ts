@@ -8,8 +8,8 @@
 // that a forward jump from before the head enters in the middle: taking those too, through a flag that skips to the
 // target at the head, left as many block calls and measured no faster). Flags at a loop head depend on the path
 // taken, so conditions.ts fuses no condition with a producer before it (forward-jumps.ts isJumpTarget).
-import { type BlockCache, OP } from '../block-decoder'
-import type { ForwardJumps } from './forward-jumps'
+import type { BlockCache } from '../block-decoder'
+import { type ForwardJumps, isNearJump } from './forward-jumps'
 
 /** The branches back into a block that its function takes internally. */
 export type InnerLoops = {
@@ -27,8 +27,7 @@ export type InnerLoops = {
  */
 function backEdgeHead(b: BlockCache, first: number, j: number): number {
   const i = first + j
-  const op = b.op[i]
-  if ((op !== OP.jcc && op !== OP.jmp) || b.size[i] !== 4) return -1
+  if (!isNearJump(b, i)) return -1
   const to = b.imm[i]!
   if (to <= 0 || to > b.start[i]!) return -1
   for (let m = j; m >= 1; m--) if (b.start[first + m] === to) return m
