@@ -144,6 +144,22 @@ export function limitDs(esi: number): (m: TestMachine) => void {
   }
 }
 
+/**
+ * Runs `source` (protectedMachine, compiling at once) on every engine in chunks of `budget(k)` instructions for the
+ * k-th chunk, until it halts or `chunks` chunks ran; returns each engine's state (TSC zeroed) and instructions retired.
+ * Small budgets end chunks inside blocks, where compiled code and the block interpreter must resume exactly.
+ */
+export function everyEngineInChunks(source: string, budget: (k: number) => number, chunks = 20_000) {
+  return ENGINES.map((engine) => {
+    const m = protectedMachine(source, [], { engine, compileThreshold: 1 })
+    for (let k = 0; k < chunks && !m.cpu.getState().halted; k++) m.cpu.run(budget(k))
+    if (m.cpu.compileError !== null) throw m.cpu.compileError
+    const st = m.cpu.getState()
+    st.msr.tsc = 0
+    return { st, retired: m.cpu.instructionsRetired }
+  })
+}
+
 /** Generated source of the compiled functions of `m` (tests that check what the compiler made of a block). */
 export function compiledSources(m: TestMachine): string {
   return m.cpu.compiled

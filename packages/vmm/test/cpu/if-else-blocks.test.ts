@@ -4,7 +4,7 @@
 // chunks ending anywhere, and JMPs over bytes that are not a block's instructions (followed instead).
 import { describe, expect, it } from 'vitest'
 import { OP } from '../../src/cpu/block-decoder'
-import { compiledSources, ENGINES, everyEngine, limitDs, protectedMachine } from './harness'
+import { compiledSources, everyEngine, everyEngineInChunks, limitDs, type protectedMachine } from './harness'
 
 type Machine = ReturnType<typeof protectedMachine>
 
@@ -149,14 +149,7 @@ describe('if/else in one block', () => {
   })
 
   it('resumes at the right instruction when chunks end anywhere in the if/else', () => {
-    const states = ENGINES.map((engine) => {
-      const m = protectedMachine(DIAMONDS, [], { engine, compileThreshold: 1 })
-      for (let k = 0; k < 20_000 && !m.cpu.getState().halted; k++) m.cpu.run(1 + (k % 5))
-      if (m.cpu.compileError !== null) throw m.cpu.compileError
-      const st = m.cpu.getState()
-      st.msr.tsc = 0
-      return st
-    })
+    const states = everyEngineInChunks(DIAMONDS, (k) => 1 + (k % 5)).map((run) => run.st)
     expect(states[0]!.halted).toBe(true)
     for (const st of states.slice(1)) expect(st).toEqual(states[0])
   })
