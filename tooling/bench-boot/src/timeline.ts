@@ -8,11 +8,9 @@
 //   node --import tsx src/timeline.ts compare a.tsv b.tsv
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { createMemoryCharBackend } from '@boxwood/devices'
-import { VmRunner } from '@boxwood/vmm'
-import { createBootMachine } from './boxwood-boot'
+import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
-import { startV86 } from './v86-boot'
+import { bootV86 } from './v86-boot'
 
 /** One sample: wall-clock seconds since the emulator was started, millions of instructions retired. */
 type Sample = { readonly s: number; readonly m: number }
@@ -25,8 +23,7 @@ const MARKS_M = [500, 1000, 1500, 2000, 2340, 2400, 2500, 2600, 2700, 3000, 4000
 async function record(which: 'boxwood' | 'v86'): Promise<void> {
   const guest = loadGuest()
   const t0 = performance.now()
-  let counter: () => number
-  let text = ''
+  let counter = () => 0
   // v86's counter is 32 bits wide: the samples add up differences modulo 2^32 (far fewer retire per sample).
   let total = 0
   let last = 0
@@ -36,24 +33,21 @@ async function record(which: 'boxwood' | 'v86'): Promise<void> {
     last = n
     console.log(`${((performance.now() - t0) / 1000).toFixed(3)}\t${(total / 1e6).toFixed(1)}`)
   }
-  const onText = (chunk: string) => {
-    text = (text + chunk).slice(-256)
-    if (!text.includes(guest.prompt)) return
+  const onPrompt = () => {
     sample()
     process.exit(0)
   }
-  if (which === 'v86') {
-    const emulator = await startV86(guest)
-    counter = () => emulator.get_instruction_counter()
-    emulator.add_listener('serial0-output-byte', (v) => onText(String.fromCharCode(v as number)))
-  } else {
-    const com1 = createMemoryCharBackend()
-    const vm = createBootMachine(guest, com1, 'realtime')
-    counter = () => vm.cpu.instructionsRetired
-    com1.onOutput((data) => onText(String.fromCharCode(...data)))
-    new VmRunner(vm).start()
-  }
   setInterval(sample, SAMPLE_MS)
+  const options = { timeoutMs: 600_000, onPrompt }
+  if (which === 'v86') {
+    await bootV86(guest, { ...options, onStart: (emulator) => (counter = () => emulator.get_instruction_counter()) })
+  } else {
+    await bootBoxwood(guest, {
+      ...options,
+      time: 'realtime',
+      onMachine: (vm) => (counter = () => vm.cpu.instructionsRetired),
+    })
+  }
 }
 
 /** The samples of a timeline file. */

@@ -46,10 +46,23 @@ export async function startV86(guest: BootGuest, cmdline = guest.cmdline): Promi
   })
 }
 
+/** Options of {@link bootV86}. */
+export interface V86BootOptions {
+  /** Wall-clock limit for the whole run. */
+  readonly timeoutMs: number
+  /** Echo the guest's serial output to stderr. */
+  readonly echo?: boolean
+  /** Called with the emulator once it exists (timeline.ts samples its instruction counter). */
+  readonly onStart?: (emulator: V86Like) => void
+  /** Called when the shell prompt appears. */
+  readonly onPrompt?: () => void
+}
+
 /** Boots `guest` on v86; resolves with the wall-clock milestones (ms since the emulator was created). */
-export async function bootV86(guest: BootGuest, options: { timeoutMs: number; echo?: boolean }): Promise<BootTimes> {
+export async function bootV86(guest: BootGuest, options: V86BootOptions): Promise<BootTimes> {
   const t0 = performance.now()
   const emulator = await startV86(guest)
+  options.onStart?.(emulator)
   try {
     return await new Promise<BootTimes>((resolve, reject) => {
       const timer = setTimeout(
@@ -64,6 +77,7 @@ export async function bootV86(guest: BootGuest, options: { timeoutMs: number; ec
         text = (text + ch).slice(-256)
         if (promptMs < 0 && text.endsWith(guest.prompt)) {
           promptMs = performance.now() - t0
+          options.onPrompt?.()
           emulator.serial0_send('poweroff\n')
         } else if (promptMs >= 0 && POWERED_DOWN.test(text)) {
           clearTimeout(timer)
