@@ -1,7 +1,8 @@
 // `pnpm bench` for guest boots: the guest-builder's Debian 12 i386 kernel + busybox initramfs (console on ttyS0,
 // 128 MiB) from power-on to the shell prompt and to `poweroff`, on Boxwood, v86 (npm, wasm JIT) and QEMU TCG,
 // one after the other in the same run; prints a table of wall-clock seconds and CPU seconds (the fair measure on
-// a loaded machine: wall-clock time there is mostly waiting for a core).
+// a loaded machine: wall-clock time there is mostly waiting for a core), of the process and of its main thread,
+// where Boxwood and v86 emulate (what the main thread leaves idle of the wall-clock time is waiting).
 // BOXWOOD_BENCH_BOOT=boxwood,v86,qemu picks emulators; BOXWOOD_BENCH_ROUNDS=n boots each n times (medians, and
 // Boxwood over v86 per round); BOXWOOD_BENCH_ECHO=1 echoes the consoles to stderr; BOXWOOD_BENCH_TIME=deterministic
 // runs Boxwood on instruction-count time (10 ns per instruction: HLT skips ahead, the boot is reproducible) instead of
@@ -10,6 +11,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
+import { mainThreadS } from './main-thread'
 import type { BootGuest, BootTimes } from './guest'
 import { bootQemu } from './qemu-boot'
 import { bootV86, SEABIOS, VGABIOS } from './v86-boot'
@@ -30,6 +32,8 @@ interface Row {
   readonly times: BootTimes | null
   /** CPU seconds of the emulator (this process for Boxwood and v86; QEMU's own process). */
   readonly cpuS: number | null
+  /** CPU seconds of this process's main thread, where Boxwood and v86 emulate (null for QEMU, or without /proc). */
+  readonly mainS: number | null
   readonly note: string
 }
 
@@ -46,24 +50,36 @@ function haveQemu(): boolean {
 async function measure(contender: Contender, round: number): Promise<Row> {
   const name = ROUNDS > 1 ? `${contender.name} #${round + 1}` : contender.name
   const row = { name, contender, round }
-  if (typeof contender.boot === 'string') return { ...row, times: null, cpuS: null, note: contender.boot }
+  const none = { times: null, cpuS: null, mainS: null }
+  if (typeof contender.boot === 'string') return { ...row, ...none, note: contender.boot }
   const c0 = process.cpuUsage()
+  const main0 = mainThreadS()
   try {
     const times = await contender.boot()
     const c = process.cpuUsage(c0)
+    const main1 = mainThreadS()
     const cpuS = contender.inProcess ? (c.user + c.system) / 1e6 : (times.cpuS ?? null)
-    return { ...row, times, cpuS, note: '' }
+    const mainS = contender.inProcess && main0 !== null && main1 !== null ? main1 - main0 : null
+    return { ...row, times, cpuS, mainS, note: '' }
   } catch (e) {
-    return { ...row, times: null, cpuS: null, note: (e as Error).message }
+    return { ...row, ...none, note: (e as Error).message }
   }
 }
 
 const sec = (ms: number | undefined) => (ms === undefined || ms < 0 ? 'n/a' : (ms / 1000).toFixed(1))
 
-/** A table line: name, seconds to the prompt and to power-off, CPU seconds. */
-function line(name: string, promptMs: number | undefined, poweroffMs: number | undefined, cpuS: number | null): string {
-  const cpu = cpuS === null ? '-' : cpuS.toFixed(1)
-  return `${name.padEnd(18)}${sec(promptMs).padStart(11)}${sec(poweroffMs).padStart(13)}${cpu.padStart(8)}`
+const cpuSec = (s: number | null) => (s === null ? '-' : s.toFixed(1))
+
+/** A table line: name, seconds to the prompt and to power-off, CPU seconds (all threads, and the main thread). */
+function line(
+  name: string,
+  promptMs: number | undefined,
+  poweroffMs: number | undefined,
+  cpuS: number | null,
+  mainS: number | null,
+): string {
+  const times = `${sec(promptMs).padStart(11)}${sec(poweroffMs).padStart(13)}`
+  return `${name.padEnd(18)}${times}${cpuSec(cpuS).padStart(8)}${cpuSec(mainS).padStart(8)}`
 }
 
 /** One emulator of the run: its table name and how to boot it once (or why it cannot run here). */
@@ -111,9 +127,11 @@ async function main(): Promise<void> {
     const order = round % 2 === 0 ? all : [...all].reverse()
     for (const c of order) rows.push(await measure(c, round))
   }
-  console.log(`${'emulator'.padEnd(18)}${'to prompt'.padStart(11)}${'to poweroff'.padStart(13)}${'CPU s'.padStart(8)}`)
+  const head = `${'to prompt'.padStart(11)}${'to poweroff'.padStart(13)}${'CPU s'.padStart(8)}${'main s'.padStart(8)}`
+  console.log(`${'emulator'.padEnd(18)}${head}`)
   for (const r of rows) {
-    console.log(line(r.name, r.times?.promptMs, r.times?.poweroffMs, r.cpuS) + (r.note ? `  (${r.note})` : ''))
+    const text = line(r.name, r.times?.promptMs, r.times?.poweroffMs, r.cpuS, r.mainS)
+    console.log(text + (r.note ? `  (${r.note})` : ''))
   }
   if (ROUNDS > 1) printMedians(all, rows)
   process.exit(0)
@@ -130,9 +148,12 @@ function printMedians(all: readonly Contender[], rows: readonly Row[]): void {
     const mine = booted.filter((r) => r.contender === c)
     if (mine.length === 0) continue
     const cpus = mine.flatMap((r) => (r.cpuS === null ? [] : [r.cpuS]))
+    const mains = mine.flatMap((r) => (r.mainS === null ? [] : [r.mainS]))
     const prompt = median(mine.map((r) => r.times!.promptMs))
     const off = median(mine.map((r) => r.times!.poweroffMs))
-    console.log(line(c.name, prompt, off, cpus.length === 0 ? null : median(cpus)))
+    console.log(
+      line(c.name, prompt, off, cpus.length === 0 ? null : median(cpus), mains.length === 0 ? null : median(mains)),
+    )
   }
   const boxwood = all.find((c) => c.name.startsWith('Boxwood'))
   const v86 = all.find((c) => c.name.startsWith('v86'))

@@ -14,6 +14,7 @@ import { createMemoryCharBackend } from '@boxwood/devices'
 import type { Vm } from '@boxwood/vmm'
 import { createBootMachine } from './boxwood-boot'
 import { loadGuest } from './guest'
+import { mainThreadS } from './main-thread'
 
 /** Virtual nanoseconds per synchronous step (a step ends earlier when the machine stops). */
 const STEP_NS = 1_000_000
@@ -28,12 +29,6 @@ function runTo(vm: Vm, target: number): void {
     const status = vm.runFor(STEP_NS)
     if (status === 'stopped') throw new Error(`the machine stopped (${vm.state}) before ${target} instructions`)
   }
-}
-
-/** CPU seconds of the main thread alone (Linux; V8's compiler and GC threads excluded). */
-function mainThreadS(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 const [command, file, amount] = process.argv.slice(2)
@@ -53,10 +48,10 @@ if (command === 'save') {
   vm.loadState(readFileSync(file))
   vm.resume()
   const start = vm.cpu.instructionsRetired
-  const cpu0 = mainThreadS()
+  const cpu0 = mainThreadS() ?? 0
   const wall0 = performance.now()
   runTo(vm, start + n * 1e6)
-  const cpu = mainThreadS() - cpu0
+  const cpu = (mainThreadS() ?? 0) - cpu0
   const wall = (performance.now() - wall0) / 1000
   const stateHash = createHash('sha1').update(JSON.stringify(vm.cpu.getState())).update(vm.cpu.ram).digest('hex')
   console.log(

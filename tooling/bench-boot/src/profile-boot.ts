@@ -4,13 +4,14 @@
 // the process early, BOXWOOD_PROFILE_UNTIL=prompt at the prompt (the profile is still written);
 // BOXWOOD_PROFILE_INTERVAL_MS sets the report interval. BOXWOOD_PROFILE_WINDOW=from-to (CPU seconds) profiles only
 // that phase of the boot (no --cpu-prof needed) into boot-<from>-<to>.cpuprofile in the temporary directory.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Vm } from '@boxwood/vmm'
 import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
+import { mainThreadS } from './main-thread'
 
 const time = process.argv[2] === 'deterministic' ? 'deterministic' : 'realtime'
 const limitMs = Number(process.env.BOXWOOD_PROFILE_MS ?? 0)
@@ -23,22 +24,13 @@ let lastInstructions = 0
 let lastCpuS = 0
 let lastMainS = 0
 const startMs = performance.now()
-/** CPU seconds of the main thread alone (Linux): the rest of the process time is V8's compiler and GC threads. */
-const mainThreadS = () => {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return 0
-  }
-}
 setInterval(
   () => {
     if (machine === undefined) return
     const n = machine.cpu.instructionsRetired
     const t = cpuS()
     const eip = (machine.cpu.getState().eip >>> 0).toString(16)
-    const main = mainThreadS()
+    const main = mainThreadS() ?? 0
     console.log(
       `MIPS ${((n - lastInstructions) / (t - lastCpuS) / 1e6).toFixed(1)} (main thread ${((n - lastInstructions) / (main - lastMainS) / 1e6).toFixed(1)}) eip ${eip} cpu ${t.toFixed(1)} s, wall ${((performance.now() - startMs) / 1000).toFixed(1)} s, ${(n / 1e9).toFixed(2)} G instructions`,
     )
@@ -64,7 +56,7 @@ const times = await bootBoxwood(loadGuest(), {
   onMachine: (vm) => (machine = vm),
   onPrompt: () => {
     console.log(
-      `prompt at cpu ${cpuS().toFixed(1)} s (main thread ${mainThreadS().toFixed(1)} s), wall ${((performance.now() - startMs) / 1000).toFixed(1)} s, ${machine?.cpu.instructionsRetired} instructions${machine?.cpu.compileError ? `, compiling stopped: ${String(machine.cpu.compileError)}` : ''}`,
+      `prompt at cpu ${cpuS().toFixed(1)} s (main thread ${(mainThreadS() ?? 0).toFixed(1)} s), wall ${((performance.now() - startMs) / 1000).toFixed(1)} s, ${machine?.cpu.instructionsRetired} instructions${machine?.cpu.compileError ? `, compiling stopped: ${String(machine.cpu.compileError)}` : ''}`,
     )
     if (process.env.BOXWOOD_PROFILE_UNTIL === 'prompt') process.exit(0)
   },
