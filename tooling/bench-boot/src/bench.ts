@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
-import { mainThreadS } from './main-thread'
+import { mainThreadS, mainThreadSince } from './main-thread'
 import type { BootGuest, BootTimes } from './guest'
 import { bootQemu } from './qemu-boot'
 import { bootV86, SEABIOS, VGABIOS } from './v86-boot'
@@ -57,9 +57,8 @@ async function measure(contender: Contender, round: number): Promise<Row> {
   try {
     const times = await contender.boot()
     const c = process.cpuUsage(c0)
-    const main1 = mainThreadS()
     const cpuS = contender.inProcess ? (c.user + c.system) / 1e6 : (times.cpuS ?? null)
-    const mainS = contender.inProcess && main0 !== null && main1 !== null ? main1 - main0 : null
+    const mainS = contender.inProcess ? mainThreadSince(main0) : null
     return { ...row, times, cpuS, mainS, note: '' }
   } catch (e) {
     return { ...row, ...none, note: (e as Error).message }
@@ -115,6 +114,12 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** The median of the values that are known, or null when none is. */
+const medianOfKnown = (values: readonly (number | null)[]): number | null => {
+  const known = values.filter((v): v is number => v !== null)
+  return known.length === 0 ? null : median(known)
+}
+
 async function main(): Promise<void> {
   const guest: BootGuest = loadGuest()
   console.log(
@@ -147,12 +152,10 @@ function printMedians(all: readonly Contender[], rows: readonly Row[]): void {
   for (const c of all) {
     const mine = booted.filter((r) => r.contender === c)
     if (mine.length === 0) continue
-    const cpus = mine.flatMap((r) => (r.cpuS === null ? [] : [r.cpuS]))
-    const mains = mine.flatMap((r) => (r.mainS === null ? [] : [r.mainS]))
     const prompt = median(mine.map((r) => r.times!.promptMs))
     const off = median(mine.map((r) => r.times!.poweroffMs))
     console.log(
-      line(c.name, prompt, off, cpus.length === 0 ? null : median(cpus), mains.length === 0 ? null : median(mains)),
+      line(c.name, prompt, off, medianOfKnown(mine.map((r) => r.cpuS)), medianOfKnown(mine.map((r) => r.mainS))),
     )
   }
   const boxwood = all.find((c) => c.name.startsWith('Boxwood'))

@@ -13,3 +13,9 @@ export function mainThreadS(): number | null {
     return null
   }
 }
+
+/** Main-thread CPU seconds used since `start` (an earlier `mainThreadS()`), or null where a reading is missing. */
+export function mainThreadSince(start: number | null): number | null {
+  const now = mainThreadS()
+  return start === null || now === null ? null : now - start
+}

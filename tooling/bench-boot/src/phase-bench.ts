@@ -14,7 +14,7 @@ import { createMemoryCharBackend } from '@boxwood/devices'
 import type { Vm } from '@boxwood/vmm'
 import { createBootMachine } from './boxwood-boot'
 import { loadGuest } from './guest'
-import { mainThreadS } from './main-thread'
+import { mainThreadS, mainThreadSince } from './main-thread'
 
 /** Virtual nanoseconds per synchronous step (a step ends earlier when the machine stops). */
 const STEP_NS = 1_000_000
@@ -48,10 +48,10 @@ if (command === 'save') {
   vm.loadState(readFileSync(file))
   vm.resume()
   const start = vm.cpu.instructionsRetired
-  const cpu0 = mainThreadS() ?? 0
+  const cpu0 = mainThreadS()
   const wall0 = performance.now()
   runTo(vm, start + n * 1e6)
-  const cpu = (mainThreadS() ?? 0) - cpu0
+  const cpu = mainThreadSince(cpu0)
   const wall = (performance.now() - wall0) / 1000
   const stateHash = createHash('sha1').update(JSON.stringify(vm.cpu.getState())).update(vm.cpu.ram).digest('hex')
   console.log(

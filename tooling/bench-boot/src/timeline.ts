@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
-import { mainThreadS } from './main-thread'
+import { mainThreadS, mainThreadSince } from './main-thread'
 import { bootV86 } from './v86-boot'
 
 /**
@@ -29,7 +29,7 @@ const MARKS_M = [500, 1000, 1500, 2000, 2340, 2400, 2500, 2600, 2700, 3000, 4000
 async function record(which: 'boxwood' | 'v86'): Promise<void> {
   const guest = loadGuest()
   const t0 = performance.now()
-  const cpu0 = mainThreadS() ?? Number.NaN
+  const cpu0 = mainThreadS()
   let counter = () => 0
   // v86's counter is 32 bits wide: the samples add up differences modulo 2^32 (far fewer retire per sample).
   let total = 0
@@ -38,7 +38,7 @@ async function record(which: 'boxwood' | 'v86'): Promise<void> {
     const n = counter() >>> 0
     total += (n - last) >>> 0
     last = n
-    const cpu = (mainThreadS() ?? Number.NaN) - cpu0
+    const cpu = mainThreadSince(cpu0) ?? Number.NaN
     console.log(`${((performance.now() - t0) / 1000).toFixed(3)}\t${(total / 1e6).toFixed(1)}\t${cpu.toFixed(2)}`)
   }
   const onPrompt = () => {
