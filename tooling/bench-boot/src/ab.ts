@@ -10,14 +10,15 @@
 // Compile costs are shared less cleanly: V8 takes a `new Function` source it has compiled twice before from its cache
 // (measured here: the third compile of a 20 KB source took 0.1 ms against 1.5), and both machines' compiles of V8's
 // own optimizing tier queue on the same background threads; weigh compile-heavy changes in separate processes too.
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type * as Devices from '@boxwood/devices'
 import type { Vm } from '@boxwood/vmm'
+import { createBootMachine } from './boxwood-boot'
 import { loadGuest, type BootGuest } from './guest'
 import { mainThreadS, mainThreadSince } from './main-thread'
+import { stateHash } from './state-hash'
 
 /** One side of the comparison. */
 type Side = { readonly name: string; readonly spec: string; readonly vm: Vm; readonly wasm: boolean; cpuS: number }
@@ -33,15 +34,7 @@ async function machine(spec: string, guest: BootGuest, state: Uint8Array): Promi
   const root = dir === '.' ? resolve(import.meta.dirname, '../../..') : resolve(dir)
   const devices = (await import(pathToFileURL(resolve(root, 'packages/devices/dist/index.js')).href)) as typeof Devices
   const wasm = options.includes('wasm')
-  const { vm } = devices.createPcMachine({
-    ...devices.buildPcConfig({
-      ramBytes: guest.ramBytes,
-      firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
-      serial: [devices.createMemoryCharBackend()],
-    }),
-    time: { kind: 'deterministic' },
-    wasmTier: wasm,
-  })
+  const vm = createBootMachine(guest, devices.createMemoryCharBackend(), 'deterministic', wasm, devices)
   for (const option of options) {
     const [key, value] = option.split('=')
     if (key === 'threshold') vm.cpu.compileThreshold = Number(value)
@@ -60,11 +53,6 @@ async function runTo(side: Side, target: number): Promise<void> {
     if (side.wasm) await new Promise((done) => setImmediate(done))
   }
   side.cpuS += mainThreadSince(start) ?? Number.NaN
-}
-
-/** Hash of the machine's architectural state and RAM (phase-bench.ts computes the same). */
-function stateHash(vm: Vm): string {
-  return createHash('sha1').update(JSON.stringify(vm.cpu.getState())).update(vm.cpu.ram).digest('hex').slice(0, 12)
 }
 
 const args = process.argv.slice(2)
@@ -100,7 +88,8 @@ for (let done = slice, k = 0; done <= total; done += slice, k++) {
     row = [0, 0]
   }
 }
-const same = stateHash(a.vm) === stateHash(b.vm)
+const [hashA, hashB] = [stateHash(a.vm).slice(0, 12), stateHash(b.vm).slice(0, 12)]
+const same = hashA === hashB
 console.log(`total  A ${a.cpuS.toFixed(2)}  B ${b.cpuS.toFixed(2)}  B/A ${(b.cpuS / a.cpuS).toFixed(3)}`)
-console.log(same ? 'end states match' : `END STATES DIFFER: A ${stateHash(a.vm)}, B ${stateHash(b.vm)}`)
+console.log(same ? 'end states match' : `END STATES DIFFER: A ${hashA}, B ${hashB}`)
 process.exit(same ? 0 : 1)

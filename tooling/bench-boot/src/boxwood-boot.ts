@@ -72,18 +72,25 @@ export async function bootBoxwood(guest: BootGuest, options: BoxwoodBootOptions)
   }
 }
 
+/** The two functions of `@boxwood/devices` that build the benchmark's PC (src/ab.ts passes another checkout's). */
+export type BootDevices = {
+  readonly createPcMachine: typeof createPcMachine
+  readonly buildPcConfig: typeof buildPcConfig
+}
+
 /**
  * The benchmark's PC: `guest` booted directly (bzImage, initrd, command line), COM1 on `com1`, guest time following
- * the host clock or the instruction count.
+ * the host clock or the instruction count; built by this workspace's `@boxwood/devices` unless `devices` is given.
  */
 export function createBootMachine(
   guest: BootGuest,
   com1: CharBackend,
   time: 'realtime' | 'deterministic',
   wasmTier = false,
+  devices: BootDevices = { createPcMachine, buildPcConfig },
 ): Vm {
-  return createPcMachine({
-    ...buildPcConfig({
+  return devices.createPcMachine({
+    ...devices.buildPcConfig({
       ramBytes: guest.ramBytes,
       firmware: { kind: 'linux', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
       serial: [com1],
