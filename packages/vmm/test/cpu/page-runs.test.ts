@@ -111,6 +111,15 @@ function runBoth(source: string, ebx: number, ebp: number, esp: number, rng: Rng
   })
 }
 
+/**
+ * A function called four times whose prologue sets EBP from EBX and then loops `passes` times over `body` (its block
+ * is compiled, with the loop inside it: the head is the function's third record).
+ */
+function calledLoop(body: readonly string[], passes: number): string[] {
+  const caller = ['mov esi, 4', 'again:', 'call f', 'dec esi', 'jnz again', 'hlt']
+  return [...caller, 'f:', 'mov ebp, ebx', `mov ecx, ${passes}`, 'top:', ...body, 'dec ecx', 'jnz top', 'ret']
+}
+
 describe('page runs: one lookup for accesses through an unchanged base register', () => {
   it('random EBP/EBX loops across pages, into read-only and missing pages and misaligned, as the interpreter', () => {
     const rng = new Rng(0xba5e)
@@ -241,5 +250,46 @@ describe('page runs: one lookup for accesses through an unchanged base register'
     expect([results[0]!.st.eax, results[0]!.st.edx]).toEqual([50 * 5 + 1000, 50 * 7 + 3000])
     // The loop's lookup through EBP comes before the function's loop, `B0: for (;;)`.
     expect(results[1]!.code).toMatch(/\$g5_2 = \(\$e & 9\) === 9;[^\n]*\n+B0: for \(;;\)/)
+  })
+
+  it('looks up once before an inner loop a base its prologue set, across pages and into faulting pages', () => {
+    // The MPI loops' shape: a function's prologue writes EBP, then a loop inside the same block reaches its locals
+    // through EBP, which no record of the loop writes. The function is called a few times, so that its block (not
+    // only the loop's own) is compiled. Random accesses as in the first test; EBP straddles a page boundary, sits at
+    // the missing page's end or in plain RAM.
+    const rng = new Rng(0x100b)
+    for (let round = 0; round < 12; round++) {
+      const body: string[] = []
+      for (let k = 2 + rng.int(6); k > 0; k--) {
+        const at = `[ebp - ${rng.int(16) * 4 + rng.pick([4, 4, 1])}]`
+        const r = rng.pick(['eax', 'edx', 'edi'])
+        body.push(
+          rng.pick([
+            `mov ${r}, dword ${at}`,
+            `mov dword ${at}, ${r}`,
+            `add dword ${at}, ${r}`,
+            `sub ${r}, dword ${at}`,
+            `movzx ${r}, byte ${at}`,
+          ]),
+        )
+      }
+      const source = calledLoop(body, 10 + rng.int(20)).join('\n  ')
+      const base = [0x3f000 + 4 * rng.int(8), ((MISSING_PAGE + 1) << 12) + 4 * rng.int(8), 0x3a800][round % 3]!
+      const results = runBoth(source, base, 0, 0x3d000, rng).map(({ wasmRan: _, ...r }) => r)
+      expect(results[1], source).toEqual(results[0])
+      expect(results[2], source).toEqual(results[0])
+    }
+    // The lookup comes before the inner loop (its head is the function's third record), not inside it on every pass.
+    const source = calledLoop(['add eax, [ebp - 8]'], 10).join('\n')
+    const m = protectedMachine(source, [], { engine: 'compiled', compileThreshold: 1 })
+    m.cpu.setState({ ...m.cpu.getState(), eax: 0, ebx: 0x30100 })
+    m.memory.write32(0x300f8, 3)
+    expect(m.cpu.run(100_000).reason).toBe('halted')
+    expect(m.cpu.getState().eax).toBe(4 * 10 * 3)
+    const code = m.cpu.compiled
+      .filter((f) => f !== undefined)
+      .map(String)
+      .find((x) => x.includes('B2: for'))
+    expect(code).toMatch(/\$g5_2 = \(\$e & 9\) === 9;[^\n]*\n+B2: for \(;;\)/)
   })
 })

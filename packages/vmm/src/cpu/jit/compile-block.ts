@@ -117,13 +117,15 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   const runs =
     helpers || !codes.every((code) => onlyKnownCalls(code!))
       ? null
-      : pageRuns(codes as string[], joinsOf(jumps, loops), wideSegs, steadyTo)
+      : pageRuns(codes as string[], joinsOf(jumps, loops), wideSegs, steadyTo, loops.ends)
   if (runs !== null && runs.declare !== '') lines.unshift(runs.declare, runs.entry)
   const loopEnds = new Map([...loops.ends].map(([head, end]) => [end, head]))
   for (let j = 0; j < n; j++) {
     const i = first + j
     // Labeled statements of the forward jumps: the one that ends here, then the loop and labels that begin here.
     if (jumps.closes.has(j)) lines.push('}')
+    const outside = runs?.beforeLoop.get(j)
+    if (outside !== undefined) lines.push(outside)
     if (loops.ends.has(j)) lines.push(`B${j}: for (;;) {`)
     for (const t of jumps.opens.get(j) ?? []) lines.push(`J${t}: {`)
     const hoist = runs?.before.get(j)

@@ -85,13 +85,19 @@ type Rewrite = {
   wrap: (original: string) => string
 }
 
-/** A run's accesses: record index in the block and the access. */
-type Run = { reg: number; seg: number; items: { j: number; a: Access }[]; entry: boolean }
+/**
+ * A run's accesses: record index in the block and the access. Its lookup goes on the function's entry (`entry`),
+ * before the inner loop whose head is `loop` (the register holds through the loop's passes), or before its first
+ * access; `at` is where that is for the joins' rule (-1 on entry).
+ */
+type Run = { reg: number; seg: number; items: { j: number; a: Access }[]; entry: boolean; loop: number; at: number }
 
 /** Records' code with the runs' accesses rewritten, a hoisted lookup to put before some records, and the locals. */
 export type PageRuns = {
   readonly codes: readonly string[]
   readonly before: ReadonlyMap<number, string>
+  /** Lookups to put before an inner loop (by its head), outside it: runs through a register the loop never writes. */
+  readonly beforeLoop: ReadonlyMap<number, string>
   /** Lookups for the function's entry, before its loop: runs through a register no record writes. */
   readonly entry: string
   readonly declare: string
@@ -106,6 +112,9 @@ export type PageRuns = {
  * start is reached from outside. A lookup made at or before that jump is made on every path to the join, so its
  * run goes on past it; a run begun between the jump and the join ends there.
  * `wideSegs` is `Cpu.wideSegs` at compile time: only accesses through segments that take every offset join runs.
+ * `loops` maps each inner loop's head to its last record (jit/inner-loops.ts): a run that begins inside a loop
+ * through a register no record of the loop writes has its lookup made once before the loop, not on every pass
+ * (the kernel's MPI loops reach their EBP locals through a register their function's prologue set just before).
  * The caller makes sure the block calls nothing that may load a segment register (segment bases are read once,
  * into `$sS`) and adds `guard` to the block's guard: the function returns 0 unless those segments are still wide.
  */
@@ -114,9 +123,11 @@ export function pageRuns(
   joins: ReadonlyMap<number, number>,
   wideSegs: number,
   lastBackEdge = codes.length - 1,
+  loops: ReadonlyMap<number, number> = new Map(),
 ): PageRuns {
   const out = [...codes]
   const before = new Map<number, string>()
+  const beforeLoop = new Map<number, string>()
   const locals = new Set<string>()
   const rewrites: Rewrite[] = []
   const open = new Map<number, Run>()
@@ -126,6 +137,7 @@ export function pageRuns(
     if (emitted === null) return
     const j = emitted.at
     if (j < 0) entry += emitted.hoist
+    else if (run.loop >= 0) beforeLoop.set(run.loop, (beforeLoop.get(run.loop) ?? '') + emitted.hoist)
     else before.set(j, (before.get(j) ?? '') + emitted.hoist)
     for (const local of emitted.locals) locals.add(local)
   }
@@ -136,6 +148,7 @@ export function pageRuns(
   const uses = codes.map(recordUse)
   const steady = uses.some((u) => u.barrier) ? new Set<number>() : new Set([0, 1, 2, 3, 4, 5, 6, 7])
   for (const u of uses.slice(0, lastBackEdge + 1)) for (const r of u.written) steady.delete(r)
+  const steadyIn = loopSteadiness(uses, loops)
   const closeAll = () => {
     for (const run of open.values()) close(run)
     open.clear()
@@ -144,7 +157,7 @@ export function pageRuns(
     const from = joins.get(j)
     if (from !== undefined) {
       for (const [key, run] of open) {
-        if (run.entry || run.items[0]!.j <= from) continue
+        if (run.entry || run.at <= from) continue
         close(run)
         open.delete(key)
       }
@@ -159,7 +172,12 @@ export function pageRuns(
       if (use.written.has(a.reg) || (wideSegs & bit) === 0) continue
       const key = a.reg * 8 + a.seg
       let run = open.get(key)
-      if (run === undefined) open.set(key, (run = { reg: a.reg, seg: a.seg, items: [], entry: steady.has(a.reg) }))
+      if (run === undefined) {
+        const entry = steady.has(a.reg)
+        const loop = entry ? -1 : (steadyIn(j, a.reg) ?? -1)
+        run = { reg: a.reg, seg: a.seg, items: [], entry, loop, at: entry ? -1 : loop >= 0 ? loop : j }
+        open.set(key, run)
+      }
       run.items.push({ j, a })
     }
     for (const [key, run] of open) {
@@ -176,7 +194,7 @@ export function pageRuns(
     const code = out[r.j]!
     out[r.j] = code.slice(0, r.start) + r.wrap(code.slice(r.start, r.end)) + code.slice(r.end)
   }
-  if (locals.size === 0) return { codes: out, before, entry: '', declare: '', guard: 0 }
+  if (locals.size === 0) return { codes: out, before, beforeLoop, entry: '', declare: '', guard: 0 }
   let guard = 0
   const segs = new Set<number>()
   for (const r of rewrites) {
@@ -184,10 +202,41 @@ export function pageRuns(
     segs.add(r.seg)
   }
   const bases = [...segs].map((seg) => `$s${seg} = c.segBase[${seg}]`)
-  return { codes: out, before, entry, declare: `const ${bases.join(', ')}; let ${[...locals].join(', ')};`, guard }
+  return {
+    codes: out,
+    before,
+    beforeLoop,
+    entry,
+    declare: `const ${bases.join(', ')}; let ${[...locals].join(', ')};`,
+    guard,
+  }
 }
 
-/** Runs shorter than this are left to the per-access path (the lookup before the run costs about one access). */
+/**
+ * The head of the innermost inner loop around record `j` when no record of that loop writes register `reg` or is a
+ * barrier (its lookup then holds for every pass), else undefined — for `uses` of a block's records and its `loops`.
+ */
+function loopSteadiness(
+  uses: readonly RecordUse[],
+  loops: ReadonlyMap<number, number>,
+): (j: number, reg: number) => number | undefined {
+  const spans = [...loops].map(([head, end]) => {
+    const inside = uses.slice(head, end + 1)
+    const written = new Set(inside.flatMap((u) => [...u.written]))
+    return { head, end, written, barrier: inside.some((u) => u.barrier) }
+  })
+  return (j, reg) => {
+    // Loops nest: the one around `j` with the latest head is the innermost.
+    let best: (typeof spans)[number] | undefined
+    for (const l of spans) if (l.head <= j && j <= l.end && (best === undefined || l.head > best.head)) best = l
+    return best === undefined || best.barrier || best.written.has(reg) ? undefined : best.head
+  }
+}
+
+/**
+ * Runs shorter than this are left to the per-access path (the lookup before the run costs about one access); a run
+ * looked up before its loop is worth it for one access, which it then serves on every pass.
+ */
 const MIN_RUN = 2
 
 /**
@@ -199,7 +248,7 @@ function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; lo
   const word = run.items.find((x) => x.a.bytes === 4)
   const residue = word === undefined ? 0 : word.a.disp & 3
   const items = run.items.filter((x) => x.a.bytes === 1 || (x.a.disp & 3) === residue)
-  if (items.length < MIN_RUN) return null
+  if (items.length < (run.loop >= 0 ? 1 : MIN_RUN)) return null
   const name = `${run.reg}_${run.seg}`
   const reads = items.some((x) => !x.a.write)
   const writes = items.some((x) => x.a.write)
@@ -237,6 +286,7 @@ function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; lo
       : (original: string) => `($g${name} ? ${at(`$p${name}`)} : ${plain(original)})`
     rewrites.push({ j, start: a.start, end: a.end, write: a.write, seg: a.seg, wrap })
   }
-  // Before the run's first access, even one left out: only there does the lookup come before every join it spans.
-  return { at: run.entry ? -1 : run.items[0]!.j, hoist, locals }
+  // Before the run's first access (or its loop), even one left out: only there does the lookup come before every join
+  // it spans.
+  return { at: run.entry ? -1 : run.at, hoist, locals }
 }
