@@ -1,6 +1,6 @@
 // Loops inside a block (jit/inner-loops.ts): compiled code takes a branch back to one of the block's own
 // instructions other than its first as a `continue` of a labeled loop (a loop that a forward jump enters in the
-// middle stays an exit). Every engine must agree with the full interpreter on results, flags read at a loop head
+// middle, or that overlaps another, makes the block a state machine: jit/branch-switch.ts). Every engine must agree with the full interpreter on results, flags read at a loop head
 // (from before the loop on entry, from the loop's end on the way back), faults inside the loop, stores into the
 // loop's code, and chunks ending anywhere.
 import { describe, expect, it } from 'vitest'
@@ -36,6 +36,35 @@ const NESTED = [
   'sub edi, 1',
   'ja .second',
   'adc eax, 0',
+  'dec ecx',
+  'jnz top',
+  'hlt',
+].join('\n')
+
+// Two loops that overlap instead of nesting (the XZ decoder's dict_repeat after gcc rotated its copy loop): the
+// compiled block becomes a state machine (jit/branch-switch.ts), a case at each head.
+const OVERLAPPING = [
+  'mov ecx, 30',
+  'xor eax, eax',
+  'top:',
+  'mov esi, ecx',
+  'and esi, 15',
+  'add esi, 2',
+  'xor edi, edi',
+  'mov edx, 5',
+  '.head:',
+  'mov ebx, edi',
+  'dec esi',
+  'jz .out',
+  '.copy:',
+  'inc edi',
+  'add eax, ebx',
+  'cmp edi, edx',
+  'jne .head', // back to the first loop's head, from inside the second loop
+  'xor edi, edi',
+  'dec esi',
+  'jnz .copy',
+  '.out:',
   'dec ecx',
   'jnz top',
   'hlt',
@@ -104,5 +133,18 @@ describe('loops inside a block', () => {
     const runs = everyEngineInChunks(NESTED, (k) => 1 + ((k * 37) % 90))
     expect(runs[0]!.st.halted).toBe(true)
     for (const run of runs.slice(1)) expect(run).toEqual(runs[0])
+  })
+
+  it('runs overlapping loops and loops entered in the middle as a state machine, as the interpreter does', () => {
+    for (const source of [OVERLAPPING, NESTED]) {
+      const { results, compiled } = everyEngine(source)
+      expect(results[0]!.exit).toBe('halted')
+      for (const r of results.slice(1)) expect(r).toEqual(results[0])
+      const code = compiledSources(compiled)
+      expect(code).toMatch(/switch \(\$at\) \{/)
+      expect(code).toMatch(/\$at = [1-9]\d*; continue B0;/)
+      const runs = everyEngineInChunks(source, (k) => 1 + ((k * 29) % 70))
+      for (const run of runs.slice(1)) expect(run).toEqual(runs[0])
+    }
   })
 })

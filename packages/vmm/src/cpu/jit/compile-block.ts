@@ -10,6 +10,7 @@ import { type BlockCache, OP } from '../block-decoder'
 import { type CompiledBlock, HELPERS, snippet } from '../block-compiler'
 import { conditionExpr } from './conditions'
 import { deadFlagWriters, withoutLazyStores } from './dead-flags'
+import { type BranchSwitch, branchSwitch } from './branch-switch'
 import { type ForwardJumps, forwardJumps } from './forward-jumps'
 import { type InnerLoops, innerLoops } from './inner-loops'
 import { type PageRuns, pageRuns } from './page-runs'
@@ -54,7 +55,8 @@ const LOOP_ECX = 'regs[1] = (regs[1] - 1) | 0;'
 
 /**
  * The code of each ordinary record of a block (null: the block interpreter runs it); '' for the records whose code
- * blockSource makes itself (internal forward jumps, branches back into the block; LOOP_ECX for a LOOP back).
+ * blockSource makes itself (internal forward jumps, branches back into the block, a state machine's branches;
+ * LOOP_ECX for a LOOP back).
  */
 function recordCodes(
   b: BlockCache,
@@ -62,11 +64,12 @@ function recordCodes(
   n: number,
   jumps: ForwardJumps,
   loops: InnerLoops,
+  machine: BranchSwitch | null,
 ): (string | null)[] {
   const codes: (string | null)[] = []
   for (let j = 0; j < n; j++) {
     const i = first + j
-    if (jumps.target.has(j) || loops.backTo.has(j) || branchesToStart(b, i))
+    if (jumps.target.has(j) || loops.backTo.has(j) || machine?.target.has(j) === true || branchesToStart(b, i))
       codes.push(b.op[i] === OP.loop ? LOOP_ECX : '')
     else if (b.op[i] === OP.jcc && b.size[i] === 4)
       codes.push(
@@ -88,10 +91,12 @@ function lastBackEdge(b: BlockCache, first: number, n: number): number {
  * → the record before which its label opens (at or before its first jump); each inner loop's head → -1 (a lookup
  * made before the loop does not hold for a later pass, which may have moved the register).
  */
-function joinsOf(jumps: ForwardJumps, loops: InnerLoops): Map<number, number> {
+function joinsOf(jumps: ForwardJumps, loops: InnerLoops, machine: BranchSwitch | null): Map<number, number> {
   const joins = new Map<number, number>()
   for (const [source, targets] of jumps.opens) for (const t of targets) joins.set(t, source)
   for (const head of loops.ends.keys()) joins.set(head, -1)
+  // A state machine's case is reached from anywhere.
+  for (const t of machine?.cases ?? []) joins.set(t, -1)
   return joins
 }
 
@@ -106,24 +111,32 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   let faults = false
   for (let i = first; i < first + n; i++) faults ||= mayFault(b, i)
   const lines: string[] = []
-  const jumps = forwardJumps(b, first, n)
-  const loops = innerLoops(b, first, n, jumps)
+  const structured = forwardJumps(b, first, n)
+  const inner = innerLoops(b, first, n, structured)
+  // A branch those cannot take makes the block a state machine (`$at`: the case to continue at), keeping the labels
+  // and loops that enclose no case.
+  const machine = branchSwitch(b, first, n, structured, inner)
+  const jumps = machine?.jumps ?? structured
+  const loops = machine?.loops ?? inner
   // The function's own loop (branches back to the block's start) is B0; inner loops are B<head>.
   lines.push('B0: for (;;) {')
   if (faults) lines.push('p.done = done;')
-  const codes = recordCodes(b, first, n, jumps, loops)
+  if (machine !== null) lines.push('switch ($at) {', 'case 0:')
+  const codes = recordCodes(b, first, n, jumps, loops, machine)
   const helpers = codes.some((code, j) => code === null || b.op[first + j] === OP.fpu)
-  const steadyTo = Math.max(lastBackEdge(b, first, n), loops.lastEnd)
+  const steadyTo = Math.max(lastBackEdge(b, first, n), loops.lastEnd, machine?.lastBack ?? -1)
   const runs =
     helpers || !codes.every((code) => onlyKnownCalls(code!))
       ? null
-      : pageRuns(codes as string[], joinsOf(jumps, loops), wideSegs, steadyTo, loops.ends)
+      : pageRuns(codes as string[], joinsOf(jumps, loops, machine), wideSegs, steadyTo, loops.ends)
   if (runs !== null && runs.declare !== '') lines.unshift(runs.declare, runs.entry)
   const loopEnds = new Map([...loops.ends].map(([head, end]) => [end, head]))
   for (let j = 0; j < n; j++) {
     const i = first + j
     // Labeled statements of the forward jumps: the one that ends here, then the loop and labels that begin here.
     if (jumps.closes.has(j)) lines.push('}')
+    // A case stands outside the loop and labels opening at its record (branchSwitch keeps none around it).
+    if (j > 0 && machine?.cases.has(j) === true) lines.push(`case ${j}:`)
     const outside = runs?.beforeLoop.get(j)
     if (outside !== undefined) lines.push(outside)
     if (loops.ends.has(j)) lines.push(`B${j}: for (;;) {`)
@@ -131,10 +144,11 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
     const hoist = runs?.before.get(j)
     if (hoist !== undefined) lines.push(hoist)
     if (mayFault(b, i)) lines.push(`p.k = first + ${j};`)
-    recordLines(lines, { b, first, n, jumps, loops, runs, codes, dead, faults }, j)
+    recordLines(lines, { b, first, n, jumps, loops, machine, runs, codes, dead, faults }, j)
     const head = loopEnds.get(j)
     if (head !== undefined) lines.push(`break B${head}; }`)
   }
+  if (machine !== null) lines.push('}')
   lines.push(exitTo(b.bytes[slot]!, n), '}')
   const locals = inLocals(sharedExits(lines.join('\n')), helpers, wideSegs, stack32)
   const { body, progressOnFault } = locals
@@ -142,7 +156,7 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
   if (locals.tlbGuard !== '') head.push(locals.tlbGuard)
   if (locals.stackGuard !== '') head.push(locals.stackGuard)
-  head.push('const regs = REGS;', 'let done = 0;')
+  head.push('const regs = REGS;', machine === null ? 'let done = 0;' : 'let done = 0, $at = 0;')
   if (faults) head.push('const p = h.p;')
   if (faults && !progressOnFault) head.push('p.eip = blockEip; p.first = first;')
   return [...head, ...body].join('\n')
@@ -155,6 +169,8 @@ type BlockPlan = {
   readonly n: number
   readonly jumps: ForwardJumps
   readonly loops: InnerLoops
+  /** branchSwitch: the block is a state machine, whose branches set `$at` and continue its loop. */
+  readonly machine: BranchSwitch | null
   readonly runs: PageRuns | null
   /** recordCodes. */
   readonly codes: readonly (string | null)[]
@@ -166,9 +182,20 @@ type BlockPlan = {
 
 /** Appends the code of record `j` of the block (its branch made internal where jumps or loops take it). */
 function recordLines(lines: string[], plan: BlockPlan, j: number): void {
-  const { b, first, n, jumps, loops, runs, codes, dead, faults } = plan
+  const { b, first, n, jumps, loops, machine, runs, codes, dead, faults } = plan
   const i = first + j
   const op = b.op[i]!
+  const state = machine?.target.get(j)
+  if (state !== undefined) {
+    // As for the loops below: instructions retired count as if the block ran straight to the branch and on from its
+    // target; a branch back leaves when another pass might not fit the budget.
+    const progress = faults ? ' p.done = done;' : ''
+    const leave =
+      state <= j ? ` if (done + ${n} > limit || c.breakChunk) { ${exitTo(b.start[first + state]!, state)} }` : ''
+    const go = `done += ${j + 1 - state};${progress}${leave} $at = ${state}; continue B0;`
+    lines.push(op === OP.jcc ? `if (${conditionExpr(b, i, first)}) { ${go} }` : `{ ${go} }`)
+    return
+  }
   const to = jumps.target.get(j)
   const back = loops.backTo.get(j)
   if (back !== undefined) {
@@ -188,7 +215,8 @@ function recordLines(lines: string[], plan: BlockPlan, j: number): void {
   }
   if (branchesToStart(b, i)) {
     // Back to the start: the target passed the CS limit check when the block was entered.
-    const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { ${exitTo(0, 0)} } continue B0;`
+    const restart = machine === null ? '' : '$at = 0; '
+    const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { ${exitTo(0, 0)} } ${restart}continue B0;`
     if (op === OP.jcc) lines.push(`if (${conditionExpr(b, i, first)}) { ${again} }`)
     else if (op === OP.jmp) lines.push(again)
     else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)

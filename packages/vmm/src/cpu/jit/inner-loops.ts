@@ -4,9 +4,9 @@
 // of the block starting at the head. Compiled code makes the loop a labeled `for (;;)` around the records from the
 // head to the last branch back to it, and the branch a `continue` (the branch back to the block's first instruction
 // stays the function's own loop). Loops must nest with each other and with the labeled statements of internal
-// forward jumps (jit/forward-jumps.ts); branches whose loop would not nest stay exits (among the decompressor's, loops
-// that a forward jump from before the head enters in the middle: taking those too, through a flag that skips to the
-// target at the head, left as many block calls and measured no faster). Flags at a loop head depend on the path
+// forward jumps (jit/forward-jumps.ts); a branch whose loop would not nest (among the decompressor's, loops that a
+// forward jump from before the head enters in the middle, and loops overlapping another) makes the block a state
+// machine (jit/branch-switch.ts). Flags at a loop head depend on the path
 // taken, so conditions.ts fuses no condition with a producer before it (forward-jumps.ts isJumpTarget).
 import type { BlockCache } from '../block-decoder'
 import { type ForwardJumps, isNearJump } from './forward-jumps'
