@@ -17,7 +17,7 @@ import { type InnerLoops } from './inner-loops'
 export type BranchSwitch = {
   /** Source record → target record of each branch through the switch. */
   readonly target: ReadonlyMap<number, number>
-  /** Records a branch through the switch targets: each opens a case (record 0 always does). */
+  /** Records a branch through the switch targets: each opens a case (as the block's first record always does). */
   readonly cases: ReadonlySet<number>
   /** The last record that branches backwards through the switch, or -1. */
   readonly lastBack: number
