@@ -37,10 +37,9 @@ async function record(which: 'boxwood' | 'v86', lines: boolean): Promise<void> {
   const cmdline = `${guest.cmdline} initcall_debug loglevel=8`
   const t0 = performance.now()
   let line = ''
+  // At the last line printed (`--lines`) or the last mark.
   let lastCount = 0
   let lastMs = 0
-  let lastLineCount = 0
-  let lastLineMs = 0
 
   /** Feeds one console character; prints what a completed line calls for. */
   const onChar = (ch: string, count: () => number): void => {
@@ -53,25 +52,19 @@ async function record(which: 'boxwood' | 'v86', lines: boolean): Promise<void> {
     // v86's counter is 32 bits wide: differences are taken modulo 2^32 (phases retire far fewer).
     const n = count() >>> 0
     const ms = performance.now() - t0
-    const end = text.includes(MARKS[MARKS.length - 1]!)
-    if (lines) {
-      const delta = ((n - lastLineCount) >>> 0) / 1e6
-      console.log(`${(ms - lastLineMs).toFixed(1)}\t${delta.toFixed(2)}\t${(ms / 1000).toFixed(2)}\t${text}`)
-      lastLineCount = n
-      lastLineMs = ms
-      if (end) process.exit(0)
-      return
-    }
     const mark = MARKS.find((m) => text.includes(m))
-    if (mark === undefined) return
+    if (!lines && mark === undefined) return
     const delta = (n - lastCount) >>> 0
-    console.log(
-      `${mark.padEnd(40)} +${(delta / 1e6).toFixed(0).padStart(5)} M instructions` +
-        `  +${((ms - lastMs) / 1000).toFixed(2)} s (at ${(ms / 1000).toFixed(2)} s)`,
-    )
+    if (lines)
+      console.log(`${(ms - lastMs).toFixed(1)}\t${(delta / 1e6).toFixed(2)}\t${(ms / 1000).toFixed(2)}\t${text}`)
+    else
+      console.log(
+        `${mark!.padEnd(40)} +${(delta / 1e6).toFixed(0).padStart(5)} M instructions` +
+          `  +${((ms - lastMs) / 1000).toFixed(2)} s (at ${(ms / 1000).toFixed(2)} s)`,
+      )
     lastCount = n
     lastMs = ms
-    if (end) process.exit(0)
+    if (mark === MARKS[MARKS.length - 1]) process.exit(0)
   }
 
   if (which === 'v86') {

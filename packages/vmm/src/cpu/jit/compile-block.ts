@@ -180,6 +180,17 @@ type BlockPlan = {
   readonly faults: boolean
 }
 
+/**
+ * The count and budget check of a branch from record `j` back to record `target` that the function takes: this pass
+ * ran records `target`..j once more than a straight run counts, and the function leaves at `target` when another
+ * pass might not fit the budget.
+ */
+function passBack(plan: BlockPlan, j: number, target: number): string {
+  const { b, first, n, faults } = plan
+  const leave = `if (done + ${n} > limit || c.breakChunk) { ${exitTo(b.start[first + target]!, target)} }`
+  return `done += ${j + 1 - target};${faults ? ' p.done = done;' : ''} ${leave}`
+}
+
 /** Appends the code of record `j` of the block (its branch made internal where jumps or loops take it). */
 function recordLines(lines: string[], plan: BlockPlan, j: number): void {
   const { b, first, n, jumps, loops, machine, runs, codes, dead, faults } = plan
@@ -187,22 +198,16 @@ function recordLines(lines: string[], plan: BlockPlan, j: number): void {
   const op = b.op[i]!
   const state = machine?.target.get(j)
   if (state !== undefined) {
-    // As for the loops below: instructions retired count as if the block ran straight to the branch and on from its
-    // target; a branch back leaves when another pass might not fit the budget.
-    const progress = faults ? ' p.done = done;' : ''
-    const leave =
-      state <= j ? ` if (done + ${n} > limit || c.breakChunk) { ${exitTo(b.start[first + state]!, state)} }` : ''
-    const go = `done += ${j + 1 - state};${progress}${leave} $at = ${state}; continue B0;`
+    // Instructions retired count as if the block ran straight to the branch and on from its target.
+    const count = state <= j ? passBack(plan, j, state) : `done += ${j + 1 - state};${faults ? ' p.done = done;' : ''}`
+    const go = `${count} $at = ${state}; continue B0;`
     lines.push(op === OP.jcc ? `if (${conditionExpr(b, i, first)}) { ${go} }` : `{ ${go} }`)
     return
   }
   const to = jumps.target.get(j)
   const back = loops.backTo.get(j)
   if (back !== undefined) {
-    // Back to an inner loop's head: this pass ran records `back`..j once more than a straight run counts.
-    const progress = faults ? ' p.done = done;' : ''
-    const leave = `if (done + ${n} > limit || c.breakChunk) { ${exitTo(b.start[first + back]!, back)} }`
-    const again = `done += ${j + 1 - back};${progress} ${leave} continue B${back};`
+    const again = `${passBack(plan, j, back)} continue B${back};`
     lines.push(op === OP.jcc ? `if (${conditionExpr(b, i, first)}) { ${again} }` : again)
     return
   }

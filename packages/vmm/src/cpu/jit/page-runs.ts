@@ -288,5 +288,5 @@ function emitRun(run: Run, rewrites: Rewrite[]): { at: number; hoist: string; lo
   }
   // Before the run's first access (or its loop), even one left out: only there does the lookup come before every join
   // it spans.
-  return { at: run.entry ? -1 : run.at, hoist, locals }
+  return { at: run.at, hoist, locals }
 }
