@@ -35,8 +35,9 @@ const { OP } = decoder
 /**
  * Compiled code for a block: runs it from `blockEip` (its records start at pool index `first`), looping while it
  * branches back to its own start, until at most `limit` instructions retired; returns the instructions retired,
- * with EIP set (faults: see jit/compile-block.ts `accountCompiledFault`), or 0 without running anything when the
- * segments it was specialised for are no longer wide (jit/inline-memory.ts).
+ * with EIP set (faults: see jit/compile-block.ts `accountCompiledFault`); without running anything, 0 when the
+ * segments it was specialised for are no longer wide (jit/inline-memory.ts) and -1 when the block is longer than
+ * `limit`.
  */
 export type CompiledBlock = (c: Cpu, blockEip: number, limit: number, first: number) => number
 

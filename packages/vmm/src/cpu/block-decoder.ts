@@ -11,11 +11,22 @@ const { DS, SS } = constants
 export const OP = ops.OP
 
 /** Capacity of the decoded-instruction pool and the direct-mapped block cache. */
-const POOL = 1 << 19
+const POOL_BITS = 19
+const POOL = 1 << POOL_BITS
 const CACHE_BITS = 16
 export const CACHE_SIZE = 1 << CACHE_BITS
 /** Entries of the jump cache (EIP → slot of a compiled block; run-chunk.ts). */
 export const JUMP_CACHE_SIZE = 1 << 13
+/** Words per jump-cache entry (`BlockCache.jump`) and the place of each field in it. */
+export const JUMP_WORDS = 4
+export const JUMP_EIP = 0
+export const JUMP_SLOT = 1
+export const JUMP_EPOCH = 2
+/** The block's first record and, above its `POOL_BITS` bits, its record count (`runOf`). */
+export const JUMP_RUN = 3
+/** Mask of a jump-cache entry's first record in its `JUMP_RUN` word (the count is the word `>>> POOL_BITS`). */
+export const RUN_FIRST = POOL - 1
+export { POOL_BITS }
 /**
  * Longest block (instructions). Long enough that a loop body with an `if` of a few dozen instructions fits in one
  * block, whose compiled function then takes the inner jumps itself (jit/forward-jumps.ts) and loops without
@@ -82,11 +93,11 @@ export class BlockCache {
   /**
    * Jump cache (run-chunk.ts): EIP → slot of the block starting there, valid while its epoch is the current
    * `epoch` (a new epoch begins when a page's code is invalidated and when an instruction changes what EIPs map
-   * to; a decode replacing a block drops the entry naming its slot).
+   * to; a decode replacing a block drops the entry naming its slot). Entry `h` is the `JUMP_WORDS` words at
+   * `h * JUMP_WORDS`: EIP, slot, epoch and the slot's first record, all a dispatch reads in one cache line (kernel
+   * init runs ~12 000 blocks a few hundred times each, and its dispatches missed on each of three arrays).
    */
-  readonly jumpEip = new Int32Array(JUMP_CACHE_SIZE)
-  readonly jumpSlot = new Int32Array(JUMP_CACHE_SIZE)
-  readonly jumpEpoch = new Int32Array(JUMP_CACHE_SIZE)
+  readonly jump = new Int32Array(JUMP_CACHE_SIZE * JUMP_WORDS)
   epoch = 1
   /**
    * Per linear page: the epoch in which the jump cache last took an entry for a block starting there (blocks end
@@ -116,7 +127,7 @@ export class BlockCache {
   /** Invalidates every jump-cache entry (entries carry the epoch they were made in). */
   newJumpEpoch(): void {
     if (this.epoch === 0x7fffffff) {
-      this.jumpEpoch.fill(0)
+      this.jump.fill(0)
       this.jumpPageEpoch.fill(0)
       this.epoch = 0
     }
@@ -154,8 +165,13 @@ export class BlockCache {
 
   /** Drops the jump-cache entry naming `slot`, if any (epoch 0 is never current). */
   private forgetJumpsTo(slot: number): void {
-    const h = this.jumpIndexOf[slot]!
-    if (h >= 0 && this.jumpSlot[h] === slot) this.jumpEpoch[h] = 0
+    const e = this.jumpIndexOf[slot]! * JUMP_WORDS
+    if (e >= 0 && this.jump[e + JUMP_SLOT] === slot) this.jump[e + JUMP_EPOCH] = 0
+  }
+
+  /** The `JUMP_RUN` word of a jump-cache entry naming `slot`: its first record, its record count above. */
+  runOf(slot: number): number {
+    return this.first[slot]! | (this.count[slot]! << POOL_BITS)
   }
 
   /** True when a jump-cache entry of the current epoch may name a block starting in linear page `page`. */

@@ -91,12 +91,12 @@ function branchTo(c: Cpu, target: number, size: number): void {
 }
 
 /**
- * Runs block `slot` starting at EIP `blockEip`, at most `limit` instructions. Each retired instruction
- * increments `instructionsRetired`; a taken branch or a request to end the chunk stops the block.
+ * Runs the block of `count` records from pool index `first`, starting at EIP `blockEip`, at most `limit`
+ * instructions. Each retired instruction increments `instructionsRetired`; a taken branch or a request to end the
+ * chunk stops the block.
  */
-export function runBlock(c: Cpu, b: BlockCache, slot: number, blockEip: number, limit: number): void {
-  const first = b.first[slot]!
-  const last = first + Math.min(b.count[slot]!, limit)
+export function runBlock(c: Cpu, b: BlockCache, first: number, count: number, blockEip: number, limit: number): void {
+  const last = first + Math.min(count, limit)
   const rec = b.rec
   let i = first
   try {

@@ -153,7 +153,10 @@ function blockSource(b: BlockCache, slot: number, wideSegs: number, stack32: boo
   const locals = inLocals(sharedExits(lines.join('\n')), helpers, wideSegs, stack32)
   const { body, progressOnFault } = locals
   const guard = locals.guard | (runs?.guard ?? 0)
-  const head = guard === 0 ? [] : [`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`]
+  // A block longer than what is left of the chunk is the block interpreter's (run-chunk.ts): checked here, on an
+  // argument, so a dispatch reads no per-slot count.
+  const head = [`if (limit < ${n}) return -1;`]
+  if (guard !== 0) head.push(`if ((c.wideSegs & ${guard}) !== ${guard}) return 0;`)
   if (locals.tlbGuard !== '') head.push(locals.tlbGuard)
   if (locals.stackGuard !== '') head.push(locals.stackGuard)
   head.push('const regs = REGS;', machine === null ? 'let done = 0;' : 'let done = 0, $at = 0;')
