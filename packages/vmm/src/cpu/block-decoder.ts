@@ -20,20 +20,39 @@ export const JUMP_CACHE_SIZE = 1 << 13
 /** Words per jump-cache entry (`BlockCache.jump`) and the place of each field in it. */
 export const JUMP_WORDS = 4
 export const JUMP_EIP = 0
-export const JUMP_SLOT = 1
-export const JUMP_EPOCH = 2
-/** The block's first record and, above its `POOL_BITS` bits, its record count (`runOf`). */
-export const JUMP_RUN = 3
-/** Mask of a jump-cache entry's first record in its `JUMP_RUN` word (the count is the word `>>> POOL_BITS`). */
+/** The entry's epoch in the low `EPOCH_BITS` bits, its slot above them. */
+export const JUMP_KEY = 1
+/**
+ * The block's first record (`RUN_FIRST`), its record count above the pool's index bits (`runCount`) and
+ * `RUN_COMPILED` when `Cpu.jumpFn` holds its compiled function.
+ */
+export const JUMP_RUN = 2
+/** Heat the block interpreter counted for the entry's slot and has not yet added to `BlockCache.heat` (`HEAT_STEP`). */
+export const JUMP_HEAT = 3
+/** The slot (`CACHE_BITS` bits) sits above the epoch: the two fit an int32's 31 value bits. */
+export const EPOCH_BITS = 15
+export const EPOCH_MASK = (1 << EPOCH_BITS) - 1
 export const RUN_FIRST = POOL - 1
-export { POOL_BITS }
+export const RUN_COMPILED = 1 << 27
+/** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
+export const HEAT_CAP = 0x40000000
+/**
+ * Most heat a jump-cache entry counts before adding it to its slot's (run-chunk.ts `interpretBlock`): the slot's
+ * heat is then read once per this many instructions, not per block run (a cache miss in kernel init's many blocks).
+ */
+export const HEAT_STEP = 4096
+
+/** Record count of a jump-cache entry's `JUMP_RUN` word. */
+export function runCount(run: number): number {
+  return (run >>> POOL_BITS) & 0xff
+}
 /**
  * Longest block (instructions). Long enough that a loop body with an `if` of a few dozen instructions fits in one
  * block, whose compiled function then takes the inner jumps itself (jit/forward-jumps.ts) and loops without
  * leaving: the kernel decompressor's x86 branch-converter loop spans ~60 instructions (boot to the prompt 18.7–19.1
  * → 18.0–18.4 CPU-s against 48; 255 was no better).
  */
-const MAX_BLOCK = 160
+const MAX_BLOCK = 160 // runCount keeps 8 bits
 /** The most bytes a JMP may skip for the block to go on through them rather than follow it. */
 const MAX_SKIP = 128
 
@@ -87,15 +106,16 @@ export class BlockCache {
   readonly bytes = new Uint16Array(CACHE_SIZE)
   /**
    * Guest instructions the block interpreter ran in each slot's block since it was decoded (its length per run,
-   * saturating at HEAT_CAP), for the compile decision (`Cpu.compileThreshold`).
+   * saturating at HEAT_CAP), for the compile decision (`Cpu.compileThreshold`) — less up to `HEAT_STEP` that the
+   * jump-cache entry naming the slot counts until it adds them (`heatOf` has both).
    */
   readonly heat = new Int32Array(CACHE_SIZE)
   /**
    * Jump cache (run-chunk.ts): EIP → slot of the block starting there, valid while its epoch is the current
    * `epoch` (a new epoch begins when a page's code is invalidated and when an instruction changes what EIPs map
    * to; a decode replacing a block drops the entry naming its slot). Entry `h` is the `JUMP_WORDS` words at
-   * `h * JUMP_WORDS`: EIP, slot, epoch and the slot's first record, all a dispatch reads in one cache line (kernel
-   * init runs ~12 000 blocks a few hundred times each, and its dispatches missed on each of three arrays).
+   * `h * JUMP_WORDS` (`JUMP_EIP`…`JUMP_HEAT`): all a dispatch reads is in one cache line (kernel init runs ~12 000
+   * blocks a few hundred times each, and its dispatches missed on each of three arrays and on the slot's fields).
    */
   readonly jump = new Int32Array(JUMP_CACHE_SIZE * JUMP_WORDS)
   epoch = 1
@@ -126,8 +146,12 @@ export class BlockCache {
 
   /** Invalidates every jump-cache entry (entries carry the epoch they were made in). */
   newJumpEpoch(): void {
-    if (this.epoch === 0x7fffffff) {
-      this.jump.fill(0)
+    if (this.epoch === EPOCH_MASK) {
+      // Entries of the epochs to come must not match; their pending heat goes back first.
+      for (let e = 0; e < this.jump.length; e += JUMP_WORDS) {
+        this.returnHeat(e)
+        this.jump[e + JUMP_KEY] = this.jump[e + JUMP_KEY]! & ~EPOCH_MASK
+      }
       this.jumpPageEpoch.fill(0)
       this.epoch = 0
     }
@@ -166,12 +190,38 @@ export class BlockCache {
   /** Drops the jump-cache entry naming `slot`, if any (epoch 0 is never current). */
   private forgetJumpsTo(slot: number): void {
     const e = this.jumpIndexOf[slot]! * JUMP_WORDS
-    if (e >= 0 && this.jump[e + JUMP_SLOT] === slot) this.jump[e + JUMP_EPOCH] = 0
+    if (e >= 0 && this.jump[e + JUMP_KEY]! >>> EPOCH_BITS === slot) {
+      this.returnHeat(e)
+      this.jump[e + JUMP_KEY] = slot << EPOCH_BITS
+    }
   }
 
-  /** The `JUMP_RUN` word of a jump-cache entry naming `slot`: its first record, its record count above. */
-  runOf(slot: number): number {
-    return this.first[slot]! | (this.count[slot]! << POOL_BITS)
+  /**
+   * Fills jump-cache entry `h`: `eip` → `slot` in the current epoch (`compiled`: `Cpu.jumpFn[h]` holds the slot's
+   * function). The heat the entry still held goes back to the slot it named.
+   */
+  setJump(h: number, eip: number, slot: number, compiled: boolean): void {
+    const e = h * JUMP_WORDS
+    this.returnHeat(e)
+    this.jump[e + JUMP_EIP] = eip
+    this.jump[e + JUMP_KEY] = this.epoch | (slot << EPOCH_BITS)
+    this.jump[e + JUMP_RUN] = this.first[slot]! | (this.count[slot]! << POOL_BITS) | (compiled ? RUN_COMPILED : 0)
+  }
+
+  /** The heat of `slot`'s block: its own and what the jump-cache entry naming it counted since. */
+  heatOf(slot: number): number {
+    const e = this.jumpIndexOf[slot]! * JUMP_WORDS
+    const pending = e >= 0 && this.jump[e + JUMP_KEY]! >>> EPOCH_BITS === slot ? this.jump[e + JUMP_HEAT]! : 0
+    return this.heat[slot]! + pending
+  }
+
+  /** Adds the heat entry `e` (a word index) counted to its slot's. */
+  returnHeat(e: number): void {
+    const pending = this.jump[e + JUMP_HEAT]!
+    if (pending === 0) return
+    const slot = this.jump[e + JUMP_KEY]! >>> EPOCH_BITS
+    this.heat[slot] = Math.min(HEAT_CAP, this.heat[slot]! + pending)
+    this.jump[e + JUMP_HEAT] = 0
   }
 
   /** True when a jump-cache entry of the current epoch may name a block starting in linear page `page`. */
@@ -189,6 +239,8 @@ export class BlockCache {
   flushAll(): void {
     this.flushGen++
     this.newJumpEpoch()
+    // The slots' blocks go: heat counted for them must not pass to the next ones.
+    for (let e = JUMP_HEAT; e < this.jump.length; e += JUMP_WORDS) this.jump[e] = 0
     this.poolUsed = 0
     this.tagPhys.fill(-1)
     for (const page of this.marked) {

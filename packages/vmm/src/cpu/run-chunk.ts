@@ -15,10 +15,9 @@ import { accountCompiledFault, compileBlock } from './jit/compile-block'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { CS } = constants
 const { TLB_GLOBAL } = tlbEntry
-const { JUMP_CACHE_SIZE, JUMP_EIP, JUMP_EPOCH, JUMP_RUN, JUMP_SLOT, JUMP_WORDS, POOL_BITS, RUN_FIRST, slotOf } = decoder
-
-/** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
-const HEAT_CAP = 0x40000000
+const { EPOCH_BITS, EPOCH_MASK, HEAT_CAP, HEAT_STEP, JUMP_CACHE_SIZE, JUMP_EIP, JUMP_HEAT, JUMP_KEY, JUMP_RUN } =
+  decoder
+const { JUMP_WORDS, RUN_COMPILED, RUN_FIRST, runCount, slotOf } = decoder
 
 /**
  * Runs instructions until `chunkEnd` retired or something ends the chunk (`breakChunk`).
@@ -51,24 +50,24 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
     const eip = c.eip
     const h = jumpHash(eip)
     const e = h * JUMP_WORDS
-    let slot = jump[e + JUMP_SLOT]!
-    if (jump[e + JUMP_EIP] !== eip || jump[e + JUMP_EPOCH] !== blocks.epoch) {
+    const key = jump[e + JUMP_KEY]!
+    let slot = key >>> EPOCH_BITS
+    if (jump[e + JUMP_EIP] !== eip || (key & EPOCH_MASK) !== blocks.epoch) {
       slot = findBlock(c, eip)
       if (slot < 0) {
         if (c.breakChunk) return
         continue
       }
       // Recorded after the lookup: a decode in it started a new epoch.
-      jump[e + JUMP_EIP] = eip
-      jump[e + JUMP_SLOT] = slot
-      jump[e + JUMP_EPOCH] = blocks.epoch
-      jump[e + JUMP_RUN] = blocks.runOf(slot)
-      jumpFn[h] = c.compiled[slot]
+      const compiled = c.compiled[slot]
+      blocks.setJump(h, eip, slot, compiled !== undefined)
+      jumpFn[h] = compiled
       const linear = (c.segBase[CS]! + eip) | 0
       blocks.noteJump(h, slot, linear, (c.tlbR[linear >>> 12]! & TLB_GLOBAL) !== 0)
     }
-    const fn = jumpFn[h]
     const run = jump[e + JUMP_RUN]!
+    // The function's own cache line is read only for a compiled block.
+    const fn = (run & RUN_COMPILED) !== 0 ? jumpFn[h] : undefined
     let retired = 0
     // Without the wasm tier no slot enters a region, and the dispatch skips one more array (a cache miss, most
     // dispatches in kernel init).
@@ -93,6 +92,8 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
         // the segments and CPL of the day once it is hot again. (-1: the block is longer than the chunk's rest.)
         c.compiled[slot] = undefined
         jumpFn[h] = undefined
+        jump[e + JUMP_RUN] = run & ~RUN_COMPILED
+        jump[e + JUMP_HEAT] = 0
         blocks.heat[slot] = 0
       }
     }
@@ -102,9 +103,10 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
 }
 
 /**
- * The block interpreter's turn for `slot` (`fn`: its compiled function, if any; `run`: its jump-cache entry's first
- * record and count), when it is not compiled or longer than the chunk's rest; compiles the block once it is hot
- * and, when the chunk has room for it, leaves it to the caller's next turn, which runs the new function (EIP, the
+ * The block interpreter's turn for `slot` (`fn`: its compiled function, if any; `run`: its jump-cache entry's
+ * `JUMP_RUN` word), when it is not compiled or longer than the chunk's rest. Its heat is counted in the jump-cache
+ * entry and added to the slot's once it reaches `HEAT_STEP` (or a lower compile threshold); then, and on the
+ * entry's first run, the block is compiled if it is hot; when the chunk has room for the new function, the caller's next turn runs it (EIP, the
  * jump-cache entry and the epoch are unchanged).
  */
 function interpretBlock(
@@ -117,15 +119,27 @@ function interpretBlock(
   run: number,
 ): void {
   const blocks = c.blocks
-  const count = run >>> POOL_BITS
-  if (fn === undefined && blocks.heat[slot]! >= c.compileThreshold) {
-    const compiled = compile(c, slot)
-    c.jumpFn[h] = compiled
-    c.regions?.noteHot(slot)
-    if (compiled !== undefined && count <= chunkEnd - c.instructionsRetired) return
+  const count = runCount(run)
+  if (fn === undefined) {
+    const jump = blocks.jump
+    const e = h * JUMP_WORDS
+    const pending = jump[e + JUMP_HEAT]!
+    // 0: the entry was just filled, maybe for a slot whose heat other entries raised (blocks taking turns in it).
+    if (pending === 0 || pending >= HEAT_STEP || pending >= c.compileThreshold) {
+      jump[e + JUMP_HEAT] = 0
+      const heat = Math.min(HEAT_CAP, blocks.heat[slot]! + pending)
+      blocks.heat[slot] = heat
+      if (heat >= c.compileThreshold) {
+        const compiled = compile(c, slot)
+        c.jumpFn[h] = compiled
+        if (compiled !== undefined) jump[e + JUMP_RUN] = run | RUN_COMPILED
+        c.regions?.noteHot(slot)
+        if (compiled !== undefined && count <= chunkEnd - c.instructionsRetired) return
+      }
+    }
+    jump[e + JUMP_HEAT] = jump[e + JUMP_HEAT]! + count
   }
   runBlock(c, blocks, run & RUN_FIRST, count, eip, (chunkEnd - c.instructionsRetired) | 0)
-  if (blocks.heat[slot]! < HEAT_CAP) blocks.heat[slot]! += count
 }
 
 /**
@@ -191,7 +205,7 @@ function victim(blocks: BlockCache, slot: number): number {
   const other = slot ^ 1
   if (!live(blocks, slot)) return slot
   if (!live(blocks, other)) return other
-  return blocks.heat[other]! < blocks.heat[slot]! ? other : slot
+  return blocks.heatOf(other) < blocks.heatOf(slot) ? other : slot
 }
 
 /** True when `slot` holds a block whose page was not written since it was decoded. */

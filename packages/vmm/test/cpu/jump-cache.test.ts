@@ -27,17 +27,16 @@ const PD2 = 0x21000
 const PT1 = 0x22000
 const PT2 = 0x23000
 
-describe('jump cache', () => {
-  it('runs the code the new page tables map at the same EIP after each MOV CR3', () => {
-    // The read of the page below the code walks the new tables and prefetches the code page's entry, so the
-    // call finds it in the TLB: only the jump cache's epoch tells the two codes apart.
-    const source = `
-  mov edx, ${PD1}
-  mov cr3, edx
-  mov edx, cr0
-  or edx, 0x80000000
-  mov cr0, edx
-  mov ecx, 300
+/**
+ * A machine that loads CR3 with each of two page directories `passes` times and calls linear 0x200000 after each:
+ * physical 0x50000 under PD1 (add eax, 1; add ebx, eax; ret) and 0x60000 under PD2 (sub eax, 1; xor ebx, eax; ret),
+ * the same lengths, so the same EIPs. The read of the page below the code walks the new tables and prefetches the
+ * code page's entry, so the call finds it in the TLB: only the jump cache's epoch tells the two codes apart.
+ */
+function twoSpaceMachine(engine: Engine, passes: number): TestMachine {
+  const source = `
+${enablePaging(PD1)}
+  mov ecx, ${passes}
 top:
   mov edx, ${PD1}
   mov cr3, edx
@@ -50,20 +49,40 @@ top:
   dec ecx
   jnz top
   hlt`
-    const build = (engine: Engine) => {
-      const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
-      const mem = m.memory
-      identityMap(m, PD1, PT1)
-      identityMap(m, PD2, PT2)
-      // Linear 0x200000 is physical 0x50000 under PD1 and 0x60000 under PD2.
-      mem.write32(PT1 + 0x200 * 4, 0x50023)
-      mem.write32(PT2 + 0x200 * 4, 0x60023)
-      // add eax, 1; add ebx, eax; ret  /  sub eax, 1; xor ebx, eax; ret (the same lengths, so the same EIPs)
-      mem.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
-      mem.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
-      return m
-    }
-    const state = sameOnEveryEngine(build) as { regs: number[] }
+  const m = protectedMachine(source, [], { engine, compileThreshold: 0 })
+  identityMap(m, PD1, PT1)
+  identityMap(m, PD2, PT2)
+  m.memory.write32(PT1 + 0x200 * 4, 0x50023)
+  m.memory.write32(PT2 + 0x200 * 4, 0x60023)
+  m.memory.ram.set([0x83, 0xc0, 0x01, 0x01, 0xc3, 0xc3], 0x50000)
+  m.memory.ram.set([0x83, 0xe8, 0x01, 0x31, 0xc3, 0xc3], 0x60000)
+  return m
+}
+
+/** A loop that calls `fa` (add eax, 3 at offset 0x100 of the code) and `fb` (at offset `fbAt`) `passes` times. */
+function twoCallees(passes: number, fbAt: number): string {
+  return `
+  mov ecx, ${passes}
+top:
+  call fa
+  call fb
+  dec ecx
+  jnz top
+  hlt
+times 0x100 - ($ - $$) db 0x90
+fa:
+  add eax, 3
+  ret
+times ${fbAt} - ($ - $$) db 0x90
+fb:
+  xor ebx, eax
+  add ebx, 5
+  ret`
+}
+
+describe('jump cache', () => {
+  it('runs the code the new page tables map at the same EIP after each MOV CR3', () => {
+    const state = sameOnEveryEngine((engine) => twoSpaceMachine(engine, 300)) as { regs: number[] }
     expect(state.regs[0]).toBe(0)
     expect(state.regs[3]).not.toBe(0)
   })
@@ -192,23 +211,7 @@ fn:
 
   it('runs the right code when two blocks take turns in one cache slot', () => {
     // Physical 0x10100 and 0x20103 share a block-cache slot: each call decodes its block over the other one.
-    const source = `
-  mov ecx, 300
-top:
-  call fa
-  call fb
-  dec ecx
-  jnz top
-  hlt
-times 0x100 - ($ - $$) db 0x90
-fa:
-  add eax, 3
-  ret
-times 0x10103 - ($ - $$) db 0x90
-fb:
-  xor ebx, eax
-  add ebx, 5
-  ret`
+    const source = twoCallees(300, 0x10103)
     const state = sameOnEveryEngine((engine) => protectedMachine(source, [], { engine, compileThreshold: 0 }))
     expect((state as { regs: number[] }).regs[0]).toBe(900)
   })
@@ -232,6 +235,32 @@ fb:
       expect(results[0]!.retired).toBe(budget)
       expect(results[1]).toEqual(results[0])
       expect(results[2]).toEqual(results[0])
+    }
+  })
+
+  it('runs the code each CR3 maps through more epochs than an entry can number', () => {
+    // 17 000 passes load CR3 34 000 times, each ending the epoch (the called page is not global): the epoch wraps
+    // past its 15 bits, and no entry of an earlier epoch may match again.
+    const state = sameOnEveryEngine((engine) => twoSpaceMachine(engine, 17_000), 2_000_000) as { regs: number[] }
+    expect(state.regs[0]).toBe(0)
+    const m = twoSpaceMachine('compiled', 17_000)
+    expect(finalState(m, 2_000_000)).toMatchObject({ exit: { reason: 'halted' } })
+    expect(m.cpu.blocks.epoch).toBeLessThan(34_000)
+  })
+
+  it('compiles blocks that take turns in one jump-cache entry once their runs reach the compile threshold', () => {
+    // EIPs 0x10100 and 0x12101 hash to the same jump-cache entry: every call refills it, and the heat the block
+    // interpreter counted in the entry must still reach each block's slot.
+    const source = twoCallees(6000, 0x2101)
+    const m = protectedMachine(source, [], { compileThreshold: 10_000 })
+    const state = finalState(m, 1_000_000) as { exit: unknown; regs: number[] }
+    expect(state.exit).toMatchObject({ reason: 'halted' })
+    expect(state.regs[0]).toBe(18_000)
+    const b = m.cpu.blocks
+    for (const phys of [0x10100, 0x12101]) {
+      const slot = b.tagPhys.indexOf(phys)
+      expect(slot).toBeGreaterThanOrEqual(0)
+      expect(m.cpu.compiled[slot]).toBeDefined()
     }
   })
 })

@@ -268,7 +268,7 @@ export class WasmRegions {
         continue
       seen.add(slot)
       const count = b.count[slot]!
-      if (count === 0 || (b.heat[slot]! < MIN_HEAT && c.compiled[slot] === undefined)) continue
+      if (count === 0 || (b.heatOf(slot) < MIN_HEAT && c.compiled[slot] === undefined)) continue
       const offset = phys & 0xfff
       const first = b.first[slot]!
       let ok = true
