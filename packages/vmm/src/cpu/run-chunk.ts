@@ -46,7 +46,10 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
   const regions = c.regions
   // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
   syncJumpEpoch(c)
-  while (c.instructionsRetired < chunkEnd) {
+  // The chunk's rest as an int32 (at most a chunk), kept beside the double count so that the dispatch of a compiled
+  // block does no double arithmetic; paths that retire instructions elsewhere recompute it.
+  let left = (chunkEnd - c.instructionsRetired) | 0
+  while (left > 0) {
     const eip = c.eip
     const h = jumpHash(eip)
     const e = h * JUMP_WORDS
@@ -56,6 +59,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
       slot = findBlock(c, eip)
       if (slot < 0) {
         if (c.breakChunk) return
+        left = (chunkEnd - c.instructionsRetired) | 0
         continue
       }
       // Recorded after the lookup: a decode in it started a new epoch.
@@ -71,22 +75,25 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
     let retired = 0
     // Without the wasm tier no slot enters a region, and the dispatch skips one more array (a cache miss, most
     // dispatches in kernel init).
-    if (regions !== null && regions.caseOf[slot] !== 0 && blocks.count[slot]! <= chunkEnd - c.instructionsRetired) {
-      retired = regions.run(slot, eip, (chunkEnd - c.instructionsRetired) | 0)
+    if (regions !== null && regions.caseOf[slot] !== 0 && blocks.count[slot]! <= left) {
+      retired = regions.run(slot, eip, left)
       c.instructionsRetired += retired
+      left -= retired
     }
     if (retired === 0 && fn !== undefined) {
       try {
-        // The budget goes as an int32 (at most a chunk): while this function runs unoptimized (before V8 optimizes
-        // it, after a deoptimization) the difference of the two doubles would be a heap number, and every optimized
-        // compiled block called with it deoptimized ("not a Smi"; 12 at once in a decompressor phase run).
-        retired = fn(c, eip, (chunkEnd - c.instructionsRetired) | 0, run & RUN_FIRST)
+        // The budget goes as an int32: while this function runs unoptimized (before V8 optimizes it, after a
+        // deoptimization) a difference of two doubles would be a heap number, and every optimized compiled block
+        // called with it deoptimized ("not a Smi"; 12 at once in a decompressor phase run).
+        retired = fn(c, eip, left, run & RUN_FIRST)
       } catch (e) {
         accountCompiledFault(c)
         throw e
       }
-      if (retired > 0) c.instructionsRetired += retired
-      else if (retired === 0) {
+      if (retired > 0) {
+        c.instructionsRetired += retired
+        left -= retired
+      } else if (retired === 0) {
         // The function was made for 4 GB segments that are no longer so (jit/inline-memory.ts) or for the other
         // privilege level's TLB pair (jit/compile-block.ts bindArrays); it is dropped and the block recompiled for
         // the segments and CPL of the day once it is hot again. (-1: the block is longer than the chunk's rest.)
@@ -97,7 +104,10 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
         blocks.heat[slot] = 0
       }
     }
-    if (retired <= 0) interpretBlock(c, slot, eip, chunkEnd, h, fn, run)
+    if (retired <= 0) {
+      interpretBlock(c, slot, eip, chunkEnd, h, fn, run)
+      left = (chunkEnd - c.instructionsRetired) | 0
+    }
     if (c.breakChunk) return
   }
 }
