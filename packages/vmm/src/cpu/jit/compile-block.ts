@@ -239,6 +239,9 @@ function recordLines(lines: string[], plan: BlockPlan, j: number): void {
   }
 }
 
+/** Per general register: an assignment to it in a block body. */
+const REG_WRITE = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => new RegExp(`regs\\[${r}\\] (?:[-+|&^]|<<|>>>?)?= `))
+
 /**
  * Keeps the general registers in JavaScript locals for the block (V8 can then hold them in machine registers across
  * calls), stored back on every exit — return or exception — by a `finally`. ESP joins them when espInLocal says so.
@@ -253,7 +256,7 @@ function inLocals(body: string, helpers: boolean, wideSegs: number, stack32: boo
   const used = [0, 1, 2, 3, 4, 5, 6, 7].filter((r) => (r !== 4 || esp) && body.includes(`regs[${r}]`))
   if (used.length === 0) return none
   // Only registers the block assigns need storing back.
-  const written = used.filter((r) => new RegExp(`regs\\[${r}\\] (?:[-+|&^]|<<|>>>?)?= `).test(body))
+  const written = used.filter((r) => REG_WRITE[r]!.test(body))
   const state = stateInLocals(body, wideSegs)
   const arrays = bindArrays(state.body)
   return {

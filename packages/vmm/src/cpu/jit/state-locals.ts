@@ -33,6 +33,16 @@ const FLAG_BLIND_METHODS: ReadonlySet<string> = new Set([
 ])
 /** Helpers that only read the flag state (given `c` first): the locals are stored before they are called. */
 const FLAG_READERS = ['jccTaken', 'condition', 'lazyCF', 'computeLazy'] as const
+/**
+ * A call of a Cpu method other than FLAG_BLIND_METHODS, or a helper other than the progress object `h.p` and
+ * FLAG_READERS: one scan of the body (source generation checks every record's code and whole bodies with it).
+ */
+const UNKNOWN_CALL = new RegExp(
+  `\\bc\\.(?!(?:${[...FLAG_BLIND_METHODS].join('|')})\\()\\w+\\(|\\bh\\.(?!(?:p|${FLAG_READERS.join('|')})\\b)\\w+`,
+)
+/** Per flag field: a use of it, and an assignment to it. */
+const FIELD_USE = FLAG_FIELDS.map((f) => new RegExp(`\\bc\\.${f}\\b`))
+const FIELD_WRITE = FLAG_FIELDS.map((f) => new RegExp(`\\bc\\.${f} (?:=|&=|\\|=) `))
 
 /** Code that a block's `finally` gains, and the body rewritten to use the locals. */
 export type StateLocals = {
@@ -62,8 +72,8 @@ export function stateInLocals(body: string, wideSegs: number): StateLocals {
   let guard = 0
   const knownCalls = onlyKnownCalls(body)
   if (knownCalls) {
-    const used = FLAG_FIELDS.filter((f) => new RegExp(`\\bc\\.${f}\\b`).test(body))
-    const written = used.filter((f) => new RegExp(`\\bc\\.${f} (?:=|&=|\\|=) `).test(body))
+    const used = FLAG_FIELDS.filter((_, k) => FIELD_USE[k]!.test(body))
+    const written = FLAG_FIELDS.filter((_, k) => FIELD_WRITE[k]!.test(body))
     if (written.length > 0 && worthLocals(body)) {
       out = out.replace(/\bc\.(lzOp|lzShift|lzA|lzB|lzRes|lzMask|flags)\b/g, '$$$1')
       declare.push(`let ${used.map((f) => `$${f} = c.${f}`).join(', ')};`)
@@ -100,9 +110,5 @@ function worthLocals(body: string): boolean {
 
 /** True when every call in `body` is known to leave the flag state and segments alone or only to read flags. */
 export function onlyKnownCalls(body: string): boolean {
-  for (const m of body.matchAll(/\bc\.(\w+)\(/g)) if (!FLAG_BLIND_METHODS.has(m[1]!)) return false
-  for (const m of body.matchAll(/\bh\.(\w+)/g)) {
-    if (m[1] !== 'p' && !(FLAG_READERS as readonly string[]).includes(m[1]!)) return false
-  }
-  return true
+  return !UNKNOWN_CALL.test(body)
 }
