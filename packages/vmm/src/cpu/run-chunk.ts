@@ -116,8 +116,8 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
  * The block interpreter's turn for `slot` (`fn`: its compiled function, if any; `run`: its jump-cache entry's
  * `JUMP_RUN` word), when it is not compiled or longer than the chunk's rest. Its heat is counted in the jump-cache
  * entry and added to the slot's once it reaches `HEAT_STEP` (or a lower compile threshold); then, and on the
- * entry's first run, the block is compiled if it is hot; when the chunk has room for the new function, the caller's next turn runs it (EIP, the
- * jump-cache entry and the epoch are unchanged).
+ * entry's first run, the block is compiled if it is hot; when the chunk has room for the new function, the caller's
+ * next turn runs it (EIP, the jump-cache entry and the epoch are unchanged).
  */
 function interpretBlock(
   c: Cpu,
