@@ -33,9 +33,11 @@ export const JUMP_HEAT = 3
 export const EPOCH_BITS = 15
 export const EPOCH_MASK = (1 << EPOCH_BITS) - 1
 export const RUN_FIRST = POOL - 1
-export const RUN_COMPILED = 1 << 27
+/** Bits of the record count in a `JUMP_RUN` word (MAX_BLOCK fits). */
+const RUN_COUNT_BITS = 8
+export const RUN_COMPILED = 1 << (POOL_BITS + RUN_COUNT_BITS)
 /** Where a block's heat stops growing (far above any compile threshold, far below int32 overflow). */
-export const HEAT_CAP = 0x40000000
+const HEAT_CAP = 0x40000000
 /**
  * Most heat a jump-cache entry counts before adding it to its slot's (run-chunk.ts `interpretBlock`): the slot's
  * heat is then read once per this many instructions, not per block run (a cache miss in kernel init's many blocks).
@@ -44,7 +46,7 @@ export const HEAT_STEP = 4096
 
 /** Record count of a jump-cache entry's `JUMP_RUN` word. */
 export function runCount(run: number): number {
-  return (run >>> POOL_BITS) & 0xff
+  return (run >>> POOL_BITS) & ((1 << RUN_COUNT_BITS) - 1)
 }
 /**
  * Longest block (instructions). Long enough that a loop body with an `if` of a few dozen instructions fits in one
@@ -52,7 +54,7 @@ export function runCount(run: number): number {
  * leaving: the kernel decompressor's x86 branch-converter loop spans ~60 instructions (boot to the prompt 18.7–19.1
  * → 18.0–18.4 CPU-s against 48; 255 was no better).
  */
-const MAX_BLOCK = 160 // runCount keeps 8 bits
+const MAX_BLOCK = 160 // below 1 << RUN_COUNT_BITS
 /** The most bytes a JMP may skip for the block to go on through them rather than follow it. */
 const MAX_SKIP = 128
 
@@ -189,11 +191,17 @@ export class BlockCache {
 
   /** Drops the jump-cache entry naming `slot`, if any (epoch 0 is never current). */
   private forgetJumpsTo(slot: number): void {
-    const e = this.jumpIndexOf[slot]! * JUMP_WORDS
-    if (e >= 0 && this.jump[e + JUMP_KEY]! >>> EPOCH_BITS === slot) {
+    const e = this.entryNaming(slot)
+    if (e >= 0) {
       this.returnHeat(e)
       this.jump[e + JUMP_KEY] = slot << EPOCH_BITS
     }
+  }
+
+  /** The word index of the jump-cache entry naming `slot` (of any epoch), or -1. */
+  private entryNaming(slot: number): number {
+    const e = this.jumpIndexOf[slot]! * JUMP_WORDS
+    return e >= 0 && this.jump[e + JUMP_KEY]! >>> EPOCH_BITS === slot ? e : -1
   }
 
   /**
@@ -210,9 +218,8 @@ export class BlockCache {
 
   /** The heat of `slot`'s block: its own and what the jump-cache entry naming it counted since. */
   heatOf(slot: number): number {
-    const e = this.jumpIndexOf[slot]! * JUMP_WORDS
-    const pending = e >= 0 && this.jump[e + JUMP_KEY]! >>> EPOCH_BITS === slot ? this.jump[e + JUMP_HEAT]! : 0
-    return this.heat[slot]! + pending
+    const e = this.entryNaming(slot)
+    return this.heat[slot]! + (e >= 0 ? this.jump[e + JUMP_HEAT]! : 0)
   }
 
   /** Adds the heat entry `e` (a word index) counted to its slot's. */

@@ -15,8 +15,7 @@ import { accountCompiledFault, compileBlock } from './jit/compile-block'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
 const { CS } = constants
 const { TLB_GLOBAL } = tlbEntry
-const { EPOCH_BITS, EPOCH_MASK, HEAT_CAP, HEAT_STEP, JUMP_CACHE_SIZE, JUMP_EIP, JUMP_HEAT, JUMP_KEY, JUMP_RUN } =
-  decoder
+const { EPOCH_BITS, EPOCH_MASK, HEAT_STEP, JUMP_CACHE_SIZE, JUMP_EIP, JUMP_HEAT, JUMP_KEY, JUMP_RUN } = decoder
 const { JUMP_WORDS, RUN_COMPILED, RUN_FIRST, runCount, slotOf } = decoder
 
 /**
@@ -136,10 +135,8 @@ function interpretBlock(
     const pending = jump[e + JUMP_HEAT]!
     // 0: the entry was just filled, maybe for a slot whose heat other entries raised (blocks taking turns in it).
     if (pending === 0 || pending >= HEAT_STEP || pending >= c.compileThreshold) {
-      jump[e + JUMP_HEAT] = 0
-      const heat = Math.min(HEAT_CAP, blocks.heat[slot]! + pending)
-      blocks.heat[slot] = heat
-      if (heat >= c.compileThreshold) {
+      blocks.returnHeat(e)
+      if (blocks.heat[slot]! >= c.compileThreshold) {
         const compiled = compile(c, slot)
         c.jumpFn[h] = compiled
         if (compiled !== undefined) jump[e + JUMP_RUN] = run | RUN_COMPILED
