@@ -187,7 +187,7 @@ function snippet32(b: BlockCache, i: number, k: number): string | null {
     case OP.movRmReg:
       if (rm >= 0) return `regs[${rm}] = regs[${reg}];`
       return memOk
-        ? `c.write32(${b.seg[i]!}, ${eaExpr(b, i)}, regs[${reg}]); if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
+        ? `c.write32(${b.seg[i]!}, ${eaExpr(b, i)}, regs[${reg}]); if (c.breakChunk === true) { c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
         : null
     case OP.movRegImm:
       return `regs[${reg}] = ${b.imm[i]!};`

@@ -67,6 +67,8 @@ export const recOp = (w0: number) => w0 & 0xff
 export const recSize = (w0: number) => (w0 >>> 8) & 15
 export const recScale = (w0: number) => (w0 >>> 12) & 3
 export const recA16 = (w0: number) => (w0 >>> 14) & 1
+/** `recA16`'s bit in word 0, for code that tests it without the call. */
+export const REC_A16_BIT = 1 << 14
 export const recAux = (w0: number) => (w0 << 8) >> 24
 export const recReg = (w0: number) => w0 >> 24
 export const recRm = (w1: number) => (w1 << 24) >> 24

@@ -15,7 +15,7 @@ const { getReg, getReg8, readMem, setReg, setReg8, writeMem } = operands
 const { alu, divAcc, imulTrunc, incDec, mulAcc, shift } = aluModule
 const { AF, ARITH_FLAGS, CF, CS, DF, DS, ES, PF, SF, SS, ZF } = constants
 const { LZ_ADD, LZ_LOGIC, LZ_SUB, condition, lazyCF } = flags
-const { OP, REC_WORDS, recA16, recAux, recBase, recIndex, recOp, recReg, recRm, recScale, recSeg, recSize } = decoder
+const { OP, REC_A16_BIT, REC_WORDS, recAux, recOp, recReg, recRm, recSeg, recSize } = decoder
 
 /** 32-bit ALU operation `kind` with lazy flags written directly (the hot case of `alu`). */
 function alu32(c: Cpu, kind: number, a: number, b: number): number {
@@ -55,18 +55,23 @@ function alu32(c: Cpu, kind: number, a: number, b: number): number {
   return r
 }
 
-/** Effective-address offset of record `i`. */
+/**
+ * Effective-address offset of record `i`. Summed as int32s (the sum modulo 2^32, as the hardware's): a sum of
+ * doubles made V8 convert each term to a double and back. The fields (`recBase`, `recIndex`, `recScale`,
+ * `recA16`) are taken apart here, not through those functions: TurboFan leaves a call it had no feedback for when
+ * it optimized `ea` a call (`recScale` was one of ~26 machine instructions per memory operand with an index).
+ */
 export function ea(c: Cpu, b: BlockCache, i: number): number {
   const rec = b.rec
   const k = i * REC_WORDS
   const w0 = rec[k]!
   const w1 = rec[k + 1]!
   let off = rec[k + 2]!
-  const base = recBase(w1)
-  if (base >= 0) off += c.regs[base]!
-  const index = recIndex(w1)
-  if (index >= 0) off += c.regs[index]! << recScale(w0)
-  return recA16(w0) !== 0 ? off & 0xffff : off | 0
+  const base = (w1 << 16) >> 24
+  if (base >= 0) off = (off + c.regs[base]!) | 0
+  const index = (w1 << 8) >> 24
+  if (index >= 0) off = (off + (c.regs[index]! << ((w0 >>> 12) & 3))) | 0
+  return (w0 & REC_A16_BIT) !== 0 ? off & 0xffff : off
 }
 
 /** The immediate of packed record `i`. */
@@ -144,11 +149,11 @@ export function runBlock(c: Cpu, b: BlockCache, first: number, count: number, bl
         default:
           jumped = RECORD_HANDLERS[o]!(c, b, i, blockEip)
       }
-      if (jumped) {
+      if (jumped === true) {
         c.instructionsRetired += i - first + 1
         return
       }
-      if (c.breakChunk) {
+      if (c.breakChunk === true) {
         c.instructionsRetired += i - first + 1
         c.eip = (blockEip + b.end[i]!) | 0
         return

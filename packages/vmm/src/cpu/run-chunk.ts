@@ -57,7 +57,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
     if (jump[e + JUMP_EIP] !== eip || (key & EPOCH_MASK) !== blocks.epoch) {
       slot = findBlock(c, eip)
       if (slot < 0) {
-        if (c.breakChunk) return
+        if (c.breakChunk === true) return
         left = (chunkEnd - c.instructionsRetired) | 0
         continue
       }
@@ -107,7 +107,7 @@ export function runChunk(c: Cpu, chunkEnd: number): void {
       interpretBlock(c, slot, eip, chunkEnd, h, fn, run)
       left = (chunkEnd - c.instructionsRetired) | 0
     }
-    if (c.breakChunk) return
+    if (c.breakChunk === true) return
   }
 }
 

@@ -190,7 +190,7 @@ type BlockPlan = {
  */
 function passBack(plan: BlockPlan, j: number, target: number): string {
   const { b, first, n, faults } = plan
-  const leave = `if (done + ${n} > limit || c.breakChunk) { ${exitTo(b.start[first + target]!, target)} }`
+  const leave = `if (done + ${n} > limit || c.breakChunk === true) { ${exitTo(b.start[first + target]!, target)} }`
   return `done += ${j + 1 - target};${faults ? ' p.done = done;' : ''} ${leave}`
 }
 
@@ -224,7 +224,7 @@ function recordLines(lines: string[], plan: BlockPlan, j: number): void {
   if (branchesToStart(b, i)) {
     // Back to the start: the target passed the CS limit check when the block was entered.
     const restart = machine === null ? '' : '$at = 0; '
-    const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk) { ${exitTo(0, 0)} } ${restart}continue B0;`
+    const again = `done += ${j + 1}; if (done + ${n} > limit || c.breakChunk === true) { ${exitTo(0, 0)} } ${restart}continue B0;`
     if (op === OP.jcc) lines.push(`if (${conditionExpr(b, i, first)}) { ${again} }`)
     else if (op === OP.jmp) lines.push(again)
     else lines.push(`if ((regs[1] = (regs[1] - 1) | 0) !== 0) { ${again} }`)
@@ -235,7 +235,7 @@ function recordLines(lines: string[], plan: BlockPlan, j: number): void {
     lines.push((dead[j] ? withoutLazyStores(code) : code).replace(/return (\d+)/g, 'return done + $1'))
   else {
     lines.push(`if (h.step(c, c.blocks, first + ${j}, blockEip)) return done + ${j + 1};`)
-    lines.push(`if (c.breakChunk) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
+    lines.push(`if (c.breakChunk === true) { c.eip = (blockEip + ${b.end[i]!}) | 0; return done + ${j + 1} }`)
   }
 }
 

@@ -83,8 +83,8 @@ export function inlineMemory(body: string, wide: number): InlinedMemory {
   return { declare: `const ${locals.join(', ')}; let $o = 0, $l = 0, $e = 0;`, body: out, guard }
 }
 
-/** The `afterStore` check right after a store statement: `if (c.breakChunk) { … }` (no nested braces). */
-export const AFTER_STORE = /^\s*if \(c\.breakChunk\) \{[^{}]*\}/
+/** The `afterStore` check right after a store statement: `if (c.breakChunk === true) { … }` (no nested braces). */
+export const AFTER_STORE = /^\s*if \(c\.breakChunk === true\) \{[^{}]*\}/
 
 /** Conditions: offset `o` (unsigned, `first` computes it) within `lo`..`hi` for `bytes` bytes. */
 function inBounds(first: string, o: string, lo: string, hi: string, bytes: number): string[] {

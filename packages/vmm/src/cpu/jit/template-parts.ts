@@ -65,7 +65,7 @@ export function regWrite(size: number, r: number, v: string): string {
  * the instruction still does before it leaves (a PUSH moving ESP).
  */
 export function afterStore(b: BlockCache, i: number, k: number, also = ''): string {
-  return ` if (c.breakChunk) { ${also}c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
+  return ` if (c.breakChunk === true) { ${also}c.eip = (blockEip + ${b.end[i]!}) | 0; return ${k + 1} }`
 }
 
 /**

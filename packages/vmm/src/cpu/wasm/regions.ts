@@ -102,7 +102,7 @@ export class WasmRegions {
       return 0
     }
     const stopped = () => {
-      if (c.breakChunk) state[STATE.status] = state[STATE.status]! | 1
+      if (c.breakChunk === true) state[STATE.status] = state[STATE.status]! | 1
     }
     const read = (access: (s: number, o: number) => number) => (s: number, o: number, done: number) => {
       c.instructionsRetired = this.base + done
