@@ -25,10 +25,11 @@ const { JUMP_WORDS, RUN_COMPILED, RUN_FIRST, runCount, slotOf } = decoder
  * epoch, which ends when decoded code of a page is invalidated (a write, DMA, a memory-map change) and when CS was
  * loaded with another segment, the code size or the TLB pair switched or TLB entries of a page the cache names
  * flushed (`Cpu.codeMapGen`: checked after each instruction of the full interpreter and when a chunk starts, since
- * interrupts are delivered between chunks); a decode that replaces a block drops the one entry naming its slot. Cached records change none of what maps EIP to a block — CS, the code
- * size, CPL, the TLB entry of the code page — so within an epoch EIP alone names the block, and the block's CS
- * limit check still holds. Epochs outlive chunks: kernel code ends chunks every few hundred instructions (port
- * I/O), and starting over each time made most block lookups miss.
+ * interrupts are delivered between chunks); a decode that replaces a block drops the one entry naming its slot.
+ * Cached records change none of what maps EIP to a block — CS, the code size, CPL, the TLB entry of the code
+ * page — so within an epoch EIP alone names the block, and the block's CS limit check still holds. Epochs outlive
+ * chunks: kernel code ends chunks every few hundred instructions (port I/O), and starting over each time made most
+ * block lookups miss.
  *
  * Each entry also holds its block's compiled function (`Cpu.jumpFn`, set with the entry and wherever `Cpu.compiled`
  * of the slot changes while the entry names it), so a dispatch reads the small jump cache and not `compiled`: half a
