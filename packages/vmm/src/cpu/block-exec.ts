@@ -58,8 +58,8 @@ function alu32(c: Cpu, kind: number, a: number, b: number): number {
 /**
  * Effective-address offset of record `i`. Summed as int32s (the sum modulo 2^32, as the hardware's): a sum of
  * doubles made V8 convert each term to a double and back. The fields (`recBase`, `recIndex`, `recScale`,
- * `recA16`) are taken apart here, not through those functions: TurboFan leaves a call it had no feedback for when
- * it optimized `ea` a call (`recScale` was one of ~26 machine instructions per memory operand with an index).
+ * `recA16`) are taken apart here, not through those functions: TurboFan does not inline a call whose site had no
+ * feedback yet when it optimized `ea` (`recScale` stayed a call, ~26 machine instructions per indexed operand).
  */
 export function ea(c: Cpu, b: BlockCache, i: number): number {
   const rec = b.rec
