@@ -9,27 +9,9 @@
 // (the phase starts with cold block caches and no compiled code, as a boot reaches it only once), and a hash of the
 // guest's state at its end (registers and RAM): a change meant only for speed must leave it as it was.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createMemoryCharBackend } from '@boxwood/devices'
-import type { Vm } from '@boxwood/vmm'
-import { createBootMachine } from './boxwood-boot'
-import { loadGuest } from './guest'
 import { mainThreadS, mainThreadSince } from './main-thread'
+import { phaseMachine, runTo } from './phase-machine'
 import { stateHash } from './state-hash'
-
-/** Virtual nanoseconds per synchronous step (a step ends earlier when the machine stops). */
-const STEP_NS = 1_000_000
-
-function machine(): Vm {
-  return createBootMachine(loadGuest(), createMemoryCharBackend(), 'deterministic')
-}
-
-/** Runs `vm` synchronously until it retired `target` instructions in all; fails if it stops first. */
-function runTo(vm: Vm, target: number): void {
-  while (vm.cpu.instructionsRetired < target) {
-    const status = vm.runFor(STEP_NS)
-    if (status === 'stopped') throw new Error(`the machine stopped (${vm.state}) before ${target} instructions`)
-  }
-}
 
 const [command, file, amount] = process.argv.slice(2)
 const n = Number(amount)
@@ -37,7 +19,7 @@ if ((command !== 'save' && command !== 'run') || file === undefined || !(n > 0))
   console.error('usage: phase-bench.ts save <file> <G instructions> | run <file> <M instructions>')
   process.exit(2)
 }
-const vm = machine()
+const vm = phaseMachine()
 if (command === 'save') {
   vm.powerOn()
   runTo(vm, n * 1e9)

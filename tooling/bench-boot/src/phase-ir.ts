@@ -12,33 +12,24 @@
 // every run (its compile work is then counted too: ir-report.ts puts it apart); the threshold (default the CPU's)
 // may be `Infinity` to measure the block interpreter alone. About 2-4 µs of the host per guest instruction.
 import { readFileSync } from 'node:fs'
-import { createMemoryCharBackend } from '@boxwood/devices'
-import { createBootMachine } from './boxwood-boot'
-import { loadGuest } from './guest'
-
-/** Virtual nanoseconds per synchronous step: 100 000 instructions in deterministic time. */
-const STEP_NS = 1_000_000
+import { phaseMachine, runTo } from './phase-machine'
 
 const [file, warmM, measureM, threshold] = process.argv.slice(2)
 if (file === undefined || !(Number(warmM) >= 0) || !(Number(measureM) > 0)) {
   console.error('usage: phase-ir.ts <state> <warm M instructions> <measure M instructions> [compile threshold]')
   process.exit(2)
 }
-const vm = createBootMachine(loadGuest(), createMemoryCharBackend(), 'deterministic')
+const vm = phaseMachine()
 vm.loadState(readFileSync(file))
 vm.resume()
 if (threshold !== undefined) vm.cpu.compileThreshold = Number(threshold)
 
 /** Runs `millions` million instructions more; fails if the machine stops first. */
-function run(millions: number): void {
-  const target = vm.cpu.instructionsRetired + millions * 1e6
-  while (vm.cpu.instructionsRetired < target) {
-    if (vm.runFor(STEP_NS) === 'stopped') throw new Error(`the machine stopped (${vm.state})`)
-  }
-}
+const run = (millions: number) => runTo(vm, vm.cpu.instructionsRetired + millions * 1e6)
 
+const loaded = vm.cpu.instructionsRetired
 run(Number(warmM))
 const start = vm.cpu.instructionsRetired
 Reflect.apply(run, undefined, [Number(measureM)])
-console.log(`measured ${vm.cpu.instructionsRetired - start} guest instructions from ${start}`)
+console.log(`measured ${vm.cpu.instructionsRetired - start} guest instructions after ${start - loaded} of warm-up`)
 process.exit(0)
