@@ -27,6 +27,7 @@ import { X87Fpu } from './fpu/x87-fpu'
 import { CpuFpuHost } from './fpu-host'
 import { CODE_PAGE_BYTES } from '../memory/wasm-arena'
 import { BlockCache } from './block-decoder'
+import { createBlockInterpreter } from './block-exec'
 import * as decoder from './block-decoder'
 import { WasmRegions } from './wasm/regions'
 import type { CompiledBlock } from './block-compiler'
@@ -129,6 +130,16 @@ export interface CpuOptions {
  */
 const HOT_BLOCK = 100_000
 
+/**
+ * A buffer for one of the CPU's small arrays (registers, segment caches). `new Int32Array(8)` keeps its elements in
+ * V8's heap, where the garbage collector may move them, so code must load their address at each use; the elements
+ * of an ArrayBuffer live outside it, and code that knows the array (the block interpreter's and compiled blocks'
+ * closures over the CPU) addresses them by an immediate.
+ */
+function outsideHeap(bytes: number): ArrayBuffer {
+  return new ArrayBuffer(bytes)
+}
+
 /** The CPU. Fields are public for the instruction modules in this folder; embedders use the API above. */
 export class Cpu {
   readonly memory: PhysicalMemory
@@ -162,19 +173,19 @@ export class Cpu {
   lzB = 0
   lzRes = 0
   /** Segment registers ES CS SS DS FS GS LDTR TR: selector and hidden part. */
-  readonly segSel = new Int32Array(8)
-  readonly segBase = new Int32Array(8)
-  readonly segLimit = new Int32Array(8)
-  readonly segAttr = new Int32Array(8)
+  readonly segSel = new Int32Array(outsideHeap(32))
+  readonly segBase = new Int32Array(outsideHeap(32))
+  readonly segLimit = new Int32Array(outsideHeap(32))
+  readonly segAttr = new Int32Array(outsideHeap(32))
   /** Derived per segment: lowest/highest valid offsets and access rights (bit 0 read, bit 1 write). */
-  readonly segLo = new Float64Array(8)
-  readonly segHi = new Float64Array(8)
-  readonly segOk = new Int32Array(8)
+  readonly segLo = new Float64Array(outsideHeap(64))
+  readonly segHi = new Float64Array(outsideHeap(64))
+  readonly segOk = new Int32Array(outsideHeap(32))
   /** segLo/segHi folded with segOk for reads and for writes (an empty range when not permitted). */
-  readonly segReadLo = new Float64Array(8)
-  readonly segReadHi = new Float64Array(8)
-  readonly segWriteLo = new Float64Array(8)
-  readonly segWriteHi = new Float64Array(8)
+  readonly segReadLo = new Float64Array(outsideHeap(64))
+  readonly segReadHi = new Float64Array(outsideHeap(64))
+  readonly segWriteLo = new Float64Array(outsideHeap(64))
+  readonly segWriteHi = new Float64Array(outsideHeap(64))
   /**
    * Segments whose read range (bit s) or write range (bit 8 + s) takes every 32-bit offset: compiled code made
    * while they were so checks this mask once per call instead of the bounds of each access (jit/inline-memory.ts).
@@ -280,6 +291,9 @@ export class Cpu {
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
   readonly blocks: BlockCache
+  /** The block interpreter's entry points for this CPU's block cache (block-exec.ts `createBlockInterpreter`). */
+  readonly runBlock: (first: number, count: number, blockEip: number, limit: number) => void
+  readonly stepRecord: (i: number, blockEip: number) => boolean
   /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
   readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
   /** The compiled function of each jump-cache entry's block (run-chunk.ts), kept with `compiled`. */
@@ -310,11 +324,14 @@ export class Cpu {
     this.tlbWU = view(arena?.tlbWU ?? 0)
     this.tlbR = this.tlbRS
     this.tlbW = this.tlbWS
-    this.regs = arena === null ? new Int32Array(8) : new Int32Array(arena.memory.buffer, arena.state, 8)
+    this.regs = arena === null ? new Int32Array(outsideHeap(32)) : new Int32Array(arena.memory.buffer, arena.state, 8)
     this.blocks = new BlockCache(
       arena === null ? undefined : new Uint8Array(arena.memory.buffer, arena.codePage, CODE_PAGE_BYTES),
     )
     this.codePage = this.blocks.codePage
+    const interpreter = createBlockInterpreter(this)
+    this.runBlock = interpreter.runBlock
+    this.stepRecord = interpreter.step
     this.io = options.io
     this.interrupts = options.interrupts
     this.ram = options.memory.ram
@@ -621,8 +638,7 @@ export class Cpu {
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ram[p] = v
-      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-      this.tlbW[linear >>> 12] = e | TLB_DIRTY
+      if ((e & TLB_DIRTY) === 0) this.markDirty(p, linear, e)
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 1)
       return
     }
@@ -684,13 +700,21 @@ export class Cpu {
     if (this.blocks.noteWrite(phys, size)) this.breakChunk = true
   }
 
+  /**
+   * The first store to plain RAM page `phys` through write-TLB entry `e` (of `linear`) since the page's dirty bit was
+   * collected: sets the bit, and TLB_DIRTY in the entry so that later stores through it skip both.
+   */
+  private markDirty(phys: number, linear: number, e: number): void {
+    this.dirty[phys >>> 17]! |= 1 << ((phys >>> 12) & 31)
+    this.tlbW[linear >>> 12] = e | TLB_DIRTY
+  }
+
   writeLin16(linear: number, v: number): void {
     const e = this.tlbW[linear >>> 12]!
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 1) === 0 || this.misalignedOk(linear, 0xffe))) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setUint16(p, v, true)
-      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-      this.tlbW[linear >>> 12] = e | TLB_DIRTY
+      if ((e & TLB_DIRTY) === 0) this.markDirty(p, linear, e)
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 2)
       return
     }
@@ -715,8 +739,7 @@ export class Cpu {
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && ((linear & 3) === 0 || this.misalignedOk(linear, 0xffc))) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setInt32(p, v, true)
-      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-      this.tlbW[linear >>> 12] = e | TLB_DIRTY
+      if ((e & TLB_DIRTY) === 0) this.markDirty(p, linear, e)
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }
@@ -852,8 +875,7 @@ export class Cpu {
     if ((e & TLB_DATA_FAST) === TLB_DATA_FAST && (linear & 3) === 0) {
       const p = ((e & ~0xfff) | (linear & 0xfff)) >>> 0
       this.ramView.setInt32(p, v, true)
-      this.dirty[p >>> 17]! |= 1 << ((p >>> 12) & 31)
-      this.tlbW[linear >>> 12] = e | TLB_DIRTY
+      if ((e & TLB_DIRTY) === 0) this.markDirty(p, linear, e)
       if (this.codePage[p >>> 12] !== 0) this.codeWritten(p, 4)
       return
     }
@@ -901,7 +923,7 @@ export class Cpu {
 
   push16(v: number): void {
     const esp = this.regs[4]!
-    if (this.stack32) {
+    if (this.stack32 === true) {
       const n = (esp - 2) | 0
       this.writeLin16(this.segWrite(SS, n, 2), v)
       this.regs[4] = n
@@ -914,7 +936,7 @@ export class Cpu {
 
   push32(v: number): void {
     const esp = this.regs[4]!
-    if (this.stack32) {
+    if (this.stack32 === true) {
       const n = (esp - 4) | 0
       this.write32(SS, n, v)
       this.regs[4] = n
@@ -926,25 +948,25 @@ export class Cpu {
   }
 
   push(v: number): void {
-    if (this.opSize32) this.push32(v)
+    if (this.opSize32 === true) this.push32(v)
     else this.push16(v)
   }
 
   /** Reads the stack at ESP + `delta` without popping. */
   peek16(delta: number): number {
     const esp = this.regs[4]!
-    return this.readLin16(this.segRead(SS, this.stack32 ? (esp + delta) | 0 : (esp + delta) & 0xffff, 2))
+    return this.readLin16(this.segRead(SS, this.stack32 === true ? (esp + delta) | 0 : (esp + delta) & 0xffff, 2))
   }
 
   peek32(delta: number): number {
     const esp = this.regs[4]!
-    return this.read32(SS, this.stack32 ? (esp + delta) | 0 : (esp + delta) & 0xffff)
+    return this.read32(SS, this.stack32 === true ? (esp + delta) | 0 : (esp + delta) & 0xffff)
   }
 
   /** Adds to ESP (or SP for a 16-bit stack). */
   adjustSp(delta: number): void {
     const esp = this.regs[4]!
-    this.regs[4] = this.stack32 ? (esp + delta) | 0 : (esp & ~0xffff) | ((esp + delta) & 0xffff)
+    this.regs[4] = this.stack32 === true ? (esp + delta) | 0 : (esp & ~0xffff) | ((esp + delta) & 0xffff)
   }
 
   pop16(): number {
@@ -960,7 +982,7 @@ export class Cpu {
   }
 
   pop(): number {
-    return this.opSize32 ? this.pop32() : this.pop16()
+    return this.opSize32 === true ? this.pop32() : this.pop16()
   }
 
   // ---- run loop ----

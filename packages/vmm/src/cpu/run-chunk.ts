@@ -9,7 +9,6 @@ import * as tlbEntry from './tlb-entry'
 import { executeInstruction } from './execute'
 import { type BlockCache } from './block-decoder'
 import * as decoder from './block-decoder'
-import { runBlock } from './block-exec'
 import type { CompiledBlock } from './block-compiler'
 import { accountCompiledFault, compileBlock } from './jit/compile-block'
 // Bound here so that V8 folds them (packages/vmm/README.md, "Constants in hot code").
@@ -147,7 +146,7 @@ function interpretBlock(
     }
     jump[e + JUMP_HEAT] = jump[e + JUMP_HEAT]! + count
   }
-  runBlock(c, blocks, run & RUN_FIRST, count, eip, (chunkEnd - c.instructionsRetired) | 0)
+  c.runBlock(run & RUN_FIRST, count, eip, (chunkEnd - c.instructionsRetired) | 0)
 }
 
 /**
@@ -160,9 +159,9 @@ function findBlock(c: Cpu, eip: number): number {
   const csLimit = c.segLimit[CS]! >>> 0
   const lin = (c.segBase[CS]! + eip) | 0
   const e = c.tlbR[lin >>> 12]!
-  if ((e & 3) === 3 && eip >>> 0 <= csLimit && c.useBlocks) {
+  if ((e & 3) === 3 && eip >>> 0 <= csLimit && c.useBlocks === true) {
     const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0
-    const mode = c.code32 ? 1 : 0
+    const mode = c.code32 === true ? 1 : 0
     let slot = slotOf(phys)
     if (cached(blocks, slot ^ 1, phys, mode)) slot ^= 1
     else if (!cached(blocks, slot, phys, mode)) {

@@ -8,7 +8,7 @@ import { OP } from '../../src/cpu/block-decoder'
 describe('block interpreter handler table', () => {
   it('registers exactly one handler for each OP and nothing else', () => {
     const source = readFileSync(new URL('../../src/cpu/block-exec.ts', import.meta.url), 'utf8')
-    const names = [...source.matchAll(/^RECORD_HANDLERS\[OP\.(\w+)\] = \w+$/gm)].map((m) => m[1]!)
+    const names = [...source.matchAll(/^\s*RECORD_HANDLERS\[OP\.(\w+)\] = \w+$/gm)].map((m) => m[1]!)
     expect(names.sort()).toEqual(Object.keys(OP).sort())
     // Nothing writes the table any other way.
     expect([...source.matchAll(/RECORD_HANDLERS\[[^\]]*\] =/g)]).toHaveLength(names.length)

@@ -381,6 +381,7 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
     // parenthesized so that V8 compiles it with the factory (its heuristic for functions called at once) instead of
     // pre-parsing it there and parsing it again on its first call: kernel init, 194 compiles, ~0.3 ms less each.
     const factory = new Function(
+      'c',
       'h',
       'TLBR',
       'TLBW',
@@ -389,9 +390,9 @@ export function compileBlock(c: Cpu, slot: number): CompiledBlock {
       'RAM',
       'CODEPAGE',
       'REGS',
-      `'use strict'; return (function compiledBlock(c, blockEip, limit, first) {\n${source}\n})`,
+      `'use strict'; return (function compiledBlock(_c, blockEip, limit, first) {\n${source}\n})`,
     )
-    fn = factory(H, c.tlbR, c.tlbW, c.ram32, c.ram16, c.ram, c.codePage, c.regs) as CompiledBlock
+    fn = factory(c, H, c.tlbR, c.tlbW, c.ram32, c.ram16, c.ram, c.codePage, c.regs) as CompiledBlock
     if (cache.size >= MAX_SHARED) cache.clear()
     cache.set(key, fn)
   }
