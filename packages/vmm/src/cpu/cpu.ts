@@ -28,6 +28,7 @@ import { CpuFpuHost } from './fpu-host'
 import { CODE_PAGE_BYTES } from '../memory/wasm-arena'
 import { BlockCache } from './block-decoder'
 import { createBlockInterpreter } from './block-exec'
+import { createRunChunk } from './run-chunk'
 import * as decoder from './block-decoder'
 import { WasmRegions } from './wasm/regions'
 import type { CompiledBlock } from './block-compiler'
@@ -294,6 +295,8 @@ export class Cpu {
   /** The block interpreter's entry points for this CPU's block cache (block-exec.ts `createBlockInterpreter`). */
   readonly runBlock: (first: number, count: number, blockEip: number, limit: number) => void
   readonly stepRecord: (i: number, blockEip: number) => boolean
+  /** The inner run loop for this CPU (run-chunk.ts `createRunChunk`). */
+  readonly runChunk: (chunkEnd: number) => void
   /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
   readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
   /** The compiled function of each jump-cache entry's block (run-chunk.ts), kept with `compiled`. */
@@ -332,6 +335,7 @@ export class Cpu {
     const interpreter = createBlockInterpreter(this)
     this.runBlock = interpreter.runBlock
     this.stepRecord = interpreter.step
+    this.runChunk = createRunChunk(this)
     this.io = options.io
     this.interrupts = options.interrupts
     this.ram = options.memory.ram

@@ -38,76 +38,78 @@ const { JUMP_WORDS, RUN_COMPILED, RUN_FIRST, runCount, slotOf } = decoder
  * dispatch to compiled code reads two cache lines, the entry and its function, and none indexed by slot (the
  * decompressor ~9% faster than with three jump-cache arrays and the slot's count and first record read apart).
  */
-export function runChunk(c: Cpu, chunkEnd: number): void {
-  const blocks = c.blocks
-  const jump = blocks.jump
-  const jumpFn = c.jumpFn
-  const regions = c.regions
-  // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
-  syncJumpEpoch(c)
-  // The chunk's rest as an int32 (at most a chunk), kept beside the double count so that the dispatch of a compiled
-  // block does no double arithmetic; paths that retire instructions elsewhere recompute it.
-  let left = (chunkEnd - c.instructionsRetired) | 0
-  while (left > 0) {
-    const eip = c.eip
-    const h = jumpHash(eip)
-    const e = h * JUMP_WORDS
-    const key = jump[e + JUMP_KEY]!
-    let slot = key >>> EPOCH_BITS
-    if (jump[e + JUMP_EIP] !== eip || (key & EPOCH_MASK) !== blocks.epoch) {
-      slot = findBlock(c, eip)
-      if (slot < 0) {
-        if (c.breakChunk === true) return
-        left = (chunkEnd - c.instructionsRetired) | 0
-        continue
+export function createRunChunk(c: Cpu): (chunkEnd: number) => void {
+  return function runChunk(chunkEnd: number): void {
+    const blocks = c.blocks
+    const jump = blocks.jump
+    const jumpFn = c.jumpFn
+    const regions = c.regions
+    // Between chunks, interrupts and single-stepped instructions may have loaded CS, switched CPL or flushed the TLB.
+    syncJumpEpoch(c)
+    // The chunk's rest as an int32 (at most a chunk), kept beside the double count so that the dispatch of a compiled
+    // block does no double arithmetic; paths that retire instructions elsewhere recompute it.
+    let left = (chunkEnd - c.instructionsRetired) | 0
+    while (left > 0) {
+      const eip = c.eip
+      const h = jumpHash(eip)
+      const e = h * JUMP_WORDS
+      const key = jump[e + JUMP_KEY]!
+      let slot = key >>> EPOCH_BITS
+      if (jump[e + JUMP_EIP] !== eip || (key & EPOCH_MASK) !== blocks.epoch) {
+        slot = findBlock(c, eip)
+        if (slot < 0) {
+          if (c.breakChunk === true) return
+          left = (chunkEnd - c.instructionsRetired) | 0
+          continue
+        }
+        // Recorded after the lookup: a decode in it started a new epoch.
+        const compiled = c.compiled[slot]
+        blocks.setJump(h, eip, slot, compiled !== undefined)
+        jumpFn[h] = compiled
+        const linear = (c.segBase[CS]! + eip) | 0
+        blocks.noteJump(h, slot, linear, (c.tlbR[linear >>> 12]! & TLB_GLOBAL) !== 0)
       }
-      // Recorded after the lookup: a decode in it started a new epoch.
-      const compiled = c.compiled[slot]
-      blocks.setJump(h, eip, slot, compiled !== undefined)
-      jumpFn[h] = compiled
-      const linear = (c.segBase[CS]! + eip) | 0
-      blocks.noteJump(h, slot, linear, (c.tlbR[linear >>> 12]! & TLB_GLOBAL) !== 0)
-    }
-    const run = jump[e + JUMP_RUN]!
-    // The function's own cache line is read only for a compiled block.
-    const fn = (run & RUN_COMPILED) !== 0 ? jumpFn[h] : undefined
-    let retired = 0
-    // Without the wasm tier no slot enters a region, and the dispatch skips one more array (a cache miss, most
-    // dispatches in kernel init).
-    if (regions !== null && regions.caseOf[slot] !== 0 && blocks.count[slot]! <= left) {
-      retired = regions.run(slot, eip, left)
-      c.instructionsRetired += retired
-      left -= retired
-    }
-    if (retired === 0 && fn !== undefined) {
-      try {
-        // The budget goes as an int32: while this function runs unoptimized (before V8 optimizes it, after a
-        // deoptimization) a difference of two doubles would be a heap number, and every optimized compiled block
-        // called with it deoptimized ("not a Smi"; 12 at once in a decompressor phase run).
-        retired = fn(c, eip, left, run & RUN_FIRST)
-      } catch (e) {
-        accountCompiledFault(c)
-        throw e
-      }
-      if (retired > 0) {
+      const run = jump[e + JUMP_RUN]!
+      // The function's own cache line is read only for a compiled block.
+      const fn = (run & RUN_COMPILED) !== 0 ? jumpFn[h] : undefined
+      let retired = 0
+      // Without the wasm tier no slot enters a region, and the dispatch skips one more array (a cache miss, most
+      // dispatches in kernel init).
+      if (regions !== null && regions.caseOf[slot] !== 0 && blocks.count[slot]! <= left) {
+        retired = regions.run(slot, eip, left)
         c.instructionsRetired += retired
         left -= retired
-      } else if (retired === 0) {
-        // The function was made for 4 GB segments that are no longer so (jit/inline-memory.ts) or for the other
-        // privilege level's TLB pair (jit/compile-block.ts bindArrays); it is dropped and the block recompiled for
-        // the segments and CPL of the day once it is hot again. (-1: the block is longer than the chunk's rest.)
-        c.compiled[slot] = undefined
-        jumpFn[h] = undefined
-        jump[e + JUMP_RUN] = run & ~RUN_COMPILED
-        jump[e + JUMP_HEAT] = 0
-        blocks.heat[slot] = 0
       }
+      if (retired === 0 && fn !== undefined) {
+        try {
+          // The budget goes as an int32: while this function runs unoptimized (before V8 optimizes it, after a
+          // deoptimization) a difference of two doubles would be a heap number, and every optimized compiled block
+          // called with it deoptimized ("not a Smi"; 12 at once in a decompressor phase run).
+          retired = fn(c, eip, left, run & RUN_FIRST)
+        } catch (e) {
+          accountCompiledFault(c)
+          throw e
+        }
+        if (retired > 0) {
+          c.instructionsRetired += retired
+          left -= retired
+        } else if (retired === 0) {
+          // The function was made for 4 GB segments that are no longer so (jit/inline-memory.ts) or for the other
+          // privilege level's TLB pair (jit/compile-block.ts bindArrays); it is dropped and the block recompiled for
+          // the segments and CPL of the day once it is hot again. (-1: the block is longer than the chunk's rest.)
+          c.compiled[slot] = undefined
+          jumpFn[h] = undefined
+          jump[e + JUMP_RUN] = run & ~RUN_COMPILED
+          jump[e + JUMP_HEAT] = 0
+          blocks.heat[slot] = 0
+        }
+      }
+      if (retired <= 0) {
+        interpretBlock(c, slot, eip, chunkEnd, h, fn, run)
+        left = (chunkEnd - c.instructionsRetired) | 0
+      }
+      if (c.breakChunk === true) return
     }
-    if (retired <= 0) {
-      interpretBlock(c, slot, eip, chunkEnd, h, fn, run)
-      left = (chunkEnd - c.instructionsRetired) | 0
-    }
-    if (c.breakChunk === true) return
   }
 }
 

@@ -5,7 +5,6 @@ import type { Cpu, CpuExit, CpuExitReason } from './cpu'
 import * as constants from './constants'
 import { GUEST_FAULT, TRIPLE_FAULT, faultSetsResumeFlag } from './fault'
 import { executeInstruction } from './execute'
-import { runChunk } from './run-chunk'
 import { deliverInterrupt } from './interrupts'
 import { codeBreakpointHits } from './debug-registers'
 import { raiseVirtualInterruptFault } from './virtual-interrupts'
@@ -50,7 +49,7 @@ export function runCpu(c: Cpu, maxInstructions: number): CpuExit {
     try {
       if (slow) stepOne(c)
       else {
-        runChunk(c, chunkEnd)
+        c.runChunk(chunkEnd)
       }
     } catch (e) {
       if (!handleThrow(c, e)) return { reason: 'triple-fault', retired: c.instructionsRetired - start }
