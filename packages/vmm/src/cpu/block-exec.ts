@@ -119,7 +119,8 @@ export function createBlockInterpreter(c: Cpu): BlockInterpreter {
   const b = c.blocks
   /** BlockInterpreter.runBlock. */
   function runBlock(first: number, count: number, blockEip: number, limit: number): void {
-    const last = first + Math.min(count, limit)
+    // Int32 compare: Math.min of the two arguments compiled to double conversions and a double compare.
+    const last = first + (count < limit ? count : limit)
     const rec = b.rec
     let i = first
     try {
