@@ -1,26 +1,28 @@
 // `pnpm bench` for guest boots: the guest-builder's Debian 12 i386 kernel + busybox initramfs (console on ttyS0,
 // 128 MiB) from power-on to the shell prompt and to `poweroff`, on Boxwood, v86 (npm, wasm JIT) and QEMU TCG,
-// one after the other in the same run; prints a table of wall-clock seconds and CPU seconds (the fair measure on
-// a loaded machine: wall-clock time there is mostly waiting for a core), of the process and of its main thread,
-// where Boxwood and v86 emulate (what the main thread leaves idle of the wall-clock time is waiting).
+// one after the other in the same run, each boot in a process of its own (boot-child.ts; QEMU is one anyway); prints
+// a table of wall-clock seconds and CPU seconds (the fair measure on a loaded machine: wall-clock time there is mostly
+// waiting for a core), of the process and of its main thread, where Boxwood and v86 emulate (what the main thread
+// leaves idle of the wall-clock time is waiting).
 // BOXWOOD_BENCH_BOOT=boxwood,v86,qemu picks emulators; BOXWOOD_BENCH_ROUNDS=n boots each n times (medians, and
 // Boxwood over v86 per round); BOXWOOD_BENCH_ECHO=1 echoes the consoles to stderr; BOXWOOD_BENCH_TIME=deterministic
 // runs Boxwood on instruction-count time (10 ns per instruction: HLT skips ahead, the boot is reproducible) instead of
 // real time.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { bootBoxwood } from './boxwood-boot'
+import { fileURLToPath } from 'node:url'
+import { RESULT_PREFIX, type ChildResult } from './boot-child'
 import { loadGuest } from './guest'
-import { mainThreadS, mainThreadSince } from './main-thread'
 import type { BootGuest, BootTimes } from './guest'
 import { bootQemu } from './qemu-boot'
-import { bootV86, SEABIOS, VGABIOS } from './v86-boot'
+import { SEABIOS, VGABIOS } from './v86-boot'
 
 const TIMEOUT_MS = Number(process.env.BOXWOOD_BENCH_BOOT_TIMEOUT_MS ?? 1_800_000)
 const echo = process.env.BOXWOOD_BENCH_ECHO === '1'
 const only = (process.env.BOXWOOD_BENCH_BOOT ?? 'boxwood,v86,qemu').split(',')
 const boxwoodTime = process.env.BOXWOOD_BENCH_TIME === 'deterministic' ? 'deterministic' : 'realtime'
 const WASM_TIER = process.env.BOXWOOD_WASM_TIER === '1'
+const CHILD = fileURLToPath(new URL('./boot-child.ts', import.meta.url))
 /** BOXWOOD_BENCH_ROUNDS=n boots each emulator n times, alternating the order, and prints medians (default 1). */
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BOXWOOD_BENCH_ROUNDS ?? 1)) || 1)
 
@@ -30,9 +32,9 @@ interface Row {
   readonly contender: Contender
   readonly round: number
   readonly times: BootTimes | null
-  /** CPU seconds of the emulator (this process for Boxwood and v86; QEMU's own process). */
+  /** CPU seconds of the emulator's process (Boxwood's and v86's boot process, boot-child.ts; QEMU's). */
   readonly cpuS: number | null
-  /** CPU seconds of this process's main thread, where Boxwood and v86 emulate (null for QEMU, or without /proc). */
+  /** CPU seconds of that process's main thread, where Boxwood and v86 emulate (null for QEMU, or without /proc). */
   readonly mainS: number | null
   readonly note: string
 }
@@ -50,19 +52,42 @@ function haveQemu(): boolean {
 async function measure(contender: Contender, round: number): Promise<Row> {
   const name = ROUNDS > 1 ? `${contender.name} #${round + 1}` : contender.name
   const row = { name, contender, round }
-  const none = { times: null, cpuS: null, mainS: null }
-  if (typeof contender.boot === 'string') return { ...row, ...none, note: contender.boot }
-  const c0 = process.cpuUsage()
-  const main0 = mainThreadS()
+  if (typeof contender.boot === 'string') return { ...row, times: null, cpuS: null, mainS: null, note: contender.boot }
   try {
-    const times = await contender.boot()
-    const c = process.cpuUsage(c0)
-    const cpuS = contender.inProcess ? (c.user + c.system) / 1e6 : (times.cpuS ?? null)
-    const mainS = contender.inProcess ? mainThreadSince(main0) : null
-    return { ...row, times, cpuS, mainS, note: '' }
+    return { ...row, ...(await contender.boot()), note: '' }
   } catch (e) {
-    return { ...row, ...none, note: (e as Error).message }
+    return { ...row, times: null, cpuS: null, mainS: null, note: (e as Error).message }
   }
+}
+
+/** A boot's times and the CPU seconds it took (of the emulator's process, and of its main thread). */
+interface Measured {
+  readonly times: BootTimes
+  readonly cpuS: number | null
+  readonly mainS: number | null
+}
+
+/**
+ * Boots `emulator` in a new process with this process's Node flags (boot-child.ts); the child's console echo and
+ * errors go to this process's standard error.
+ */
+function bootInChild(emulator: 'boxwood' | 'v86'): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, CHILD, emulator], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (text: string) => (out += text))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
+      if (line === undefined) return reject(new Error(`the ${emulator} boot process exited (${code}) without a result`))
+      const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult
+      if (result.times === null) reject(new Error(result.error))
+      else resolve({ times: result.times, cpuS: result.cpuS, mainS: result.mainS })
+    })
+  })
 }
 
 const sec = (ms: number | undefined) => (ms === undefined || ms < 0 ? 'n/a' : (ms / 1000).toFixed(1))
@@ -84,26 +109,26 @@ function line(
 /** One emulator of the run: its table name and how to boot it once (or why it cannot run here). */
 interface Contender {
   readonly name: string
-  readonly boot: (() => Promise<BootTimes>) | string
-  /** Boots in this process (CPU seconds are the process's). */
-  readonly inProcess: boolean
+  readonly boot: (() => Promise<Measured>) | string
 }
 
 function contenders(guest: BootGuest): Contender[] {
   const list: Contender[] = []
   if (only.includes('boxwood')) {
     const name = (boxwoodTime === 'realtime' ? 'Boxwood' : 'Boxwood (det.)') + (WASM_TIER ? ' wasm' : '')
-    const boot = () => bootBoxwood(guest, { time: boxwoodTime, timeoutMs: TIMEOUT_MS, echo, wasmTier: WASM_TIER })
-    list.push({ name, boot, inProcess: true })
+    list.push({ name, boot: () => bootInChild('boxwood') })
   }
   if (only.includes('v86')) {
     const ready = existsSync(SEABIOS) && existsSync(VGABIOS)
-    const boot = () => bootV86(guest, { timeoutMs: TIMEOUT_MS, echo })
-    list.push({ name: 'v86 (JIT)', boot: ready ? boot : `needs Debian's seabios (${SEABIOS})`, inProcess: true })
+    const boot = () => bootInChild('v86')
+    list.push({ name: 'v86 (JIT)', boot: ready ? boot : `needs Debian's seabios (${SEABIOS})` })
   }
   if (only.includes('qemu')) {
-    const boot = () => bootQemu(guest, { timeoutMs: TIMEOUT_MS, echo })
-    list.push({ name: 'QEMU TCG', boot: haveQemu() ? boot : 'qemu-system-i386 not installed', inProcess: false })
+    const boot = async (): Promise<Measured> => {
+      const times = await bootQemu(guest, { timeoutMs: TIMEOUT_MS, echo })
+      return { times, cpuS: times.cpuS ?? null, mainS: null }
+    }
+    list.push({ name: 'QEMU TCG', boot: haveQemu() ? boot : 'qemu-system-i386 not installed' })
   }
   return list
 }
