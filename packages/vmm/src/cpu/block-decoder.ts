@@ -137,7 +137,7 @@ export class BlockCache {
    * Per physical page: 1 when some granule holds decoded code (the write path checks this byte). In the CPU's
    * wasm arena when it has one (memory/wasm-arena.ts), where generated wasm code checks it too.
    */
-  readonly codePage: Uint8Array
+  declare readonly codePage: Uint8Array
 
   constructor(codePage: Uint8Array = new Uint8Array(1 << 20)) {
     this.codePage = codePage

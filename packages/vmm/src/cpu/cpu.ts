@@ -141,29 +141,36 @@ function outsideHeap(bytes: number): ArrayBuffer {
   return new ArrayBuffer(bytes)
 }
 
-/** The CPU. Fields are public for the instruction modules in this folder; embedders use the API above. */
+/**
+ * The CPU. Fields are public for the instruction modules in this folder; embedders use the API above.
+ *
+ * Fields the constructor assigns are `declare`d: a plain declaration is a class field that starts as `undefined`
+ * (ES2022), so the constructor's store is the field's second and V8 takes it for a variable one. Stored once, a
+ * field is constant to V8, and code compiled for this CPU (the block interpreter's closures, compiled blocks) reads
+ * `c.regs`, `c.ramView` or `c.blocks` as constants instead of loading and checking them.
+ */
 export class Cpu {
-  readonly memory: PhysicalMemory
-  readonly io: IoBus
-  readonly interrupts: InterruptSource
-  readonly ram: Uint8Array
-  readonly ramView: DataView
+  declare readonly memory: PhysicalMemory
+  declare readonly io: IoBus
+  declare readonly interrupts: InterruptSource
+  declare readonly ram: Uint8Array
+  declare readonly ramView: DataView
   /** RAM as aligned little-endian dwords (bulk STOSD). */
-  readonly ram32: Int32Array
+  declare readonly ram32: Int32Array
   /** RAM as aligned little-endian words (compiled code's 16-bit accesses). */
-  readonly ram16: Uint16Array
-  readonly dirty: Int32Array
-  readonly readTsc: (() => number) | null
+  declare readonly ram16: Uint16Array
+  declare readonly dirty: Int32Array
+  declare readonly readTsc: (() => number) | null
   /** CpuOptions.tscHz, or 0. */
-  readonly tscHz: number
+  declare readonly tscHz: number
   /** CpuOptions.readRandom, or null (no RDRAND). */
-  readonly readRandom: (() => number) | null
+  declare readonly readRandom: (() => number) | null
   fpu: Fpu | null = null
-  readonly fpuHost: CpuFpuHost
+  declare readonly fpuHost: CpuFpuHost
 
   // ---- architectural state ----
   /** EAX…EDI; in the wasm arena's state block when the memory has an arena (memory/wasm-arena.ts). */
-  readonly regs: Int32Array
+  declare readonly regs: Int32Array
   eip = 0
   /** EFLAGS, except the arithmetic bits selected by `lzMask`, which are computed lazily. */
   flags = 2
@@ -257,18 +264,18 @@ export class Cpu {
 
   // ---- TLB and fetch cache ----
   // Supervisor and user TLB pairs (in the wasm arena when there is one); tlbR/tlbW are the current privilege's.
-  readonly tlbRS: Int32Array
-  readonly tlbWS: Int32Array
-  readonly tlbRU: Int32Array
-  readonly tlbWU: Int32Array
-  tlbR: Int32Array
-  tlbW: Int32Array
+  declare readonly tlbRS: Int32Array
+  declare readonly tlbWS: Int32Array
+  declare readonly tlbRU: Int32Array
+  declare readonly tlbWU: Int32Array
+  declare tlbR: Int32Array
+  declare tlbW: Int32Array
   /** The PAE PDPTE registers (low, high dword × 4), loaded from CR3 by paging.ts `loadPdptes`. */
   readonly pdpte = new Int32Array(8)
   /** Where `loadPdptes` assembles new entries before committing them (a #GP leaves `pdpte` unchanged). */
   readonly pdpteScratch = new Int32Array(8)
   /** Per physical 4 KB page: 1 when plain RAM (the memory's own table, read by page walks and TLB fills). */
-  readonly plainRam: Uint8Array
+  declare readonly plainRam: Uint8Array
   readonly filled = new Int32Array(FILLED_MAX)
   filledCount = 0
   filledOverflow = false
@@ -291,19 +298,19 @@ export class Cpu {
   jumpCacheGen = -1
   fetchPhys = 0
   /** Decoded-instruction cache; `codePage` is its per-page "holds decoded code" byte, checked on writes. */
-  readonly blocks: BlockCache
+  declare readonly blocks: BlockCache
   /** The block interpreter's entry points for this CPU's block cache (block-exec.ts `createBlockInterpreter`). */
-  readonly runBlock: (first: number, count: number, blockEip: number, limit: number) => void
-  readonly stepRecord: (i: number, blockEip: number) => boolean
+  declare readonly runBlock: (first: number, count: number, blockEip: number, limit: number) => void
+  declare readonly stepRecord: (i: number, blockEip: number) => boolean
   /** The inner run loop for this CPU (run-chunk.ts `createRunChunk`). */
-  readonly runChunk: (chunkEnd: number) => void
+  declare readonly runChunk: (chunkEnd: number) => void
   /** Compiled code per cache slot (valid while the slot's tag is), and execution counts towards compiling. */
   readonly compiled: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(CACHE_SIZE)
   /** The compiled function of each jump-cache entry's block (run-chunk.ts), kept with `compiled`. */
   readonly jumpFn: (CompiledBlock | undefined)[] = new Array<CompiledBlock | undefined>(JUMP_CACHE_SIZE)
   readonly hotness = new Uint8Array(CACHE_SIZE)
-  readonly useBlocks: boolean
-  compileThreshold: number
+  declare readonly useBlocks: boolean
+  declare compileThreshold: number
   /**
    * Why compiling stopped, when it did: the host forbids generating code (a Content-Security-Policy's EvalError)
    * or the compiler made a function the host would not take (a compiler bug; tests check this stays null). The CPU
@@ -312,9 +319,9 @@ export class Cpu {
   compileError: unknown = null
   /** Index within the block of the instruction that faulted in compiled code. */
   blockFaultIndex = 0
-  readonly codePage: Uint8Array
+  declare readonly codePage: Uint8Array
   /** The wasm tier (CpuOptions.wasmTier), or null. */
-  readonly regions: WasmRegions | null
+  declare readonly regions: WasmRegions | null
 
   constructor(options: CpuOptions) {
     this.memory = options.memory
