@@ -37,17 +37,20 @@ interface Region {
   readonly mmio: MmioHandlers | null
 }
 
-/** Guest physical memory. The CPU reads `ram`/`ramView` directly when `pageIsPlainRam` says so. */
+/**
+ * Guest physical memory. The CPU reads `ram`/`ramView` directly when `pageIsPlainRam` says so. Fields the
+ * constructor assigns are `declare`d, stored once, so that V8 treats them as constants (cpu/cpu.ts, class Cpu).
+ */
 export class PhysicalMemory implements GuestMemory {
-  readonly ramBytes: number
-  readonly ram: Uint8Array
+  declare readonly ramBytes: number
+  declare readonly ram: Uint8Array
   /** Little-endian view of RAM for unaligned 16/32-bit accesses. */
-  readonly ramView: DataView
+  declare readonly ramView: DataView
   /**
    * RAM and the CPU's tables in one WebAssembly memory (wasm-arena.ts), or null where the host cannot make one:
    * RAM is then an ordinary (Shared)ArrayBuffer of its own.
    */
-  readonly arena: ArenaLayout | null
+  declare readonly arena: ArenaLayout | null
   /** Bit 20 cleared while the A20 gate is disabled; the CPU ANDs every physical address with it. */
   a20Mask = -1
   /** Per 4 KB page: region index + 1 of a ROM/MMIO region touching the page, else 0 (RAM or unassigned). */
