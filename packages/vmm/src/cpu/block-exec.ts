@@ -819,7 +819,10 @@ export function createBlockInterpreter(c: Cpu): BlockInterpreter {
   return { runBlock, step }
 }
 
-/** Executes record `i` of `c`'s block at `blockEip` (compiled code's call for a record without a template). */
+/**
+ * Executes record `i` of `c`'s block at `blockEip` (compiled code's call for a record without a template); `b` is
+ * `c.blocks`, which the CPU's interpreter closes over.
+ */
 export function step(c: Cpu, b: BlockCache, i: number, blockEip: number): boolean {
   return c.stepRecord(i, blockEip)
 }

@@ -37,6 +37,9 @@ const { JUMP_WORDS, RUN_COMPILED, RUN_FIRST, runCount, slotOf } = decoder
  * and count beside its EIP, slot and epoch, and a compiled function checks itself that it fits the chunk's rest: a
  * dispatch to compiled code reads two cache lines, the entry and its function, and none indexed by slot (the
  * decompressor ~9% faster than with three jump-cache arrays and the slot's count and first record read apart).
+ *
+ * Made per CPU (`Cpu.runChunk`): the loop closes over `c`, which V8 then compiles as a constant (block-exec.ts
+ * `createBlockInterpreter`); it does so when it optimizes the function at a call, which follows the first OSR compile.
  */
 export function createRunChunk(c: Cpu): (chunkEnd: number) => void {
   return function runChunk(chunkEnd: number): void {
