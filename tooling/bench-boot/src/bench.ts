@@ -11,17 +11,14 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { BOXWOOD_TIME, ECHO, TIMEOUT_MS, WASM_TIER } from './bench-settings'
 import { RESULT_PREFIX, type ChildResult } from './boot-child'
 import { loadGuest } from './guest'
 import type { BootGuest, BootTimes } from './guest'
 import { bootQemu } from './qemu-boot'
 import { SEABIOS, VGABIOS } from './v86-boot'
 
-const TIMEOUT_MS = Number(process.env.BOXWOOD_BENCH_BOOT_TIMEOUT_MS ?? 1_800_000)
-const echo = process.env.BOXWOOD_BENCH_ECHO === '1'
 const only = (process.env.BOXWOOD_BENCH_BOOT ?? 'boxwood,v86,qemu').split(',')
-const boxwoodTime = process.env.BOXWOOD_BENCH_TIME === 'deterministic' ? 'deterministic' : 'realtime'
-const WASM_TIER = process.env.BOXWOOD_WASM_TIER === '1'
 const CHILD = fileURLToPath(new URL('./boot-child.ts', import.meta.url))
 /** BOXWOOD_BENCH_ROUNDS=n boots each emulator n times, alternating the order, and prints medians (default 1). */
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BOXWOOD_BENCH_ROUNDS ?? 1)) || 1)
@@ -115,7 +112,7 @@ interface Contender {
 function contenders(guest: BootGuest): Contender[] {
   const list: Contender[] = []
   if (only.includes('boxwood')) {
-    const name = (boxwoodTime === 'realtime' ? 'Boxwood' : 'Boxwood (det.)') + (WASM_TIER ? ' wasm' : '')
+    const name = (BOXWOOD_TIME === 'realtime' ? 'Boxwood' : 'Boxwood (det.)') + (WASM_TIER ? ' wasm' : '')
     list.push({ name, boot: () => bootInChild('boxwood') })
   }
   if (only.includes('v86')) {
@@ -125,7 +122,7 @@ function contenders(guest: BootGuest): Contender[] {
   }
   if (only.includes('qemu')) {
     const boot = async (): Promise<Measured> => {
-      const times = await bootQemu(guest, { timeoutMs: TIMEOUT_MS, echo })
+      const times = await bootQemu(guest, { timeoutMs: TIMEOUT_MS, echo: ECHO })
       return { times, cpuS: times.cpuS ?? null, mainS: null }
     }
     list.push({ name: 'QEMU TCG', boot: haveQemu() ? boot : 'qemu-system-i386 not installed' })

@@ -6,6 +6,7 @@
 // ran 10-20% slower than the first.
 // Usage: node <bench flags> src/boot-child.ts boxwood|v86; prints `BENCH-RESULT <json>` (times, CPU seconds of the
 // process and of its main thread, or the error) as its last line of standard output.
+import { BOXWOOD_TIME, ECHO, TIMEOUT_MS, WASM_TIER } from './bench-settings'
 import { bootBoxwood } from './boxwood-boot'
 import { loadGuest } from './guest'
 import type { BootTimes } from './guest'
@@ -23,19 +24,13 @@ export interface ChildResult {
 /** The line prefix of the report. */
 export const RESULT_PREFIX = 'BENCH-RESULT '
 
-/** Child settings bench.ts passes in the environment (the same variables as its own). */
-const TIMEOUT_MS = Number(process.env.BOXWOOD_BENCH_BOOT_TIMEOUT_MS ?? 1_800_000)
-const echo = process.env.BOXWOOD_BENCH_ECHO === '1'
-const time = process.env.BOXWOOD_BENCH_TIME === 'deterministic' ? 'deterministic' : 'realtime'
-const wasmTier = process.env.BOXWOOD_WASM_TIER === '1'
-
 async function main(emulator: string | undefined): Promise<ChildResult> {
   const guest = loadGuest()
   const boot =
     emulator === 'boxwood'
-      ? () => bootBoxwood(guest, { time, timeoutMs: TIMEOUT_MS, echo, wasmTier })
+      ? () => bootBoxwood(guest, { time: BOXWOOD_TIME, timeoutMs: TIMEOUT_MS, echo: ECHO, wasmTier: WASM_TIER })
       : emulator === 'v86'
-        ? () => bootV86(guest, { timeoutMs: TIMEOUT_MS, echo })
+        ? () => bootV86(guest, { timeoutMs: TIMEOUT_MS, echo: ECHO })
         : null
   if (boot === null) return { times: null, cpuS: null, mainS: null, error: `unknown emulator ${String(emulator)}` }
   const c0 = process.cpuUsage()
